@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Builds tests/fixtures/*.safetensors: small subsets of ../shared/vectors (the oracle outputs of
+// PyTorch, ml_dtypes, numpy, bitsandbytes, cuBLAS and an exact rational rounding oracle), so the
+// conformance tests run on a fresh clone without ../shared. When ../shared/vectors exists the tests
+// read the full files instead (tests/helpers/vectors.ts).
+//   usage: node scripts/make-fixtures.mjs [path/to/shared/vectors]
+// Each entry: which keys to keep (regex) and, for files whose 1-D arrays are aligned test cases, a
+// stride that keeps every k-th element of every kept key (the same elements in each key).
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = process.argv[2] ?? join(root, '..', 'shared', 'vectors');
+const out = join(root, 'tests', 'fixtures');
+
+const SPECS = {
+  'from-f32': { keep: /.*/, stride: 4 },
+  'from-f64': { keep: /.*/ },
+  'decode-tables': { keep: /.*/ },
+  'blockwise-bitsandbytes': { keep: /.*/ },
+  'llm-int8-bitsandbytes': { keep: /^(?!big_thr6\.)/ },
+  'gemm-cublas': { keep: /^s1\./ },
+  'gemm-fp8-h200': { keep: /^f1\./ },
+  'digits-transformer': {
+    keep: /^(weight\.(enc\.layers\.0\.|emb|head)|grad\.(enc\.layers\.0\.|emb|head)|adam\.exp_avg_sq\.(\d)$|act\.(emb|enc\.layers\.0\.norm1|head))/,
+  },
+};
+
+function read(path) {
+  const buf = readFileSync(path);
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
+  return { header, data: buf.subarray(8 + n) };
+}
+
+const ELEM = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, U64: 8, I32: 4, U32: 4, I16: 2, U16: 2, I8: 1, U8: 1, BOOL: 1 };
+
+function write(path, tensors, metadata) {
+  const header = {};
+  if (metadata) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.length] };
+    offset += t.bytes.length;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += ' ';
+  const h = Buffer.from(json, 'utf8');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(h.length));
+  writeFileSync(path, Buffer.concat([len, h, ...tensors.map(([, t]) => t.bytes)]));
+}
+
+mkdirSync(out, { recursive: true });
+for (const [name, spec] of Object.entries(SPECS)) {
+  const { header, data } = read(join(src, `${name}.safetensors`));
+  const meta = header.__metadata__;
+  const kept = [];
+  for (const [key, info] of Object.entries(header)) {
+    if (key === '__metadata__' || !spec.keep.test(key)) continue;
+    const [b, e] = info.data_offsets;
+    let bytes = Buffer.from(data.subarray(b, e));
+    let shape = info.shape;
+    if (spec.stride && shape.length === 1) {
+      const size = ELEM[info.dtype];
+      const n = Math.ceil(shape[0] / spec.stride);
+      const sub = Buffer.alloc(n * size);
+      for (let i = 0; i < n; i++) bytes.copy(sub, i * size, i * spec.stride * size, (i * spec.stride + 1) * size);
+      bytes = sub;
+      shape = [n];
+    }
+    kept.push([key, { dtype: info.dtype, shape, bytes }]);
+  }
+  const metadata = { ...(meta ?? {}), lowp_subset_of: `shared/vectors/${name}.safetensors`, lowp_subset: String(spec.keep) + (spec.stride ? ` stride ${spec.stride}` : '') };
+  write(join(out, `${name}.safetensors`), kept, metadata);
+  console.log(`${name}: kept ${kept.length} tensors`);
+}

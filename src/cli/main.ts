@@ -1,0 +1,1 @@
+console.log('lowp: CLI not built yet');

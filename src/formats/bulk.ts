@@ -1,0 +1,144 @@
+// Bulk casts between float32/float64 arrays and arrays of codes, into a new array or one the caller
+// owns (`out`). Default-policy bf16/fp16 casts from Float32Array run the integer fast paths over the
+// float32 bit patterns (fast16.ts); every other combination runs the generic codec element by element.
+// Nothing is allocated per element.
+import { describeValue } from '../core/describe.js';
+import { decodeGeneric, encodeGeneric } from './codec.js';
+import { decodeBf16Bulk, decodeFp16Bulk, encodeBf16Bulk, encodeFp16Bulk } from './fast16.js';
+import { resolveCastOptions, type CastOptions } from './options.js';
+import { BF16, FP16, getFormat, type FormatLike } from './registry.js';
+import type { FloatFormat } from './spec.js';
+
+/** Arrays of codes: one byte per code up to 8 bits, two up to 16, four for fp32. */
+export type CodeArray = Uint8Array | Uint16Array | Uint32Array;
+
+/** Sources a bulk encode accepts. */
+export type FloatSource = Float32Array | Float64Array | readonly number[];
+
+/** Options of {@link encodeArray}. */
+export interface EncodeArrayOptions<O extends CodeArray = CodeArray> extends CastOptions {
+  /** Destination of the codes, of exactly the source's length and the format's code type. */
+  out?: O;
+}
+
+/** Options of {@link decodeArray}. */
+export interface DecodeArrayOptions<O extends Float32Array | Float64Array = Float32Array | Float64Array> {
+  /** Destination of the values, of exactly the codes' length. Default: a new Float32Array. */
+  out?: O;
+}
+
+/**
+ * The typed-array type that holds codes of `format`: Uint8Array up to 8 bits, Uint16Array up to 16,
+ * Uint32Array for 32.
+ *
+ * @example
+ * ```ts
+ * codeArrayType('bf16') === Uint16Array; // true
+ * codeArrayType('fp8-e4m3fn') === Uint8Array; // true
+ * ```
+ */
+export function codeArrayType(format: FormatLike): typeof Uint8Array | typeof Uint16Array | typeof Uint32Array {
+  const f = getFormat(format);
+  return f.bits <= 8 ? Uint8Array : f.bits <= 16 ? Uint16Array : Uint32Array;
+}
+
+function checkSource(src: unknown, fn: string): asserts src is FloatSource {
+  if (!(src instanceof Float32Array) && !(src instanceof Float64Array) && !Array.isArray(src)) {
+    throw new TypeError(`${fn}: expected a Float32Array, Float64Array or number[] source, got ${describeValue(src)}`);
+  }
+}
+
+/**
+ * Encodes every element of `src` into `format`, rounding each exact value once (a Float64Array is
+ * rounded directly, never through float32). Returns `opts.out` when given (it must have exactly
+ * `src.length` elements and be the format's code array type), else a new code array.
+ *
+ * @example
+ * ```ts
+ * const codes = encodeArray(new Float32Array([1, 0.1, 70000]), 'fp16'); // Uint16Array [0x3c00, 0x2e66, 0x7c00]
+ * const out = new Uint16Array(3);
+ * encodeArray([1, 2, 3], 'bf16', { out }); // writes into out
+ * ```
+ */
+export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, format: FormatLike, opts?: EncodeArrayOptions<O>): O {
+  checkSource(src, 'encodeArray');
+  const f = getFormat(format);
+  const o = resolveCastOptions(f, opts);
+  const Ctor = codeArrayType(f);
+  const n = src.length;
+  let out = opts?.out as CodeArray | undefined;
+  if (out === undefined) out = new Ctor(n);
+  else {
+    if (!(out instanceof Ctor)) throw new TypeError(`encodeArray: out must be a ${Ctor.name} for ${f.name} codes, got ${describeValue(out)}`);
+    if (out.length !== n) throw new RangeError(`encodeArray: out must have the source's length ${n}, got ${out.length}`);
+  }
+  const defaultPolicy = o.rounding === 'nearest-even' && o.overflow === 'inf' && !o.flushSubnormals;
+  if (defaultPolicy && src instanceof Float32Array && (f === BF16 || f === FP16)) {
+    const bits = new Uint32Array(src.buffer, src.byteOffset, n);
+    if (f === BF16) encodeBf16Bulk(bits, out as Uint16Array);
+    else encodeFp16Bulk(bits, out as Uint16Array);
+    return out as O;
+  }
+  if (Array.isArray(src)) {
+    for (let i = 0; i < n; i++) {
+      const x = src[i];
+      if (typeof x !== 'number') throw new TypeError(`encodeArray: src[${i}] must be a number, got ${describeValue(x)}`);
+      out[i] = encodeGeneric(x, f, o);
+    }
+  } else {
+    const s = src as Float32Array | Float64Array;
+    for (let i = 0; i < n; i++) out[i] = encodeGeneric(s[i], f, o);
+  }
+  return out as O;
+}
+
+function checkCodes(codes: unknown, f: FloatFormat, fn: string): asserts codes is CodeArray {
+  const Ctor = codeArrayType(f);
+  if (!(codes instanceof Ctor)) throw new TypeError(`${fn}: expected a ${Ctor.name} of ${f.name} codes, got ${describeValue(codes)}`);
+}
+
+/**
+ * Decodes an array of `format` codes into float values: into `opts.out` when given (a Float32Array or
+ * Float64Array of exactly `codes.length` elements), else a new Float32Array. Every value of a format of
+ * 16 bits or fewer is exact in float32. Codes wider than the format (e.g. 17 in a Uint8Array of fp4
+ * codes) are a `RangeError`.
+ *
+ * @example
+ * ```ts
+ * decodeArray(new Uint16Array([0x3f80, 0xc000]), 'bf16'); // Float32Array [1, -2]
+ * decodeArray(new Uint8Array([0x7e]), 'fp8-e4m3fn', { out: new Float64Array(1) }); // Float64Array [448]
+ * ```
+ */
+export function decodeArray<O extends Float32Array | Float64Array = Float32Array>(codes: CodeArray, format: FormatLike, opts?: DecodeArrayOptions<O>): O {
+  const f = getFormat(format);
+  checkCodes(codes, f, 'decodeArray');
+  const n = codes.length;
+  let out = opts?.out as Float32Array | Float64Array | undefined;
+  if (out === undefined) out = new Float32Array(n);
+  else {
+    if (!(out instanceof Float32Array) && !(out instanceof Float64Array)) {
+      throw new TypeError(`decodeArray: out must be a Float32Array or Float64Array, got ${describeValue(out)}`);
+    }
+    if (out.length !== n) throw new RangeError(`decodeArray: out must have the codes' length ${n}, got ${out.length}`);
+  }
+  if (out instanceof Float32Array && (f === BF16 || f === FP16)) {
+    const bits = new Uint32Array(out.buffer, out.byteOffset, n);
+    if (f === BF16) decodeBf16Bulk(codes as Uint16Array, bits);
+    else decodeFp16Bulk(codes as Uint16Array, bits);
+    return out as O;
+  }
+  if (f.bits <= 8) {
+    // a 2^bits-entry table, then a lookup per element
+    const size = 2 ** f.bits;
+    const table = new Float64Array(size);
+    for (let c = 0; c < size; c++) table[c] = decodeGeneric(c, f);
+    for (let i = 0; i < n; i++) {
+      const c = codes[i];
+      if (c >= size) throw new RangeError(`decodeArray: codes[${i}] = ${c} is not a ${f.name} code (${f.bits} bits: 0..${size - 1})`);
+      out[i] = table[c];
+    }
+    return out as O;
+  }
+  for (let i = 0; i < n; i++) out[i] = decodeGeneric(codes[i], f);
+  return out as O;
+}

@@ -1,0 +1,275 @@
+// Random-access byte sources: the one abstraction through which the safetensors reader sees a file, so
+// that a path (Node), bytes in memory and a Blob (browsers, File from an <input>) share one parser.
+// Reads return fresh buffers the caller owns; a short read is an error, never silently fewer bytes.
+import { describeValue } from '../core/describe.js';
+import { SafetensorsError } from './errors.js';
+import { requireNodeFs, systemMessage, type NodeFs } from './node-fs.js';
+
+/**
+ * Random access to the bytes of a file. `read` returns a fresh `Uint8Array` of exactly `length` bytes
+ * (owned by the caller, byteOffset 0) or rejects; `readSync`, when present, does the same synchronously.
+ * Implement it to read from anything (HTTP range requests, a database...).
+ *
+ * @example
+ * ```ts
+ * import type { ByteSource } from 'lowp/io';
+ * const data = new Uint8Array(16);
+ * const source: ByteSource = {
+ *   size: data.length,
+ *   read: async (offset, length) => data.slice(offset, offset + length),
+ * };
+ * ```
+ */
+export interface ByteSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /** A name for error messages (a path, a file name). */
+  readonly name?: string;
+  /** Reads `length` bytes at `offset` into a fresh array the caller owns. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Synchronous twin of `read`, where the source can read synchronously. */
+  readSync?(offset: number, length: number): Uint8Array;
+  /** Releases the underlying resource (file descriptor). Later reads fail. */
+  close?(): void | Promise<void>;
+}
+
+/** What the safetensors openers accept: a path (Node), bytes, a Blob, or any {@link ByteSource}. */
+export type SourceInput = string | Uint8Array | ArrayBuffer | Blob | ByteSource;
+
+function checkRange(size: number, offset: number, length: number, name: string | undefined): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`expected a non-negative integer offset and length, got offset ${describeValue(offset)} and length ${describeValue(length)}`);
+  }
+  if (offset + length > size) {
+    throw new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got a source of ${size} bytes`, name);
+  }
+}
+
+/**
+ * A {@link ByteSource} over bytes in memory. The bytes are not copied up front; each read copies the
+ * requested range, so the caller's array is never exposed or mutated.
+ *
+ * @example
+ * ```ts
+ * import { bytesSource } from 'lowp/io';
+ * const src = bytesSource(new Uint8Array([1, 2, 3]));
+ * src.readSync!(1, 2); // Uint8Array [2, 3]
+ * ```
+ */
+export function bytesSource(bytes: Uint8Array | ArrayBuffer, name?: string): ByteSource {
+  let u8: Uint8Array;
+  if (bytes instanceof Uint8Array) u8 = bytes;
+  else if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
+  else throw new TypeError(`expected a Uint8Array or ArrayBuffer, got ${describeValue(bytes)}`);
+  const readSync = (offset: number, length: number): Uint8Array => {
+    checkRange(u8.length, offset, length, name);
+    return u8.slice(offset, offset + length);
+  };
+  return {
+    size: u8.length,
+    name,
+    readSync,
+    read: async (offset, length) => readSync(offset, length),
+  };
+}
+
+/**
+ * A {@link ByteSource} over a `Blob` (or a browser `File`): each read slices the blob, so a multi-GB file
+ * picked by the user is never loaded whole.
+ *
+ * @example
+ * ```ts
+ * import { blobSource, openSafetensors } from 'lowp/io';
+ * // in a browser: const file = input.files[0];
+ * const st = await openSafetensors(blobSource(new Blob([bytes]), 'model.safetensors'));
+ * ```
+ */
+export function blobSource(blob: Blob, name?: string): ByteSource {
+  if (!isBlob(blob)) throw new TypeError(`expected a Blob, got ${describeValue(blob)}`);
+  const size = blob.size;
+  const label = name ?? ((blob as { name?: unknown }).name as string | undefined);
+  return {
+    size,
+    name: typeof label === 'string' ? label : undefined,
+    async read(offset, length) {
+      checkRange(size, offset, length, label);
+      const buf = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+      if (buf.length !== length) {
+        throw new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${buf.length}`, label);
+      }
+      return buf;
+    },
+  };
+}
+
+/** Largest single read request handed to the file system (fs.read accepts at most 2 GiB - 1). */
+const MAX_READ = 1 << 30;
+
+/**
+ * A {@link ByteSource} over a file path, in Node (opened now, read with positional reads; call `close()`).
+ * Throws a {@link SafetensorsError} with code `NO_FS` where `node:fs` is unavailable and `IO` when the
+ * file cannot be opened.
+ *
+ * @example
+ * ```ts
+ * import { fileSource } from 'lowp/io';
+ * const src = fileSource('model.safetensors');
+ * const first8 = src.readSync!(0, 8);
+ * src.close!();
+ * ```
+ */
+export function fileSource(path: string): ByteSource {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`expected a file path, got ${describeValue(path)}`);
+  const fs: NodeFs = requireNodeFs((m) => new SafetensorsError('NO_FS', m, path));
+  let fd: number;
+  let size: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw new SafetensorsError('IO', `cannot open: ${systemMessage(e)}`, path);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new SafetensorsError('IO', `expected a regular file, got ${st.isDirectory() ? 'a directory' : 'something else'}`, path);
+    size = st.size;
+  } catch (e) {
+    fs.closeSync(fd);
+    if (e instanceof SafetensorsError) throw e;
+    throw new SafetensorsError('IO', `cannot stat: ${systemMessage(e)}`, path);
+  }
+  let open = true;
+  const ensureOpen = (): void => {
+    if (!open) throw new SafetensorsError('CLOSED', 'expected an open file, got one that was closed', path);
+  };
+  const short = (offset: number, length: number, got: number): SafetensorsError =>
+    new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${got} (file shrank while open?)`, path);
+
+  return {
+    size,
+    name: path,
+    readSync(offset, length) {
+      ensureOpen();
+      checkRange(size, offset, length, path);
+      const buf = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        let n: number;
+        try {
+          n = fs.readSync(fd, buf, done, Math.min(MAX_READ, length - done), offset + done);
+        } catch (e) {
+          throw new SafetensorsError('IO', `cannot read: ${systemMessage(e)}`, path);
+        }
+        if (n === 0) throw short(offset, length, done);
+        done += n;
+      }
+      return buf;
+    },
+    async read(offset, length) {
+      ensureOpen();
+      checkRange(size, offset, length, path);
+      const buf = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const n = await new Promise<number>((resolve, reject) => {
+          fs.read(fd, buf, done, Math.min(MAX_READ, length - done), offset + done, (err, bytes) => {
+            if (err) reject(new SafetensorsError('IO', `cannot read: ${systemMessage(err)}`, path));
+            else resolve(bytes);
+          });
+        });
+        if (n === 0) throw short(offset, length, done);
+        done += n;
+      }
+      return buf;
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed by the OS: nothing to release
+      }
+    },
+  };
+}
+
+/** Whether a value is a Blob (or a File): the global class, or anything shaped like one. */
+export function isBlob(value: unknown): value is Blob {
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return true;
+  return (
+    typeof value === 'object' && value !== null &&
+    typeof (value as Blob).size === 'number' &&
+    typeof (value as Blob).slice === 'function' &&
+    typeof (value as Blob).arrayBuffer === 'function'
+  );
+}
+
+function isByteSource(value: unknown): value is ByteSource {
+  return (
+    typeof value === 'object' && value !== null &&
+    typeof (value as ByteSource).size === 'number' &&
+    typeof (value as ByteSource).read === 'function'
+  );
+}
+
+/**
+ * Turns any {@link SourceInput} into a {@link ByteSource}: a string is a path (Node), bytes and Blobs
+ * are wrapped, a ByteSource passes through. `owned` says whether the caller of this function should
+ * close it (true when it opened a file).
+ *
+ * @example
+ * ```ts
+ * import { toByteSource } from 'lowp/io';
+ * const { source } = toByteSource(new Uint8Array(8));
+ * source.size; // 8
+ * ```
+ */
+export function toByteSource(input: SourceInput, name?: string): { source: ByteSource; owned: boolean } {
+  if (typeof input === 'string') return { source: fileSource(input), owned: true };
+  if (input instanceof Uint8Array || input instanceof ArrayBuffer) return { source: bytesSource(input, name), owned: false };
+  if (isByteSource(input)) {
+    if (!Number.isSafeInteger(input.size) || input.size < 0) {
+      throw new TypeError(`expected a ByteSource with a non-negative integer size, got size ${describeValue(input.size)}`);
+    }
+    return { source: input, owned: false };
+  }
+  if (isBlob(input)) return { source: blobSource(input, name), owned: false };
+  throw new TypeError(`expected a path, Uint8Array, ArrayBuffer, Blob or ByteSource, got ${describeValue(input)}`);
+}
+
+/** Reads exactly `length` bytes, turning a short or failed read of a custom source into a SafetensorsError. */
+export async function readExact(source: ByteSource, offset: number, length: number): Promise<Uint8Array> {
+  let out: Uint8Array;
+  try {
+    out = await source.read(offset, length);
+  } catch (e) {
+    if (e instanceof SafetensorsError || e instanceof RangeError) throw e;
+    throw new SafetensorsError('IO', `cannot read ${length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+  }
+  return checkRead(source, offset, length, out);
+}
+
+/** Synchronous twin of {@link readExact}; the source must have `readSync`. */
+export function readExactSync(source: ByteSource, offset: number, length: number): Uint8Array {
+  if (typeof source.readSync !== 'function') {
+    throw new TypeError('expected a source that can read synchronously (a path or bytes), got one without readSync: use the async API');
+  }
+  let out: Uint8Array;
+  try {
+    out = source.readSync(offset, length);
+  } catch (e) {
+    if (e instanceof SafetensorsError || e instanceof RangeError) throw e;
+    throw new SafetensorsError('IO', `cannot read ${length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+  }
+  return checkRead(source, offset, length, out);
+}
+
+function checkRead(source: ByteSource, offset: number, length: number, out: unknown): Uint8Array {
+  if (!(out instanceof Uint8Array)) {
+    throw new SafetensorsError('IO', `expected the source to return a Uint8Array, got ${describeValue(out)}`, source.name);
+  }
+  if (out.length !== length) {
+    throw new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${out.length}`, source.name);
+  }
+  return out;
+}
