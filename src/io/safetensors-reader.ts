@@ -1,0 +1,320 @@
+// Reading safetensors files one tensor at a time: the header is read and validated once
+// (safetensors-header.ts), then each tensor is read by offset from a ByteSource (a path, bytes, a Blob),
+// whole or as a stream of fixed-size chunks, so that files of tens of GB are read with bounded memory.
+// Tensor data always lands in a fresh, aligned typed array in host byte order.
+import { describeValue } from '../core/describe.js';
+import { bytesToTypedArray, dtypeSize, type DType, type DTypeArrayMap, type TensorData } from './dtypes.js';
+import { SafetensorsError } from './errors.js';
+import { exactFloatType, toFloatArray, type FloatArrayOf, type FloatType } from './float-convert.js';
+import {
+  checkReadOptions,
+  parseHeaderJson,
+  readHeaderLength,
+  type SafetensorsHeader,
+  type SafetensorsReadOptions,
+  type TensorInfo,
+} from './safetensors-header.js';
+import { readExact, readExactSync, toByteSource, type ByteSource, type SourceInput } from './source.js';
+
+/** A tensor read from a file: data in the dtype's natural typed array (see {@link DTypeArrayMap}). */
+export interface Tensor<D extends DType = DType> {
+  /** Tensor name. */
+  name: string;
+  /** Element type. */
+  dtype: D;
+  /** Dimensions, outermost first (C order). */
+  shape: number[];
+  /** The elements in C order, in a fresh array the caller owns. */
+  data: DTypeArrayMap[D];
+}
+
+/** One piece of a tensor streamed by `chunks()`. */
+export interface TensorChunk<A> {
+  /** Index (in elements, C order) of the chunk's first element within the tensor. */
+  start: number;
+  /** The chunk's elements, in a fresh array (length <= the requested chunk size). */
+  data: A;
+}
+
+/** Default chunk size of `chunks()`, in elements (1,048,576). */
+export const DEFAULT_CHUNK_ELEMENTS = 1 << 20;
+
+/** Options of `chunks()`. */
+export interface ChunkOptions<F extends FloatType | undefined = FloatType | undefined> {
+  /** Elements per chunk (the last chunk may be shorter). Default {@link DEFAULT_CHUNK_ELEMENTS}. */
+  elements?: number;
+  /** Convert each chunk to float values of this type; default: the dtype's natural typed array. */
+  as?: F;
+}
+
+/** Options of `readFloat()`. */
+export interface ReadFloatOptions<F extends FloatType = FloatType> {
+  /** Target array type. Default: {@link exactFloatType} of the tensor's dtype (lossless). */
+  as?: F;
+}
+
+/**
+ * What every lowp tensor container offers (a single safetensors file, a sharded checkpoint): the
+ * tensor list with dtypes and shapes, and reads of one tensor, whole or in chunks.
+ */
+export interface TensorReader {
+  /** String metadata (`__metadata__`, or the index's metadata for a sharded checkpoint). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** All tensors, in reading order (file order; shard by shard for a sharded checkpoint). */
+  readonly tensors: readonly TensorInfo[];
+  /** Tensor names, in the order of `tensors`. */
+  names(): string[];
+  /** Whether a tensor of that name exists. */
+  has(name: string): boolean;
+  /** The header entry of a tensor; `NOT_FOUND` SafetensorsError when absent. */
+  info(name: string): TensorInfo;
+  /** Reads a whole tensor into its natural typed array. */
+  tensor(name: string): Promise<Tensor>;
+  /** Reads a whole tensor as float values (see {@link toFloatArray}). */
+  readFloat<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): Promise<FloatArrayOf<F>>;
+  /** Streams a tensor in chunks of `options.elements` elements, natural or converted to floats. */
+  chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
+  chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
+  /** Releases open files; later reads fail with code `CLOSED`. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function checkChunkElements(elements: unknown): number {
+  const e = elements ?? DEFAULT_CHUNK_ELEMENTS;
+  if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 1) {
+    throw new RangeError(`expected chunk elements to be a positive integer, got ${describeValue(elements)}`);
+  }
+  return e;
+}
+
+export function checkFloatType(as: unknown): FloatType | undefined {
+  if (as === undefined || as === 'float32' || as === 'float64') return as;
+  throw new TypeError(`expected as to be 'float32' or 'float64', got ${describeValue(as)}`);
+}
+
+/**
+ * A safetensors file opened for reading: validated header, then one tensor at a time by offset.
+ * Create it with {@link openSafetensors} (any source) or {@link openSafetensorsSync} (path or bytes).
+ *
+ * @example
+ * ```ts
+ * import { openSafetensors } from 'lowp/io';
+ * const st = await openSafetensors('model.safetensors');
+ * for (const t of st.tensors) console.log(t.name, t.dtype, t.shape);
+ * const w = await st.readFloat('lm_head.weight', { as: 'float32' });
+ * await st.close();
+ * ```
+ */
+export class SafetensorsFile implements TensorReader {
+  /** The validated header: lengths, metadata, tensors. */
+  readonly header: SafetensorsHeader;
+  /** `__metadata__` (null-prototype object, frozen). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** All tensors in file order. */
+  readonly tensors: readonly TensorInfo[];
+  /** The file's name (path) for messages, when known. */
+  readonly name: string | undefined;
+  private readonly source: ByteSource;
+  private readonly owned: boolean;
+  private readonly byName: Map<string, TensorInfo>;
+  private closed = false;
+
+  /**
+   * Wraps an already validated header; use {@link openSafetensors} instead.
+   *
+   * @param source - where the bytes come from
+   * @param header - the header parsed from that source
+   * @param owned - whether `close()` should close the source
+   */
+  constructor(source: ByteSource, header: SafetensorsHeader, owned: boolean) {
+    this.source = source;
+    this.header = header;
+    this.owned = owned;
+    this.name = source.name;
+    this.metadata = header.metadata;
+    this.tensors = header.tensors;
+    this.byName = new Map(header.tensors.map((t) => [t.name, t]));
+  }
+
+  /** Tensor names in file order. */
+  names(): string[] {
+    return this.tensors.map((t) => t.name);
+  }
+
+  /** Whether the file has a tensor of that name. */
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** The header entry of a tensor; throws SafetensorsError `NOT_FOUND` when absent. */
+  info(name: string): TensorInfo {
+    const t = this.byName.get(name);
+    if (t === undefined) {
+      const shown = typeof name === 'string' ? `'${name.length > 80 ? name.slice(0, 77) + '...' : name}'` : describeValue(name);
+      throw new SafetensorsError('NOT_FOUND', `expected the name of a tensor in the file (${this.tensors.length} tensors), got ${shown}`, this.name);
+    }
+    return t;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new SafetensorsError('CLOSED', 'expected an open file, got one that was closed', this.name);
+  }
+
+  /** Reads a whole tensor into a fresh typed array of its dtype. */
+  async tensor(name: string): Promise<Tensor> {
+    const t = this.info(name);
+    this.ensureOpen();
+    const bytes = await readExact(this.source, t.byteOffset, t.byteLength);
+    return { name: t.name, dtype: t.dtype, shape: [...t.shape], data: bytesToTypedArray(t.dtype, bytes) };
+  }
+
+  /** Synchronous {@link SafetensorsFile.tensor} (sources with `readSync`: paths and bytes). */
+  tensorSync(name: string): Tensor {
+    const t = this.info(name);
+    this.ensureOpen();
+    const bytes = readExactSync(this.source, t.byteOffset, t.byteLength);
+    return { name: t.name, dtype: t.dtype, shape: [...t.shape], data: bytesToTypedArray(t.dtype, bytes) };
+  }
+
+  /** Reads a whole tensor as float values (default: the lossless {@link exactFloatType}). */
+  async readFloat<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): Promise<FloatArrayOf<F>> {
+    const as = checkFloatType(options?.as);
+    const t = await this.tensor(name);
+    return toFloatArray(t.dtype, t.data, (as ?? exactFloatType(t.dtype)) as F);
+  }
+
+  /** Synchronous {@link SafetensorsFile.readFloat}. */
+  readFloatSync<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): FloatArrayOf<F> {
+    const as = checkFloatType(options?.as);
+    const t = this.tensorSync(name);
+    return toFloatArray(t.dtype, t.data, (as ?? exactFloatType(t.dtype)) as F);
+  }
+
+  /**
+   * Streams a tensor in chunks of `elements` elements (default 1,048,576), each a fresh array of the
+   * dtype's natural type or, with `as`, of float values. The next chunk is read while the caller works
+   * on the current one; memory stays at about two chunks whatever the tensor's size.
+   */
+  chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
+  chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
+  chunks(name: string, options?: ChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+    // validate eagerly, so a bad call fails at the call and not at the first next()
+    const t = this.info(name);
+    const elements = checkChunkElements(options?.elements);
+    const as = checkFloatType(options?.as);
+    return this.chunkGenerator(t, elements, as);
+  }
+
+  private async *chunkGenerator(t: TensorInfo, elements: number, as: FloatType | undefined): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+    const size = dtypeSize(t.dtype);
+    const read = async (start: number): Promise<TensorChunk<TensorData | Float32Array | Float64Array>> => {
+      this.ensureOpen();
+      const count = Math.min(elements, t.elements - start);
+      const bytes = await readExact(this.source, t.byteOffset + start * size, count * size);
+      const raw = bytesToTypedArray(t.dtype, bytes);
+      return { start, data: as === undefined ? raw : toFloatArray(t.dtype, raw, as) };
+    };
+    if (t.elements === 0) return;
+    let next: Promise<TensorChunk<TensorData | Float32Array | Float64Array>> | undefined = read(0);
+    try {
+      while (next !== undefined) {
+        const cur: TensorChunk<TensorData | Float32Array | Float64Array> = await next;
+        const following = cur.start + cur.data.length;
+        next = following < t.elements ? read(following) : undefined;
+        yield cur;
+      }
+    } finally {
+      // the consumer stopped early: settle the prefetch so that its failure is not unhandled
+      if (next !== undefined) next.catch(() => undefined);
+    }
+  }
+
+  /** Synchronous {@link SafetensorsFile.chunks} (paths and bytes). */
+  chunksSync(name: string, options?: ChunkOptions<undefined>): Generator<TensorChunk<TensorData>, void, undefined>;
+  chunksSync<F extends FloatType>(name: string, options: ChunkOptions<F>): Generator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
+  chunksSync(name: string, options?: ChunkOptions): Generator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+    const t = this.info(name);
+    const elements = checkChunkElements(options?.elements);
+    const as = checkFloatType(options?.as);
+    const self = this;
+    const size = dtypeSize(t.dtype);
+    return (function* () {
+      for (let start = 0; start < t.elements; start += elements) {
+        self.ensureOpen();
+        const count = Math.min(elements, t.elements - start);
+        const raw = bytesToTypedArray(t.dtype, readExactSync(self.source, t.byteOffset + start * size, count * size));
+        yield { start, data: as === undefined ? raw : toFloatArray(t.dtype, raw, as) };
+      }
+    })();
+  }
+
+  /** Closes the file when this object opened it (a path). Idempotent. */
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  /** Synchronous {@link SafetensorsFile.close}. */
+  closeSync(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.owned) void this.source.close?.();
+  }
+}
+
+/**
+ * Opens a safetensors file from a path (Node), bytes, a Blob or any {@link ByteSource}: reads the
+ * 8-byte length and the JSON header only, validates them (see {@link SafetensorsError} codes), and
+ * returns a reader. Close it when done (a path holds a file descriptor).
+ *
+ * @example
+ * ```ts
+ * import { openSafetensors } from 'lowp/io';
+ * const st = await openSafetensors('model.safetensors');
+ * for (const t of st.tensors) {
+ *   for await (const { data } of st.chunks(t.name, { elements: 1 << 20, as: 'float32' })) {
+ *     // analyse data (a Float32Array of at most 2^20 values)
+ *   }
+ * }
+ * await st.close();
+ * ```
+ */
+export async function openSafetensors(input: SourceInput, options?: SafetensorsReadOptions): Promise<SafetensorsFile> {
+  checkReadOptions(options);
+  const { source, owned } = toByteSource(input, options?.name);
+  try {
+    const o = { ...options, name: options?.name ?? source.name };
+    const prefix = source.size >= 8 ? await readExact(source, 0, 8) : new Uint8Array(0);
+    const n = readHeaderLength(prefix, source.size, o);
+    const header = parseHeaderJson(await readExact(source, 8, n), source.size, o);
+    return new SafetensorsFile(source, header, owned);
+  } catch (e) {
+    if (owned) await source.close?.();
+    throw e;
+  }
+}
+
+/**
+ * Synchronous {@link openSafetensors} for a path (Node), bytes, or a {@link ByteSource} with `readSync`.
+ *
+ * @example
+ * ```ts
+ * import { openSafetensorsSync, writeSafetensors } from 'lowp/io';
+ * const bytes = writeSafetensors({ x: { dtype: 'BF16', shape: [2], data: new Uint16Array([0x3f80, 0x4000]) } });
+ * const st = openSafetensorsSync(bytes);
+ * st.readFloatSync('x'); // Float32Array [1, 2]
+ * ```
+ */
+export function openSafetensorsSync(input: string | Uint8Array | ArrayBuffer | ByteSource, options?: SafetensorsReadOptions): SafetensorsFile {
+  checkReadOptions(options);
+  const { source, owned } = toByteSource(input, options?.name);
+  try {
+    const o = { ...options, name: options?.name ?? source.name };
+    const prefix = source.size >= 8 ? readExactSync(source, 0, 8) : new Uint8Array(0);
+    const n = readHeaderLength(prefix, source.size, o);
+    const header = parseHeaderJson(readExactSync(source, 8, n), source.size, o);
+    return new SafetensorsFile(source, header, owned);
+  } catch (e) {
+    if (owned) void source.close?.();
+    throw e;
+  }
+}
