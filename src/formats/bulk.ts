@@ -85,11 +85,34 @@ export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, f
       if (typeof x !== 'number') throw new TypeError(`encodeArray: src[${i}] must be a number, got ${describeValue(x)}`);
       out[i] = encodeGeneric(x, f, o);
     }
+  } else if (src instanceof Float32Array) {
+    const bits = new Uint32Array(src.buffer, src.byteOffset, n); // NaN signs are read from the bits
+    for (let i = 0; i < n; i++) {
+      const x = src[i];
+      out[i] = x === x ? encodeGeneric(x, f, o) : encodeGeneric(x, f, o, bits[i] >= 0x80000000);
+    }
   } else {
-    const s = src as Float32Array | Float64Array;
-    for (let i = 0; i < n; i++) out[i] = encodeGeneric(s[i], f, o);
+    const s = src as Float64Array;
+    const words = new Uint32Array(s.buffer, s.byteOffset, 2 * n);
+    for (let i = 0; i < n; i++) {
+      const x = s[i];
+      out[i] = x === x ? encodeGeneric(x, f, o) : encodeGeneric(x, f, o, words[2 * i + 1] >= 0x80000000);
+    }
   }
   return out as O;
+}
+
+/**
+ * Writes a canonical quiet NaN with the given sign as a bit pattern (a JS number cannot carry the
+ * sign of a NaN reliably). `words` is a Uint32Array view of `out`'s elements.
+ */
+function writeNaN(out: Float32Array | Float64Array, words: Uint32Array, i: number, negative: boolean): void {
+  if (out instanceof Float32Array) {
+    words[i] = negative ? 0xffc00000 : 0x7fc00000;
+  } else {
+    words[2 * i] = 0;
+    words[2 * i + 1] = negative ? 0xfff80000 : 0x7ff80000;
+  }
 }
 
 function checkCodes(codes: unknown, f: FloatFormat, fn: string): asserts codes is CodeArray {
@@ -127,18 +150,26 @@ export function decodeArray<O extends Float32Array | Float64Array = Float32Array
     else decodeFp16Bulk(codes as Uint16Array, bits);
     return out as O;
   }
+  const size = 2 ** f.bits;
+  const words = new Uint32Array(out.buffer, out.byteOffset, out.length * (out.BYTES_PER_ELEMENT / 4));
   if (f.bits <= 8) {
     // a 2^bits-entry table, then a lookup per element
-    const size = 2 ** f.bits;
     const table = new Float64Array(size);
     for (let c = 0; c < size; c++) table[c] = decodeGeneric(c, f);
     for (let i = 0; i < n; i++) {
       const c = codes[i];
       if (c >= size) throw new RangeError(`decodeArray: codes[${i}] = ${c} is not a ${f.name} code (${f.bits} bits: 0..${size - 1})`);
-      out[i] = table[c];
+      const v = table[c];
+      if (v === v) out[i] = v;
+      else writeNaN(out, words, i, f.signed && c >= f.signBit && f.nan !== 'negative-zero');
     }
     return out as O;
   }
-  for (let i = 0; i < n; i++) out[i] = decodeGeneric(codes[i], f);
+  for (let i = 0; i < n; i++) {
+    const c = codes[i];
+    const v = decodeGeneric(c, f);
+    if (v === v) out[i] = v;
+    else writeNaN(out, words, i, c >= f.signBit);
+  }
   return out as O;
 }

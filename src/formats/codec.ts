@@ -15,11 +15,13 @@ const TWO52 = 4503599627370496;
 
 /**
  * Encodes a number into `format` (reference codec). Options must already be resolved.
- * NaN gives the format's canonical NaN with the input's sign (fnuz: the one NaN code; formats without
- * NaN: ±0, as ml_dtypes does); ±0 keeps its sign where the format has −0.
+ * NaN gives the format's canonical NaN, negative when `negativeNaN` (fnuz: the one NaN code; formats
+ * without NaN: ±0, as ml_dtypes does); ±0 keeps its sign where the format has −0. The sign of a NaN
+ * cannot be read reliably from a JavaScript number (engines may canonicalise NaN), so bulk callers
+ * read it from the source's bit pattern and pass it in.
  */
-export function encodeGeneric(x: number, f: FloatFormat, o: ResolvedCastOptions): number {
-  const negative = x < 0 || Object.is(x, -0) || (x !== x && isNegativeNaN(x));
+export function encodeGeneric(x: number, f: FloatFormat, o: ResolvedCastOptions, negativeNaN = false): number {
+  const negative = x < 0 || Object.is(x, -0) || (x !== x && negativeNaN);
   const sign = negative ? f.signBit : 0;
   if (x !== x) return nanOf(f, sign);
   if (negative && !f.signed && x !== 0) return f.nanCode; // unsigned format: negative numbers are NaN
@@ -95,13 +97,6 @@ function overflowCode(f: FloatFormat, o: ResolvedCastOptions, sign: number, fini
   return nanOf(f, sign);
 }
 
-const NAN_PROBE = /* @__PURE__ */ new Float64Array(1);
-const NAN_PROBE_HI = /* @__PURE__ */ new Uint32Array(NAN_PROBE.buffer, 4, 1);
-function isNegativeNaN(x: number): boolean {
-  NAN_PROBE[0] = x;
-  return (NAN_PROBE_HI[0] & 0x80000000) !== 0;
-}
-
 /**
  * Decodes a code of `format` into its exact value (reference codec). Codes outside the format's width
  * are the caller's responsibility (see `decode` for the checked version).
@@ -114,7 +109,7 @@ export function decodeGeneric(code: number, f: FloatFormat): number {
   if (f.nan === 'negative-zero' && negative && mag === 0) return NaN;
   if (mag > f.maxMagnitudeCode) {
     if (f.infinity && mag === f.maxMagnitudeCode + 1) return negative ? -Infinity : Infinity;
-    return NaN;
+    return NaN; // the sign of a NaN code is restored by the bulk decoders, which write bit patterns
   }
   const exp = Math.floor(mag / implicit);
   const mant = mag - exp * implicit;

@@ -1,0 +1,126 @@
+// The formats API's contract: finfo constants (checked through invariants, plus the torch.finfo
+// values the issue names), the registry and aliases, option validation, error messages, and that
+// no call mutates its inputs.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decode, decodeArray, defineFormat, encode, encodeArray, finfo, formatNames, getFormat, round, ulp, FORMATS,
+} from '../../src/index.js';
+
+describe('finfo: invariants for every format', () => {
+  it.each(FORMATS.map((f) => f.name))('%s', (name) => {
+    const i = finfo(name);
+    const f = getFormat(name);
+    // max round-trips and is the largest finite value: every code above it (same sign) is not finite
+    expect(round(i.max, name)).toBe(i.max);
+    expect(decode(f.maxMagnitudeCode, name)).toBe(i.max);
+    for (let c = f.maxMagnitudeCode + 1; c < 2 ** (f.bits - (f.signed ? 1 : 0)); c++) expect(Number.isFinite(decode(c, name))).toBe(false);
+    // the next representable value above max (as if the exponent range went on) overflows per policy
+    const beyond = i.max + ulp(i.max, name);
+    const r = round(beyond, name);
+    if (f.defaultOverflow === 'inf') expect(r).toBe(Infinity);
+    else if (f.defaultOverflow === 'nan') expect(r).toBeNaN();
+    else expect(r).toBe(i.max);
+    expect(round(beyond, name, { overflow: 'saturate' })).toBe(i.max);
+    // eps is the gap above 1
+    if (i.eps <= 1) expect(round(1 + i.eps, name) - 1).toBe(i.eps);
+    if (f.mantissaBits > 0) expect(round(1 + i.eps / 2, name)).toBe(1); // a tie, to even
+    // smallest subnormal round-trips; half of it rounds to zero (or, without zero, stays the smallest)
+    expect(round(i.smallestSubnormal, name)).toBe(i.smallestSubnormal);
+    expect(round(i.smallestSubnormal / 2, name)).toBe(f.signed ? 0 : i.smallestSubnormal);
+    expect(round(i.smallestNormal, name)).toBe(i.smallestNormal);
+    expect(i.tiny).toBe(i.smallestNormal);
+    if (f.subnormals) {
+      expect(round(i.maxSubnormal, name)).toBe(i.maxSubnormal);
+      expect(i.maxSubnormal + i.smallestSubnormal).toBe(i.smallestNormal);
+    }
+    // every integer up to maxExactInteger is exact; the next one is not (unless max stops first)
+    for (const k of [1, 2, 3, i.maxExactInteger - 1, i.maxExactInteger]) if (k <= i.maxExactInteger) expect(round(k, name)).toBe(k);
+    if (i.maxExactInteger + 1 <= i.max) expect(round(i.maxExactInteger + 1, name)).not.toBe(i.maxExactInteger + 1);
+    expect(2 ** i.minExponent).toBe(i.smallestNormal);
+    expect(2 ** i.maxExponent).toBeGreaterThan(i.max);
+    expect(2 ** (i.maxExponent - 1)).toBeLessThanOrEqual(i.max);
+    expect(i.resolution).toBe(10 ** -i.precision);
+  });
+});
+
+describe('finfo: the values torch.finfo / ml_dtypes.finfo give', () => {
+  it('bf16', () => {
+    const i = finfo('bfloat16');
+    expect([i.eps, i.max, i.smallestNormal, i.smallestSubnormal, i.maxExactInteger, i.precision]).toEqual([
+      2 ** -7, 3.3895313892515355e38, 2 ** -126, 2 ** -133, 256, 2,
+    ]);
+  });
+  it('fp16', () => {
+    const i = finfo('half');
+    expect([i.eps, i.max, i.min, i.smallestNormal, i.smallestSubnormal, i.maxExactInteger, i.precision, i.minExponent, i.maxExponent]).toEqual([
+      2 ** -10, 65504, -65504, 2 ** -14, 2 ** -24, 2048, 3, -14, 16,
+    ]);
+  });
+  it('fp32', () => {
+    const i = finfo('float32');
+    expect([i.eps, i.max, i.smallestNormal, i.smallestSubnormal, i.precision]).toEqual([2 ** -23, 3.4028234663852886e38, 2 ** -126, 2 ** -149, 6]);
+  });
+});
+
+describe('registry', () => {
+  it('aliases resolve to the same descriptor, case-insensitively', () => {
+    expect(getFormat('BFloat16')).toBe(getFormat('bf16'));
+    expect(getFormat('float16')).toBe(getFormat('half'));
+    expect(getFormat('float8_e4m3fn').name).toBe('fp8-e4m3fn');
+    expect(formatNames()).toContain('fp4-e2m1fn');
+  });
+  it('an unknown name is a RangeError listing the known names', () => {
+    expect(() => getFormat('fp12')).toThrow(RangeError);
+    expect(() => getFormat('fp12')).toThrow(/unknown format 'fp12'.*bf16.*fp16/);
+    expect(() => encode(1, 'fp12')).toThrow(RangeError);
+    expect(() => getFormat(42 as never)).toThrow(TypeError);
+  });
+  it('defineFormat derives max and rejects inconsistent descriptors', () => {
+    const e3m4 = defineFormat({ name: 'fp8-e3m4', exponentBits: 3, mantissaBits: 4, bias: 3, infinity: false, nan: 'all-ones', defaultOverflow: 'nan' });
+    expect(e3m4.max).toBe(30); // 1.875 × 2^(7−3)
+    expect(round(31, e3m4, { overflow: 'saturate' })).toBe(30);
+    expect(round(31, e3m4)).toBeNaN();
+    expect(() => defineFormat({ name: 'x', exponentBits: 4, mantissaBits: 3, bias: 7, infinity: true, nan: 'none', defaultOverflow: 'inf' })).toThrow(RangeError);
+    expect(() => defineFormat({ name: 'x', exponentBits: 20, mantissaBits: 30, bias: 7, infinity: true, nan: 'ieee', defaultOverflow: 'inf' })).toThrow(RangeError);
+  });
+});
+
+describe('errors say what was expected and what came', () => {
+  it('wrong source and out types', () => {
+    expect(() => encodeArray(new Int32Array(3) as never, 'bf16')).toThrow(/Float32Array, Float64Array or number\[\].*Int32Array of length 3/);
+    expect(() => encodeArray(new Float32Array(3), 'bf16', { out: new Uint8Array(3) as never })).toThrow(TypeError);
+    expect(() => encodeArray(new Float32Array(3), 'bf16', { out: new Uint16Array(2) })).toThrow(RangeError);
+    expect(() => encodeArray(new Float32Array(3), 'bf16', { out: new Uint16Array(2) })).toThrow(/length 3, got 2/);
+    expect(() => encodeArray([1, 'a' as never], 'bf16')).toThrow(/src\[1\] must be a number/);
+    expect(() => decodeArray(new Uint8Array(2) as never, 'bf16')).toThrow(/Uint16Array of bf16 codes/);
+    expect(() => decodeArray(new Uint16Array(2), 'bf16', { out: new Float32Array(3) })).toThrow(RangeError);
+    expect(() => decodeArray(new Uint8Array([16]), 'fp4-e2m1fn')).toThrow(/codes\[0\] = 16/);
+    expect(() => decode(70000, 'fp16')).toThrow(RangeError);
+    expect(() => encode('1' as never, 'fp16')).toThrow(TypeError);
+  });
+  it('bad options', () => {
+    expect(() => encode(1, 'bf16', { rounding: 'up' as never })).toThrow(/nearest-even, toward-zero, stochastic/);
+    expect(() => encode(1, 'fp8-e4m3fn', { overflow: 'inf' })).toThrow(/no infinity/);
+    expect(() => encode(1, 'fp4-e2m1fn', { overflow: 'nan' })).toThrow(/no NaN/);
+    expect(() => encode(1, 'bf16', { rounding: 'stochastic', random: 3 as never })).toThrow(TypeError);
+    expect(() => encode(1, 'bf16', { flushSubnormals: 'yes' as never })).toThrow(TypeError);
+  });
+});
+
+describe('inputs are never mutated; out is used when given', () => {
+  it('encodeArray/decodeArray leave src untouched and write only out', () => {
+    fc.assert(fc.property(fc.array(fc.double(), { maxLength: 50 }), fc.constantFrom('bf16', 'fp16', 'fp8-e4m3fn'), (xs, fmt) => {
+      const f32 = new Float32Array(xs);
+      const f64 = new Float64Array(xs);
+      const f32copy = f32.slice(), f64copy = f64.slice();
+      const c1 = encodeArray(f32, fmt);
+      const c2 = encodeArray(f64, fmt);
+      const codesCopy = c1.slice();
+      const out = new Float64Array(c1.length);
+      const r = decodeArray(c1, fmt, { out });
+      const same = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).every((v, i) => Object.is(v, b[i]) || (Number.isNaN(v) && Number.isNaN(b[i])));
+      return r === out && same(f32, f32copy) && same(f64, f64copy) && same(c1, codesCopy) && c2.length === xs.length;
+    }), { numRuns: 200 });
+  });
+});
