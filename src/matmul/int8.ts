@@ -1,0 +1,123 @@
+// Exact int8 × int8 matrix product (the LLM.int8() GEMM): WebAssembly SIMD kernel on operands widened
+// to int16 (`i32x4.dot_i16x8_s`, int32 lanes), cache-blocked, split over worker threads in Node; pure
+// TypeScript fallback. Reference twin: int8MatmulReference (reference.ts). Integer sums are exact and
+// order-free, so every kernel and thread count gives the same result. For K > 131,071 (where an int32
+// sum could overflow) K is split into chunks whose int32 partial sums are exact, and the partials are
+// added in float64 (exact below 2^53), giving a Float64Array. Nothing ever wraps.
+import type { Int8Matrix } from '../core/matrix.js';
+import { BASE, align64, getKernels } from '../wasm/loader.js';
+import { INT8_INT32_MAX_K, resolveInt8, type Int8MatmulOptions, type Int8MatmulResult, type ResolvedInt8 } from './int8-options.js';
+import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
+
+/** k-block (int16 values, a multiple of 8) per kernel call: 4 A rows + a W pair stay in L1. */
+const KCI = 1024;
+/** W rows per block: NCI × KCI int16 stay in L2. */
+const NCI = 96;
+/** Largest K chunk whose int32 sums cannot overflow, a multiple of 8 (≤ INT8_INT32_MAX_K). */
+const CHUNK_K = INT8_INT32_MAX_K - (INT8_INT32_MAX_K % 8);
+
+function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
+  if (r.kernel === 'js') return false;
+  const k = getKernels();
+  if (!k) {
+    if (r.kernel === 'wasm') throw new Error('int8Matmul: kernel "wasm" requested, but WebAssembly SIMD is not available here');
+    return false;
+  }
+  const { M, K, N, transB, out } = r;
+  const Kp = Math.ceil(K / 8) * 8;
+  const offRaw = BASE;
+  const rawBytes = align64(Math.max(M * K, K * N));
+  const offA = offRaw + rawBytes;
+  const offW = offA + align64(M * Kp * 2);
+  const offC = offW + align64(N * Kp * 2);
+  const end = offC + align64(M * N * 4);
+  if (!k.ensure(end)) return false;
+  const buf = k.memory.buffer;
+  const raw = new Int8Array(buf, offRaw, rawBytes);
+  raw.set(qa.data);
+  k.exports.widenI8(offRaw, offA, M, K, Kp);
+  raw.set(qb.data);
+  if (transB) k.exports.widenI8(offRaw, offW, N, K, Kp);
+  else k.exports.widenI8T(offRaw, offW, K, N, Kp);
+  const C = new Int32Array(buf, offC, M * N);
+  const rowUnits = Math.ceil(M / 4);
+  const colUnits = Math.ceil(N / 2);
+  const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, Math.max(rowUnits, colUnits)) : 1;
+  const byRows = rowUnits >= colUnits || t === 1;
+  const units = byRows ? rowUnits : colUnits;
+  const wide = out instanceof Float64Array;
+  if (wide) out.fill(0);
+  for (let c0 = 0; c0 < Kp; c0 += CHUNK_K) {
+    const c1 = Math.min(Kp, c0 + CHUNK_K);
+    const shares: Job[][] = [];
+    for (let s = 0; s < t; s++) {
+      const lo = Math.floor((units * s) / t);
+      const hi = Math.floor((units * (s + 1)) / t);
+      if (hi <= lo) continue;
+      const i0 = byRows ? lo * 4 : 0;
+      const i1 = byRows ? Math.min(M, hi * 4) : M;
+      const j0 = byRows ? 0 : lo * 2;
+      const j1 = byRows ? N : Math.min(N, hi * 2);
+      const jobs: Job[] = [];
+      for (let kb = c0; kb < c1; kb += KCI) {
+        const ke = Math.min(c1, kb + KCI);
+        for (let jb = j0; jb < j1; jb += NCI) {
+          jobs.push(['igemm', [offA, offW, offC, Kp, N, i0, i1, jb, Math.min(j1, jb + NCI), kb, ke, kb > c0 ? 1 : 0]]);
+        }
+      }
+      shares.push(jobs);
+    }
+    if (K === 0) C.fill(0);
+    else runShares(k, shares);
+    if (wide) for (let e = 0; e < C.length; e++) out[e] += C[e];
+  }
+  if (!wide) out.set(C);
+  return true;
+}
+
+function int8Js(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): void {
+  const { M, K, N, transB, out } = r;
+  const A = qa.data;
+  let W = qb.data;
+  if (!transB) {
+    const T = new Int8Array(K * N);
+    for (let kk = 0; kk < K; kk++) for (let j = 0; j < N; j++) T[j * K + kk] = W[kk * N + j];
+    W = T;
+  }
+  for (let i = 0; i < M; i++) {
+    const ao = i * K;
+    for (let j = 0; j < N; j++) {
+      const wo = j * K;
+      let s = 0; // exact: integers below 2^53
+      for (let kk = 0; kk < K; kk++) s += A[ao + kk] * W[wo + kk];
+      out[i * N + j] = s;
+    }
+  }
+}
+
+/**
+ * Exact int8 × int8 matrix product: C = A·B for B [K,N], or A·Wᵀ for W [N,K] with `transB: true`
+ * (the fast path, and the layout of a Linear layer's weight as in LLM.int8()). Uses WebAssembly SIMD
+ * (`i32x4.dot_i16x8_s`) and, in Node, worker threads for large products; results are identical for
+ * every kernel and thread count.
+ *
+ * The sums are exact: an Int32Array when K ≤ 131,071 (every possible sum of int8 products fits int32),
+ * else a Float64Array of exact integers (int32 partial sums over K chunks, added in float64). Never
+ * wraps.
+ *
+ * @param qa - A [M,K] int8 codes.
+ * @param qb - B [K,N] int8 codes, or W [N,K] with `transB`.
+ * @throws RangeError when inner dimensions differ or `out` has the wrong length; TypeError for wrong
+ * data types (including an Int32Array `out` when K > 131,071).
+ * @example
+ * ```ts
+ * const qa = { rows: 1, cols: 3, data: new Int8Array([127, -127, 5]) };
+ * const w = { rows: 2, cols: 3, data: new Int8Array([1, 1, 1, 127, 0, -2]) };
+ * int8Matmul(qa, w, { transB: true }).data; // Int32Array [5, 16119]
+ * ```
+ */
+export function int8Matmul(qa: Int8Matrix, qb: Int8Matrix, opts?: Int8MatmulOptions): Int8MatmulResult {
+  const r = resolveInt8(qa, qb, opts, 'int8Matmul');
+  if (r.M * r.N > 0 && !int8Wasm(qa, qb, r)) int8Js(qa, qb, r);
+  return { rows: r.M, cols: r.N, data: r.out };
+}

@@ -1,0 +1,329 @@
+// The fast mixed-precision matrix product: operands decoded/rounded to the input format, products
+// accumulated in fp32 / fp64 (WebAssembly SIMD kernels, cache-blocked on packed B panels, split over
+// worker threads in Node) or in emulated fp16 / bf16 (TypeScript), bias added, result rounded to the
+// output format. Reference twin: matmulReference in reference.ts; fp32 and fp64 results are
+// bit-identical to it (same summation order in k for every element, whatever the blocking or threads).
+import type { Matrix, MatrixData } from '../core/matrix.js';
+import { BF16, FP16, FP32, decodeArray, encodeArray, getFormat, type FloatFormat } from '../formats/index.js';
+import { bf16ToF32, f32ToBf16, f32ToFp16, fp16ToF32 } from '../wasm/convert.js';
+import { BASE, align64, getKernels, type Kernels } from '../wasm/loader.js';
+import { resolveMatmul, type MatmulOptions, type ResolvedMatmul } from './options.js';
+import { rounder } from './round16.js';
+import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
+
+/** k-block (values) of the f32 kernel: an 8-column B panel slice of KC floats stays in L1. */
+const KC = 256;
+/** Row block of the f32 kernel: MC×KC floats of A stay in L2. */
+const MC = 64;
+/** k-block of the f64 kernel. */
+const KC64 = 128;
+
+function decode16(codes: Uint16Array, f: FloatFormat): Float32Array {
+  return f === BF16 ? bf16ToF32(codes) : f === FP16 ? fp16ToF32(codes) : decodeArray(codes, f);
+}
+
+/** Operand values as float32, rounded to `fmt` (a format of ≤ 24 significant bits). Never mutates `m`. */
+export function operandF32(m: Matrix, fmt: FloatFormat): Float32Array {
+  if (m.format !== undefined) {
+    const codes = m.data as Uint16Array | Uint8Array;
+    const own = ownFormat(m);
+    const vals = codes instanceof Uint16Array ? decode16(codes, own) : decodeArray(codes, own);
+    return own === fmt ? vals : roundF32(vals, fmt);
+  }
+  if (fmt === FP32) return m.data instanceof Float32Array ? m.data : new Float32Array(m.data as Float64Array);
+  // round float data to fmt directly from its own precision (no double rounding through float32)
+  return decodeArray(encodeArray(m.data as Float32Array | Float64Array, fmt) as Uint16Array, fmt);
+}
+
+function ownFormat(m: Matrix): FloatFormat {
+  return getFormat(m.format!);
+}
+
+function roundF32(vals: Float32Array, fmt: FloatFormat): Float32Array {
+  if (fmt === FP32) return vals;
+  if (fmt === BF16) return bf16ToF32(f32ToBf16(vals));
+  if (fmt === FP16) return fp16ToF32(f32ToFp16(vals));
+  return decodeArray(encodeArray(vals, fmt) as Uint16Array, fmt);
+}
+
+/** Operand values as float64, rounded to `fmt` (null: as given). */
+export function operandF64(m: Matrix, fmt: FloatFormat | null): Float64Array {
+  let vals: Float32Array | Float64Array;
+  if (m.format !== undefined) {
+    const own = ownFormat(m);
+    vals = m.data instanceof Uint16Array ? decode16(m.data, own) : decodeArray(m.data as Uint8Array, own);
+    if (fmt && fmt !== own) vals = roundF32(vals as Float32Array, fmt);
+  } else {
+    vals = m.data as Float32Array | Float64Array;
+    if (fmt === FP32) vals = new Float32Array(vals);
+    else if (fmt) vals = decodeArray(encodeArray(vals, fmt) as Uint16Array, fmt);
+  }
+  return vals instanceof Float64Array ? vals : new Float64Array(vals);
+}
+
+function useWasm(r: ResolvedMatmul): Kernels | null {
+  if (r.kernel === 'js') return null;
+  const k = getKernels();
+  if (!k && r.kernel === 'wasm') throw new Error('matmul: kernel "wasm" requested, but WebAssembly SIMD is not available here');
+  return k;
+}
+
+/** Splits `units` into `t` contiguous ranges. */
+function ranges(units: number, t: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < t; s++) {
+    const lo = Math.floor((units * s) / t);
+    const hi = Math.floor((units * (s + 1)) / t);
+    if (hi > lo) out.push([lo, hi]);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ fp32 accumulation
+
+function gemmF32Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float32Array): boolean {
+  const { M, K, N, transB, blockK } = r;
+  const np = Math.ceil(N / 8);
+  const ldc = np * 8;
+  const offA = BASE;
+  const offB = offA + align64(M * K * 4);
+  const offBp = offB + align64(K * N * 4);
+  const offC = offBp + align64(np * 8 * K * 4);
+  const split = blockK < K;
+  const offC2 = offC + align64(M * ldc * 4);
+  const end = offC2 + (split ? align64(M * ldc * 4) : 0);
+  if (!k.ensure(end)) return false;
+  const buf = k.memory.buffer;
+  new Float32Array(buf, offA, M * K).set(operandF32(a, r.formatA!));
+  new Float32Array(buf, offB, K * N).set(operandF32(b, r.formatB!));
+  if (transB) k.exports.packBT(offB, offBp, K, N);
+  else k.exports.packB(offB, offBp, K, N);
+  const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, Math.max(Math.ceil(M / 4), np)) : 1;
+  const byRows = Math.ceil(M / 4) >= np || t === 1;
+  const shareRanges = ranges(byRows ? Math.ceil(M / 4) : np, t);
+  const C = new Float32Array(buf, offC, M * ldc);
+  const C2 = split ? new Float32Array(buf, offC2, M * ldc) : C;
+  for (let kb = 0; kb < K; kb += blockK) {
+    const ke = Math.min(K, kb + blockK);
+    const target = kb === 0 ? offC : offC2;
+    const shares: Job[][] = shareRanges.map(([lo, hi]) => [
+      byRows
+        ? ['sgemm', [offA, offBp, target, K, kb, ke, ldc, lo * 4, Math.min(M, hi * 4), 0, np, KC, MC]]
+        : ['sgemm', [offA, offBp, target, K, kb, ke, ldc, 0, M, lo, hi, KC, MC]],
+    ]);
+    runShares(k, shares);
+    if (kb > 0) for (let e = 0; e < C.length; e++) C[e] = C[e] + C2[e];
+  }
+  if (K === 0) C.fill(0);
+  if (ldc === N) dst.set(C);
+  else for (let i = 0; i < M; i++) dst.set(C.subarray(i * ldc, i * ldc + N), i * N);
+  return true;
+}
+
+function gemmF32Js(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float32Array): void {
+  const { M, K, N, transB, blockK } = r;
+  const A = operandF32(a, r.formatA!);
+  let B = operandF32(b, r.formatB!);
+  if (transB) {
+    const T = new Float32Array(K * N);
+    for (let j = 0; j < N; j++) for (let kk = 0; kk < K; kk++) T[kk * N + j] = B[j * K + kk];
+    B = T;
+  }
+  dst.fill(0);
+  const part = new Float32Array(N);
+  for (let i = 0; i < M; i++) {
+    const row = dst.subarray(i * N, (i + 1) * N);
+    for (let kb = 0; kb < K; kb += blockK) {
+      const c = kb === 0 ? row : part.fill(0);
+      const ke = Math.min(K, kb + blockK);
+      for (let kk = kb; kk < ke; kk++) {
+        const aik = A[i * K + kk];
+        const off = kk * N;
+        // c[j] is float32: the store rounds fround(c + fround(a·b)), the reference's step
+        for (let j = 0; j < N; j++) c[j] += Math.fround(aik * B[off + j]);
+      }
+      if (kb > 0) for (let j = 0; j < N; j++) row[j] += part[j];
+    }
+  }
+}
+
+// ------------------------------------------------------------------ fp64 accumulation
+
+function gemmF64Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array): boolean {
+  const { M, K, N, transB, blockK } = r;
+  const np = Math.ceil(N / 4);
+  const ldc = np * 4;
+  const offA = BASE;
+  const offB = offA + align64(M * K * 8);
+  const offBp = offB + align64(K * N * 8);
+  const offC = offBp + align64(np * 4 * K * 8);
+  const split = blockK < K;
+  const offC2 = offC + align64(M * ldc * 8);
+  const end = offC2 + (split ? align64(M * ldc * 8) : 0);
+  if (!k.ensure(end)) return false;
+  const buf = k.memory.buffer;
+  new Float64Array(buf, offA, M * K).set(operandF64(a, r.formatA));
+  new Float64Array(buf, offB, K * N).set(operandF64(b, r.formatB));
+  k.exports.packB64(offB, offBp, K, N, transB ? 1 : 0);
+  const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, Math.max(Math.ceil(M / 4), np)) : 1;
+  const byRows = Math.ceil(M / 4) >= np || t === 1;
+  const shareRanges = ranges(byRows ? Math.ceil(M / 4) : np, t);
+  const C = new Float64Array(buf, offC, M * ldc);
+  const C2 = split ? new Float64Array(buf, offC2, M * ldc) : C;
+  for (let kb = 0; kb < K; kb += blockK) {
+    const ke = Math.min(K, kb + blockK);
+    const target = kb === 0 ? offC : offC2;
+    runShares(
+      k,
+      shareRanges.map(([lo, hi]) => [
+        byRows
+          ? ['dgemm', [offA, offBp, target, K, kb, ke, ldc, lo * 4, Math.min(M, hi * 4), 0, np, KC64]]
+          : ['dgemm', [offA, offBp, target, K, kb, ke, ldc, 0, M, lo, hi, KC64]],
+      ]),
+    );
+    if (kb > 0) for (let e = 0; e < C.length; e++) C[e] += C2[e];
+  }
+  if (K === 0) C.fill(0);
+  if (ldc === N) dst.set(C);
+  else for (let i = 0; i < M; i++) dst.set(C.subarray(i * ldc, i * ldc + N), i * N);
+  return true;
+}
+
+function gemmF64Js(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array): void {
+  const { M, K, N, transB, blockK } = r;
+  const A = operandF64(a, r.formatA);
+  let B = operandF64(b, r.formatB);
+  if (transB) {
+    const T = new Float64Array(K * N);
+    for (let j = 0; j < N; j++) for (let kk = 0; kk < K; kk++) T[kk * N + j] = B[j * K + kk];
+    B = T;
+  }
+  dst.fill(0);
+  const part = new Float64Array(N);
+  for (let i = 0; i < M; i++) {
+    const row = dst.subarray(i * N, (i + 1) * N);
+    for (let kb = 0; kb < K; kb += blockK) {
+      const c = kb === 0 ? row : part.fill(0);
+      const ke = Math.min(K, kb + blockK);
+      for (let kk = kb; kk < ke; kk++) {
+        const aik = A[i * K + kk];
+        const off = kk * N;
+        for (let j = 0; j < N; j++) c[j] += aik * B[off + j];
+      }
+      if (kb > 0) for (let j = 0; j < N; j++) row[j] += part[j];
+    }
+  }
+}
+
+// ------------------------------------------------------------------ emulated fp16 / bf16 accumulation
+
+function gemmEmulated(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array): void {
+  const { M, K, N, transB, blockK } = r;
+  const rnd = rounder(r.accumulate as 'fp16' | 'bf16');
+  const A = operandF64(a, r.formatA);
+  let W = operandF64(b, r.formatB);
+  if (!transB) {
+    const T = new Float64Array(K * N);
+    for (let kk = 0; kk < K; kk++) for (let j = 0; j < N; j++) T[j * K + kk] = W[kk * N + j];
+    W = T;
+  }
+  for (let i = 0; i < M; i++) {
+    const ao = i * K;
+    for (let j = 0; j < N; j++) {
+      const wo = j * K;
+      let total = 0;
+      for (let kb = 0; kb < K; kb += blockK) {
+        const ke = Math.min(K, kb + blockK);
+        let part = 0;
+        // products of ≤ 11-bit significands are exact in float64, and so is part + product here
+        // (or it is far from any fp16/bf16 rounding boundary): one rounding per addition
+        for (let kk = kb; kk < ke; kk++) part = rnd(part + A[ao + kk] * W[wo + kk]);
+        total = kb === 0 ? part : rnd(total + part);
+      }
+      dst[i * N + j] = total;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ driver
+
+function finish(r: ResolvedMatmul, acc: Float32Array | Float64Array): Matrix {
+  const { M, N, bias, output, out } = r;
+  if (bias) {
+    const mode = r.accumulate;
+    const rnd = mode === 'fp16' || mode === 'bf16' ? rounder(mode) : null;
+    const bv = new Float64Array(N);
+    for (let j = 0; j < N; j++) bv[j] = mode === 'fp32' ? Math.fround(bias[j]) : rnd ? rnd(bias[j]) : bias[j];
+    for (let i = 0; i < M; i++) {
+      const o = i * N;
+      if (rnd) for (let j = 0; j < N; j++) acc[o + j] = rnd(acc[o + j] + bv[j]);
+      else for (let j = 0; j < N; j++) acc[o + j] += bv[j]; // Float32Array store rounds (fp32 add)
+    }
+  }
+  if (output === 'fp32' || output === 'fp64') {
+    if (acc !== out) (out as Float32Array | Float64Array).set(acc);
+    return { rows: M, cols: N, data: out };
+  }
+  if (acc instanceof Float32Array && output === BF16) f32ToBf16(acc, out as Uint16Array);
+  else if (acc instanceof Float32Array && output === FP16) f32ToFp16(acc, out as Uint16Array);
+  else encodeArray(acc, output, { out: out as Uint16Array });
+  return { rows: M, cols: N, data: out as MatrixData, format: output.name };
+}
+
+/**
+ * Matrix product C = A·B (or A·Wᵀ with `transB`) with chosen input, accumulation and output formats,
+ * like a GPU GEMM: operands rounded to `inputs` (or decoded from their codes), products summed in
+ * `accumulate` (fp32 by default), `bias` added, result rounded to `output`.
+ *
+ * fp32 and fp64 accumulation run WebAssembly SIMD kernels (pure TypeScript where unavailable), split
+ * across worker threads for large products in Node; every element is summed in k order, one rounding
+ * per product and per addition, so results are bit-identical to {@link matmulReference} whatever the
+ * kernel, blocking or thread count. fp16/bf16 accumulation is emulated (sum rounded after every add).
+ *
+ * @param a - A [M,K]: float data, or codes with their `format` (e.g. bf16 codes in a Uint16Array).
+ * @param b - B [K,N], or W [N,K] with `transB: true`.
+ * @returns C [M,N]: a Float32Array (default), Float64Array (`output: 'fp64'`) or codes with `format`.
+ * @throws RangeError when inner dimensions differ, `out` has the wrong length, or an option is out of
+ * range; TypeError for wrong data types and unsupported format combinations.
+ * @example
+ * ```ts
+ * const a = { rows: 2, cols: 2, data: new Float32Array([1, 2, 3, 4]) };
+ * const b = { rows: 2, cols: 2, data: new Float32Array([5, 6, 7, 8]) };
+ * matmul(a, b).data; // Float32Array [19, 22, 43, 50]
+ * // bf16 inputs, fp32 accumulation, bf16 output, as on a GPU:
+ * matmul(a, b, { inputs: 'bf16', output: 'bf16' }); // { rows: 2, cols: 2, data: Uint16Array, format: 'bf16' }
+ * // emulated fp16 accumulation: 4096 ones sum to 2048
+ * const ones = { rows: 1, cols: 4096, data: new Float32Array(4096).fill(1) };
+ * matmul(ones, { rows: 4096, cols: 1, data: new Float32Array(4096).fill(1) }, { accumulate: 'fp16' }).data; // [2048]
+ * ```
+ */
+export function matmul(a: Matrix, b: Matrix, opts?: MatmulOptions): Matrix {
+  const r = resolveMatmul(a, b, opts, 'matmul');
+  const { M, N, output, out } = r;
+  if (r.accumulate === 'fp32') {
+    const acc = output === 'fp32' ? (out as Float32Array) : new Float32Array(M * N);
+    const k = M * N > 0 ? useWasm(r) : null;
+    if (!(k && gemmF32Wasm(k, a, b, r, acc))) gemmF32Js(a, b, r, acc);
+    return finish(r, acc);
+  }
+  const acc = output === 'fp64' ? (out as Float64Array) : new Float64Array(M * N);
+  if (r.accumulate === 'fp64') {
+    const k = M * N > 0 ? useWasm(r) : null;
+    if (!(k && gemmF64Wasm(k, a, b, r, acc))) gemmF64Js(a, b, r, acc);
+  } else gemmEmulated(a, b, r, acc);
+  return finish(r, acc);
+}
+
+/**
+ * A·Wᵀ for W [N,K] row-major (a Linear layer's weight): `matmul(a, w, { ...opts, transB: true })`.
+ *
+ * @example
+ * ```ts
+ * const x = { rows: 1, cols: 2, data: new Float32Array([1, 2]) };
+ * const w = { rows: 3, cols: 2, data: new Float32Array([1, 0, 0, 1, 1, 1]) };
+ * matmulTransposed(x, w).data; // Float32Array [1, 2, 3]
+ * ```
+ */
+export function matmulTransposed(a: Matrix, w: Matrix, opts?: Omit<MatmulOptions, 'transB'>): Matrix {
+  return matmul(a, w, { ...opts, transB: true });
+}

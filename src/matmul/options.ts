@@ -1,0 +1,182 @@
+// Options of lowp's matrix products and their resolution (validated once, shared by the reference
+// kernels in reference.ts and the fast driver in matmul.ts so both compute the same thing).
+import { describeValue } from '../core/describe.js';
+import { validateMatrix, type Matrix, type MatrixData } from '../core/matrix.js';
+import { codeArrayType, getFormat, type FloatFormat, type FormatLike } from '../formats/index.js';
+
+/**
+ * The arithmetic a product accumulates in:
+ * - `'fp32'` (default): each term is an f32 product added to an f32 running sum (one rounding each),
+ *   as GPU tensor cores with fp32 accumulation and CPU BLAS do;
+ * - `'fp64'`: float64 products and sums;
+ * - `'fp16'` / `'bf16'`: emulated low-precision accumulation: the running sum is rounded to the format
+ *   after every addition of an exact product (fp16 accumulation of 4096 ones stops at 2048).
+ */
+export type AccumulateFormat = 'fp32' | 'fp64' | 'fp16' | 'bf16';
+
+/** Which kernels run: `'auto'` (WebAssembly SIMD when available), `'wasm'` (required), `'js'` (pure TypeScript). */
+export type KernelChoice = 'auto' | 'wasm' | 'js';
+
+/** Options of {@link matmul}. Every field is optional. */
+export interface MatmulOptions {
+  /** `b` is given transposed, as W [N,K] (a Linear layer's weight): computes A·Wᵀ. Default false. */
+  transB?: boolean;
+  /**
+   * Format both operands are rounded to before multiplying (e.g. `'bf16'`, `'fp16'`, `'fp8-e4m3fn'`).
+   * Default: a matrix of codes keeps its own format; float data is used as float32 (accumulate fp32),
+   * as is (accumulate fp64), or rounded to the accumulation format (accumulate fp16/bf16).
+   */
+  inputs?: FormatLike;
+  /** Accumulation arithmetic (see {@link AccumulateFormat}). Default `'fp32'`. */
+  accumulate?: AccumulateFormat | 'float32' | 'float64' | 'float16' | 'half' | 'bfloat16';
+  /**
+   * Split-K block size: the K terms are summed in blocks of `blockK` (each block's partial sum starts
+   * at 0 and is accumulated in the accumulation format), then the partial sums are added in block
+   * order, again in the accumulation format. Default: one block (plain running sum).
+   */
+  blockK?: number;
+  /** Format of the result: `'fp32'` (default, Float32Array), `'fp64'` (Float64Array), or any lowp format name (codes). */
+  output?: FormatLike | 'fp64' | 'float64';
+  /** Destination of the M×N result, of the output format's array type. Default: a new array. */
+  out?: MatrixData;
+  /** A length-N vector added to every row, once, after the sum (in the accumulation format). */
+  bias?: Float32Array | Float64Array | readonly number[];
+  /** Threads to use (Node worker_threads): default all cores for large products; 1 = the calling thread only. */
+  threads?: number;
+  /** Kernel selection, for testing and benchmarks. Default `'auto'`. */
+  kernel?: KernelChoice;
+}
+
+/** Options after validation. */
+export interface ResolvedMatmul {
+  M: number;
+  K: number;
+  N: number;
+  transB: boolean;
+  accumulate: AccumulateFormat;
+  /** Rounding format of each operand; null = use the float values as they are. */
+  formatA: FloatFormat | null;
+  formatB: FloatFormat | null;
+  blockK: number;
+  /** Output: 'fp32', 'fp64' or a code format. */
+  output: 'fp32' | 'fp64' | FloatFormat;
+  out: MatrixData;
+  bias: Float32Array | Float64Array | readonly number[] | null;
+  threads: number | undefined;
+  kernel: KernelChoice;
+}
+
+const ACC: Record<string, AccumulateFormat> = {
+  fp32: 'fp32', float32: 'fp32', fp64: 'fp64', float64: 'fp64',
+  fp16: 'fp16', float16: 'fp16', half: 'fp16', bf16: 'bf16', bfloat16: 'bf16',
+};
+
+function fmtOf(x: FormatLike, what: string): FloatFormat {
+  try {
+    return getFormat(x);
+  } catch (e) {
+    const err = e as Error;
+    const Ctor = err instanceof TypeError ? TypeError : RangeError;
+    throw new Ctor(`${what}: ${err.message}`);
+  }
+}
+
+/** Validates the operands and options of a matrix product; throws TypeError/RangeError with what was expected. */
+export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefined, fn: string): ResolvedMatmul {
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+    throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  }
+  const o = opts ?? {};
+  validateMatrix(a, 'a');
+  validateMatrix(b, 'b');
+  const transB = o.transB ?? false;
+  if (typeof transB !== 'boolean') throw new TypeError(`${fn}: transB must be a boolean, got ${describeValue(transB)}`);
+  const M = a.rows;
+  const K = a.cols;
+  const KB = transB ? b.cols : b.rows;
+  const N = transB ? b.rows : b.cols;
+  if (KB !== K) {
+    throw new RangeError(
+      transB
+        ? `${fn}: inner dimensions do not match: a is ${M}×${K}, so w (b with transB) must have ${K} columns, got ${b.rows}×${b.cols}`
+        : `${fn}: inner dimensions do not match: a is ${M}×${K}, so b must have ${K} rows, got ${b.rows}×${b.cols}`,
+    );
+  }
+  const accName = o.accumulate ?? 'fp32';
+  const accumulate = typeof accName === 'string' ? ACC[accName.toLowerCase()] : undefined;
+  if (!accumulate) {
+    throw new RangeError(`${fn}: accumulate must be one of 'fp32', 'fp64', 'fp16', 'bf16', got ${describeValue(accName)}`);
+  }
+  const inputs = o.inputs === undefined ? null : fmtOf(o.inputs, `${fn}: inputs`);
+  const formatFor = (m: Matrix, name: string): FloatFormat | null => {
+    const own = m.format !== undefined ? fmtOf(m.format, `${fn}: ${name}.format`) : null;
+    if (own) {
+      const Ctor = codeArrayType(own);
+      if (!(m.data instanceof Ctor)) {
+        throw new TypeError(`${fn}: ${name}.format '${own.name}' holds its codes in a ${Ctor.name}, got ${describeValue(m.data)}`);
+      }
+    }
+    if (inputs) return inputs;
+    if (own) return own;
+    if (accumulate === 'fp64') return null;
+    return fmtOf(accumulate === 'fp32' ? 'fp32' : accumulate, fn);
+  };
+  const formatA = formatFor(a, 'a');
+  const formatB = formatFor(b, 'b');
+  if (accumulate === 'fp16' || accumulate === 'bf16') {
+    for (const [f, name] of [[formatA, 'a'], [formatB, 'b']] as const) {
+      if (!f || f.mantissaBits > 10) {
+        throw new TypeError(
+          `${fn}: accumulate '${accumulate}' emulates low-precision hardware and needs 16-bit or narrower inputs; operand ${name} is ${f ? f.name : 'float64'} (pass inputs: '${accumulate}' or a narrower format)`,
+        );
+      }
+    }
+  }
+  let blockK = K;
+  if (o.blockK !== undefined) {
+    if (typeof o.blockK !== 'number' || !Number.isSafeInteger(o.blockK) || o.blockK < 1) {
+      throw new RangeError(`${fn}: blockK must be a positive integer, got ${describeValue(o.blockK)}`);
+    }
+    blockK = Math.min(o.blockK, Math.max(K, 1));
+  }
+  if (blockK < 1) blockK = 1;
+  const outName = o.output ?? 'fp32';
+  let output: ResolvedMatmul['output'];
+  if (outName === 'fp64' || outName === 'float64') output = 'fp64';
+  else {
+    const f = fmtOf(outName as FormatLike, `${fn}: output`);
+    output = f.name === 'fp32' ? 'fp32' : f;
+  }
+  const n = M * N;
+  const Ctor = output === 'fp32' ? Float32Array : output === 'fp64' ? Float64Array : codeArrayType(output);
+  let out: MatrixData;
+  if (o.out !== undefined) {
+    if (!(o.out instanceof Ctor)) {
+      throw new TypeError(`${fn}: out must be a ${Ctor.name} for output ${typeof output === 'string' ? output : output.name}, got ${describeValue(o.out)}`);
+    }
+    if (o.out.length !== n) throw new RangeError(`${fn}: out must hold M×N = ${M}×${N} = ${n} elements, got ${describeValue(o.out)}`);
+    if (o.out === (a.data as unknown) || o.out === (b.data as unknown)) throw new RangeError(`${fn}: out must not be an input's data`);
+    out = o.out;
+  } else out = new (Ctor as typeof Float32Array)(n) as MatrixData;
+  let bias: ResolvedMatmul['bias'] = null;
+  if (o.bias !== undefined) {
+    const bv = o.bias;
+    if (!(bv instanceof Float32Array) && !(bv instanceof Float64Array) && !Array.isArray(bv)) {
+      throw new TypeError(`${fn}: bias must be a Float32Array, Float64Array or number[] of length N = ${N}, got ${describeValue(bv)}`);
+    }
+    if (bv.length !== N) throw new RangeError(`${fn}: bias must have length N = ${N}, got ${describeValue(bv)}`);
+    if (Array.isArray(bv)) {
+      for (let j = 0; j < N; j++) if (typeof bv[j] !== 'number') throw new TypeError(`${fn}: bias[${j}] must be a number, got ${describeValue(bv[j])}`);
+    }
+    bias = bv;
+  }
+  const threads = o.threads;
+  if (threads !== undefined && (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1)) {
+    throw new RangeError(`${fn}: threads must be a positive integer, got ${describeValue(threads)}`);
+  }
+  const kernel = o.kernel ?? 'auto';
+  if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') {
+    throw new RangeError(`${fn}: kernel must be 'auto', 'wasm' or 'js', got ${describeValue(kernel)}`);
+  }
+  return { M, K, N, transB, accumulate, formatA, formatB, blockK, output, out, bias, threads, kernel };
+}

@@ -1,0 +1,89 @@
+// Reference twins (the oracles): plain, obviously-correct TypeScript matrix products, one scalar step
+// at a time, written straight from the definitions in docs/matmul.md. Slow (one element at a time,
+// scalar decode/round from lowp/formats); the fast kernels in matmul.ts and int8.ts are tested against
+// these. Summation order: k = 0, 1, …, K−1 within each blockK block; blocks added in order.
+import { validateInt8Matrix, type Int8Matrix, type Matrix, type MatrixData } from '../core/matrix.js';
+import { decode, encode, round, type FloatFormat } from '../formats/index.js';
+import { resolveInt8, type Int8MatmulOptions, type Int8MatmulResult } from './int8-options.js';
+import { resolveMatmul, type MatmulOptions } from './options.js';
+
+function operandValues(m: Matrix, fmt: FloatFormat | null): Float64Array {
+  const n = m.rows * m.cols;
+  const v = new Float64Array(n);
+  for (let e = 0; e < n; e++) {
+    let x = m.format !== undefined ? decode(m.data[e], m.format) : m.data[e];
+    if (fmt) x = round(x, fmt);
+    v[e] = x;
+  }
+  return v;
+}
+
+/**
+ * The reference twin of {@link matmul}: same operands, options and result, computed one scalar
+ * operation at a time (each term and each addition rounded exactly as the accumulation format says,
+ * k in increasing order). Use it to check fast kernels or to see the exact semantics; it is slow.
+ *
+ * @example
+ * ```ts
+ * const a = { rows: 1, cols: 2, data: new Float32Array([1, 2]) };
+ * const b = { rows: 2, cols: 1, data: new Float32Array([3, 4]) };
+ * matmulReference(a, b).data; // Float32Array [11]
+ * ```
+ */
+export function matmulReference(a: Matrix, b: Matrix, opts?: MatmulOptions): Matrix {
+  const r = resolveMatmul(a, b, opts, 'matmulReference');
+  const { M, K, N, transB, accumulate: acc, blockK, output, out, bias } = r;
+  const A = operandValues(a, r.formatA);
+  const B = operandValues(b, r.formatB);
+  const term = (x: number, y: number): number => (acc === 'fp32' ? Math.fround(x * y) : x * y);
+  const add = (s: number, t: number): number =>
+    acc === 'fp32' ? Math.fround(s + t) : acc === 'fp64' ? s + t : round(s + t, acc);
+  const toAcc = (x: number): number => (acc === 'fp32' ? Math.fround(x) : acc === 'fp64' ? x : round(x, acc));
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let total: number | undefined;
+      for (let k0 = 0; k0 < K; k0 += blockK) {
+        let part = 0;
+        for (let k = k0; k < Math.min(K, k0 + blockK); k++) {
+          part = add(part, term(A[i * K + k], transB ? B[j * K + k] : B[k * N + j]));
+        }
+        total = total === undefined ? part : add(total, part);
+      }
+      let s = total ?? 0;
+      if (bias) s = add(s, toAcc(bias[j]));
+      const e = i * N + j;
+      if (output === 'fp32') out[e] = Math.fround(s);
+      else if (output === 'fp64') out[e] = s;
+      else out[e] = encode(s, output);
+    }
+  }
+  return output === 'fp32' || output === 'fp64' ? { rows: M, cols: N, data: out } : { rows: M, cols: N, data: out as MatrixData, format: output.name };
+}
+
+/**
+ * The reference twin of {@link int8Matmul}: exact integer products summed one at a time in float64
+ * (exact: every partial sum is an integer below 2^53). Same result type as `int8Matmul`.
+ *
+ * @example
+ * ```ts
+ * const qa = { rows: 1, cols: 2, data: new Int8Array([127, -128]) };
+ * const qb = { rows: 2, cols: 1, data: new Int8Array([2, 3]) };
+ * int8MatmulReference(qa, qb).data; // Int32Array [-130]
+ * ```
+ */
+export function int8MatmulReference(qa: Int8Matrix, qb: Int8Matrix, opts?: Int8MatmulOptions): Int8MatmulResult {
+  validateInt8Matrix(qa, 'qa');
+  validateInt8Matrix(qb, 'qb');
+  const r = resolveInt8(qa, qb, opts, 'int8MatmulReference');
+  const { M, K, N, transB, out } = r;
+  const A = qa.data;
+  const B = qb.data;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[i * K + k] * (transB ? B[j * K + k] : B[k * N + j]);
+      out[i * N + j] = s;
+    }
+  }
+  return { rows: M, cols: N, data: out };
+}

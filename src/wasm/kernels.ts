@@ -1,0 +1,464 @@
+// @ts-nocheck: AssemblyScript (v128, load<T>, usize ...), type-checked by asc, not by tsc.
+// AssemblyScript source of lowp's WebAssembly SIMD kernels (compiled by scripts/build-wasm.mjs with
+// `asc --enable simd -O3`, embedded as base64 in src/wasm/kernels.generated.ts). Nothing imports this
+// file from TypeScript; binaryen's -O3 inlines the single-use helpers (no @inline: tsc must parse it).
+//
+// Memory is owned by the JavaScript side (src/wasm/loader.ts): every function takes byte offsets into
+// the (imported) linear memory and allocates nothing. Kernels:
+//   - f32 GEMM on packed B panels of 8 columns, 4×8 register tile; each output element is summed over
+//     k in increasing order with one f32 multiply and one f32 add per term (no FMA), so the result is
+//     bit-identical to the plain reference `s = fround(s + fround(a*b))` for k = 0..K-1, whatever the
+//     cache blocking (a K block's partial sum is stored to C in f32 and reloaded: same value).
+//   - f64 GEMM (same scheme, 4×4 tile of f64x2), bit-identical to `s += a*b` in k order.
+//   - int8 GEMM on operands widened to int16 (K padded to a multiple of 8), `i32x4.dot_i16x8_s`,
+//     exact int32 accumulation (the caller keeps K ≤ 131071 per call, so no lane or sum can overflow).
+//   - Bulk conversions float32 ⇄ fp16/bf16 (round to nearest even, canonical quiet NaN keeping the
+//     sign, -0 kept, subnormals kept, overflow to infinity).
+
+// ---------------------------------------------------------------- f32 GEMM
+
+/** Pack B [K,N] (row-major, at `b`) into panels of 8 columns: dst[((p*K)+k)*8 + jj] = B[k, 8p+jj], 0 past N. */
+export function packB(b: usize, dst: usize, K: i32, N: i32): void {
+  const np = (N + 7) >> 3;
+  for (let p = 0; p < np; p++) {
+    const j0 = p << 3;
+    const w = min(8, N - j0);
+    let d = dst + (<usize>(p * K) << 5);
+    if (w == 8) {
+      for (let k = 0; k < K; k++) {
+        const s = b + ((<usize>k * <usize>N + <usize>j0) << 2);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        d += 32;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        const s = b + ((<usize>k * <usize>N + <usize>j0) << 2);
+        v128.store(d, f32x4.splat(0));
+        v128.store(d, f32x4.splat(0), 16);
+        for (let jj = 0; jj < w; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s + (<usize>jj << 2)));
+        d += 32;
+      }
+    }
+  }
+}
+
+/** Pack Wᵀ for W [N,K] (row-major at `w`) into the same panels: dst[((p*K)+k)*8 + jj] = W[8p+jj, k]. */
+export function packBT(w: usize, dst: usize, K: i32, N: i32): void {
+  const np = (N + 7) >> 3;
+  const rowBytes = <usize>K << 2;
+  for (let p = 0; p < np; p++) {
+    const j0 = p << 3;
+    const wd = min(8, N - j0);
+    const base = dst + (<usize>(p * K) << 5);
+    if (wd == 8) {
+      // 4×4 transposes: rows j0..j0+3 and j0+4..j0+7, four k at a time
+      const r0 = w + <usize>j0 * rowBytes;
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const ko = <usize>k << 2;
+        for (let h = 0; h < 2; h++) {
+          const rr = r0 + <usize>(h * 4) * rowBytes + ko;
+          const x0 = v128.load(rr);
+          const x1 = v128.load(rr + rowBytes);
+          const x2 = v128.load(rr + 2 * rowBytes);
+          const x3 = v128.load(rr + 3 * rowBytes);
+          const t0 = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
+          const d = base + (<usize>k << 5) + (<usize>h << 4);
+          v128.store(d, v128.shuffle<i64>(t0, t1, 0, 2));
+          v128.store(d + 32, v128.shuffle<i64>(t0, t1, 1, 3));
+          v128.store(d + 64, v128.shuffle<i64>(t2, t3, 0, 2));
+          v128.store(d + 96, v128.shuffle<i64>(t2, t3, 1, 3));
+        }
+      }
+      for (; k < K; k++) {
+        const d = base + (<usize>k << 5);
+        for (let jj = 0; jj < 8; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(r0 + <usize>jj * rowBytes + (<usize>k << 2)));
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        const d = base + (<usize>k << 5);
+        v128.store(d, f32x4.splat(0));
+        v128.store(d, f32x4.splat(0), 16);
+        for (let jj = 0; jj < wd; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(w + <usize>(j0 + jj) * rowBytes + (<usize>k << 2)));
+      }
+    }
+  }
+}
+
+function micro4x8(a: usize, lda: usize, b: usize, c: usize, ldc: usize, kn: i32, beta: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (beta) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16);
+    c20 = v128.load(c2); c21 = v128.load(c2, 16);
+    c30 = v128.load(c3); c31 = v128.load(c3, 16);
+  }
+  const a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+  const end = <usize>kn << 2;
+  for (let k: usize = 0; k < end; k += 4) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    b += 32;
+    let av = v128.load32_splat(a + k);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a1 + k);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a2 + k);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a3 + k);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+function micro1x8(a: usize, b: usize, c: usize, kn: i32, beta: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  if (beta) { c00 = v128.load(c); c01 = v128.load(c, 16); }
+  const end = <usize>kn << 2;
+  for (let k: usize = 0; k < end; k += 4) {
+    const av = v128.load32_splat(a + k);
+    c00 = f32x4.add(c00, f32x4.mul(av, v128.load(b)));
+    c01 = f32x4.add(c01, f32x4.mul(av, v128.load(b, 16)));
+    b += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+}
+
+/**
+ * C[i, 8p..8p+7] (i in [i0,i1), p in [p0,p1)) = Σ_k A[i,k]·B[k,·] with f32 mul + f32 add in k order.
+ * A row-major with leading dimension K at `a`; `bp` packed by packB/packBT; C row stride `ldc` floats
+ * (a multiple of 8). Only k in [kBegin, kEnd) (C starts from 0 at kBegin). Blocked over k (kc) and rows
+ * (mc); partial sums go through C in f32, so blocking never changes a result.
+ */
+export function sgemm(a: usize, bp: usize, c: usize, K: i32, kBegin: i32, kEnd: i32, ldc: i32, i0: i32, i1: i32, p0: i32, p1: i32, kc: i32, mc: i32): void {
+  const lda = <usize>K << 2;
+  const ldcb = <usize>ldc << 2;
+  for (let k0 = kBegin; k0 < kEnd; k0 += kc) {
+    const kn = min(kc, kEnd - k0);
+    const beta = k0 > kBegin;
+    for (let ib = i0; ib < i1; ib += mc) {
+      const ie = min(i1, ib + mc);
+      for (let p = p0; p < p1; p++) {
+        const bpan = bp + ((<usize>p * <usize>K + <usize>k0) << 5);
+        let i = ib;
+        for (; i + 4 <= ie; i += 4) {
+          micro4x8(a + <usize>i * lda + (<usize>k0 << 2), lda, bpan, c + <usize>i * ldcb + (<usize>p << 5), ldcb, kn, beta);
+        }
+        for (; i < ie; i++) {
+          micro1x8(a + <usize>i * lda + (<usize>k0 << 2), bpan, c + <usize>i * ldcb + (<usize>p << 5), kn, beta);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- f64 GEMM
+
+/** Pack B [K,N] f64 into panels of 4 columns: dst[((p*K)+k)*4 + jj] = B[k, 4p+jj] (0 past N); trans: B given as W [N,K]. */
+export function packB64(b: usize, dst: usize, K: i32, N: i32, trans: i32): void {
+  const np = (N + 3) >> 2;
+  for (let p = 0; p < np; p++) {
+    const j0 = p << 2;
+    const w = min(4, N - j0);
+    for (let k = 0; k < K; k++) {
+      const d = dst + ((<usize>p * <usize>K + <usize>k) << 5);
+      for (let jj = 0; jj < 4; jj++) {
+        let v: f64 = 0;
+        if (jj < w) v = trans ? load<f64>(b + ((<usize>(j0 + jj) * <usize>K + <usize>k) << 3)) : load<f64>(b + ((<usize>k * <usize>N + <usize>(j0 + jj)) << 3));
+        store<f64>(d + (<usize>jj << 3), v);
+      }
+    }
+  }
+}
+
+/** f64 twin of sgemm: panels of 4 columns, 4×4 tile of f64x2 accumulators, `s += a*b` in k order. */
+export function dgemm(a: usize, bp: usize, c: usize, K: i32, kBegin: i32, kEnd: i32, ldc: i32, i0: i32, i1: i32, p0: i32, p1: i32, kc: i32): void {
+  const lda = <usize>K << 3;
+  const ldcb = <usize>ldc << 3;
+  for (let k0 = kBegin; k0 < kEnd; k0 += kc) {
+    const kn = <usize>min(kc, kEnd - k0);
+    const beta = k0 > kBegin;
+    for (let p = p0; p < p1; p++) {
+      const bpan = bp + ((<usize>p * <usize>K + <usize>k0) << 5);
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) {
+        const a0 = a + <usize>i * lda + (<usize>k0 << 3), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        const cc = c + <usize>i * ldcb + (<usize>p << 5), cc1 = cc + ldcb, cc2 = cc1 + ldcb, cc3 = cc2 + ldcb;
+        let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+        let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+        if (beta) {
+          c00 = v128.load(cc); c01 = v128.load(cc, 16); c10 = v128.load(cc1); c11 = v128.load(cc1, 16);
+          c20 = v128.load(cc2); c21 = v128.load(cc2, 16); c30 = v128.load(cc3); c31 = v128.load(cc3, 16);
+        }
+        let b = bpan;
+        for (let k: usize = 0; k < kn << 3; k += 8) {
+          const b0 = v128.load(b), b1 = v128.load(b, 16);
+          b += 32;
+          let av = v128.load64_splat(a0 + k);
+          c00 = f64x2.add(c00, f64x2.mul(av, b0)); c01 = f64x2.add(c01, f64x2.mul(av, b1));
+          av = v128.load64_splat(a1 + k);
+          c10 = f64x2.add(c10, f64x2.mul(av, b0)); c11 = f64x2.add(c11, f64x2.mul(av, b1));
+          av = v128.load64_splat(a2 + k);
+          c20 = f64x2.add(c20, f64x2.mul(av, b0)); c21 = f64x2.add(c21, f64x2.mul(av, b1));
+          av = v128.load64_splat(a3 + k);
+          c30 = f64x2.add(c30, f64x2.mul(av, b0)); c31 = f64x2.add(c31, f64x2.mul(av, b1));
+        }
+        v128.store(cc, c00); v128.store(cc, c01, 16); v128.store(cc1, c10); v128.store(cc1, c11, 16);
+        v128.store(cc2, c20); v128.store(cc2, c21, 16); v128.store(cc3, c30); v128.store(cc3, c31, 16);
+      }
+      for (; i < i1; i++) {
+        const a0 = a + <usize>i * lda + (<usize>k0 << 3);
+        const cc = c + <usize>i * ldcb + (<usize>p << 5);
+        let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+        if (beta) { c00 = v128.load(cc); c01 = v128.load(cc, 16); }
+        let b = bpan;
+        for (let k: usize = 0; k < kn << 3; k += 8) {
+          const av = v128.load64_splat(a0 + k);
+          c00 = f64x2.add(c00, f64x2.mul(av, v128.load(b)));
+          c01 = f64x2.add(c01, f64x2.mul(av, v128.load(b, 16)));
+          b += 32;
+        }
+        v128.store(cc, c00); v128.store(cc, c01, 16);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- int8 GEMM
+
+/** Widen int8 rows [rows, K] at `src` to int16 rows [rows, Kp] at `dst` (Kp ≥ K, a multiple of 8, zero padded). */
+export function widenI8(src: usize, dst: usize, rows: i32, K: i32, Kp: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const s = src + <usize>r * <usize>K;
+    const d = dst + ((<usize>r * <usize>Kp) << 1);
+    let k = 0;
+    for (; k + 16 <= K; k += 16) {
+      const x = v128.load(s + <usize>k);
+      v128.store(d + (<usize>k << 1), i16x8.extend_low_i8x16_s(x));
+      v128.store(d + (<usize>k << 1), i16x8.extend_high_i8x16_s(x), 16);
+    }
+    for (; k < K; k++) store<i16>(d + (<usize>k << 1), <i16>load<i8>(s + <usize>k));
+    for (; k < Kp; k++) store<i16>(d + (<usize>k << 1), 0);
+  }
+}
+
+/** Widen and transpose int8 B [K,N] at `src` to int16 rows Bᵀ [N, Kp] at `dst` (zero padded). */
+export function widenI8T(src: usize, dst: usize, K: i32, N: i32, Kp: i32): void {
+  for (let j = 0; j < N; j++) {
+    const d = dst + ((<usize>j * <usize>Kp) << 1);
+    for (let k = 0; k < K; k++) store<i16>(d + (<usize>k << 1), <i16>load<i8>(src + <usize>k * <usize>N + <usize>j));
+    for (let k = K; k < Kp; k++) store<i16>(d + (<usize>k << 1), 0);
+  }
+}
+
+function hsum(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+/**
+ * C[i,j] (+)= Σ_k A[i,k]·W[j,k] for i in [i0,i1), j in [j0,j1), k in [k0,k1) (multiples of 8 except
+ * k1 = Kp); A [M,Kp] and W [N,Kp] int16 (from widenI8/widenI8T); C int32 row-major [M, N].
+ * `beta` = 1 adds to C. Exact as long as the caller keeps |C| < 2^31 (K ≤ 131071 for int8 codes).
+ */
+export function igemm(a: usize, w: usize, c: usize, Kp: i32, N: i32, i0: i32, i1: i32, j0: i32, j1: i32, k0: i32, k1: i32, beta: i32): void {
+  const ld = <usize>Kp << 1;
+  const ldc = <usize>N << 2;
+  const kb = <usize>k0 << 1, ke = <usize>k1 << 1;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const a0 = a + <usize>i * ld, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld;
+    let j = j0;
+    for (; j + 2 <= j1; j += 2) {
+      const w0 = w + <usize>j * ld, w1 = w0 + ld;
+      let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s10 = i32x4.splat(0), s11 = i32x4.splat(0);
+      let s20 = i32x4.splat(0), s21 = i32x4.splat(0), s30 = i32x4.splat(0), s31 = i32x4.splat(0);
+      for (let k = kb; k < ke; k += 16) {
+        const x0 = v128.load(w0 + k), x1 = v128.load(w1 + k);
+        let av = v128.load(a0 + k);
+        s00 = i32x4.add(s00, i32x4.dot_i16x8_s(av, x0)); s01 = i32x4.add(s01, i32x4.dot_i16x8_s(av, x1));
+        av = v128.load(a1 + k);
+        s10 = i32x4.add(s10, i32x4.dot_i16x8_s(av, x0)); s11 = i32x4.add(s11, i32x4.dot_i16x8_s(av, x1));
+        av = v128.load(a2 + k);
+        s20 = i32x4.add(s20, i32x4.dot_i16x8_s(av, x0)); s21 = i32x4.add(s21, i32x4.dot_i16x8_s(av, x1));
+        av = v128.load(a3 + k);
+        s30 = i32x4.add(s30, i32x4.dot_i16x8_s(av, x0)); s31 = i32x4.add(s31, i32x4.dot_i16x8_s(av, x1));
+      }
+      const cc = c + <usize>i * ldc + (<usize>j << 2);
+      const o = beta ? 1 : 0;
+      store<i32>(cc, hsum(s00) + o * load<i32>(cc)); store<i32>(cc + 4, hsum(s01) + o * load<i32>(cc + 4));
+      store<i32>(cc + ldc, hsum(s10) + o * load<i32>(cc + ldc)); store<i32>(cc + ldc + 4, hsum(s11) + o * load<i32>(cc + ldc + 4));
+      store<i32>(cc + 2 * ldc, hsum(s20) + o * load<i32>(cc + 2 * ldc)); store<i32>(cc + 2 * ldc + 4, hsum(s21) + o * load<i32>(cc + 2 * ldc + 4));
+      store<i32>(cc + 3 * ldc, hsum(s30) + o * load<i32>(cc + 3 * ldc)); store<i32>(cc + 3 * ldc + 4, hsum(s31) + o * load<i32>(cc + 3 * ldc + 4));
+    }
+    for (; j < j1; j++) {
+      const w0 = w + <usize>j * ld;
+      let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+      for (let k = kb; k < ke; k += 16) {
+        const x0 = v128.load(w0 + k);
+        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load(a0 + k), x0));
+        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load(a1 + k), x0));
+        s2 = i32x4.add(s2, i32x4.dot_i16x8_s(v128.load(a2 + k), x0));
+        s3 = i32x4.add(s3, i32x4.dot_i16x8_s(v128.load(a3 + k), x0));
+      }
+      const cc = c + <usize>i * ldc + (<usize>j << 2);
+      const o = beta ? 1 : 0;
+      store<i32>(cc, hsum(s0) + o * load<i32>(cc));
+      store<i32>(cc + ldc, hsum(s1) + o * load<i32>(cc + ldc));
+      store<i32>(cc + 2 * ldc, hsum(s2) + o * load<i32>(cc + 2 * ldc));
+      store<i32>(cc + 3 * ldc, hsum(s3) + o * load<i32>(cc + 3 * ldc));
+    }
+  }
+  for (; i < i1; i++) {
+    const a0 = a + <usize>i * ld;
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      const w0 = w + <usize>j * ld, w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
+      let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+      for (let k = kb; k < ke; k += 16) {
+        const av = v128.load(a0 + k);
+        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(av, v128.load(w0 + k)));
+        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(av, v128.load(w1 + k)));
+        s2 = i32x4.add(s2, i32x4.dot_i16x8_s(av, v128.load(w2 + k)));
+        s3 = i32x4.add(s3, i32x4.dot_i16x8_s(av, v128.load(w3 + k)));
+      }
+      const cc = c + <usize>i * ldc + (<usize>j << 2);
+      const o = beta ? 1 : 0;
+      store<i32>(cc, hsum(s0) + o * load<i32>(cc));
+      store<i32>(cc + 4, hsum(s1) + o * load<i32>(cc + 4));
+      store<i32>(cc + 8, hsum(s2) + o * load<i32>(cc + 8));
+      store<i32>(cc + 12, hsum(s3) + o * load<i32>(cc + 12));
+    }
+    for (; j < j1; j++) {
+      const w0 = w + <usize>j * ld;
+      let s0 = i32x4.splat(0);
+      for (let k = kb; k < ke; k += 16) s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load(a0 + k), v128.load(w0 + k)));
+      const cc = c + <usize>i * ldc + (<usize>j << 2);
+      store<i32>(cc, hsum(s0) + (beta ? load<i32>(cc) : 0));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- conversions
+
+function f32ToF16x4(x: v128): v128 {
+  const sign = v128.and(x, i32x4.splat(0x80000000));
+  const a = v128.xor(x, sign);
+  const f16max = i32x4.splat((127 + 16) << 23);
+  const magic = i32x4.splat(((127 - 15) + (23 - 10) + 1) << 23);
+  const nanInf = v128.bitselect(i32x4.splat(0x7e00), i32x4.splat(0x7c00), i32x4.gt_s(a, i32x4.splat(0x7f800000)));
+  const sub = i32x4.sub(f32x4.add(a, magic), magic);
+  const odd = v128.and(i32x4.shr_u(a, 13), i32x4.splat(1));
+  const norm = i32x4.shr_u(i32x4.add(i32x4.add(a, i32x4.splat(((15 - 127) << 23) + 0xfff)), odd), 13);
+  const r = v128.bitselect(nanInf, v128.bitselect(sub, norm, i32x4.lt_s(a, i32x4.splat(113 << 23))), i32x4.ge_s(a, f16max));
+  return v128.or(r, i32x4.shr_u(sign, 16));
+}
+
+function f32ToF16s(x: u32): u16 {
+  const sign = x & 0x80000000;
+  let a = x ^ sign;
+  let o: u32;
+  if (a >= ((127 + 16) << 23)) o = a > 0x7f800000 ? 0x7e00 : 0x7c00;
+  else if (a < (113 << 23)) {
+    const magic: u32 = ((127 - 15) + (23 - 10) + 1) << 23;
+    o = reinterpret<u32>(reinterpret<f32>(a) + reinterpret<f32>(magic)) - magic;
+  } else o = (a + (((15 - 127) << 23) + 0xfff) + ((a >> 13) & 1)) >> 13;
+  return <u16>(o | (sign >> 16));
+}
+
+/** float32 → fp16 codes (RNE), n values from `src` (f32) to `dst` (u16). */
+export function f32ToF16(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const s = src + (<usize>i << 2);
+    v128.store(dst + (<usize>i << 1), i16x8.narrow_i32x4_u(f32ToF16x4(v128.load(s)), f32ToF16x4(v128.load(s, 16))));
+  }
+  for (; i < n; i++) store<u16>(dst + (<usize>i << 1), f32ToF16s(load<u32>(src + (<usize>i << 2))));
+}
+
+function f16ToF32x4(h: v128): v128 {
+  // h: four u32 lanes holding fp16 codes
+  const shiftedExp = i32x4.splat(0x7c00 << 13);
+  let o = i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13);
+  const e = v128.and(o, shiftedExp);
+  o = i32x4.add(o, i32x4.splat((127 - 15) << 23));
+  const isInfNan = i32x4.eq(e, shiftedExp);
+  const isSub = i32x4.eq(e, i32x4.splat(0));
+  const infNan = v128.or(i32x4.add(o, i32x4.splat((128 - 16) << 23)), v128.and(i32x4.splat(0x400000), i32x4.ne(v128.and(h, i32x4.splat(0x3ff)), i32x4.splat(0))));
+  const subv = f32x4.sub(i32x4.add(o, i32x4.splat(1 << 23)), i32x4.splat(113 << 23));
+  o = v128.bitselect(infNan, v128.bitselect(subv, o, isSub), isInfNan);
+  return v128.or(o, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+}
+
+function f16ToF32s(h: u32): u32 {
+  let o: u32 = (h & 0x7fff) << 13;
+  const e = o & (0x7c00 << 13);
+  o += (127 - 15) << 23;
+  if (e == (0x7c00 << 13)) {
+    o += (128 - 16) << 23;
+    if ((h & 0x3ff) != 0) o |= 0x400000; // NaN: quiet it, keep the payload
+  } else if (e == 0) {
+    o = reinterpret<u32>(reinterpret<f32>(o + (1 << 23)) - reinterpret<f32>(<u32>(113 << 23)));
+  }
+  return o | ((h & 0x8000) << 16);
+}
+
+/** fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32). */
+export function f16ToF32(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const h = v128.load(src + (<usize>i << 1));
+    const d = dst + (<usize>i << 2);
+    v128.store(d, f16ToF32x4(i32x4.extend_low_i16x8_u(h)));
+    v128.store(d, f16ToF32x4(i32x4.extend_high_i16x8_u(h)), 16);
+  }
+  for (; i < n; i++) store<u32>(dst + (<usize>i << 2), f16ToF32s(<u32>load<u16>(src + (<usize>i << 1))));
+}
+
+function f32ToBf16x4(x: v128): v128 {
+  const sign = v128.and(x, i32x4.splat(0x80000000));
+  const a = v128.xor(x, sign);
+  const isNan = i32x4.gt_s(a, i32x4.splat(0x7f800000));
+  const odd = v128.and(i32x4.shr_u(x, 16), i32x4.splat(1));
+  const r = i32x4.shr_u(i32x4.add(i32x4.add(x, i32x4.splat(0x7fff)), odd), 16);
+  return v128.bitselect(v128.or(i32x4.splat(0x7fc0), i32x4.shr_u(sign, 16)), r, isNan);
+}
+
+/** float32 → bf16 codes (RNE), n values. */
+export function f32ToBf16(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const s = src + (<usize>i << 2);
+    v128.store(dst + (<usize>i << 1), i16x8.narrow_i32x4_u(f32ToBf16x4(v128.load(s)), f32ToBf16x4(v128.load(s, 16))));
+  }
+  for (; i < n; i++) {
+    const x = load<u32>(src + (<usize>i << 2));
+    const a = x & 0x7fffffff;
+    const o: u32 = a > 0x7f800000 ? (0x7fc0 | ((x >> 16) & 0x8000)) : ((x + 0x7fff + ((x >> 16) & 1)) >> 16);
+    store<u16>(dst + (<usize>i << 1), <u16>o);
+  }
+}
+
+/** bf16 codes → float32 (exact), n values. */
+export function bf16ToF32(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const h = v128.load(src + (<usize>i << 1));
+    const d = dst + (<usize>i << 2);
+    v128.store(d, i32x4.shl(i32x4.extend_low_i16x8_u(h), 16));
+    v128.store(d, i32x4.shl(i32x4.extend_high_i16x8_u(h), 16), 16);
+  }
+  for (; i < n; i++) store<u32>(dst + (<usize>i << 2), (<u32>load<u16>(src + (<usize>i << 1))) << 16);
+}

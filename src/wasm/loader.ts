@@ -1,0 +1,130 @@
+// Lazy loader for lowp's WebAssembly SIMD kernels (src/wasm/kernels.ts, AssemblyScript, embedded as
+// base64 by scripts/build-wasm.mjs). Compiles on first use, only where `WebAssembly.validate` accepts
+// the SIMD binary; callers fall back to their pure-TypeScript twins when `getKernels()` returns null.
+// Memory is a bump arena owned by the calling thread: every call lays its operands out from BASE.
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
+
+/** Raw exports of the kernel module (byte offsets into the linear memory; see src/wasm/kernels.ts). */
+export interface KernelExports {
+  packB(b: number, dst: number, K: number, N: number): void;
+  packBT(w: number, dst: number, K: number, N: number): void;
+  sgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number, mc: number): void;
+  packB64(b: number, dst: number, K: number, N: number, trans: number): void;
+  dgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number): void;
+  widenI8(src: number, dst: number, rows: number, K: number, Kp: number): void;
+  widenI8T(src: number, dst: number, K: number, N: number, Kp: number): void;
+  igemm(a: number, w: number, c: number, Kp: number, N: number, i0: number, i1: number, j0: number, j1: number, k0: number, k1: number, beta: number): void;
+  f32ToF16(src: number, dst: number, n: number): void;
+  f16ToF32(src: number, dst: number, n: number): void;
+  f32ToBf16(src: number, dst: number, n: number): void;
+  bf16ToF32(src: number, dst: number, n: number): void;
+}
+
+/** A compiled and instantiated kernel module with its memory. */
+export interface Kernels {
+  readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  /** The compiled module (for worker threads when `shared`). */
+  readonly module: WebAssembly.Module;
+  /** Whether `memory` is a shared memory (usable from worker_threads). */
+  readonly shared: boolean;
+  /** Grows the memory to hold at least `bytes` bytes; false if that is impossible (over 4 GiB). */
+  ensure(bytes: number): boolean;
+}
+
+/** First byte of the arena (the module has no static data; the first 64 KiB are left alone). */
+export const BASE = 65536;
+const PAGE = 65536;
+/** Largest wasm32 memory: 65536 pages = 4 GiB (offsets are u32). */
+export const MAX_BYTES = 65536 * PAGE;
+
+/** Rounds a byte count up to a multiple of 64 (cache line). */
+export function align64(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const g = globalThis as { Buffer?: { from(s: string, e: string): Uint8Array }; atob?: (s: string) => string };
+  if (g.Buffer) {
+    const b = g.Buffer.from(b64, 'base64');
+    return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
+  }
+  const s = g.atob!(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+let state: Kernels | null | undefined;
+let disabled = false;
+
+function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory, shared: boolean): Kernels {
+  const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('lowp wasm abort'); } } });
+  const exports = instance.exports as unknown as KernelExports;
+  return {
+    exports,
+    memory,
+    module,
+    shared,
+    ensure(bytes: number): boolean {
+      if (bytes > MAX_BYTES) return false;
+      const have = memory.buffer.byteLength;
+      if (bytes <= have) return true;
+      try {
+        memory.grow(Math.ceil((bytes - have) / PAGE));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** Instantiates the kernel module on `memory` (used by worker threads with the shared module). */
+export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory, shared: boolean): Kernels {
+  return instantiate(module, memory, shared);
+}
+
+/**
+ * The kernels for the calling thread, compiled on first use: the shared-memory build where shared
+ * WebAssembly memory can be created (Node; cross-origin-isolated pages), else the private-memory build;
+ * null where WebAssembly SIMD is unavailable (or disabled with {@link setWasmEnabled}).
+ */
+export function getKernels(): Kernels | null {
+  if (disabled) return null;
+  if (state !== undefined) return state;
+  state = null;
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return null;
+  try {
+    let sharedMem: WebAssembly.Memory | null = null;
+    try {
+      sharedMem = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
+      if (!(typeof SharedArrayBuffer !== 'undefined' && sharedMem.buffer instanceof SharedArrayBuffer)) sharedMem = null;
+    } catch {
+      sharedMem = null;
+    }
+    if (sharedMem) {
+      const bytes = decodeBase64(KERNELS_SHARED_WASM_BASE64);
+      if (WebAssembly.validate(bytes)) {
+        state = instantiate(new WebAssembly.Module(bytes), sharedMem, true);
+        return state;
+      }
+    }
+    const bytes = decodeBase64(KERNELS_WASM_BASE64);
+    if (!WebAssembly.validate(bytes)) return null;
+    state = instantiate(new WebAssembly.Module(bytes), new WebAssembly.Memory({ initial: 2 }), false);
+  } catch {
+    state = null;
+  }
+  return state;
+}
+
+/**
+ * Turns the WebAssembly kernels off (`false`) or back on (`true`) for this thread, e.g. to compare the
+ * pure-TypeScript fallbacks against them. Returns the previous setting.
+ */
+export function setWasmEnabled(enabled: boolean): boolean {
+  const prev = !disabled;
+  disabled = !enabled;
+  return prev;
+}
