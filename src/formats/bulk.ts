@@ -12,6 +12,15 @@ import type { FloatFormat } from './spec.js';
 /** Arrays of codes: one byte per code up to 8 bits, two up to 16, four for fp32. */
 export type CodeArray = Uint8Array | Uint16Array | Uint32Array;
 
+/** Names of the built-in 16-bit formats (their codes are a Uint16Array). */
+export type Format16Name = 'bf16' | 'bfloat16' | 'fp16' | 'float16' | 'half';
+
+/** Names of the built-in formats of 8 bits or fewer (their codes are a Uint8Array, one per byte). */
+export type Format8Name =
+  | 'fp8-e4m3fn' | 'float8_e4m3fn' | 'fp8-e5m2' | 'float8_e5m2' | 'fp8-e4m3fnuz' | 'float8_e4m3fnuz'
+  | 'fp8-e5m2fnuz' | 'float8_e5m2fnuz' | 'fp8-e8m0fnu' | 'float8_e8m0fnu' | 'fp6-e2m3fn' | 'float6_e2m3fn'
+  | 'fp6-e3m2fn' | 'float6_e3m2fn' | 'fp4-e2m1fn' | 'float4_e2m1fn';
+
 /** Sources a bulk encode accepts. */
 export type FloatSource = Float32Array | Float64Array | readonly number[];
 
@@ -60,6 +69,10 @@ function checkSource(src: unknown, fn: string): asserts src is FloatSource {
  * encodeArray([1, 2, 3], 'bf16', { out }); // writes into out
  * ```
  */
+export function encodeArray(src: FloatSource, format: Format16Name, opts?: EncodeArrayOptions<Uint16Array>): Uint16Array;
+export function encodeArray(src: FloatSource, format: Format8Name, opts?: EncodeArrayOptions<Uint8Array>): Uint8Array;
+export function encodeArray(src: FloatSource, format: 'fp32' | 'float32', opts?: EncodeArrayOptions<Uint32Array>): Uint32Array;
+export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, format: FormatLike, opts?: EncodeArrayOptions<O>): O;
 export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, format: FormatLike, opts?: EncodeArrayOptions<O>): O {
   checkSource(src, 'encodeArray');
   const f = getFormat(format);

@@ -13,5 +13,5 @@ export type { FormatInfo } from './finfo.js';
 export { encode, decode, round } from './scalar.js';
 export { ulp } from './ulp.js';
 export { encodeArray, decodeArray, codeArrayType } from './bulk.js';
-export type { CodeArray, FloatSource, EncodeArrayOptions, DecodeArrayOptions } from './bulk.js';
+export type { CodeArray, FloatSource, EncodeArrayOptions, DecodeArrayOptions, Format16Name, Format8Name } from './bulk.js';
 export { pow2, exponentOf } from './pow2.js';
