@@ -87,7 +87,7 @@ export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, f
   }
   const defaultPolicy = o.rounding === 'nearest-even' && o.overflow === 'inf' && !o.flushSubnormals;
   if (defaultPolicy && src instanceof Float32Array && (f === BF16 || f === FP16)) {
-    const bits = new Uint32Array(src.buffer, src.byteOffset, n);
+    const bits = new Int32Array(src.buffer, src.byteOffset, n);
     if (f === BF16) encodeBf16Bulk(bits, out as Uint16Array);
     else encodeFp16Bulk(bits, out as Uint16Array);
     return out as O;
