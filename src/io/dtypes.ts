@@ -91,8 +91,8 @@ const CTORS: Record<DType, TypedArrayCtor> = {
 } as unknown as Record<DType, TypedArrayCtor>;
 
 /**
- * All supported dtypes, largest element first (the order in which {@link writeSafetensors} lays out
- * data, like the reference implementation).
+ * All supported dtypes, in the order in which `writeSafetensors` lays out data (the reference
+ * implementation's order: largest element first).
  *
  * @example
  * ```ts
@@ -101,10 +101,10 @@ const CTORS: Record<DType, TypedArrayCtor> = {
  * ```
  */
 export const DTYPES: readonly DType[] = Object.freeze([
-  'F64', 'I64', 'U64',
-  'F32', 'I32', 'U32',
-  'F16', 'BF16', 'I16', 'U16',
-  'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'I8', 'U8', 'BOOL',
+  'U64', 'I64', 'F64',
+  'F32', 'U32', 'I32',
+  'BF16', 'F16', 'U16', 'I16',
+  'F8_E8M0', 'F8_E4M3', 'F8_E5M2', 'I8', 'U8', 'BOOL',
 ] as DType[]);
 
 const DTYPE_SET = new Set<string>(DTYPES);

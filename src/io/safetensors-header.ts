@@ -177,7 +177,7 @@ export function parseHeaderJson(json: Uint8Array, fileSize: number, options?: Sa
       }
       dims.push(v);
       if (elements !== 0 && v > Number.MAX_SAFE_INTEGER / elements) {
-        throw new SafetensorsError('SHAPE', `expected the element count of tensor ${quote(name)} to be at most 2^53 - 1, got shape [${shape.map(describeJson).join(', ')}]`, file);
+        throw new SafetensorsError('SHAPE', `expected the element count of tensor ${quote(name)} to be at most 2^53 - 1, got shape [${shape.map((x) => (typeof x === 'number' ? x : describeJson(x))).join(', ')}]`, file);
       }
       elements *= v;
     }

@@ -1,7 +1,9 @@
 // Writing safetensors files, laid out like the reference implementation (huggingface/safetensors
-// `serialize`): tensors ordered by element size, largest first, then by name, so that every tensor is
-// aligned to its element size; JSON header without spaces, `__metadata__` first, padded with spaces to a
-// multiple of 8 bytes. Inputs are validated (dtype, shape, data type and length) and never modified.
+// `prepare`/`serialize` in safetensors/src/tensor.rs): tensors ordered by dtype, descending in the
+// reference's `Dtype` enum order (U64 I64 F64 F32 U32 I32 BF16 F16 U16 I16 F8_E8M0 F8_E4M3 F8_E5M2 I8 U8
+// BOOL: element size descending, so every tensor is aligned), then by name in code-point order; JSON
+// header without spaces, `__metadata__` first, padded with spaces to a multiple of 8 bytes. With the
+// metadata keys in the same order, the output is byte-identical to Python's `safetensors.save_file`. Inputs are validated (dtype, shape, data type and length) and never modified.
 import { describeValue } from '../core/describe.js';
 import { dtypeArrayType, dtypeSize, isDType, typedArrayToBytes, DTYPES, type DType, type TensorData } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
@@ -27,6 +29,27 @@ export type TensorsInput =
   | Readonly<Record<string, TensorInput>>
   | ReadonlyMap<string, TensorInput>
   | ReadonlyArray<TensorInput & { name: string }>;
+
+/** Position of each dtype in the reference implementation's `Dtype` enum (increasing alignment). */
+const RANK: Record<DType, number> = {
+  BOOL: 0, U8: 1, I8: 2, F8_E5M2: 3, F8_E4M3: 4, F8_E8M0: 5, I16: 6, U16: 7, F16: 8, BF16: 9,
+  I32: 10, U32: 11, F32: 12, F64: 13, I64: 14, U64: 15,
+};
+
+/** Orders strings by Unicode code point (= UTF-8 byte order, as Rust compares `str`). */
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // a surrogate (U+D800-DFFF, part of a code point >= U+10000) sorts after U+E000-U+FFFF
+    const sx = x >= 0xd800 && x <= 0xdfff ? x + 0x2000 : x >= 0xe000 ? x - 0x800 : x;
+    const sy = y >= 0xd800 && y <= 0xdfff ? y + 0x2000 : y >= 0xe000 ? y - 0x800 : y;
+    return sx - sy;
+  }
+  return a.length - b.length;
+}
 
 interface PlannedTensor {
   name: string;
@@ -111,7 +134,7 @@ function plan(tensors: TensorsInput, metadata?: Readonly<Record<string, string>>
     seen.add(name);
     planned.push(planTensor(name, t));
   }
-  planned.sort((a, b) => dtypeSize(b.dtype) - dtypeSize(a.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  planned.sort((a, b) => RANK[b.dtype] - RANK[a.dtype] || compareCodePoints(a.name, b.name));
 
   let json = '{';
   let first = true;
@@ -149,8 +172,9 @@ function plan(tensors: TensorsInput, metadata?: Readonly<Record<string, string>>
 
 /**
  * Serialises tensors (and optional string metadata) into the bytes of a safetensors file. Layout as in
- * the reference implementation: tensors ordered by element size (largest first) then name, so each is
- * aligned; header padded with spaces to a multiple of 8. Inputs are not modified.
+ * the reference implementation: tensors ordered by dtype (largest element first, in the reference's
+ * dtype order) then name, so each is aligned; compact JSON header with `__metadata__` first (keys in the
+ * object's order), padded with spaces to a multiple of 8. Inputs are not modified.
  *
  * @example
  * ```ts
