@@ -1,0 +1,109 @@
+// BFloat16Array: an array of bfloat16 values (1 sign, 8 exponent, 7 mantissa bits: float32's range with
+// 8 bits of precision, as in PyTorch's torch.bfloat16 and ml_dtypes.bfloat16) stored as 16-bit codes in
+// a plain Uint16Array. Writes round to nearest, ties to even (the formats module's default policy);
+// reads are exact. See typed-array-base.ts for the shared interface and docs/typed-arrays.md.
+import { decodeArray } from './bulk.js';
+import { encodeGeneric } from './codec.js';
+import { bf16ToF32Bits, f32BitsToBf16 } from './fast16.js';
+import { resolveCastOptions } from './options.js';
+import { BF16 } from './registry.js';
+import type { FloatFormat } from './spec.js';
+import { f32FromBits, Lowp16Array, roundToOddF32Bits, throwIndexError, throwValueError } from './typed-array-base.js';
+
+const DEFAULTS = /* @__PURE__ */ resolveCastOptions(BF16, undefined);
+
+/**
+ * Encodes a number into a bf16 code, rounding its exact (float64) value once to nearest, ties to even
+ * (equal to `encode(v, 'bf16')`, faster). @internal
+ */
+export function encodeBf16Number(v: number): number {
+  if (v !== v) return encodeGeneric(v, BF16, DEFAULTS); // NaN: canonical quiet NaN with its sign
+  return f32BitsToBf16(roundToOddF32Bits(v));
+}
+
+/** Decodes a bf16 code (exact). @internal */
+export function decodeBf16Code(h: number): number {
+  return f32FromBits(bf16ToF32Bits(h));
+}
+
+/**
+ * An array of bfloat16 values stored as 16-bit codes in a plain `Uint16Array` ({@link BFloat16Array.bits}).
+ * Element access is `get(i)` / `set(i, v)` (no `arr[i]`: see {@link Lowp16Array}); `set` rounds to
+ * nearest, ties to even, like PyTorch, numpy/ml_dtypes and `encode(v, 'bf16')`. Construct it from a
+ * length, values (copied and rounded), a Uint16Array of codes or an ArrayBuffer (shared, no copy).
+ *
+ * @example
+ * ```ts
+ * import { BFloat16Array } from 'lowp';
+ *
+ * const w = new BFloat16Array(new Float32Array([0.1, -2, 3e38])); // rounded once each
+ * w.get(0);         // 0.10009765625
+ * w.set(1, 1 / 3);  // stored as 0.333984375
+ * w.bits;           // Uint16Array [0x3dcd, 0x3eab, 0x7f62]: same memory
+ * w.toFloat32Array(); // Float32Array [0.10009765625, 0.333984375, 3.0013...e38]
+ * const view = new BFloat16Array(w.buffer, 2, 1); // element 1, no copy
+ * ```
+ */
+export class BFloat16Array extends Lowp16Array {
+  /** The bfloat16 format descriptor (`getFormat('bf16')`). */
+  static readonly format: FloatFormat = BF16;
+
+  /** The bfloat16 format descriptor (`getFormat('bf16')`). */
+  get format(): FloatFormat {
+    return BF16;
+  }
+
+  /** `'BFloat16Array'`. */
+  get [Symbol.toStringTag](): string {
+    return 'BFloat16Array';
+  }
+
+  /**
+   * Reads element `i` (exact).
+   *
+   * @throws RangeError when `i` is not in `[0, length)`; TypeError when `i` is not an integer number.
+   * @example
+   * ```ts
+   * BFloat16Array.of(1.5).get(0); // 1.5
+   * ```
+   */
+  get(i: number): number {
+    const h = this.bits[i];
+    if (h === undefined || typeof i !== 'number') throwIndexError(this, 'get', i);
+    return f32FromBits(h << 16);
+  }
+
+  /**
+   * Writes `value` at `i`, rounded to nearest, ties to even (a float64 rounded once, directly).
+   *
+   * @throws RangeError when `i` is not in `[0, length)`; TypeError when `i` is not an integer or
+   *   `value` not a number.
+   * @example
+   * ```ts
+   * const a = new BFloat16Array(1);
+   * a.set(0, 1 + 2 ** -8); // a tie: to even
+   * a.get(0);              // 1
+   * ```
+   */
+  set(i: number, value: number): void {
+    const bits = this.bits;
+    if (typeof i !== 'number' || bits[i] === undefined) throwIndexError(this, 'set', i);
+    if (typeof value !== 'number') throwValueError(this, 'set', value);
+    bits[i] = value !== value ? encodeGeneric(value, BF16, DEFAULTS) : f32BitsToBf16(roundToOddF32Bits(value));
+  }
+
+  /** @internal */
+  protected encodeNumber(v: number): number {
+    return encodeBf16Number(v);
+  }
+
+  /** @internal */
+  protected decodeCode(h: number): number {
+    return f32FromBits(h << 16);
+  }
+
+  /** @internal */
+  protected decodeInto(out: Float32Array): void {
+    decodeArray(this.bits, BF16, { out });
+  }
+}
