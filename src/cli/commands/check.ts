@@ -1,0 +1,426 @@
+// `lowp check`: can this checkpoint move to a lower-precision format? Streams every float tensor chunk by
+// chunk through lowp/diagnostics' cast analyzer (bounded memory whatever the file size), then prints
+// per-tensor figures (flushed to zero, subnormal, overflow, max relative error, headroom), a summary over
+// the model, the well-known constants check and a one-line verdict; or the JSON report (schema
+// `lowp.check`, see docs/cli.md); optionally a self-contained HTML report.
+import { writeFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { finfo, getFormat, type FormatInfo } from '../../formats/index.js';
+import type { TensorInfo } from '../../io/safetensors-header.js';
+import {
+  checkWellKnownConstants,
+  createTensorAnalyzer,
+  verdictRank,
+  VERDICT_ORDER,
+  type CastFigures,
+  type CastVerdict,
+  type ConstantFigures,
+} from '../analysis.js';
+import { CliError, EXIT_OK, EXIT_RISK, println, type CliIO } from '../io.js';
+import { openInput, readTypeFor, selectTensors } from '../open.js';
+import { createProgress } from '../progress.js';
+import { renderHtmlReport } from '../report-html.js';
+import { packageVersion } from '../version.js';
+import { renderTable } from '../table.js';
+import { fmtBits, fmtBytes, fmtCount, fmtCountShare, fmtNum, fmtPercent, fmtRelError, fmtSeconds, fmtShape } from '../units.js';
+
+/** Kinds accepted by `--fail-on`. */
+export const FAIL_ON_KINDS = ['overflow', 'underflow', 'lossy', 'constants', 'any'] as const;
+/** One `--fail-on` kind. */
+export type FailOnKind = (typeof FAIL_ON_KINDS)[number];
+
+/** Name and version of the JSON report schema written by `lowp check --json`. */
+export const CHECK_SCHEMA = { name: 'lowp.check', version: 1 } as const;
+
+/** Options of {@link checkCommand} (the command-line flags). */
+export interface CheckOptions {
+  /** Target format (default 'bf16'). */
+  to?: string;
+  /** Check the built-in sample instead of a path. */
+  sample?: boolean;
+  /** Print the JSON report instead of the table. */
+  json?: boolean;
+  /** Also write the HTML report to this file. */
+  html?: string;
+  /** Regular expression: only tensors whose name matches. */
+  only?: string;
+  /** Comma-separated {@link FailOnKind}s. */
+  failOn?: string;
+  /** Tensors listed in the table, worst first; 0 = all. Default 20. */
+  top?: number;
+  /** Elements per chunk. Default 1,048,576. */
+  chunk?: number;
+  /** false: never show a progress bar. */
+  progress?: boolean;
+}
+
+/** One checked tensor. */
+export interface TensorCheck {
+  name: string;
+  dtype: string;
+  shape: number[];
+  elements: number;
+  /** The diagnostics' analyzeCast result for the whole tensor (JSON-ready). */
+  analysis: unknown;
+  /** The figures shown in the table and report. */
+  figures: CastFigures;
+}
+
+/** Totals over the checked tensors. */
+export interface CheckSummary {
+  tensors: number;
+  values: number;
+  bytes: number;
+  byVerdict: Record<CastVerdict, number>;
+  zeros: number;
+  exact: number;
+  rounded: number;
+  flushedToZero: number;
+  becameSubnormal: number;
+  overflowed: number;
+  nanInputs: number;
+  infInputs: number;
+  /** Largest max relative error over the tensors (null when no value was nonzero). */
+  maxRelError: number | null;
+  /** Smallest headroom over the tensors, in bits (null when every value is zero). */
+  minHeadroomBits: number | null;
+  /** Names of the tensors, worst first. */
+  worst: string[];
+  seconds: number;
+}
+
+/** Everything `lowp check` found: what the JSON report holds. */
+export interface CheckReport {
+  schema: typeof CHECK_SCHEMA.name;
+  schemaVersion: typeof CHECK_SCHEMA.version;
+  lowpVersion: string;
+  input: { kind: 'sample' | 'path'; label: string; path: string | null; tensors: number; skipped: { name: string; dtype: string; reason: string }[] };
+  target: FormatInfo;
+  options: { only: string | null; failOn: FailOnKind[]; chunkElements: number };
+  tensors: TensorCheck[];
+  summary: CheckSummary;
+  constants: { result: unknown; rows: ConstantFigures[] };
+  verdict: CastVerdict;
+  reasons: string[];
+  failOn: { kinds: FailOnKind[]; triggered: FailOnKind[] };
+  exitCode: number;
+}
+
+/** Parses `--fail-on overflow,underflow`; throws CliError on an unknown kind. */
+export function parseFailOn(text: string | undefined): FailOnKind[] {
+  if (text === undefined || text.trim() === '' || text.trim() === 'none') return [];
+  const kinds = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const k of kinds) {
+    if (!(FAIL_ON_KINDS as readonly string[]).includes(k)) {
+      throw new CliError(`--fail-on expects a comma-separated list of ${FAIL_ON_KINDS.join(', ')}, got '${k}'`);
+    }
+  }
+  const set = new Set(kinds as FailOnKind[]);
+  if (set.has('any')) return ['overflow', 'underflow', 'lossy', 'constants'];
+  return [...set];
+}
+
+/** Constant kinds that `--fail-on constants` counts: the value is lost or becomes infinite. */
+const BAD_CONSTANT_KINDS = new Set(['flush-to-zero', 'overflow']);
+
+/** Which `--fail-on` kinds the report triggers. */
+export function triggeredFailOn(kinds: readonly FailOnKind[], byVerdict: Record<CastVerdict, number>, constants: readonly ConstantFigures[]): FailOnKind[] {
+  const out: FailOnKind[] = [];
+  for (const k of kinds) {
+    if (k === 'overflow' && byVerdict['overflow-risk'] > 0) out.push(k);
+    else if (k === 'underflow' && byVerdict['underflow-risk'] > 0) out.push(k);
+    else if (k === 'lossy' && byVerdict.lossy + byVerdict['underflow-risk'] + byVerdict['overflow-risk'] > 0) out.push(k);
+    else if (k === 'constants' && constants.some((c) => BAD_CONSTANT_KINDS.has(c.kind))) out.push(k);
+  }
+  return out;
+}
+
+/** Share of a tensor's values hurt badly (flushed to zero or overflowed), for sorting. */
+function damage(f: CastFigures): number {
+  return f.total > 0 ? (f.flushedToZero + f.overflowed) / f.total : 0;
+}
+
+/** Orders tensors worst first: verdict, then share flushed/overflowed, then subnormal share, then max relative error. */
+export function worstFirst(a: TensorCheck, b: TensorCheck): number {
+  const fa = a.figures;
+  const fb = b.figures;
+  return (
+    verdictRank(fb.verdict) - verdictRank(fa.verdict) ||
+    damage(fb) - damage(fa) ||
+    fb.becameSubnormal / Math.max(1, fb.total) - fa.becameSubnormal / Math.max(1, fa.total) ||
+    (fb.maxRelError ?? 0) - (fa.maxRelError ?? 0) ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  );
+}
+
+function summarize(checks: TensorCheck[], bytes: number, seconds: number): CheckSummary {
+  const byVerdict = Object.fromEntries(VERDICT_ORDER.map((v) => [v, 0])) as Record<CastVerdict, number>;
+  const s: CheckSummary = {
+    tensors: checks.length, values: 0, bytes, byVerdict, zeros: 0, exact: 0, rounded: 0, flushedToZero: 0,
+    becameSubnormal: 0, overflowed: 0, nanInputs: 0, infInputs: 0, maxRelError: null, minHeadroomBits: null,
+    worst: [...checks].sort(worstFirst).map((c) => c.name), seconds,
+  };
+  for (const c of checks) {
+    const f = c.figures;
+    byVerdict[f.verdict]++;
+    s.values += f.total;
+    s.zeros += f.zeros;
+    s.exact += f.exact;
+    s.rounded += f.rounded;
+    s.flushedToZero += f.flushedToZero;
+    s.becameSubnormal += f.becameSubnormal;
+    s.overflowed += f.overflowed;
+    s.nanInputs += f.nanInputs;
+    s.infInputs += f.infInputs;
+    if (f.maxRelError !== null && Number.isFinite(f.maxRelError) && (s.maxRelError === null || f.maxRelError > s.maxRelError)) s.maxRelError = f.maxRelError;
+    if (f.headroomBits !== null && (s.minHeadroomBits === null || f.headroomBits < s.minHeadroomBits)) s.minHeadroomBits = f.headroomBits;
+  }
+  return s;
+}
+
+/** Up to `n` names, then '+k more'. */
+function someNames(names: string[], n = 3): string {
+  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} +${names.length - n} more`;
+}
+
+/** The overall verdict (the worst tensor's) and the reasons, as sentences with numbers. */
+export function overallVerdict(checks: TensorCheck[], summary: CheckSummary, constants: ConstantFigures[], target: FormatInfo): { verdict: CastVerdict; reasons: string[] } {
+  let verdict: CastVerdict = 'safe';
+  for (const c of checks) if (verdictRank(c.figures.verdict) > verdictRank(verdict)) verdict = c.figures.verdict;
+  const reasons: string[] = [];
+  const sorted = [...checks].sort(worstFirst);
+  const over = sorted.filter((c) => c.figures.verdict === 'overflow-risk');
+  if (over.length > 0) {
+    reasons.push(
+      `${over.length} tensor${over.length > 1 ? 's' : ''} overflow past ${target.name}'s max ${fmtNum(target.max, 5)} (${fmtCount(summary.overflowed)} values): ${someNames(over.map((c) => c.name))}`,
+    );
+  }
+  const under = sorted.filter((c) => c.figures.verdict === 'underflow-risk');
+  if (under.length > 0) {
+    const flushed = under.reduce((a, c) => a + c.figures.flushedToZero, 0);
+    const total = under.reduce((a, c) => a + c.figures.total, 0);
+    reasons.push(
+      `${under.length} tensor${under.length > 1 ? 's' : ''} lose nonzero values to zero (${fmtCountShare(flushed, total)} of their values flush below ${fmtNum(target.smallestSubnormal)}): ${someNames(under.map((c) => c.name))}`,
+    );
+  }
+  if (verdict === 'lossy' || (verdict !== 'safe' && summary.rounded > 0)) {
+    reasons.push(
+      `values round to ${target.mantissaBits + 1} significant bits: ${fmtPercent(summary.rounded, summary.values)} of the values change, max relative error ${fmtRelError(summary.maxRelError)}`,
+    );
+  }
+  if (verdict === 'safe') reasons.push(`every value of ${fmtCount(summary.values)} converts exactly or within the tolerance`);
+  const badConst = constants.filter((c) => BAD_CONSTANT_KINDS.has(c.kind));
+  if (badConst.length > 0) {
+    reasons.push(`well-known constants that vanish or overflow in ${target.name}: ${badConst.map((c) => `${c.name} ${fmtNum(c.value)} → ${fmtNum(c.castsTo)}`).join(', ')}`);
+  }
+  return { verdict, reasons };
+}
+
+/**
+ * Runs the whole check (open, stream, analyse, summarise) and returns the report, printing nothing.
+ *
+ * @param path - file, folder or index path (undefined with `--sample`)
+ * @param opts - the command-line options
+ * @param io - streams (stderr for the progress bar) and cwd
+ * @returns the report
+ * @example
+ * ```ts
+ * const report = await runCheck(undefined, { sample: true, to: 'fp16' }, io);
+ * report.verdict; // 'overflow-risk'
+ * ```
+ */
+export async function runCheck(path: string | undefined, opts: CheckOptions, io: CliIO): Promise<CheckReport> {
+  const toName = opts.to ?? 'bf16';
+  let target: FormatInfo;
+  try {
+    target = finfo(getFormat(toName));
+  } catch (e) {
+    throw new CliError(`--to: ${(e as Error).message}`);
+  }
+  const failOn = parseFailOn(opts.failOn);
+  const chunk = opts.chunk ?? 1 << 20;
+  const input = await openInput(path, opts.sample, io.cwd ?? process.cwd());
+  const t0 = performance.now();
+  try {
+    const { selected, skipped } = selectTensors(input.reader.tensors, opts.only);
+    const totalBytes = selected.reduce((a, t) => a + t.byteLength, 0);
+    const progress = createProgress({ stream: io.stderr, total: totalBytes, enabled: opts.progress !== false && !opts.json });
+    const checks: TensorCheck[] = [];
+    try {
+      for (const t of selected) checks.push(await checkTensor(input.reader, t, target.name, chunk, progress));
+    } finally {
+      progress.stop();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const summary = summarize(checks, totalBytes, seconds);
+    const constants = checkWellKnownConstants(target.name);
+    const { verdict, reasons } = overallVerdict(checks, summary, constants.rows, target);
+    const triggered = triggeredFailOn(failOn, summary.byVerdict, constants.rows);
+    return {
+      schema: CHECK_SCHEMA.name,
+      schemaVersion: CHECK_SCHEMA.version,
+      lowpVersion: packageVersion(),
+      input: { kind: input.kind, label: input.label, path: input.resolved, tensors: input.reader.tensors.length, skipped },
+      target,
+      options: { only: opts.only ?? null, failOn, chunkElements: chunk },
+      tensors: checks,
+      summary,
+      constants,
+      verdict,
+      reasons,
+      failOn: { kinds: failOn, triggered },
+      exitCode: triggered.length > 0 ? EXIT_RISK : EXIT_OK,
+    };
+  } finally {
+    await input.reader.close();
+  }
+}
+
+async function checkTensor(
+  reader: { chunks(name: string, o: { elements: number; as: 'float32' | 'float64' }): AsyncGenerator<{ start: number; data: Float32Array | Float64Array }> },
+  t: TensorInfo,
+  to: string,
+  chunk: number,
+  progress: { tick(n: number): void; label(s: string): void },
+): Promise<TensorCheck> {
+  progress.label(t.name);
+  const analyzer = createTensorAnalyzer(to);
+  const bytesPerElement = t.elements > 0 ? t.byteLength / t.elements : 0;
+  for await (const c of reader.chunks(t.name, { elements: chunk, as: readTypeFor(t.dtype) })) {
+    analyzer.add(c.data);
+    progress.tick(c.data.length * bytesPerElement);
+  }
+  const { result, figures } = analyzer.finish();
+  return { name: t.name, dtype: t.dtype, shape: [...t.shape], elements: t.elements, analysis: result, figures };
+}
+
+/** The report as JSON text (±Infinity and NaN become null, as JSON.stringify does; typed arrays become arrays). */
+export function reportToJson(report: CheckReport): string {
+  return JSON.stringify(
+    report,
+    (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'bigint' ? Number(v) : v),
+    2,
+  );
+}
+
+/** Short description of the target for the header line. */
+function describeTarget(t: FormatInfo): string {
+  const parts = [`max ${fmtNum(t.max, 5)}`, `smallest normal ${fmtNum(t.smallestNormal)}`];
+  if (t.smallestSubnormal < t.smallestNormal) parts.push(`smallest subnormal ${fmtNum(t.smallestSubnormal)}`);
+  parts.push(`${t.mantissaBits + 1} significant bits`);
+  return `${t.name}: ${parts.join(', ')}`;
+}
+
+/**
+ * Renders the report as text for the terminal: header, worst tensors table, summary, constants,
+ * verdict line.
+ *
+ * @param report - the result of {@link runCheck}
+ * @param top - tensors listed (0: all)
+ * @returns the text
+ * @example
+ * ```ts
+ * process.stdout.write(renderCheckText(await runCheck(undefined, { sample: true }, io), 20));
+ * ```
+ */
+export function renderCheckText(report: CheckReport, top: number): string {
+  const lines: string[] = [];
+  const s = report.summary;
+  const t = report.target;
+  lines.push(
+    `lowp check ${report.input.label} → ${t.name}: ${fmtCount(s.tensors)} tensors, ${fmtCount(s.values)} values (${fmtBytes(s.bytes)}) in ${fmtSeconds(s.seconds)}`,
+  );
+  lines.push(`(${describeTarget(t)})`);
+  if (report.input.skipped.length > 0) {
+    lines.push(`skipped ${report.input.skipped.length} non-float tensor${report.input.skipped.length > 1 ? 's' : ''}: ${someNames(report.input.skipped.map((x) => `${x.name} (${x.dtype})`))}`);
+  }
+  lines.push('');
+  const sorted = [...report.tensors].sort(worstFirst);
+  const shown = top > 0 ? sorted.slice(0, top) : sorted;
+  lines.push(
+    renderTable(
+      [
+        { header: 'tensor', maxWidth: 48 },
+        { header: 'dtype' },
+        { header: 'shape', maxWidth: 18 },
+        { header: 'verdict' },
+        { header: 'flushed to 0', align: 'right' },
+        { header: 'subnormal', align: 'right' },
+        { header: 'overflow', align: 'right' },
+        { header: 'max |x|', align: 'right' },
+        { header: 'headroom', align: 'right' },
+        { header: 'max rel err', align: 'right' },
+      ],
+      shown.map((c) => {
+        const f = c.figures;
+        return [
+          c.name,
+          c.dtype,
+          fmtShape(c.shape),
+          f.verdict,
+          fmtCountShare(f.flushedToZero, f.total),
+          fmtCountShare(f.becameSubnormal, f.total),
+          fmtCountShare(f.overflowed, f.total),
+          fmtNum(f.maxAbs),
+          fmtBits(f.headroomBits),
+          fmtRelError(f.maxRelError),
+        ];
+      }),
+    ).trimEnd(),
+  );
+  if (shown.length < sorted.length) lines.push(`(the ${shown.length} worst of ${sorted.length} tensors; --top 0 lists all)`);
+  lines.push('');
+  const v = s.byVerdict;
+  lines.push(`Tensors by verdict: ${VERDICT_ORDER.slice().reverse().filter((k) => v[k] > 0).map((k) => `${v[k]} ${k}`).join(', ') || 'none'}`);
+  lines.push(
+    `Values: ${fmtCount(s.values)}; zero ${fmtCountShare(s.zeros, s.values)}; exact ${fmtCountShare(s.exact, s.values)}; rounded ${fmtCountShare(s.rounded, s.values)}`,
+  );
+  lines.push(
+    `        flushed to zero ${fmtCountShare(s.flushedToZero, s.values)}; became subnormal ${fmtCountShare(s.becameSubnormal, s.values)}; overflowed ${fmtCountShare(s.overflowed, s.values)}`,
+  );
+  const nonFinite = s.nanInputs + s.infInputs > 0 ? `; non-finite inputs ${fmtCount(s.nanInputs)} NaN, ${fmtCount(s.infInputs)} inf` : '';
+  lines.push(`        max relative error ${fmtRelError(s.maxRelError)}; smallest headroom ${fmtBits(s.minHeadroomBits)}${nonFinite}`);
+  lines.push('');
+  lines.push(`Well-known constants in ${t.name}:`);
+  lines.push(
+    renderTable(
+      [{ header: 'constant' }, { header: 'value', align: 'right' }, { header: 'becomes', align: 'right' }, { header: 'kind' }, { header: 'suggestion' }],
+      report.constants.rows.map((c) => [c.name, fmtNum(c.value, 4), fmtNum(c.castsTo, 4), c.kind, c.suggestion ?? '']),
+    ).trimEnd(),
+  );
+  lines.push('');
+  lines.push(`Verdict for ${t.name}: ${report.verdict}: ${report.reasons.join('; ')}.`);
+  if (report.failOn.kinds.length > 0) {
+    lines.push(
+      report.failOn.triggered.length > 0
+        ? `--fail-on ${report.failOn.kinds.join(',')}: found ${report.failOn.triggered.join(', ')} (exit status 1)`
+        : `--fail-on ${report.failOn.kinds.join(',')}: nothing found (exit status 0)`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `lowp check`: runs the check, prints the table or JSON, writes the HTML report when asked, and returns
+ * the exit status (0, or 1 when a `--fail-on` kind was found).
+ *
+ * @example
+ * ```ts
+ * const code = await checkCommand(undefined, { sample: true, to: 'fp16', failOn: 'underflow' }, io); // 1
+ * ```
+ */
+export async function checkCommand(path: string | undefined, opts: CheckOptions, io: CliIO): Promise<number> {
+  const report = await runCheck(path, opts, io);
+  if (opts.html !== undefined) {
+    const out = isAbsolute(opts.html) ? opts.html : resolve(io.cwd ?? process.cwd(), opts.html);
+    try {
+      writeFileSync(out, renderHtmlReport(report));
+    } catch (e) {
+      throw new CliError(`--html: cannot write ${opts.html} (${(e as { code?: string }).code ?? (e as Error).message})`);
+    }
+    println(io.stderr, `lowp: HTML report written to ${opts.html}`);
+  }
+  if (opts.json) io.stdout.write(reportToJson(report) + '\n');
+  else io.stdout.write(renderCheckText(report, opts.top ?? 20));
+  return report.exitCode;
+}

@@ -1,0 +1,107 @@
+// Opening what the user named on the command line: a safetensors file, a folder of shards, a
+// `*.safetensors.index.json`, or the built-in sample (generated in memory as safetensors bytes). Every
+// failure becomes a CliError with one line (exit status 2).
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { SafetensorsError } from '../io/errors.js';
+import { openSafetensors, type TensorReader } from '../io/safetensors-reader.js';
+import { openCheckpoint } from '../io/sharded.js';
+import type { TensorInfo } from '../io/safetensors-header.js';
+import { CliError } from './io.js';
+import { sampleSafetensors } from './sample/transformer.js';
+
+/** What was opened, for reports. */
+export interface OpenedInput {
+  /** The reader over every tensor. */
+  reader: TensorReader;
+  /** `'sample'` for the built-in sample, else `'path'`. */
+  kind: 'sample' | 'path';
+  /** The path as given (absolute form in `resolved`), or 'built-in sample'. */
+  label: string;
+  /** Absolute path, or null for the sample. */
+  resolved: string | null;
+}
+
+/** The dtypes `lowp check` and `lowp quant-error` analyse (float tensors); integer and bool tensors are skipped. */
+export const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0']);
+
+/**
+ * Opens the input of a command: `path` or, with `sample`, the built-in sample. Exactly one of them.
+ *
+ * @param path - file, folder or index path as typed by the user
+ * @param sample - whether `--sample` was given
+ * @param cwd - folder that relative paths are relative to
+ * @returns the opened reader and a label
+ * @example
+ * ```ts
+ * const { reader } = await openInput(undefined, true, process.cwd());
+ * reader.tensors.length; // 43
+ * ```
+ */
+export async function openInput(path: string | undefined, sample: boolean | undefined, cwd: string): Promise<OpenedInput> {
+  if (sample && path !== undefined) throw new CliError(`expected either a path or --sample, got both (path '${path}')`);
+  if (!sample && path === undefined) throw new CliError('expected a path (a .safetensors file, a folder or a *.safetensors.index.json) or --sample, got neither (see --help)');
+  if (sample) {
+    const reader = await openSafetensors(sampleSafetensors(), { name: 'built-in sample' });
+    return { reader, kind: 'sample', label: 'built-in sample', resolved: null };
+  }
+  const p = path as string;
+  const abs = isAbsolute(p) ? p : resolve(cwd, p);
+  try {
+    statSync(abs);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new CliError(code === 'ENOENT' ? `${p}: no such file or folder` : `${p}: cannot open (${code ?? (e as Error).message})`);
+  }
+  try {
+    const reader = await openCheckpoint(abs, { name: p });
+    return { reader, kind: 'path', label: p, resolved: abs };
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * The tensors a command works on: float dtypes, filtered by `--only`, plus the ones skipped and why.
+ *
+ * @param tensors - every tensor of the input
+ * @param only - the `--only` regular expression source, or undefined
+ * @returns selected tensors and skipped ones
+ * @example
+ * ```ts
+ * selectTensors(reader.tensors, 'mlp').selected.map((t) => t.name);
+ * ```
+ */
+export function selectTensors(
+  tensors: readonly TensorInfo[],
+  only: string | undefined,
+): { selected: TensorInfo[]; skipped: { name: string; dtype: string; reason: string }[]; filter: RegExp | null } {
+  let filter: RegExp | null = null;
+  if (only !== undefined) {
+    try {
+      filter = new RegExp(only);
+    } catch (e) {
+      throw new CliError(`--only expects a regular expression, got '${only}' (${(e as Error).message})`);
+    }
+  }
+  const selected: TensorInfo[] = [];
+  const skipped: { name: string; dtype: string; reason: string }[] = [];
+  for (const t of tensors) {
+    if (filter && !filter.test(t.name)) continue;
+    if (!FLOAT_DTYPES.has(t.dtype)) {
+      skipped.push({ name: t.name, dtype: t.dtype, reason: `${t.dtype} is not a floating-point dtype` });
+      continue;
+    }
+    selected.push(t);
+  }
+  if (filter && selected.length === 0) {
+    throw new CliError(`--only /${only}/ matches no float tensor (of ${tensors.length} tensors; skipped ${skipped.length} non-float)`);
+  }
+  return { selected, skipped, filter };
+}
+
+/** The float type that holds a dtype's values exactly: float64 for F64, float32 for the rest. */
+export function readTypeFor(dtype: string): 'float32' | 'float64' {
+  return dtype === 'F64' ? 'float64' : 'float32';
+}

@@ -1,0 +1,200 @@
+// The `lowp` command line: argument parsing (commander), help with examples for every command, and
+// the mapping of outcomes to exit statuses: 0 ok, 1 a risk named by `--fail-on`, 2 usage or file error
+// (one line on stderr, no stack trace unless LOWP_DEBUG=1). `run()` is the whole program as a function
+// of argv and streams, so tests run it in-process; src/cli/main.ts calls it with the process streams.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { benchCommand } from './commands/bench.js';
+import { checkCommand, FAIL_ON_KINDS } from './commands/check.js';
+import { formatsCommand } from './commands/formats.js';
+import { quantErrorCommand, DEFAULT_METHODS } from './commands/quant-error.js';
+import { CliError, EXIT_OK, EXIT_USAGE, println, type CliIO } from './io.js';
+import { packageVersion } from './version.js';
+
+function parsePositiveInt(name: string, allowZero: boolean): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || (!allowZero && n === 0)) {
+      throw new InvalidArgumentError(`${name} expects ${allowZero ? 'a non-negative' : 'a positive'} integer.`);
+    }
+    return n;
+  };
+}
+
+const CHECK_EXAMPLES = `
+Examples:
+  $ lowp check --sample --to bf16                    built-in sample: weights, gradients, Adam moments, activations
+  $ lowp check --sample --to fp16 --fail-on underflow,overflow
+  $ lowp check model.safetensors --to fp16           one file
+  $ lowp check ./checkpoint --to bf16                a folder (its *.safetensors.index.json, or every *.safetensors)
+  $ lowp check model.safetensors.index.json --to fp8-e4m3fn --only 'mlp|attn' --top 10
+  $ lowp check model.safetensors --to fp16 --json > report.json
+  $ lowp check model.safetensors --to fp16 --html report.html
+
+Verdicts (per tensor and overall, worst first):
+  overflow-risk   finite values become inf/NaN (or saturate) in the target format
+  underflow-risk  a share of the nonzero values flushes to zero (or becomes subnormal)
+  lossy           values round, nothing vanishes or overflows
+  safe            every value is exact (or the error is negligible)
+
+--fail-on kinds (exit status 1 when found; default: none, so exit status 0 whatever the verdict):
+  overflow    a tensor's verdict is overflow-risk (some finite value overflows)
+  underflow   a tensor's verdict is underflow-risk
+  lossy       a tensor's verdict is anything but safe
+  constants   a well-known constant (Adam eps, LayerNorm eps, mask fill...) flushes to zero or overflows
+  any         all of the above
+
+Exit status: 0 ok, 1 a risk named by --fail-on was found, 2 usage or file error.
+`;
+
+const QUANT_EXAMPLES = `
+Examples:
+  $ lowp quant-error --sample
+  $ lowp quant-error model.safetensors --methods int8-row,llm-int8,nf4
+  $ lowp quant-error model.safetensors --only 'proj\\.weight$' --json > errors.json
+
+Metrics (per tensor and method, against the float values in the file):
+  SQNR     10·log10(Σx² / Σ(x − q)²) in dB (higher is better; each 6 dB ≈ one bit)
+  rel L2   ‖q − x‖₂ / ‖x‖₂
+  max err  max |q − x|
+
+Exit status: 0 ok, 2 usage or file error.
+`;
+
+const TOP_EXAMPLES = `
+Examples:
+  $ lowp check --sample --to bf16      the main job: can this model switch to bf16?
+  $ lowp check model.safetensors --to fp16 --html report.html
+  $ lowp quant-error model.safetensors --methods int8-row,nf4
+  $ lowp formats
+  $ lowp bench
+
+Exit status: 0 ok, 1 a risk named by --fail-on was found (check), 2 usage or file error.
+Set LOWP_DEBUG=1 to see stack traces.
+`;
+
+/**
+ * Builds the commander program. Each command's action stores its exit status in `state.exitCode`.
+ */
+function buildProgram(io: CliIO, state: { exitCode: number }): Command {
+  const program = new Command();
+  program
+    .name('lowp')
+    .description('Low-precision number formats: can this tensor, this checkpoint, move to bf16, fp16, fp8 or int8, and what will it cost?')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .addHelpText('after', TOP_EXAMPLES)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`lowp: ${s.replace(/^error: /, '').trimEnd().replace(/\n+/g, ' ')}\n`),
+    });
+
+  program
+    .command('check')
+    .description('check whether a checkpoint survives a cast: per tensor flushed/subnormal/overflow counts, error and a verdict')
+    .argument('[path]', 'a .safetensors file, a folder, or a *.safetensors.index.json')
+    .option('--sample', 'check the built-in sample (a small transformer: weights, gradients, Adam moments, activations)')
+    .option('-t, --to <format>', 'target format (see `lowp formats`)', 'bf16')
+    .option('--json', 'print the JSON report (schema lowp.check, versioned) instead of the table')
+    .option('--html <file>', 'also write a self-contained HTML report with histograms')
+    .option('--only <regex>', 'check only tensors whose name matches this regular expression')
+    .option('--fail-on <kinds>', `exit with status 1 when one of these is found: ${FAIL_ON_KINDS.join(', ')} (comma-separated)`)
+    .option('--top <n>', 'tensors listed in the table, worst first (0: all)', parsePositiveInt('--top', true), 20)
+    .addOption(new Option('--chunk <elements>', 'elements read per chunk (memory bound)').argParser(parsePositiveInt('--chunk', false)).default(1 << 20))
+    .option('--no-progress', 'never show the progress bar')
+    .addHelpText('after', CHECK_EXAMPLES)
+    .action(async (path: string | undefined, opts) => {
+      state.exitCode = await checkCommand(path, opts, io);
+    });
+
+  program
+    .command('quant-error')
+    .description('error of tensor quantization methods (int8, LLM.int8, nf4, fp8, bf16, fp16) per tensor: SQNR, relative L2, max error')
+    .argument('[path]', 'a .safetensors file, a folder, or a *.safetensors.index.json')
+    .option('--sample', 'use the built-in sample')
+    .option('-m, --methods <list>', 'comma-separated methods', DEFAULT_METHODS.join(','))
+    .option('--only <regex>', 'only tensors whose name matches this regular expression')
+    .option('--json', 'print JSON instead of the table')
+    .option('--no-progress', 'never show the progress bar')
+    .addHelpText('after', QUANT_EXAMPLES)
+    .action(async (path: string | undefined, opts) => {
+      state.exitCode = await quantErrorCommand(path, opts, io);
+    });
+
+  program
+    .command('formats')
+    .description('print the constants (finfo) of every format: bits, max, smallest normal and subnormal, eps...')
+    .option('--json', 'print JSON instead of the table')
+    .addHelpText('after', '\nExamples:\n  $ lowp formats\n  $ lowp formats --json\n')
+    .action((opts) => {
+      state.exitCode = formatsCommand(opts, io);
+    });
+
+  program
+    .command('bench')
+    .description('a short benchmark of this machine (a few seconds): f32→bf16/fp16 conversion throughput, GEMM GFLOP/s')
+    .option('--json', 'print JSON instead of the table')
+    .option('--size <n>', 'values per conversion run', parsePositiveInt('--size', false), 1 << 22)
+    .addHelpText('after', '\nExamples:\n  $ lowp bench\n  $ lowp bench --json\n')
+    .action(async (opts) => {
+      state.exitCode = await benchCommand(opts, io);
+    });
+
+  return program;
+}
+
+function debugEnabled(io: CliIO): boolean {
+  const v = (io.env ?? process.env).LOWP_DEBUG;
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+/** The message of an error as one line, without a trailing period duplication. */
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const flat = msg.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
+  return flat.length > 600 ? flat.slice(0, 597) + '...' : flat;
+}
+
+/**
+ * Runs the `lowp` command line with `argv` (the arguments after the program name) and returns the
+ * exit status: 0 ok, 1 a risk named by `--fail-on`, 2 usage or file error. Output goes to
+ * `io.stdout`/`io.stderr`; errors are one line on stderr (`lowp: …`), with the stack only when
+ * `LOWP_DEBUG=1`. Never calls `process.exit`.
+ *
+ * @param argv - arguments, e.g. `['check', '--sample', '--to', 'fp16']`
+ * @param io - streams and environment
+ * @returns the exit status
+ * @example
+ * ```ts
+ * const code = await run(['formats'], { stdout: process.stdout, stderr: process.stderr });
+ * ```
+ */
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const state = { exitCode: EXIT_OK };
+  const program = buildProgram(io, state);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_OK;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return state.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT_OK;
+      if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') return EXIT_USAGE;
+      // commander already printed its one-line message through outputError
+      return EXIT_USAGE;
+    }
+    println(io.stderr, `lowp: ${oneLine(e)}`);
+    if (debugEnabled(io) && e instanceof Error && e.stack) println(io.stderr, e.stack);
+    return e instanceof CliError ? e.exitCode : EXIT_USAGE;
+  } finally {
+    if (debugEnabled(io)) {
+      const rss = process.resourceUsage().maxRSS; // KiB
+      println(io.stderr, `lowp: debug: peak RSS ${(rss / 1024).toFixed(1)} MiB (maxRSS ${rss} KiB)`);
+    }
+  }
+}
