@@ -15,6 +15,8 @@ import { chooseThreads, runShares, threadsSupported, type Job } from './threads.
 const KC = 256;
 /** Row block of the f32 kernel: MC×KC floats of A stay in L2. */
 const MC = 64;
+/** Split-K blocks up to this size run as the kernel's own k-block (one pass); longer ones go block by block. */
+const MAX_KERNEL_BLOCK_K = 512;
 /** k-block of the f64 kernel. */
 const KC64 = 128;
 
@@ -89,7 +91,7 @@ function gemmF32Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: F
   const offB = offA + align64(M * K * 4);
   const offBp = offB + align64(K * N * 4);
   const offC = offBp + align64(np * 8 * K * 4);
-  const split = blockK < K;
+  const split = blockK < K && blockK > MAX_KERNEL_BLOCK_K;
   const offC2 = offC + align64(M * ldc * 4);
   const end = offC2 + (split ? align64(M * ldc * 4) : 0);
   if (!k.ensure(end)) return false;
@@ -102,17 +104,23 @@ function gemmF32Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: F
   const byRows = Math.ceil(M / 4) >= np || t === 1;
   const shareRanges = ranges(byRows ? Math.ceil(M / 4) : np, t);
   const C = new Float32Array(buf, offC, M * ldc);
-  const C2 = split ? new Float32Array(buf, offC2, M * ldc) : C;
-  for (let kb = 0; kb < K; kb += blockK) {
-    const ke = Math.min(K, kb + blockK);
-    const target = kb === 0 ? offC : offC2;
-    const shares: Job[][] = shareRanges.map(([lo, hi]) => [
+  const job = (target: number, kb: number, ke: number, kc: number, splitK: number) =>
+    shareRanges.map(([lo, hi]): Job[] => [
       byRows
-        ? ['sgemm', [offA, offBp, target, K, kb, ke, ldc, lo * 4, Math.min(M, hi * 4), 0, np, KC, MC]]
-        : ['sgemm', [offA, offBp, target, K, kb, ke, ldc, 0, M, lo, hi, KC, MC]],
+        ? ['sgemm', [offA, offBp, target, K, kb, ke, ldc, lo * 4, Math.min(M, hi * 4), 0, np, kc, MC, splitK]]
+        : ['sgemm', [offA, offBp, target, K, kb, ke, ldc, 0, M, lo, hi, kc, MC, splitK]],
     ]);
-    runShares(k, shares);
-    if (kb > 0) for (let e = 0; e < C.length; e++) C[e] = C[e] + C2[e];
+  if (blockK <= MAX_KERNEL_BLOCK_K) {
+    // the kernel's k-block is the split-K block: partial sums from 0, each added to C once
+    runShares(k, job(offC, 0, K, blockK, 1));
+  } else {
+    // long blocks: each block is a running sum through C (kc-blocked), blocks combined here
+    const C2 = new Float32Array(buf, offC2, M * ldc);
+    for (let kb = 0; kb < K; kb += blockK) {
+      const ke = Math.min(K, kb + blockK);
+      runShares(k, job(kb === 0 ? offC : offC2, kb, ke, KC, 0));
+      if (kb > 0) for (let e = 0; e < C.length; e++) C[e] = C[e] + C2[e];
+    }
   }
   if (K === 0) C.fill(0);
   if (ldc === N) dst.set(C);

@@ -30,9 +30,12 @@ export interface MatmulOptions {
   /** Accumulation arithmetic (see {@link AccumulateFormat}). Default `'fp32'`. */
   accumulate?: AccumulateFormat | 'float32' | 'float64' | 'float16' | 'half' | 'bfloat16';
   /**
-   * Split-K block size: the K terms are summed in blocks of `blockK` (each block's partial sum starts
-   * at 0 and is accumulated in the accumulation format), then the partial sums are added in block
-   * order, again in the accumulation format. Default: one block (plain running sum).
+   * Split-K block size: the K terms are summed in blocks of `blockK` consecutive k (each block's
+   * partial sum starts at 0 and runs in k order in the accumulation format), then the partial sums are
+   * added in block order, again in the accumulation format. `Infinity` = one block (a plain running
+   * sum over all K). Default: {@link FP32_BLOCK_K} (128) for `accumulate: 'fp32'`, like the k-panels
+   * of GPU and BLAS kernels (its error bound grows with 128 + K/128 rather than K); one block for
+   * `'fp64'`, `'fp16'` and `'bf16'`.
    */
   blockK?: number;
   /** Format of the result: `'fp32'` (default, Float32Array), `'fp64'` (Float64Array), or any lowp format name (codes). */
@@ -65,6 +68,12 @@ export interface ResolvedMatmul {
   threads: number | undefined;
   kernel: KernelChoice;
 }
+
+/**
+ * Default split-K block of fp32 accumulation: each element is the sum, in block order, of fp32 running
+ * sums over 128 consecutive k (see `blockK`).
+ */
+export const FP32_BLOCK_K = 128;
 
 const ACC: Record<string, AccumulateFormat> = {
   fp32: 'fp32', float32: 'fp32', fp64: 'fp64', float64: 'fp64',
@@ -132,14 +141,14 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
       }
     }
   }
-  let blockK = K;
+  let blockK = accumulate === 'fp32' ? FP32_BLOCK_K : Infinity;
   if (o.blockK !== undefined) {
-    if (typeof o.blockK !== 'number' || !Number.isSafeInteger(o.blockK) || o.blockK < 1) {
-      throw new RangeError(`${fn}: blockK must be a positive integer, got ${describeValue(o.blockK)}`);
+    if (typeof o.blockK !== 'number' || !(Number.isSafeInteger(o.blockK) || o.blockK === Infinity) || o.blockK < 1) {
+      throw new RangeError(`${fn}: blockK must be a positive integer or Infinity, got ${describeValue(o.blockK)}`);
     }
-    blockK = Math.min(o.blockK, Math.max(K, 1));
+    blockK = o.blockK;
   }
-  if (blockK < 1) blockK = 1;
+  blockK = Math.max(1, Math.min(blockK, K));
   const outName = o.output ?? 'fp32';
   let output: ResolvedMatmul['output'];
   if (outName === 'fp64' || outName === 'float64') output = 'fp64';

@@ -6,7 +6,7 @@
 // (as x86 F16C and PyTorch do); bf16 → float32 is the 16-bit shift (payload kept, as PyTorch).
 // Data is streamed through the kernels' memory in cache-sized chunks.
 import { describeValue } from '../core/describe.js';
-import { BASE, getKernels } from './loader.js';
+import { CONVERT_BASE, CONVERT_BYTES, getKernels } from './loader.js';
 
 /** Values per chunk streamed through WebAssembly memory (fits in L2 with both buffers). */
 const CHUNK = 16384;
@@ -69,10 +69,10 @@ function runChunks(op: Op, src: Float32Array | Uint16Array, out: Float32Array | 
   const n = src.length;
   if (!k || n < SMALL) return false;
   const inBytes = CHUNK * (toHalf ? 4 : 2);
-  if (!k.ensure(BASE + inBytes + CHUNK * 4)) return false;
+  if (inBytes + CHUNK * 4 > CONVERT_BYTES || !k.ensure(CONVERT_BASE + CONVERT_BYTES)) return false;
   const buf = k.memory.buffer;
-  const inOff = BASE;
-  const outOff = BASE + inBytes;
+  const inOff = CONVERT_BASE;
+  const outOff = CONVERT_BASE + inBytes;
   const fn = k.exports[op];
   if (toHalf) {
     const vin = new Float32Array(buf, inOff, CHUNK);

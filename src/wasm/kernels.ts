@@ -89,11 +89,12 @@ export function packBT(w: usize, dst: usize, K: i32, N: i32): void {
   }
 }
 
-function micro4x8(a: usize, lda: usize, b: usize, c: usize, ldc: usize, kn: i32, beta: bool): void {
+// mode 0: C = Σ; mode 1: C = C + a·b term by term (the sum continues from C); mode 2: C = C + Σ (one add).
+function micro4x8(a: usize, lda: usize, b: usize, c: usize, ldc: usize, kn: i32, mode: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-  if (beta) {
+  if (mode == 1) {
     c00 = v128.load(c); c01 = v128.load(c, 16);
     c10 = v128.load(c1); c11 = v128.load(c1, 16);
     c20 = v128.load(c2); c21 = v128.load(c2, 16);
@@ -118,15 +119,21 @@ function micro4x8(a: usize, lda: usize, b: usize, c: usize, ldc: usize, kn: i32,
     c30 = f32x4.add(c30, f32x4.mul(av, b0));
     c31 = f32x4.add(c31, f32x4.mul(av, b1));
   }
+  if (mode == 2) {
+    c00 = f32x4.add(v128.load(c), c00); c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c1), c10); c11 = f32x4.add(v128.load(c1, 16), c11);
+    c20 = f32x4.add(v128.load(c2), c20); c21 = f32x4.add(v128.load(c2, 16), c21);
+    c30 = f32x4.add(v128.load(c3), c30); c31 = f32x4.add(v128.load(c3, 16), c31);
+  }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c1, c10); v128.store(c1, c11, 16);
   v128.store(c2, c20); v128.store(c2, c21, 16);
   v128.store(c3, c30); v128.store(c3, c31, 16);
 }
 
-function micro1x8(a: usize, b: usize, c: usize, kn: i32, beta: bool): void {
+function micro1x8(a: usize, b: usize, c: usize, kn: i32, mode: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  if (beta) { c00 = v128.load(c); c01 = v128.load(c, 16); }
+  if (mode == 1) { c00 = v128.load(c); c01 = v128.load(c, 16); }
   const end = <usize>kn << 2;
   for (let k: usize = 0; k < end; k += 4) {
     const av = v128.load32_splat(a + k);
@@ -134,6 +141,7 @@ function micro1x8(a: usize, b: usize, c: usize, kn: i32, beta: bool): void {
     c01 = f32x4.add(c01, f32x4.mul(av, v128.load(b, 16)));
     b += 32;
   }
+  if (mode == 2) { c00 = f32x4.add(v128.load(c), c00); c01 = f32x4.add(v128.load(c, 16), c01); }
   v128.store(c, c00); v128.store(c, c01, 16);
 }
 
@@ -141,14 +149,15 @@ function micro1x8(a: usize, b: usize, c: usize, kn: i32, beta: bool): void {
  * C[i, 8p..8p+7] (i in [i0,i1), p in [p0,p1)) = Σ_k A[i,k]·B[k,·] with f32 mul + f32 add in k order.
  * A row-major with leading dimension K at `a`; `bp` packed by packB/packBT; C row stride `ldc` floats
  * (a multiple of 8). Only k in [kBegin, kEnd) (C starts from 0 at kBegin). Blocked over k (kc) and rows
- * (mc); partial sums go through C in f32, so blocking never changes a result.
+ * (mc). split = 0: the running sum goes through C in f32 from block to block (the same value: blocking
+ * never changes a result). split = 1: split-K, each kc block's sum starts at 0 and is added to C once.
  */
-export function sgemm(a: usize, bp: usize, c: usize, K: i32, kBegin: i32, kEnd: i32, ldc: i32, i0: i32, i1: i32, p0: i32, p1: i32, kc: i32, mc: i32): void {
+export function sgemm(a: usize, bp: usize, c: usize, K: i32, kBegin: i32, kEnd: i32, ldc: i32, i0: i32, i1: i32, p0: i32, p1: i32, kc: i32, mc: i32, split: i32): void {
   const lda = <usize>K << 2;
   const ldcb = <usize>ldc << 2;
   for (let k0 = kBegin; k0 < kEnd; k0 += kc) {
     const kn = min(kc, kEnd - k0);
-    const beta = k0 > kBegin;
+    const beta = k0 == kBegin ? 0 : split ? 2 : 1;
     for (let ib = i0; ib < i1; ib += mc) {
       const ie = min(i1, ib + mc);
       for (let p = p0; p < p1; p++) {

@@ -8,7 +8,7 @@ import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.gener
 export interface KernelExports {
   packB(b: number, dst: number, K: number, N: number): void;
   packBT(w: number, dst: number, K: number, N: number): void;
-  sgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number, mc: number): void;
+  sgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number, mc: number, split: number): void;
   packB64(b: number, dst: number, K: number, N: number, trans: number): void;
   dgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number): void;
   widenI8(src: number, dst: number, rows: number, K: number, Kp: number): void;
@@ -32,8 +32,12 @@ export interface Kernels {
   ensure(bytes: number): boolean;
 }
 
-/** First byte of the arena (the module has no static data; the first 64 KiB are left alone). */
-export const BASE = 65536;
+/** First byte of the bulk-conversion staging area (the module has no static data; the first 64 KiB are left alone). */
+export const CONVERT_BASE = 65536;
+/** Bytes reserved for bulk-conversion staging (src/wasm/convert.ts), so conversions never clobber a product's operands. */
+export const CONVERT_BYTES = 262144;
+/** First byte of the matrix-product arena. */
+export const BASE = CONVERT_BASE + CONVERT_BYTES;
 const PAGE = 65536;
 /** Largest wasm32 memory: 65536 pages = 4 GiB (offsets are u32). */
 export const MAX_BYTES = 65536 * PAGE;
