@@ -45,10 +45,17 @@ function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
   const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, Math.max(rowUnits, colUnits)) : 1;
   const byRows = rowUnits >= colUnits || t === 1;
   const units = byRows ? rowUnits : colUnits;
-  const wide = out instanceof Float64Array;
+  const wide = K > INT8_INT32_MAX_K;
+  if (K === 0) {
+    out.fill(0);
+    return true;
+  }
+  // int32 lanes wrap modulo 2^32, so only each chunk's final sums must fit int32: one chunk when
+  // K ≤ 131,071, else chunks of CHUNK_K added in float64
+  const chunk = wide ? CHUNK_K : Kp;
   if (wide) out.fill(0);
-  for (let c0 = 0; c0 < Kp; c0 += CHUNK_K) {
-    const c1 = Math.min(Kp, c0 + CHUNK_K);
+  for (let c0 = 0; c0 < Kp; c0 += chunk) {
+    const c1 = Math.min(Kp, c0 + chunk);
     const shares: Job[][] = [];
     for (let s = 0; s < t; s++) {
       const lo = Math.floor((units * s) / t);
@@ -67,8 +74,7 @@ function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
       }
       shares.push(jobs);
     }
-    if (K === 0) C.fill(0);
-    else runShares(k, shares);
+    runShares(k, shares);
     if (wide) for (let e = 0; e < C.length; e++) out[e] += C[e];
   }
   if (!wide) out.set(C);

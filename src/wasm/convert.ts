@@ -2,8 +2,9 @@
 // with pure-TypeScript twins (same bit-level algorithms) where WebAssembly SIMD is missing.
 // Rounding: to nearest, ties to even (IEEE 754 default), as PyTorch/numpy/ml_dtypes; overflow → ±inf;
 // subnormals kept; -0 kept; NaN → canonical quiet NaN keeping the sign (fp16 0x7E00|sign, bf16
-// 0x7FC0|sign). Decoding is exact; an fp16 NaN decodes to a quiet float32 NaN with the payload kept
-// (as x86 F16C and PyTorch do); bf16 → float32 is the 16-bit shift (payload kept, as PyTorch).
+// 0x7FC0|sign). Decoding is exact and keeps NaN payloads bit for bit (fp16: payload shifted into the
+// float32 mantissa, not quieted; bf16: the 16-bit shift), exactly as lowp/formats' decodeArray does
+// (PyTorch's fp16 decode additionally sets the quiet bit; NaN payloads are a policy, not a value).
 // Data is streamed through the kernels' memory in cache-sized chunks.
 import { describeValue } from '../core/describe.js';
 import { CONVERT_BASE, CONVERT_BYTES, getKernels } from './loader.js';
@@ -30,12 +31,12 @@ export function f32BitsToFp16(x: number): number {
   return sign | ((a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13);
 }
 
-/** fp16 code → float32 bits (exact; NaN quieted, payload kept). */
+/** fp16 code → float32 bits (exact; NaN payload kept as is). */
 export function fp16ToF32Bits(h: number): number {
   const sign = (h & 0x8000) << 16;
   const e = h & 0x7c00;
   const m = h & 0x3ff;
-  if (e === 0x7c00) return (sign | 0x7f800000 | (m << 13) | (m !== 0 ? 0x400000 : 0)) >>> 0;
+  if (e === 0x7c00) return (sign | 0x7f800000 | (m << 13)) >>> 0;
   if (e === 0) {
     if (m === 0) return sign >>> 0;
     f32[0] = m * 5.960464477539063e-8; // m · 2^-24, exact
@@ -120,7 +121,7 @@ export function f32ToFp16(src: Float32Array, out?: Uint16Array): Uint16Array {
 }
 
 /**
- * Decodes fp16 codes to float32 (exact). NaN codes give a quiet float32 NaN with the payload kept.
+ * Decodes fp16 codes to float32 (exact). NaN codes keep their payload (shifted into the float32 mantissa).
  *
  * @param src - the codes.
  * @param out - destination of `src.length` values (allocated when omitted).

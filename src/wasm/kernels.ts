@@ -13,7 +13,8 @@
 //   - int8 GEMM on operands widened to int16 (K padded to a multiple of 8), `i32x4.dot_i16x8_s`,
 //     exact int32 accumulation (the caller keeps K ≤ 131071 per call, so no lane or sum can overflow).
 //   - Bulk conversions float32 ⇄ fp16/bf16 (round to nearest even, canonical quiet NaN keeping the
-//     sign, -0 kept, subnormals kept, overflow to infinity).
+//     sign, -0 kept, subnormals kept, overflow to infinity; decoding keeps NaN payloads bit for bit),
+//     bit-identical to lowp/formats' codec.
 
 // ---------------------------------------------------------------- f32 GEMM
 
@@ -405,7 +406,7 @@ function f16ToF32x4(h: v128): v128 {
   o = i32x4.add(o, i32x4.splat((127 - 15) << 23));
   const isInfNan = i32x4.eq(e, shiftedExp);
   const isSub = i32x4.eq(e, i32x4.splat(0));
-  const infNan = v128.or(i32x4.add(o, i32x4.splat((128 - 16) << 23)), v128.and(i32x4.splat(0x400000), i32x4.ne(v128.and(h, i32x4.splat(0x3ff)), i32x4.splat(0))));
+  const infNan = i32x4.add(o, i32x4.splat((128 - 16) << 23)); // payload kept (not quieted), as lowp/formats
   const subv = f32x4.sub(i32x4.add(o, i32x4.splat(1 << 23)), i32x4.splat(113 << 23));
   o = v128.bitselect(infNan, v128.bitselect(subv, o, isSub), isInfNan);
   return v128.or(o, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
@@ -416,8 +417,7 @@ function f16ToF32s(h: u32): u32 {
   const e = o & (0x7c00 << 13);
   o += (127 - 15) << 23;
   if (e == (0x7c00 << 13)) {
-    o += (128 - 16) << 23;
-    if ((h & 0x3ff) != 0) o |= 0x400000; // NaN: quiet it, keep the payload
+    o += (128 - 16) << 23; // NaN payload kept as is
   } else if (e == 0) {
     o = reinterpret<u32>(reinterpret<f32>(o + (1 << 23)) - reinterpret<f32>(<u32>(113 << 23)));
   }

@@ -1,0 +1,53 @@
+// Bad input to matmul / int8Matmul gets a clear TypeError or RangeError saying what was expected and
+// what came; nothing is computed from a malformed matrix.
+import { describe, expect, it } from 'vitest';
+import { int8Matmul, matmul, matmulReference } from '../../src/matmul/index.js';
+
+const f = (rows: number, cols: number) => ({ rows, cols, data: new Float32Array(rows * cols) });
+
+describe('matmul errors', () => {
+  for (const fn of [matmul, matmulReference]) {
+    it(`${fn.name}: inner dimensions, formats, out, bias, options`, () => {
+      expect(() => fn(f(2, 3), f(4, 2))).toThrow(RangeError);
+      expect(() => fn(f(2, 3), f(4, 2))).toThrow(/a is 2×3, so b must have 3 rows, got 4×2/);
+      expect(() => fn(f(2, 3), f(2, 4), { transB: true })).toThrow(/must have 3 columns, got 2×4/);
+      expect(() => fn({ rows: 2, cols: 2, data: new Float32Array(3) }, f(2, 2))).toThrow(RangeError);
+      expect(() => fn({ rows: 2, cols: 2, data: [1, 2, 3, 4] } as never, f(2, 2))).toThrow(TypeError);
+      expect(() => fn({ rows: 1, cols: 1, data: new Uint16Array(1) } as never, f(1, 1))).toThrow(/format name is required/);
+      expect(() => fn({ rows: 1, cols: 1, data: new Uint16Array(1), format: 'fp12' }, f(1, 1))).toThrow(/unknown format 'fp12'/);
+      expect(() => fn({ rows: 1, cols: 1, data: new Uint8Array(1), format: 'bf16' }, f(1, 1))).toThrow(/holds its codes in a Uint16Array, got a Uint8Array/);
+      expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'fp8' as never })).toThrow(/accumulate must be one of 'fp32', 'fp64', 'fp16', 'bf16', got the string 'fp8'/);
+      // unsupported pairs: emulated fp16/bf16 accumulation of fp32 inputs
+      expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'fp16', inputs: 'fp32' })).toThrow(TypeError);
+      expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'bf16', inputs: 'fp32' })).toThrow(/needs 16-bit or narrower inputs; operand a is fp32/);
+      expect(() => fn(f(1, 1), f(1, 1), { inputs: 'int4' })).toThrow(/inputs: unknown format 'int4'/);
+      expect(() => fn(f(1, 1), f(1, 1), { output: 'fp12' })).toThrow(/output: unknown format/);
+      expect(() => fn(f(2, 2), f(2, 2), { out: new Float32Array(3) })).toThrow(/out must hold M×N = 2×2 = 4 elements, got a Float32Array of length 3/);
+      expect(() => fn(f(2, 2), f(2, 2), { out: new Float64Array(4) as never })).toThrow(/out must be a Float32Array for output fp32/);
+      expect(() => fn(f(2, 2), f(2, 2), { output: 'bf16', out: new Float32Array(4) as never })).toThrow(/out must be a Uint16Array/);
+      expect(() => fn(f(2, 2), f(2, 2), { bias: new Float32Array(3) })).toThrow(/bias must have length N = 2/);
+      expect(() => fn(f(2, 2), f(2, 2), { bias: 'x' as never })).toThrow(TypeError);
+      expect(() => fn(f(2, 2), f(2, 2), { blockK: 0 })).toThrow(/blockK must be a positive integer/);
+      expect(() => fn(f(2, 2), f(2, 2), { blockK: 1.5 })).toThrow(RangeError);
+      expect(() => fn(f(2, 2), f(2, 2), { threads: 0 })).toThrow(/threads must be a positive integer/);
+      expect(() => fn(f(2, 2), f(2, 2), { kernel: 'gpu' as never })).toThrow(RangeError);
+      expect(() => fn(f(2, 2), f(2, 2), null as never)).toThrow(TypeError);
+    });
+  }
+  it('out may not alias an input', () => {
+    const a = f(2, 2);
+    expect(() => matmul(a, f(2, 2), { out: a.data })).toThrow(/must not be an input/);
+  });
+});
+
+describe('int8Matmul errors', () => {
+  const q = (rows: number, cols: number) => ({ rows, cols, data: new Int8Array(rows * cols) });
+  it('rejects mismatched shapes, wrong types, wrong out', () => {
+    expect(() => int8Matmul(q(2, 3), q(4, 2))).toThrow(/qa is 2×3, so qb must have 3 rows, got 4×2/);
+    expect(() => int8Matmul(q(2, 3), q(3, 4), { transB: true })).toThrow(RangeError);
+    expect(() => int8Matmul({ rows: 1, cols: 1, data: new Uint8Array(1) } as never, q(1, 1))).toThrow(/expected an Int8Array, got a Uint8Array/);
+    expect(() => int8Matmul(q(2, 2), q(2, 2), { out: new Int32Array(3) })).toThrow(/out must hold M×N = 2×2 = 4 elements/);
+    expect(() => int8Matmul(q(2, 2), q(2, 2), { out: new Float32Array(4) as never })).toThrow(/out must be an Int32Array or Float64Array/);
+    expect(() => int8Matmul(q(2, 2), q(2, 2), { threads: -1 })).toThrow(RangeError);
+  });
+});
