@@ -138,6 +138,14 @@ export function dtypeSize(dtype: DType): number {
   return C.BYTES_PER_ELEMENT;
 }
 
+/** The constructor of a dtype's typed array (what {@link dtypeArrayType} returns). */
+export interface DTypeArrayConstructor<A> {
+  /** A zero-filled array of `length` elements. */
+  new (length: number): A;
+  /** Bytes per element. */
+  readonly BYTES_PER_ELEMENT: number;
+}
+
 /**
  * The typed array constructor that holds a dtype (for example `Uint16Array` for `BF16`).
  *
@@ -147,13 +155,10 @@ export function dtypeSize(dtype: DType): number {
  * dtypeArrayType('I64') === BigInt64Array; // true
  * ```
  */
-export function dtypeArrayType<D extends DType>(dtype: D): {
-  new (length: number): DTypeArrayMap[D];
-  readonly BYTES_PER_ELEMENT: number;
-} {
+export function dtypeArrayType<D extends DType>(dtype: D): DTypeArrayConstructor<DTypeArrayMap[D]> {
   const C = CTORS[dtype];
   if (C === undefined) throw new TypeError(`expected a dtype (${DTYPES.join(', ')}), got ${String(dtype)}`);
-  return C as unknown as { new (length: number): DTypeArrayMap[D]; readonly BYTES_PER_ELEMENT: number };
+  return C as unknown as DTypeArrayConstructor<DTypeArrayMap[D]>;
 }
 
 /** True on a little-endian host (every common platform). */

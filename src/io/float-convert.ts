@@ -2,7 +2,7 @@
 // the dtype (float16/bfloat16/fp8 and 8/16-bit integers in float32; everything but 64-bit integers in
 // float64), rounded to nearest where the caller asks for a narrower target. 16- and 8-bit float codes are
 // decoded by lowp's formats module (decodeArray), which is tested against PyTorch and ml_dtypes tables.
-import { decodeArray } from '../formats/bulk.js';
+import { decodeArray } from '../formats/index.js';
 import type { DType, DTypeArrayMap, TensorData } from './dtypes.js';
 
 /** Float array types that tensor values can be read as. */

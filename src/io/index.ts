@@ -11,6 +11,7 @@ export {
   swapBytes,
   type DType,
   type DTypeArrayMap,
+  type DTypeArrayConstructor,
   type TensorData,
 } from './dtypes.js';
 export { exactFloatType, toFloatArray, type FloatType, type FloatArrayOf } from './float-convert.js';
@@ -21,6 +22,7 @@ export {
   toByteSource,
   type ByteSource,
   type SourceInput,
+  type OwnedByteSource,
 } from './source.js';
 export {
   DEFAULT_MAX_HEADER_BYTES,
@@ -40,7 +42,13 @@ export {
   type ReadFloatOptions,
   type TensorReader,
 } from './safetensors-reader.js';
-export { writeSafetensors, writeSafetensorsFile, type TensorInput, type TensorsInput } from './safetensors-writer.js';
+export {
+  writeSafetensors,
+  writeSafetensorsFile,
+  type NamedTensorInput,
+  type TensorInput,
+  type TensorsInput,
+} from './safetensors-writer.js';
 export {
   ShardedSafetensors,
   openCheckpoint,

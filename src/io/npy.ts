@@ -174,7 +174,7 @@ export interface NpyWriteOptions {
  * // np.load(io.BytesIO(bytes)) -> array([[1, 2], [3, 4]], dtype=int32)
  * ```
  */
-export function writeNpy(array: NpyArray, options?: NpyWriteOptions): Uint8Array {
+export function writeNpy(array: NpyArray, options?: NpyWriteOptions): Uint8Array<ArrayBuffer> {
   if (typeof array !== 'object' || array === null) throw new TypeError(`expected {dtype, shape, data}, got ${describeValue(array)}`);
   const { dtype, shape, data } = array;
   const code = typeof dtype === 'string' ? NPY_OF[dtype as NpyDType] : undefined;

@@ -74,6 +74,7 @@ export interface TensorReader {
   readFloat<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): Promise<FloatArrayOf<F>>;
   /** Streams a tensor in chunks of `options.elements` elements, natural or converted to floats. */
   chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
+  /** Streams a tensor in chunks converted to float values (`options.as`). */
   chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
   /** Releases open files; later reads fail with code `CLOSED`. Idempotent. */
   close(): Promise<void>;

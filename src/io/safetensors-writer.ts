@@ -24,11 +24,17 @@ export interface TensorInput {
   data: TensorData | Uint8Array;
 }
 
+/** A tensor to write, with its name (for the array form of {@link TensorsInput}). */
+export interface NamedTensorInput extends TensorInput {
+  /** Tensor name. */
+  name: string;
+}
+
 /** Tensors to write: an object or Map from name to tensor, or an array of named tensors. */
 export type TensorsInput =
   | Readonly<Record<string, TensorInput>>
   | ReadonlyMap<string, TensorInput>
-  | ReadonlyArray<TensorInput & { name: string }>;
+  | readonly NamedTensorInput[];
 
 /** Position of each dtype in the reference implementation's `Dtype` enum (increasing alignment). */
 const RANK: Record<DType, number> = {
@@ -185,7 +191,7 @@ function plan(tensors: TensorsInput, metadata?: Readonly<Record<string, string>>
  * );
  * ```
  */
-export function writeSafetensors(tensors: TensorsInput, metadata?: Readonly<Record<string, string>>): Uint8Array {
+export function writeSafetensors(tensors: TensorsInput, metadata?: Readonly<Record<string, string>>): Uint8Array<ArrayBuffer> {
   const p = plan(tensors, metadata);
   const out = new Uint8Array(p.size);
   out.set(p.prefix, 0);

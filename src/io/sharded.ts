@@ -153,12 +153,12 @@ export class ShardedSafetensors implements TensorReader {
   }
 
   /** Reads a whole tensor from its shard. */
-  tensor(name: string): Promise<Tensor> {
+  async tensor(name: string): Promise<Tensor> {
     return this.entry(name).shard.tensor(name);
   }
 
   /** Reads a whole tensor as float values. */
-  readFloat<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): Promise<FloatArrayOf<F>> {
+  async readFloat<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): Promise<FloatArrayOf<F>> {
     return this.entry(name).shard.readFloat(name, options);
   }
 

@@ -102,6 +102,22 @@ export function blobSource(blob: Blob, name?: string): ByteSource {
   };
 }
 
+type AllocUnsafeSlow = (size: number) => Uint8Array;
+const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow?: AllocUnsafeSlow } }).Buffer;
+
+/**
+ * A fresh Uint8Array (own ArrayBuffer, byteOffset 0) that the caller fills completely before anyone sees
+ * it: uninitialised memory in Node (Buffer.allocUnsafeSlow, ~2x faster than zeroing for large chunks),
+ * zeroed elsewhere.
+ */
+function allocForRead(length: number): Uint8Array {
+  if (nodeBuffer?.allocUnsafeSlow !== undefined && length > 0) {
+    const b = nodeBuffer.allocUnsafeSlow(length);
+    return new Uint8Array(b.buffer, b.byteOffset, length);
+  }
+  return new Uint8Array(length);
+}
+
 /** Largest single read request handed to the file system (fs.read accepts at most 2 GiB - 1). */
 const MAX_READ = 1 << 30;
 
@@ -150,7 +166,7 @@ export function fileSource(path: string): ByteSource {
     readSync(offset, length) {
       ensureOpen();
       checkRange(size, offset, length, path);
-      const buf = new Uint8Array(length);
+      const buf = allocForRead(length);
       let done = 0;
       while (done < length) {
         let n: number;
@@ -167,7 +183,7 @@ export function fileSource(path: string): ByteSource {
     async read(offset, length) {
       ensureOpen();
       checkRange(size, offset, length, path);
-      const buf = new Uint8Array(length);
+      const buf = allocForRead(length);
       let done = 0;
       while (done < length) {
         const n = await new Promise<number>((resolve, reject) => {
@@ -212,6 +228,14 @@ function isByteSource(value: unknown): value is ByteSource {
   );
 }
 
+/** A {@link ByteSource} and whether whoever made it must close it. */
+export interface OwnedByteSource {
+  /** The source. */
+  source: ByteSource;
+  /** True when the source was opened here (a path): the caller must `close()` it. */
+  owned: boolean;
+}
+
 /**
  * Turns any {@link SourceInput} into a {@link ByteSource}: a string is a path (Node), bytes and Blobs
  * are wrapped, a ByteSource passes through. `owned` says whether the caller of this function should
@@ -224,7 +248,7 @@ function isByteSource(value: unknown): value is ByteSource {
  * source.size; // 8
  * ```
  */
-export function toByteSource(input: SourceInput, name?: string): { source: ByteSource; owned: boolean } {
+export function toByteSource(input: SourceInput, name?: string): OwnedByteSource {
   if (typeof input === 'string') return { source: fileSource(input), owned: true };
   if (input instanceof Uint8Array || input instanceof ArrayBuffer) return { source: bytesSource(input, name), owned: false };
   if (isByteSource(input)) {
