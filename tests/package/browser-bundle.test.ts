@@ -1,0 +1,66 @@
+// The core runs in browsers (docs: "everything but src/cli and file IO"): each core entry point bundles
+// with esbuild for `platform: 'browser'` (which refuses any import or require of a Node built-in), the
+// output holds no static import of a `node:` module, and the bundle loads and computes in a fresh
+// JavaScript realm that has only what browsers have (no `process`, `require`, `Buffer`, `module`): so
+// any use of Node facilities (process.getBuiltinModule and the like) is guarded, not assumed.
+// Built from src/ (no dist/ needed); tests/package/pack.test.ts repeats the bundling on the packed tarball.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { browserLikeContext, CORE_ENTRIES, staticNodeImports } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+
+async function bundle(entry: string, format: 'esm' | 'iife'): Promise<string> {
+  const esbuild = await import('esbuild');
+  const r = await esbuild.build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    write: false,
+    format,
+    globalName: format === 'iife' ? '__lowp' : undefined,
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'silent',
+  });
+  return r.outputFiles[0].text;
+}
+
+describe('the core bundles for browsers with no Node built-in', () => {
+  it('the checker itself finds static node: imports and ignores the text of strings', () => {
+    expect(staticNodeImports(`import { readFile } from "node:fs";`)).toHaveLength(1);
+    expect(staticNodeImports(`import "node:os"; export * from 'node:path';`)).toHaveLength(2);
+    expect(staticNodeImports(`const m = await import('node:worker_threads');`)).toHaveLength(1);
+    expect(staticNodeImports(`import fs from 'fs';`)).toHaveLength(1);
+    expect(staticNodeImports('const src = `const { parentPort } = require("node:worker_threads"); import "node:os";`;')).toEqual([]);
+    expect(staticNodeImports(`const wt = process?.getBuiltinModule?.('node:worker_threads'); // import x from "node:os"`)).toEqual([]);
+  });
+
+  for (const [name, entry] of Object.entries(CORE_ENTRIES)) {
+    it(`${name} (${entry}): bundles for platform 'browser', imports no node: module, loads and runs without Node globals`, async () => {
+      let esm: string;
+      try {
+        esm = await bundle(entry, 'esm');
+      } catch (e) {
+        // esbuild lists each unresolvable import (e.g. 'node:fs' "is built into node") with its file
+        throw new Error(`${name} does not bundle for the browser:\n${(e as Error).message}`);
+      }
+      expect(staticNodeImports(esm)).toEqual([]);
+      const iife = await bundle(entry, 'iife');
+      const ctx = browserLikeContext();
+      vm.runInContext(iife, ctx, { filename: `${name}.browser.js` });
+      const keys = vm.runInContext('Object.keys(__lowp)', ctx) as string[];
+      expect(keys.length).toBeGreaterThan(0);
+      expect(vm.runInContext('typeof process + typeof require + typeof Buffer', ctx)).toBe('undefinedundefinedundefined');
+      if (keys.includes('encodeArray')) {
+        const r = vm.runInContext(
+          `Array.from(__lowp.encodeArray(new Float32Array([1, 0.1, 70000]), 'fp16')).concat(__lowp.round(0.1, 'bf16'))`,
+          ctx,
+        ) as number[];
+        expect(Array.from(r)).toEqual([0x3c00, 0x2e66, 0x7c00, 0.10009765625]);
+      }
+    });
+  }
+});
