@@ -2,8 +2,7 @@
 // tensor (createCastAnalyzer: add chunk by chunk, finish) and the constants check, and the few figures
 // the table, the summary and the HTML histogram need, read from the diagnostics' results.
 import { createCastAnalyzer, type CastAnalysis } from '../diagnostics/analyzeCast.js';
-import * as diagnostics from '../diagnostics/index.js';
-import { CliError } from './io.js';
+import { checkConstants, WELL_KNOWN_CONSTANTS, type ConstantCheck } from '../diagnostics/constants.js';
 
 /** Verdicts of a cast, worst last in {@link VERDICT_ORDER}. */
 export type CastVerdict = 'safe' | 'lossy' | 'underflow-risk' | 'overflow-risk';
@@ -71,10 +70,6 @@ export interface ConstantFigures {
   castsTo: number;
   kind: string;
   suggestion: string | null;
-}
-
-function notAvailable(what: string): never {
-  throw new CliError(`${what} (src/diagnostics) is not available yet in this build`);
 }
 
 /**
@@ -151,11 +146,11 @@ export function castFigures(a: CastAnalysis): CastFigures {
  * @returns the diagnostics' result and one row per constant
  * @example
  * ```ts
- * checkWellKnownConstants('fp16').rows.find((r) => r.name === 'adamEps')!.kind; // 'flush-to-zero'
+ * checkWellKnownConstants('fp16').rows.find((r) => r.name === 'torch.optim.Adam.eps')!.kind; // 'flush-to-zero'
  * ```
  */
-export function checkWellKnownConstants(to: string): { result: unknown; rows: ConstantFigures[] } {
-  const d = diagnostics as Record<string, unknown>;
-  if (typeof d.checkConstants !== 'function') notAvailable('the constants check');
-  notAvailable('the constants check');
+export function checkWellKnownConstants(to: string): { result: ConstantCheck[]; rows: ConstantFigures[] } {
+  const result = checkConstants(WELL_KNOWN_CONSTANTS, to);
+  const rows = result.map((c) => ({ name: c.name, value: c.value, castsTo: c.castsTo, kind: c.kind, suggestion: c.suggestion }));
+  return { result, rows };
 }

@@ -107,10 +107,12 @@ const CLIENT = String.raw`
     var opts = {
       width: Math.max(280, el.clientWidth), height: 190,
       legend: { show: false }, cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false, range: [lo, hi] }, y: { distr: 3, range: function (u, mn, mx) { return [1, Math.max(10, mx * 2)]; } } },
+      scales: { x: { time: false, range: [lo, hi] }, y: { distr: 3, range: function (u, mn, mx) { return [0.5, Math.max(10, mx * 2)]; } } },
       axes: [
-        { label: 'log2 |x|', labelSize: 18, size: 32, values: function (u, v) { return v.map(function (x) { return String(x); }); } },
-        { label: 'count', labelSize: 18, size: 52, values: function (u, v) { return v.map(function (x) { return x >= 1e4 ? x.toExponential(0) : String(x); }); } }
+        { label: 'log2 |x|', labelSize: 18, size: 32, incrs: [1, 2, 5, 10, 20, 50, 100], values: function (u, v) { return v.map(function (x) { return x == null ? '' : String(x); }); } },
+        { label: 'count', labelSize: 18, size: 48,
+          splits: function (u, ai, mn, mx) { var s = []; for (var p = 1; p <= mx * 1.0001; p *= 10) if (p >= mn * 0.9999) s.push(p); return s; },
+          values: function (u, v) { return v.map(function (x) { return x == null ? '' : x >= 1e6 ? (x / 1e6) + 'M' : x >= 1e3 ? (x / 1e3) + 'k' : String(x); }); } }
       ],
       series: [{}, { label: 'values', stroke: '#1f5fbf', fill: 'rgba(31,95,191,0.55)', width: 1, paths: bars, points: { show: false } }],
       plugins: [bandsPlugin(data.bands)]

@@ -30,11 +30,11 @@ Examples:
   $ lowp check model.safetensors --to fp16 --json > report.json
   $ lowp check model.safetensors --to fp16 --html report.html
 
-Verdicts (per tensor and overall, worst first):
-  overflow-risk   finite values become inf/NaN (or saturate) in the target format
-  underflow-risk  a share of the nonzero values flushes to zero (or becomes subnormal)
-  lossy           values round, nothing vanishes or overflows
-  safe            every value is exact (or the error is negligible)
+Verdicts (per tensor, from lowp/diagnostics analyzeCast; the overall verdict is the worst one):
+  overflow-risk   some finite value overflows (becomes inf/NaN, or saturates to the format's max)
+  underflow-risk  more than 0.01% of the nonzero values flush to zero, or more than 1% become subnormal
+  lossy           in range, but the rounding error is large: SQNR below 40 dB
+  safe            none of the above: values round, SQNR at least 40 dB
 
 --fail-on kinds (exit status 1 when found; default: none, so exit status 0 whatever the verdict):
   overflow    a tensor's verdict is overflow-risk (some finite value overflows)
@@ -137,6 +137,7 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
     .description('a short benchmark of this machine (a few seconds): f32→bf16/fp16 conversion throughput, GEMM GFLOP/s')
     .option('--json', 'print JSON instead of the table')
     .option('--size <n>', 'values per conversion run', parsePositiveInt('--size', false), 1 << 22)
+    .option('--budget <ms>', 'time spent on each measurement, in milliseconds', parsePositiveInt('--budget', false), 400)
     .addHelpText('after', '\nExamples:\n  $ lowp bench\n  $ lowp bench --json\n')
     .action(async (opts) => {
       state.exitCode = await benchCommand(opts, io);

@@ -45,6 +45,8 @@ export function fmtNum(x: number | null | undefined, digits = 3): string {
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
   const a = Math.abs(x);
+  // integers print exactly up to 10^7 (65536 stays 65536, not 6.55e4)
+  if (Number.isInteger(x) && a < 1e7) return String(x);
   if (a >= 1e-3 && a < 1e5) return String(Number(x.toPrecision(digits)));
   const [m, e] = x.toExponential(digits - 1).split('e');
   return `${String(Number(m))}e${Number(e)}`;

@@ -16,8 +16,8 @@ export interface BenchOptions {
   json?: boolean;
   /** Values per conversion run. Default 4,194,304. */
   size?: number;
-  /** Time budget per measurement in milliseconds. Default 400. */
-  budgetMs?: number;
+  /** Time budget per measurement in milliseconds (`--budget`). Default 400. */
+  budget?: number;
 }
 
 /** One measured figure. */
@@ -64,13 +64,13 @@ type MatmulFn = (a: unknown, b: unknown, opts?: unknown) => unknown;
  * @returns one row per measurement
  * @example
  * ```ts
- * const rows = await runBench({ size: 1 << 20, budgetMs: 100 });
+ * const rows = await runBench({ size: 1 << 20, budget: 100 });
  * rows.find((r) => r.name.startsWith('f32 → bf16'))!.perSecond; // e.g. 9e8
  * ```
  */
 export async function runBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
   const n = opts.size ?? 1 << 22;
-  const budget = opts.budgetMs ?? 400;
+  const budget = opts.budget ?? 400;
   const rand = createRng(1);
   const src = new Float32Array(n);
   for (let i = 0; i < n; i++) src[i] = (rand() - 0.5) * 8;

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { finfo, getFormat, type FormatInfo } from '../../formats/index.js';
+import type { ConstantCheck } from '../../diagnostics/constants.js';
 import type { TensorInfo } from '../../io/safetensors-header.js';
 import {
   checkWellKnownConstants,
@@ -99,7 +100,7 @@ export interface CheckReport {
   options: { only: string | null; failOn: FailOnKind[]; chunkElements: number };
   tensors: TensorCheck[];
   summary: CheckSummary;
-  constants: { result: unknown; rows: ConstantFigures[] };
+  constants: { result: ConstantCheck[]; rows: ConstantFigures[] };
   verdict: CastVerdict;
   reasons: string[];
   failOn: { kinds: FailOnKind[]; triggered: FailOnKind[] };
@@ -189,29 +190,39 @@ export function overallVerdict(checks: TensorCheck[], summary: CheckSummary, con
   for (const c of checks) if (verdictRank(c.figures.verdict) > verdictRank(verdict)) verdict = c.figures.verdict;
   const reasons: string[] = [];
   const sorted = [...checks].sort(worstFirst);
+  const tensors = (n: number): string => `${n} tensor${n === 1 ? '' : 's'}`;
   const over = sorted.filter((c) => c.figures.verdict === 'overflow-risk');
   if (over.length > 0) {
-    reasons.push(
-      `${over.length} tensor${over.length > 1 ? 's' : ''} overflow past ${target.name}'s max ${fmtNum(target.max, 5)} (${fmtCount(summary.overflowed)} values): ${someNames(over.map((c) => c.name))}`,
-    );
+    const n = over.reduce((a, c) => a + c.figures.overflowed, 0);
+    reasons.push(`${tensors(over.length)} ${over.length === 1 ? 'has' : 'have'} ${fmtCount(n)} value${n === 1 ? '' : 's'} beyond ${target.name}'s max ${fmtNum(target.max, 5)} (${someNames(over.map((c) => c.name), 2)})`);
   }
   const under = sorted.filter((c) => c.figures.verdict === 'underflow-risk');
   if (under.length > 0) {
     const flushed = under.reduce((a, c) => a + c.figures.flushedToZero, 0);
+    const sub = under.reduce((a, c) => a + c.figures.becameSubnormal, 0);
     const total = under.reduce((a, c) => a + c.figures.total, 0);
     reasons.push(
-      `${under.length} tensor${under.length > 1 ? 's' : ''} lose nonzero values to zero (${fmtCountShare(flushed, total)} of their values flush below ${fmtNum(target.smallestSubnormal)}): ${someNames(under.map((c) => c.name))}`,
+      `${tensors(under.length)} underflow: ${fmtCount(flushed)} of their ${fmtCount(total)} values (${fmtPercent(flushed, total)}) flush to zero and ${fmtCount(sub)} (${fmtPercent(sub, total)}) become subnormal (${someNames(under.map((c) => c.name), 2)})`,
     );
   }
-  if (verdict === 'lossy' || (verdict !== 'safe' && summary.rounded > 0)) {
+  const lossy = sorted.filter((c) => c.figures.verdict === 'lossy');
+  if (lossy.length > 0) {
+    reasons.push(`${tensors(lossy.length)} ${lossy.length === 1 ? 'loses' : 'lose'} more than the SQNR threshold to rounding (${someNames(lossy.map((c) => c.name), 2)})`);
+  }
+  if (over.length === 0 && under.length === 0) {
+    const sq = checks.map((c) => c.figures.sqnrDb).filter((x): x is number => x !== null);
+    const minSq = sq.length > 0 ? Math.min(...sq) : null;
     reasons.push(
-      `values round to ${target.mantissaBits + 1} significant bits: ${fmtPercent(summary.rounded, summary.values)} of the values change, max relative error ${fmtRelError(summary.maxRelError)}`,
+      `nothing overflows${summary.flushedToZero === 0 ? ' or flushes to zero' : `, ${fmtCount(summary.flushedToZero)} values flush to zero (within the tolerance)`}; rounding to ${target.mantissaBits + 1} significant bits changes ${fmtPercent(summary.rounded, summary.values)} of the values, max relative error ${fmtRelError(summary.maxRelError)}` +
+        (minSq !== null && Number.isFinite(minSq) ? `, worst SQNR ${minSq.toFixed(1)} dB` : ''),
     );
   }
-  if (verdict === 'safe') reasons.push(`every value of ${fmtCount(summary.values)} converts exactly or within the tolerance`);
   const badConst = constants.filter((c) => BAD_CONSTANT_KINDS.has(c.kind));
   if (badConst.length > 0) {
-    reasons.push(`well-known constants that vanish or overflow in ${target.name}: ${badConst.map((c) => `${c.name} ${fmtNum(c.value)} → ${fmtNum(c.castsTo)}`).join(', ')}`);
+    const zero = badConst.filter((c) => c.kind === 'flush-to-zero').length;
+    const inf = badConst.length - zero;
+    const parts = [zero > 0 ? `${zero} flush to zero` : '', inf > 0 ? `${inf} overflow` : ''].filter((x) => x !== '');
+    reasons.push(`of the well-known constants, ${parts.join(' and ')} in ${target.name} (e.g. ${badConst[0].name} ${fmtNum(badConst[0].value)} → ${fmtNum(badConst[0].castsTo)})`);
   }
   return { verdict, reasons };
 }
@@ -384,10 +395,25 @@ export function renderCheckText(report: CheckReport, top: number): string {
   lines.push(`Well-known constants in ${t.name}:`);
   lines.push(
     renderTable(
-      [{ header: 'constant' }, { header: 'value', align: 'right' }, { header: 'becomes', align: 'right' }, { header: 'kind' }, { header: 'suggestion' }],
-      report.constants.rows.map((c) => [c.name, fmtNum(c.value, 4), fmtNum(c.castsTo, 4), c.kind, c.suggestion ?? '']),
+      [{ header: 'constant' }, { header: 'value', align: 'right' }, { header: 'becomes', align: 'right' }, { header: 'kind' }],
+      report.constants.rows.map((c) => [c.name, fmtNum(c.value, 4), fmtNum(c.castsTo, 4), c.kind]),
     ).trimEnd(),
   );
+  // one note per kind of problem (and role), naming the constants it concerns
+  const groups = new Map<string, { rows: ConstantFigures[]; role: string }>();
+  for (const [i, c] of report.constants.rows.entries()) {
+    if (c.kind === 'exact' || c.kind === 'rounded' || !c.suggestion) continue;
+    const role = report.constants.result[i]?.role ?? 'other';
+    const key = `${c.kind}/${role}`;
+    const g = groups.get(key) ?? { rows: [], role };
+    g.rows.push(c);
+    groups.set(key, g);
+  }
+  for (const g of groups.values()) {
+    const first = g.rows[0];
+    lines.push(`  ${first.kind} (${g.rows.map((c) => c.name).join(', ')}):`);
+    lines.push(`    ${g.rows.length > 1 ? `e.g. ${first.name}: ` : ''}${first.suggestion}`);
+  }
   lines.push('');
   lines.push(`Verdict for ${t.name}: ${report.verdict}: ${report.reasons.join('; ')}.`);
   if (report.failOn.kinds.length > 0) {

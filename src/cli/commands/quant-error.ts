@@ -2,7 +2,7 @@
 // at a time), quantized and dequantized by each method of lowp/quant's registry, and compared with the
 // original values by lowp/quant's metrics (SQNR, relative L2 error, max absolute error): a table per
 // tensor and method, a per-method summary over the model, or JSON.
-import * as quantModule from '../../quant/index.js';
+import { parseQuantMethods, quantRoundTrip, type QuantMethodName } from '../../quant/methods.js';
 import { compare, type Comparison } from '../../quant/metrics.js';
 import { CliError, println, type CliIO } from '../io.js';
 import { openInput, readTypeFor, selectTensors } from '../open.js';
@@ -28,14 +28,24 @@ export interface QuantErrorOptions {
   progress?: boolean;
 }
 
-/** The metrics of one tensor under one method. */
+/** The metrics of one tensor under one method (null metrics and an `error` when the method cannot run on it). */
 export interface QuantErrorCell {
+  /** Method name (lowp/quant registry). */
   method: string;
-  sqnrDb: number;
-  relL2: number;
-  maxAbsError: number;
-  maxRelError: number;
-  verdict: Comparison['verdict'];
+  /** 10·log10(Σx² / Σ(x − q)²) in dB; Infinity when exact. */
+  sqnrDb: number | null;
+  /** ‖q − x‖₂ / ‖x‖₂. */
+  relL2: number | null;
+  /** max |q − x|. */
+  maxAbsError: number | null;
+  /** max |q − x| / |x| over x ≠ 0 (Infinity when a zero becomes nonzero). */
+  maxRelError: number | null;
+  /** Storage of the quantized tensor in bits per value (codes, scales, outliers). */
+  bitsPerValue: number | null;
+  /** compare()'s verdict: 'exact' | 'close' | 'lossy' | 'broken'. */
+  verdict: Comparison['verdict'] | null;
+  /** Why the method could not run (non-finite values...), else absent. */
+  error?: string;
 }
 
 /** One tensor's row: its metrics under every method. */
@@ -47,12 +57,18 @@ export interface QuantErrorRow {
   results: QuantErrorCell[];
 }
 
-/** A quantize→dequantize round trip over a whole tensor. */
-type RoundTrip = (values: Float32Array | Float64Array, shape: readonly number[]) => Float32Array | Float64Array;
+/** The [rows, cols] a tensor is quantized as: [shape[0], product of the rest]; 1-D and scalars as one row. */
+export function matrixShape(shape: readonly number[]): { rows: number; cols: number } {
+  if (shape.length <= 1) return { rows: 1, cols: shape.length === 0 ? 1 : shape[0] };
+  return { rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) };
+}
 
-function resolveMethod(name: string): RoundTrip {
-  void quantModule;
-  throw new CliError(`quantization method '${name}' (src/quant/methods.ts) is not available yet in this build`);
+function parseMethods(text: string | undefined): QuantMethodName[] {
+  try {
+    return parseQuantMethods(text ?? DEFAULT_METHODS.join(','));
+  } catch (e) {
+    throw new CliError(`--methods: ${(e as Error).message}`);
+  }
 }
 
 /**
@@ -67,10 +83,8 @@ function resolveMethod(name: string): RoundTrip {
  * const { rows } = await runQuantError(undefined, { sample: true, methods: 'int8-row,nf4' }, io);
  * ```
  */
-export async function runQuantError(path: string | undefined, opts: QuantErrorOptions, io: CliIO): Promise<{ rows: QuantErrorRow[]; methods: string[]; label: string; seconds: number }> {
-  const methods = (opts.methods ?? DEFAULT_METHODS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (methods.length === 0) throw new CliError('--methods expects a comma-separated list of methods, got an empty one');
-  const fns = methods.map((m) => resolveMethod(m));
+export async function runQuantError(path: string | undefined, opts: QuantErrorOptions, io: CliIO): Promise<{ rows: QuantErrorRow[]; methods: QuantMethodName[]; label: string; seconds: number }> {
+  const methods = parseMethods(opts.methods);
   const input = await openInput(path, opts.sample, io.cwd ?? process.cwd());
   const t0 = performance.now();
   try {
@@ -83,10 +97,16 @@ export async function runQuantError(path: string | undefined, opts: QuantErrorOp
         progress.label(t.name);
         const values = await input.reader.readFloat(t.name, { as: readTypeFor(t.dtype) });
         const results: QuantErrorCell[] = [];
-        for (let i = 0; i < methods.length; i++) {
-          const q = fns[i](values, t.shape);
-          const c = compare(values, q);
-          results.push({ method: methods[i], sqnrDb: c.sqnrDb, relL2: c.relL2, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, verdict: c.verdict });
+        const shape = matrixShape(t.shape);
+        for (const method of methods) {
+          try {
+            const q = quantRoundTrip(values, method, shape);
+            const c = compare(values, q.values);
+            results.push({ method, sqnrDb: c.sqnrDb, relL2: c.relL2, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, bitsPerValue: q.bytesPerElement * 8, verdict: c.verdict });
+          } catch (e) {
+            if (!(e instanceof RangeError)) throw e;
+            results.push({ method, sqnrDb: null, relL2: null, maxAbsError: null, maxRelError: null, bitsPerValue: null, verdict: null, error: e.message });
+          }
         }
         rows.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], elements: t.elements, results });
         progress.tick(t.byteLength);
@@ -117,31 +137,56 @@ export async function quantErrorCommand(path: string | undefined, opts: QuantErr
     println(io.stdout, json);
     return 0;
   }
-  println(io.stdout, `lowp quant-error ${label}: ${rows.length} tensors × ${methods.length} methods in ${fmtSeconds(seconds)}`);
-  println(io.stdout, 'SQNR = 10·log10(Σx²/Σ(x−q)²), higher is better (6 dB ≈ 1 bit); rel L2 = ‖q−x‖/‖x‖; max err = max |q−x|');
+  println(io.stdout, `lowp quant-error ${label}: ${rows.length} tensor${rows.length === 1 ? '' : 's'} × ${methods.length} method${methods.length === 1 ? '' : 's'} in ${fmtSeconds(seconds)}`);
+  println(io.stdout, 'SQNR = 10·log10(Σx²/Σ(x−q)²), higher is better (6 dB ≈ 1 bit); rel L2 = ‖q−x‖/‖x‖; max err = max |q−x|;');
+  println(io.stdout, 'bits/value: storage with scales and outliers; verdict: close (SQNR ≥ 40 dB), lossy (≥ 10 dB), broken (worse, or inf/NaN)');
   println(io.stdout);
   const table: string[][] = [];
   for (const r of rows) {
     r.results.forEach((c, i) => {
-      table.push([i === 0 ? r.name : '', i === 0 ? fmtShape(r.shape) : '', c.method, fmtDb(c.sqnrDb), fmtRelError(c.relL2), fmtNum(c.maxAbsError)]);
+      table.push([
+        i === 0 ? r.name : '',
+        i === 0 ? fmtShape(r.shape) : '',
+        c.method,
+        c.bitsPerValue === null ? '' : c.bitsPerValue.toFixed(2),
+        c.error !== undefined ? 'n/a' : fmtDb(c.sqnrDb),
+        fmtRelError(c.relL2),
+        c.error !== undefined ? c.error.slice(0, 60) : fmtNum(c.maxAbsError),
+        c.verdict ?? '',
+      ]);
     });
   }
   io.stdout.write(
     renderTable(
-      [{ header: 'tensor', maxWidth: 48 }, { header: 'shape' }, { header: 'method' }, { header: 'SQNR', align: 'right' }, { header: 'rel L2', align: 'right' }, { header: 'max err', align: 'right' }],
+      [
+        { header: 'tensor', maxWidth: 48 },
+        { header: 'shape' },
+        { header: 'method' },
+        { header: 'bits/value', align: 'right' },
+        { header: 'SQNR', align: 'right' },
+        { header: 'rel L2', align: 'right' },
+        { header: 'max err', align: 'right' },
+        { header: 'verdict' },
+      ],
       table,
     ),
   );
   println(io.stdout);
   const summary = methods.map((m, i) => {
-    const sq = rows.map((r) => r.results[i].sqnrDb).sort((a, b) => a - b);
-    const median = sq.length === 0 ? NaN : sq[Math.floor((sq.length - 1) / 2)];
-    let worst = '';
-    let worstDb = Infinity;
-    for (const r of rows) if (r.results[i].sqnrDb < worstDb) { worstDb = r.results[i].sqnrDb; worst = r.name; }
-    return [m, fmtDb(median), fmtDb(worstDb === Infinity && rows.length === 0 ? NaN : worstDb), worst];
+    const cells = rows.map((r) => ({ name: r.name, c: r.results[i] })).filter((x) => x.c.sqnrDb !== null);
+    const sq = cells.map((x) => x.c.sqnrDb as number).sort((a, b) => a - b);
+    const median = sq.length === 0 ? null : sq[Math.floor((sq.length - 1) / 2)];
+    let worst = cells[0];
+    for (const x of cells) if ((x.c.sqnrDb as number) < (worst.c.sqnrDb as number)) worst = x;
+    const bits = cells.length === 0 ? null : cells.reduce((a, x) => a + (x.c.bitsPerValue ?? 0) * rows.find((r) => r.name === x.name)!.elements, 0) / cells.reduce((a, x) => a + rows.find((r) => r.name === x.name)!.elements, 0);
+    return [m, bits === null ? '' : bits.toFixed(2), fmtDb(median), worst ? fmtDb(worst.c.sqnrDb) : '—', worst ? worst.name : ''];
   });
   println(io.stdout, 'Per method over all tensors:');
-  io.stdout.write(renderTable([{ header: 'method' }, { header: 'median SQNR', align: 'right' }, { header: 'worst SQNR', align: 'right' }, { header: 'worst tensor', maxWidth: 60 }], summary));
+  io.stdout.write(
+    renderTable(
+      [{ header: 'method' }, { header: 'bits/value', align: 'right' }, { header: 'median SQNR', align: 'right' }, { header: 'worst SQNR', align: 'right' }, { header: 'worst tensor', maxWidth: 60 }],
+      summary,
+    ),
+  );
   return 0;
 }

@@ -1,0 +1,180 @@
+// `lowp check`: the per-tensor figures of the JSON report equal (1) lowp/diagnostics' analyzeCast over
+// the whole tensor read by the independent oracle loader (tests/helpers/vectors.ts), and (2) counts
+// computed element by element with the scalar reference `round()` of src/formats; on the real trained
+// model (../shared/vectors/digits-transformer, or its fixture subset) gradients and Adam second moments
+// underflow in fp16, as they really do. Also: --only, --fail-on exit statuses, --top, the JSON schema.
+import { describe, expect, it } from 'vitest';
+import { analyzeCast } from '../../src/diagnostics/analyzeCast.js';
+import { finfo, round } from '../../src/formats/index.js';
+import { loadVectors, vectorsPath } from '../helpers/vectors.js';
+import { runCli } from './helpers.js';
+
+interface Counts {
+  total: number;
+  zeros: number;
+  exact: number;
+  rounded: number;
+  flushedToZero: number;
+  becameSubnormal: number;
+  overflowed: number;
+  nanInputs: number;
+  infInputs: number;
+}
+
+/** Independent counts: per-element scalar round() (the generic codec), no diagnostics code involved. */
+function referenceCounts(data: Float32Array, to: string): Counts {
+  const fi = finfo(to);
+  const c: Counts = { total: data.length, zeros: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, nanInputs: 0, infInputs: 0 };
+  for (const x of data) {
+    if (Number.isNaN(x)) c.nanInputs++;
+    else if (!Number.isFinite(x)) c.infInputs++;
+    else if (x === 0) c.zeros++;
+    else {
+      const r = round(x, to);
+      if (!Number.isFinite(r)) c.overflowed++;
+      else if (r === 0) c.flushedToZero++;
+      else {
+        if (r === x) c.exact++;
+        else c.rounded++;
+        if (Math.abs(r) < fi.smallestNormal) c.becameSubnormal++;
+      }
+    }
+  }
+  return c;
+}
+
+const digits = vectorsPath('digits-transformer');
+
+describe('lowp check on the real model (digits-transformer)', () => {
+  it(`per-tensor counts in fp16 equal analyzeCast and an element-by-element round() reference (${digits.source})`, async () => {
+    const { code, stdout, stderr } = await runCli(['check', digits.path, '--to', 'fp16', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    const vectors = loadVectors('digits-transformer');
+    expect(report.tensors.map((t: { name: string }) => t.name).sort()).toEqual([...vectors.keys].sort());
+    for (const t of report.tensors) {
+      const data = vectors.get(t.name).data as Float32Array;
+      const direct = analyzeCast(data, 'fp16');
+      const ref = referenceCounts(data, 'fp16');
+      const counts = t.analysis.counts;
+      for (const k of Object.keys(ref) as (keyof Counts)[]) {
+        expect(counts[k], `${t.name} ${k} vs reference round()`).toBe(ref[k]);
+        expect(t.figures[k], `${t.name} ${k} figures`).toBe(ref[k]);
+      }
+      expect(counts).toEqual(direct.counts);
+      expect(t.figures.verdict).toBe(direct.verdict);
+      expect(t.shape).toEqual(vectors.get(t.name).shape);
+    }
+  });
+
+  it('gradients and Adam second moments underflow in fp16; weights do not', async () => {
+    const { stdout } = await runCli(['check', digits.path, '--to', 'fp16', '--json']);
+    const report = JSON.parse(stdout);
+    const grads = report.tensors.filter((t: { name: string }) => t.name.startsWith('grad.'));
+    const adam = report.tensors.filter((t: { name: string }) => t.name.startsWith('adam.exp_avg_sq.'));
+    expect(grads.length).toBeGreaterThan(0);
+    expect(adam.length).toBeGreaterThan(0);
+    for (const t of [...grads, ...adam]) {
+      expect(t.figures.verdict, t.name).toBe('underflow-risk');
+      expect(t.figures.flushedToZero + t.figures.becameSubnormal, t.name).toBeGreaterThan(0);
+    }
+    const flushed = (ts: { figures: { flushedToZero: number } }[]) => ts.reduce((a, t) => a + t.figures.flushedToZero, 0);
+    expect(flushed(grads)).toBeGreaterThan(0);
+    expect(flushed(adam)).toBeGreaterThan(0);
+    for (const t of report.tensors.filter((x: { name: string }) => x.name.startsWith('weight.'))) {
+      expect(t.figures.verdict, t.name).not.toBe('overflow-risk');
+    }
+    expect(report.verdict).toBe('underflow-risk');
+    expect(report.summary.byVerdict['underflow-risk']).toBe(grads.length + adam.length);
+  });
+
+  it('in bf16 the same tensors keep every nonzero value (bf16 has float32\'s range)', async () => {
+    const { stdout, code } = await runCli(['check', digits.path, '--to', 'bf16', '--json', '--fail-on', 'underflow,overflow']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.summary.flushedToZero).toBe(0);
+    expect(report.summary.overflowed).toBe(0);
+    expect(report.failOn.triggered).toEqual([]);
+  });
+
+  it('--only keeps exactly the tensors whose name matches', async () => {
+    const { stdout } = await runCli(['check', digits.path, '--to', 'fp16', '--json', '--only', '^adam\\.']);
+    const report = JSON.parse(stdout);
+    const expected = loadVectors('digits-transformer').keys.filter((k) => /^adam\./.test(k));
+    expect(report.tensors.map((t: { name: string }) => t.name).sort()).toEqual(expected.sort());
+    expect(report.options.only).toBe('^adam\\.');
+  });
+
+  it('--only with no match and an invalid regex are usage errors (exit 2, one line)', async () => {
+    for (const only of ['^nothing-matches$', '(unclosed']) {
+      const r = await runCli(['check', digits.path, '--only', only]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^lowp: --only/);
+    }
+  });
+});
+
+describe('lowp check --json schema', () => {
+  it('has the versioned top-level fields and per-tensor analysis', async () => {
+    const { stdout } = await runCli(['check', '--sample', '--to', 'fp16', '--json', '--only', 'norm']);
+    const r = JSON.parse(stdout);
+    expect(r.schema).toBe('lowp.check');
+    expect(r.schemaVersion).toBe(1);
+    expect(typeof r.lowpVersion).toBe('string');
+    expect(r.input.kind).toBe('sample');
+    expect(r.target.name).toBe('fp16');
+    expect(r.target.max).toBe(65504);
+    for (const key of ['tensors', 'summary', 'constants', 'verdict', 'reasons', 'failOn', 'exitCode', 'options']) expect(r).toHaveProperty(key);
+    for (const t of r.tensors) {
+      expect(t).toHaveProperty('analysis.counts.total', t.elements);
+      expect(t).toHaveProperty('analysis.verdict');
+      expect(t.figures.total).toBe(t.elements);
+    }
+    expect(r.summary.values).toBe(r.tensors.reduce((a: number, t: { elements: number }) => a + t.elements, 0));
+    expect(Array.isArray(r.constants.rows)).toBe(true);
+    expect(r.constants.rows.length).toBeGreaterThan(0);
+  });
+});
+
+describe('lowp check --fail-on', () => {
+  it('exit status 1 only for the kinds asked for and found', async () => {
+    const fp16Under = await runCli(['check', '--sample', '--to', 'fp16', '--fail-on', 'underflow', '--json']);
+    expect(fp16Under.code).toBe(1);
+    expect(JSON.parse(fp16Under.stdout).failOn.triggered).toEqual(['underflow']);
+    const fp16Over = await runCli(['check', '--sample', '--to', 'fp16', '--fail-on', 'overflow']);
+    expect(fp16Over.code).toBe(1);
+    expect(fp16Over.stdout).toMatch(/--fail-on overflow: found overflow \(exit status 1\)/);
+    const bf16 = await runCli(['check', '--sample', '--to', 'bf16', '--fail-on', 'overflow,underflow']);
+    expect(bf16.code).toBe(0);
+    const none = await runCli(['check', '--sample', '--to', 'fp16']);
+    expect(none.code).toBe(0);
+  });
+
+  it('an unknown kind is a usage error', async () => {
+    const r = await runCli(['check', '--sample', '--fail-on', 'overflow,sometimes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lowp: --fail-on expects .*got 'sometimes'\n$/);
+  });
+});
+
+describe('lowp check text output', () => {
+  it('lists the --top worst tensors, worst first, and ends with a one-line verdict', async () => {
+    const { stdout, code } = await runCli(['check', '--sample', '--to', 'fp16', '--top', '5']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[lines.length - 1]).toMatch(/^Verdict for fp16: overflow-risk: .*overflow.*underflow|^Verdict for fp16: overflow-risk: /);
+    expect(stdout).toMatch(/\(the 5 worst of \d+ tensors; --top 0 lists all\)/);
+    // the first table row is the overflowing activation
+    const header = lines.findIndex((l) => l.startsWith('tensor'));
+    expect(lines[header + 2]).toMatch(/^act\.model\.layers\.1\.mlp\.down_proj\s+F32\s+\[256, 256\]\s+overflow-risk/);
+  });
+
+  it('bf16 on the sample: nothing flushed or overflowed, values round', async () => {
+    const { stdout } = await runCli(['check', '--sample', '--to', 'bf16']);
+    expect(stdout).toMatch(/flushed to zero 0;/);
+    expect(stdout).toMatch(/overflowed 0\n/);
+    expect(stdout).toMatch(/^Verdict for bf16: /m);
+  });
+});
