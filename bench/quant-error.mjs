@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Quantization-error benchmark (issue 4 item 6, issue 3 item 5): prints two markdown tables.
+//  1. Y = A·Wᵀ error against float64 for fp32/fp16/bf16 GEMMs, per-tensor int8, vector-wise int8 and
+//     LLM.int8 (threshold 6, int8 and 16-bit outlier weights) on (a) Gaussian activations, (b) activations
+//     with a few outlier feature columns of magnitude 20–60, (c) the real activations and weights of the
+//     digits-transformer (../shared/vectors, else tests/fixtures).
+//  2. Tensor round trips (SQNR / relative L2 / max error and bytes per element) of every registered method
+//     on Gaussian, heavy-tailed (Student-t, 3 dof) and the real weights.
+// Usage: node bench/quant-error.mjs [--small] [--json]   (after the build; runs against dist/)
+//        LOWP_BENCH_SRC=1 npx tsx bench/quant-error.mjs   (against src/, no build needed)
+// All data is seeded: the same numbers on every run and machine (up to the platform's Math.log/cos).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const lib = process.env.LOWP_BENCH_SRC
+  ? await import('../src/quant/quant-error.ts')
+  : await import('../dist/quant/index.js');
+const { linearErrorTable, quantErrorTable, syntheticMatrix, formatErrorTable } = lib;
+
+const args = new Set(process.argv.slice(2));
+const small = args.has('--small');
+const json = args.has('--json');
+
+/** Minimal safetensors reader (float32 tensors only), independent of lowp's io. */
+function readSafetensors(path) {
+  const buf = readFileSync(path);
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
+  const out = new Map();
+  for (const [key, info] of Object.entries(header)) {
+    if (key === '__metadata__' || info.dtype !== 'F32') continue;
+    const [b, e] = info.data_offsets;
+    const bytes = new Uint8Array(e - b);
+    bytes.set(buf.subarray(8 + n + b, 8 + n + e));
+    out.set(key, { shape: info.shape, data: new Float32Array(bytes.buffer) });
+  }
+  return out;
+}
+
+function as2d(t) {
+  const cols = t.shape[t.shape.length - 1];
+  return { rows: t.data.length / cols, cols, data: t.data };
+}
+
+const relu = (m) => ({ ...m, data: m.data.map((v) => (v > 0 ? v : 0)) });
+
+const shared = join(here, '..', '..', 'shared', 'vectors', 'digits-transformer.safetensors');
+const fixture = join(here, '..', 'tests', 'fixtures', 'digits-transformer.safetensors');
+const modelPath = existsSync(shared) ? shared : fixture;
+const model = readSafetensors(modelPath);
+
+// (c) real pairs: the input of each Linear (a LayerNorm output, or ReLU of linear1) and its weight.
+// nn.TransformerEncoderLayer (post-norm): linear1(norm1 output), linear2(relu(linear1 output)); the
+// final norm feeds the head. Layer 0's norm2 output feeds layer 1's attention in-projection.
+const realPairs = [];
+for (const l of [0, 1]) {
+  const p = `enc.layers.${l}`;
+  realPairs.push([`${p}.linear1`, as2d(model.get(`act.${p}.norm1`)), as2d(model.get(`weight.${p}.linear1.weight`))]);
+  realPairs.push([`${p}.linear2`, relu(as2d(model.get(`act.${p}.linear1`))), as2d(model.get(`weight.${p}.linear2.weight`))]);
+}
+realPairs.push(['enc.layers.1.self_attn.in_proj', as2d(model.get('act.enc.layers.0.norm2')), as2d(model.get('weight.enc.layers.1.self_attn.in_proj_weight'))]);
+realPairs.push(['head', as2d(model.get('act.norm')), as2d(model.get('weight.head.weight'))]);
+
+const m = small ? 64 : 256, k = small ? 256 : 1024, n = small ? 64 : 256;
+const wScale = 1 / Math.sqrt(k);
+const linearCases = [
+  { name: `gaussian ${m}x${k}x${n}`, a: syntheticMatrix('gaussian', m, k, { seed: 1 }), w: syntheticMatrix('gaussian', n, k, { seed: 2, scale: wScale }) },
+  { name: `outliers ${m}x${k}x${n}`, a: syntheticMatrix('outlier-features', m, k, { seed: 3, outlierCols: Math.max(2, k / 128) }), w: syntheticMatrix('gaussian', n, k, { seed: 4, scale: wScale }) },
+  ...realPairs.map(([name, a, w]) => ({ name: `digits ${name}`, a, w })),
+];
+const t0 = performance.now();
+const linear = linearErrorTable(linearCases);
+const t1 = performance.now();
+
+const tensorCases = [
+  { name: 'gaussian 256x256', data: syntheticMatrix('gaussian', 256, 256, { seed: 5 }) },
+  { name: 'student-t(3) 256x256', data: syntheticMatrix('student-t', 256, 256, { seed: 6, dof: 3 }) },
+  ...[...model.keys()].filter((key) => key.startsWith('weight.') && key.endsWith('.weight') && model.get(key).shape.length === 2 && model.get(key).data.length >= 4096)
+    .map((key) => ({ name: key.slice(7), data: as2d(model.get(key)) })),
+];
+const tensors = quantErrorTable(tensorCases);
+const t2 = performance.now();
+
+if (json) {
+  console.log(JSON.stringify({ model: modelPath, linear, tensors }, null, 1));
+} else {
+  console.log(`# Quantization error (lowp), model: ${modelPath.includes('shared') ? '../shared/vectors' : 'tests/fixtures'}/digits-transformer.safetensors\n`);
+  console.log('## Y = A·Wᵀ against the float64 product\n');
+  console.log(formatErrorTable(linear, ['case', 'method', 'maxAbsA', 'outlierCols', 'relL2', 'sqnrDb', 'maxAbsError', 'verdict']));
+  console.log(`\n(${(t1 - t0).toFixed(0)} ms)\n\n## Tensor round trips\n`);
+  console.log(formatErrorTable(tensors, ['tensor', 'method', 'bytesPerElement', 'sqnrDb', 'relL2', 'maxAbsError', 'verdict']));
+  console.log(`\n(${(t2 - t1).toFixed(0)} ms)`);
+}
