@@ -9,12 +9,12 @@ import { BASE, align64, getKernels } from '../wasm/loader.js';
 import { INT8_INT32_MAX_K, resolveInt8, type Int8MatmulOptions, type Int8MatmulResult, type ResolvedInt8 } from './int8-options.js';
 import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
 
-/** k-block (int16 values, a multiple of 8) per kernel call: 4 A rows + a W pair stay in L1. */
+/** k-block (int16 values, a multiple of 16) per kernel call: a 4-row A panel slice stays in L1. */
 const KCI = 1024;
-/** W rows per block: NCI × KCI int16 stay in L2. */
-const NCI = 96;
-/** Largest K chunk whose int32 sums cannot overflow, a multiple of 8 (≤ INT8_INT32_MAX_K). */
-const CHUNK_K = INT8_INT32_MAX_K - (INT8_INT32_MAX_K % 8);
+/** W row pairs per block: 2·NCI × KCI int16 stay in L2. */
+const NCI = 48;
+/** Largest K chunk whose int32 sums cannot overflow, a multiple of 16 (≤ INT8_INT32_MAX_K). */
+const CHUNK_K = INT8_INT32_MAX_K - (INT8_INT32_MAX_K % 16);
 
 function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
   if (r.kernel === 'js') return false;
@@ -24,27 +24,26 @@ function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
     return false;
   }
   const { M, K, N, transB, out } = r;
-  const Kp = Math.ceil(K / 8) * 8;
+  const Kp = Math.ceil(K / 16) * 16;
+  const mp = Math.ceil(M / 4);
+  const np = Math.ceil(N / 2);
   const offRaw = BASE;
   const rawBytes = align64(Math.max(M * K, K * N));
   const offA = offRaw + rawBytes;
-  const offW = offA + align64(M * Kp * 2);
-  const offC = offW + align64(N * Kp * 2);
+  const offW = offA + align64(mp * 4 * Kp * 2);
+  const offC = offW + align64(np * 2 * Kp * 2);
   const end = offC + align64(M * N * 4);
   if (!k.ensure(end)) return false;
   const buf = k.memory.buffer;
   const raw = new Int8Array(buf, offRaw, rawBytes);
   raw.set(qa.data);
-  k.exports.widenI8(offRaw, offA, M, K, Kp);
+  k.exports.packI8(offRaw, offA, M, K, Kp, 4, 0);
   raw.set(qb.data);
-  if (transB) k.exports.widenI8(offRaw, offW, N, K, Kp);
-  else k.exports.widenI8T(offRaw, offW, K, N, Kp);
+  k.exports.packI8(offRaw, offW, N, K, Kp, 2, transB ? 0 : 1);
   const C = new Int32Array(buf, offC, M * N);
-  const rowUnits = Math.ceil(M / 4);
-  const colUnits = Math.ceil(N / 2);
-  const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, Math.max(rowUnits, colUnits)) : 1;
-  const byRows = rowUnits >= colUnits || t === 1;
-  const units = byRows ? rowUnits : colUnits;
+  const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, Math.max(mp, np)) : 1;
+  const byRows = mp >= np || t === 1;
+  const units = byRows ? mp : np;
   const wide = K > INT8_INT32_MAX_K;
   if (K === 0) {
     out.fill(0);
@@ -61,15 +60,15 @@ function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
       const lo = Math.floor((units * s) / t);
       const hi = Math.floor((units * (s + 1)) / t);
       if (hi <= lo) continue;
-      const i0 = byRows ? lo * 4 : 0;
-      const i1 = byRows ? Math.min(M, hi * 4) : M;
-      const j0 = byRows ? 0 : lo * 2;
-      const j1 = byRows ? N : Math.min(N, hi * 2);
+      const ip0 = byRows ? lo : 0;
+      const ip1 = byRows ? hi : mp;
+      const jp0 = byRows ? 0 : lo;
+      const jp1 = byRows ? np : hi;
       const jobs: Job[] = [];
       for (let kb = c0; kb < c1; kb += KCI) {
         const ke = Math.min(c1, kb + KCI);
-        for (let jb = j0; jb < j1; jb += NCI) {
-          jobs.push(['igemm', [offA, offW, offC, Kp, N, i0, i1, jb, Math.min(j1, jb + NCI), kb, ke, kb > c0 ? 1 : 0]]);
+        for (let jb = jp0; jb < jp1; jb += NCI) {
+          jobs.push(['igemm', [offA, offW, offC, Kp, M, N, ip0, ip1, jb, Math.min(jp1, jb + NCI), kb, ke, kb > c0 ? 1 : 0]]);
         }
       }
       shares.push(jobs);

@@ -10,8 +10,9 @@
 //     bit-identical to the plain reference `s = fround(s + fround(a*b))` for k = 0..K-1, whatever the
 //     cache blocking (a K block's partial sum is stored to C in f32 and reloaded: same value).
 //   - f64 GEMM (same scheme, 4×4 tile of f64x2), bit-identical to `s += a*b` in k order.
-//   - int8 GEMM on operands widened to int16 (K padded to a multiple of 8), `i32x4.dot_i16x8_s`,
-//     exact int32 accumulation (the caller keeps K ≤ 131071 per call, so no lane or sum can overflow).
+//   - int8 GEMM on operands widened to int16 and packed in panels (K padded to a multiple of 16),
+//     `i32x4.dot_i16x8_s`, exact int32 accumulation (the caller keeps K ≤ 131071 per call, so every
+//     final sum fits int32; lanes wrap modulo 2^32 in between, which does not change the result).
 //   - Bulk conversions float32 ⇄ fp16/bf16 (round to nearest even, canonical quiet NaN keeping the
 //     sign, -0 kept, subnormals kept, overflow to infinity; decoding keeps NaN payloads bit for bit),
 //     bit-identical to lowp/formats' codec.
@@ -249,28 +250,40 @@ export function dgemm(a: usize, bp: usize, c: usize, K: i32, kBegin: i32, kEnd: 
 
 // ---------------------------------------------------------------- int8 GEMM
 
-/** Widen int8 rows [rows, K] at `src` to int16 rows [rows, Kp] at `dst` (Kp ≥ K, a multiple of 8, zero padded). */
-export function widenI8(src: usize, dst: usize, rows: i32, K: i32, Kp: i32): void {
-  for (let r = 0; r < rows; r++) {
-    const s = src + <usize>r * <usize>K;
-    const d = dst + ((<usize>r * <usize>Kp) << 1);
-    let k = 0;
-    for (; k + 16 <= K; k += 16) {
-      const x = v128.load(s + <usize>k);
-      v128.store(d + (<usize>k << 1), i16x8.extend_low_i8x16_s(x));
-      v128.store(d + (<usize>k << 1), i16x8.extend_high_i8x16_s(x), 16);
+/**
+ * Pack int8 rows into int16 panels of R rows (R = 4 for A, 2 for W), K padded with zeros to Kp (a
+ * multiple of 16): the 16-byte group s (8 values of k) of row rr of panel p is at
+ * dst + ((p*(Kp/8) + s)*R + rr)*16, so the kernel reads each panel as one stream. Rows past `rows` are
+ * zero. Source element (r, k) is at src + r*K + k, or at src + k*rows + r when `kMajor` (B given [K,N]).
+ */
+export function packI8(src: usize, dst: usize, rows: i32, K: i32, Kp: i32, R: i32, kMajor: i32): void {
+  const S = Kp >> 3;
+  const panels = (rows + R - 1) / R;
+  const Kfull = K & ~7;
+  for (let p = 0; p < panels; p++) {
+    for (let rr = 0; rr < R; rr++) {
+      const r = p * R + rr;
+      let d = dst + ((<usize>(p * S) * <usize>R + <usize>rr) << 4);
+      const step = <usize>R << 4;
+      if (r >= rows) {
+        for (let s2 = 0; s2 < S; s2++) { v128.store(d, i32x4.splat(0)); d += step; }
+        continue;
+      }
+      if (!kMajor) {
+        const row = src + <usize>r * <usize>K;
+        let k = 0;
+        for (; k < Kfull; k += 8) { v128.store(d, v128.load8x8_s(row + <usize>k)); d += step; }
+        for (; k < Kp; k += 8) {
+          for (let t = 0; t < 8; t++) store<i16>(d + (<usize>t << 1), k + t < K ? <i16>load<i8>(row + <usize>(k + t)) : 0);
+          d += step;
+        }
+      } else {
+        for (let k = 0; k < Kp; k += 8) {
+          for (let t = 0; t < 8; t++) store<i16>(d + (<usize>t << 1), k + t < K ? <i16>load<i8>(src + <usize>(k + t) * <usize>rows + <usize>r) : 0);
+          d += step;
+        }
+      }
     }
-    for (; k < K; k++) store<i16>(d + (<usize>k << 1), <i16>load<i8>(s + <usize>k));
-    for (; k < Kp; k++) store<i16>(d + (<usize>k << 1), 0);
-  }
-}
-
-/** Widen and transpose int8 B [K,N] at `src` to int16 rows Bᵀ [N, Kp] at `dst` (zero padded). */
-export function widenI8T(src: usize, dst: usize, K: i32, N: i32, Kp: i32): void {
-  for (let j = 0; j < N; j++) {
-    const d = dst + ((<usize>j * <usize>Kp) << 1);
-    for (let k = 0; k < K; k++) store<i16>(d + (<usize>k << 1), <i16>load<i8>(src + <usize>k * <usize>N + <usize>j));
-    for (let k = K; k < Kp; k++) store<i16>(d + (<usize>k << 1), 0);
   }
 }
 
@@ -278,85 +291,56 @@ function hsum(v: v128): i32 {
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
+function put(c: usize, v: i32, beta: i32): void {
+  store<i32>(c, beta ? load<i32>(c) + v : v);
+}
+
 /**
- * C[i,j] (+)= Σ_k A[i,k]·W[j,k] for i in [i0,i1), j in [j0,j1), k in [k0,k1) (multiples of 8 except
- * k1 = Kp); A [M,Kp] and W [N,Kp] int16 (from widenI8/widenI8T); C int32 row-major [M, N].
- * `beta` = 1 adds to C. Exact as long as the caller keeps |C| < 2^31 (K ≤ 131071 for int8 codes).
+ * C[i,j] (+)= Σ_k A[i,k]·W[j,k] for the 4-row panels [ip0, ip1) of A and the 2-row panels [jp0, jp1)
+ * of W (packed by packI8), k in [k0, k1) (multiples of 16); C int32 row-major [M, N]; only i < M,
+ * j < N are stored. `beta` = 1 adds to C. 4×2 tile of i32x4 accumulators (`i32x4.dot_i16x8_s`). Exact as long as each final sum fits int32 (lanes wrap modulo 2^32 meanwhile).
  */
-export function igemm(a: usize, w: usize, c: usize, Kp: i32, N: i32, i0: i32, i1: i32, j0: i32, j1: i32, k0: i32, k1: i32, beta: i32): void {
-  const ld = <usize>Kp << 1;
+export function igemm(ap: usize, wp: usize, c: usize, Kp: i32, M: i32, N: i32, ip0: i32, ip1: i32, jp0: i32, jp1: i32, k0: i32, k1: i32, beta: i32): void {
+  const S = <usize>(Kp >> 3);
+  const s0 = <usize>(k0 >> 3), s1 = <usize>(k1 >> 3);
   const ldc = <usize>N << 2;
-  const kb = <usize>k0 << 1, ke = <usize>k1 << 1;
-  let i = i0;
-  for (; i + 4 <= i1; i += 4) {
-    const a0 = a + <usize>i * ld, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld;
-    let j = j0;
-    for (; j + 2 <= j1; j += 2) {
-      const w0 = w + <usize>j * ld, w1 = w0 + ld;
+  for (let ip = ip0; ip < ip1; ip++) {
+    const aBase = ap + ((<usize>ip * S) << 6);
+    for (let jp = jp0; jp < jp1; jp++) {
+      let a = aBase + (s0 << 6);
+      let w = wp + ((<usize>jp * S + s0) << 5);
+      const wEnd = wp + ((<usize>jp * S + s1) << 5);
       let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s10 = i32x4.splat(0), s11 = i32x4.splat(0);
       let s20 = i32x4.splat(0), s21 = i32x4.splat(0), s30 = i32x4.splat(0), s31 = i32x4.splat(0);
-      for (let k = kb; k < ke; k += 16) {
-        const x0 = v128.load(w0 + k), x1 = v128.load(w1 + k);
-        let av = v128.load(a0 + k);
+      while (w < wEnd) {
+        const x0 = v128.load(w), x1 = v128.load(w, 16);
+        let av = v128.load(a);
         s00 = i32x4.add(s00, i32x4.dot_i16x8_s(av, x0)); s01 = i32x4.add(s01, i32x4.dot_i16x8_s(av, x1));
-        av = v128.load(a1 + k);
+        av = v128.load(a, 16);
         s10 = i32x4.add(s10, i32x4.dot_i16x8_s(av, x0)); s11 = i32x4.add(s11, i32x4.dot_i16x8_s(av, x1));
-        av = v128.load(a2 + k);
+        av = v128.load(a, 32);
         s20 = i32x4.add(s20, i32x4.dot_i16x8_s(av, x0)); s21 = i32x4.add(s21, i32x4.dot_i16x8_s(av, x1));
-        av = v128.load(a3 + k);
+        av = v128.load(a, 48);
         s30 = i32x4.add(s30, i32x4.dot_i16x8_s(av, x0)); s31 = i32x4.add(s31, i32x4.dot_i16x8_s(av, x1));
+        a += 64;
+        w += 32;
       }
+      const i = ip << 2;
+      const j = jp << 1;
       const cc = c + <usize>i * ldc + (<usize>j << 2);
-      const o = beta ? 1 : 0;
-      store<i32>(cc, hsum(s00) + o * load<i32>(cc)); store<i32>(cc + 4, hsum(s01) + o * load<i32>(cc + 4));
-      store<i32>(cc + ldc, hsum(s10) + o * load<i32>(cc + ldc)); store<i32>(cc + ldc + 4, hsum(s11) + o * load<i32>(cc + ldc + 4));
-      store<i32>(cc + 2 * ldc, hsum(s20) + o * load<i32>(cc + 2 * ldc)); store<i32>(cc + 2 * ldc + 4, hsum(s21) + o * load<i32>(cc + 2 * ldc + 4));
-      store<i32>(cc + 3 * ldc, hsum(s30) + o * load<i32>(cc + 3 * ldc)); store<i32>(cc + 3 * ldc + 4, hsum(s31) + o * load<i32>(cc + 3 * ldc + 4));
-    }
-    for (; j < j1; j++) {
-      const w0 = w + <usize>j * ld;
-      let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
-      for (let k = kb; k < ke; k += 16) {
-        const x0 = v128.load(w0 + k);
-        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load(a0 + k), x0));
-        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load(a1 + k), x0));
-        s2 = i32x4.add(s2, i32x4.dot_i16x8_s(v128.load(a2 + k), x0));
-        s3 = i32x4.add(s3, i32x4.dot_i16x8_s(v128.load(a3 + k), x0));
+      const j1ok = j + 1 < N;
+      if (i + 4 <= M && j1ok) {
+        put(cc, hsum(s00), beta); put(cc + 4, hsum(s01), beta);
+        put(cc + ldc, hsum(s10), beta); put(cc + ldc + 4, hsum(s11), beta);
+        put(cc + 2 * ldc, hsum(s20), beta); put(cc + 2 * ldc + 4, hsum(s21), beta);
+        put(cc + 3 * ldc, hsum(s30), beta); put(cc + 3 * ldc + 4, hsum(s31), beta);
+      } else {
+        put(cc, hsum(s00), beta);
+        if (j1ok) put(cc + 4, hsum(s01), beta);
+        if (i + 1 < M) { put(cc + ldc, hsum(s10), beta); if (j1ok) put(cc + ldc + 4, hsum(s11), beta); }
+        if (i + 2 < M) { put(cc + 2 * ldc, hsum(s20), beta); if (j1ok) put(cc + 2 * ldc + 4, hsum(s21), beta); }
+        if (i + 3 < M) { put(cc + 3 * ldc, hsum(s30), beta); if (j1ok) put(cc + 3 * ldc + 4, hsum(s31), beta); }
       }
-      const cc = c + <usize>i * ldc + (<usize>j << 2);
-      const o = beta ? 1 : 0;
-      store<i32>(cc, hsum(s0) + o * load<i32>(cc));
-      store<i32>(cc + ldc, hsum(s1) + o * load<i32>(cc + ldc));
-      store<i32>(cc + 2 * ldc, hsum(s2) + o * load<i32>(cc + 2 * ldc));
-      store<i32>(cc + 3 * ldc, hsum(s3) + o * load<i32>(cc + 3 * ldc));
-    }
-  }
-  for (; i < i1; i++) {
-    const a0 = a + <usize>i * ld;
-    let j = j0;
-    for (; j + 4 <= j1; j += 4) {
-      const w0 = w + <usize>j * ld, w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
-      let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
-      for (let k = kb; k < ke; k += 16) {
-        const av = v128.load(a0 + k);
-        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(av, v128.load(w0 + k)));
-        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(av, v128.load(w1 + k)));
-        s2 = i32x4.add(s2, i32x4.dot_i16x8_s(av, v128.load(w2 + k)));
-        s3 = i32x4.add(s3, i32x4.dot_i16x8_s(av, v128.load(w3 + k)));
-      }
-      const cc = c + <usize>i * ldc + (<usize>j << 2);
-      const o = beta ? 1 : 0;
-      store<i32>(cc, hsum(s0) + o * load<i32>(cc));
-      store<i32>(cc + 4, hsum(s1) + o * load<i32>(cc + 4));
-      store<i32>(cc + 8, hsum(s2) + o * load<i32>(cc + 8));
-      store<i32>(cc + 12, hsum(s3) + o * load<i32>(cc + 12));
-    }
-    for (; j < j1; j++) {
-      const w0 = w + <usize>j * ld;
-      let s0 = i32x4.splat(0);
-      for (let k = kb; k < ke; k += 16) s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load(a0 + k), v128.load(w0 + k)));
-      const cc = c + <usize>i * ldc + (<usize>j << 2);
-      store<i32>(cc, hsum(s0) + (beta ? load<i32>(cc) : 0));
     }
   }
 }

@@ -11,9 +11,8 @@ export interface KernelExports {
   sgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number, mc: number, split: number): void;
   packB64(b: number, dst: number, K: number, N: number, trans: number): void;
   dgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number): void;
-  widenI8(src: number, dst: number, rows: number, K: number, Kp: number): void;
-  widenI8T(src: number, dst: number, K: number, N: number, Kp: number): void;
-  igemm(a: number, w: number, c: number, Kp: number, N: number, i0: number, i1: number, j0: number, j1: number, k0: number, k1: number, beta: number): void;
+  packI8(src: number, dst: number, rows: number, K: number, Kp: number, R: number, kMajor: number): void;
+  igemm(ap: number, wp: number, c: number, Kp: number, M: number, N: number, ip0: number, ip1: number, jp0: number, jp1: number, k0: number, k1: number, beta: number): void;
   f32ToF16(src: number, dst: number, n: number): void;
   f16ToF32(src: number, dst: number, n: number): void;
   f32ToBf16(src: number, dst: number, n: number): void;
