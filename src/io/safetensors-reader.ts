@@ -3,7 +3,15 @@
 // whole or as a stream of fixed-size chunks, so that files of tens of GB are read with bounded memory.
 // Tensor data always lands in a fresh, aligned typed array in host byte order.
 import { describeValue } from '../core/describe.js';
-import { bytesToTypedArray, dtypeSize, type DType, type DTypeArrayMap, type TensorData } from './dtypes.js';
+import {
+  bytesToTypedArray,
+  dtypeSize,
+  LITTLE_ENDIAN_HOST,
+  swapBytes,
+  type DType,
+  type DTypeArrayMap,
+  type TensorData,
+} from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 import { exactFloatType, toFloatArray, type FloatArrayOf, type FloatType } from './float-convert.js';
 import {
@@ -14,7 +22,15 @@ import {
   type SafetensorsReadOptions,
   type TensorInfo,
 } from './safetensors-header.js';
-import { readExact, readExactSync, toByteSource, type ByteSource, type SourceInput } from './source.js';
+import {
+  readExact,
+  readExactInto,
+  readExactIntoSync,
+  readExactSync,
+  toByteSource,
+  type ByteSource,
+  type SourceInput,
+} from './source.js';
 
 /** A tensor read from a file: data in the dtype's natural typed array (see {@link DTypeArrayMap}). */
 export interface Tensor<D extends DType = DType> {
@@ -45,6 +61,12 @@ export interface ChunkOptions<F extends FloatType | undefined = FloatType | unde
   elements?: number;
   /** Convert each chunk to float values of this type; default: the dtype's natural typed array. */
   as?: F;
+  /**
+   * Recycle two internal buffers instead of allocating each chunk: each chunk's `data` is then valid
+   * only until the iterator is advanced again (copy what you keep). Faster for large tensors. Default
+   * false: every chunk is a fresh array the caller owns.
+   */
+  reuse?: boolean;
 }
 
 /** Options of `readFloat()`. */
@@ -91,6 +113,32 @@ export function checkChunkElements(elements: unknown): number {
 export function checkFloatType(as: unknown): FloatType | undefined {
   if (as === undefined || as === 'float32' || as === 'float64') return as;
   throw new TypeError(`expected as to be 'float32' or 'float64', got ${describeValue(as)}`);
+}
+
+/** One set of recycled chunk buffers (raw bytes, their typed view, and float output when converting). */
+class ChunkBuffers {
+  readonly bytes: Uint8Array;
+  private readonly raw: TensorData;
+  private readonly floats: Float32Array | Float64Array | undefined;
+
+  constructor(
+    private readonly dtype: DType,
+    elements: number,
+    private readonly as: FloatType | undefined,
+  ) {
+    const size = dtypeSize(dtype);
+    this.bytes = new Uint8Array(elements * size);
+    this.raw = bytesToTypedArray(dtype, this.bytes);
+    this.floats = as === undefined ? undefined : as === 'float32' ? new Float32Array(elements) : new Float64Array(elements);
+  }
+
+  /** The first `count` elements, after the bytes were filled: natural view, or converted floats. */
+  view(count: number): TensorData | Float32Array | Float64Array {
+    const raw = this.raw.subarray(0, count) as TensorData;
+    if (!LITTLE_ENDIAN_HOST) swapBytes(this.bytes.subarray(0, count * raw.BYTES_PER_ELEMENT), raw.BYTES_PER_ELEMENT);
+    if (this.floats === undefined) return raw;
+    return toFloatArray(this.dtype, raw as never, this.as, this.floats.subarray(0, count) as never);
+  }
 }
 
 /**
@@ -193,8 +241,9 @@ export class SafetensorsFile implements TensorReader {
 
   /**
    * Streams a tensor in chunks of `elements` elements (default 1,048,576), each a fresh array of the
-   * dtype's natural type or, with `as`, of float values. The next chunk is read while the caller works
-   * on the current one; memory stays at about two chunks whatever the tensor's size.
+   * dtype's natural type or, with `as`, of float values (with `reuse: true`, views into two recycled
+   * buffers, valid until the iterator advances). The next chunk is read while the caller works on the
+   * current one; memory stays at about two chunks whatever the tensor's size.
    */
   chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
   chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
@@ -203,19 +252,30 @@ export class SafetensorsFile implements TensorReader {
     const t = this.info(name);
     const elements = checkChunkElements(options?.elements);
     const as = checkFloatType(options?.as);
-    return this.chunkGenerator(t, elements, as);
+    return this.chunkGenerator(t, elements, as, options?.reuse === true);
   }
 
-  private async *chunkGenerator(t: TensorInfo, elements: number, as: FloatType | undefined): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+  private async *chunkGenerator(t: TensorInfo, elements: number, as: FloatType | undefined, reuse: boolean): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+    if (t.elements === 0) return;
     const size = dtypeSize(t.dtype);
+    const per = Math.min(elements, t.elements);
+    // with reuse: two raw buffers and two float buffers, alternating (one being read, one with the caller)
+    const pool = reuse ? [0, 1].map(() => new ChunkBuffers(t.dtype, per, as)) : undefined;
+    let turn = 0;
     const read = async (start: number): Promise<TensorChunk<TensorData | Float32Array | Float64Array>> => {
       this.ensureOpen();
       const count = Math.min(elements, t.elements - start);
-      const bytes = await readExact(this.source, t.byteOffset + start * size, count * size);
-      const raw = bytesToTypedArray(t.dtype, bytes);
-      return { start, data: as === undefined ? raw : toFloatArray(t.dtype, raw, as) };
+      const offset = t.byteOffset + start * size;
+      if (pool === undefined) {
+        const raw = bytesToTypedArray(t.dtype, await readExact(this.source, offset, count * size));
+        return { start, data: as === undefined ? raw : toFloatArray(t.dtype, raw, as) };
+      }
+      const b = pool[turn];
+      turn ^= 1;
+      const bytes = b.bytes.subarray(0, count * size);
+      await readExactInto(this.source, offset, bytes);
+      return { start, data: b.view(count) };
     };
-    if (t.elements === 0) return;
     let next: Promise<TensorChunk<TensorData | Float32Array | Float64Array>> | undefined = read(0);
     try {
       while (next !== undefined) {
@@ -239,11 +299,19 @@ export class SafetensorsFile implements TensorReader {
     const as = checkFloatType(options?.as);
     const self = this;
     const size = dtypeSize(t.dtype);
+    // with reuse one buffer suffices: nothing is read ahead
+    const buffers = options?.reuse === true && t.elements > 0 ? new ChunkBuffers(t.dtype, Math.min(elements, t.elements), as) : undefined;
     return (function* () {
       for (let start = 0; start < t.elements; start += elements) {
         self.ensureOpen();
         const count = Math.min(elements, t.elements - start);
-        const raw = bytesToTypedArray(t.dtype, readExactSync(self.source, t.byteOffset + start * size, count * size));
+        const offset = t.byteOffset + start * size;
+        if (buffers !== undefined) {
+          readExactIntoSync(self.source, offset, buffers.bytes.subarray(0, count * size));
+          yield { start, data: buffers.view(count) };
+          continue;
+        }
+        const raw = bytesToTypedArray(t.dtype, readExactSync(self.source, offset, count * size));
         yield { start, data: as === undefined ? raw : toFloatArray(t.dtype, raw, as) };
       }
     })();

@@ -13,7 +13,8 @@ import { requireNodeFs, systemMessage } from './node-fs.js';
 /**
  * A tensor to write. `data` is the dtype's natural typed array (see {@link DTypeArrayMap}: Float32Array for
  * F32, Uint16Array of codes for F16/BF16, Uint8Array of codes for F8_*, BigInt64Array for I64...) with
- * product(shape) elements, or a Uint8Array of the raw little-endian bytes (product(shape) × element size).
+ * product(shape) elements, a platform `Float16Array` for F16 where it exists, or a Uint8Array of the raw
+ * little-endian bytes (product(shape) × element size).
  */
 export interface TensorInput {
   /** Element type. */
@@ -116,6 +117,13 @@ function planTensor(name: string, t: TensorInput): PlannedTensor {
       throw new RangeError(`expected tensor '${name}' (shape [${shape.join(', ')}]) to have ${elements} elements, got ${describeValue(data)}`);
     }
     bytes = typedArrayToBytes(data, size);
+  } else if (dtype === 'F16' && Object.prototype.toString.call(data) === '[object Float16Array]') {
+    // the platform's Float16Array (Node >= 24, recent browsers): its bytes are fp16 codes
+    const f16 = data as unknown as ArrayBufferView & { length: number };
+    if (f16.length !== elements) {
+      throw new RangeError(`expected tensor '${name}' (shape [${shape.join(', ')}]) to have ${elements} elements, got ${describeValue(data)}`);
+    }
+    bytes = typedArrayToBytes(f16, 2);
   } else if (data instanceof Uint8Array) {
     if (data.length !== elements * size) {
       throw new RangeError(`expected the raw bytes of tensor '${name}' (${dtype} [${shape.join(', ')}]) to be ${elements * size} bytes, got ${data.length}`);

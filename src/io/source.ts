@@ -29,6 +29,10 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Synchronous twin of `read`, where the source can read synchronously. */
   readSync?(offset: number, length: number): Uint8Array;
+  /** Optional: reads `target.length` bytes at `offset` into `target` (lets readers recycle buffers). */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
+  /** Optional synchronous twin of `readInto`. */
+  readIntoSync?(offset: number, target: Uint8Array): void;
   /** Releases the underlying resource (file descriptor). Later reads fail. */
   close?(): void | Promise<void>;
 }
@@ -65,11 +69,17 @@ export function bytesSource(bytes: Uint8Array | ArrayBuffer, name?: string): Byt
     checkRange(u8.length, offset, length, name);
     return u8.slice(offset, offset + length);
   };
+  const readIntoSync = (offset: number, target: Uint8Array): void => {
+    checkRange(u8.length, offset, target.length, name);
+    target.set(u8.subarray(offset, offset + target.length));
+  };
   return {
     size: u8.length,
     name,
     readSync,
     read: async (offset, length) => readSync(offset, length),
+    readIntoSync,
+    readInto: async (offset, target) => readIntoSync(offset, target),
   };
 }
 
@@ -160,43 +170,52 @@ export function fileSource(path: string): ByteSource {
   const short = (offset: number, length: number, got: number): SafetensorsError =>
     new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${got} (file shrank while open?)`, path);
 
+  const fillSync = (offset: number, buf: Uint8Array): void => {
+    ensureOpen();
+    checkRange(size, offset, buf.length, path);
+    let done = 0;
+    while (done < buf.length) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, done, Math.min(MAX_READ, buf.length - done), offset + done);
+      } catch (e) {
+        throw new SafetensorsError('IO', `cannot read: ${systemMessage(e)}`, path);
+      }
+      if (n === 0) throw short(offset, buf.length, done);
+      done += n;
+    }
+  };
+  const fill = async (offset: number, buf: Uint8Array): Promise<void> => {
+    ensureOpen();
+    checkRange(size, offset, buf.length, path);
+    let done = 0;
+    while (done < buf.length) {
+      const n = await new Promise<number>((resolve, reject) => {
+        fs.read(fd, buf, done, Math.min(MAX_READ, buf.length - done), offset + done, (err, bytes) => {
+          if (err) reject(new SafetensorsError('IO', `cannot read: ${systemMessage(err)}`, path));
+          else resolve(bytes);
+        });
+      });
+      if (n === 0) throw short(offset, buf.length, done);
+      done += n;
+    }
+  };
+
   return {
     size,
     name: path,
     readSync(offset, length) {
-      ensureOpen();
-      checkRange(size, offset, length, path);
       const buf = allocForRead(length);
-      let done = 0;
-      while (done < length) {
-        let n: number;
-        try {
-          n = fs.readSync(fd, buf, done, Math.min(MAX_READ, length - done), offset + done);
-        } catch (e) {
-          throw new SafetensorsError('IO', `cannot read: ${systemMessage(e)}`, path);
-        }
-        if (n === 0) throw short(offset, length, done);
-        done += n;
-      }
+      fillSync(offset, buf);
       return buf;
     },
     async read(offset, length) {
-      ensureOpen();
-      checkRange(size, offset, length, path);
       const buf = allocForRead(length);
-      let done = 0;
-      while (done < length) {
-        const n = await new Promise<number>((resolve, reject) => {
-          fs.read(fd, buf, done, Math.min(MAX_READ, length - done), offset + done, (err, bytes) => {
-            if (err) reject(new SafetensorsError('IO', `cannot read: ${systemMessage(err)}`, path));
-            else resolve(bytes);
-          });
-        });
-        if (n === 0) throw short(offset, length, done);
-        done += n;
-      }
+      await fill(offset, buf);
       return buf;
     },
+    readInto: fill,
+    readIntoSync: fillSync,
     close() {
       if (!open) return;
       open = false;
@@ -296,4 +315,32 @@ function checkRead(source: ByteSource, offset: number, length: number, out: unkn
     throw new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${out.length}`, source.name);
   }
   return out;
+}
+
+/** Fills `target` from `offset`, with the source's `readInto` when it has one, else a read and a copy. */
+export async function readExactInto(source: ByteSource, offset: number, target: Uint8Array): Promise<void> {
+  if (typeof source.readInto !== 'function') {
+    target.set(await readExact(source, offset, target.length));
+    return;
+  }
+  try {
+    await source.readInto(offset, target);
+  } catch (e) {
+    if (e instanceof SafetensorsError || e instanceof RangeError) throw e;
+    throw new SafetensorsError('IO', `cannot read ${target.length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+  }
+}
+
+/** Synchronous twin of {@link readExactInto}. */
+export function readExactIntoSync(source: ByteSource, offset: number, target: Uint8Array): void {
+  if (typeof source.readIntoSync !== 'function') {
+    target.set(readExactSync(source, offset, target.length));
+    return;
+  }
+  try {
+    source.readIntoSync(offset, target);
+  } catch (e) {
+    if (e instanceof SafetensorsError || e instanceof RangeError) throw e;
+    throw new SafetensorsError('IO', `cannot read ${target.length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+  }
 }

@@ -162,6 +162,54 @@ describe('float views of tensors', () => {
     );
   });
 
+  it('chunks({ reuse: true }) yields the same values as fresh chunks, async and sync, for every source', async () => {
+    await fc.assert(
+      fc.asyncProperty(tensorArb(), fc.integer({ min: 1, max: 9 }), fc.constantFrom('float32', 'float64', undefined), async (t, elements, as) => {
+        const bytes = writeSafetensors({ x: t });
+        const path = join(dir, 'reuse.safetensors');
+        writeFileSync(path, bytes);
+        for (const src of [path, bytes, new Blob([bytes])]) {
+          const st = await openSafetensors(src);
+          const fresh: Uint8Array[] = [];
+          for await (const c of st.chunks('x', { elements, as })) fresh.push(bytesOf(c.data).slice());
+          const reused: Uint8Array[] = [];
+          let prev: ArrayBufferView | undefined;
+          for await (const c of st.chunks('x', { elements, as, reuse: true })) {
+            reused.push(bytesOf(c.data).slice());
+            if (prev !== undefined && c.data.length > 0) expect(c.data.buffer).not.toBe(prev.buffer); // alternating buffers
+            prev = c.data;
+          }
+          expect(reused.length).toBe(fresh.length);
+          reused.forEach((r, i) => expectSameBytes(r, fresh[i], `chunk ${i}`));
+          if (typeof src !== 'object' || src instanceof Uint8Array) {
+            const sync: Uint8Array[] = [];
+            for (const c of (st as Awaited<ReturnType<typeof openSafetensors>>).chunksSync('x', { elements, as, reuse: true })) sync.push(bytesOf(c.data).slice());
+            sync.forEach((r, i) => expectSameBytes(r, fresh[i], `sync chunk ${i}`));
+          }
+          await st.close();
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('toFloatArray into a caller-owned out: same values; wrong type, length or aliasing are errors', () => {
+    fc.assert(
+      fc.property(tensorArb(), fc.constantFrom('float32', 'float64'), (t, as) => {
+        const out = as === 'float32' ? new Float32Array(t.data.length) : new Float64Array(t.data.length);
+        const r = toFloatArray(t.dtype, t.data as never, as, out as never);
+        expect(r).toBe(out);
+        expectSameBytes(out, toFloatArray(t.dtype, t.data as never, as), 'out');
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => toFloatArray('F32', new Float32Array(2), 'float32', new Float32Array(3))).toThrow(RangeError);
+    expect(() => toFloatArray('F32', new Float32Array(2), 'float64', new Float32Array(2) as never)).toThrow(TypeError);
+    expect(() => toFloatArray('F32', new Float32Array(2), undefined, new Int32Array(2) as never)).toThrow(TypeError);
+    const shared = new Float32Array(4);
+    expect(() => toFloatArray('F32', shared.subarray(0, 2), 'float32', shared.subarray(2))).toThrow(/share/);
+  });
+
   it('integers, BOOL and float64 convert to their values; narrower targets round to nearest', () => {
     expect([...toFloatArray('I64', new BigInt64Array([-5n, 2n ** 53n + 1n]))]).toEqual([-5, 2 ** 53]);
     expect([...toFloatArray('U64', new BigUint64Array([2n ** 64n - 1n]))]).toEqual([2 ** 64]);

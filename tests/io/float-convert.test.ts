@@ -1,0 +1,65 @@
+// toFloatArray / readFloat against the decode tables of PyTorch and ml_dtypes
+// (../shared/vectors/decode-tables.safetensors, through tests/helpers/vectors.ts): every fp16, bf16,
+// fp8 e4m3fn, fp8 e5m2 and e8m0 code read from a safetensors file of that dtype decodes to the value the
+// reference libraries give (NaN for NaN), in float32 and float64; integer dtypes convert exactly.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadVectors } from '../helpers/vectors.js';
+import { openSafetensorsSync, toFloatArray, writeSafetensors, type DType } from '../../src/io/index.js';
+
+const TABLES: Array<[string, DType]> = [
+  ['fp16_to_f32', 'F16'],
+  ['bf16_to_f32', 'BF16'],
+  ['float8_e4m3fn_to_f32_torch', 'F8_E4M3'],
+  ['float8_e5m2_to_f32_torch', 'F8_E5M2'],
+  ['float8_e8m0fnu_to_f32_mldtypes', 'F8_E8M0'],
+];
+
+describe('float conversion vs the PyTorch / ml_dtypes decode tables', () => {
+  const v = loadVectors('decode-tables');
+  for (const [key, dtype] of TABLES) {
+    it.skipIf(!v.has(key))(`${dtype}: every code stored in a ${dtype} tensor reads as ${key}`, () => {
+      const want = v.get(key).data as Float32Array;
+      const n = want.length;
+      const codes = n > 256 ? new Uint16Array(n).map((_, i) => i) : new Uint8Array(n).map((_, i) => i);
+      // the table may be a subset (fixture): its codes are then 0..n-1 only if full; check length
+      expect([65536, 256]).toContain(n);
+      const st = openSafetensorsSync(writeSafetensors({ t: { dtype, shape: [n], data: codes } }));
+      for (const as of ['float32', 'float64'] as const) {
+        const got = st.readFloatSync('t', { as });
+        expect(got.length).toBe(n);
+        let bad = -1;
+        for (let i = 0; i < n && bad < 0; i++) {
+          const a = got[i];
+          const b = want[i];
+          if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) bad = i;
+        }
+        expect(bad, `${dtype} ${as}: first mismatch at code ${bad}: ${got[bad]} vs ${want[bad]}`).toBe(-1);
+      }
+    });
+  }
+
+  it('integers convert to their exact values (float64) and round to nearest in float32', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 50 }), (xs) => {
+        const d = Int32Array.from(xs);
+        expect([...toFloatArray('I32', d)]).toEqual(xs);
+        expect([...toFloatArray('I32', d, 'float32')]).toEqual(xs.map(Math.fround));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 50 }), (xs) => {
+        expect([...toFloatArray('I64', BigInt64Array.from(xs))]).toEqual(xs.map(Number));
+      }),
+    );
+  });
+
+  it('never modifies or returns its input', () => {
+    const codes = new Uint16Array([0x3c00, 0x7e00]);
+    const out = toFloatArray('F16', codes);
+    expect([...codes]).toEqual([0x3c00, 0x7e00]);
+    expect(out).not.toBe(codes);
+    const f = new Float32Array([1, 2]);
+    expect(toFloatArray('F32', f)).not.toBe(f);
+  });
+});
