@@ -86,7 +86,7 @@ describe('lowp check on the real model (digits-transformer)', () => {
       expect(t.figures.verdict, t.name).not.toBe('overflow-risk');
     }
     expect(report.verdict).toBe('underflow-risk');
-    expect(report.summary.byVerdict['underflow-risk']).toBe(grads.length + adam.length);
+    expect(report.summary.byVerdict['underflow-risk']).toBeGreaterThanOrEqual(grads.length + adam.length);
   });
 
   it('in bf16 the same tensors keep every nonzero value (bf16 has float32\'s range)', async () => {

@@ -339,7 +339,7 @@ export function renderCheckText(report: CheckReport, top: number): string {
   const s = report.summary;
   const t = report.target;
   lines.push(
-    `lowp check ${report.input.label} → ${t.name}: ${fmtCount(s.tensors)} tensors, ${fmtCount(s.values)} values (${fmtBytes(s.bytes)}) in ${fmtSeconds(s.seconds)}`,
+    `lowp check ${report.input.label} → ${t.name}: ${fmtCount(s.tensors)} tensor${s.tensors === 1 ? '' : 's'}, ${fmtCount(s.values)} values (${fmtBytes(s.bytes)}) in ${fmtSeconds(s.seconds)}`,
   );
   lines.push(`(${describeTarget(t)})`);
   if (report.input.skipped.length > 0) {

@@ -1,0 +1,192 @@
+// The `lowp` program as a user meets it: --version, --help with examples for every command, usage errors
+// (exit 2, one line), `lowp formats` (every registered format, figures equal finfo), `lowp bench` (a
+// short run, JSON), `lowp quant-error` (figures equal lowp/quant's quantRoundTrip + compare on the same
+// tensor), the built-in sample (deterministic bytes, model-like content), and the real bin through tsx.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FORMATS, finfo } from '../../src/formats/index.js';
+import { openSafetensorsSync } from '../../src/io/safetensors-reader.js';
+import { compare } from '../../src/quant/metrics.js';
+import { quantRoundTrip } from '../../src/quant/methods.js';
+import { sampleSafetensors, sampleTensors } from '../../src/cli/sample/transformer.js';
+import { fmtCountShare, fmtNum, fmtPercent } from '../../src/cli/units.js';
+import { renderTable } from '../../src/cli/table.js';
+import { ROOT, runCli, spawnCli } from './helpers.js';
+
+const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('version and help', () => {
+  it('--version prints package.json\'s version', async () => {
+    for (const flag of ['--version', '-V']) {
+      const r = await runCli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe(version);
+    }
+  });
+
+  it('--help lists the commands and examples; each command\'s --help has examples', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    for (const c of ['check', 'quant-error', 'formats', 'bench']) expect(top.stdout).toContain(c);
+    expect(top.stdout).toContain('Examples:');
+    expect(top.stdout).toContain('Exit status');
+    for (const c of ['check', 'quant-error', 'formats', 'bench']) {
+      const r = await runCli([c, '--help']);
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toMatch(/Examples:\n\s+\$ lowp /);
+      expect(r.stderr).toBe('');
+    }
+    const check = await runCli(['check', '--help']);
+    for (const flag of ['--to', '--json', '--html', '--only', '--fail-on', '--top', '--sample']) expect(check.stdout).toContain(flag);
+    for (const v of ['overflow-risk', 'underflow-risk', 'lossy', 'safe']) expect(check.stdout).toContain(v);
+  });
+
+  it('no arguments prints the help, exit 0', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: lowp');
+  });
+
+  it('usage errors: exit 2 and one line on stderr', async () => {
+    for (const args of [['frobnicate'], ['check', '--bogus'], ['check'], ['check', '--sample', 'x.safetensors'], ['check', '--sample', '--to', 'fp12'], ['check', '--sample', '--top', '-1'], ['check', '--sample', '--chunk', '0'], ['quant-error', '--sample', '--methods', 'int7']]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n').filter((l) => l !== ''), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^lowp: /);
+    }
+  });
+});
+
+describe('lowp formats', () => {
+  it('the table has one aligned row per registered format', async () => {
+    const r = await runCli(['formats']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    const rule = lines[1];
+    expect(rule).toMatch(/^─+( +─+)+$/);
+    for (const f of FORMATS) expect(lines.some((l) => l.startsWith(f.name + ' '))).toBe(true);
+    // aligned: the column separators of the rule fall on spaces in every row
+    const gaps = [...rule.matchAll(/ {2}/g)].map((m) => m.index!);
+    for (const l of lines.slice(2, 2 + FORMATS.length)) for (const g of gaps) expect(l.slice(g, g + 2)).toBe('  ');
+    expect(r.stdout).toContain('65504');
+  });
+
+  it('--json equals finfo for every format', async () => {
+    const r = await runCli(['formats', '--json']);
+    const rows = JSON.parse(r.stdout) as { name: string }[];
+    expect(rows.map((x) => x.name)).toEqual(FORMATS.map((f) => f.name));
+    for (const row of rows) expect(row).toMatchObject(JSON.parse(JSON.stringify(finfo(row.name))));
+  });
+});
+
+describe('lowp bench', () => {
+  it('a short run prints conversion throughputs (JSON)', async () => {
+    const r = await runCli(['bench', '--json', '--size', '65536', '--budget', '5']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { rows: { name: string; perSecond: number; unit: string }[] };
+    const names = out.rows.map((x) => x.name);
+    for (const n of ['f32 → bf16 encodeArray', 'f32 → fp16 encodeArray', 'bf16 → f32 decodeArray', 'fp16 → f32 decodeArray']) expect(names).toContain(n);
+    for (const row of out.rows) expect(row.perSecond).toBeGreaterThan(0);
+  });
+});
+
+describe('lowp quant-error', () => {
+  it('figures equal quantRoundTrip + compare on the same tensor', async () => {
+    const r = await runCli(['quant-error', '--sample', '--only', '^model\\.layers\\.0\\.self_attn\\.q_proj\\.weight$', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.schema).toBe('lowp.quant-error');
+    expect(out.methods).toEqual(['int8-tensor', 'int8-row', 'llm-int8', 'fp16', 'bf16', 'fp8-e4m3fn', 'nf4']);
+    expect(out.tensors).toHaveLength(1);
+    const t = sampleTensors().find((x) => x.name === 'model.layers.0.self_attn.q_proj.weight')!;
+    for (const cell of out.tensors[0].results) {
+      const q = quantRoundTrip(t.data, cell.method, { rows: 256, cols: 256 });
+      const c = compare(t.data, q.values);
+      expect(cell.sqnrDb, cell.method).toBe(c.sqnrDb);
+      expect(cell.relL2, cell.method).toBe(c.relL2);
+      expect(cell.maxAbsError, cell.method).toBe(c.maxAbsError);
+      expect(cell.bitsPerValue, cell.method).toBeCloseTo(q.bytesPerElement * 8, 12);
+    }
+    // more bits, less error: bf16 beats int8 beats nf4 on a Gaussian weight
+    const db = Object.fromEntries(out.tensors[0].results.map((c: { method: string; sqnrDb: number }) => [c.method, c.sqnrDb]));
+    expect(db.fp16).toBeGreaterThan(db.bf16);
+    expect(db.bf16).toBeGreaterThan(db['int8-row']);
+    expect(db['int8-row']).toBeGreaterThan(db.nf4);
+  });
+
+  it('the table lists each tensor with each method, and a per-method summary', async () => {
+    const r = await runCli(['quant-error', '--sample', '--only', 'norm\\.weight$', '--methods', 'int8-row,nf4']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('model.norm.weight');
+    expect(r.stdout).toMatch(/^int8-row\s+8\.\d\d\s+[\d.]+ dB/m);
+    expect(r.stdout).toContain('Per method over all tensors:');
+  });
+});
+
+describe('built-in sample', () => {
+  it('is deterministic and model-like', () => {
+    const a = sampleSafetensors();
+    const b = sampleSafetensors();
+    expect(Buffer.compare(Buffer.from(a), Buffer.from(b))).toBe(0);
+    const st = openSafetensorsSync(a);
+    const names = st.names();
+    expect(names.some((n) => n.startsWith('grad.'))).toBe(true);
+    expect(names.some((n) => n.startsWith('optimizer.exp_avg_sq.'))).toBe(true);
+    expect(names.some((n) => n.startsWith('act.'))).toBe(true);
+    const norm = st.readFloatSync('model.norm.weight');
+    const mean = norm.reduce((x, y) => x + y, 0) / norm.length;
+    expect(Math.abs(mean - 1)).toBeLessThan(0.05);
+    const q = st.readFloatSync('model.layers.0.self_attn.q_proj.weight');
+    const std = Math.sqrt(q.reduce((x, y) => x + y * y, 0) / q.length);
+    expect(std).toBeGreaterThan(0.015);
+    expect(std).toBeLessThan(0.04);
+    const v = st.readFloatSync('optimizer.exp_avg_sq.model.layers.1.mlp.down_proj.weight');
+    const med = [...v].sort((x, y) => x - y)[v.length >> 1];
+    expect(med).toBeGreaterThan(1e-11);
+    expect(med).toBeLessThan(1e-8);
+  });
+
+  it('fp16 flags the gradients and Adam moments (underflow) and the T5-like activation (overflow); bf16 flags neither', async () => {
+    const fp16 = JSON.parse((await runCli(['check', '--sample', '--to', 'fp16', '--json'])).stdout);
+    const verdict = (r: { tensors: { name: string; figures: { verdict: string } }[] }, n: string) => r.tensors.find((t) => t.name === n)!.figures.verdict;
+    for (const t of fp16.tensors) {
+      if (t.name.startsWith('optimizer.exp_avg_sq.') || (t.name.startsWith('grad.') && /proj/.test(t.name))) expect(t.figures.verdict, t.name).toBe('underflow-risk');
+      if (t.name.startsWith('model.')) expect(t.figures.verdict, t.name).toBe('safe');
+    }
+    expect(verdict(fp16, 'act.model.layers.1.mlp.down_proj')).toBe('overflow-risk');
+    expect(fp16.verdict).toBe('overflow-risk');
+    const bf16 = JSON.parse((await runCli(['check', '--sample', '--to', 'bf16', '--json'])).stdout);
+    expect(bf16.summary.flushedToZero).toBe(0);
+    expect(bf16.summary.overflowed).toBe(0);
+    expect(bf16.summary.rounded).toBeGreaterThan(0.8 * bf16.summary.values);
+  });
+});
+
+describe('the real bin (node + tsx, src/cli/main.ts)', () => {
+  it('check --sample --to fp16 --fail-on overflow: exit 1, report on stdout, nothing on stderr', async () => {
+    const r = await spawnCli(['check', '--sample', '--to', 'fp16', '--fail-on', 'overflow'], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Verdict for fp16: overflow-risk/m);
+  });
+});
+
+describe('text helpers', () => {
+  it('percentages never print a nonzero share as 0%', () => {
+    expect(fmtPercent(1, 1e9)).not.toBe('0%');
+    expect(fmtPercent(0, 5)).toBe('0%');
+    expect(fmtPercent(5, 5)).toBe('100%');
+    expect(fmtCountShare(0, 10)).toBe('0');
+    expect(fmtCountShare(1234, 10000)).toBe('1,234 (12.3%)');
+    expect(fmtNum(65536)).toBe('65536');
+    expect(fmtNum(1e-8)).toBe('1e-8');
+    expect(fmtNum(-Infinity)).toBe('-inf');
+  });
+
+  it('renderTable aligns numbers right and text left', () => {
+    const t = renderTable([{ header: 'a' }, { header: 'n', align: 'right' }], [['x', '1'], ['long', '100']]).split('\n');
+    expect(t[2]).toBe('x       1');
+    expect(t[3]).toBe('long  100');
+  });
+});

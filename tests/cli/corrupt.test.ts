@@ -1,0 +1,103 @@
+// Corrupt and hostile files (the corpus of tests/fixtures/corrupt, with the expected SafetensorsError
+// code of each): `lowp check` and `lowp quant-error` exit with status 2 and print exactly one line on
+// stderr, `lowp: <file>: <what was expected, what came>`, with no stack trace and no hang; the same
+// through the real process. Plus a fast-check fuzz: random byte edits of a valid file give exit status
+// 0 or 2 with at most one line on stderr, never an exception out of run().
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeSafetensors } from '../../src/io/safetensors-writer.js';
+import { FIXTURES } from '../helpers/vectors.js';
+import { runCli, spawnCli } from './helpers.js';
+
+const CORRUPT = join(FIXTURES, 'corrupt');
+const expected = JSON.parse(readFileSync(join(CORRUPT, 'expected.json'), 'utf8')) as Record<string, { code: string; what: string }>;
+const files = Object.keys(expected);
+const tmp = mkdtempSync(join(tmpdir(), 'lowp-corrupt-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function expectOneLineError(r: { code: number; stderr: string; stdout: string }, file: string): void {
+  expect(r.code, `${file}: ${r.stderr}`).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines, file).toHaveLength(1);
+  expect(lines[0]).toMatch(/^lowp: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stderr).not.toMatch(/Error:/);
+}
+
+describe('corrupt safetensors files (tests/fixtures/corrupt)', () => {
+  it(`the corpus is there (${files.length} files)`, () => {
+    expect(files.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const file of files) {
+    it(`${file} (${expected[file].what}): exit 2, one line naming the file`, async () => {
+      const path = join(CORRUPT, file);
+      for (const cmd of [['check', path, '--to', 'fp16'], ['quant-error', path, '--methods', 'int8-row']]) {
+        const r = await runCli(cmd);
+        expectOneLineError(r, file);
+        expect(r.stderr).toContain(file);
+      }
+    });
+  }
+
+  it('through the real process: exit 2, one line, no stack trace, no hang', async () => {
+    for (const file of ['header-length-2p63.safetensors', 'overlapping-offsets.safetensors', 'proto-key-nested.safetensors', 'truncated.safetensors']) {
+      const r = await spawnCli(['check', join(CORRUPT, file), '--to', 'bf16'], { timeoutMs: 20_000 });
+      expect(r.signal, file).toBeNull();
+      expectOneLineError(r, file);
+    }
+  });
+
+  it('LOWP_DEBUG=1 adds the stack trace', async () => {
+    const r = await runCli(['check', join(CORRUPT, 'not-json.safetensors')], { env: { LOWP_DEBUG: '1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('a missing file, a folder without safetensors files and a non-file are one-line errors', async () => {
+    const empty = mkdtempSync(join(tmp, 'empty-'));
+    for (const p of [join(tmp, 'nope.safetensors'), empty]) {
+      const r = await runCli(['check', p]);
+      expectOneLineError(r, p);
+    }
+  });
+});
+
+describe('fuzz: random edits of a valid file', () => {
+  const valid = writeSafetensors(
+    {
+      a: { dtype: 'F32', shape: [2, 3], data: new Float32Array([1, -2, 3e-9, 70000, 0, 0.5]) },
+      b: { dtype: 'BF16', shape: [2], data: new Uint16Array([0x3f80, 0x0001]) },
+      c: { dtype: 'I32', shape: [1], data: new Int32Array([7]) },
+    },
+    { note: 'fuzz' },
+  );
+
+  it('exit status 0 or 2, at most one line on stderr, never a throw', async () => {
+    const path = join(tmp, 'fuzz.safetensors');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.option(fc.nat({ max: valid.length }), { nil: undefined }),
+        async (edits, cut) => {
+          const bytes = valid.slice(0, cut ?? valid.length);
+          for (const [i, v] of edits) if (i < bytes.length) bytes[i] = v;
+          writeFileSync(path, bytes);
+          const r = await runCli(['check', path, '--to', 'fp16', '--json']);
+          expect([0, 2]).toContain(r.code);
+          if (r.code === 2) {
+            expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+            expect(r.stdout).toBe('');
+          } else {
+            expect(JSON.parse(r.stdout).schema).toBe('lowp.check');
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
