@@ -1,0 +1,573 @@
+// analyzeCast: what casting an array to a lower-precision format does to it, in one pass over the data
+// with no copy and no allocation per element — counts (exact, rounded, flushed to zero, subnormal,
+// overflowed), range (max/min magnitude, headroom, footroom), error statistics (the definitions of
+// src/quant/metrics.ts: relative error against |x|, ulps of the target format at x, SQNR
+// 10·log10(Σx²/Σ(x−r)²)), a log2-magnitude histogram with the format's bands, the k worst elements
+// and a verdict with reasons. Streaming: createCastAnalyzer(...).add(chunk)... .finish().
+//
+// Reference: every result equals the element-wise `round(x, to, opts)` of lowp/formats (the generic
+// codec, an exact rounding of the value). Float32 data cast to bf16/fp16 with the default policy
+// (nearest-even, overflow to inf, subnormals kept) runs integer fast paths on the float32 bit patterns
+// (the same arithmetic as src/formats/fast16.ts); everything else runs the generic codec. Tests compare
+// both with an independent per-element computation through `round`.
+import { describeValue } from '../core/describe.js';
+import { decodeGeneric, encodeGeneric } from '../formats/codec.js';
+import { resolveCastOptions, type CastOptions, type ResolvedCastOptions } from '../formats/options.js';
+import { exponentOf, pow2 } from '../formats/pow2.js';
+import { BF16, FP16, FP32, getFormat, type FormatLike } from '../formats/registry.js';
+import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
+import { overflowThreshold } from './overflow.js';
+import { buildHistogram, HIST_OFFSET, HIST_SIZE, type Log2Histogram } from './histogram.js';
+import { badCode, resolveValues, type ValueSource, type ValuesInput } from './input.js';
+import { computeVerdict, resolveThresholds, type CastVerdict, type VerdictThresholds } from './verdict.js';
+import { WorstHeap, type WorstElement } from './worst.js';
+
+/**
+ * Options of {@link analyzeCast} and {@link createCastAnalyzer}: the cast options of lowp/formats
+ * (rounding, overflow policy, subnormal flushing) plus the size of the worst list and the verdict
+ * thresholds.
+ *
+ * @example
+ * ```ts
+ * analyzeCast(x, 'fp8-e4m3fn', { overflow: 'saturate', topK: 5, thresholds: { minSqnrDb: 25 } });
+ * ```
+ */
+export interface CastAnalysisOptions extends CastOptions {
+  /** How many worst elements to keep (see {@link WorstElement}); default 10, at most 10,000. */
+  topK?: number;
+  /** Verdict thresholds; see {@link VerdictThresholds} for the defaults. */
+  thresholds?: VerdictThresholds;
+}
+
+/**
+ * The counts of a cast analysis. They partition the input:
+ * `total = zeros + exact + rounded + flushedToZero + overflowed + invalid + nanInputs + infInputs`.
+ * `becameSubnormal` is a subset of `exact + rounded` (results that are nonzero subnormals of the target).
+ */
+export interface CastCounts {
+  /** Number of input elements. */
+  total: number;
+  /** Inputs equal to ±0 (they stay ±0). */
+  zeros: number;
+  /** Finite nonzero inputs: `total − zeros − nanInputs − infInputs`. */
+  nonzeroFinite: number;
+  /** Finite nonzero inputs the cast leaves unchanged. */
+  exact: number;
+  /** Finite nonzero inputs that change but stay nonzero and in range. */
+  rounded: number;
+  /** Finite nonzero inputs that become ±0. */
+  flushedToZero: number;
+  /** Finite nonzero inputs whose result is a nonzero subnormal of the target (exact or rounded). */
+  becameSubnormal: number;
+  /**
+   * Finite inputs beyond the range: the result is ±inf or NaN, or (saturating policy, or toward-zero
+   * rounding) ±max while |x| is at or beyond the overflow threshold — where rounding with an unbounded
+   * exponent would exceed max (nearest-even: max + ulp(max)/2, the tie included when it rounds up;
+   * toward-zero and stochastic: max + ulp(max)).
+   */
+  overflowed: number;
+  /** Negative inputs to an unsigned format (fp8-e8m0fnu): they become NaN. */
+  invalid: number;
+  /** NaN inputs. */
+  nanInputs: number;
+  /** ±Infinity inputs (not counted as overflow). */
+  infInputs: number;
+}
+
+/** The range of the input relative to the target format. */
+export interface CastRange {
+  /** Largest finite |x| (0 when there is no finite nonzero input). */
+  maxAbs: number;
+  /** Smallest finite nonzero |x| (Infinity when there is none). */
+  minAbsNonzero: number;
+  /** log2(format max / maxAbs): bits of room before overflow (negative: beyond max; Infinity without nonzero input). */
+  headroomBits: number;
+  /**
+   * log2(minAbsNonzero / smallestNormal): bits of room above the subnormal range. Negative: the smallest
+   * value is subnormal in the target; at or below −(mantissaBits + 1) it flushes to zero (nearest-even).
+   * Infinity without nonzero input.
+   */
+  footroomBits: number;
+}
+
+/**
+ * Error statistics over the inputs whose result is finite (overflowed, invalid and non-finite inputs
+ * excluded), with the definitions of src/quant/metrics.ts (reference = the input x, test = the result r).
+ */
+export interface CastErrorStats {
+  /** Number of inputs the statistics run over (finite inputs with a finite result, zeros included). */
+  measured: number;
+  /** max |x − r|. */
+  maxAbsError: number;
+  /** Σ|x − r| / measured. */
+  meanAbsError: number;
+  /** max |x − r| / |x| over nonzero x (1 for a flush to zero). */
+  maxRelError: number;
+  /** Mean of |x − r| / |x| over the measured nonzero x. */
+  meanRelError: number;
+  /** max |x − r| / ulp(x, target) (ulp as in lowp/formats; at most 0.5 for nearest-even). */
+  maxUlpError: number;
+  /** 10·log10(Σx² / Σ(x − r)²) in dB; +Infinity when nothing changes. */
+  sqnrDb: number;
+}
+
+/**
+ * The result of {@link analyzeCast}: a plain object (numbers may be ±Infinity: serialise it with
+ * {@link createCastReport}, which encodes them).
+ */
+export interface CastAnalysis {
+  /** Canonical name of the target format. */
+  format: string;
+  /** What the input was: 'fp32' (Float32Array), 'fp64' (Float64Array or numbers), a code format's name, or 'mixed'. */
+  source: string;
+  /** The cast options the analysis used. */
+  options: { rounding: ResolvedCastOptions['rounding']; overflow: OverflowPolicy; flushSubnormals: boolean };
+  /** See {@link CastCounts}. */
+  counts: CastCounts;
+  /** See {@link CastRange}. */
+  range: CastRange;
+  /** See {@link CastErrorStats}. */
+  error: CastErrorStats;
+  /** log2-magnitude histogram with the target's bands. */
+  histogram: Log2Histogram;
+  /** The k worst elements, worst first (see {@link WorstElement}). */
+  worst: WorstElement[];
+  /** See {@link CastVerdict}. */
+  verdict: CastVerdict;
+  /** Sentences with numbers that justify the verdict. */
+  reasons: string[];
+  /** The thresholds the verdict used. */
+  thresholds: Required<VerdictThresholds>;
+}
+
+/**
+ * A streaming cast analysis: feed chunks with {@link CastAnalyzer.add}, read the result with
+ * {@link CastAnalyzer.finish} (which may be called any number of times, e.g. for progress).
+ *
+ * @example
+ * ```ts
+ * const an = createCastAnalyzer('fp16');
+ * for (const chunk of chunks) an.add(chunk); // Float32Array pieces of a large tensor
+ * const { counts, verdict } = an.finish();
+ * ```
+ */
+export interface CastAnalyzer {
+  /** Canonical name of the target format. */
+  readonly format: string;
+  /** Number of elements added so far. */
+  readonly count: number;
+  /** Adds a chunk (indices in the worst list continue across chunks). Returns the analyzer. */
+  add(chunk: ValuesInput): CastAnalyzer;
+  /** The analysis of everything added so far. */
+  finish(): CastAnalysis;
+}
+
+// quantum of float32 at biased exponent field E: 2^(max(E, 1) − 150)
+const F32_QUANTUM = /* @__PURE__ */ (() => {
+  const t = new Float64Array(256);
+  for (let E = 0; E < 256; E++) t[E] = pow2(Math.max(E, 1) - 150);
+  return t;
+})();
+
+const TWO52 = 4503599627370496;
+const TWO24 = 16777216;
+const TWO_M24 = 5.9604644775390625e-8;
+
+function checkTopK(k: unknown, fn: string): number {
+  if (k === undefined) return 10;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 10000) {
+    throw new RangeError(`${fn}: topK must be an integer in [0, 10000], got ${describeValue(k)}`);
+  }
+  return k;
+}
+
+class Analyzer implements CastAnalyzer {
+  readonly format: string;
+  count = 0;
+  private readonly f: FloatFormat;
+  private readonly o: ResolvedCastOptions;
+  private readonly fast: 0 | 1 | 2; // 1: bf16 fast path, 2: fp16 fast path (default policy only)
+  private readonly fp32Fast: boolean;
+  private readonly heap: WorstHeap;
+  private readonly thresholds: Required<VerdictThresholds>;
+  private readonly hist = new Float64Array(HIST_SIZE);
+  private decodeTable: Float64Array | null = null;
+  private readonly scratchU = new Uint32Array(1);
+  private readonly scratchF = new Float32Array(this.scratchU.buffer);
+  private source: string | null = null;
+  // overflow threshold for saturated results
+  private readonly ovT: number;
+  private readonly ovInclusive: boolean;
+  private readonly smallestNormal: number;
+  // counts
+  private zeros = 0; private rounded = 0; private flushed = 0; private sub = 0; private over = 0;
+  private invalid = 0; private nan = 0; private inf = 0;
+  // range
+  private maxAbs = 0; private minAbs = Infinity;
+  // error sums; squares are kept as Σ(x·2^-sqExp)², rescaled when larger values come
+  private sumAbs = 0; private sumRel = 0; private maxErr = 0; private maxRel = 0; private maxUlp = 0;
+  private sqExp = 0; private sqSet = false; private sumSqX = 0; private sumSqE = 0;
+
+  constructor(to: FormatLike, opts: CastAnalysisOptions | undefined, fn: string) {
+    this.f = getFormat(to);
+    this.format = this.f.name;
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+      throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+    }
+    this.o = resolveCastOptions(this.f, opts);
+    this.heap = new WorstHeap(checkTopK(opts?.topK, fn));
+    this.thresholds = resolveThresholds(opts?.thresholds, fn);
+    const def = this.o.rounding === 'nearest-even' && this.o.overflow === 'inf' && !this.o.flushSubnormals;
+    this.fast = def && this.f === BF16 ? 1 : def && this.f === FP16 ? 2 : 0;
+    this.fp32Fast = def && this.f === FP32;
+    const f = this.f;
+    const ov = overflowThreshold(f, this.o.rounding);
+    this.ovT = ov.threshold;
+    this.ovInclusive = ov.inclusive;
+    this.smallestNormal = pow2(f.minNormalExponent);
+  }
+
+  private fromBits(u: number): number {
+    this.scratchU[0] = u;
+    return this.scratchF[0];
+  }
+
+  private ensureSqScale(ax: number): void {
+    // keep every scaled value below 2^256 so that squares and their sums stay finite
+    if (!this.sqSet) {
+      this.sqSet = true;
+      this.sqExp = ax > 0 && ax !== Infinity ? Math.min(0, exponentOf(ax)) : 0;
+      if (ax <= pow2(this.sqExp + 256)) return;
+    }
+    if (ax > pow2(this.sqExp + 256)) {
+      const ne = exponentOf(ax);
+      const factor = pow2(2 * (this.sqExp - ne));
+      this.sumSqX *= factor;
+      this.sumSqE *= factor;
+      this.sqExp = ne;
+    }
+  }
+
+  add(chunk: ValuesInput): CastAnalyzer {
+    return this.addSource(resolveValues(chunk, 'CastAnalyzer.add', 'chunk'));
+  }
+
+  /** Adds an already validated source. */
+  addSource(src: ValueSource): CastAnalyzer {
+    this.source = this.source === null || this.source === src.sourceName ? src.sourceName : 'mixed';
+    const base = this.count;
+    if (src.kind === 'f32' && this.fast !== 0) {
+      if (this.fast === 1) this.loopBf16(src.f32, src.u32, base);
+      else this.loopFp16(src.f32, src.u32, base);
+    } else {
+      this.loopGeneric(src, base);
+    }
+    this.count += src.length;
+    return this;
+  }
+
+  /** Starts a float32 fast loop: the running sums to continue (summation order as in one pass). */
+  private beginF32(): { direct: boolean; sumSqX: number; sumSqE: number } {
+    if (!this.sqSet) { this.sqSet = true; this.sqExp = 0; }
+    const direct = this.sqExp === 0;
+    return { direct, sumSqX: direct ? this.sumSqX : 0, sumSqE: direct ? this.sumSqE : 0 };
+  }
+
+  private endF32(direct: boolean, sumSqX: number, sumSqE: number, maxAbsBits: number, minAbsBits: number): void {
+    if (maxAbsBits > 0) {
+      const mx = this.fromBits(maxAbsBits), mn = this.fromBits(minAbsBits);
+      if (mx > this.maxAbs) this.maxAbs = mx;
+      if (mn < this.minAbs) this.minAbs = mn;
+      if (!direct) this.ensureSqScale(mx);
+    }
+    if (direct) { this.sumSqX = sumSqX; this.sumSqE = sumSqE; return; }
+    const k = pow2(-2 * this.sqExp);
+    this.sumSqX += sumSqX * k;
+    this.sumSqE += sumSqE * k;
+  }
+
+  // float32 → bf16, nearest-even, overflow to inf: integer rounding of the bit pattern
+  private loopBf16(f32: Float32Array, u32: Uint32Array, base: number): void {
+    const n = u32.length, hist = this.hist, heap = this.heap, SC = F32_QUANTUM;
+    let zeros = 0, nan = 0, inf = 0, rounded = 0, flushed = 0, sub = 0, over = 0;
+    let maxA = 0, minA = 0x7f800000, maxD = 0;
+    const st = this.beginF32();
+    let sumAbs = this.sumAbs, sumRel = this.sumRel, sumSqX = st.sumSqX, sumSqE = st.sumSqE, maxErr = this.maxErr, maxRel = this.maxRel;
+    let wmin = heap.threshold();
+    for (let i = 0; i < n; i++) {
+      const u = u32[i];
+      const a = u & 0x7fffffff;
+      if (a === 0) { zeros++; continue; }
+      if (a >= 0x7f800000) { if (a === 0x7f800000) inf++; else nan++; continue; }
+      if (a > maxA) maxA = a;
+      if (a < minA) minA = a;
+      const E = a >>> 23;
+      hist[E === 0 ? 956 - Math.clz32(a) : E + 947]++;
+      const ra = (a + 0x7fff + ((a >>> 16) & 1)) & 0x7fff0000;
+      const x = f32[i];
+      if (ra === 0x7f800000) {
+        over++;
+        if (Infinity > wmin) { heap.push(Infinity, base + i, x, x < 0 ? -Infinity : Infinity); wmin = heap.threshold(); }
+        continue;
+      }
+      sumSqX += x * x;
+      if (ra === a) { if (E === 0) sub++; continue; }
+      const d = ra > a ? ra - a : a - ra;
+      const err = d * SC[E];
+      const rel = err / (x < 0 ? -x : x);
+      if (ra < 0x00800000) { if (ra === 0) flushed++; else { sub++; rounded++; } } else rounded++;
+      sumAbs += err; sumRel += rel; sumSqE += err * err;
+      if (err > maxErr) maxErr = err;
+      if (rel > maxRel) maxRel = rel;
+      if (d > maxD) maxD = d;
+      if (rel > wmin) { heap.push(rel, base + i, x, this.fromBits(ra | (u & 0x80000000))); wmin = heap.threshold(); }
+    }
+    this.zeros += zeros; this.nan += nan; this.inf += inf; this.rounded += rounded; this.flushed += flushed;
+    this.sub += sub; this.over += over;
+    this.sumAbs = sumAbs; this.sumRel = sumRel; this.maxErr = maxErr; this.maxRel = maxRel;
+    const ulpE = maxD / 65536;
+    if (ulpE > this.maxUlp) this.maxUlp = ulpE;
+    this.endF32(st.direct, sumSqX, sumSqE, maxA, minA);
+  }
+
+  // float32 → fp16, nearest-even, overflow to inf: integer rounding in fp16's normal range, exact
+  // float64 rounding to multiples of 2^-24 below it
+  private loopFp16(f32: Float32Array, u32: Uint32Array, base: number): void {
+    const n = u32.length, hist = this.hist, heap = this.heap, SC = F32_QUANTUM;
+    let zeros = 0, nan = 0, inf = 0, rounded = 0, flushed = 0, sub = 0, over = 0;
+    let maxA = 0, minA = 0x7f800000, maxD = 0, maxUlpSub = 0;
+    const st = this.beginF32();
+    let sumAbs = this.sumAbs, sumRel = this.sumRel, sumSqX = st.sumSqX, sumSqE = st.sumSqE, maxErr = this.maxErr, maxRel = this.maxRel;
+    let wmin = heap.threshold();
+    for (let i = 0; i < n; i++) {
+      const u = u32[i];
+      const a = u & 0x7fffffff;
+      if (a === 0) { zeros++; continue; }
+      if (a >= 0x7f800000) { if (a === 0x7f800000) inf++; else nan++; continue; }
+      if (a > maxA) maxA = a;
+      if (a < minA) minA = a;
+      const E = a >>> 23;
+      hist[E === 0 ? 956 - Math.clz32(a) : E + 947]++;
+      const x = f32[i];
+      if (a >= 0x38800000) {
+        if (a >= 0x477ff000) {
+          over++;
+          if (Infinity > wmin) { heap.push(Infinity, base + i, x, x < 0 ? -Infinity : Infinity); wmin = heap.threshold(); }
+          continue;
+        }
+        sumSqX += x * x;
+        const ra = (a + 0xfff + ((a >>> 13) & 1)) & 0x7fffe000;
+        if (ra === a) continue;
+        rounded++;
+        const d = ra > a ? ra - a : a - ra;
+        const err = d * SC[E];
+        const rel = err / (x < 0 ? -x : x);
+        sumAbs += err; sumRel += rel; sumSqE += err * err;
+        if (err > maxErr) maxErr = err;
+        if (rel > maxRel) maxRel = rel;
+        if (d > maxD) maxD = d;
+        if (rel > wmin) { heap.push(rel, base + i, x, this.fromBits(ra | (u & 0x80000000))); wmin = heap.threshold(); }
+      } else {
+        sumSqX += x * x;
+        const ax = x < 0 ? -x : x;
+        const nn = (ax * TWO24 + TWO52) - TWO52;
+        const r = nn * TWO_M24;
+        if (nn !== 0 && nn < 1024) sub++;
+        const err = ax > r ? ax - r : r - ax;
+        if (err === 0) continue;
+        if (nn === 0) flushed++; else rounded++;
+        const rel = err / ax;
+        const ue = err * TWO24;
+        if (ue > maxUlpSub) maxUlpSub = ue;
+        sumAbs += err; sumRel += rel; sumSqE += err * err;
+        if (err > maxErr) maxErr = err;
+        if (rel > maxRel) maxRel = rel;
+        if (rel > wmin) { heap.push(rel, base + i, x, x < 0 ? -r : r); wmin = heap.threshold(); }
+      }
+    }
+    this.zeros += zeros; this.nan += nan; this.inf += inf; this.rounded += rounded; this.flushed += flushed;
+    this.sub += sub; this.over += over;
+    this.sumAbs = sumAbs; this.sumRel = sumRel; this.maxErr = maxErr; this.maxRel = maxRel;
+    const ulpE = Math.max(maxD / 8192, maxUlpSub);
+    if (ulpE > this.maxUlp) this.maxUlp = ulpE;
+    this.endF32(st.direct, sumSqX, sumSqE, maxA, minA);
+  }
+
+  // any source, any format, any options: the generic codec per element
+  private loopGeneric(src: ValueSource, base: number): void {
+    const f = this.f, o = this.o, heap = this.heap, hist = this.hist;
+    const m = f.mantissaBits, emin = f.minNormalExponent, fmax = f.max;
+    if (this.decodeTable === null && f.bits <= 16) {
+      const t = new Float64Array(2 ** f.bits);
+      for (let c = 0; c < t.length; c++) t[c] = decodeGeneric(c, f);
+      this.decodeTable = t;
+    }
+    const dec = this.decodeTable;
+    const fp32Fast = this.fp32Fast;
+    const unsigned = !f.signed;
+    const ovT = this.ovT, ovInc = this.ovInclusive, sn = this.smallestNormal, hasSub = f.subnormals;
+    let arr: ArrayLike<number>;
+    let table: Float64Array | null = null;
+    let codesFmt: FloatFormat | null = null;
+    switch (src.kind) {
+      case 'f32': arr = src.f32; break;
+      case 'f64': arr = src.data; break;
+      case 'array': arr = src.data; break;
+      case 'table': arr = src.codes; table = src.table; break;
+      case 'codes': arr = src.codes; codesFmt = src.format; break;
+    }
+    const codeLimit = codesFmt === null ? 0 : 2 ** codesFmt.bits;
+    let sqLimit = this.sqSet ? pow2(this.sqExp + 256) : 0;
+    let sqInv = pow2(-this.sqExp);
+    let wmin = heap.threshold();
+    const n = src.length;
+    for (let i = 0; i < n; i++) {
+      let x: number;
+      if (table !== null) {
+        x = table[arr[i]];
+        if (x === undefined) badCode('CastAnalyzer.add', base + i, arr[i], src.sourceName);
+      } else if (codesFmt !== null) {
+        const c = arr[i];
+        if (c >= codeLimit) badCode('CastAnalyzer.add', base + i, c, src.sourceName);
+        x = decodeGeneric(c, codesFmt);
+      } else {
+        x = arr[i];
+      }
+      if (x !== x) { this.nan++; continue; }
+      if (x === 0) { this.zeros++; continue; }
+      const ax = x < 0 ? -x : x;
+      if (ax === Infinity) { this.inf++; continue; }
+      const e = exponentOf(ax);
+      hist[e + HIST_OFFSET]++;
+      if (ax > this.maxAbs) this.maxAbs = ax;
+      if (ax < this.minAbs) this.minAbs = ax;
+      let r: number;
+      if (fp32Fast) r = Math.fround(x);
+      else {
+        const code = encodeGeneric(x, f, o);
+        r = dec !== null ? dec[code] : decodeGeneric(code, f);
+      }
+      const ar = r < 0 ? -r : r;
+      if (r !== r || ar === Infinity || (ar === fmax && ax > fmax && (ax > ovT || (ovInc && ax === ovT)))) {
+        if (r !== r && unsigned && x < 0) this.invalid++;
+        else this.over++;
+        if (Infinity > wmin) { heap.push(Infinity, base + i, x, r); wmin = heap.threshold(); }
+        continue;
+      }
+      if (ax > sqLimit) {
+        this.ensureSqScale(ax);
+        sqLimit = pow2(this.sqExp + 256);
+        sqInv = pow2(-this.sqExp);
+      }
+      const xs = x * sqInv;
+      this.sumSqX += xs * xs;
+      if (r === 0) this.flushed++;
+      else {
+        if (hasSub && ar < sn) this.sub++;
+        if (r === x) continue;
+        this.rounded++;
+      }
+      const err = r === 0 ? ax : Math.abs(x - r);
+      const rel = r === 0 ? 1 : err / ax;
+      const ue = err * pow2(m - (e > emin ? e : emin));
+      const es = err * sqInv;
+      this.sumAbs += err; this.sumRel += rel; this.sumSqE += es * es;
+      if (err > this.maxErr) this.maxErr = err;
+      if (rel > this.maxRel) this.maxRel = rel;
+      if (ue > this.maxUlp) this.maxUlp = ue;
+      if (rel > wmin) { heap.push(rel, base + i, x, r); wmin = heap.threshold(); }
+    }
+  }
+
+  finish(): CastAnalysis {
+    const f = this.f;
+    const total = this.count;
+    const nonzeroFinite = total - this.zeros - this.nan - this.inf;
+    const exact = nonzeroFinite - this.rounded - this.flushed - this.over - this.invalid;
+    const counts: CastCounts = {
+      total, zeros: this.zeros, nonzeroFinite, exact, rounded: this.rounded, flushedToZero: this.flushed,
+      becameSubnormal: this.sub, overflowed: this.over, invalid: this.invalid, nanInputs: this.nan, infInputs: this.inf,
+    };
+    const hasNz = nonzeroFinite > 0;
+    const range: CastRange = {
+      maxAbs: this.maxAbs,
+      minAbsNonzero: this.minAbs,
+      headroomBits: hasNz ? Math.log2(f.max) - Math.log2(this.maxAbs) : Infinity,
+      footroomBits: hasNz ? Math.log2(this.minAbs) - f.minNormalExponent : Infinity,
+    };
+    const measured = total - this.nan - this.inf - this.over - this.invalid;
+    const measuredNz = measured - this.zeros;
+    const error: CastErrorStats = {
+      measured,
+      maxAbsError: this.maxErr,
+      meanAbsError: measured > 0 ? this.sumAbs / measured : 0,
+      maxRelError: this.maxRel,
+      meanRelError: measuredNz > 0 ? this.sumRel / measuredNz : 0,
+      maxUlpError: this.maxUlp,
+      sqnrDb: this.sumSqE === 0 ? Infinity : this.sumSqX === 0 ? -Infinity : 10 * Math.log10(this.sumSqX / this.sumSqE),
+    };
+    const { verdict, reasons } = computeVerdict({
+      total, zeros: this.zeros, nonzeroFinite, flushedToZero: this.flushed, becameSubnormal: this.sub,
+      overflowed: this.over, invalid: this.invalid, nanInputs: this.nan, infInputs: this.inf,
+      maxAbs: this.maxAbs, minAbsNonzero: this.minAbs, headroomBits: range.headroomBits,
+      sqnrDb: error.sqnrDb, maxRelError: error.maxRelError, meanRelError: error.meanRelError, overflowPolicy: this.o.overflow,
+    }, f, this.thresholds);
+    return {
+      format: f.name,
+      source: this.source ?? 'fp32',
+      options: { rounding: this.o.rounding, overflow: this.o.overflow, flushSubnormals: this.o.flushSubnormals },
+      counts,
+      range,
+      error,
+      histogram: buildHistogram(this.hist, this.zeros, this.nan, this.inf, f),
+      worst: this.heap.sorted(),
+      verdict,
+      reasons,
+      thresholds: { ...this.thresholds },
+    };
+  }
+}
+
+/**
+ * Creates a streaming cast analyzer for arrays too large to hold at once (a multi-GB tensor read chunk
+ * by chunk): `add` each chunk, then `finish`. The result is the same as {@link analyzeCast} over the
+ * concatenation (indices in the worst list are positions in the concatenation).
+ *
+ * @param to - target format (name or FloatFormat).
+ * @param opts - cast options, `topK` (default 10) and verdict `thresholds`.
+ * @example
+ * ```ts
+ * const an = createCastAnalyzer('bf16', { topK: 5 });
+ * an.add(new Float32Array([1, 2, 3])).add(new Float32Array([1e-40]));
+ * an.finish().counts.total; // 4
+ * ```
+ */
+export function createCastAnalyzer(to: FormatLike, opts?: CastAnalysisOptions): CastAnalyzer {
+  return new Analyzer(to, opts, 'createCastAnalyzer');
+}
+
+/**
+ * Analyses what casting `values` to format `to` does, in one pass without copying the data: counts
+ * (exact, rounded, flushed to zero, subnormal, overflowed, NaN/inf inputs), range (max and min
+ * magnitude, headroom and footroom in bits), error statistics (max/mean absolute and relative error,
+ * max ulp error, SQNR), a log2-magnitude histogram with the format's bands, the `topK` worst elements
+ * (largest relative error; overflow counts as infinite, a flush to zero as 1) and a verdict with reasons.
+ *
+ * @param values - Float32Array, Float64Array, number[] or `{ codes, format }` (codes of another format).
+ * @param to - target format, e.g. `'bf16'`, `'fp16'`, `'fp8-e4m3fn'`.
+ * @param opts - cast options (rounding, overflow, flushSubnormals), `topK`, `thresholds`.
+ * @throws RangeError for an empty input or an unknown format; TypeError for a wrong input type.
+ * @example
+ * ```ts
+ * const a = analyzeCast(new Float32Array([1e-9, 0.1, 70000]), 'fp16');
+ * a.counts.flushedToZero; // 1
+ * a.counts.overflowed;    // 1
+ * a.verdict;              // 'overflow-risk'
+ * a.reasons[0];           // '1 of 3 values (33%) overflow fp16 and become ±inf; ...'
+ * ```
+ */
+export function analyzeCast(values: ValuesInput, to: FormatLike, opts?: CastAnalysisOptions): CastAnalysis {
+  const src = resolveValues(values, 'analyzeCast');
+  if (src.length === 0) throw new RangeError('analyzeCast: values is empty; expected at least one element');
+  return new Analyzer(to, opts, 'analyzeCast').addSource(src).finish();
+}

@@ -1,0 +1,296 @@
+// The cast report: a versioned, JSON-safe document that gathers the analyses of many tensors (a
+// checkpoint), a summary, constant checks and a loss-scale recommendation — what `lowp check --json`
+// prints. Schema id 'lowp.cast-report/1'; the TypeScript type is CastReport and the JSON Schema is
+// CAST_REPORT_JSON_SCHEMA. Numbers that JSON cannot hold (±Infinity, NaN) are written as the strings
+// "Infinity", "-Infinity", "NaN" (JSON.stringify would silently turn them into null).
+import { describeValue } from '../core/describe.js';
+import type { CastAnalysis } from './analyzeCast.js';
+import type { ConstantCheck } from './constants.js';
+import type { LossScaleRecommendation } from './lossScale.js';
+import { fmtCount, fmtPercent } from './text.js';
+import type { CastVerdict } from './verdict.js';
+
+/** The schema identifier of {@link CastReport}; the number after the slash changes on breaking changes. */
+export const CAST_REPORT_SCHEMA = 'lowp.cast-report/1';
+
+/** A number in a JSON report: finite numbers as numbers, the others as strings. */
+export type JsonNumber = number | 'Infinity' | '-Infinity' | 'NaN';
+
+/** T with every number replaced by {@link JsonNumber} (typed arrays become number arrays). */
+export type Jsonified<T> = T extends number
+  ? JsonNumber
+  : T extends Float64Array | Float32Array
+    ? JsonNumber[]
+    : T extends readonly (infer U)[]
+      ? Jsonified<U>[]
+      : T extends object
+        ? { [K in keyof T]: Jsonified<T[K]> }
+        : T;
+
+/** One tensor of a report: its name, optional shape, and its analysis. */
+export interface CastReportTensor extends Jsonified<CastAnalysis> {
+  /** Tensor name (e.g. 'grad.head.weight'). */
+  name: string;
+  /** Tensor shape, when known. */
+  shape?: number[];
+}
+
+/** Totals over all tensors of a report. */
+export interface CastReportSummary {
+  /** Number of tensors. */
+  tensors: number;
+  /** Summed counts (see CastCounts). */
+  counts: {
+    total: number; zeros: number; nonzeroFinite: number; exact: number; rounded: number; flushedToZero: number;
+    becameSubnormal: number; overflowed: number; invalid: number; nanInputs: number; infInputs: number;
+  };
+  /** How many tensors got each verdict. */
+  verdicts: Record<CastVerdict, number>;
+  /** The worst verdict of any tensor. */
+  verdict: CastVerdict;
+  /** Names of the tensors with the worst verdict (at most 20). */
+  worstTensors: string[];
+  /** Sentences. */
+  reasons: string[];
+}
+
+/** The versioned JSON report (schema {@link CAST_REPORT_SCHEMA}). */
+export interface CastReport {
+  /** Always 'lowp.cast-report/1'. */
+  schema: typeof CAST_REPORT_SCHEMA;
+  /** Who wrote it. */
+  generator: { name: 'lowp'; version: string };
+  /** ISO 8601 creation time (omitted when not given, for reproducible output). */
+  createdAt?: string;
+  /** What the report analyses (file name(s)), free text. */
+  input?: string;
+  /** Target format and cast options. */
+  target: { format: string; options: { rounding: string; overflow: string; flushSubnormals: boolean } };
+  /** Totals. */
+  summary: CastReportSummary;
+  /** Per tensor. */
+  tensors: CastReportTensor[];
+  /** Constant checks, when made. */
+  constants?: Jsonified<ConstantCheck>[];
+  /** Loss-scale recommendation, when made. */
+  lossScale?: Jsonified<LossScaleRecommendation>;
+}
+
+/**
+ * Converts a value into its JSON-safe form: ±Infinity and NaN become strings, typed arrays become
+ * arrays, objects are copied (never modified).
+ *
+ * @example
+ * ```ts
+ * toJsonSafe({ a: Infinity, b: [1, NaN] }); // { a: 'Infinity', b: [1, 'NaN'] }
+ * ```
+ */
+export function toJsonSafe<T>(value: T): Jsonified<T> {
+  const conv = (v: unknown): unknown => {
+    if (typeof v === 'number') return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    if (v instanceof Float64Array || v instanceof Float32Array) return Array.from(v, (x) => conv(x));
+    if (Array.isArray(v)) return v.map(conv);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) out[k] = conv((v as Record<string, unknown>)[k]);
+      return out;
+    }
+    return v;
+  };
+  return conv(value) as Jsonified<T>;
+}
+
+/**
+ * Reads a {@link JsonNumber} back into a number.
+ *
+ * @example
+ * ```ts
+ * fromJsonNumber('Infinity'); // Infinity
+ * fromJsonNumber(2.5);        // 2.5
+ * ```
+ */
+export function fromJsonNumber(v: JsonNumber): number {
+  if (typeof v === 'number') return v;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  if (v === 'NaN') return NaN;
+  throw new TypeError(`fromJsonNumber: expected a number or 'Infinity', '-Infinity', 'NaN', got ${describeValue(v)}`);
+}
+
+const ORDER: CastVerdict[] = ['safe', 'lossy', 'underflow-risk', 'overflow-risk'];
+
+/**
+ * Sums the analyses of several tensors: totals, verdict counts, the worst verdict and which tensors
+ * have it.
+ *
+ * @example
+ * ```ts
+ * summarizeAnalyses([{ name: 'w', analysis: analyzeCast(w, 'fp16') }]).verdict;
+ * ```
+ */
+export function summarizeAnalyses(items: readonly { name: string; analysis: CastAnalysis }[]): CastReportSummary {
+  if (!Array.isArray(items) || items.length === 0) throw new RangeError(`summarizeAnalyses: expected a non-empty list of { name, analysis }, got ${describeValue(items)}`);
+  const counts = { total: 0, zeros: 0, nonzeroFinite: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0 };
+  const verdicts: Record<CastVerdict, number> = { safe: 0, lossy: 0, 'underflow-risk': 0, 'overflow-risk': 0 };
+  let worst = 0;
+  for (const { analysis: a } of items as readonly { name: string; analysis: CastAnalysis }[]) {
+    for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += a.counts[k];
+    verdicts[a.verdict]++;
+    worst = Math.max(worst, ORDER.indexOf(a.verdict));
+  }
+  const verdict = ORDER[worst];
+  const worstTensors = items.filter((t) => t.analysis.verdict === verdict).slice(0, 20).map((t) => t.name);
+  const format = items[0].analysis.format;
+  const reasons: string[] = [];
+  const nz = counts.nonzeroFinite;
+  reasons.push(`${fmtCount(items.length)} tensors, ${fmtCount(counts.total)} values: ${verdicts.safe} safe, ${verdicts.lossy} lossy, ${verdicts['underflow-risk']} underflow-risk, ${verdicts['overflow-risk']} overflow-risk in ${format}.`);
+  if (counts.overflowed > 0) reasons.push(`${fmtCount(counts.overflowed)} values (${fmtPercent(counts.overflowed / Math.max(1, nz))} of nonzero) overflow.`);
+  if (counts.flushedToZero > 0) reasons.push(`${fmtCount(counts.flushedToZero)} nonzero values (${fmtPercent(counts.flushedToZero / Math.max(1, nz))}) flush to zero.`);
+  if (counts.becameSubnormal > 0) reasons.push(`${fmtCount(counts.becameSubnormal)} values (${fmtPercent(counts.becameSubnormal / Math.max(1, nz))}) become subnormal.`);
+  return { tensors: items.length, counts, verdicts, verdict, worstTensors, reasons };
+}
+
+/** Input of {@link createCastReport}. */
+export interface CastReportInput {
+  /** The analysed tensors (all with the same target format). */
+  tensors: readonly { name: string; shape?: readonly number[]; analysis: CastAnalysis }[];
+  /** Constant checks to include. */
+  constants?: readonly ConstantCheck[];
+  /** Loss-scale recommendation to include. */
+  lossScale?: LossScaleRecommendation;
+  /** What was analysed (file names), free text. */
+  input?: string;
+  /** Creation time to record (e.g. `new Date()`); omitted by default so that output is reproducible. */
+  createdAt?: Date;
+  /** lowp's version to record; default '0.0.0-unknown'. */
+  version?: string;
+}
+
+/**
+ * Builds the versioned, JSON-safe report of a set of analyses (schema {@link CAST_REPORT_SCHEMA});
+ * `JSON.stringify(report)` loses nothing.
+ *
+ * @example
+ * ```ts
+ * const report = createCastReport({ tensors: [{ name: 'grad.w', analysis: analyzeCast(g, 'fp16') }] });
+ * report.schema;                 // 'lowp.cast-report/1'
+ * JSON.stringify(report, null, 2);
+ * ```
+ */
+export function createCastReport(input: CastReportInput): CastReport {
+  if (input === null || typeof input !== 'object' || !Array.isArray(input.tensors) || input.tensors.length === 0) {
+    throw new TypeError(`createCastReport: expected { tensors: [{ name, analysis }, ...] } with at least one tensor, got ${describeValue(input)}`);
+  }
+  const first = input.tensors[0].analysis;
+  for (const t of input.tensors) {
+    if (typeof t.name !== 'string' || t.analysis === null || typeof t.analysis !== 'object' || !t.analysis.counts) {
+      throw new TypeError(`createCastReport: each tensor must be { name: string, analysis: CastAnalysis }, got ${describeValue(t)}`);
+    }
+    if (t.analysis.format !== first.format) throw new RangeError(`createCastReport: tensor '${t.name}' targets ${t.analysis.format}, the first targets ${first.format}; one report holds one target format`);
+  }
+  const report: CastReport = {
+    schema: CAST_REPORT_SCHEMA,
+    generator: { name: 'lowp', version: input.version ?? '0.0.0-unknown' },
+    target: { format: first.format, options: { ...first.options } },
+    summary: summarizeAnalyses(input.tensors),
+    tensors: input.tensors.map((t) => {
+      const out = { name: t.name, ...toJsonSafe(t.analysis) } as CastReportTensor;
+      if (t.shape !== undefined) out.shape = [...t.shape];
+      return out;
+    }),
+  };
+  if (input.createdAt !== undefined) report.createdAt = input.createdAt.toISOString();
+  if (input.input !== undefined) report.input = input.input;
+  if (input.constants !== undefined) report.constants = toJsonSafe(input.constants.slice());
+  if (input.lossScale !== undefined) report.lossScale = toJsonSafe(input.lossScale);
+  return report;
+}
+
+const jsonNumber = { oneOf: [{ type: 'number' }, { enum: ['Infinity', '-Infinity', 'NaN'] }] };
+const count = { type: 'integer', minimum: 0 };
+const countsSchema = {
+  type: 'object',
+  required: ['total', 'zeros', 'nonzeroFinite', 'exact', 'rounded', 'flushedToZero', 'becameSubnormal', 'overflowed', 'invalid', 'nanInputs', 'infInputs'],
+  properties: Object.fromEntries(['total', 'zeros', 'nonzeroFinite', 'exact', 'rounded', 'flushedToZero', 'becameSubnormal', 'overflowed', 'invalid', 'nanInputs', 'infInputs'].map((k) => [k, count])),
+};
+const verdictSchema = { enum: ['safe', 'lossy', 'underflow-risk', 'overflow-risk'] };
+
+/**
+ * The JSON Schema (draft 2020-12) of {@link CastReport}, for validating `lowp check --json` output in
+ * other tools.
+ *
+ * @example
+ * ```ts
+ * CAST_REPORT_JSON_SCHEMA.$id; // 'https://lowp.dev/schema/lowp.cast-report/1.json'
+ * ```
+ */
+export const CAST_REPORT_JSON_SCHEMA = Object.freeze({
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://lowp.dev/schema/lowp.cast-report/1.json',
+  title: 'lowp cast report',
+  description: 'What casting tensors to a low-precision format does to them (lowp analyzeCast), per tensor and in total. Non-finite numbers are the strings "Infinity", "-Infinity", "NaN".',
+  type: 'object',
+  required: ['schema', 'generator', 'target', 'summary', 'tensors'],
+  $defs: { jsonNumber, counts: countsSchema, verdict: verdictSchema },
+  properties: {
+    schema: { const: CAST_REPORT_SCHEMA },
+    generator: { type: 'object', required: ['name', 'version'], properties: { name: { const: 'lowp' }, version: { type: 'string' } } },
+    createdAt: { type: 'string', format: 'date-time' },
+    input: { type: 'string' },
+    target: {
+      type: 'object', required: ['format', 'options'],
+      properties: {
+        format: { type: 'string' },
+        options: { type: 'object', required: ['rounding', 'overflow', 'flushSubnormals'], properties: { rounding: { enum: ['nearest-even', 'toward-zero', 'stochastic'] }, overflow: { enum: ['inf', 'nan', 'saturate'] }, flushSubnormals: { type: 'boolean' } } },
+      },
+    },
+    summary: {
+      type: 'object', required: ['tensors', 'counts', 'verdicts', 'verdict', 'worstTensors', 'reasons'],
+      properties: {
+        tensors: count,
+        counts: { $ref: '#/$defs/counts' },
+        verdicts: { type: 'object', properties: { safe: count, lossy: count, 'underflow-risk': count, 'overflow-risk': count } },
+        verdict: { $ref: '#/$defs/verdict' },
+        worstTensors: { type: 'array', items: { type: 'string' } },
+        reasons: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    tensors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'format', 'source', 'options', 'counts', 'range', 'error', 'histogram', 'worst', 'verdict', 'reasons', 'thresholds'],
+        properties: {
+          name: { type: 'string' },
+          shape: { type: 'array', items: count },
+          format: { type: 'string' },
+          source: { type: 'string' },
+          options: { type: 'object' },
+          counts: { $ref: '#/$defs/counts' },
+          range: { type: 'object', required: ['maxAbs', 'minAbsNonzero', 'headroomBits', 'footroomBits'], properties: { maxAbs: { $ref: '#/$defs/jsonNumber' }, minAbsNonzero: { $ref: '#/$defs/jsonNumber' }, headroomBits: { $ref: '#/$defs/jsonNumber' }, footroomBits: { $ref: '#/$defs/jsonNumber' } } },
+          error: {
+            type: 'object', required: ['measured', 'maxAbsError', 'meanAbsError', 'maxRelError', 'meanRelError', 'maxUlpError', 'sqnrDb'],
+            properties: { measured: count, maxAbsError: { $ref: '#/$defs/jsonNumber' }, meanAbsError: { $ref: '#/$defs/jsonNumber' }, maxRelError: { $ref: '#/$defs/jsonNumber' }, meanRelError: { $ref: '#/$defs/jsonNumber' }, maxUlpError: { $ref: '#/$defs/jsonNumber' }, sqnrDb: { $ref: '#/$defs/jsonNumber' } },
+          },
+          histogram: {
+            type: 'object', required: ['bins', 'zeros', 'nan', 'inf', 'total', 'bands'],
+            properties: {
+              bins: { type: 'array', items: { type: 'object', required: ['exponent', 'count', 'band'], properties: { exponent: { type: 'integer' }, count, band: { enum: ['underflow', 'subnormal', 'normal', 'overflow'] } } } },
+              zeros: count, nan: count, inf: count, total: count,
+              bands: { type: 'object', required: ['underflowBelow', 'normalFrom', 'maxNormalExponent', 'flushThreshold', 'smallestNormal', 'max'] },
+            },
+          },
+          worst: { type: 'array', items: { type: 'object', required: ['index', 'value', 'result', 'absError', 'relError'], properties: { index: count, value: { $ref: '#/$defs/jsonNumber' }, result: { $ref: '#/$defs/jsonNumber' }, absError: { $ref: '#/$defs/jsonNumber' }, relError: { $ref: '#/$defs/jsonNumber' } } } },
+          verdict: { $ref: '#/$defs/verdict' },
+          reasons: { type: 'array', items: { type: 'string' } },
+          thresholds: { type: 'object' },
+        },
+      },
+    },
+    constants: {
+      type: 'array',
+      items: { type: 'object', required: ['name', 'value', 'castsTo', 'kind', 'relError', 'suggestion', 'role'], properties: { name: { type: 'string' }, value: { $ref: '#/$defs/jsonNumber' }, castsTo: { $ref: '#/$defs/jsonNumber' }, kind: { enum: ['exact', 'rounded', 'flush-to-zero', 'subnormal', 'overflow', 'absorbed'] }, relError: { $ref: '#/$defs/jsonNumber' }, suggestion: { type: 'string' }, role: { type: 'string' }, source: { type: 'string' } } },
+    },
+    lossScale: { type: 'object', required: ['format', 'scale', 'log2Scale', 'before', 'after', 'reason'] },
+  },
+});

@@ -1,0 +1,146 @@
+// The verdict of a cast analysis ('safe' | 'lossy' | 'underflow-risk' | 'overflow-risk') and the
+// sentences that justify it, from the counts and statistics against thresholds that are options with
+// documented defaults. Precedence: overflow-risk > underflow-risk > lossy > safe; every condition that
+// is met adds its sentence, so the reasons also tell about the lesser problems.
+import { describeValue } from '../core/describe.js';
+import { finfo } from '../formats/finfo.js';
+import type { FloatFormat } from '../formats/spec.js';
+import { fmtCount, fmtFixed, fmtLog2, fmtPercent, fmtValue, plural } from './text.js';
+
+/**
+ * The verdict of a cast: `'overflow-risk'` (values overflow, or too little headroom below the format's
+ * max), `'underflow-risk'` (too many nonzero values flush to zero or lose precision as subnormals),
+ * `'lossy'` (in range, but the rounding error is above the SQNR threshold), `'safe'` (none of these).
+ */
+export type CastVerdict = 'safe' | 'lossy' | 'underflow-risk' | 'overflow-risk';
+
+/**
+ * Thresholds of the verdict. Fractions are of the finite nonzero inputs.
+ *
+ * @example
+ * ```ts
+ * analyzeCast(x, 'fp16', { thresholds: { maxFlushedFraction: 0, minHeadroomBits: 1 } });
+ * ```
+ */
+export interface VerdictThresholds {
+  /** Largest tolerated fraction of overflowing values; default 0 (a single overflow is a risk: inf → NaN loss). */
+  maxOverflowFraction?: number;
+  /** Smallest tolerated headroom log2(max / maxAbs) in bits; default 0 (only values beyond max count). */
+  minHeadroomBits?: number;
+  /** Largest tolerated fraction of nonzero values that flush to zero; default 1e-4 (0.01%). */
+  maxFlushedFraction?: number;
+  /** Largest tolerated fraction of nonzero values that become subnormal; default 0.01 (1%). */
+  maxSubnormalFraction?: number;
+  /** Smallest SQNR in dB for `'safe'`; default 40 (relative L2 error ≤ 1%, as src/quant/metrics.ts' 'close'). */
+  minSqnrDb?: number;
+}
+
+/** The defaults of {@link VerdictThresholds}. */
+export const DEFAULT_VERDICT_THRESHOLDS: Readonly<Required<VerdictThresholds>> = Object.freeze({
+  maxOverflowFraction: 0,
+  minHeadroomBits: 0,
+  maxFlushedFraction: 1e-4,
+  maxSubnormalFraction: 0.01,
+  minSqnrDb: 40,
+});
+
+/** Validates thresholds and fills in the defaults. */
+export function resolveThresholds(t: VerdictThresholds | undefined, fn: string): Required<VerdictThresholds> {
+  if (t === undefined) return { ...DEFAULT_VERDICT_THRESHOLDS };
+  if (t === null || typeof t !== 'object') throw new TypeError(`${fn}: thresholds must be an object, got ${describeValue(t)}`);
+  const out = { ...DEFAULT_VERDICT_THRESHOLDS } as Required<VerdictThresholds>;
+  for (const key of Object.keys(DEFAULT_VERDICT_THRESHOLDS) as (keyof VerdictThresholds)[]) {
+    const v = t[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${fn}: thresholds.${key} must be a number, got ${describeValue(v)}`);
+    if (key.endsWith('Fraction') && !(v >= 0 && v <= 1)) throw new RangeError(`${fn}: thresholds.${key} must be in [0, 1], got ${v}`);
+    out[key] = v;
+  }
+  return out;
+}
+
+/** What the verdict is computed from. */
+export interface VerdictInput {
+  total: number;
+  zeros: number;
+  nonzeroFinite: number;
+  flushedToZero: number;
+  becameSubnormal: number;
+  overflowed: number;
+  invalid: number;
+  nanInputs: number;
+  infInputs: number;
+  maxAbs: number;
+  minAbsNonzero: number;
+  headroomBits: number;
+  sqnrDb: number;
+  maxRelError: number;
+  meanRelError: number;
+  overflowPolicy: 'inf' | 'nan' | 'saturate';
+}
+
+/** Computes the verdict and its reasons. */
+export function computeVerdict(v: VerdictInput, f: FloatFormat, t: Required<VerdictThresholds>): { verdict: CastVerdict; reasons: string[] } {
+  const fi = finfo(f);
+  const name = f.name;
+  const nz = v.nonzeroFinite;
+  const of = v.zeros > 0 || v.nanInputs > 0 || v.infInputs > 0 ? `of ${fmtCount(nz)} finite nonzero values` : `of ${fmtCount(nz)} values`;
+  const frac = (k: number) => (nz === 0 ? 0 : k / nz);
+  const reasons: string[] = [];
+  let overflowRisk = false, underflowRisk = false, lossy = false;
+
+  if (v.overflowed > 0) {
+    const becomes = v.overflowPolicy === 'saturate' ? `are saturated to ±${fmtValue(f.max)}` : v.overflowPolicy === 'nan' ? 'become NaN' : 'become ±inf';
+    const over = frac(v.overflowed) > t.maxOverflowFraction;
+    overflowRisk ||= over;
+    reasons.push(`${fmtCount(v.overflowed)} ${of} (${fmtPercent(frac(v.overflowed))}) overflow ${name} and ${becomes}; the largest |x| is ${fmtValue(v.maxAbs)}, ${fmtLog2(v.maxAbs)}, above ${name}'s max ${fmtValue(f.max)}` +
+      (over ? '' : ` (tolerated: at most ${fmtPercent(t.maxOverflowFraction)} may overflow)`) + '.');
+  } else if (nz > 0 && v.headroomBits < t.minHeadroomBits) {
+    overflowRisk = true;
+    reasons.push(`Nothing overflows, but the largest |x| is ${fmtValue(v.maxAbs)}, ${fmtLog2(v.maxAbs)}, only ${fmtFixed(v.headroomBits, 2)} bits below ${name}'s max ${fmtValue(f.max)} (the threshold asks for ${t.minHeadroomBits} bits of headroom).`);
+  }
+
+  if (v.flushedToZero > 0) {
+    const under = frac(v.flushedToZero) > t.maxFlushedFraction;
+    underflowRisk ||= under;
+    reasons.push(`${fmtCount(v.flushedToZero)} ${of} (${fmtPercent(frac(v.flushedToZero))}) flush to zero in ${name}; the smallest nonzero |x| is ${fmtValue(v.minAbsNonzero)}, ${fmtLog2(v.minAbsNonzero)}, ` +
+      (v.minAbsNonzero < fi.smallestSubnormal ? `below ${name}'s smallest subnormal ${fmtValue(fi.smallestSubnormal)}` : `and ${name} flushes subnormal results`) +
+      (under ? '' : ` (within the tolerated ${fmtPercent(t.maxFlushedFraction)})`) + '.');
+  }
+  if (v.becameSubnormal > 0) {
+    const under = frac(v.becameSubnormal) > t.maxSubnormalFraction;
+    underflowRisk ||= under;
+    reasons.push(`${fmtCount(v.becameSubnormal)} ${of} (${fmtPercent(frac(v.becameSubnormal))}) become ${name} subnormals (below ${fmtValue(fi.smallestNormal)}, ${fmtLog2(fi.smallestNormal)}) and keep fewer than ${f.mantissaBits + 1} significant bits` +
+      (under ? '' : ` (within the tolerated ${fmtPercent(t.maxSubnormalFraction)})`) + '.');
+  }
+
+  if (nz > 0 && v.sqnrDb < t.minSqnrDb) {
+    lossy = true;
+    reasons.push(`SQNR is ${fmtFixed(v.sqnrDb)} dB, below the ${fmtFixed(t.minSqnrDb)} dB threshold; the largest relative error is ${fmtPercent(v.maxRelError)} (mean ${fmtPercent(v.meanRelError)}).`);
+  }
+
+  if (v.invalid > 0) {
+    reasons.push(`${plural(v.invalid, 'negative value')} cannot be represented in the unsigned ${name} and become NaN.`);
+  }
+  if (v.nanInputs > 0 || v.infInputs > 0) {
+    const parts: string[] = [];
+    if (v.nanInputs > 0) parts.push(`${plural(v.nanInputs, 'input is', 'inputs are')} NaN`);
+    if (v.infInputs > 0) parts.push(`${plural(v.infInputs, 'input is', 'inputs are')} ±inf`);
+    reasons.push(`${parts.join(' and ')} already, before the cast; they are counted apart.`);
+  }
+
+  let verdict: CastVerdict;
+  if (overflowRisk) verdict = 'overflow-risk';
+  else if (underflowRisk) verdict = 'underflow-risk';
+  else if (lossy) verdict = 'lossy';
+  else verdict = 'safe';
+
+  if (verdict === 'safe' || (verdict === 'lossy' && v.overflowed === 0 && v.flushedToZero === 0)) {
+    const range = nz === 0
+      ? `All ${fmtCount(v.total)} values are zero or non-finite; nothing to lose`
+      : `All ${fmtCount(nz)} nonzero values fit ${name}'s range (|x| from ${fmtValue(v.minAbsNonzero)} to ${fmtValue(v.maxAbs)}, ${fmtFixed(v.headroomBits)} bits of headroom): none overflow or flush to zero`;
+    const prec = nz === 0 ? '' : `; SQNR ${fmtFixed(v.sqnrDb)} dB, largest relative error ${fmtPercent(v.maxRelError)}`;
+    reasons.unshift(range + prec + '.');
+  }
+  return { verdict, reasons };
+}
