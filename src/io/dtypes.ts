@@ -6,6 +6,12 @@
 /**
  * A safetensors dtype supported by lowp/io. `F16`, `BF16` hold IEEE half / bfloat16 bit patterns,
  * `F8_E4M3` (e4m3fn), `F8_E5M2` and `F8_E8M0` hold fp8 codes, `BOOL` holds bytes 0/1.
+ *
+ * @example
+ * ```ts
+ * const d: DType = 'BF16';
+ * dtypeSize(d); // 2
+ * ```
  */
 export type DType =
   | 'F64'
@@ -25,7 +31,17 @@ export type DType =
   | 'U8'
   | 'BOOL';
 
-/** The typed array that holds a tensor of each {@link DType}. */
+/**
+ * The typed array that holds a tensor of each {@link DType}.
+ *
+ * @example
+ * ```ts
+ * const t = await st.tensor('x');
+ * if (t.dtype === 'BF16') {
+ *   const codes = t.data as DTypeArrayMap['BF16']; // Uint16Array
+ * }
+ * ```
+ */
 export interface DTypeArrayMap {
   /** float64 values */
   F64: Float64Array;
@@ -61,7 +77,14 @@ export interface DTypeArrayMap {
   BOOL: Uint8Array;
 }
 
-/** Any typed array that holds tensor data read by lowp/io. */
+/**
+ * Any typed array that holds tensor data read by lowp/io.
+ *
+ * @example
+ * ```ts
+ * const data: TensorData = (await st.tensor('x')).data;
+ * ```
+ */
 export type TensorData = DTypeArrayMap[DType];
 
 interface TypedArrayCtor {
@@ -138,7 +161,15 @@ export function dtypeSize(dtype: DType): number {
   return C.BYTES_PER_ELEMENT;
 }
 
-/** The constructor of a dtype's typed array (what {@link dtypeArrayType} returns). */
+/**
+ * The constructor of a dtype's typed array (what {@link dtypeArrayType} returns).
+ *
+ * @example
+ * ```ts
+ * const C = dtypeArrayType('F64'); // Float64Array
+ * const zeros = new C(4);
+ * ```
+ */
 export interface DTypeArrayConstructor<A> {
   /** A zero-filled array of `length` elements. */
   new (length: number): A;

@@ -23,6 +23,13 @@
  * - `IO`: the underlying file could not be opened or read (the system message is included).
  * - `NO_FS`: a path was given where `node:fs` is not available (a browser): pass bytes or a Blob.
  * - `CLOSED`: the file was read after `close()`.
+ *
+ * @example
+ * ```ts
+ * try { await openSafetensors(path); } catch (e) {
+ *   if (e instanceof SafetensorsError && e.code === 'TRUNCATED') console.error('incomplete download?');
+ * }
+ * ```
  */
 export type SafetensorsErrorCode =
   | 'TRUNCATED'
@@ -95,6 +102,11 @@ export class SafetensorsError extends Error {
  * - `SIZE_MISMATCH`: more bytes after the data than the shape needs (fewer is `TRUNCATED`).
  * - `IO`: the file could not be opened or read.
  * - `NO_FS`: a path was given where `node:fs` is not available.
+ *
+ * @example
+ * ```ts
+ * try { readNpy(bytes); } catch (e) { if (e instanceof NpyError && e.code === 'FORTRAN_ORDER') console.error(e.message); }
+ * ```
  */
 export type NpyErrorCode =
   | 'MAGIC'

@@ -6,10 +6,24 @@ import { describeValue } from '../core/describe.js';
 import { decodeArray } from '../formats/index.js';
 import type { DType, DTypeArrayMap, TensorData } from './dtypes.js';
 
-/** Float array types that tensor values can be read as. */
+/**
+ * Float array types that tensor values can be read as.
+ *
+ * @example
+ * ```ts
+ * const as: FloatType = exactFloatType('I32'); // 'float64'
+ * ```
+ */
 export type FloatType = 'float32' | 'float64';
 
-/** The float array of a {@link FloatType}. */
+/**
+ * The float array of a {@link FloatType}.
+ *
+ * @example
+ * ```ts
+ * const a: FloatArrayOf<'float32'> = await st.readFloat('w', { as: 'float32' }); // Float32Array
+ * ```
+ */
 export type FloatArrayOf<F extends FloatType> = F extends 'float32' ? Float32Array : Float64Array;
 
 const FORMAT_OF: Partial<Record<DType, string>> = {

@@ -10,10 +10,25 @@ import { NpyError } from './errors.js';
 import { requireNodeFs, systemMessage } from './node-fs.js';
 import { parsePythonLiteral, PyTuple } from './python-literal.js';
 
-/** The dtypes a .npy file can hold in lowp/io (numpy has no bfloat16 or fp8 of its own). */
+/**
+ * The dtypes a .npy file can hold in lowp/io (numpy has no bfloat16 or fp8 of its own).
+ *
+ * @example
+ * ```ts
+ * const d: NpyDType = 'F16'; // '<f2' in numpy
+ * ```
+ */
 export type NpyDType = Exclude<DType, 'BF16' | 'F8_E4M3' | 'F8_E5M2' | 'F8_E8M0'>;
 
-/** An array read from or written to a .npy file. */
+/**
+ * An array read from or written to a .npy file.
+ *
+ * @example
+ * ```ts
+ * const a: NpyArray = { dtype: 'F32', shape: [2, 2], data: new Float32Array(4) };
+ * writeNpy(a);
+ * ```
+ */
 export interface NpyArray<D extends NpyDType = NpyDType> {
   /** Element type, in lowp/io's names (`'F32'` for numpy `<f4`, `'BOOL'` for `|b1`...). */
   dtype: D;
@@ -23,7 +38,14 @@ export interface NpyArray<D extends NpyDType = NpyDType> {
   data: DTypeArrayMap[D];
 }
 
-/** An array read from a .npy file, with the file's own dtype string and version. */
+/**
+ * An array read from a .npy file, with the file's own dtype string and version.
+ *
+ * @example
+ * ```ts
+ * const { dtype, descr, shape, data, version } = readNpy(bytes);
+ * ```
+ */
 export interface NpyReadResult<D extends NpyDType = NpyDType> extends NpyArray<D> {
   /** numpy's dtype string as written (`'<f4'`, `'|u1'`...). */
   descr: string;
@@ -44,7 +66,14 @@ const ARRAY_ALIGN = 64;
 /** numpy's GROWTH_AXIS_MAX_DIGITS: spare spaces left after the dict so the shape can grow in place. */
 const GROWTH_AXIS_MAX_DIGITS = 21;
 
-/** Options of {@link readNpy}. */
+/**
+ * Options of {@link readNpy}.
+ *
+ * @example
+ * ```ts
+ * readNpy(bytes, { maxHeaderBytes: 10_000, name: 'x.npy' });
+ * ```
+ */
 export interface NpyReadOptions {
   /** Largest accepted header in bytes. Default 1,000,000 (numpy's own default limit is 10,000). */
   maxHeaderBytes?: number;
@@ -157,7 +186,14 @@ function isLittleEndianHost(): boolean {
   return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 }
 
-/** Options of {@link writeNpy}. */
+/**
+ * Options of {@link writeNpy}.
+ *
+ * @example
+ * ```ts
+ * writeNpy({ dtype: 'U8', shape: [3], data: new Uint8Array(3) }, { version: 2 });
+ * ```
+ */
 export interface NpyWriteOptions {
   /** Format version; default: 1.0 when the header fits in 65,535 bytes, else 2.0 (as numpy does). */
   version?: 1 | 2 | 3;

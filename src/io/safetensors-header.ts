@@ -10,11 +10,23 @@ import { dtypeSize, isDType, type DType, DTYPES } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 import { describeJson, parseJsonStrict, type JsonObject, type JsonValue } from './json.js';
 
-/** Default bound on the JSON header length, as in the reference implementation (100 MB). */
+/**
+ * Default bound on the JSON header length, as in the reference implementation (100 MB).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_MAX_HEADER_BYTES; // 100000000
+ * ```
+ */
 export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
 
 /**
  * One tensor of a safetensors file, as described by its header (validated).
+ *
+ * @example
+ * ```ts
+ * for (const t of st.tensors) console.log(t.name, t.dtype, t.shape, t.elements, t.byteOffset);
+ * ```
  */
 export interface TensorInfo {
   /** Tensor name (any string). */
@@ -33,7 +45,15 @@ export interface TensorInfo {
   readonly byteOffset: number;
 }
 
-/** A validated safetensors header. */
+/**
+ * A validated safetensors header.
+ *
+ * @example
+ * ```ts
+ * const h = parseSafetensors(bytes);
+ * console.log(h.headerLength, h.dataOffset, h.tensors.length, h.metadata.format);
+ * ```
+ */
 export interface SafetensorsHeader {
   /** N, the length of the JSON header in bytes (without the 8-byte length prefix). */
   readonly headerLength: number;
@@ -47,7 +67,14 @@ export interface SafetensorsHeader {
   readonly tensors: readonly TensorInfo[];
 }
 
-/** Options for reading safetensors files. */
+/**
+ * Options for reading safetensors files.
+ *
+ * @example
+ * ```ts
+ * await openSafetensors('model.safetensors', { maxHeaderBytes: 1_000_000 });
+ * ```
+ */
 export interface SafetensorsReadOptions {
   /** Largest accepted JSON header in bytes. Default {@link DEFAULT_MAX_HEADER_BYTES} (100,000,000). */
   maxHeaderBytes?: number;

@@ -32,7 +32,14 @@ import {
   type SourceInput,
 } from './source.js';
 
-/** A tensor read from a file: data in the dtype's natural typed array (see {@link DTypeArrayMap}). */
+/**
+ * A tensor read from a file: data in the dtype's natural typed array (see {@link DTypeArrayMap}).
+ *
+ * @example
+ * ```ts
+ * const { name, dtype, shape, data } = await st.tensor('embed.weight');
+ * ```
+ */
 export interface Tensor<D extends DType = DType> {
   /** Tensor name. */
   name: string;
@@ -44,7 +51,16 @@ export interface Tensor<D extends DType = DType> {
   data: DTypeArrayMap[D];
 }
 
-/** One piece of a tensor streamed by `chunks()`. */
+/**
+ * One piece of a tensor streamed by `chunks()`.
+ *
+ * @example
+ * ```ts
+ * for await (const { start, data } of st.chunks('w')) {
+ *   // data[i] is element start + i of the tensor (C order)
+ * }
+ * ```
+ */
 export interface TensorChunk<A> {
   /** Index (in elements, C order) of the chunk's first element within the tensor. */
   start: number;
@@ -52,10 +68,26 @@ export interface TensorChunk<A> {
   data: A;
 }
 
-/** Default chunk size of `chunks()`, in elements (1,048,576). */
+/**
+ * Default chunk size of `chunks()`, in elements (1,048,576).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_CHUNK_ELEMENTS; // 1048576
+ * ```
+ */
 export const DEFAULT_CHUNK_ELEMENTS = 1 << 20;
 
-/** Options of `chunks()`. */
+/**
+ * Options of `chunks()`.
+ *
+ * @example
+ * ```ts
+ * for await (const { start, data } of st.chunks('w', { elements: 1 << 16, as: 'float64', reuse: true })) {
+ *   // data: Float64Array view, valid until the next iteration
+ * }
+ * ```
+ */
 export interface ChunkOptions<F extends FloatType | undefined = FloatType | undefined> {
   /** Elements per chunk (the last chunk may be shorter). Default {@link DEFAULT_CHUNK_ELEMENTS}. */
   elements?: number;
@@ -69,7 +101,14 @@ export interface ChunkOptions<F extends FloatType | undefined = FloatType | unde
   reuse?: boolean;
 }
 
-/** Options of `readFloat()`. */
+/**
+ * Options of `readFloat()`.
+ *
+ * @example
+ * ```ts
+ * const x = await st.readFloat('lm_head.weight', { as: 'float32' });
+ * ```
+ */
 export interface ReadFloatOptions<F extends FloatType = FloatType> {
   /** Target array type. Default: {@link exactFloatType} of the tensor's dtype (lossless). */
   as?: F;
@@ -78,6 +117,18 @@ export interface ReadFloatOptions<F extends FloatType = FloatType> {
 /**
  * What every lowp tensor container offers (a single safetensors file, a sharded checkpoint): the
  * tensor list with dtypes and shapes, and reads of one tensor, whole or in chunks.
+ *
+ * @example
+ * ```ts
+ * async function summary(r: TensorReader) {
+ *   for (const t of r.tensors) {
+ *     let max = 0;
+ *     for await (const { data } of r.chunks(t.name, { as: 'float64' })) for (const v of data) max = Math.max(max, Math.abs(v));
+ *     console.log(t.name, max);
+ *   }
+ * }
+ * await summary(await openCheckpoint('checkpoint/'));
+ * ```
  */
 export interface TensorReader {
   /** String metadata (`__metadata__`, or the index's metadata for a sharded checkpoint). */

@@ -15,6 +15,12 @@ import { requireNodeFs, systemMessage } from './node-fs.js';
  * F32, Uint16Array of codes for F16/BF16, Uint8Array of codes for F8_*, BigInt64Array for I64...) with
  * product(shape) elements, a platform `Float16Array` for F16 where it exists, or a Uint8Array of the raw
  * little-endian bytes (product(shape) × element size).
+ *
+ * @example
+ * ```ts
+ * const t: TensorInput = { dtype: 'BF16', shape: [2], data: new Uint16Array([0x3f80, 0x4000]) };
+ * writeSafetensors({ t });
+ * ```
  */
 export interface TensorInput {
   /** Element type. */
@@ -25,13 +31,28 @@ export interface TensorInput {
   data: TensorData | Uint8Array;
 }
 
-/** A tensor to write, with its name (for the array form of {@link TensorsInput}). */
+/**
+ * A tensor to write, with its name (for the array form of {@link TensorsInput}).
+ *
+ * @example
+ * ```ts
+ * writeSafetensors([{ name: 'b', dtype: 'U8', shape: [2], data: new Uint8Array([1, 2]) }]);
+ * ```
+ */
 export interface NamedTensorInput extends TensorInput {
   /** Tensor name. */
   name: string;
 }
 
-/** Tensors to write: an object or Map from name to tensor, or an array of named tensors. */
+/**
+ * Tensors to write: an object or Map from name to tensor, or an array of named tensors.
+ *
+ * @example
+ * ```ts
+ * writeSafetensors({ a: { dtype: 'F32', shape: [1], data: new Float32Array(1) } });
+ * writeSafetensors(new Map([['a', { dtype: 'U8', shape: [0], data: new Uint8Array(0) }]]));
+ * ```
+ */
 export type TensorsInput =
   | Readonly<Record<string, TensorInput>>
   | ReadonlyMap<string, TensorInput>

@@ -21,13 +21,29 @@ import {
 } from './safetensors-reader.js';
 import type { SourceInput } from './source.js';
 
-/** A tensor of a sharded checkpoint: its header entry plus the shard file that holds it. */
+/**
+ * A tensor of a sharded checkpoint: its header entry plus the shard file that holds it.
+ *
+ * @example
+ * ```ts
+ * const ckpt = await openSafetensorsIndex('model.safetensors.index.json');
+ * for (const t of ckpt.tensors) console.log(t.file, t.name);
+ * ```
+ */
 export interface ShardedTensorInfo extends TensorInfo {
   /** The shard file (as named in the index, or the file name in a folder). */
   readonly file: string;
 }
 
-/** A parsed `*.safetensors.index.json`. */
+/**
+ * A parsed `*.safetensors.index.json`.
+ *
+ * @example
+ * ```ts
+ * const { metadata, weightMap } = parseSafetensorsIndex(indexJsonText);
+ * weightMap.get('model.embed_tokens.weight'); // 'model-00001-of-00004.safetensors'
+ * ```
+ */
 export interface SafetensorsIndex {
   /** The index's `metadata` with every value as a string (non-strings as JSON text). */
   metadata: Record<string, string>;

@@ -37,7 +37,16 @@ export interface ByteSource {
   close?(): void | Promise<void>;
 }
 
-/** What the safetensors openers accept: a path (Node), bytes, a Blob, or any {@link ByteSource}. */
+/**
+ * What the safetensors openers accept: a path (Node), bytes, a Blob, or any {@link ByteSource}.
+ *
+ * @example
+ * ```ts
+ * await openSafetensors('model.safetensors');        // a path (Node)
+ * await openSafetensors(new Uint8Array(bytes));      // bytes
+ * await openSafetensors(fileInput.files[0]);         // a Blob / File (browsers)
+ * ```
+ */
 export type SourceInput = string | Uint8Array | ArrayBuffer | Blob | ByteSource;
 
 function checkRange(size: number, offset: number, length: number, name: string | undefined): void {
@@ -247,7 +256,16 @@ function isByteSource(value: unknown): value is ByteSource {
   );
 }
 
-/** A {@link ByteSource} and whether whoever made it must close it. */
+/**
+ * A {@link ByteSource} and whether whoever made it must close it.
+ *
+ * @example
+ * ```ts
+ * const { source, owned } = toByteSource('model.safetensors');
+ * // ... read ...
+ * if (owned) await source.close?.();
+ * ```
+ */
 export interface OwnedByteSource {
   /** The source. */
   source: ByteSource;
