@@ -6,7 +6,7 @@
 //     digits-transformer (../shared/vectors, else tests/fixtures).
 //  2. Tensor round trips (SQNR / relative L2 / max error and bytes per element) of every registered method
 //     on Gaussian, heavy-tailed (Student-t, 3 dof) and the real weights.
-// Usage: node bench/quant-error.mjs [--small] [--json]   (after the build; runs against dist/)
+// Usage: node bench/quant-error.mjs [--small] [--long] [--json]   (after the build; runs against dist/)
 //        LOWP_BENCH_SRC=1 npx tsx bench/quant-error.mjs   (against src/, no build needed)
 // All data is seeded: the same numbers on every run and machine (up to the platform's Math.log/cos).
 import { existsSync, readFileSync } from 'node:fs';
@@ -77,19 +77,40 @@ const t1 = performance.now();
 const tensorCases = [
   { name: 'gaussian 256x256', data: syntheticMatrix('gaussian', 256, 256, { seed: 5 }) },
   { name: 'student-t(3) 256x256', data: syntheticMatrix('student-t', 256, 256, { seed: 6, dof: 3 }) },
-  ...[...model.keys()].filter((key) => key.startsWith('weight.') && key.endsWith('.weight') && model.get(key).shape.length === 2 && model.get(key).data.length >= 4096)
+  ...[...model.keys()].filter((key) => key.startsWith('weight.') && key.endsWith('weight') && model.get(key).shape.length === 2 && model.get(key).data.length >= 4096)
     .map((key) => ({ name: key.slice(7), data: as2d(model.get(key)) })),
 ];
 const tensors = quantErrorTable(tensorCases);
 const t2 = performance.now();
 
+/** Pivot: one row per `rowKey`, one column per `colKey`, cells formatted by `cell`. */
+function pivot(rows, rowKey, colKey, cell, lead = []) {
+  const rk = [...new Set(rows.map((r) => r[rowKey]))];
+  const ck = [...new Set(rows.map((r) => r[colKey]))];
+  const head = `| ${[rowKey, ...lead.map(([h]) => h), ...ck].join(' | ')} |`;
+  const sep = `| ${['---', ...lead.map(() => '---:'), ...ck.map(() => '---:')].join(' | ')} |`;
+  const body = rk.map((r) => {
+    const mine = rows.filter((x) => x[rowKey] === r);
+    return `| ${[r, ...lead.map(([, f]) => f(mine)), ...ck.map((c) => { const x = mine.find((y) => y[colKey] === c); return x ? cell(x) : ''; })].join(' | ')} |`;
+  });
+  return [head, sep, ...body].join('\n');
+}
+const rel = (x) => (x === 0 ? '0' : x < 1e-3 ? x.toExponential(1) : x.toFixed(4));
+const db = (x) => (x === Infinity ? 'inf' : x.toFixed(1));
+
 if (json) {
   console.log(JSON.stringify({ model: modelPath, linear, tensors }, null, 1));
 } else {
   console.log(`# Quantization error (lowp), model: ${modelPath.includes('shared') ? '../shared/vectors' : 'tests/fixtures'}/digits-transformer.safetensors\n`);
-  console.log('## Y = A·Wᵀ against the float64 product\n');
-  console.log(formatErrorTable(linear, ['case', 'method', 'maxAbsA', 'outlierCols', 'relL2', 'sqnrDb', 'maxAbsError', 'verdict']));
-  console.log(`\n(${(t1 - t0).toFixed(0)} ms)\n\n## Tensor round trips\n`);
-  console.log(formatErrorTable(tensors, ['tensor', 'method', 'bytesPerElement', 'sqnrDb', 'relL2', 'maxAbsError', 'verdict']));
+  console.log('## Y = A·Wᵀ: relative L2 error against the float64 product\n');
+  console.log(pivot(linear, 'case', 'method', (r) => rel(r.relL2), [['max abs A', (m) => m[0].maxAbsA.toFixed(1)], ['outlier cols', (m) => String(Math.max(...m.map((x) => x.outlierCols)))]]));
+  console.log(`\n(${(t1 - t0).toFixed(0)} ms)\n\n## Tensor round trips: SQNR in dB (bytes per element incl. scales)\n`);
+  console.log(pivot(tensors, 'method', 'tensor', (r) => db(r.sqnrDb), [['bytes/elt (gaussian)', (m) => m[0].bytesPerElement.toFixed(3)]]));
   console.log(`\n(${(t2 - t1).toFixed(0)} ms)`);
+  if (args.has('--long')) {
+    console.log('\n## All A·Wᵀ figures\n');
+    console.log(formatErrorTable(linear, ['case', 'method', 'maxAbsA', 'outlierCols', 'relL2', 'sqnrDb', 'maxAbsError', 'verdict']));
+    console.log('\n## All round-trip figures\n');
+    console.log(formatErrorTable(tensors, ['tensor', 'method', 'bytesPerElement', 'sqnrDb', 'relL2', 'maxAbsError', 'verdict']));
+  }
 }
