@@ -1,0 +1,146 @@
+// Benchmark of `lowp check` (the built CLI, dist/cli/main.js) against a plain sequential read of the same
+// file. Writes a float32 safetensors file in os.tmpdir() (default 1 GiB of pseudo-random values with
+// magnitudes spread over 2^-30 … 2^4, so every path of the analysis runs: normal, subnormal and flushed
+// results in fp16, rounding everywhere), warms the page cache, then measures in one run:
+//   - plain read: fs.readSync into one reused 4 MiB buffer, in this process (the baseline);
+//   - `lowp check <file> --to bf16 --json` and `--to fp16`, each a child process (wall time, Node start
+//     included; the start-up of `lowp --version` is reported apart).
+//   - where the time goes, in this process: lowp/io's chunks() alone (dist/io), and chunks() feeding
+//     lowp/diagnostics' createCastAnalyzer (dist/diagnostics), when those builds export them.
+// Prints MB/s (10^6 bytes per second) and the ratio of each to the plain read (target: within 2×).
+// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--json]
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// LOWP_BIN: another build of the CLI (for a trial run without touching dist/)
+const bin = process.env.LOWP_BIN ?? join(root, 'dist', 'cli', 'main.js');
+const args = process.argv.slice(2);
+const mib = Number(args.includes('--mib') ? args[args.indexOf('--mib') + 1] : 1024);
+const asJson = args.includes('--json');
+const reps = Number(args.includes('--reps') ? args[args.indexOf('--reps') + 1] : 3);
+if (!existsSync(bin)) {
+  console.error(`bench/cli.mjs: ${bin} not found; run \`npm run build\` first`);
+  process.exit(1);
+}
+if (!(mib > 0)) {
+  console.error('bench/cli.mjs: --mib expects a positive number');
+  process.exit(1);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'lowp-bench-cli-'));
+const path = join(dir, 'random.safetensors');
+const total = Math.round(mib * 2 ** 20 / 4096) * 4096;
+
+/** Writes the file: header, then 4 MiB blocks of pseudo-random float32 values (xorshift32). */
+function writeFile() {
+  const elements = total / 4;
+  const json = `{"__metadata__":{"what":"lowp bench/cli.mjs random float32"},"w":{"dtype":"F32","shape":[${elements / 1024},1024],"data_offsets":[0,${total}]}}`;
+  const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
+  const head = new Uint8Array(8 + padded.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(padded.length), true);
+  head.set(new TextEncoder().encode(padded), 8);
+  const fd = openSync(path, 'w');
+  writeSync(fd, head);
+  const block = new Float32Array(2 ** 20);
+  let s = 2463534242;
+  const next = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  for (let done = 0; done < total; ) {
+    for (let i = 0; i < block.length; i++) block[i] = (next() - 0.5) * 2 ** (4 - Math.floor(next() * 34));
+    const n = Math.min(block.byteLength, total - done);
+    writeSync(fd, new Uint8Array(block.buffer, 0, n));
+    done += n;
+  }
+  closeSync(fd);
+  return head.length;
+}
+
+function plainRead() {
+  const fd = openSync(path, 'r');
+  const buf = new Uint8Array(4 * 2 ** 20);
+  let pos = 0;
+  let sum = 0;
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, pos);
+    if (n === 0) break;
+    sum += buf[0];
+    pos += n;
+  }
+  closeSync(fd);
+  return sum;
+}
+
+function runBin(argv) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`lowp ${argv.join(' ')} exited with ${r.status}: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+function best(fn) {
+  let ms = Infinity;
+  let out;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    out = fn();
+    const dt = out && typeof out === 'object' && 'ms' in out ? out.ms : performance.now() - t0;
+    if (dt < ms) ms = dt;
+  }
+  return { ms, out };
+}
+
+try {
+  const headerBytes = writeFile();
+  plainRead(); // warm the page cache
+  const fileBytes = total + headerBytes;
+  const results = [];
+  const plain = best(() => plainRead());
+  results.push({ label: 'plain sequential read (fs.readSync, 4 MiB buffer)', ms: plain.ms });
+  const startup = best(() => runBin(['--version']));
+  for (const to of ['bf16', 'fp16']) {
+    const r = best(() => runBin(['check', path, '--to', to, '--json']));
+    const report = JSON.parse(r.out.stdout);
+    if (report.summary.values !== total / 4) throw new Error(`lowp check counted ${report.summary.values} values, expected ${total / 4}`);
+    results.push({ label: `lowp check --to ${to} (child process, wall time)`, ms: r.ms, verdict: report.verdict });
+  }
+  // breakdown, in-process (skipped when the library builds are absent)
+  const lib = async (p) => { try { return await import(p); } catch { return null; } };
+  const io = await lib(process.env.LOWP_IO ?? join(root, 'dist', 'io', 'index.js'));
+  const diag = await lib(process.env.LOWP_DIAG ?? join(root, 'dist', 'diagnostics', 'index.js'));
+  if (io?.openSafetensors) {
+    const st = await io.openSafetensors(path);
+    const bestAsync = async (fn) => { let ms = Infinity; for (let i = 0; i < reps; i++) { const t0 = performance.now(); await fn(); ms = Math.min(ms, performance.now() - t0); } return ms; };
+    results.push({ label: 'in-process: lowp/io chunks() only', ms: await bestAsync(async () => { for await (const c of st.chunks('w', { as: 'float32' })) void c; }) });
+    if (diag?.createCastAnalyzer) {
+      for (const to of ['bf16', 'fp16']) {
+        results.push({
+          label: `in-process: chunks() + createCastAnalyzer(${to})`,
+          ms: await bestAsync(async () => { const a = diag.createCastAnalyzer(to, { topK: 5 }); for await (const c of st.chunks('w', { as: 'float32' })) a.add(c.data); a.finish(); }),
+        });
+      }
+    }
+    await st.close();
+  }
+  const base = results[0].ms;
+  const rows = results.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / base }));
+  if (asJson) {
+    console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows }, null, 2));
+  } else {
+    console.log(`lowp check throughput, ${(total / 2 ** 20).toFixed(0)} MiB float32 file (random values, page cache warm), Node ${process.version}, best of ${reps}`);
+    for (const r of rows) {
+      console.log(`  ${r.label.padEnd(52)} ${r.mbPerS.toFixed(0).padStart(6)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(6)} s  ${r.ratioToPlain.toFixed(2).padStart(5)}× the plain read${r.verdict ? `  (${r.verdict})` : ''}`);
+    }
+    console.log(`  (lowp --version start-up: ${startup.ms.toFixed(0)} ms, included in the lowp figures; target: within 2× of the plain read)`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
