@@ -135,7 +135,8 @@ export function quantizeMx(x: FloatValues, opts: MxOptions = {}): MxQuantized {
       let amax = 0;
       for (let i = start; i < end; i++) {
         const a = Math.abs(v[i]);
-        if (!(a <= amax)) amax = a; // NaN propagates
+        if (a > amax) amax = a;
+        else if (a !== a) { amax = NaN; break; } // NaN: the whole block gets the NaN scale
       }
       const sc = mxScaleCode(amax, emax);
       scales[r * perRow + b] = sc;
