@@ -9,16 +9,39 @@ import { describeValue } from '../core/describe.js';
 import type { Int8Matrix } from '../core/matrix.js';
 import { rejectNonFinite, roundHalfEven, tensorValues, type TensorInput } from './tensor-input.js';
 
-/** Which elements share one absmax scale: the whole tensor, each row, or each column. */
+/**
+ * Which elements share one absmax scale: the whole tensor, each row, or each column.
+ *
+ * @example
+ * ```ts
+ * quantizeAbsmax(x, { granularity: 'col' }); // one scale per column
+ * ```
+ */
 export type AbsmaxGranularity = 'tensor' | 'row' | 'col';
 
-/** Options of {@link quantizeAbsmax}. */
+/**
+ * Options of {@link quantizeAbsmax}.
+ *
+ * @example
+ * ```ts
+ * const opts: AbsmaxOptions = { granularity: 'row' };
+ * ```
+ */
 export interface AbsmaxOptions {
   /** Scale sharing: `'tensor'` (default, one scale), `'row'` (one per row) or `'col'` (one per column). */
   granularity?: AbsmaxGranularity;
 }
 
-/** The result of {@link quantizeAbsmax}: int8 codes plus the scales needed to dequantize them. */
+/**
+ * The result of {@link quantizeAbsmax}: int8 codes plus the scales needed to dequantize them.
+ *
+ * @example
+ * ```ts
+ * const q: AbsmaxInt8 = quantizeAbsmax(new Float32Array([2, -1]));
+ * q.codes.data; // Int8Array [127, -64]
+ * q.scale;      // Float64Array [2 / 127]
+ * ```
+ */
 export interface AbsmaxInt8 {
   /** Scale sharing of this quantization. */
   granularity: AbsmaxGranularity;
@@ -101,7 +124,14 @@ export function quantizeAbsmax(x: TensorInput, opts?: AbsmaxOptions): AbsmaxInt8
   return { granularity, rows, cols, codes: { rows, cols, data: codes }, absmax, scale };
 }
 
-/** Options of {@link dequantizeAbsmax}. */
+/**
+ * Options of {@link dequantizeAbsmax}.
+ *
+ * @example
+ * ```ts
+ * dequantizeAbsmax(q, { out: new Float64Array(q.rows * q.cols) });
+ * ```
+ */
 export interface DequantizeAbsmaxOptions<O extends Float32Array | Float64Array = Float32Array> {
   /** Destination of rows × cols values. Default: a new Float32Array. */
   out?: O;

@@ -23,6 +23,12 @@ import { INV127_F32, checkThreshold, vectorwiseCore, type VectorwiseInt8 } from 
  * 1/127² = 1/16129, the exact factor that turns Σ codeA·codeB into Σ a·b (each code carries absmax/127).
  * Its float32 value, 6.2000123e-05, is what bitsandbytes' CUDA kernel uses (`MM_DEQUANT_CONST
  * 6.200012e-5f` rounds to the same float32).
+ *
+ * @example
+ * ```ts
+ * INT8_DEQUANT_EXACT === 1 / 16129; // true (6.2000124e-05)
+ * Math.fround(INT8_DEQUANT_EXACT) === Math.fround(6.200012e-5); // true: the CUDA kernel's literal
+ * ```
  */
 export const INT8_DEQUANT_EXACT = 1 / (127 * 127);
 
@@ -31,13 +37,35 @@ export const INT8_DEQUANT_EXACT = 1 / (127 * 127);
  * the literal `6.200124e-05`, a typo of 1/127² = 6.2000124e-05 with one zero dropped. It is 1.8e-5
  * (relative) too large, about 1/27 of an fp16 ulp: small, but enough to change the last bit of some fp16
  * outputs, so lowp uses it where it must reproduce bitsandbytes (`dequantConstant: 'bitsandbytes'`).
+ *
+ * @example
+ * ```ts
+ * INT8_DEQUANT_BNB_DEFAULT === Math.fround(6.200124e-5); // true
+ * INT8_DEQUANT_BNB_DEFAULT / INT8_DEQUANT_EXACT - 1; // 1.8e-5
+ * ```
  */
 export const INT8_DEQUANT_BNB_DEFAULT = Math.fround(6.200124e-5);
 
-/** Formats llmInt8Linear computes and returns in. */
+/**
+ * Formats llmInt8Linear computes and returns in.
+ *
+ * @example
+ * ```ts
+ * llmInt8Linear(a16, w16, { output: 'fp32' }); // float32 output from fp16 inputs
+ * ```
+ */
 export type LlmInt8Format = 'fp16' | 'bf16' | 'fp32';
 
-/** Weights quantized once by {@link prepareInt8Weight} for many {@link llmInt8Linear} calls. */
+/**
+ * Weights quantized once by {@link prepareInt8Weight} for many {@link llmInt8Linear} calls.
+ *
+ * @example
+ * ```ts
+ * const pw: PreparedInt8Weight = prepareInt8Weight(w);
+ * pw.codes; // CB
+ * pw.absmax; // SCB
+ * ```
+ */
 export interface PreparedInt8Weight {
   /** Tag that identifies a prepared weight. */
   readonly kind: 'lowp.int8-weight';
@@ -58,7 +86,15 @@ export interface PreparedInt8Weight {
   readonly values16: Float32Array | null;
 }
 
-/** Options of {@link prepareInt8Weight}. */
+/**
+ * Options of {@link prepareInt8Weight}.
+ *
+ * @example
+ * ```ts
+ * const pw = prepareInt8Weight(w, { keep16bit: true });
+ * llmInt8Linear(a, pw, { weightOutliers: '16bit' });
+ * ```
+ */
 export interface PrepareInt8WeightOptions {
   /** Keep W's 16-bit values too (needed by `weightOutliers: '16bit'`; doubles+ the memory). Default false. */
   keep16bit?: boolean;
@@ -112,7 +148,14 @@ function isPrepared(w: unknown): w is PreparedInt8Weight {
   return w !== null && typeof w === 'object' && (w as PreparedInt8Weight).kind === 'lowp.int8-weight';
 }
 
-/** Options of {@link llmInt8Linear}. */
+/**
+ * Options of {@link llmInt8Linear}.
+ *
+ * @example
+ * ```ts
+ * llmInt8Linear(a, w, { threshold: 6, weightOutliers: '16bit', bias: new Float32Array(w.rows) });
+ * ```
+ */
 export interface LlmInt8Options {
   /**
    * Outlier threshold: feature columns of A with any |a| >= threshold go through the 16-bit path.
@@ -140,7 +183,15 @@ export interface LlmInt8Options {
   dequantConstant?: 'bitsandbytes' | 'exact';
 }
 
-/** Statistics of one {@link llmInt8Linear} call. */
+/**
+ * Statistics of one {@link llmInt8Linear} call.
+ *
+ * @example
+ * ```ts
+ * const { stats } = llmInt8Linear(a, w);
+ * console.log(`${stats.outlierCols.length} of ${stats.k} features in 16-bit (${(100 * stats.outlierFraction).toFixed(2)}%)`);
+ * ```
+ */
 export interface LlmInt8Stats {
   /** Threshold used. */
   threshold: number;
@@ -164,7 +215,16 @@ export interface LlmInt8Stats {
   highPrecisionMacs: number;
 }
 
-/** Result of {@link llmInt8Linear}. */
+/**
+ * Result of {@link llmInt8Linear}.
+ *
+ * @example
+ * ```ts
+ * const { output, stats, activations } = llmInt8Linear(a, w);
+ * activations.codes; // CA
+ * output.data;       // Y (fp16 codes for fp16 inputs)
+ * ```
+ */
 export interface LlmInt8Result {
   /** Y [m,n]: fp16/bf16 codes with their format, or a Float32Array for 'fp32'. */
   output: Matrix;
@@ -200,7 +260,7 @@ function roundArrayTo(x: Float32Array, f: LlmInt8Format): Float32Array {
  * const w = { rows: 2, cols: 3, data: new Float32Array([0.5, 1, 0.25, -1, 0.5, 2]) };
  * const { output, stats } = llmInt8Linear(a, w);
  * stats.outlierCols; // Int32Array [1]
- * output.data;       // Float32Array [~10, ~0.0] (exact: [10, 0])
+ * output.data;       // Float32Array [10.00397, 0.02347] (exact: [10, 0]; the outlier 10 meets an int8-dequantized weight)
  * ```
  */
 export function llmInt8Linear(a: TensorInput, w: TensorInput | PreparedInt8Weight, opts?: LlmInt8Options): LlmInt8Result {

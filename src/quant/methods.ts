@@ -15,16 +15,38 @@ import { asFloat32, tensorValues, type TensorInput } from './tensor-input.js';
 import { int8VectorwiseDequant, vectorwiseCore } from './vectorwise.js';
 import { rejectNonFinite } from './tensor-input.js';
 
-/** Names of the tensor round-trip methods, in the order tables list them. */
+/**
+ * Names of the tensor round-trip methods, in the order tables list them.
+ *
+ * @example
+ * ```ts
+ * QUANT_METHOD_NAMES.includes('nf4'); // true
+ * ```
+ */
 export const QUANT_METHOD_NAMES = [
   'fp16', 'bf16', 'int8-tensor', 'int8-row', 'int8-col', 'llm-int8', 'fp8-e4m3fn', 'fp8-e5m2',
   'mxfp8-e4m3', 'mxfp4', 'blockwise8', 'nf4', 'bnb-fp4',
 ] as const;
 
-/** A tensor round-trip method name (see {@link QUANT_METHOD_NAMES}). */
+/**
+ * A tensor round-trip method name (see {@link QUANT_METHOD_NAMES}).
+ *
+ * @example
+ * ```ts
+ * const m: QuantMethodName = 'mxfp4';
+ * ```
+ */
 export type QuantMethodName = (typeof QUANT_METHOD_NAMES)[number];
 
-/** What one round trip produced. */
+/**
+ * What one round trip produced.
+ *
+ * @example
+ * ```ts
+ * const r: RoundTrip = quantRoundTrip(new Float32Array([1, 2, 3]), 'fp16');
+ * r.bytesPerElement; // 2
+ * ```
+ */
 export interface RoundTrip {
   /** The method's name. */
   method: QuantMethodName;
@@ -38,7 +60,15 @@ export interface RoundTrip {
   details: Record<string, number>;
 }
 
-/** A registered method. */
+/**
+ * A registered method.
+ *
+ * @example
+ * ```ts
+ * const m: QuantMethod = getQuantMethod('int8-row');
+ * m.run(new Float32Array([1, -2, 3, 4]), 2, 2).bytes; // 12
+ * ```
+ */
 export interface QuantMethod {
   /** Its name. */
   name: QuantMethodName;
@@ -50,13 +80,41 @@ export interface QuantMethod {
 
 const cast16 = (f: 'fp16' | 'bf16') => (x: Float32Array) => ({ values: decodeArray(encodeArray(x, f) as Uint16Array, f), bytes: 2 * x.length });
 
-/** Default blocksize of 'blockwise8' (bitsandbytes' `quantize_blockwise` default). */
+/**
+ * Default blocksize of 'blockwise8' (bitsandbytes' `quantize_blockwise` default).
+ *
+ * @example
+ * ```ts
+ * BLOCKWISE8_BLOCKSIZE; // 4096
+ * ```
+ */
 export const BLOCKWISE8_BLOCKSIZE = 4096;
-/** Default blocksize of 'nf4' and 'bnb-fp4' (bitsandbytes' and QLoRA's default). */
+/**
+ * Default blocksize of 'nf4' and 'bnb-fp4' (bitsandbytes' and QLoRA's default).
+ *
+ * @example
+ * ```ts
+ * BLOCKWISE4_BLOCKSIZE; // 64
+ * ```
+ */
 export const BLOCKWISE4_BLOCKSIZE = 64;
-/** Block size of the MX methods (OCP MX). */
+/**
+ * Block size of the MX methods (OCP MX).
+ *
+ * @example
+ * ```ts
+ * MX_BLOCKSIZE; // 32
+ * ```
+ */
 export const MX_BLOCKSIZE = 32;
-/** Outlier threshold of the 'llm-int8' tensor method. */
+/**
+ * Outlier threshold of the 'llm-int8' tensor method.
+ *
+ * @example
+ * ```ts
+ * LLM_INT8_THRESHOLD; // 6
+ * ```
+ */
 export const LLM_INT8_THRESHOLD = 6;
 
 const METHODS: Record<QuantMethodName, QuantMethod> = {
@@ -185,7 +243,14 @@ export function parseQuantMethods(list: string): QuantMethodName[] {
   return out;
 }
 
-/** Shape of a flat tensor given to {@link quantRoundTrip}. */
+/**
+ * Shape of a flat tensor given to {@link quantRoundTrip}.
+ *
+ * @example
+ * ```ts
+ * quantRoundTrip(new Float32Array(12), 'int8-row', { rows: 3, cols: 4 });
+ * ```
+ */
 export interface RoundTripShape {
   /** Rows (row-major). Default 1, or length / cols. */
   rows?: number;

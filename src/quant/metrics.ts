@@ -15,10 +15,23 @@ import { ulp } from '../formats/ulp.js';
  * What the metric functions accept: a Float32Array, Float64Array or number array, or a {@link Matrix}
  * (whose codes, for bf16/fp16/fp8 data, are decoded first). Two matrices must have the same shape; a
  * matrix and a flat array must have the same number of elements.
+ *
+ * @example
+ * ```ts
+ * compare(new Float64Array([1, 2]), [1, 2.01]);
+ * compare({ rows: 1, cols: 2, data: new Uint16Array([0x3c00, 0x4000]), format: 'fp16' }, [1, 2]); // codes are decoded
+ * ```
  */
 export type MetricInput = Float32Array | Float64Array | readonly number[] | Matrix;
 
-/** Options shared by the metric functions. */
+/**
+ * Options shared by the metric functions.
+ *
+ * @example
+ * ```ts
+ * maxRelError([0, 1], [1e-9, 1], { relFloor: 1e-6 }); // 0.001 instead of Infinity
+ * ```
+ */
 export interface MetricOptions {
   /**
    * Floor of the denominator of the relative error: |t − r| / max(|r|, relFloor). Default 0, so a
@@ -27,7 +40,14 @@ export interface MetricOptions {
   relFloor?: number;
 }
 
-/** Options of {@link compare}. */
+/**
+ * Options of {@link compare}.
+ *
+ * @example
+ * ```ts
+ * compare(ref, test, { format: 'bf16', closeSqnrDb: 50 }); // ulps of bf16, a stricter 'close'
+ * ```
+ */
 export interface CompareOptions extends MetricOptions {
   /** Format in whose ulps {@link maxUlpError} is measured (e.g. `'fp16'`). Default: none (`maxUlpError` is null). */
   format?: FormatLike;
@@ -43,10 +63,25 @@ export interface CompareOptions extends MetricOptions {
  * - `'close'`: SQNR ≥ `closeSqnrDb` (default 40 dB);
  * - `'lossy'`: SQNR ≥ `lossySqnrDb` (default 10 dB);
  * - `'broken'`: worse, or a non-finite value where the other side has a different value.
+ *
+ * @example
+ * ```ts
+ * const v: Verdict = compare([1, 2], [1, 2]).verdict; // 'exact'
+ * ```
  */
 export type Verdict = 'exact' | 'close' | 'lossy' | 'broken';
 
-/** Every metric of {@link compare}, plus counts and the verdict. A plain object (JSON turns ±Infinity into null). */
+/**
+ * Every metric of {@link compare}, plus counts and the verdict. A plain object (JSON turns ±Infinity into null).
+ *
+ * @example
+ * ```ts
+ * const c: Comparison = compare([3, 4], [3, 4.5]);
+ * c.relL2;   // 0.1
+ * c.sqnrDb;  // 20
+ * c.verdict; // 'lossy'
+ * ```
+ */
 export interface Comparison {
   /** Number of element pairs. */
   n: number;

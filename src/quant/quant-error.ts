@@ -17,13 +17,34 @@ import { QUANT_METHOD_NAMES, quantRoundTrip, type QuantMethodName } from './meth
 import { compare, type CompareOptions, type Verdict } from './metrics.js';
 import { asFloat32, tensorValues } from './tensor-input.js';
 
-/** The A·Wᵀ methods of {@link linearErrorTable}, in table order. */
+/**
+ * The A·Wᵀ methods of {@link linearErrorTable}, in table order.
+ *
+ * @example
+ * ```ts
+ * linearErrorTable(cases, { methods: LINEAR_METHOD_NAMES.filter((m) => m !== 'fp32') });
+ * ```
+ */
 export const LINEAR_METHOD_NAMES = ['fp32', 'fp16', 'bf16', 'int8-tensor', 'int8-vectorwise', 'llm-int8', 'llm-int8-16bit'] as const;
 
-/** An A·Wᵀ method name (see {@link LINEAR_METHOD_NAMES}). */
+/**
+ * An A·Wᵀ method name (see {@link LINEAR_METHOD_NAMES}).
+ *
+ * @example
+ * ```ts
+ * const m: LinearMethodName = 'llm-int8-16bit';
+ * ```
+ */
 export type LinearMethodName = (typeof LINEAR_METHOD_NAMES)[number];
 
-/** One A·Wᵀ problem: activations A [m,k] and a Linear weight W [n,k]. */
+/**
+ * One A·Wᵀ problem: activations A [m,k] and a Linear weight W [n,k].
+ *
+ * @example
+ * ```ts
+ * const c: LinearCase = { name: 'layer 3', a: activations, w: weight };
+ * ```
+ */
 export interface LinearCase {
   /** Label of the case in the table. */
   name: string;
@@ -33,7 +54,14 @@ export interface LinearCase {
   w: Matrix;
 }
 
-/** One row of {@link linearErrorTable}. */
+/**
+ * One row of {@link linearErrorTable}.
+ *
+ * @example
+ * ```ts
+ * for (const r of linearErrorTable(cases)) console.log(r.case, r.method, r.relL2);
+ * ```
+ */
 export interface LinearErrorRow {
   /** Case name. */
   case: string;
@@ -63,7 +91,14 @@ export interface LinearErrorRow {
   verdict: Verdict;
 }
 
-/** Options of {@link linearErrorTable}. */
+/**
+ * Options of {@link linearErrorTable}.
+ *
+ * @example
+ * ```ts
+ * linearErrorTable(cases, { methods: ['int8-tensor', 'llm-int8'], threshold: 4 });
+ * ```
+ */
 export interface LinearErrorOptions {
   /** Methods to run, default all of {@link LINEAR_METHOD_NAMES}. */
   methods?: readonly LinearMethodName[];
@@ -166,7 +201,14 @@ export function linearErrorTable(cases: readonly LinearCase[], opts?: LinearErro
   return rows;
 }
 
-/** One tensor of {@link quantErrorTable}. */
+/**
+ * One tensor of {@link quantErrorTable}.
+ *
+ * @example
+ * ```ts
+ * const t: TensorCase = { name: 'wq', data: new Float32Array(4096), rows: 64, cols: 64 };
+ * ```
+ */
 export interface TensorCase {
   /** Label in the table. */
   name: string;
@@ -178,7 +220,14 @@ export interface TensorCase {
   cols?: number;
 }
 
-/** One row of {@link quantErrorTable}. */
+/**
+ * One row of {@link quantErrorTable}.
+ *
+ * @example
+ * ```ts
+ * for (const r of quantErrorTable(tensors)) console.log(r.tensor, r.method, r.sqnrDb, r.bytesPerElement);
+ * ```
+ */
 export interface QuantErrorRow {
   /** Tensor name. */
   tensor: string;
@@ -204,7 +253,14 @@ export interface QuantErrorRow {
   details: Record<string, number>;
 }
 
-/** Options of {@link quantErrorTable}. */
+/**
+ * Options of {@link quantErrorTable}.
+ *
+ * @example
+ * ```ts
+ * quantErrorTable(tensors, { methods: ['int8-row', 'nf4'] });
+ * ```
+ */
 export interface QuantErrorOptions {
   /** Methods to run, default all of {@link QUANT_METHOD_NAMES}. */
   methods?: readonly QuantMethodName[];
@@ -248,10 +304,24 @@ export function quantErrorTable(tensors: readonly TensorCase[], opts?: QuantErro
   return rows;
 }
 
-/** Kinds of synthetic data {@link syntheticMatrix} generates. */
+/**
+ * Kinds of synthetic data {@link syntheticMatrix} generates.
+ *
+ * @example
+ * ```ts
+ * syntheticMatrix('student-t', 64, 64, { dof: 3 });
+ * ```
+ */
 export type SyntheticKind = 'gaussian' | 'student-t' | 'outlier-features';
 
-/** Options of {@link syntheticMatrix}. */
+/**
+ * Options of {@link syntheticMatrix}.
+ *
+ * @example
+ * ```ts
+ * syntheticMatrix('outlier-features', 32, 1024, { seed: 7, outlierCols: 6, magnitude: [20, 60] });
+ * ```
+ */
 export interface SyntheticOptions {
   /** Seed of the generator (createRng). Default 0. */
   seed?: number;

@@ -7,10 +7,23 @@ import { validateMatrix, type Matrix } from '../core/matrix.js';
 import { decodeArray } from '../formats/bulk.js';
 import { getFormat } from '../formats/registry.js';
 
-/** A tensor the int8 quantizers accept: a {@link Matrix} (float data or bf16/fp16/fp8 codes) or a flat float array (one row). */
+/**
+ * A tensor the int8 quantizers accept: a {@link Matrix} (float data or bf16/fp16/fp8 codes) or a flat float array (one row).
+ *
+ * @example
+ * ```ts
+ * quantizeAbsmax({ rows: 2, cols: 2, data: new Float32Array(4) });      // a matrix
+ * quantizeAbsmax(new Float64Array([1, 2, 3]));                              // a flat array: one row
+ * quantizeAbsmax({ rows: 1, cols: 2, data: new Uint16Array([0x3c00, 0]), format: 'fp16' }); // codes
+ * ```
+ */
 export type TensorInput = Matrix | Float32Array | Float64Array;
 
-/** Values and shape of a validated input. `values` may be the caller's own array: read only. */
+/**
+ * Values and shape of a validated input. `values` may be the caller's own array: read only.
+ *
+ * @internal
+ */
 export interface TensorValues<V extends Float32Array | Float64Array = Float32Array | Float64Array> {
   rows: number;
   cols: number;
@@ -19,7 +32,11 @@ export interface TensorValues<V extends Float32Array | Float64Array = Float32Arr
   format: string | null;
 }
 
-/** Validates `x` and returns its values (codes decoded exactly into a Float32Array). */
+/**
+ * Validates `x` and returns its values (codes decoded exactly into a Float32Array).
+ *
+ * @internal
+ */
 export function tensorValues(x: TensorInput, name: string, fn: string): TensorValues {
   if (x instanceof Float32Array || x instanceof Float64Array) return { rows: 1, cols: x.length, values: x, format: null };
   if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x) || Array.isArray(x)) {
@@ -33,13 +50,21 @@ export function tensorValues(x: TensorInput, name: string, fn: string): TensorVa
   return { rows: m.rows, cols: m.cols, values: decodeArray(m.data, f), format: f.name };
 }
 
-/** The same values as float32 (Float64Array data rounded to nearest float32; float32 data not copied). */
+/**
+ * The same values as float32 (Float64Array data rounded to nearest float32; float32 data not copied).
+ *
+ * @internal
+ */
 export function asFloat32(v: TensorValues): TensorValues<Float32Array> {
   if (v.values instanceof Float32Array) return v as TensorValues<Float32Array>;
   return { ...v, values: new Float32Array(v.values) };
 }
 
-/** Throws a RangeError naming the first NaN/±Infinity (with its row and column). */
+/**
+ * Throws a RangeError naming the first NaN/±Infinity (with its row and column).
+ *
+ * @internal
+ */
 export function rejectNonFinite(v: TensorValues, name: string, fn: string): void {
   const d = v.values;
   for (let i = 0; i < d.length; i++) {
@@ -54,7 +79,11 @@ export function rejectNonFinite(v: TensorValues, name: string, fn: string): void
   }
 }
 
-/** Round half to even of a float64 value (like torch.round / numpy.rint). */
+/**
+ * Round half to even of a float64 value (like torch.round / numpy.rint).
+ *
+ * @internal
+ */
 export function roundHalfEven(v: number): number {
   const r = Math.round(v); // half up
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;

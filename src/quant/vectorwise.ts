@@ -17,7 +17,14 @@ import { describeValue } from '../core/describe.js';
 import type { Int8Matrix } from '../core/matrix.js';
 import { asFloat32, rejectNonFinite, tensorValues, type TensorInput } from './tensor-input.js';
 
-/** Options of {@link int8VectorwiseQuant}. */
+/**
+ * Options of {@link int8VectorwiseQuant}.
+ *
+ * @example
+ * ```ts
+ * int8VectorwiseQuant(a, { threshold: 6 }); // LLM.int8's outlier threshold
+ * ```
+ */
 export interface VectorwiseOptions {
   /**
    * Outlier threshold: with threshold > 0, values with |a| >= threshold are outliers, left out of the
@@ -27,7 +34,14 @@ export interface VectorwiseOptions {
   threshold?: number;
 }
 
-/** The result of {@link int8VectorwiseQuant}: bitsandbytes' `(CA, SCA, outlier_cols)`. */
+/**
+ * The result of {@link int8VectorwiseQuant}: bitsandbytes' `(CA, SCA, outlier_cols)`.
+ *
+ * @example
+ * ```ts
+ * const { codes, absmax, outlierCols } = int8VectorwiseQuant(a, { threshold: 6 }); // bitsandbytes' CA, SCA, outlier_cols
+ * ```
+ */
 export interface VectorwiseInt8 {
   /** Row-major int8 codes, rows × cols; outlier columns are 0. */
   codes: Int8Matrix;
@@ -41,10 +55,21 @@ export interface VectorwiseInt8 {
   threshold: number;
 }
 
-/** fl32(1/127) = 0.007874015718698502: the factor bitsandbytes dequantizes int8 codes with (`A * stats * 7.874015718698502e-3`, that is the float32 nearest 1/127). */
+/**
+ * fl32(1/127) = 0.007874015718698502: the factor bitsandbytes dequantizes int8 codes with (`A * stats * 7.874015718698502e-3`, that is the float32 nearest 1/127).
+ *
+ * @example
+ * ```ts
+ * INV127_F32 === 0.007874015718698502; // true: bitsandbytes' literal 7.874015718698502e-3
+ * ```
+ */
 export const INV127_F32 = Math.fround(1 / 127);
 
-/** Validates a threshold: a number >= 0 (NaN, negatives and −Infinity are errors; +Infinity means "no outliers"). */
+/**
+ * Validates a threshold: a number >= 0 (NaN, negatives and −Infinity are errors; +Infinity means "no outliers").
+ *
+ * @internal
+ */
 export function checkThreshold(t: unknown, fn: string): number {
   if (typeof t !== 'number' || Number.isNaN(t) || t < 0) {
     throw new RangeError(`${fn}: threshold must be a number >= 0 (0 or Infinity: no outliers), got ${describeValue(t)}`);
@@ -133,7 +158,14 @@ export function int8VectorwiseQuant(a: TensorInput, opts?: VectorwiseOptions): V
   return vectorwiseCore(v.values, v.rows, v.cols, threshold);
 }
 
-/** Options of {@link int8VectorwiseDequant}. */
+/**
+ * Options of {@link int8VectorwiseDequant}.
+ *
+ * @example
+ * ```ts
+ * int8VectorwiseDequant(q.codes, q.absmax, { out: new Float32Array(q.codes.data.length) });
+ * ```
+ */
 export interface VectorwiseDequantOptions {
   /** Destination of rows × cols values. Default: a new Float32Array. */
   out?: Float32Array;
@@ -148,7 +180,7 @@ export interface VectorwiseDequantOptions {
  * @example
  * ```ts
  * const q = int8VectorwiseQuant({ rows: 1, cols: 2, data: new Float32Array([2, -1]) });
- * int8VectorwiseDequant(q.codes, q.absmax); // Float32Array [2, -0.9921259...]
+ * int8VectorwiseDequant(q.codes, q.absmax); // Float32Array [2, -1.0078740...] (−1 got code −64)
  * ```
  */
 export function int8VectorwiseDequant(codes: Int8Matrix, absmax: Float32Array, opts?: VectorwiseDequantOptions): Float32Array {
