@@ -1,6 +1,6 @@
 // recommendLossScale: the power-of-two loss scale 2^k that minimises the gradients flushed to zero in
 // the target format (fp16 by default) without any overflow. Scaling by 2^k is exact, so the counts for
-// every k come from one pass: per binade e of |g| the number of values, and how many lie below each
+// every k come from one pass (tie-breaks: fewer subnormal results, then the smallest scale): per binade e of |g| the number of values, and how many lie below each
 // threshold's significand (overflow threshold, flush threshold, smallest normal). A value overflows at
 // scale 2^k when |g|·2^k >= max + ulp(max)/2 and flushes when |g|·2^k <= 2^(emin−m−1) (nearest-even).
 import { describeValue } from '../core/describe.js';
@@ -53,7 +53,7 @@ export interface LossScaleRecommendation {
   before: ScaledCounts;
   /** Counts at the recommended scale. */
   after: ScaledCounts;
-  /** Every log2 scale in [min, max] is equally good (same flush count, no overflow); the smallest is recommended. */
+  /** Every log2 scale in [min, max] is equally good (same flush and subnormal counts, no overflow); the smallest is recommended. */
   optimalLog2Range: [number, number];
   /** Number of gradient elements. */
   total: number;
@@ -82,8 +82,9 @@ function split(t: number): { s: number; e: number } {
 
 /**
  * Recommends the power-of-two loss scale for `gradients` cast to `to`: among the scales 2^k with no
- * overflow, the one with the fewest gradients flushed to zero; ties go to the smallest such scale (the
- * most headroom: every further doubling only spends range a later step may need). Counts are exact
+ * overflow, the one with the fewest gradients flushed to zero; among those, the one with the fewest
+ * subnormal results (they keep fewer significant bits); remaining ties go to the smallest scale (the
+ * most headroom: a further doubling only spends range a later step may need). Counts are exact
  * (scaling by 2^k is exact, so they follow from exponent arithmetic).
  *
  * @param gradients - one array or a list of arrays (Float32Array, Float64Array, number[] or codes).
@@ -94,7 +95,7 @@ function split(t: number): { s: number; e: number } {
  * const r = recommendLossScale(new Float32Array([1e-9, 3e-6, 0.02]), 'fp16');
  * r.before.flushedToZero; // 1
  * r.after.flushedToZero;  // 0
- * r.scale;                // 64 (the smallest scale that flushes nothing)
+ * r.scale;                // 65536: the smallest scale with nothing flushed and nothing subnormal
  * ```
  */
 export function recommendLossScale(gradients: GradientsInput, to: FormatLike = 'fp16', opts?: LossScaleOptions): LossScaleRecommendation {
@@ -182,8 +183,9 @@ export function recommendLossScale(gradients: GradientsInput, to: FormatLike = '
   for (let k = kLo; k <= kHi; k++) {
     const c = countsAt(k);
     if (best === null) { best = c; bestHi = k; continue; }
-    const better = c.overflowed < best.overflowed || (c.overflowed === best.overflowed && c.flushedToZero < best.flushedToZero);
-    if (better) { best = c; bestHi = k; } else if (c.overflowed === best.overflowed && c.flushedToZero === best.flushedToZero && bestHi === k - 1) bestHi = k;
+    const better = c.overflowed < best.overflowed || (c.overflowed === best.overflowed && (c.flushedToZero < best.flushedToZero ||
+      (c.flushedToZero === best.flushedToZero && c.becameSubnormal < best.becameSubnormal)));
+    if (better) { best = c; bestHi = k; } else if (c.overflowed === best.overflowed && c.flushedToZero === best.flushedToZero && c.becameSubnormal === best.becameSubnormal && bestHi === k - 1) bestHi = k;
   }
   const after = best as ScaledCounts;
   const kk = after.log2Scale;
@@ -194,7 +196,7 @@ export function recommendLossScale(gradients: GradientsInput, to: FormatLike = '
   } else if (kk === 0) {
     reason = `Scale 1 is already best: ${fmtCount(before.flushedToZero)} of ${fmtCount(nonzero)} nonzero gradients (${pct(before.flushedToZero)}) flush to zero in ${f.name} and no larger scale reduces that without overflow.`;
   } else {
-    reason = `Scaling by 2^${kk} = ${fmtValue(after.scale)} reduces the gradients that flush to zero in ${f.name} from ${fmtCount(before.flushedToZero)} (${pct(before.flushedToZero)}) to ${fmtCount(after.flushedToZero)} (${pct(after.flushedToZero)}) and the subnormal ones from ${fmtCount(before.becameSubnormal)} to ${fmtCount(after.becameSubnormal)}, with nothing overflowing (${fmtFixed(after.headroomBits)} bits of headroom left); any scale from 2^${kk} to 2^${bestHi} flushes as few.`;
+    reason = `Scaling by 2^${kk} = ${fmtValue(after.scale)} reduces the gradients that flush to zero in ${f.name} from ${fmtCount(before.flushedToZero)} (${pct(before.flushedToZero)}) to ${fmtCount(after.flushedToZero)} (${pct(after.flushedToZero)}) and the subnormal ones from ${fmtCount(before.becameSubnormal)} to ${fmtCount(after.becameSubnormal)}, with nothing overflowing (${fmtFixed(after.headroomBits)} bits of headroom left); ${bestHi > kk ? `any scale from 2^${kk} to 2^${bestHi} does as well; the smallest keeps the most headroom.` : 'it is the only best scale.'}`;
     if (before.overflowed > 0) reason += ` At scale 1, ${fmtCount(before.overflowed)} gradients overflow.`;
   }
   return {
