@@ -166,6 +166,14 @@ export function checkFloatType(as: unknown): FloatType | undefined {
   throw new TypeError(`expected as to be 'float32' or 'float64', got ${describeValue(as)}`);
 }
 
+/** Turns the engine's allocation failure for a huge whole-tensor read into a clear RangeError. */
+function tooBig(e: unknown, t: TensorInfo): unknown {
+  if (e instanceof RangeError && !(e instanceof SafetensorsError) && /alloc|length|size/i.test(e.message)) {
+    return new RangeError(`expected a tensor that fits in one array, got '${t.name.slice(0, 80)}' of ${t.byteLength} bytes (${e.message}): read it with chunks()`);
+  }
+  return e;
+}
+
 /** One set of recycled chunk buffers (raw bytes, their typed view, and float output when converting). */
 class ChunkBuffers {
   readonly bytes: Uint8Array;
@@ -260,11 +268,16 @@ export class SafetensorsFile implements TensorReader {
     if (this.closed) throw new SafetensorsError('CLOSED', 'expected an open file, got one that was closed', this.name);
   }
 
-  /** Reads a whole tensor into a fresh typed array of its dtype. */
+  /** Reads a whole tensor into a fresh typed array of its dtype (use `chunks()` for huge tensors). */
   async tensor(name: string): Promise<Tensor> {
     const t = this.info(name);
     this.ensureOpen();
-    const bytes = await readExact(this.source, t.byteOffset, t.byteLength);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readExact(this.source, t.byteOffset, t.byteLength);
+    } catch (e) {
+      throw tooBig(e, t);
+    }
     return { name: t.name, dtype: t.dtype, shape: [...t.shape], data: bytesToTypedArray(t.dtype, bytes) };
   }
 
@@ -272,7 +285,12 @@ export class SafetensorsFile implements TensorReader {
   tensorSync(name: string): Tensor {
     const t = this.info(name);
     this.ensureOpen();
-    const bytes = readExactSync(this.source, t.byteOffset, t.byteLength);
+    let bytes: Uint8Array;
+    try {
+      bytes = readExactSync(this.source, t.byteOffset, t.byteLength);
+    } catch (e) {
+      throw tooBig(e, t);
+    }
     return { name: t.name, dtype: t.dtype, shape: [...t.shape], data: bytesToTypedArray(t.dtype, bytes) };
   }
 
