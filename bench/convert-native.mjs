@@ -1,0 +1,102 @@
+// Helper of bench/convert.mjs (not run on its own by bench/run.mjs): run on a Node with the native
+// Float16Array (`npx -y -p node@24 node bench/convert-native.mjs --lib <lowp ESM> ...`), it measures
+// the native conversions (Float16Array.prototype.set from a Float32Array and back) and lowp's bulk paths,
+// a plain copy and the straightforward loops in the same process, so ratios compare like with like.
+// Prints one JSON object on stdout.
+import {
+  isNanBf16, isNanF32Bits, isNanFp16, makeData, measure, mismatches, option, straightBf16ToF32, straightF16ToF32,
+  straightF32ToBf16, straightF32ToF16,
+} from './convert-common.mjs';
+
+const args = process.argv.slice(2);
+const n = Number(option(args, '--n', 16 * 2 ** 20));
+const reps = Number(option(args, '--reps', 5));
+const kind = option(args, '--data', 'normal');
+const libPath = option(args, '--lib', new URL('../dist/index.js', import.meta.url).href);
+const accessN = Number(option(args, '--access-n', 2 ** 20));
+
+if (typeof globalThis.Float16Array !== 'function') {
+  process.stdout.write(JSON.stringify({ error: `no native Float16Array in Node ${process.version}` }));
+  process.exit(0);
+}
+const lowp = await import(libPath);
+const cand = args.includes('--candidates') ? await import('./convert-candidates.mjs') : null;
+const { encodeArray, decodeArray } = lowp;
+
+const src = makeData(n, kind);
+const src32 = new Uint32Array(src.buffer);
+const rows = [];
+const add = (direction, method, r, extra = {}) => rows.push({ direction, method, mps: r.mps, rates: r.rates, ...extra });
+
+// ---- f32 -> fp16
+const f16 = new Float16Array(n);
+const f16bits = new Uint16Array(f16.buffer);
+const lowpCodes = new Uint16Array(n);
+add('f32->fp16', 'native Float16Array.prototype.set(f32)', measure(() => f16.set(src), n, reps));
+add('f32->fp16', 'lowp encodeArray', measure(() => encodeArray(src, 'fp16', { out: lowpCodes }), n, reps));
+const straight = new Uint16Array(n);
+add('f32->fp16', 'straightforward RNE loop', measure(() => straightF32ToF16(src32, straight), n, reps));
+rows.at(-2).mismatchesVsNative = mismatches(lowpCodes, f16bits, isNanFp16);
+rows.at(-1).mismatchesVsNative = mismatches(straight, f16bits, isNanFp16);
+const candidateFailures = cand ? cand.checkCandidates(lowp, src.subarray(0, Math.min(n, 2 ** 20))) : [];
+if (cand) {
+  const c16 = new Uint16Array(n);
+  add('f32->fp16', 'candidate: pairs (2 codes per 32-bit store)', measure(() => cand.pairsF32ToFp16(src, c16), n, reps));
+  rows.at(-1).mismatchesVsNative = mismatches(c16, f16bits, isNanFp16);
+  add('f32->fp16', 'candidate: native set inside encodeArray', measure(() => cand.nativeF32ToFp16(src, c16), n, reps));
+  rows.at(-1).mismatchesVsNative = mismatches(c16, lowpCodes, isNanFp16); // same bits as lowp's policy, NaNs included
+}
+
+// ---- fp16 -> f32
+const back = new Float32Array(n);
+const backBits = new Uint32Array(back.buffer);
+const lowpBack = new Float32Array(n);
+add('fp16->f32', 'native Float32Array.prototype.set(f16)', measure(() => back.set(f16), n, reps));
+add('fp16->f32', 'lowp decodeArray', measure(() => decodeArray(f16bits, 'fp16', { out: lowpBack }), n, reps));
+rows.at(-1).mismatchesVsNative = mismatches(new Uint32Array(lowpBack.buffer), backBits, isNanF32Bits);
+if (cand) {
+  const c32 = new Float32Array(n);
+  add('fp16->f32', 'candidate: table + pairs', measure(() => cand.tablePairsFp16ToF32(f16bits, c32), n, reps));
+  rows.at(-1).mismatchesVsNative = mismatches(new Uint32Array(c32.buffer), backBits, isNanF32Bits);
+}
+const straightBack = new Uint32Array(n);
+add('fp16->f32', 'straightforward loop', measure(() => straightF16ToF32(f16bits, straightBack), n, reps));
+
+// ---- bf16 both ways (no native bf16: lowp vs the straightforward loop on this runtime)
+const bf = new Uint16Array(n);
+const bfStraight = new Uint16Array(n);
+add('f32->bf16', 'lowp encodeArray', measure(() => encodeArray(src, 'bf16', { out: bf }), n, reps));
+add('f32->bf16', 'straightforward RNE loop', measure(() => straightF32ToBf16(src32, bfStraight), n, reps));
+rows.at(-2).mismatchesVsStraight = mismatches(bf, bfStraight, isNanBf16);
+const bfBack = new Float32Array(n);
+add('bf16->f32', 'lowp decodeArray', measure(() => decodeArray(bf, 'bf16', { out: bfBack }), n, reps));
+add('bf16->f32', 'straightforward loop', measure(() => straightBf16ToF32(bf, new Uint32Array(bfBack.buffer)), n, reps));
+if (cand) {
+  const c16 = new Uint16Array(n);
+  add('f32->bf16', 'candidate: pairs (2 codes per 32-bit store)', measure(() => cand.pairsF32ToBf16(src, c16), n, reps));
+  rows.at(-1).mismatchesVsStraight = mismatches(c16, bf, isNanBf16);
+  const c32 = new Float32Array(n);
+  add('bf16->f32', 'candidate: pairs (2 codes per 32-bit load)', measure(() => cand.pairsBf16ToF32(bf, c32), n, reps));
+}
+
+// ---- the memory-bandwidth ceiling
+const copy = new Float32Array(n);
+add('copy', 'Float32Array.prototype.set (plain copy)', measure(() => copy.set(src), n, reps));
+
+// ---- element access: native indexing vs lowp's get/set (first accessN values)
+const access = [];
+{
+  const m = Math.min(accessN, n);
+  const nat = new Float16Array(src.subarray(0, m));
+  let sink = 0;
+  access.push({ method: 'native Float16Array f16[i] read', ...measure(() => { for (let i = 0; i < m; i++) sink += nat[i]; }, m, reps) });
+  access.push({ method: 'native Float16Array f16[i] = x', ...measure(() => { for (let i = 0; i < m; i++) nat[i] = src[i]; }, m, reps) });
+  if (typeof lowp.Fp16Array === 'function') {
+    const h = new lowp.Fp16Array(src.subarray(0, m));
+    access.push({ method: 'lowp Fp16Array get(i)', ...measure(() => { for (let i = 0; i < m; i++) sink += h.get(i); }, m, reps) });
+    access.push({ method: 'lowp Fp16Array set(i, x)', ...measure(() => { for (let i = 0; i < m; i++) h.set(i, src[i]); }, m, reps) });
+  }
+  globalThis.__sink = sink;
+}
+
+process.stdout.write(JSON.stringify({ node: process.version, n, reps, data: kind, rows, access, candidateFailures }));

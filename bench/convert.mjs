@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// Bulk conversion benchmark (issue 2 item 8): float32 -> fp16, fp16 -> float32, float32 -> bf16 and
+// bf16 -> float32 with lowp's encodeArray/decodeArray against, in one run:
+//   - @petamoriken/float16 (`new Float16Array(float32)` and `new Float32Array(float16)`; the polyfill)
+//   - @stdlib's scalar converters in a loop (number-float64-base-to-float16 / float16-base-to-float64:
+//     they return rounded *values*, not codes, so their output is a Float32Array of fp16 values)
+//   - a straightforward round-to-nearest-even bit-twiddling loop, and a table-driven fp16 decode
+//   - a plain copy (Float32Array.prototype.set: the memory-bandwidth ceiling)
+//   - the native Float16Array on Node 24 (`npx -y -p node@24`, bench/convert-native.mjs), which measures
+//     native and lowp in the same process so those ratios are within one runtime.
+// Every rate is the median of --reps timed runs (after one warm-up) in millions of values per second;
+// ratios are lowp's rate divided by the peer's. Outputs are checked against lowp's (mismatch counts).
+// Slow peers (@petamoriken, @stdlib) run on the first --slow-n values (the rate barely depends on size).
+//
+// Usage (after `npm run build`):  node bench/convert.mjs [--n 16777216] [--reps 5] [--data normal|wide|both]
+//                                  [--slow-n 2097152] [--no-native] [--quick] [--json out.json] [--lib path]
+//                                  [--candidates]
+//   --lib: the lowp ESM build to measure (default ../dist/index.js; LOWP_BENCH_LIB works too).
+//   --candidates: also measure the faster formulations proposed in bench/convert-candidates.mjs.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  fmt, fp16Table, isNanBf16, isNanF32Bits, isNanFp16, makeData, measure, mismatches, option, straightBf16ToF32,
+  straightF16ToF32, straightF32ToBf16, straightF32ToF16, tableF16ToF32,
+} from './convert-common.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const n = Number(option(args, '--n', quick ? 2 ** 21 : 16 * 2 ** 20));
+const reps = Number(option(args, '--reps', quick ? 3 : 5));
+const slowN = Math.min(n, Number(option(args, '--slow-n', quick ? 2 ** 18 : 2 ** 21)));
+const kinds = option(args, '--data', 'normal') === 'both' ? ['normal', 'wide'] : [option(args, '--data', 'normal')];
+const jsonOut = option(args, '--json', null);
+const libArg = option(args, '--lib', process.env.LOWP_BENCH_LIB ?? resolve(here, '..', 'dist', 'index.js'));
+const libPath = isAbsolute(libArg) ? libArg : resolve(process.cwd(), libArg);
+const libUrl = pathToFileURL(libPath).href;
+
+const lowp = await import(libUrl);
+const withCandidates = args.includes('--candidates');
+const cand = withCandidates ? await import('./convert-candidates.mjs') : null;
+const { encodeArray, decodeArray } = lowp;
+const { Float16Array: PolyFloat16Array } = await import('@petamoriken/float16');
+const { default: stdlibToFloat16 } = await import('@stdlib/number-float64-base-to-float16');
+const { default: stdlibFromFloat16 } = await import('@stdlib/number-float16-base-to-float64');
+
+const report = { node: process.version, n, reps, slowN, lib: libPath, runs: [] };
+console.log(`# lowp bulk conversions — Node ${process.version}, ${n.toLocaleString('en-US')} values, median of ${reps} runs (M values/s)\n`);
+
+for (const kind of kinds) {
+  const src = makeData(n, kind);
+  const src32 = new Uint32Array(src.buffer);
+  const slow = src.subarray(0, slowN);
+  const rows = [];
+  const add = (direction, method, r, extra = {}) => rows.push({ direction, method, mps: r.mps, rates: r.rates, ...extra });
+
+  // ---- f32 -> fp16
+  const codes = new Uint16Array(n);
+  add('f32->fp16', 'lowp encodeArray', measure(() => encodeArray(src, 'fp16', { out: codes }), n, reps));
+  let poly;
+  add('f32->fp16', '@petamoriken/float16 new Float16Array(f32)', measure(() => { poly = new PolyFloat16Array(slow); }, slowN, reps));
+  {
+    let bad = 0;
+    const lowpVals = decodeArray(codes.subarray(0, slowN), 'fp16');
+    for (let i = 0; i < slowN; i += 7) if (!Object.is(poly[i], lowpVals[i]) && !(Number.isNaN(poly[i]) && Number.isNaN(lowpVals[i]))) bad++;
+    rows.at(-1).mismatches = bad;
+    rows.at(-1).checked = Math.ceil(slowN / 7);
+  }
+  const stdVals = new Float32Array(slowN);
+  add('f32->fp16', '@stdlib to-float16 loop (values)', measure(() => { for (let i = 0; i < slowN; i++) stdVals[i] = stdlibToFloat16(slow[i]); }, slowN, reps));
+  rows.at(-1).mismatches = mismatches(new Uint32Array(stdVals.buffer), new Uint32Array(decodeArray(codes.subarray(0, slowN), 'fp16').buffer), isNanF32Bits);
+  const straight = new Uint16Array(n);
+  add('f32->fp16', 'straightforward RNE loop', measure(() => straightF32ToF16(src32, straight), n, reps));
+  rows.at(-1).mismatches = mismatches(straight, codes, isNanFp16);
+  if (cand) {
+    const failures = cand.checkCandidates(lowp, src.subarray(0, Math.min(n, 2 ** 20)));
+    if (failures.length) console.log(`candidate check FAILED: ${failures.join('; ')}\n`);
+    const c16 = new Uint16Array(n);
+    add('f32->fp16', 'candidate: pairs (2 codes per 32-bit store)', measure(() => cand.pairsF32ToFp16(src, c16), n, reps));
+    rows.at(-1).mismatches = mismatches(c16, codes, isNanFp16);
+  }
+
+  // ---- fp16 -> f32
+  const out = new Float32Array(n);
+  const outBits = new Uint32Array(out.buffer);
+  add('fp16->f32', 'lowp decodeArray', measure(() => decodeArray(codes, 'fp16', { out }), n, reps));
+  const polySrc = new PolyFloat16Array(slow);
+  let polyBack;
+  add('fp16->f32', '@petamoriken/float16 new Float32Array(f16)', measure(() => { polyBack = new Float32Array(polySrc); }, slowN, reps));
+  rows.at(-1).mismatches = mismatches(new Uint32Array(polyBack.buffer), outBits.subarray(0, slowN), isNanF32Bits);
+  const fp16Vals = decodeArray(codes.subarray(0, slowN), 'fp16');
+  const stdBack = new Float32Array(slowN);
+  add('fp16->f32', '@stdlib float16-to-float64 loop (values)', measure(() => { for (let i = 0; i < slowN; i++) stdBack[i] = stdlibFromFloat16(fp16Vals[i]); }, slowN, reps));
+  rows.at(-1).mismatches = mismatches(new Uint32Array(stdBack.buffer), outBits.subarray(0, slowN), isNanF32Bits);
+  const straightBack = new Uint32Array(n);
+  add('fp16->f32', 'straightforward loop', measure(() => straightF16ToF32(codes, straightBack), n, reps));
+  rows.at(-1).mismatches = mismatches(straightBack, outBits, isNanF32Bits);
+  const table = fp16Table();
+  const tableBack = new Uint32Array(n);
+  add('fp16->f32', 'table-driven loop (65,536 entries)', measure(() => tableF16ToF32(table, codes, tableBack), n, reps));
+  rows.at(-1).mismatches = mismatches(tableBack, outBits, isNanF32Bits);
+  if (cand) {
+    const c32 = new Float32Array(n);
+    add('fp16->f32', 'candidate: table + pairs', measure(() => cand.tablePairsFp16ToF32(codes, c32), n, reps));
+    rows.at(-1).mismatches = mismatches(new Uint32Array(c32.buffer), outBits, isNanF32Bits);
+  }
+
+  // ---- f32 -> bf16 and back
+  const bf = new Uint16Array(n);
+  add('f32->bf16', 'lowp encodeArray', measure(() => encodeArray(src, 'bf16', { out: bf }), n, reps));
+  const bfStraight = new Uint16Array(n);
+  add('f32->bf16', 'straightforward RNE loop', measure(() => straightF32ToBf16(src32, bfStraight), n, reps));
+  rows.at(-1).mismatches = mismatches(bfStraight, bf, isNanBf16);
+  if (cand) {
+    const c16 = new Uint16Array(n);
+    add('f32->bf16', 'candidate: pairs (2 codes per 32-bit store)', measure(() => cand.pairsF32ToBf16(src, c16), n, reps));
+    rows.at(-1).mismatches = mismatches(c16, bf, isNanBf16);
+  }
+  const bfBack = new Float32Array(n);
+  add('bf16->f32', 'lowp decodeArray', measure(() => decodeArray(bf, 'bf16', { out: bfBack }), n, reps));
+  const bfBackStraight = new Uint32Array(n);
+  add('bf16->f32', 'straightforward loop', measure(() => straightBf16ToF32(bf, bfBackStraight), n, reps));
+  rows.at(-1).mismatches = mismatches(bfBackStraight, new Uint32Array(bfBack.buffer), isNanF32Bits);
+  if (cand) {
+    const c32 = new Float32Array(n);
+    add('bf16->f32', 'candidate: pairs (2 codes per 32-bit load)', measure(() => cand.pairsBf16ToF32(bf, c32), n, reps));
+    rows.at(-1).mismatches = mismatches(new Uint32Array(c32.buffer), new Uint32Array(bfBack.buffer), isNanF32Bits);
+  }
+
+  // ---- ceiling
+  const copy = new Float32Array(n);
+  add('copy', 'Float32Array.prototype.set (plain copy)', measure(() => copy.set(src), n, reps));
+
+  // ---- native Float16Array on Node 24, measured together with lowp in that process
+  let native = null;
+  if (!args.includes('--no-native')) {
+    const child = spawnSync(
+      'npx',
+      ['-y', '-p', 'node@24', 'node', resolve(here, 'convert-native.mjs'), '--lib', libUrl, '--n', String(n), '--reps', String(reps), '--data', kind, ...(withCandidates ? ['--candidates'] : [])],
+      { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, npm_config_yes: 'true', npm_config_update_notifier: 'false' } },
+    );
+    if (child.status === 0) {
+      try {
+        native = JSON.parse(child.stdout.trim().split('\n').at(-1));
+      } catch {
+        native = { error: `unreadable output: ${child.stdout.slice(-300)}` };
+      }
+    } else native = { error: `npx -p node@24 failed (exit ${child.status}): ${(child.stderr || '').trim().slice(-300)}` };
+  }
+
+  report.runs.push({ data: kind, rows, native });
+  printRun(kind, rows, native);
+}
+
+if (jsonOut) {
+  writeFileSync(jsonOut, JSON.stringify(report, null, 2));
+  console.log(`\nwrote ${jsonOut}`);
+}
+
+function printRun(kind, rows, native) {
+  const desc = kind === 'normal' ? 'Gaussian values (σ = 1)' : 'random float32 bit patterns (every exponent, NaN)';
+  console.log(`## data: ${kind} — ${desc}\n`);
+  const copyRate = rows.find((r) => r.direction === 'copy').mps;
+  for (const dir of ['f32->fp16', 'fp16->f32', 'f32->bf16', 'bf16->f32']) {
+    const lowpRow = rows.find((r) => r.direction === dir && r.method.startsWith('lowp'));
+    console.log(`### ${dir}\n`);
+    console.log('| method | M values/s | lowp ÷ this | output vs lowp |');
+    console.log('| --- | ---: | ---: | --- |');
+    for (const r of rows.filter((x) => x.direction === dir)) {
+      const ratio = r === lowpRow ? '1.00' : (lowpRow.mps / r.mps).toFixed(2);
+      const size = r.method.startsWith('@') ? ` (first ${slowN.toLocaleString('en-US')})` : '';
+      const check = r.mismatches === undefined ? '' : r.mismatches === 0 ? 'identical' : `${r.mismatches.toLocaleString('en-US')} differ${r.checked ? ` of ${r.checked.toLocaleString('en-US')} sampled` : ''}`;
+      console.log(`| ${r.method}${size} | ${fmt(r.mps)} | ${ratio} | ${check} |`);
+    }
+    console.log(`| Float32Array.prototype.set (plain copy) | ${fmt(copyRate)} | ${(lowpRow.mps / copyRate).toFixed(2)} | |\n`);
+  }
+
+  const get = (dir, prefix, list = rows) => list.find((r) => r.direction === dir && r.method.startsWith(prefix))?.mps;
+  const targets = [
+    ['f32->fp16 >= 10x @petamoriken/float16', get('f32->fp16', 'lowp') / get('f32->fp16', '@petamoriken'), 10],
+    ['f32->bf16 >= straightforward loop', get('f32->bf16', 'lowp') / get('f32->bf16', 'straight'), 1],
+    ['bf16->f32 >= straightforward loop', get('bf16->f32', 'lowp') / get('bf16->f32', 'straight'), 1],
+  ];
+  if (native && !native.error) {
+    console.log(`### native Float16Array, Node ${native.node} (same process as lowp there)\n`);
+    if (native.candidateFailures?.length) console.log(`candidate check FAILED on Node ${native.node}: ${native.candidateFailures.join('; ')}\n`);
+    console.log('| direction | method | M values/s | lowp ÷ this |');
+    console.log('| --- | --- | ---: | ---: |');
+    for (const r of native.rows) {
+      const lowpRate = get(r.direction, 'lowp', native.rows);
+      const diff = r.mismatchesVsNative === undefined ? '' : r.mismatchesVsNative === 0 ? ' (bits identical to native)' : ` (${r.mismatchesVsNative} differ from native)`;
+      console.log(`| ${r.direction} | ${r.method}${diff} | ${fmt(r.mps)} | ${lowpRate && r.direction !== 'copy' ? (lowpRate / r.mps).toFixed(2) : ''} |`);
+    }
+    if (native.access?.length) {
+      console.log(`\nElement access (${Math.min(2 ** 20, n).toLocaleString('en-US')} values, Node ${native.node}):\n`);
+      console.log('| method | M elements/s |');
+      console.log('| --- | ---: |');
+      for (const a of native.access) console.log(`| ${a.method} | ${fmt(a.mps)} |`);
+    }
+    console.log('');
+    targets.push(['f32->fp16 >= native Float16Array set (Node 24)', get('f32->fp16', 'lowp', native.rows) / get('f32->fp16', 'native', native.rows), 1]);
+    targets.push(['fp16->f32 >= native Float32Array set (Node 24)', get('fp16->f32', 'lowp', native.rows) / get('fp16->f32', 'native', native.rows), 1]);
+  } else if (native?.error) {
+    console.log(`native Float16Array: not measured (${native.error})\n`);
+  }
+  console.log('### targets (issue 2), as ratios in this run\n');
+  for (const [name, ratio, want] of targets) console.log(`- ${name}: ${ratio.toFixed(2)}× — ${ratio >= want ? 'met' : 'NOT met'}`);
+  console.log('');
+}
