@@ -7,10 +7,23 @@ import type { KernelChoice } from './options.js';
  * Largest K for which an int8 product always fits int32: |Σ a·b| ≤ K·128·128 = K·2^14 ≤ 2^31 − 1.
  * (With symmetric codes in [−127, 127], as lowp's quantizers produce, the bound would be 133,143; lowp
  * accepts −128 too, so it uses the bound that holds for every int8 code.)
+ *
+ * @example
+ * ```ts
+ * int8Matmul(qa, qb).data instanceof Int32Array; // true when qa.cols <= INT8_INT32_MAX_K
+ * ```
  */
 export const INT8_INT32_MAX_K = 131071;
 
-/** Options of {@link int8Matmul}. */
+/**
+ * Options of {@link int8Matmul}.
+ *
+ * @example
+ * ```ts
+ * const opts: Int8MatmulOptions = { transB: true, threads: 1 };
+ * int8Matmul(qa, qw, opts);
+ * ```
+ */
 export interface Int8MatmulOptions {
   /**
    * `qb` is given transposed, as W [N,K] row-major (a Linear layer's weight; LLM.int8's A·Wᵀ): the
@@ -28,6 +41,12 @@ export interface Int8MatmulOptions {
 /**
  * The exact int8 product C = A·B (or A·Wᵀ): an Int32Array when K ≤ 131,071 (every possible sum fits
  * int32), else a Float64Array (exact integers: every sum is below 2^53 for any K that fits in memory).
+ *
+ * @example
+ * ```ts
+ * const r: Int8MatmulResult = int8Matmul(qa, qw, { transB: true });
+ * r.data[0]; // the exact integer sum for row 0, column 0
+ * ```
  */
 export interface Int8MatmulResult {
   /** M. */

@@ -11,13 +11,34 @@ import { codeArrayType, getFormat, type FloatFormat, type FormatLike } from '../
  * - `'fp64'`: float64 products and sums;
  * - `'fp16'` / `'bf16'`: emulated low-precision accumulation: the running sum is rounded to the format
  *   after every addition of an exact product (fp16 accumulation of 4096 ones stops at 2048).
+ *
+ * @example
+ * ```ts
+ * const acc: AccumulateFormat = 'fp16';
+ * matmul(a, b, { accumulate: acc });
+ * ```
  */
 export type AccumulateFormat = 'fp32' | 'fp64' | 'fp16' | 'bf16';
 
-/** Which kernels run: `'auto'` (WebAssembly SIMD when available), `'wasm'` (required), `'js'` (pure TypeScript). */
+/**
+ * Which kernels run: `'auto'` (WebAssembly SIMD when available), `'wasm'` (required), `'js'` (pure TypeScript).
+ *
+ * @example
+ * ```ts
+ * matmul(a, b, { kernel: 'js' }); // the pure-TypeScript kernel: same bits, slower
+ * ```
+ */
 export type KernelChoice = 'auto' | 'wasm' | 'js';
 
-/** Options of {@link matmul}. Every field is optional. */
+/**
+ * Options of {@link matmul}. Every field is optional.
+ *
+ * @example
+ * ```ts
+ * const opts: MatmulOptions = { inputs: 'bf16', accumulate: 'fp32', output: 'bf16', transB: true };
+ * matmul(x, w, opts); // x·wᵀ as a bf16 GPU GEMM computes it
+ * ```
+ */
 export interface MatmulOptions {
   /** `b` is given transposed, as W [N,K] (a Linear layer's weight): computes A·Wᵀ. Default false. */
   transB?: boolean;
@@ -72,6 +93,11 @@ export interface ResolvedMatmul {
 /**
  * Default split-K block of fp32 accumulation: each element is the sum, in block order, of fp32 running
  * sums over 128 consecutive k (see `blockK`).
+ *
+ * @example
+ * ```ts
+ * matmul(a, b); // same bits as matmul(a, b, { blockK: FP32_BLOCK_K })
+ * ```
  */
 export const FP32_BLOCK_K = 128;
 

@@ -10,7 +10,7 @@ import { describeValue } from '../core/describe.js';
 import { CONVERT_BASE, CONVERT_BYTES, getKernels } from './loader.js';
 
 /** Values per chunk streamed through WebAssembly memory (fits in L2 with both buffers). */
-const CHUNK = 16384;
+const CHUNK = 32768;
 /** Below this length the TypeScript loop is used (no call overhead). */
 const SMALL = 64;
 

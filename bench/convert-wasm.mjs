@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Bulk conversion benchmark (issue 5 item 5): lowp's WebAssembly SIMD float32 ⇄ fp16/bf16 against a
+// plain `Float32Array.prototype.set` copy (the memory-bandwidth ceiling), lowp/formats' pure-JS bulk
+// path, and — on Node ≥ 24 — native Float16Array (`f16.set(f32)`, `f32.set(f16)`), on the same data in
+// one run. Targets: f32→fp16 and fp16→f32 ≥ 2× native Float16Array; f32⇄bf16 ≥ half the copy rate.
+// Usage (after `npm run build`): npx -p node@24 node bench/convert-wasm.mjs [--n 16777216]
+// From source: node --import tsx bench/convert-wasm.mjs --src
+const args = process.argv.slice(2);
+const src = args.includes('--src');
+const n = Number(args[args.indexOf('--n') + 1] || 0) || 1 << 24;
+const m = await import(src ? '../src/matmul/index.ts' : '../dist/matmul/index.js');
+const formats = await import(src ? '../src/formats/index.ts' : '../dist/formats/index.js');
+
+const f32 = new Float32Array(n);
+let s = 12345;
+for (let i = 0; i < n; i++) {
+  s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+  f32[i] = ((s / 2 ** 32) - 0.5) * 2 ** ((s >>> 7) % 40 - 20);
+}
+const h = m.f32ToFp16(f32);
+const b = m.f32ToBf16(f32);
+const outU16 = new Uint16Array(n);
+const outF32 = new Float32Array(n);
+
+function rate(fn, reps = 7) {
+  fn();
+  const t = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  t.sort((x, y) => x - y);
+  return n / (t[Math.floor(t.length / 2)] / 1000) / 1e6; // M values/s (median)
+}
+
+const rows = [];
+const copy = rate(() => outF32.set(f32));
+rows.push(['Float32Array.prototype.set (copy)', copy]);
+const r = {
+  f32ToFp16: rate(() => m.f32ToFp16(f32, outU16)),
+  fp16ToF32: rate(() => m.fp16ToF32(h, outF32)),
+  f32ToBf16: rate(() => m.f32ToBf16(f32, outU16)),
+  bf16ToF32: rate(() => m.bf16ToF32(b, outF32)),
+};
+rows.push(['lowp f32ToFp16 (wasm simd)', r.f32ToFp16], ['lowp fp16ToF32 (wasm simd)', r.fp16ToF32], ['lowp f32ToBf16 (wasm simd)', r.f32ToBf16], ['lowp bf16ToF32 (wasm simd)', r.bf16ToF32]);
+rows.push(['lowp/formats encodeArray fp16 (JS)', rate(() => formats.encodeArray(f32, 'fp16', { out: outU16 }), 3)]);
+rows.push(['lowp/formats decodeArray fp16 (JS)', rate(() => formats.decodeArray(h, 'fp16', { out: outF32 }), 3)]);
+let native = null;
+if (typeof globalThis.Float16Array === 'function') {
+  const F16 = globalThis.Float16Array;
+  const f16 = new F16(n);
+  const f16src = new F16(h.buffer);
+  native = { enc: rate(() => f16.set(f32)), dec: rate(() => outF32.set(f16src)) };
+  rows.push(['native Float16Array.set(f32)', native.enc], ['native Float32Array.set(f16)', native.dec]);
+  // correctness on the same data: native and lowp agree bit for bit (NaN-free data)
+  const nb = new Uint16Array(f16.buffer);
+  f16.set(f32);
+  m.f32ToFp16(f32, outU16);
+  for (let i = 0; i < n; i++) if (nb[i] !== outU16[i]) throw new Error(`native Float16Array and lowp disagree at ${i}: ${nb[i]} vs ${outU16[i]}`);
+}
+console.log(`\nbulk conversions, ${n.toLocaleString('en')} values — Node ${process.version}; M values/s (median of 7)\n`);
+for (const [name, v] of rows) console.log(`  ${name.padEnd(38)} ${v.toFixed(0).padStart(7)}`);
+console.log('\nratios:');
+if (native) {
+  console.log(`  f32→fp16 lowp / native Float16Array: ${(r.f32ToFp16 / native.enc).toFixed(2)}× (target ≥ 2)`);
+  console.log(`  fp16→f32 lowp / native Float16Array: ${(r.fp16ToF32 / native.dec).toFixed(2)}× (target ≥ 2)`);
+} else console.log('  (no native Float16Array in this Node: run with `npx -p node@24 node bench/convert-wasm.mjs`)');
+console.log(`  f32→bf16 lowp / copy: ${(r.f32ToBf16 / copy).toFixed(2)} (target ≥ 0.5)`);
+console.log(`  bf16→f32 lowp / copy: ${(r.bf16ToF32 / copy).toFixed(2)} (target ≥ 0.5)`);
