@@ -65,6 +65,9 @@ export interface VectorwiseInt8 {
  */
 export const INV127_F32 = Math.fround(1 / 127);
 
+/** 1.5·2^52: (x + RNE_MAGIC) − RNE_MAGIC is x rounded to an integer, ties to even, for |x| < 2^51. */
+const RNE_MAGIC = 6755399441055744;
+
 /**
  * Validates a threshold: a number >= 0 (NaN, negatives and −Infinity are errors; +Infinity means "no outliers").
  *
@@ -112,9 +115,10 @@ export function vectorwiseCore(d: Float32Array, rows: number, cols: number, thre
     for (let c = 0; c < cols; c++) {
       if (colHas[c]) continue; // outlier column: zeroed
       const p = wide ? (d[o + c] * 127) / m : Math.fround(d[o + c] * scale);
-      // round half to even; |p| <= 127 by construction (fl32(1/m)·127·m rounds to at most 127), clamped anyway
-      let q = Math.round(p);
-      if (q - p === 0.5 && (q & 1) !== 0) q -= 1;
+      // round half to even: adding and subtracting 1.5·2^52 rounds any |p| < 2^51 to the nearest integer,
+      // ties to even, in float64 arithmetic (p, a float32 value, is exact in float64). |p| <= 127 by
+      // construction (fl32(1/m)·127·m rounds to at most 127); clamped anyway
+      const q = (p + RNE_MAGIC) - RNE_MAGIC;
       codes[o + c] = q > 127 ? 127 : q < -127 ? -127 : q;
     }
   }
