@@ -61,7 +61,7 @@ export interface BlockwiseOptions {
   blocksize?: number;
   /**
    * The code table: ascending, finite, at most 256 entries (a code is an index into it). Default: the
-   * signed dynamic map ({@link createDynamicMap}).
+   * signed dynamic map (`createDynamicMap()`).
    */
   code?: Float32Array | readonly number[];
   /** Also quantize the absmax values (bitsandbytes' `nested=True`); default false. */

@@ -11,7 +11,6 @@ import { decodeGeneric, encodeGeneric } from '../formats/codec.js';
 import { resolveCastOptions, type RoundingMode } from '../formats/options.js';
 import { exponentOf, pow2 } from '../formats/pow2.js';
 import { getFormat } from '../formats/registry.js';
-import type { RandomSource } from '../core/rng.js';
 import { checkValues, resolveShape, type FloatValues } from './scaled-fp8.js';
 
 const f32 = Math.fround;
@@ -40,7 +39,7 @@ export interface MxOptions {
   /** Rounding of the elements: `'nearest-even'` (default, as the spec says), `'toward-zero'`, `'stochastic'`. */
   rounding?: RoundingMode;
   /** Random source for stochastic rounding. */
-  random?: RandomSource;
+  random?: () => number;
   /** Seed of the default stochastic-rounding generator. */
   seed?: number;
 }

@@ -10,7 +10,6 @@ import { resolveCastOptions, type ResolvedCastOptions, type RoundingMode } from 
 import { pow2 } from '../formats/pow2.js';
 import { getFormat } from '../formats/registry.js';
 import type { FloatFormat } from '../formats/spec.js';
-import type { RandomSource } from '../core/rng.js';
 
 const f32 = Math.fround;
 const F32_MAX = 3.4028234663852886e38;
@@ -32,7 +31,7 @@ export interface ScaledFp8Options {
   /** Rounding of x / scale: `'nearest-even'` (default), `'toward-zero'` or `'stochastic'`. */
   rounding?: RoundingMode;
   /** Random source for stochastic rounding (uniform in [0, 1)). */
-  random?: RandomSource;
+  random?: () => number;
   /** Seed of the default stochastic-rounding generator. */
   seed?: number;
 }
@@ -57,7 +56,7 @@ export interface ScaledFp8Quantized {
   amax: Float64Array;
 }
 
-/** @internal the value sources the scaled quantizers accept. */
+/** The value sources the scaled and MX quantizers accept (non-finite values are handled per element). */
 export type FloatValues = Float32Array | Float64Array | readonly number[];
 
 /** @internal validates the source (finite or not: non-finite values are handled per element). */
