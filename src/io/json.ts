@@ -6,7 +6,10 @@
 // messages naming the character position.
 import { SafetensorsError, type SafetensorsErrorCode } from './errors.js';
 
-/** A number written with a fraction or an exponent (never accepted where an integer is expected). */
+/**
+ * A number written with a fraction or an exponent, or an integer of more than 64 characters (never
+ * accepted where an integer is expected).
+ */
 export class JsonFloat {
   /**
    * @param value - the number's value
@@ -164,7 +167,9 @@ export function parseJsonStrict(text: string, options: JsonParseOptions = {}): J
     const raw = s.slice(begin, i);
     if (isFloat) return new JsonFloat(Number(raw), raw);
     const v = Number(raw);
-    return Number.isSafeInteger(v) ? v : BigInt(raw);
+    if (Number.isSafeInteger(v)) return v;
+    // exact beyond 2^53 (u64 offsets), but never a BigInt of a megabyte of digits (quadratic to parse)
+    return raw.length <= 64 ? BigInt(raw) : new JsonFloat(v, raw);
   };
   const expectWord = (word: string): void => {
     if (s.startsWith(word, i)) i += word.length;

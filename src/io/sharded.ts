@@ -138,6 +138,9 @@ export class ShardedSafetensors implements TensorReader {
    * @param metadata - string metadata
    */
   constructor(shards: ReadonlyMap<string, SafetensorsFile>, tensors: readonly ShardedTensorInfo[], metadata: Readonly<Record<string, string>>) {
+    for (const t of tensors) {
+      if (!shards.has(t.file)) throw new TypeError(`expected a shard for file '${t.file}' of tensor '${t.name}', got none`);
+    }
     this.shards = shards;
     this.tensors = Object.freeze([...tensors]);
     this.metadata = Object.freeze(metadata);
