@@ -199,9 +199,11 @@ export interface LlmInt8Stats {
   weightOutliers: 'int8' | '16bit';
   /** Format the 16-bit path and the output are computed in. */
   computeFormat: LlmInt8Format;
-  /** m, k, n of the product. */
+  /** m: rows of A and of Y. */
   m: number;
+  /** k: columns of A and of W (input features). */
   k: number;
+  /** n: rows of W, columns of Y (output features). */
   n: number;
   /** Feature columns of A routed to the 16-bit path (ascending). */
   outlierCols: Int32Array;

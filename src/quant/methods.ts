@@ -61,6 +61,23 @@ export interface RoundTrip {
 }
 
 /**
+ * What {@link QuantMethod.run} returns.
+ *
+ * @example
+ * ```ts
+ * const out: MethodOutput = getQuantMethod('fp16').run(new Float32Array([0.1]), 1, 1); // { values, bytes: 2 }
+ * ```
+ */
+export interface MethodOutput {
+  /** The dequantized values. */
+  values: Float32Array;
+  /** Storage in bytes, scales included. */
+  bytes: number;
+  /** Method-specific facts. */
+  details?: Record<string, number>;
+}
+
+/**
  * A registered method.
  *
  * @example
@@ -75,7 +92,7 @@ export interface QuantMethod {
   /** One line saying what it does, with its defaults. */
   description: string;
   /** Runs the round trip on float32 values of a rows × cols tensor. */
-  run(x: Float32Array, rows: number, cols: number): { values: Float32Array; bytes: number; details?: Record<string, number> };
+  run(x: Float32Array, rows: number, cols: number): MethodOutput;
 }
 
 const cast16 = (f: 'fp16' | 'bf16') => (x: Float32Array) => ({ values: decodeArray(encodeArray(x, f) as Uint16Array, f), bytes: 2 * x.length });

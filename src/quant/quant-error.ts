@@ -67,9 +67,11 @@ export interface LinearErrorRow {
   case: string;
   /** Method name. */
   method: LinearMethodName;
-  /** m, k, n of the product. */
+  /** m: rows of A and of Y. */
   m: number;
+  /** k: columns of A and of W (input features). */
   k: number;
+  /** n: rows of W, columns of Y (output features). */
   n: number;
   /** Feature columns of A routed to 16-bit (LLM.int8 methods; 0 otherwise). */
   outlierCols: number;
