@@ -110,7 +110,12 @@ export interface LinearErrorOptions {
   compare?: CompareOptions;
 }
 
+/**
+ * The int8 methods' input: fp16 codes, as bitsandbytes casts to fp16, unless a value would overflow
+ * fp16 (|x| >= 65520); then the float32 values themselves (what llmInt8Linear does for fp32 inputs).
+ */
 function fp16Matrix(v: Float32Array, rows: number, cols: number): Matrix {
+  for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) >= 65520) return { rows, cols, data: v };
   return { rows, cols, data: encodeArray(v, 'fp16') as Uint16Array, format: 'fp16' };
 }
 
@@ -159,7 +164,8 @@ function runLinear(method: LinearMethodName, a: Float32Array, w: Float32Array, m
  * `int8-tensor` (one absmax scale per matrix), `int8-vectorwise` (row-wise int8 of A and W, no outliers:
  * LLM.int8 with threshold 0), `llm-int8` (threshold 6, bitsandbytes' int8 outlier weights) and
  * `llm-int8-16bit` (the paper's 16-bit outlier weights). The int8 methods start from fp16-rounded inputs
- * and return fp16, as bitsandbytes does with an fp16 model.
+ * and return fp16, as bitsandbytes does with an fp16 model (an input beyond fp16's range is used in
+ * float32 instead, where bitsandbytes would overflow).
  *
  * @throws TypeError/RangeError for malformed cases (shapes, k mismatch, NaN/Infinity) or unknown methods.
  * @example

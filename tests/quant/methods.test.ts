@@ -134,6 +134,12 @@ describe('quantErrorTable / linearErrorTable', () => {
     expect(rows.find((r) => r.case === 'outliers' && r.method === 'llm-int8')!.outlierCols).toBe(4);
     expect(rows.find((r) => r.case === 'gauss' && r.method === 'llm-int8')!.outlierCols).toBe(0);
     expect(() => linearErrorTable([{ name: 'x', a: w, w: syntheticMatrix('gaussian', 3, 5) }])).toThrow(/must be n×512/);
+    // activations beyond fp16's range: the fp16 GEMM overflows (broken), the int8 methods run from float32
+    const big = syntheticMatrix('outlier-features', 8, k, { seed: 4, outlierCols: 2, magnitude: [1e5, 2e5] });
+    const rb = linearErrorTable([{ name: 'big', a: big, w }]);
+    expect(rb.find((r) => r.method === 'fp16')!.verdict).toBe('broken');
+    expect(rb.find((r) => r.method === 'llm-int8-16bit')!.relL2).toBeLessThan(0.01);
+    expect(rb.find((r) => r.method === 'bf16')!.relL2).toBeLessThan(0.01);
     expect(() => linearErrorTable([], { methods: ['int4' as never] })).toThrow(/unknown method/);
   });
 
