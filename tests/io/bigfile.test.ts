@@ -36,7 +36,11 @@ function makeSparse(path: string): number {
   }
 }
 
-describe('multi-GB file with bounded memory', () => {
+// Windows extends files with real zeros (not sparse) unless asked: 6 GiB of disk writes, so skip there.
+const sparseFiles = process.platform !== 'win32';
+if (!sparseFiles) console.warn('tests/io/bigfile: skipped on Windows (ftruncate does not make sparse files)');
+
+describe.skipIf(!sparseFiles)('multi-GB file with bounded memory', () => {
   it('streams a 2 GiB tensor stored past 4 GiB in a 6 GiB sparse file, RSS growth far below the file size', async () => {
     const path = join(dir, 'big.safetensors');
     const size = makeSparse(path);
