@@ -214,7 +214,7 @@ export function renderHtmlReport(report: CheckReport): string {
 <style>${css}</style><style>${STYLE}</style></head>
 <body>
 <h1>lowp check: ${escapeHtml(report.input.label)} → ${escapeHtml(t.name)}</h1>
-<div class="muted">${escapeHtml(fmtCount(s.tensors))} tensors · ${escapeHtml(fmtCount(s.values))} values · ${escapeHtml(fmtBytes(s.bytes))} · checked in ${escapeHtml(fmtSeconds(s.seconds))} · lowp ${escapeHtml(report.lowpVersion)} · schema ${escapeHtml(report.schema)} v${report.schemaVersion}</div>
+<div class="muted">${escapeHtml(fmtCount(s.tensors))} tensors · ${escapeHtml(fmtCount(s.values))} values · ${escapeHtml(fmtBytes(s.bytes))} · checked in ${escapeHtml(fmtSeconds(s.seconds))} · lowp ${escapeHtml(report.lowpVersion)}</div>
 <div class="verdict ${VERDICT_CLASS[report.verdict]}"><b>${escapeHtml(report.verdict)}</b> for ${escapeHtml(t.name)}<ul class="reasons">${report.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>
 
 <h2>Summary</h2>

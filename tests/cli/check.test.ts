@@ -5,6 +5,7 @@
 // underflow in fp16, as they really do. Also: --only, --fail-on exit statuses, --top, the JSON schema.
 import { describe, expect, it } from 'vitest';
 import { analyzeCast } from '../../src/diagnostics/analyzeCast.js';
+import { CAST_REPORT_JSON_SCHEMA } from '../../src/diagnostics/report.js';
 import { finfo, round } from '../../src/formats/index.js';
 import { loadVectors, vectorsPath } from '../helpers/vectors.js';
 import { runCli } from './helpers.js';
@@ -57,13 +58,14 @@ describe('lowp check on the real model (digits-transformer)', () => {
       const data = vectors.get(t.name).data as Float32Array;
       const direct = analyzeCast(data, 'fp16');
       const ref = referenceCounts(data, 'fp16');
-      const counts = t.analysis.counts;
+      const counts = t.counts;
       for (const k of Object.keys(ref) as (keyof Counts)[]) {
         expect(counts[k], `${t.name} ${k} vs reference round()`).toBe(ref[k]);
-        expect(t.figures[k], `${t.name} ${k} figures`).toBe(ref[k]);
       }
       expect(counts).toEqual(direct.counts);
-      expect(t.figures.verdict).toBe(direct.verdict);
+      expect(t.verdict).toBe(direct.verdict);
+      expect(t.dtype).toBe('F32');
+      expect(t.elements).toBe(data.length);
       expect(t.shape).toEqual(vectors.get(t.name).shape);
     }
   });
@@ -76,26 +78,27 @@ describe('lowp check on the real model (digits-transformer)', () => {
     expect(grads.length).toBeGreaterThan(0);
     expect(adam.length).toBeGreaterThan(0);
     for (const t of [...grads, ...adam]) {
-      expect(t.figures.verdict, t.name).toBe('underflow-risk');
-      expect(t.figures.flushedToZero + t.figures.becameSubnormal, t.name).toBeGreaterThan(0);
+      expect(t.verdict, t.name).toBe('underflow-risk');
+      expect(t.counts.flushedToZero + t.counts.becameSubnormal, t.name).toBeGreaterThan(0);
     }
-    const flushed = (ts: { figures: { flushedToZero: number } }[]) => ts.reduce((a, t) => a + t.figures.flushedToZero, 0);
+    const flushed = (ts: { counts: { flushedToZero: number } }[]) => ts.reduce((a, t) => a + t.counts.flushedToZero, 0);
     expect(flushed(grads)).toBeGreaterThan(0);
     expect(flushed(adam)).toBeGreaterThan(0);
     for (const t of report.tensors.filter((x: { name: string }) => x.name.startsWith('weight.'))) {
-      expect(t.figures.verdict, t.name).not.toBe('overflow-risk');
+      expect(t.verdict, t.name).not.toBe('overflow-risk');
     }
-    expect(report.verdict).toBe('underflow-risk');
-    expect(report.summary.byVerdict['underflow-risk']).toBeGreaterThanOrEqual(grads.length + adam.length);
+    expect(report.summary.verdict).toBe('underflow-risk');
+    expect(report.check.verdict).toBe('underflow-risk');
+    expect(report.summary.verdicts['underflow-risk']).toBeGreaterThanOrEqual(grads.length + adam.length);
   });
 
   it('in bf16 the same tensors keep every nonzero value (bf16 has float32\'s range)', async () => {
     const { stdout, code } = await runCli(['check', digits.path, '--to', 'bf16', '--json', '--fail-on', 'underflow,overflow']);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report.summary.flushedToZero).toBe(0);
-    expect(report.summary.overflowed).toBe(0);
-    expect(report.failOn.triggered).toEqual([]);
+    expect(report.summary.counts.flushedToZero).toBe(0);
+    expect(report.summary.counts.overflowed).toBe(0);
+    expect(report.check.failOn.triggered).toEqual([]);
   });
 
   it('--only keeps exactly the tensors whose name matches', async () => {
@@ -103,7 +106,7 @@ describe('lowp check on the real model (digits-transformer)', () => {
     const report = JSON.parse(stdout);
     const expected = loadVectors('digits-transformer').keys.filter((k) => /^adam\./.test(k));
     expect(report.tensors.map((t: { name: string }) => t.name).sort()).toEqual(expected.sort());
-    expect(report.options.only).toBe('^adam\\.');
+    expect(report.check.options.only).toBe('^adam\\.');
   });
 
   it('--only with no match and an invalid regex are usage errors (exit 2, one line)', async () => {
@@ -116,25 +119,52 @@ describe('lowp check on the real model (digits-transformer)', () => {
   });
 });
 
+/** A small JSON Schema checker (type, const, enum, required, properties, items, oneOf, $ref to $defs): enough for CAST_REPORT_JSON_SCHEMA. */
+function validate(schema: any, value: any, root: any, path = '$'): string[] {
+  if (schema.$ref) return validate(root.$defs[schema.$ref.replace('#/$defs/', '')], value, root, path);
+  const errs: string[] = [];
+  if (schema.oneOf) {
+    const ok = schema.oneOf.filter((s: any) => validate(s, value, root, path).length === 0).length;
+    if (ok !== 1) errs.push(`${path}: matches ${ok} of oneOf`);
+  }
+  if ('const' in schema && value !== schema.const) errs.push(`${path}: expected ${schema.const}`);
+  if (schema.enum && !schema.enum.includes(value)) errs.push(`${path}: ${JSON.stringify(value)} not in enum`);
+  const t = schema.type;
+  if (t === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) return [...errs, `${path}: not an object`];
+  if (t === 'array' && !Array.isArray(value)) return [...errs, `${path}: not an array`];
+  if (t === 'string' && typeof value !== 'string') errs.push(`${path}: not a string`);
+  if (t === 'number' && typeof value !== 'number') errs.push(`${path}: not a number`);
+  if (t === 'integer' && !Number.isInteger(value)) errs.push(`${path}: not an integer`);
+  if (t === 'boolean' && typeof value !== 'boolean') errs.push(`${path}: not a boolean`);
+  if (schema.minimum !== undefined && typeof value === 'number' && value < schema.minimum) errs.push(`${path}: below minimum`);
+  for (const k of schema.required ?? []) if (!(k in value)) errs.push(`${path}: missing ${k}`);
+  for (const [k, s] of Object.entries(schema.properties ?? {})) if (value && typeof value === 'object' && k in value) errs.push(...validate(s, value[k], root, `${path}.${k}`));
+  if (schema.items && Array.isArray(value)) value.forEach((v: any, i: number) => errs.push(...validate(schema.items, v, root, `${path}[${i}]`)));
+  return errs;
+}
+
 describe('lowp check --json schema', () => {
-  it('has the versioned top-level fields and per-tensor analysis', async () => {
-    const { stdout } = await runCli(['check', '--sample', '--to', 'fp16', '--json', '--only', 'norm']);
+  it('is a lowp.cast-report/1 document (valid against CAST_REPORT_JSON_SCHEMA) plus the check block', async () => {
+    const { stdout } = await runCli(['check', '--sample', '--to', 'fp16', '--json']);
     const r = JSON.parse(stdout);
-    expect(r.schema).toBe('lowp.check');
-    expect(r.schemaVersion).toBe(1);
-    expect(typeof r.lowpVersion).toBe('string');
-    expect(r.input.kind).toBe('sample');
-    expect(r.target.name).toBe('fp16');
-    expect(r.target.max).toBe(65504);
-    for (const key of ['tensors', 'summary', 'constants', 'verdict', 'reasons', 'failOn', 'exitCode', 'options']) expect(r).toHaveProperty(key);
+    expect(r.schema).toBe('lowp.cast-report/1');
+    expect(validate(CAST_REPORT_JSON_SCHEMA, r, CAST_REPORT_JSON_SCHEMA)).toEqual([]);
+    expect(r.generator).toEqual({ name: 'lowp', version: expect.any(String) });
+    expect(r.target.format).toBe('fp16');
+    expect(r.input).toBe('built-in sample');
+    expect(r.check.version).toBe(1);
+    expect(r.check.targetInfo.max).toBe(65504);
+    expect(r.check.input.kind).toBe('sample');
+    for (const key of ['verdict', 'reasons', 'failOn', 'exitCode', 'options', 'bytes', 'seconds']) expect(r.check).toHaveProperty(key);
     for (const t of r.tensors) {
-      expect(t).toHaveProperty('analysis.counts.total', t.elements);
-      expect(t).toHaveProperty('analysis.verdict');
-      expect(t.figures.total).toBe(t.elements);
+      expect(t.counts.total).toBe(t.elements);
+      expect(t.shape.reduce((a: number, b: number) => a * b, 1)).toBe(t.elements);
     }
-    expect(r.summary.values).toBe(r.tensors.reduce((a: number, t: { elements: number }) => a + t.elements, 0));
-    expect(Array.isArray(r.constants.rows)).toBe(true);
-    expect(r.constants.rows.length).toBeGreaterThan(0);
+    expect(r.summary.counts.total).toBe(r.tensors.reduce((a: number, t: { elements: number }) => a + t.elements, 0));
+    expect(r.constants.length).toBeGreaterThan(0);
+    // non-finite numbers are written as strings ("Infinity"), never as null (JSON.stringify's silent loss)
+    expect(JSON.stringify(r.tensors)).not.toContain('null');
+    expect(JSON.stringify(r.tensors)).toContain('"Infinity"');
   });
 });
 
@@ -142,7 +172,7 @@ describe('lowp check --fail-on', () => {
   it('exit status 1 only for the kinds asked for and found', async () => {
     const fp16Under = await runCli(['check', '--sample', '--to', 'fp16', '--fail-on', 'underflow', '--json']);
     expect(fp16Under.code).toBe(1);
-    expect(JSON.parse(fp16Under.stdout).failOn.triggered).toEqual(['underflow']);
+    expect(JSON.parse(fp16Under.stdout).check.failOn.triggered).toEqual(['underflow']);
     const fp16Over = await runCli(['check', '--sample', '--to', 'fp16', '--fail-on', 'overflow']);
     expect(fp16Over.code).toBe(1);
     expect(fp16Over.stdout).toMatch(/--fail-on overflow: found overflow \(exit status 1\)/);

@@ -134,14 +134,14 @@ describe('built-in sample', () => {
     expect(names.some((n) => n.startsWith('grad.'))).toBe(true);
     expect(names.some((n) => n.startsWith('optimizer.exp_avg_sq.'))).toBe(true);
     expect(names.some((n) => n.startsWith('act.'))).toBe(true);
-    const norm = st.readFloatSync('model.norm.weight');
+    const norm = st.readFloatSync('model.norm.weight', { as: 'float32' });
     const mean = norm.reduce((x, y) => x + y, 0) / norm.length;
     expect(Math.abs(mean - 1)).toBeLessThan(0.05);
-    const q = st.readFloatSync('model.layers.0.self_attn.q_proj.weight');
+    const q = st.readFloatSync('model.layers.0.self_attn.q_proj.weight', { as: 'float32' });
     const std = Math.sqrt(q.reduce((x, y) => x + y * y, 0) / q.length);
     expect(std).toBeGreaterThan(0.015);
     expect(std).toBeLessThan(0.04);
-    const v = st.readFloatSync('optimizer.exp_avg_sq.model.layers.1.mlp.down_proj.weight');
+    const v = st.readFloatSync('optimizer.exp_avg_sq.model.layers.1.mlp.down_proj.weight', { as: 'float32' });
     const med = [...v].sort((x, y) => x - y)[v.length >> 1];
     expect(med).toBeGreaterThan(1e-11);
     expect(med).toBeLessThan(1e-8);
@@ -149,17 +149,17 @@ describe('built-in sample', () => {
 
   it('fp16 flags the gradients and Adam moments (underflow) and the T5-like activation (overflow); bf16 flags neither', async () => {
     const fp16 = JSON.parse((await runCli(['check', '--sample', '--to', 'fp16', '--json'])).stdout);
-    const verdict = (r: { tensors: { name: string; figures: { verdict: string } }[] }, n: string) => r.tensors.find((t) => t.name === n)!.figures.verdict;
+    const verdict = (r: { tensors: { name: string; verdict: string }[] }, n: string) => r.tensors.find((t) => t.name === n)!.verdict;
     for (const t of fp16.tensors) {
-      if (t.name.startsWith('optimizer.exp_avg_sq.') || (t.name.startsWith('grad.') && /proj/.test(t.name))) expect(t.figures.verdict, t.name).toBe('underflow-risk');
-      if (t.name.startsWith('model.')) expect(t.figures.verdict, t.name).toBe('safe');
+      if (t.name.startsWith('optimizer.exp_avg_sq.') || (t.name.startsWith('grad.') && /proj/.test(t.name))) expect(t.verdict, t.name).toBe('underflow-risk');
+      if (t.name.startsWith('model.')) expect(t.verdict, t.name).toBe('safe');
     }
     expect(verdict(fp16, 'act.model.layers.1.mlp.down_proj')).toBe('overflow-risk');
-    expect(fp16.verdict).toBe('overflow-risk');
+    expect(fp16.check.verdict).toBe('overflow-risk');
     const bf16 = JSON.parse((await runCli(['check', '--sample', '--to', 'bf16', '--json'])).stdout);
-    expect(bf16.summary.flushedToZero).toBe(0);
-    expect(bf16.summary.overflowed).toBe(0);
-    expect(bf16.summary.rounded).toBeGreaterThan(0.8 * bf16.summary.values);
+    expect(bf16.summary.counts.flushedToZero).toBe(0);
+    expect(bf16.summary.counts.overflowed).toBe(0);
+    expect(bf16.summary.counts.rounded).toBeGreaterThan(0.8 * bf16.summary.counts.total);
   });
 });
 

@@ -93,7 +93,7 @@ describe('fuzz: random edits of a valid file', () => {
             expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
             expect(r.stdout).toBe('');
           } else {
-            expect(JSON.parse(r.stdout).schema).toBe('lowp.check');
+            expect(JSON.parse(r.stdout).schema).toBe('lowp.cast-report/1');
           }
         },
       ),

@@ -6,7 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { finfo, getFormat, type FormatInfo } from '../../formats/index.js';
+import type { CastAnalysis } from '../../diagnostics/analyzeCast.js';
 import type { ConstantCheck } from '../../diagnostics/constants.js';
+import { createCastReport, toJsonSafe, type CastReport } from '../../diagnostics/report.js';
 import type { TensorInfo } from '../../io/safetensors-header.js';
 import {
   checkWellKnownConstants,
@@ -30,8 +32,11 @@ export const FAIL_ON_KINDS = ['overflow', 'underflow', 'lossy', 'constants', 'an
 /** One `--fail-on` kind. */
 export type FailOnKind = (typeof FAIL_ON_KINDS)[number];
 
-/** Name and version of the JSON report schema written by `lowp check --json`. */
-export const CHECK_SCHEMA = { name: 'lowp.check', version: 1 } as const;
+/**
+ * Version of the `check` block that `lowp check --json` adds to lowp/diagnostics' cast report (schema
+ * 'lowp.cast-report/1'): the CLI's verdict line, `--fail-on` outcome, options and skipped tensors.
+ */
+export const CHECK_BLOCK_VERSION = 1;
 
 /** Options of {@link checkCommand} (the command-line flags). */
 export interface CheckOptions {
@@ -90,10 +95,8 @@ export interface CheckSummary {
   seconds: number;
 }
 
-/** Everything `lowp check` found: what the JSON report holds. */
+/** Everything `lowp check` found (printed as text, as the JSON cast report, or as HTML). */
 export interface CheckReport {
-  schema: typeof CHECK_SCHEMA.name;
-  schemaVersion: typeof CHECK_SCHEMA.version;
   lowpVersion: string;
   input: { kind: 'sample' | 'path'; label: string; path: string | null; tensors: number; skipped: { name: string; dtype: string; reason: string }[] };
   target: FormatInfo;
@@ -254,6 +257,9 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
   const t0 = performance.now();
   try {
     const { selected, skipped } = selectTensors(input.reader.tensors, opts.only);
+    if (selected.length === 0) {
+      throw new CliError(`${input.label}: no floating-point tensor to check (${input.reader.tensors.length} tensors${skipped.length > 0 ? `, ${skipped.length} of them integer or bool` : ''})`);
+    }
     const totalBytes = selected.reduce((a, t) => a + t.byteLength, 0);
     const progress = createProgress({ stream: io.stderr, total: totalBytes, enabled: opts.progress !== false && !opts.json });
     const checks: TensorCheck[] = [];
@@ -268,8 +274,6 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
     const { verdict, reasons } = overallVerdict(checks, summary, constants.rows, target);
     const triggered = triggeredFailOn(failOn, summary.byVerdict, constants.rows);
     return {
-      schema: CHECK_SCHEMA.name,
-      schemaVersion: CHECK_SCHEMA.version,
       lowpVersion: packageVersion(),
       input: { kind: input.kind, label: input.label, path: input.resolved, tensors: input.reader.tensors.length, skipped },
       target,
@@ -305,13 +309,59 @@ async function checkTensor(
   return { name: t.name, dtype: t.dtype, shape: [...t.shape], elements: t.elements, analysis: result, figures };
 }
 
-/** The report as JSON text (±Infinity and NaN become null, as JSON.stringify does; typed arrays become arrays). */
-export function reportToJson(report: CheckReport): string {
-  return JSON.stringify(
-    report,
-    (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'bigint' ? Number(v) : v),
-    2,
-  );
+/** The JSON document of `lowp check --json`: lowp/diagnostics' cast report plus the `check` block. */
+export type CheckJson = CastReport & {
+  /** What the command adds (version {@link CHECK_BLOCK_VERSION}); non-finite numbers as strings. */
+  check: {
+    version: number;
+    verdict: CastVerdict;
+    reasons: string[];
+    failOn: { kinds: FailOnKind[]; triggered: FailOnKind[] };
+    exitCode: number;
+    options: { only: string | null; chunkElements: number };
+    input: { kind: 'sample' | 'path'; label: string; path: string | null; tensors: number; skipped: { name: string; dtype: string; reason: string }[] };
+    targetInfo: unknown;
+    bytes: number;
+    seconds: number;
+  };
+};
+
+/**
+ * The report as the JSON document of `lowp check --json`: the versioned cast report of lowp/diagnostics
+ * (`createCastReport`, schema 'lowp.cast-report/1': per-tensor analyses with the tensor's `dtype` and
+ * `elements` added, summary, constants), plus a `check` block with the command's verdict, reasons and
+ * `--fail-on` outcome. ±Infinity and NaN are written as strings.
+ *
+ * @param report - the result of {@link runCheck}
+ * @returns a JSON-safe object
+ * @example
+ * ```ts
+ * JSON.stringify(checkReportJson(await runCheck(undefined, { sample: true }, io)), null, 2);
+ * ```
+ */
+export function checkReportJson(report: CheckReport): CheckJson {
+  const cast = createCastReport({
+    tensors: report.tensors.map((t) => ({ name: t.name, shape: t.shape, analysis: t.analysis as CastAnalysis })),
+    constants: report.constants.result,
+    input: report.input.label,
+    version: report.lowpVersion,
+  });
+  cast.tensors.forEach((t, i) => Object.assign(t, { dtype: report.tensors[i].dtype, elements: report.tensors[i].elements }));
+  return {
+    ...cast,
+    check: {
+      version: CHECK_BLOCK_VERSION,
+      verdict: report.verdict,
+      reasons: report.reasons,
+      failOn: report.failOn,
+      exitCode: report.exitCode,
+      options: { only: report.options.only, chunkElements: report.options.chunkElements },
+      input: report.input,
+      targetInfo: toJsonSafe(report.target),
+      bytes: report.summary.bytes,
+      seconds: report.summary.seconds,
+    },
+  };
 }
 
 /** Short description of the target for the header line. */
@@ -446,7 +496,7 @@ export async function checkCommand(path: string | undefined, opts: CheckOptions,
     }
     println(io.stderr, `lowp: HTML report written to ${opts.html}`);
   }
-  if (opts.json) io.stdout.write(reportToJson(report) + '\n');
+  if (opts.json) io.stdout.write(JSON.stringify(checkReportJson(report), null, 2) + '\n');
   else io.stdout.write(renderCheckText(report, opts.top ?? 20));
   return report.exitCode;
 }
