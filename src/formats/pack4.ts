@@ -3,10 +3,24 @@
 // ('low-first', lowp's default); bitsandbytes puts the first value in the HIGH nibble ('high-first').
 import { describeValue } from '../core/describe.js';
 
-/** Which nibble of a byte holds the even-indexed (first) element. */
+/**
+ * Which nibble of a byte holds the even-indexed (first) element.
+ *
+ * @example
+ * ```ts
+ * pack4([1, 2], { order: 'high-first' }); // Uint8Array [0x12]
+ * ```
+ */
 export type NibbleOrder = 'low-first' | 'high-first';
 
-/** Options of {@link pack4}. */
+/**
+ * Options of {@link pack4}.
+ *
+ * @example
+ * ```ts
+ * pack4([1, 2, 3], { pad: 7, order: 'high-first' }); // Uint8Array [0x12, 0x37]
+ * ```
+ */
 export interface Pack4Options {
   /**
    * `'low-first'` (default: OCP MX, ml_dtypes `float4_e2m1fn` packing, PyTorch `float4_e2m1fn_x2`):
@@ -23,7 +37,14 @@ export interface Pack4Options {
   out?: Uint8Array;
 }
 
-/** Options of {@link unpack4}. */
+/**
+ * Options of {@link unpack4}.
+ *
+ * @example
+ * ```ts
+ * unpack4(new Uint8Array([0x12, 0x37]), { order: 'high-first', length: 3 }); // Uint8Array [1, 2, 3]
+ * ```
+ */
 export interface Unpack4Options {
   /** Nibble order, as in {@link pack4}; default `'low-first'`. */
   order?: NibbleOrder;

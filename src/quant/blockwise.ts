@@ -18,13 +18,27 @@ const f32 = Math.fround;
 /** fl32(1e-38): the clamp bitsandbytes applies to a block's absmax before dividing by it. */
 const MIN_ABSMAX = /* @__PURE__ */ Math.fround(1e-38);
 
-/** Blocksizes bitsandbytes accepts for 8-bit blockwise quantization. */
+/**
+ * Blocksizes bitsandbytes accepts for 8-bit blockwise quantization.
+ *
+ * @example
+ * ```ts
+ * BLOCKWISE_8BIT_BLOCKSIZES.includes(4096); // true
+ * ```
+ */
 export const BLOCKWISE_8BIT_BLOCKSIZES: readonly number[] = Object.freeze([64, 128, 256, 512, 1024, 2048, 4096]);
 
 /**
  * The absmax values of a nested (double-quantized) state: stored as 8-bit dynamic codes, blockwise
  * quantized themselves after subtracting their mean (`offset`). A block's absmax is recovered as
  * fl32(dequantized + offset).
+ *
+ * @example
+ * ```ts
+ * const q = quantizeBlockwise(x, { blocksize: 256, nested: true });
+ * q.nested!.offset; // mean of the block absmax values
+ * blockwiseAbsmax(q); // recovered absmax per block
+ * ```
  */
 export interface NestedAbsmax {
   /** The float32 mean of the absmax values, subtracted before quantizing them. */
@@ -37,7 +51,16 @@ export interface NestedAbsmax {
   absmax: Float32Array;
 }
 
-/** Result of {@link quantizeBlockwise}: plain data (typed arrays aside), JSON-friendly. */
+/**
+ * Result of {@link quantizeBlockwise}: plain data (typed arrays aside), JSON-friendly.
+ *
+ * @example
+ * ```ts
+ * const q: BlockwiseQuantized = quantizeBlockwise(new Float32Array(5000), { blocksize: 256 });
+ * q.codes.length;  // 5000
+ * q.absmax!.length; // 20
+ * ```
+ */
 export interface BlockwiseQuantized {
   /** Always `'bnb-blockwise-8bit'`. */
   scheme: 'bnb-blockwise-8bit';
@@ -55,7 +78,14 @@ export interface BlockwiseQuantized {
   code: Float32Array;
 }
 
-/** Options of {@link quantizeBlockwise}. */
+/**
+ * Options of {@link quantizeBlockwise}.
+ *
+ * @example
+ * ```ts
+ * quantizeBlockwise(x, { blocksize: 256, nested: true });
+ * ```
+ */
 export interface BlockwiseOptions {
   /** Values per block: 64, 128, 256, 512, 1024, 2048 or 4096; default 4096 (bitsandbytes' default). */
   blocksize?: number;
@@ -68,7 +98,14 @@ export interface BlockwiseOptions {
   nested?: boolean;
 }
 
-/** Accepted value sources of the blockwise quantizers. */
+/**
+ * Accepted value sources of the blockwise quantizers.
+ *
+ * @example
+ * ```ts
+ * quantizeBlockwise([0.5, -1, 2], { blocksize: 64 }); // number[] works too
+ * ```
+ */
 export type BlockwiseSource = Float32Array | Float64Array | readonly number[];
 
 /** @internal checks the source and returns its values rounded to float32 (PyTorch's `.float()`). */
@@ -307,7 +344,15 @@ export function checkState(q: unknown, scheme: string, allowed: readonly number[
   return { length: s.length, blocksize, absmax };
 }
 
-/** Options of the dequantize functions. */
+/**
+ * Options of the dequantize functions.
+ *
+ * @example
+ * ```ts
+ * const out = new Float32Array(q.length);
+ * dequantizeBlockwise(q, { out }); // fills out
+ * ```
+ */
 export interface DequantizeOptions {
   /** Destination of exactly `q.length` values; default a new Float32Array. */
   out?: Float32Array;

@@ -18,13 +18,36 @@ import { bnbFp4Table, nf4Table } from './codebooks.js';
 
 const f32 = Math.fround;
 
-/** Blocksizes bitsandbytes accepts for 4-bit quantization. */
+/**
+ * Blocksizes bitsandbytes accepts for 4-bit quantization.
+ *
+ * @example
+ * ```ts
+ * BLOCKWISE_4BIT_BLOCKSIZES[0]; // 32
+ * ```
+ */
 export const BLOCKWISE_4BIT_BLOCKSIZES: readonly number[] = Object.freeze([32, 64, 128, 256, 512, 1024, 2048, 4096]);
 
-/** The 4-bit code tables: NF4 (normal quantiles) and bitsandbytes' FP4 (not OCP E2M1). */
+/**
+ * The 4-bit code tables: NF4 (normal quantiles) and bitsandbytes' FP4 (not OCP E2M1).
+ *
+ * @example
+ * ```ts
+ * quantize4bit(x, { quantType: 'bnb-fp4' });
+ * ```
+ */
 export type QuantType4bit = 'nf4' | 'bnb-fp4';
 
-/** Result of {@link quantize4bit}: plain data (typed arrays aside), JSON-friendly. */
+/**
+ * Result of {@link quantize4bit}: plain data (typed arrays aside), JSON-friendly.
+ *
+ * @example
+ * ```ts
+ * const q: Blockwise4bitQuantized = quantize4bit(new Float32Array(6144));
+ * q.packed.length;  // 3072
+ * q.absmax!.length; // 96 (blocksize 64)
+ * ```
+ */
 export interface Blockwise4bitQuantized {
   /** Always `'bnb-4bit'`. */
   scheme: 'bnb-4bit';
@@ -44,7 +67,14 @@ export interface Blockwise4bitQuantized {
   code: Float32Array;
 }
 
-/** Options of {@link quantize4bit}. */
+/**
+ * Options of {@link quantize4bit}.
+ *
+ * @example
+ * ```ts
+ * quantize4bit(x, { quantType: 'nf4', blocksize: 128, nested: true });
+ * ```
+ */
 export interface Quantize4bitOptions {
   /** `'nf4'` (default) or `'bnb-fp4'`. */
   quantType?: QuantType4bit;

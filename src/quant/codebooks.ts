@@ -204,7 +204,14 @@ function linspaceF32(start: number, end: number, steps: number): Float32Array {
   return out;
 }
 
-/** Options of {@link createDynamicMap}. */
+/**
+ * Options of {@link createDynamicMap}.
+ *
+ * @example
+ * ```ts
+ * createDynamicMap({ signed: false }); // unsigned map: 256 values in [0, 1]
+ * ```
+ */
 export interface DynamicMapOptions {
   /** Whether the map has negative values; default true. */
   signed?: boolean;
@@ -268,7 +275,14 @@ export function createDynamicMap(opts: DynamicMapOptions = {}): Float32Array {
   return Float32Array.from(data);
 }
 
-/** Options of {@link createNormalMap}. */
+/**
+ * Options of {@link createNormalMap}.
+ *
+ * @example
+ * ```ts
+ * createNormalMap({ offset: 0.99, useExtraValue: false }); // symmetric NF-style map
+ * ```
+ */
 export interface NormalMapOptions {
   /** The outermost quantile (probability) of the map; default 0.9677083 (QLoRA's NF4). */
   offset?: number;

@@ -15,15 +15,36 @@ import { checkValues, resolveShape, type FloatValues } from './scaled-fp8.js';
 
 const f32 = Math.fround;
 
-/** Element formats of the OCP MX block formats (MXFP8, MXFP6, MXFP4). */
+/**
+ * Element formats of the OCP MX block formats (MXFP8, MXFP6, MXFP4).
+ *
+ * @example
+ * ```ts
+ * quantizeMx(x, { format: 'fp6-e3m2fn' }); // MXFP6
+ * ```
+ */
 export type MxElementFormat = 'fp8-e4m3fn' | 'fp8-e5m2' | 'fp6-e2m3fn' | 'fp6-e3m2fn' | 'fp4-e2m1fn';
 
 const MX_FORMATS: readonly MxElementFormat[] = ['fp8-e4m3fn', 'fp8-e5m2', 'fp6-e2m3fn', 'fp6-e3m2fn', 'fp4-e2m1fn'];
 
-/** The E8M0 code of the NaN scale. */
+/**
+ * The E8M0 code of the NaN scale.
+ *
+ * @example
+ * ```ts
+ * quantizeMx(new Float32Array([NaN, 1])).scales[0] === MX_NAN_SCALE; // true
+ * ```
+ */
 export const MX_NAN_SCALE = 0xff;
 
-/** Options of {@link quantizeMx}. */
+/**
+ * Options of {@link quantizeMx}.
+ *
+ * @example
+ * ```ts
+ * quantizeMx(w, { format: 'fp4-e2m1fn', blockSize: 32, rows: 64, cols: 256 });
+ * ```
+ */
 export interface MxOptions {
   /** Element format; default `'fp8-e4m3fn'` (MXFP8). MXFP4 is `'fp4-e2m1fn'`. */
   format?: MxElementFormat;
@@ -44,7 +65,15 @@ export interface MxOptions {
   seed?: number;
 }
 
-/** Result of {@link quantizeMx}: plain data (typed arrays aside), JSON-friendly. */
+/**
+ * Result of {@link quantizeMx}: plain data (typed arrays aside), JSON-friendly.
+ *
+ * @example
+ * ```ts
+ * const q: MxQuantized = quantizeMx(new Float32Array(64));
+ * q.scales.length; // 2 (one per 32 values)
+ * ```
+ */
 export interface MxQuantized {
   /** Always `'mx'`. */
   scheme: 'mx';

@@ -15,10 +15,24 @@ const f32 = Math.fround;
 const F32_MAX = 3.4028234663852886e38;
 const F32_MIN_SUBNORMAL = 1.401298464324817e-45;
 
-/** The fp8 formats scaled quantization supports. */
+/**
+ * The fp8 formats scaled quantization supports.
+ *
+ * @example
+ * ```ts
+ * quantizeScaledFp8(grad, { format: 'fp8-e5m2' });
+ * ```
+ */
 export type ScaledFp8Format = 'fp8-e4m3fn' | 'fp8-e5m2';
 
-/** Options of {@link quantizeScaledFp8}. */
+/**
+ * Options of {@link quantizeScaledFp8}.
+ *
+ * @example
+ * ```ts
+ * quantizeScaledFp8(w, { granularity: 'row', rows: 64, cols: 256 });
+ * ```
+ */
 export interface ScaledFp8Options {
   /** `'fp8-e4m3fn'` (default; forward pass, max 448) or `'fp8-e5m2'` (gradients, max 57344). */
   format?: ScaledFp8Format;
@@ -36,7 +50,16 @@ export interface ScaledFp8Options {
   seed?: number;
 }
 
-/** Result of {@link quantizeScaledFp8}: plain data (typed arrays aside), JSON-friendly. */
+/**
+ * Result of {@link quantizeScaledFp8}: plain data (typed arrays aside), JSON-friendly.
+ *
+ * @example
+ * ```ts
+ * const q: ScaledFp8Quantized = quantizeScaledFp8(new Float32Array([1, -448]));
+ * q.scales[0]; // 1 (amax 448 / max 448)
+ * q.codes;     // Uint8Array [0x38, 0xfe]
+ * ```
+ */
 export interface ScaledFp8Quantized {
   /** Always `'scaled-fp8'`. */
   scheme: 'scaled-fp8';
@@ -56,7 +79,14 @@ export interface ScaledFp8Quantized {
   amax: Float64Array;
 }
 
-/** The value sources the scaled and MX quantizers accept (non-finite values are handled per element). */
+/**
+ * The value sources the scaled and MX quantizers accept (non-finite values are handled per element).
+ *
+ * @example
+ * ```ts
+ * quantizeMx([0.5, 1, 2], { format: 'fp4-e2m1fn' }); // number[] works too
+ * ```
+ */
 export type FloatValues = Float32Array | Float64Array | readonly number[];
 
 /** @internal validates the source (finite or not: non-finite values are handled per element). */
