@@ -72,7 +72,7 @@ export interface NativeFloat16Array {
 /** A constructor of a lowp 16-bit array class that wraps a Uint16Array of codes without copying. */
 export type Lowp16ArrayConstructor<T extends Lowp16Array> = new (bits: Uint16Array) => T;
 
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const INSPECT = /* @__PURE__ */ Symbol.for('nodejs.util.inspect.custom');
 
 function isArrayBufferLike(x: unknown): x is ArrayBufferLike {
   if (x instanceof ArrayBuffer) return true;

@@ -52,7 +52,7 @@ describe('the core bundles for browsers with no Node built-in', () => {
       const ctx = browserLikeContext();
       vm.runInContext(iife, ctx, { filename: `${name}.browser.js` });
       const keys = vm.runInContext('Object.keys(__lowp)', ctx) as string[];
-      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.length, `${name} exports nothing (an empty entry point)`).toBeGreaterThan(0);
       expect(vm.runInContext('typeof process + typeof require + typeof Buffer', ctx)).toBe('undefinedundefinedundefined');
       if (keys.includes('encodeArray')) {
         const r = vm.runInContext(
