@@ -211,6 +211,16 @@ export async function openShardedSafetensors(
   openShard: (file: string) => SourceInput | Promise<SourceInput>,
   options?: SafetensorsReadOptions,
 ): Promise<ShardedSafetensors> {
+  return openSharded(index, openShard, options, undefined);
+}
+
+/** {@link openShardedSafetensors} with a way to name each shard in messages. */
+async function openSharded(
+  index: SafetensorsIndex | string | Uint8Array,
+  openShard: (file: string) => SourceInput | Promise<SourceInput>,
+  options: SafetensorsReadOptions | undefined,
+  labelOf: ((file: string) => string) | undefined,
+): Promise<ShardedSafetensors> {
   const o = checkReadOptions(options);
   const idx = typeof index === 'string' || index instanceof Uint8Array ? parseSafetensorsIndex(index, options) : index;
   if (typeof idx !== 'object' || idx === null || !(idx.weightMap instanceof Map)) {
@@ -223,7 +233,7 @@ export async function openShardedSafetensors(
   try {
     for (const file of files) {
       const src = await openShard(file);
-      shards.set(file, await openSafetensors(src, { ...options, name: typeof src === 'string' ? src : file }));
+      shards.set(file, await openSafetensors(src, { ...options, name: labelOf?.(file) ?? (typeof src === 'string' ? src : file) }));
     }
     const tensors: ShardedTensorInfo[] = [];
     for (const file of files) {
@@ -244,23 +254,24 @@ export async function openShardedSafetensors(
 
 function readIndexFile(path: string, options: SafetensorsReadOptions | undefined): SafetensorsIndex {
   const o = checkReadOptions(options);
-  const fs = requireNodeFs((m) => new SafetensorsError('NO_FS', m, path));
+  const label = o.name ?? path;
+  const fs = requireNodeFs((m) => new SafetensorsError('NO_FS', m, label));
   let size: number;
   try {
     size = fs.statSync(path).size;
   } catch (e) {
-    throw new SafetensorsError('IO', `cannot open: ${systemMessage(e)}`, path);
+    throw new SafetensorsError('IO', `cannot open: ${systemMessage(e)}`, label);
   }
   if (size > o.maxHeaderBytes) {
-    throw new SafetensorsError('INDEX', `expected an index of at most ${o.maxHeaderBytes} bytes, got ${size}`, path);
+    throw new SafetensorsError('INDEX', `expected an index of at most ${o.maxHeaderBytes} bytes, got ${size}`, label);
   }
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(path);
   } catch (e) {
-    throw new SafetensorsError('IO', `cannot read: ${systemMessage(e)}`, path);
+    throw new SafetensorsError('IO', `cannot read: ${systemMessage(e)}`, label);
   }
-  return parseSafetensorsIndex(bytes, { ...options, name: path });
+  return parseSafetensorsIndex(bytes, { ...options, name: label });
 }
 
 /**
@@ -280,7 +291,10 @@ export async function openSafetensorsIndex(path: string, options?: SafetensorsRe
   const p = requireNodePath((m) => new SafetensorsError('NO_FS', m, path));
   const idx = readIndexFile(path, options);
   const dir = p.dirname(path);
-  return openShardedSafetensors(idx, (file) => p.join(dir, file), { ...options, name: path });
+  // shards are named in messages relative to the name the caller gave the index, if any
+  const label = options?.name ?? path;
+  const labelDir = p.dirname(label);
+  return openSharded(idx, (file) => p.join(dir, file), { ...options, name: label }, (file) => p.join(labelDir, file));
 }
 
 /**
@@ -302,7 +316,7 @@ export async function openSafetensorsDir(dir: string, options?: SafetensorsReadO
   try {
     names = fs.readdirSync(dir).sort();
   } catch (e) {
-    throw new SafetensorsError('IO', `cannot list: ${systemMessage(e)}`, dir);
+    throw new SafetensorsError('IO', `cannot list: ${systemMessage(e)}`, options?.name ?? dir);
   }
   const isFile = (n: string): boolean => {
     try {
@@ -313,25 +327,26 @@ export async function openSafetensorsDir(dir: string, options?: SafetensorsReadO
   };
   const indexes = names.filter((n) => n.endsWith('.safetensors.index.json') && isFile(n));
   if (indexes.length > 1) {
-    throw new SafetensorsError('INDEX', `expected at most one *.safetensors.index.json in the folder, got ${indexes.length}: ${indexes.join(', ')} (open one of them)`, dir);
+    throw new SafetensorsError('INDEX', `expected at most one *.safetensors.index.json in the folder, got ${indexes.length}: ${indexes.join(', ')} (open one of them)`, options?.name ?? dir);
   }
-  if (indexes.length === 1) return openSafetensorsIndex(p.join(dir, indexes[0]), options);
+  const label = (file: string): string => p.join(options?.name ?? dir, file);
+  if (indexes.length === 1) return openSafetensorsIndex(p.join(dir, indexes[0]), { ...options, name: label(indexes[0]) });
   const files = names.filter((n) => n.endsWith('.safetensors') && isFile(n));
-  if (files.length === 0) throw new SafetensorsError('INDEX', 'expected *.safetensors files or a *.safetensors.index.json in the folder, got none', dir);
-  if (files.length === 1) return openSafetensors(p.join(dir, files[0]), options);
+  if (files.length === 0) throw new SafetensorsError('INDEX', 'expected *.safetensors files or a *.safetensors.index.json in the folder, got none', options?.name ?? dir);
+  if (files.length === 1) return openSafetensors(p.join(dir, files[0]), { ...options, name: label(files[0]) });
   const shards = new Map<string, SafetensorsFile>();
   try {
     const tensors: ShardedTensorInfo[] = [];
     const owner = new Map<string, string>();
     const metadata: Record<string, string> = Object.create(null);
     for (const file of files) {
-      const shard = await openSafetensors(p.join(dir, file), options);
+      const shard = await openSafetensors(p.join(dir, file), { ...options, name: label(file) });
       shards.set(file, shard);
       for (const [k, v] of Object.entries(shard.metadata)) if (!(k in metadata)) metadata[k] = v;
       for (const t of shard.tensors) {
         const prev = owner.get(t.name);
         if (prev !== undefined) {
-          throw new SafetensorsError('INDEX', `expected each tensor in one file of the folder, got '${t.name.slice(0, 80)}' in both ${prev} and ${file}`, dir);
+          throw new SafetensorsError('INDEX', `expected each tensor in one file of the folder, got '${t.name.slice(0, 80)}' in both ${prev} and ${file}`, options?.name ?? dir);
         }
         owner.set(t.name, file);
         tensors.push(Object.freeze({ ...t, file }));

@@ -157,5 +157,10 @@ describe('sharded checkpoints through an index', () => {
     const idx4 = writeSharded(d4, { 'a.safetensors': { x: t([1]) } });
     writeFileSync(join(d4, 'a.safetensors'), new Uint8Array(5));
     await expect(openSafetensorsIndex(idx4)).rejects.toMatchObject({ code: 'TRUNCATED', message: expect.stringContaining('a.safetensors') });
+    // with a caller's label (what the user typed), shards are named relative to it
+    await expect(openCheckpoint(d4, { name: 'ckpt' })).rejects.toMatchObject({ message: expect.stringMatching(/^ckpt[/\\]a\.safetensors: /) });
+    await expect(openCheckpoint(idx4, { name: 'ckpt/model.safetensors.index.json' })).rejects.toMatchObject({ message: expect.stringMatching(/^ckpt[/\\]a\.safetensors: /) });
+    writeFileSync(join(d4, 'model.safetensors.index.json'), '{"weight_map": 3}');
+    await expect(openCheckpoint(d4, { name: 'ckpt' })).rejects.toMatchObject({ code: 'INDEX', message: expect.stringMatching(/^ckpt[/\\]model\.safetensors\.index\.json: /) });
   });
 });
