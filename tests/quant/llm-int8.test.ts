@@ -10,6 +10,7 @@ import { createRng } from '../../src/core/rng.js';
 import { decodeArray, encodeArray } from '../../src/formats/index.js';
 import { INT8_DEQUANT_BNB_DEFAULT, INT8_DEQUANT_EXACT, llmInt8Linear, prepareInt8Weight } from '../../src/quant/llm-int8.js';
 import { relL2 } from '../../src/quant/metrics.js';
+import { int8Matmul } from '../../src/matmul/int8.js';
 
 const f32 = Math.fround;
 
@@ -62,6 +63,19 @@ describe('llmInt8Linear', () => {
         if (!Object.is(y[i * n + j], want)) return false;
       }
       return r.stats.outlierCols.length === 0;
+    }), { numRuns: 300 });
+  });
+
+  it('the int8 GEMM it calls (lowp/matmul int8Matmul, A·Wᵀ) equals a BigInt reference exactly', () => {
+    const codes = (len: number) => fc.array(fc.integer({ min: -128, max: 127 }), { minLength: len, maxLength: len }).map((x) => Int8Array.from(x));
+    fc.assert(fc.property(dims.chain(({ m, k, n }) => fc.tuple(fc.constant({ m, k, n }), codes(m * k), codes(n * k))), ([{ m, k, n }, qa, qw]) => {
+      const acc = int8Matmul({ rows: m, cols: k, data: qa }, { rows: n, cols: k, data: qw }, { transB: true }).data;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let s = 0n;
+        for (let c = 0; c < k; c++) s += BigInt(qa[i * k + c]) * BigInt(qw[j * k + c]);
+        if (BigInt(acc[i * n + j]) !== s) return false;
+      }
+      return true;
     }), { numRuns: 300 });
   });
 
