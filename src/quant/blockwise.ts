@@ -114,15 +114,21 @@ export function toFloat32Source(x: unknown, fn: string): Float32Array {
     throw new TypeError(`${fn}: expected a Float32Array, Float64Array or number[] of values, got ${describeValue(x)}`);
   }
   const n = x.length;
-  const out = new Float32Array(n);
+  let out: Float32Array;
+  if (x instanceof Float32Array) out = x.slice();
+  else if (x instanceof Float64Array) out = Float32Array.from(x);
+  else {
+    for (let i = 0; i < n; i++) {
+      if (typeof x[i] !== 'number') throw new TypeError(`${fn}: element ${i} must be a number, got ${describeValue(x[i])}`);
+    }
+    out = Float32Array.from(x as readonly number[]);
+  }
   for (let i = 0; i < n; i++) {
-    const v = (x as ArrayLike<unknown>)[i];
-    if (typeof v !== 'number') throw new TypeError(`${fn}: element ${i} must be a number, got ${describeValue(v)}`);
-    const r = f32(v);
-    if (!Number.isFinite(r)) {
+    const r = out[i];
+    if (r - r !== 0) {
+      const v = (x as ArrayLike<number>)[i];
       throw new RangeError(`${fn}: element ${i} is ${v}${Number.isFinite(v) ? ' (beyond the float32 range)' : ''}; blockwise quantization needs finite float32 values (its code tables have no NaN or infinity)`);
     }
-    out[i] = r;
   }
   return out;
 }

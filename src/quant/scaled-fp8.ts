@@ -144,6 +144,9 @@ export function encodeQuotient(x: number, s: number, f: FloatFormat, o: Resolved
   const q = x / s;
   const code = encodeGeneric(q, f, o);
   if (!Number.isFinite(q) || o.rounding === 'stochastic') return code;
+  // a midpoint or an exact fp8 value has at most m + 2 significant bits, so it is a float32: most
+  // quotients are not and need no second look
+  if (f32(q) !== q) return code;
   const sign = q < 0 || Object.is(q, -0) ? f.signBit : 0;
   const mag = code - sign;
   if (mag < 0 || mag > f.maxMagnitudeCode) return code; // NaN/infinity codes: no tie to re-decide
