@@ -15,3 +15,5 @@ export { ulp } from './ulp.js';
 export { encodeArray, decodeArray, codeArrayType } from './bulk.js';
 export type { CodeArray, FloatSource, EncodeArrayOptions, DecodeArrayOptions, Format16Name, Format8Name } from './bulk.js';
 export { pow2, exponentOf } from './pow2.js';
+export { pack4, unpack4 } from './pack4.js';
+export type { NibbleOrder, Pack4Options, Unpack4Options } from './pack4.js';
