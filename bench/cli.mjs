@@ -1,10 +1,12 @@
 // Benchmark of `lowp check` (the built CLI, dist/cli/main.js) against a plain sequential read of the same
 // file. Writes a float32 safetensors file in os.tmpdir() (default 1 GiB of pseudo-random values with
 // magnitudes spread over 2^-30 … 2^4, so every path of the analysis runs: normal, subnormal and flushed
-// results in fp16, rounding everywhere), warms the page cache, then measures in one run:
+// results in fp16, rounding everywhere; 8 tensors of equal size, like layers of a checkpoint), warms the
+// page cache, then measures in one run:
 //   - plain read: fs.readSync into one reused 4 MiB buffer, in this process (the baseline);
 //   - `lowp check <file> --to bf16 --json` and `--to fp16`, each a child process (wall time, Node start
-//     included; the start-up of `lowp --version` is reported apart).
+//     included; the start-up of `lowp --version` is reported apart), with the default `--threads auto`
+//     (one worker per core, up to 8) and with `--threads 1`.
 //   - where the time goes, in this process: lowp/io's chunks() alone (dist/io), and chunks() feeding
 //     lowp/diagnostics' createCastAnalyzer (dist/diagnostics), when those builds export them.
 // Prints MB/s (10^6 bytes per second) and the ratio of each to the plain read (target: within 2×).
@@ -33,12 +35,14 @@ if (!(mib > 0)) {
 
 const dir = mkdtempSync(join(tmpdir(), 'lowp-bench-cli-'));
 const path = join(dir, 'random.safetensors');
-const total = Math.round(mib * 2 ** 20 / 4096) * 4096;
+const TENSORS = 8;
+const total = Math.round(mib * 2 ** 20 / (4096 * TENSORS)) * 4096 * TENSORS;
 
-/** Writes the file: header, then 4 MiB blocks of pseudo-random float32 values (xorshift32). */
+/** Writes the file: header (TENSORS tensors of equal size, like a checkpoint's layers), then 4 MiB blocks of pseudo-random float32 values (xorshift32). */
 function writeFile() {
-  const elements = total / 4;
-  const json = `{"__metadata__":{"what":"lowp bench/cli.mjs random float32"},"w":{"dtype":"F32","shape":[${elements / 1024},1024],"data_offsets":[0,${total}]}}`;
+  const per = total / TENSORS;
+  const entries = Array.from({ length: TENSORS }, (_, i) => `"layers.${i}.weight":{"dtype":"F32","shape":[${per / 4 / 1024},1024],"data_offsets":[${i * per},${(i + 1) * per}]}`);
+  const json = `{"__metadata__":{"what":"lowp bench/cli.mjs random float32"},${entries.join(',')}}`;
   const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
   const head = new Uint8Array(8 + padded.length);
   new DataView(head.buffer).setBigUint64(0, BigInt(padded.length), true);
@@ -106,11 +110,11 @@ try {
   const plain = best(() => plainRead());
   results.push({ label: 'plain sequential read (fs.readSync, 4 MiB buffer)', ms: plain.ms });
   const startup = best(() => runBin(['--version']));
-  for (const to of ['bf16', 'fp16']) {
-    const r = best(() => runBin(['check', path, '--to', to, '--json']));
+  for (const [to, threads] of [['bf16', 'auto'], ['fp16', 'auto'], ['bf16', '1'], ['fp16', '1']]) {
+    const r = best(() => runBin(['check', path, '--to', to, '--json', '--threads', threads]));
     const report = JSON.parse(r.out.stdout);
-    if (report.summary.values !== total / 4) throw new Error(`lowp check counted ${report.summary.values} values, expected ${total / 4}`);
-    results.push({ label: `lowp check --to ${to} (child process, wall time)`, ms: r.ms, verdict: report.verdict });
+    if (report.summary.counts.total !== total / 4) throw new Error(`lowp check counted ${report.summary.counts.total} values, expected ${total / 4}`);
+    results.push({ label: `lowp check --to ${to} --threads ${threads} (${report.check.options.threads} used)`, ms: r.ms, verdict: report.check.verdict });
   }
   // breakdown, in-process (skipped when the library builds are absent)
   const lib = async (p) => { try { return await import(p); } catch { return null; } };
@@ -119,12 +123,13 @@ try {
   if (io?.openSafetensors) {
     const st = await io.openSafetensors(path);
     const bestAsync = async (fn) => { let ms = Infinity; for (let i = 0; i < reps; i++) { const t0 = performance.now(); await fn(); ms = Math.min(ms, performance.now() - t0); } return ms; };
-    results.push({ label: 'in-process: lowp/io chunks() only', ms: await bestAsync(async () => { for await (const c of st.chunks('w', { as: 'float32' })) void c; }) });
+    const names = st.tensors.map((t) => t.name);
+    results.push({ label: 'in-process: lowp/io chunks() only', ms: await bestAsync(async () => { for (const n of names) for await (const c of st.chunks(n, { as: 'float32', reuse: true })) void c; }) });
     if (diag?.createCastAnalyzer) {
       for (const to of ['bf16', 'fp16']) {
         results.push({
           label: `in-process: chunks() + createCastAnalyzer(${to})`,
-          ms: await bestAsync(async () => { const a = diag.createCastAnalyzer(to, { topK: 5 }); for await (const c of st.chunks('w', { as: 'float32' })) a.add(c.data); a.finish(); }),
+          ms: await bestAsync(async () => { for (const n of names) { const a = diag.createCastAnalyzer(to, { topK: 5 }); for await (const c of st.chunks(n, { as: 'float32', reuse: true })) a.add(c.data); a.finish(); } }),
         });
       }
     }

@@ -1,7 +1,7 @@
 // The bridge between lowp/diagnostics and the CLI's tables and report: a streaming cast analyzer per
 // tensor (createCastAnalyzer: add chunk by chunk, finish) and the constants check, and the few figures
 // the table, the summary and the HTML histogram need, read from the diagnostics' results.
-import { createCastAnalyzer, type CastAnalysis } from '../diagnostics/analyzeCast.js';
+import { createCastAnalyzer, type CastAnalysis, type CastAnalyzer } from '../diagnostics/analyzeCast.js';
 import { checkConstants, WELL_KNOWN_CONSTANTS, type ConstantCheck } from '../diagnostics/constants.js';
 
 /** Verdicts of a cast, worst last in {@link VERDICT_ORDER}. */
@@ -55,14 +55,6 @@ export interface HistogramFigures {
   maxLog2: number;
 }
 
-/** A streaming analysis of one tensor. */
-export interface TensorAnalyzer {
-  /** Adds the next chunk of values (C order). */
-  add(chunk: Float32Array | Float64Array): void;
-  /** Ends the analysis: the diagnostics' result (JSON-ready) and the CLI's figures read from it. */
-  finish(): { result: unknown; figures: CastFigures };
-}
-
 /** One well-known constant checked against the target format. */
 export interface ConstantFigures {
   name: string;
@@ -73,28 +65,20 @@ export interface ConstantFigures {
 }
 
 /**
- * Starts a streaming cast analysis of one tensor towards `to`.
+ * The streaming cast analyzer the CLI uses for one tensor: lowp/diagnostics' `createCastAnalyzer` with
+ * the default cast policy and verdict thresholds, keeping the 5 worst elements.
  *
  * @param to - target format name
  * @returns an analyzer to feed chunks to
  * @example
  * ```ts
- * const a = createTensorAnalyzer('fp16');
+ * const a = createCliCastAnalyzer('fp16');
  * a.add(new Float32Array([1e-9, 1]));
- * a.finish().figures.flushedToZero; // 1
+ * castFigures(a.finish()).flushedToZero; // 1
  * ```
  */
-export function createTensorAnalyzer(to: string): TensorAnalyzer {
-  const analyzer = createCastAnalyzer(to, { topK: 5 });
-  return {
-    add(chunk) {
-      analyzer.add(chunk);
-    },
-    finish() {
-      const result = analyzer.finish();
-      return { result, figures: castFigures(result) };
-    },
-  };
+export function createCliCastAnalyzer(to: string): CastAnalyzer {
+  return createCastAnalyzer(to, { topK: 5 });
 }
 
 /** Reads the CLI's figures from a diagnostics {@link CastAnalysis}. */

@@ -21,6 +21,12 @@ export interface CliIO {
   env?: Record<string, string | undefined>;
   /** Working directory for relative paths (default `process.cwd()`). */
   cwd?: string;
+  /**
+   * The module that worker threads start from (the CLI entry, which runs a worker when started with
+   * `workerData.lowpWorker`). Without it (in-process use, tests) every tensor is analysed on the calling
+   * thread.
+   */
+  workerEntry?: URL;
 }
 
 /** Exit status: success (and, for `check`, nothing that `--fail-on` names was found). */

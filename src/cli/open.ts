@@ -20,6 +20,8 @@ export interface OpenedInput {
   label: string;
   /** Absolute path, or null for the sample. */
   resolved: string | null;
+  /** The sample's bytes (in memory), or null for a path. */
+  bytes: Uint8Array | null;
 }
 
 /** The dtypes `lowp check` and `lowp quant-error` analyse (float tensors); integer and bool tensors are skipped. */
@@ -42,8 +44,9 @@ export async function openInput(path: string | undefined, sample: boolean | unde
   if (sample && path !== undefined) throw new CliError(`expected either a path or --sample, got both (path '${path}')`);
   if (!sample && path === undefined) throw new CliError('expected a path (a .safetensors file, a folder or a *.safetensors.index.json) or --sample, got neither (see --help)');
   if (sample) {
-    const reader = await openSafetensors(sampleSafetensors(), { name: 'built-in sample' });
-    return { reader, kind: 'sample', label: 'built-in sample', resolved: null };
+    const bytes = sampleSafetensors();
+    const reader = await openSafetensors(bytes, { name: 'built-in sample' });
+    return { reader, kind: 'sample', label: 'built-in sample', resolved: null, bytes };
   }
   const p = path as string;
   const abs = isAbsolute(p) ? p : resolve(cwd, p);
@@ -55,7 +58,7 @@ export async function openInput(path: string | undefined, sample: boolean | unde
   }
   try {
     const reader = await openCheckpoint(abs, { name: p });
-    return { reader, kind: 'path', label: p, resolved: abs };
+    return { reader, kind: 'path', label: p, resolved: abs, bytes: null };
   } catch (e) {
     if (e instanceof SafetensorsError) throw new CliError(e.message);
     throw e;

@@ -20,6 +20,11 @@ function parsePositiveInt(name: string, allowZero: boolean): (value: string) => 
   };
 }
 
+function parseThreads(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  return parsePositiveInt('--threads', false)(value);
+}
+
 const CHECK_EXAMPLES = `
 Examples:
   $ lowp check --sample --to bf16                    built-in sample: weights, gradients, Adam moments, activations
@@ -103,6 +108,7 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
     .option('--fail-on <kinds>', `exit with status 1 when one of these is found: ${FAIL_ON_KINDS.join(', ')} (comma-separated)`)
     .option('--top <n>', 'tensors listed in the table, worst first (0: all)', parsePositiveInt('--top', true), 20)
     .addOption(new Option('--chunk <elements>', 'elements read per chunk (memory bound)').argParser(parsePositiveInt('--chunk', false)).default(1 << 20))
+    .option('--threads <n>', "worker threads, or 'auto' (up to 8 for inputs of 64 MiB or more)", parseThreads, 'auto')
     .option('--no-progress', 'never show the progress bar')
     .addHelpText('after', CHECK_EXAMPLES)
     .action(async (path: string | undefined, opts) => {

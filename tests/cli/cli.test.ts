@@ -2,7 +2,7 @@
 // (exit 2, one line), `lowp formats` (every registered format, figures equal finfo), `lowp bench` (a
 // short run, JSON), `lowp quant-error` (figures equal lowp/quant's quantRoundTrip + compare on the same
 // tensor), the built-in sample (deterministic bytes, model-like content), and the real bin through tsx.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FORMATS, finfo } from '../../src/formats/index.js';
@@ -188,5 +188,28 @@ describe('text helpers', () => {
     const t = renderTable([{ header: 'a' }, { header: 'n', align: 'right' }], [['x', '1'], ['long', '100']]).split('\n');
     expect(t[2]).toBe('x       1');
     expect(t[3]).toBe('long  100');
+  });
+});
+
+describe('parallel check (worker threads, built CLI)', () => {
+  // workers start from the built entry (dist/cli/main.js, made by `npm run build`, which `npm test` runs
+  // first); LOWP_CLI_BIN may name another build. Without one the test says so and is skipped.
+  const bin = process.env.LOWP_CLI_BIN ?? join(ROOT, 'dist', 'cli', 'main.js');
+  const haveBin = existsSync(bin);
+  if (!haveBin) console.warn(`tests/cli: ${bin} not built; the worker-thread test is skipped`);
+  it.skipIf(!haveBin)('--threads 2 gives exactly the analyses of --threads 1', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const runBin = (threads: string) => {
+      const r = spawnSync(process.execPath, [bin, 'check', '--sample', '--to', 'fp16', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const one = runBin('1');
+    const two = runBin('2');
+    expect(one.check.options.threads).toBe(1);
+    expect(two.check.options.threads).toBe(2);
+    expect(two.tensors).toEqual(one.tensors);
+    expect(two.summary).toEqual(one.summary);
+    expect(two.check.verdict).toBe(one.check.verdict);
   });
 });

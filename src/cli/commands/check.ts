@@ -10,9 +10,10 @@ import type { CastAnalysis } from '../../diagnostics/analyzeCast.js';
 import type { ConstantCheck } from '../../diagnostics/constants.js';
 import { createCastReport, toJsonSafe, type CastReport } from '../../diagnostics/report.js';
 import type { TensorInfo } from '../../io/safetensors-header.js';
+import { availableParallelism } from 'node:os';
 import {
+  castFigures,
   checkWellKnownConstants,
-  createTensorAnalyzer,
   verdictRank,
   VERDICT_ORDER,
   type CastFigures,
@@ -20,7 +21,8 @@ import {
   type ConstantFigures,
 } from '../analysis.js';
 import { CliError, EXIT_OK, EXIT_RISK, println, type CliIO } from '../io.js';
-import { openInput, readTypeFor, selectTensors } from '../open.js';
+import { openInput, selectTensors } from '../open.js';
+import { analyzeInWorkers, analyzeTensor, type CheckWorkerJob } from '../parallel.js';
 import { createProgress } from '../progress.js';
 import { renderHtmlReport } from '../report-html.js';
 import { packageVersion } from '../version.js';
@@ -58,6 +60,32 @@ export interface CheckOptions {
   chunk?: number;
   /** false: never show a progress bar. */
   progress?: boolean;
+  /** Worker threads: a number, or 'auto' (default: up to 8 for inputs of 64 MiB or more, else 1). */
+  threads?: number | 'auto';
+}
+
+/** Inputs smaller than this are checked on the calling thread (starting workers costs more). */
+export const PARALLEL_MIN_BYTES = 64 * 2 ** 20;
+
+/**
+ * The number of threads for a check: 1 without a JavaScript worker entry (in-process use, or sources
+ * run by tsx) or for one tensor;
+ * `--threads n` as given (capped at the tensor count); 'auto': min(available cores, 8, tensors) for
+ * inputs of at least {@link PARALLEL_MIN_BYTES}, else 1.
+ */
+export function chooseThreads(requested: number | 'auto' | undefined, tensors: readonly TensorInfo[], bytes: number, entry: URL | undefined): number {
+  // workers start from the built CLI (dist/cli/main.js); from TypeScript sources (tsx) they cannot load
+  if (entry === undefined || tensors.length <= 1 || !/\.[cm]?js$/.test(entry.pathname)) return 1;
+  if (typeof requested === 'number') return Math.max(1, Math.min(requested, tensors.length));
+  if (bytes < PARALLEL_MIN_BYTES) return 1;
+  return Math.max(1, Math.min(availableParallelism(), 8, tensors.length));
+}
+
+/** A copy of the bytes in shared memory (handed to the workers without further copies). */
+function toShared(bytes: Uint8Array): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(sab).set(bytes);
+  return sab;
 }
 
 /** One checked tensor. */
@@ -100,7 +128,7 @@ export interface CheckReport {
   lowpVersion: string;
   input: { kind: 'sample' | 'path'; label: string; path: string | null; tensors: number; skipped: { name: string; dtype: string; reason: string }[] };
   target: FormatInfo;
-  options: { only: string | null; failOn: FailOnKind[]; chunkElements: number };
+  options: { only: string | null; failOn: FailOnKind[]; chunkElements: number; threads: number };
   tensors: TensorCheck[];
   summary: CheckSummary;
   constants: { result: ConstantCheck[]; rows: ConstantFigures[] };
@@ -262,12 +290,35 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
     }
     const totalBytes = selected.reduce((a, t) => a + t.byteLength, 0);
     const progress = createProgress({ stream: io.stderr, total: totalBytes, enabled: opts.progress !== false && !opts.json });
-    const checks: TensorCheck[] = [];
+    const threads = chooseThreads(opts.threads, selected, totalBytes, io.workerEntry);
+    let analyses: CastAnalysis[];
     try {
-      for (const t of selected) checks.push(await checkTensor(input.reader, t, target.name, chunk, progress));
+      if (threads > 1) {
+        const job: CheckWorkerJob = {
+          input: input.bytes !== null ? { kind: 'bytes', bytes: toShared(input.bytes), label: input.label } : { kind: 'path', path: input.resolved as string, label: input.label },
+          to: target.name,
+          chunk,
+        };
+        progress.label(`${threads} threads`);
+        analyses = await analyzeInWorkers(io.workerEntry as URL, job, selected, threads, (t) => progress.tick(t.byteLength));
+      } else {
+        analyses = [];
+        for (const t of selected) {
+          progress.label(t.name);
+          analyses.push(await analyzeTensor(input.reader, t, target.name, chunk, (n) => progress.tick(n)));
+        }
+      }
     } finally {
       progress.stop();
     }
+    const checks: TensorCheck[] = selected.map((t, i) => ({
+      name: t.name,
+      dtype: t.dtype,
+      shape: [...t.shape],
+      elements: t.elements,
+      analysis: analyses[i],
+      figures: castFigures(analyses[i]),
+    }));
     const seconds = (performance.now() - t0) / 1000;
     const summary = summarize(checks, totalBytes, seconds);
     const constants = checkWellKnownConstants(target.name);
@@ -277,7 +328,7 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
       lowpVersion: packageVersion(),
       input: { kind: input.kind, label: input.label, path: input.resolved, tensors: input.reader.tensors.length, skipped },
       target,
-      options: { only: opts.only ?? null, failOn, chunkElements: chunk },
+      options: { only: opts.only ?? null, failOn, chunkElements: chunk, threads },
       tensors: checks,
       summary,
       constants,
@@ -291,24 +342,6 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
   }
 }
 
-async function checkTensor(
-  reader: { chunks(name: string, o: { elements: number; as: 'float32' | 'float64' }): AsyncGenerator<{ start: number; data: Float32Array | Float64Array }> },
-  t: TensorInfo,
-  to: string,
-  chunk: number,
-  progress: { tick(n: number): void; label(s: string): void },
-): Promise<TensorCheck> {
-  progress.label(t.name);
-  const analyzer = createTensorAnalyzer(to);
-  const bytesPerElement = t.elements > 0 ? t.byteLength / t.elements : 0;
-  for await (const c of reader.chunks(t.name, { elements: chunk, as: readTypeFor(t.dtype) })) {
-    analyzer.add(c.data);
-    progress.tick(c.data.length * bytesPerElement);
-  }
-  const { result, figures } = analyzer.finish();
-  return { name: t.name, dtype: t.dtype, shape: [...t.shape], elements: t.elements, analysis: result, figures };
-}
-
 /** The JSON document of `lowp check --json`: lowp/diagnostics' cast report plus the `check` block. */
 export type CheckJson = CastReport & {
   /** What the command adds (version {@link CHECK_BLOCK_VERSION}); non-finite numbers as strings. */
@@ -318,7 +351,7 @@ export type CheckJson = CastReport & {
     reasons: string[];
     failOn: { kinds: FailOnKind[]; triggered: FailOnKind[] };
     exitCode: number;
-    options: { only: string | null; chunkElements: number };
+    options: { only: string | null; chunkElements: number; threads: number };
     input: { kind: 'sample' | 'path'; label: string; path: string | null; tensors: number; skipped: { name: string; dtype: string; reason: string }[] };
     targetInfo: unknown;
     bytes: number;
@@ -355,7 +388,7 @@ export function checkReportJson(report: CheckReport): CheckJson {
       reasons: report.reasons,
       failOn: report.failOn,
       exitCode: report.exitCode,
-      options: { only: report.options.only, chunkElements: report.options.chunkElements },
+      options: { only: report.options.only, chunkElements: report.options.chunkElements, threads: report.options.threads },
       input: report.input,
       targetInfo: toJsonSafe(report.target),
       bytes: report.summary.bytes,
