@@ -87,12 +87,13 @@ function gemmF32Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: F
   const { M, K, N, transB, blockK } = r;
   const np = Math.ceil(N / 8);
   const ldc = np * 8;
+  // B's raw values only live until packed, so they share C's region (C is written after packing)
   const offA = BASE;
-  const offB = offA + align64(M * K * 4);
-  const offBp = offB + align64(K * N * 4);
+  const offBp = offA + align64(M * K * 4);
   const offC = offBp + align64(np * 8 * K * 4);
+  const offB = offC;
   const split = blockK < K && blockK > MAX_KERNEL_BLOCK_K;
-  const offC2 = offC + align64(M * ldc * 4);
+  const offC2 = offC + align64(Math.max(M * ldc * 4, K * N * 4));
   const end = offC2 + (split ? align64(M * ldc * 4) : 0);
   if (!k.ensure(end)) return false;
   const buf = k.memory.buffer;
@@ -115,7 +116,7 @@ function gemmF32Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: F
     runShares(k, job(offC, 0, K, blockK, 1));
   } else {
     // long blocks: each block is a running sum through C (kc-blocked), blocks combined here
-    const C2 = new Float32Array(buf, offC2, M * ldc);
+    const C2 = split ? new Float32Array(buf, offC2, M * ldc) : C;
     for (let kb = 0; kb < K; kb += blockK) {
       const ke = Math.min(K, kb + blockK);
       runShares(k, job(kb === 0 ? offC : offC2, kb, ke, KC, 0));
@@ -162,11 +163,11 @@ function gemmF64Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: F
   const np = Math.ceil(N / 4);
   const ldc = np * 4;
   const offA = BASE;
-  const offB = offA + align64(M * K * 8);
-  const offBp = offB + align64(K * N * 8);
+  const offBp = offA + align64(M * K * 8);
   const offC = offBp + align64(np * 4 * K * 8);
+  const offB = offC; // raw B lives until packed, then C takes its place
   const split = blockK < K;
-  const offC2 = offC + align64(M * ldc * 8);
+  const offC2 = offC + align64(Math.max(M * ldc * 8, K * N * 8));
   const end = offC2 + (split ? align64(M * ldc * 8) : 0);
   if (!k.ensure(end)) return false;
   const buf = k.memory.buffer;

@@ -6,7 +6,7 @@
 // unref'd (an idle pool never keeps a process alive) and can be stopped with shutdownThreads().
 // worker_threads is reached through process.getBuiltinModule (no static import: the core bundles for
 // browsers, where everything runs on the calling thread).
-import type { Kernels } from '../wasm/loader.js';
+import { resetKernels, type Kernels } from '../wasm/loader.js';
 
 interface NodeWorker {
   postMessage(v: unknown): void;
@@ -137,7 +137,8 @@ export function runShares(k: Kernels, shares: Job[][]): void {
 
 /**
  * Stops the worker threads of lowp's matmul pool (they are unref'd, so a process exits without this;
- * call it to free the threads early). The pool restarts on the next threaded product.
+ * call it to free the threads early) and releases the kernels' WebAssembly memory, which otherwise
+ * stays at the size of the largest product so far. Both come back on the next product.
  *
  * @example
  * ```ts
@@ -147,6 +148,7 @@ export function runShares(k: Kernels, shares: Job[][]): void {
 export async function shutdownThreads(): Promise<void> {
   const p = pool;
   pool = null;
+  resetKernels();
   if (p) await Promise.all(p.workers.map((w) => w.terminate()));
 }
 

@@ -306,6 +306,30 @@ export function igemm(ap: usize, wp: usize, c: usize, Kp: i32, M: i32, N: i32, i
   const ldc = <usize>N << 2;
   for (let ip = ip0; ip < ip1; ip++) {
     const aBase = ap + ((<usize>ip * S) << 6);
+    const rowsHere = M - (ip << 2);
+    if (rowsHere < 4) {
+      // last, partial panel (e.g. M = 1: one token): only its real rows, 1×2 tiles
+      for (let rr = 0; rr < rowsHere; rr++) {
+        for (let jp = jp0; jp < jp1; jp++) {
+          let a = aBase + (s0 << 6) + (<usize>rr << 4);
+          let w = wp + ((<usize>jp * S + s0) << 5);
+          const wEnd = wp + ((<usize>jp * S + s1) << 5);
+          let t0 = i32x4.splat(0), t1 = i32x4.splat(0);
+          while (w < wEnd) {
+            const av = v128.load(a);
+            t0 = i32x4.add(t0, i32x4.dot_i16x8_s(av, v128.load(w)));
+            t1 = i32x4.add(t1, i32x4.dot_i16x8_s(av, v128.load(w, 16)));
+            a += 64;
+            w += 32;
+          }
+          const j = jp << 1;
+          const cc = c + <usize>((ip << 2) + rr) * ldc + (<usize>j << 2);
+          put(cc, hsum(t0), beta);
+          if (j + 1 < N) put(cc + 4, hsum(t1), beta);
+        }
+      }
+      continue;
+    }
     for (let jp = jp0; jp < jp1; jp++) {
       let a = aBase + (s0 << 6);
       let w = wp + ((<usize>jp * S + s0) << 5);
@@ -329,17 +353,16 @@ export function igemm(ap: usize, wp: usize, c: usize, Kp: i32, M: i32, N: i32, i
       const j = jp << 1;
       const cc = c + <usize>i * ldc + (<usize>j << 2);
       const j1ok = j + 1 < N;
-      if (i + 4 <= M && j1ok) {
+      if (j1ok) {
         put(cc, hsum(s00), beta); put(cc + 4, hsum(s01), beta);
         put(cc + ldc, hsum(s10), beta); put(cc + ldc + 4, hsum(s11), beta);
         put(cc + 2 * ldc, hsum(s20), beta); put(cc + 2 * ldc + 4, hsum(s21), beta);
         put(cc + 3 * ldc, hsum(s30), beta); put(cc + 3 * ldc + 4, hsum(s31), beta);
       } else {
         put(cc, hsum(s00), beta);
-        if (j1ok) put(cc + 4, hsum(s01), beta);
-        if (i + 1 < M) { put(cc + ldc, hsum(s10), beta); if (j1ok) put(cc + ldc + 4, hsum(s11), beta); }
-        if (i + 2 < M) { put(cc + 2 * ldc, hsum(s20), beta); if (j1ok) put(cc + 2 * ldc + 4, hsum(s21), beta); }
-        if (i + 3 < M) { put(cc + 3 * ldc, hsum(s30), beta); if (j1ok) put(cc + 3 * ldc + 4, hsum(s31), beta); }
+        put(cc + ldc, hsum(s10), beta);
+        put(cc + 2 * ldc, hsum(s20), beta);
+        put(cc + 3 * ldc, hsum(s30), beta);
       }
     }
   }

@@ -122,6 +122,11 @@ export function getKernels(): Kernels | null {
   return state;
 }
 
+/** Forgets this thread's kernels (and so their memory, once unreferenced); the next use recompiles. */
+export function resetKernels(): void {
+  state = undefined;
+}
+
 /**
  * Turns the WebAssembly kernels off (`false`) or back on (`true`) for this thread, e.g. to compare the
  * pure-TypeScript fallbacks against them. Returns the previous setting.
