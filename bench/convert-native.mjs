@@ -89,11 +89,11 @@ const access = [];
   const m = Math.min(accessN, n);
   const nat = new Float16Array(src.subarray(0, m));
   let sink = 0;
-  access.push({ method: 'native Float16Array f16[i] read', ...measure(() => { for (let i = 0; i < m; i++) sink += nat[i]; }, m, reps) });
+  access.push({ method: 'native Float16Array f16[i] read', ...measure(() => { let acc = 0; for (let i = 0; i < m; i++) acc += nat[i]; sink += acc; }, m, reps) });
   access.push({ method: 'native Float16Array f16[i] = x', ...measure(() => { for (let i = 0; i < m; i++) nat[i] = src[i]; }, m, reps) });
   if (typeof lowp.Fp16Array === 'function') {
     const h = new lowp.Fp16Array(src.subarray(0, m));
-    access.push({ method: 'lowp Fp16Array get(i)', ...measure(() => { for (let i = 0; i < m; i++) sink += h.get(i); }, m, reps) });
+    access.push({ method: 'lowp Fp16Array get(i)', ...measure(() => { let acc = 0; for (let i = 0; i < m; i++) acc += h.get(i); sink += acc; }, m, reps) });
     access.push({ method: 'lowp Fp16Array set(i, x)', ...measure(() => { for (let i = 0; i < m; i++) h.set(i, src[i]); }, m, reps) });
   }
   globalThis.__sink = sink;

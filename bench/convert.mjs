@@ -154,6 +154,31 @@ for (const kind of kinds) {
   printRun(kind, rows, native);
 }
 
+// ---- element access on this runtime: lowp's get/set against typed-array indexing and the Proxy polyfill
+if (typeof lowp.Fp16Array === 'function' && typeof lowp.BFloat16Array === 'function') {
+  const m = Math.min(n, 2 ** 20);
+  const src = makeData(m, 'normal');
+  const f = new Float32Array(src), b = new lowp.BFloat16Array(src), h = new lowp.Fp16Array(src), p = new PolyFloat16Array(src);
+  let sink = 0;
+  const cases = [
+    ['Float32Array f[i] read', () => { let acc = 0; for (let i = 0; i < m; i++) acc += f[i]; sink += acc; }],
+    ['Float32Array f[i] = x', () => { for (let i = 0; i < m; i++) f[i] = src[i]; }],
+    ['lowp BFloat16Array get(i)', () => { let acc = 0; for (let i = 0; i < m; i++) acc += b.get(i); sink += acc; }],
+    ['lowp BFloat16Array set(i, x)', () => { for (let i = 0; i < m; i++) b.set(i, src[i]); }],
+    ['lowp Fp16Array get(i)', () => { let acc = 0; for (let i = 0; i < m; i++) acc += h.get(i); sink += acc; }],
+    ['lowp Fp16Array set(i, x)', () => { for (let i = 0; i < m; i++) h.set(i, src[i]); }],
+    ['@petamoriken/float16 p[i] read (Proxy)', () => { let acc = 0; for (let i = 0; i < m; i++) acc += p[i]; sink += acc; }],
+    ['@petamoriken/float16 p[i] = x (Proxy)', () => { for (let i = 0; i < m; i++) p[i] = src[i]; }],
+  ];
+  report.access = cases.map(([method, fn]) => ({ method, ...measure(fn, m, reps) }));
+  globalThis.__sink = sink;
+  console.log(`## element access (${m.toLocaleString('en-US')} values, Node ${process.version}; native Float16Array figures are in the Node 24 section)\n`);
+  console.log('| method | M elements/s |');
+  console.log('| --- | ---: |');
+  for (const a of report.access) console.log(`| ${a.method} | ${fmt(a.mps)} |`);
+  console.log('');
+}
+
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2));
   console.log(`\nwrote ${jsonOut}`);

@@ -137,7 +137,10 @@ export abstract class Lowp16Array implements Iterable<number> {
    * `arr.bits[i] = 0x3f80` sets element i of a BFloat16Array to 1, and `arr.bits` can be handed to any
    * API that takes raw codes (safetensors, WebGPU, `encodeArray({ out })`).
    */
-  readonly bits: Uint16Array;
+  // (`declare`: no class-field initialiser is emitted, so the property is created holding the
+  // Uint16Array and V8 keeps its type exact: element access is several times faster than with a field
+  // that starts as undefined)
+  declare readonly bits: Uint16Array;
 
   /** An empty array. */
   constructor();

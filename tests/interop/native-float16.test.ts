@@ -56,7 +56,12 @@ async function bundleLowp(): Promise<string> {
     ].join('\n'),
   );
   const out = join(work, 'lowp.mjs');
-  await esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, logLevel: 'silent' });
+  try {
+    await esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, logLevel: 'silent' });
+  } catch (e) {
+    const hint = /generated/.test((e as Error).message) ? ' (generated WebAssembly kernels missing: run `node scripts/build-wasm.mjs`, which `npm run build` does)' : '';
+    throw new Error(`bundling src/index.ts with esbuild failed${hint}:\n${(e as Error).message}`);
+  }
   return out;
 }
 

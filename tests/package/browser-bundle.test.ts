@@ -45,7 +45,8 @@ describe('the core bundles for browsers with no Node built-in', () => {
         esm = await bundle(entry, 'esm');
       } catch (e) {
         // esbuild lists each unresolvable import (e.g. 'node:fs' "is built into node") with its file
-        throw new Error(`${name} does not bundle for the browser:\n${(e as Error).message}`);
+        const hint = /generated/.test((e as Error).message) ? ' (generated WebAssembly kernels missing: run `node scripts/build-wasm.mjs`, which `npm run build` does)' : '';
+        throw new Error(`${name} does not bundle for the browser${hint}:\n${(e as Error).message}`);
       }
       expect(staticNodeImports(esm)).toEqual([]);
       const iife = await bundle(entry, 'iife');
