@@ -15,6 +15,7 @@ export function fmtPercent(part: number, whole: number): string {
   if (whole <= 0 || part <= 0) return '0%';
   const p = (part / whole) * 100;
   if (p >= 100) return '100%';
+  if (p >= 99.95) return '>99.9%';
   if (p >= 10) return `${p.toFixed(1)}%`;
   if (p >= 0.1) return `${p.toFixed(2)}%`;
   // keep two significant digits of a tiny share
