@@ -134,6 +134,24 @@ const CLIENT = String.raw`
 })();
 `;
 
+/** C-order coordinates of a flat index: 7 in [2, 4] → [1, 3]. */
+export function unravelIndex(index: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  let rest = index;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d] > 0 ? shape[d] : 1;
+    out[d] = rest % n;
+    rest = Math.floor(rest / n);
+  }
+  return out;
+}
+
+/** The analysis' worst elements as 'x[i, j] = value → result' (at most 3). */
+function worstElements(c: { shape: number[]; analysis: unknown }): string[] {
+  const worst = (c.analysis as { worst?: { index: number; value: number; result: number }[] }).worst ?? [];
+  return worst.slice(0, 3).map((w) => `x[${unravelIndex(w.index, c.shape).join(', ')}] = ${fmtNum(w.value, 4)} → ${fmtNum(w.result, 4)}`);
+}
+
 function badge(v: CastVerdict): string {
   return `<span class="badge ${VERDICT_CLASS[v]}">${escapeHtml(v)}</span>`;
 }
@@ -189,8 +207,10 @@ export function renderHtmlReport(report: CheckReport): string {
     .map((c, i) => {
       const f = c.figures;
       const reasons = f.reasons.length > 0 ? `<div class="facts">${escapeHtml(f.reasons.join(' '))}</div>` : '';
+      const worst = worstElements(c);
+      const worstLine = worst.length > 0 ? `<div class="facts">worst elements: ${escapeHtml(worst.join(' · '))}</div>` : '';
       return `<div class="card" id="t${i}"><h3>${escapeHtml(c.name)} ${badge(f.verdict)}</h3>
-<div class="facts">${escapeHtml(c.dtype)} ${escapeHtml(fmtShape(c.shape))} · ${escapeHtml(fmtCount(f.total))} values · max |x| ${escapeHtml(fmtNum(f.maxAbs))} · min |x|≠0 ${escapeHtml(fmtNum(f.minAbsNonzero))} · flushed ${escapeHtml(fmtCountShare(f.flushedToZero, f.total))} · subnormal ${escapeHtml(fmtCountShare(f.becameSubnormal, f.total))} · overflow ${escapeHtml(fmtCountShare(f.overflowed, f.total))} · zeros ${escapeHtml(fmtCountShare(f.zeros, f.total))}</div>${reasons}
+<div class="facts">${escapeHtml(c.dtype)} ${escapeHtml(fmtShape(c.shape))} · ${escapeHtml(fmtCount(f.total))} values · max |x| ${escapeHtml(fmtNum(f.maxAbs))} · min |x|≠0 ${escapeHtml(fmtNum(f.minAbsNonzero))} · flushed ${escapeHtml(fmtCountShare(f.flushedToZero, f.total))} · subnormal ${escapeHtml(fmtCountShare(f.becameSubnormal, f.total))} · overflow ${escapeHtml(fmtCountShare(f.overflowed, f.total))} · zeros ${escapeHtml(fmtCountShare(f.zeros, f.total))}</div>${reasons}${worstLine}
 <div class="chart" data-i="${i}" role="img" aria-label="histogram of log2 |x| for ${escapeHtml(c.name)}"></div></div>`;
     })
     .join('\n');

@@ -208,3 +208,37 @@ describe('lowp check text output', () => {
     expect(stdout).toMatch(/^Verdict for bf16: /m);
   });
 });
+
+describe('lowp check on sharded checkpoints', () => {
+  it('a folder and its *.safetensors.index.json give the same report as one file with the same tensors', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeSafetensorsFile } = await import('../../src/io/safetensors-writer.js');
+    const dir = mkdtempSync(join(tmpdir(), 'lowp-shards-'));
+    try {
+      const a = { 'layer.0.w': { dtype: 'F32' as const, shape: [2, 3], data: new Float32Array([1, 1e-9, 70000, -2, 0, 3e-6]) } };
+      const b = { 'layer.1.w': { dtype: 'F32' as const, shape: [4], data: new Float32Array([0.5, -1e-8, 2, 65520]) } };
+      writeSafetensorsFile(join(dir, 'model-00001-of-00002.safetensors'), a);
+      writeSafetensorsFile(join(dir, 'model-00002-of-00002.safetensors'), b);
+      writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 40 }, weight_map: { 'layer.0.w': 'model-00001-of-00002.safetensors', 'layer.1.w': 'model-00002-of-00002.safetensors' } }));
+      const single = join(dir, '..', `${dir.split('/').pop()}-single.safetensors`);
+      writeSafetensorsFile(single, { ...a, ...b });
+      const reports = [];
+      for (const p of [dir, join(dir, 'model.safetensors.index.json'), single]) {
+        const r = await runCli(['check', p, '--to', 'fp16', '--json']);
+        expect(r.code, r.stderr).toBe(0);
+        reports.push(JSON.parse(r.stdout));
+      }
+      rmSync(single);
+      for (const r of reports) {
+        expect(r.tensors.map((t: { name: string }) => t.name).sort()).toEqual(['layer.0.w', 'layer.1.w']);
+        expect(r.summary.counts).toEqual(reports[2].summary.counts);
+      }
+      expect(reports[0].summary.counts.overflowed).toBe(2);
+      expect(reports[0].summary.counts.flushedToZero).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
