@@ -6,15 +6,17 @@
 // and a verdict with reasons. Streaming: createCastAnalyzer(...).add(chunk)... .finish().
 //
 // Reference: every result equals the element-wise `round(x, to, opts)` of lowp/formats (the generic
-// codec, an exact rounding of the value). Float32 data cast to bf16/fp16 with the default policy
-// (nearest-even, overflow to inf, subnormals kept) runs integer fast paths on the float32 bit patterns
-// (the same arithmetic as src/formats/fast16.ts); everything else runs the generic codec. Tests compare
-// both with an independent per-element computation through `round`.
+// codec, an exact rounding of the value). Float32 data cast with nearest-even rounding and subnormals
+// kept (any overflow policy, any signed target with subnormals: bf16, fp16, fp8, fp6, fp4) runs a fast
+// path — exact float64 rounding on the target's grid with quantum tables indexed by the float32
+// exponent field, integer tests on the bit patterns for the rare cases; everything else (Float64Array,
+// number[], codes, toward-zero/stochastic rounding, flushed subnormals) runs the generic codec. Tests
+// compare both with an independent per-element computation through `round`, and with each other.
 import { describeValue } from '../core/describe.js';
 import { decodeGeneric, encodeGeneric } from '../formats/codec.js';
 import { resolveCastOptions, type CastOptions, type ResolvedCastOptions } from '../formats/options.js';
 import { exponentOf, pow2 } from '../formats/pow2.js';
-import { BF16, FP16, FP32, getFormat, type FormatLike } from '../formats/registry.js';
+import { FP32, getFormat, type FormatLike } from '../formats/registry.js';
 import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
 import { overflowThreshold } from './overflow.js';
 import { buildHistogram, HIST_OFFSET, HIST_SIZE, type Log2Histogram } from './histogram.js';
@@ -162,16 +164,9 @@ export interface CastAnalyzer {
   finish(): CastAnalysis;
 }
 
-// quantum of float32 at biased exponent field E: 2^(max(E, 1) − 150)
-const F32_QUANTUM = /* @__PURE__ */ (() => {
-  const t = new Float64Array(256);
-  for (let E = 0; E < 256; E++) t[E] = pow2(Math.max(E, 1) - 150);
-  return t;
-})();
-
 const TWO52 = 4503599627370496;
-const TWO24 = 16777216;
-const TWO_M24 = 5.9604644775390625e-8;
+/** Elements per call of a fast loop (see `addSource`). */
+const BLOCK = 65536;
 
 function checkTopK(k: unknown, fn: string): number {
   if (k === undefined) return 10;
@@ -186,7 +181,12 @@ class Analyzer implements CastAnalyzer {
   count = 0;
   private readonly f: FloatFormat;
   private readonly o: ResolvedCastOptions;
-  private readonly fast: 0 | 1 | 2; // 1: bf16 fast path, 2: fp16 fast path (default policy only)
+  // float32 fast path (nearest-even, no subnormal flushing, a signed format with subnormals): quantum
+  // tables by float32 exponent field, and the value an overflow produces
+  private readonly fast: boolean;
+  private readonly q: Float64Array | null = null;
+  private readonly qi: Float64Array | null = null;
+  private readonly ovResult: number = Infinity;
   private readonly fp32Fast: boolean;
   private readonly heap: WorstHeap;
   private readonly thresholds: Required<VerdictThresholds>;
@@ -218,9 +218,21 @@ class Analyzer implements CastAnalyzer {
     this.heap = new WorstHeap(checkTopK(opts?.topK, fn));
     this.thresholds = resolveThresholds(opts?.thresholds, fn);
     const def = this.o.rounding === 'nearest-even' && this.o.overflow === 'inf' && !this.o.flushSubnormals;
-    this.fast = def && this.f === BF16 ? 1 : def && this.f === FP16 ? 2 : 0;
     this.fp32Fast = def && this.f === FP32;
     const f = this.f;
+    this.fast = this.o.rounding === 'nearest-even' && !this.o.flushSubnormals && f.subnormals && f.signed;
+    if (this.fast) {
+      const q = new Float64Array(256), qi = new Float64Array(256);
+      for (let E = 0; E < 256; E++) {
+        const e = Math.max(E, 1) - 127; // exponent of the binade (float32 subnormals: −126, their quantum is finer than any target's)
+        const qe = Math.max(e, f.minNormalExponent) - f.mantissaBits;
+        q[E] = pow2(qe);
+        qi[E] = pow2(-qe);
+      }
+      this.q = q;
+      this.qi = qi;
+      this.ovResult = this.o.overflow === 'inf' ? Infinity : this.o.overflow === 'nan' ? NaN : f.max;
+    }
     const ov = overflowThreshold(f, this.o.rounding);
     this.ovT = ov.threshold;
     this.ovInclusive = ov.inclusive;
@@ -256,9 +268,15 @@ class Analyzer implements CastAnalyzer {
   addSource(src: ValueSource): CastAnalyzer {
     this.source = this.source === null || this.source === src.sourceName ? src.sourceName : 'mixed';
     const base = this.count;
-    if (src.kind === 'f32' && this.fast !== 0) {
-      if (this.fast === 1) this.loopBf16(src.f32, src.u32, base);
-      else this.loopFp16(src.f32, src.u32, base);
+    if (src.kind === 'f32' && this.fast) {
+      // the bit patterns as int32 (V8 keeps them in integer registers; uint32 values >= 2^31 would be
+      // doubles), processed in blocks so that the JIT sees the whole loop function early and optimizes
+      // it with complete feedback instead of running one huge call in on-stack-replaced code
+      const i32 = new Int32Array(src.f32.buffer, src.f32.byteOffset, src.length);
+      for (let start = 0; start < src.length; start += BLOCK) {
+        const end = Math.min(start + BLOCK, src.length);
+        this.loopF32(src.f32, i32, base, start, end);
+      }
     } else {
       this.loopGeneric(src, base);
     }
@@ -286,110 +304,56 @@ class Analyzer implements CastAnalyzer {
     this.sumSqE += sumSqE * k;
   }
 
-  // float32 → bf16, nearest-even, overflow to inf: integer rounding of the bit pattern
-  private loopBf16(f32: Float32Array, u32: Uint32Array, base: number): void {
-    const n = u32.length, hist = this.hist, heap = this.heap, SC = F32_QUANTUM;
-    let zeros = 0, nan = 0, inf = 0, rounded = 0, flushed = 0, sub = 0, over = 0;
-    let maxA = 0, minA = 0x7f800000, maxD = 0;
+  // float32 source, nearest-even, subnormals kept (any overflow policy): round |x| on the target's grid
+  // with float64 arithmetic, n = (|x|/q + 2^52) − 2^52 and r = n·q, where the quantum q = 2^(max(e, emin)
+  // − m) comes from a table indexed by the float32 exponent field. Both steps are exact (|x|/q is a
+  // power-of-two scaling, n < 2^(m+2) is an integer and n·q has at most m + 2 bits), so r is the
+  // correctly rounded result below the overflow threshold; nothing else branches on the data except
+  // rare cases (zero, NaN/inf, overflow, float32 subnormals), which keeps mixed data free of branch
+  // mispredictions.
+  private loopF32(f32: Float32Array, u32: Int32Array, base: number, start: number, end: number): void {
+    const hist = this.hist, heap = this.heap, Q = this.q as Float64Array, QI = this.qi as Float64Array;
+    const T = this.ovT, ovInc = this.ovInclusive, SN = this.smallestNormal, ovResult = this.ovResult;
+    let zeros = 0, nan = 0, inf = 0, exact = 0, flushed = 0, sub = 0, over = 0;
+    let maxA = 0, minA = 0x7f800000, maxUlp = this.maxUlp;
     const st = this.beginF32();
     let sumAbs = this.sumAbs, sumRel = this.sumRel, sumSqX = st.sumSqX, sumSqE = st.sumSqE, maxErr = this.maxErr, maxRel = this.maxRel;
     let wmin = heap.threshold();
-    for (let i = 0; i < n; i++) {
-      const u = u32[i];
-      const a = u & 0x7fffffff;
+    for (let i = start; i < end; i++) {
+      const a = u32[i] & 0x7fffffff;
       if (a === 0) { zeros++; continue; }
       if (a >= 0x7f800000) { if (a === 0x7f800000) inf++; else nan++; continue; }
       if (a > maxA) maxA = a;
       if (a < minA) minA = a;
       const E = a >>> 23;
       hist[E === 0 ? 956 - Math.clz32(a) : E + 947]++;
-      const ra = (a + 0x7fff + ((a >>> 16) & 1)) & 0x7fff0000;
       const x = f32[i];
-      if (ra === 0x7f800000) {
+      const ax = Math.abs(x);
+      if (ovInc ? ax >= T : ax > T) {
         over++;
-        if (Infinity > wmin) { heap.push(Infinity, base + i, x, x < 0 ? -Infinity : Infinity); wmin = heap.threshold(); }
+        if (Infinity > wmin) { heap.push(Infinity, base + i, x, x < 0 ? -ovResult : ovResult); wmin = heap.threshold(); }
         continue;
       }
       sumSqX += x * x;
-      if (ra === a) { if (E === 0) sub++; continue; }
-      const d = ra > a ? ra - a : a - ra;
-      const err = d * SC[E];
-      const rel = err / (x < 0 ? -x : x);
-      if (ra < 0x00800000) { if (ra === 0) flushed++; else { sub++; rounded++; } } else rounded++;
+      const n = (ax * QI[E] + TWO52) - TWO52;
+      const r = n * Q[E];
+      const err = Math.abs(ax - r);
+      exact += err === 0 ? 1 : 0;
+      flushed += r === 0 ? 1 : 0;
+      sub += r < SN && r !== 0 ? 1 : 0;
+      const rel = err / ax;
+      const ue = err * QI[E];
       sumAbs += err; sumRel += rel; sumSqE += err * err;
       if (err > maxErr) maxErr = err;
       if (rel > maxRel) maxRel = rel;
-      if (d > maxD) maxD = d;
-      if (rel > wmin) { heap.push(rel, base + i, x, this.fromBits(ra | (u & 0x80000000))); wmin = heap.threshold(); }
+      if (ue > maxUlp) maxUlp = ue;
+      if (rel > wmin) { heap.push(rel, base + i, x, x < 0 ? -r : r); wmin = heap.threshold(); }
     }
-    this.zeros += zeros; this.nan += nan; this.inf += inf; this.rounded += rounded; this.flushed += flushed;
+    const nonzero = end - start - zeros - nan - inf;
+    this.zeros += zeros; this.nan += nan; this.inf += inf; this.flushed += flushed;
+    this.rounded += nonzero - exact - flushed - over;
     this.sub += sub; this.over += over;
-    this.sumAbs = sumAbs; this.sumRel = sumRel; this.maxErr = maxErr; this.maxRel = maxRel;
-    const ulpE = maxD / 65536;
-    if (ulpE > this.maxUlp) this.maxUlp = ulpE;
-    this.endF32(st.direct, sumSqX, sumSqE, maxA, minA);
-  }
-
-  // float32 → fp16, nearest-even, overflow to inf: integer rounding in fp16's normal range, exact
-  // float64 rounding to multiples of 2^-24 below it
-  private loopFp16(f32: Float32Array, u32: Uint32Array, base: number): void {
-    const n = u32.length, hist = this.hist, heap = this.heap, SC = F32_QUANTUM;
-    let zeros = 0, nan = 0, inf = 0, rounded = 0, flushed = 0, sub = 0, over = 0;
-    let maxA = 0, minA = 0x7f800000, maxD = 0, maxUlpSub = 0;
-    const st = this.beginF32();
-    let sumAbs = this.sumAbs, sumRel = this.sumRel, sumSqX = st.sumSqX, sumSqE = st.sumSqE, maxErr = this.maxErr, maxRel = this.maxRel;
-    let wmin = heap.threshold();
-    for (let i = 0; i < n; i++) {
-      const u = u32[i];
-      const a = u & 0x7fffffff;
-      if (a === 0) { zeros++; continue; }
-      if (a >= 0x7f800000) { if (a === 0x7f800000) inf++; else nan++; continue; }
-      if (a > maxA) maxA = a;
-      if (a < minA) minA = a;
-      const E = a >>> 23;
-      hist[E === 0 ? 956 - Math.clz32(a) : E + 947]++;
-      const x = f32[i];
-      if (a >= 0x38800000) {
-        if (a >= 0x477ff000) {
-          over++;
-          if (Infinity > wmin) { heap.push(Infinity, base + i, x, x < 0 ? -Infinity : Infinity); wmin = heap.threshold(); }
-          continue;
-        }
-        sumSqX += x * x;
-        const ra = (a + 0xfff + ((a >>> 13) & 1)) & 0x7fffe000;
-        if (ra === a) continue;
-        rounded++;
-        const d = ra > a ? ra - a : a - ra;
-        const err = d * SC[E];
-        const rel = err / (x < 0 ? -x : x);
-        sumAbs += err; sumRel += rel; sumSqE += err * err;
-        if (err > maxErr) maxErr = err;
-        if (rel > maxRel) maxRel = rel;
-        if (d > maxD) maxD = d;
-        if (rel > wmin) { heap.push(rel, base + i, x, this.fromBits(ra | (u & 0x80000000))); wmin = heap.threshold(); }
-      } else {
-        sumSqX += x * x;
-        const ax = x < 0 ? -x : x;
-        const nn = (ax * TWO24 + TWO52) - TWO52;
-        const r = nn * TWO_M24;
-        if (nn !== 0 && nn < 1024) sub++;
-        const err = ax > r ? ax - r : r - ax;
-        if (err === 0) continue;
-        if (nn === 0) flushed++; else rounded++;
-        const rel = err / ax;
-        const ue = err * TWO24;
-        if (ue > maxUlpSub) maxUlpSub = ue;
-        sumAbs += err; sumRel += rel; sumSqE += err * err;
-        if (err > maxErr) maxErr = err;
-        if (rel > maxRel) maxRel = rel;
-        if (rel > wmin) { heap.push(rel, base + i, x, x < 0 ? -r : r); wmin = heap.threshold(); }
-      }
-    }
-    this.zeros += zeros; this.nan += nan; this.inf += inf; this.rounded += rounded; this.flushed += flushed;
-    this.sub += sub; this.over += over;
-    this.sumAbs = sumAbs; this.sumRel = sumRel; this.maxErr = maxErr; this.maxRel = maxRel;
-    const ulpE = Math.max(maxD / 8192, maxUlpSub);
-    if (ulpE > this.maxUlp) this.maxUlp = ulpE;
+    this.sumAbs = sumAbs; this.sumRel = sumRel; this.maxErr = maxErr; this.maxRel = maxRel; this.maxUlp = maxUlp;
     this.endF32(st.direct, sumSqX, sumSqE, maxA, minA);
   }
 

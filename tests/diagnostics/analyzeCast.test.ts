@@ -47,7 +47,7 @@ describe('analyzeCast on the digits-transformer model: counts equal per-element 
         expect(countsOf(analyzeCast(data, to, opts)), `${key} → ${to} ${JSON.stringify(opts)}`).toEqual(referenceCounts(data, to, opts));
       }
       // the generic path on float64 copies gives what the fast path gives on the float32 originals
-      for (const to of ['bf16', 'fp16']) {
+      for (const to of ['bf16', 'fp16', 'fp8-e4m3fn', 'fp8-e5m2', 'fp4-e2m1fn']) {
         const fast = analyzeCast(data, to);
         const slow = analyzeCast(new Float64Array(data), to);
         expect(slow.counts).toEqual(fast.counts);
