@@ -24,6 +24,8 @@ export interface CastFigures {
   flushedToZero: number;
   becameSubnormal: number;
   overflowed: number;
+  /** Negative inputs to an unsigned format (they become NaN). */
+  invalid: number;
   nanInputs: number;
   infInputs: number;
   maxAbs: number | null;
@@ -107,6 +109,7 @@ export function castFigures(a: CastAnalysis): CastFigures {
     flushedToZero: c.flushedToZero,
     becameSubnormal: c.becameSubnormal,
     overflowed: c.overflowed,
+    invalid: c.invalid,
     nanInputs: c.nanInputs,
     infInputs: c.infInputs,
     maxAbs: nz ? a.range.maxAbs : null,

@@ -112,6 +112,7 @@ export interface CheckSummary {
   flushedToZero: number;
   becameSubnormal: number;
   overflowed: number;
+  invalid: number;
   nanInputs: number;
   infInputs: number;
   /** Largest max relative error over the tensors (null when no value was nonzero). */
@@ -189,7 +190,7 @@ function summarize(checks: TensorCheck[], bytes: number, seconds: number): Check
   const byVerdict = Object.fromEntries(VERDICT_ORDER.map((v) => [v, 0])) as Record<CastVerdict, number>;
   const s: CheckSummary = {
     tensors: checks.length, values: 0, bytes, byVerdict, zeros: 0, exact: 0, rounded: 0, flushedToZero: 0,
-    becameSubnormal: 0, overflowed: 0, nanInputs: 0, infInputs: 0, maxRelError: null, minHeadroomBits: null,
+    becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0, maxRelError: null, minHeadroomBits: null,
     worst: [...checks].sort(worstFirst).map((c) => c.name), seconds,
   };
   for (const c of checks) {
@@ -202,6 +203,7 @@ function summarize(checks: TensorCheck[], bytes: number, seconds: number): Check
     s.flushedToZero += f.flushedToZero;
     s.becameSubnormal += f.becameSubnormal;
     s.overflowed += f.overflowed;
+    s.invalid += f.invalid;
     s.nanInputs += f.nanInputs;
     s.infInputs += f.infInputs;
     if (f.maxRelError !== null && Number.isFinite(f.maxRelError) && (s.maxRelError === null || f.maxRelError > s.maxRelError)) s.maxRelError = f.maxRelError;
@@ -244,7 +246,7 @@ export function overallVerdict(checks: TensorCheck[], summary: CheckSummary, con
     const sq = checks.map((c) => c.figures.sqnrDb).filter((x): x is number => x !== null);
     const minSq = sq.length > 0 ? Math.min(...sq) : null;
     reasons.push(
-      `nothing overflows${summary.flushedToZero === 0 ? ' or flushes to zero' : `, ${fmtCount(summary.flushedToZero)} values flush to zero (within the tolerance)`}; rounding to ${target.mantissaBits + 1} significant bits changes ${fmtPercent(summary.rounded, summary.values)} of the values, max relative error ${fmtRelError(summary.maxRelError)}` +
+      `nothing overflows${summary.flushedToZero === 0 ? ' or flushes to zero' : `, ${fmtCount(summary.flushedToZero)} values flush to zero (within the tolerance)`}; rounding to ${target.mantissaBits + 1} significant bit${target.mantissaBits === 0 ? '' : 's'} changes ${fmtPercent(summary.rounded, summary.values)} of the values, max relative error ${fmtRelError(summary.maxRelError)}` +
         (minSq !== null && Number.isFinite(minSq) ? `, worst SQNR ${minSq.toFixed(1)} dB` : ''),
     );
   }
@@ -472,7 +474,9 @@ export function renderCheckText(report: CheckReport, top: number): string {
   lines.push(
     `        flushed to zero ${fmtCountShare(s.flushedToZero, s.values)}; became subnormal ${fmtCountShare(s.becameSubnormal, s.values)}; overflowed ${fmtCountShare(s.overflowed, s.values)}`,
   );
-  const nonFinite = s.nanInputs + s.infInputs > 0 ? `; non-finite inputs ${fmtCount(s.nanInputs)} NaN, ${fmtCount(s.infInputs)} inf` : '';
+  const nonFinite =
+    (s.nanInputs + s.infInputs > 0 ? `; non-finite inputs ${fmtCount(s.nanInputs)} NaN, ${fmtCount(s.infInputs)} inf` : '') +
+    (s.invalid > 0 ? `; negative values that ${t.name} cannot hold (→ NaN) ${fmtCountShare(s.invalid, s.values)}` : '');
   lines.push(`        max relative error ${fmtRelError(s.maxRelError)}; smallest headroom ${fmtBits(s.minHeadroomBits)}${nonFinite}`);
   lines.push('');
   lines.push(`Well-known constants in ${t.name}:`);
