@@ -149,7 +149,7 @@ export function accumulationRisk(values: ValuesInput, opts?: AccumulationOptions
     reasons.push(`${what} ${fmtCount(n)} values in a ${f.name} accumulator overflows at index ${fmtCount(firstOverflow)} (max ${fmtValue(f.max)}); from there the result is ${fmtValue(acc)} while the float64 reference is ${fmtValue(reference)}.`);
   }
   if (firstStall !== null) {
-    reasons.push(`${what} ${fmtCount(n)} values in ${f.name} stalls first at index ${fmtCount(firstStall)} (accumulator ${fmtValue(stallValue as number)}): ${fmtCount(stalled)} of ${fmtCount(n)} terms (${fmtPercent(stalled / n)}) are absorbed entirely (acc + term == acc).`);
+    reasons.push(`${what} ${fmtCount(n)} values in ${f.name} stalls first at index ${fmtCount(firstStall)} (accumulator ${fmtValue(stallValue as number)}${stallValue === 0 ? `: the term itself rounds to 0 in ${f.name}` : ''}): ${fmtCount(stalled)} of ${fmtCount(n)} terms (${fmtPercent(stalled / n)}) are absorbed entirely (acc + term == acc).`);
   }
   if (nonFiniteTerm >= 0) reasons.push(`The terms contain inf or NaN (first at index ${fmtCount(nonFiniteTerm)}): the sum is not finite in any precision.`);
   reasons.push(`Result ${fmtValue(acc)} vs the float64 reference ${fmtValue(reference)} (compensated sum): off by ${fmtValue(absError)} (${fmtPercent(relError)}).`);

@@ -23,6 +23,11 @@ export interface LossScaleOptions {
   minLog2Scale?: number;
   /** Largest log2 of the scale considered; default: no limit. */
   maxLog2Scale?: number;
+  /**
+   * Bits of headroom to keep: only scales with log2(max / (maxAbs · scale)) >= minHeadroomBits are
+   * candidates (1 tolerates gradients twice as large in a later step). Default 0: just no overflow.
+   */
+  minHeadroomBits?: number;
 }
 
 /** Counts of the gradients scaled by 2^log2Scale and cast to the format. */
@@ -89,7 +94,7 @@ function split(t: number): { s: number; e: number } {
  *
  * @param gradients - one array or a list of arrays (Float32Array, Float64Array, number[] or codes).
  * @param to - the format the scaled gradients are cast to; default `'fp16'`.
- * @param opts - `flushSubnormals`, `minLog2Scale`, `maxLog2Scale`.
+ * @param opts - `flushSubnormals`, `minLog2Scale`, `maxLog2Scale`, `minHeadroomBits` (default 0).
  * @example
  * ```ts
  * const r = recommendLossScale(new Float32Array([1e-9, 3e-6, 0.02]), 'fp16');
@@ -110,6 +115,8 @@ export function recommendLossScale(gradients: GradientsInput, to: FormatLike = '
   for (const [k, v] of [['minLog2Scale', kMinOpt], ['maxLog2Scale', kMaxOpt]] as const) {
     if (typeof v !== 'number' || Number.isNaN(v) || (Number.isFinite(v) && !Number.isInteger(v))) throw new RangeError(`${fn}: ${k} must be an integer, got ${describeValue(v)}`);
   }
+  const minHeadroom = opts?.minHeadroomBits ?? 0;
+  if (typeof minHeadroom !== 'number' || !Number.isFinite(minHeadroom)) throw new RangeError(`${fn}: minHeadroomBits must be a finite number, got ${describeValue(minHeadroom)}`);
   if (kMinOpt > kMaxOpt) throw new RangeError(`${fn}: minLog2Scale (${kMinOpt}) exceeds maxLog2Scale (${kMaxOpt})`);
   const fi = finfo(f);
   const m = f.mantissaBits, emin = f.minNormalExponent;
@@ -180,9 +187,11 @@ export function recommendLossScale(gradients: GradientsInput, to: FormatLike = '
   }
   let best: ScaledCounts | null = null;
   let bestHi = kLo;
+  const hasRoom = (c: ScaledCounts) => c.headroomBits >= minHeadroom;
   for (let k = kLo; k <= kHi; k++) {
     const c = countsAt(k);
-    if (best === null) { best = c; bestHi = k; continue; }
+    if (best !== null && hasRoom(best) && !hasRoom(c)) continue;
+    if (best === null || (!hasRoom(best) && hasRoom(c))) { best = c; bestHi = k; continue; }
     const better = c.overflowed < best.overflowed || (c.overflowed === best.overflowed && (c.flushedToZero < best.flushedToZero ||
       (c.flushedToZero === best.flushedToZero && c.becameSubnormal < best.becameSubnormal)));
     if (better) { best = c; bestHi = k; } else if (c.overflowed === best.overflowed && c.flushedToZero === best.flushedToZero && c.becameSubnormal === best.becameSubnormal && bestHi === k - 1) bestHi = k;

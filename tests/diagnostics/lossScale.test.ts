@@ -77,6 +77,15 @@ describe('recommendLossScale', () => {
     expect(bounded.log2Scale).toBe(-4);
     expect(bounded.optimalLog2Range).toEqual([-4, 3]);
     expect(recommendLossScale(new Float32Array([1e-9, 3e-6, 0.02]), 'fp16').scale).toBe(65536);
+    // headroom: 2^16 makes 1e-9 normal but leaves 0.5 · 2^16 = 32768 only 0.9993 bits below 65504;
+    // asking for 1 bit allows at most 2^15, where 1e-9 stays subnormal anyway, so the smallest scale
+    // that flushes nothing, 2^5, wins
+    const tight = new Float32Array([1e-9, 0.5]);
+    expect(recommendLossScale(tight, 'fp16').log2Scale).toBe(16);
+    const roomy = recommendLossScale(tight, 'fp16', { minHeadroomBits: 1 });
+    expect(roomy.log2Scale).toBe(5);
+    expect(roomy.after).toMatchObject({ flushedToZero: 0, becameSubnormal: 1, overflowed: 0 });
+    expect(roomy.after.headroomBits).toBeGreaterThanOrEqual(1);
     expect(recommendLossScale(new Float32Array([0, 0]), 'fp16').scale).toBe(1);
     expect(() => recommendLossScale(new Float32Array(0))).toThrow(/empty/);
     expect(() => recommendLossScale(new Float32Array(2), 'fp8-e8m0fnu')).toThrow(RangeError);

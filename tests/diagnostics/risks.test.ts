@@ -187,3 +187,22 @@ describe('accumulationRisk', () => {
     expect(accumulationRisk(y, { accumulate: 'fp32' }).result).toBe(1);
   });
 });
+
+describe('no function modifies its inputs (fast-check)', () => {
+  it('analyzeCast, compareFormats, divisionRisk, accumulationRisk, recommendLossScale, DynamicLossScaler.unscale', async () => {
+    const { analyzeCast } = await import('../../src/diagnostics/analyzeCast.js');
+    const { recommendLossScale } = await import('../../src/diagnostics/lossScale.js');
+    const { DynamicLossScaler } = await import('../../src/diagnostics/dynamicLossScaler.js');
+    fc.assert(fc.property(fc.array(fc.float(), { minLength: 1, maxLength: 100 }), (vals) => {
+      const x = new Float32Array(vals), y = new Float64Array(vals), z = [...vals];
+      const cx = x.slice(), cy = y.slice(), cz = z.slice();
+      analyzeCast(x, 'fp16'); analyzeCast(y, 'fp8-e4m3fn'); analyzeCast(z, 'bf16');
+      compareFormats(x, ['bf16', 'fp16']);
+      divisionRisk(x, 'fp16', { numerators: y });
+      accumulationRisk(x, { op: 'dot', other: y, accumulate: 'bf16' });
+      recommendLossScale([x, y], 'fp16');
+      new DynamicLossScaler().unscale([x, y]);
+      expect(x).toEqual(cx); expect(y).toEqual(cy); expect(z).toEqual(cz);
+    }), { numRuns: 100 });
+  });
+});
