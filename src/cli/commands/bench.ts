@@ -3,7 +3,6 @@
 // Float32Array copy (the memory-bandwidth ceiling) in the same run, and, when lowp/matmul is present, a
 // 512×512×512 GEMM in GFLOP/s (float32, bf16 inputs, int8). Each figure is the best of several timed
 // repetitions after a warm-up.
-import * as matmulModule from '../../matmul/index.js';
 import { createRng } from '../../core/rng.js';
 import { decodeArray, encodeArray } from '../../formats/index.js';
 import { println, type CliIO } from '../io.js';
@@ -92,7 +91,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
     rows.push({ name: `${fmt} → f32 decodeArray`, perSecond: decRate, unit: 'values/s', bytesPerSecond: decRate * 6, bestMs: dec.bestMs, reps: dec.reps, vsCopy: decRate / copyRate });
   }
 
-  const mm = matmulModule as Record<string, unknown>;
+  // loaded only here, so that the other commands never pay for (or depend on) lowp/matmul
+  const mm = (await import('../../matmul/index.js')) as Record<string, unknown>;
   const size = 512;
   const flop = 2 * size * size * size;
   if (typeof mm.matmul === 'function') {
