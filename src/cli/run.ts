@@ -191,7 +191,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT_OK;
-      if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') return EXIT_USAGE;
+      // `lowp help [command]` exits 0; help shown because of an error (a missing command) exits 2
+      if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       // commander already printed its one-line message through outputError
       return EXIT_USAGE;
     }

@@ -42,6 +42,15 @@ describe('version and help', () => {
     for (const v of ['overflow-risk', 'underflow-risk', 'lossy', 'safe']) expect(check.stdout).toContain(v);
   });
 
+  it('`lowp help` and `lowp help check` print help, exit 0', async () => {
+    const top = await runCli(['help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('Usage: lowp');
+    const check = await runCli(['help', 'check']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('Usage: lowp check');
+  });
+
   it('no arguments prints the help, exit 0', async () => {
     const r = await runCli([]);
     expect(r.code).toBe(0);
