@@ -6,7 +6,7 @@ export { int8Matmul } from './int8.js';
 export { matmulReference, int8MatmulReference } from './reference.js';
 export type { MatmulOptions, AccumulateFormat, KernelChoice } from './options.js';
 export { INT8_INT32_MAX_K } from './int8-options.js';
-export { FP32_BLOCK_K } from './options.js';
+export { FP32_BLOCK_K, HOPPER_FP8_PROMOTE_K } from './options.js';
 export type { Int8MatmulOptions, Int8MatmulResult } from './int8-options.js';
 export { availableThreads, shutdownThreads } from './threads.js';
 export { f32ToFp16, fp16ToF32, f32ToBf16, bf16ToF32 } from '../wasm/convert.js';

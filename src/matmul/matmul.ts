@@ -8,6 +8,7 @@ import { BF16, FP16, FP32, decodeArray, encodeArray, getFormat, type FloatFormat
 import { bf16ToF32, f32ToBf16, f32ToFp16, fp16ToF32 } from '../wasm/convert.js';
 import { BASE, align64, getKernels, type Kernels } from '../wasm/loader.js';
 import { resolveMatmul, type MatmulOptions, type ResolvedMatmul } from './options.js';
+import { HOPPER_GROUP, hopperGroup } from './hopper.js';
 import { rounder } from './round16.js';
 import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
 
@@ -254,19 +255,56 @@ function gemmEmulated(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array
   }
 }
 
+// ------------------------------------------------------------------ Hopper fp8 tensor-core model
+
+function gemmHopper(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array): void {
+  const { M, K, N, transB, blockK } = r;
+  const A = operandF64(a, r.formatA);
+  let W = operandF64(b, r.formatB);
+  if (!transB) {
+    const T = new Float64Array(K * N);
+    for (let kk = 0; kk < K; kk++) for (let j = 0; j < N; j++) T[j * K + kk] = W[kk * N + j];
+    W = T;
+  }
+  const terms = new Float64Array(HOPPER_GROUP);
+  for (let i = 0; i < M; i++) {
+    const ao = i * K;
+    for (let j = 0; j < N; j++) {
+      const wo = j * K;
+      let s = 0;
+      for (let kb = 0; kb < K; kb += blockK) {
+        const ke = Math.min(K, kb + blockK);
+        let t = 0;
+        for (let g = kb; g < ke; g += HOPPER_GROUP) {
+          const n = Math.min(HOPPER_GROUP, ke - g);
+          for (let u = 0; u < n; u++) terms[u] = A[ao + g + u] * W[wo + g + u];
+          t = hopperGroup(t, terms, n);
+        }
+        s = kb === 0 ? t : Math.fround(s + t);
+      }
+      dst[i * N + j] = s;
+    }
+  }
+}
+
 // ------------------------------------------------------------------ driver
 
 function finish(r: ResolvedMatmul, acc: Float32Array | Float64Array): Matrix {
-  const { M, N, bias, output, out } = r;
+  const { M, N, bias, output, out, alpha } = r;
+  const mode = r.accumulate;
+  // rounding of the accumulation format (fp32 for fp32 and fp8-hopper; identity for fp64)
+  const rnd = mode === 'fp16' || mode === 'bf16' ? rounder(mode) : mode === 'fp64' ? null : Math.fround;
+  if (alpha !== 1) {
+    const al = rnd ? rnd(alpha) : alpha;
+    for (let e = 0; e < acc.length; e++) acc[e] = rnd ? rnd(acc[e] * al) : acc[e] * al;
+  }
   if (bias) {
-    const mode = r.accumulate;
-    const rnd = mode === 'fp16' || mode === 'bf16' ? rounder(mode) : null;
     const bv = new Float64Array(N);
-    for (let j = 0; j < N; j++) bv[j] = mode === 'fp32' ? Math.fround(bias[j]) : rnd ? rnd(bias[j]) : bias[j];
+    for (let j = 0; j < N; j++) bv[j] = rnd ? rnd(bias[j]) : bias[j];
     for (let i = 0; i < M; i++) {
       const o = i * N;
       if (rnd) for (let j = 0; j < N; j++) acc[o + j] = rnd(acc[o + j] + bv[j]);
-      else for (let j = 0; j < N; j++) acc[o + j] += bv[j]; // Float32Array store rounds (fp32 add)
+      else for (let j = 0; j < N; j++) acc[o + j] += bv[j];
     }
   }
   if (output === 'fp32' || output === 'fp64') {
@@ -319,7 +357,8 @@ export function matmul(a: Matrix, b: Matrix, opts?: MatmulOptions): Matrix {
   if (r.accumulate === 'fp64') {
     const k = M * N > 0 ? useWasm(r) : null;
     if (!(k && gemmF64Wasm(k, a, b, r, acc))) gemmF64Js(a, b, r, acc);
-  } else gemmEmulated(a, b, r, acc);
+  } else if (r.accumulate === 'fp8-hopper') gemmHopper(a, b, r, acc);
+  else gemmEmulated(a, b, r, acc);
   return finish(r, acc);
 }
 

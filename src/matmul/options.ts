@@ -10,7 +10,12 @@ import { codeArrayType, getFormat, type FloatFormat, type FormatLike } from '../
  *   as GPU tensor cores with fp32 accumulation and CPU BLAS do;
  * - `'fp64'`: float64 products and sums;
  * - `'fp16'` / `'bf16'`: emulated low-precision accumulation: the running sum is rounded to the format
- *   after every addition of an exact product (fp16 accumulation of 4096 ones stops at 2048).
+ *   after every addition of an exact product (fp16 accumulation of 4096 ones stops at 2048);
+ * - `'fp8-hopper'`: a model of NVIDIA Hopper fp8 tensor cores (fp8 inputs only): groups of 32 exact
+ *   products and the tensor-core accumulator aligned to the largest exponent among them, each
+ *   truncated to 13 bits below it, summed, rounded to fp32; the tensor-core accumulator is promoted into
+ *   an fp32 sum every `blockK` = 128 k (`torch._scaled_mm`'s default; `blockK: Infinity` models its
+ *   "fast accumulation", which never promotes). It reproduces the H200's error (≈ 14 bits kept).
  *
  * @example
  * ```ts
@@ -18,7 +23,7 @@ import { codeArrayType, getFormat, type FloatFormat, type FormatLike } from '../
  * matmul(a, b, { accumulate: acc });
  * ```
  */
-export type AccumulateFormat = 'fp32' | 'fp64' | 'fp16' | 'bf16';
+export type AccumulateFormat = 'fp32' | 'fp64' | 'fp16' | 'bf16' | 'fp8-hopper';
 
 /**
  * Which kernels run: `'auto'` (WebAssembly SIMD when available), `'wasm'` (required), `'js'` (pure TypeScript).
@@ -63,6 +68,12 @@ export interface MatmulOptions {
   output?: FormatLike | 'fp64' | 'float64';
   /** Destination of the M×N result, of the output format's array type. Default: a new array. */
   out?: MatrixData;
+  /**
+   * Scale of the product (a GEMM's alpha, e.g. fp8 scale_a·scale_b): the total is multiplied by
+   * `alpha` (rounded to the accumulation format; fp32 for `'fp8-hopper'`) once, in the accumulation
+   * format, before `bias`. Default 1 (no multiplication).
+   */
+  alpha?: number;
   /** A length-N vector added to every row, once, after the sum (in the accumulation format). */
   bias?: Float32Array | Float64Array | readonly number[];
   /** Threads to use (Node worker_threads): default all cores for large products; 1 = the calling thread only. */
@@ -86,6 +97,7 @@ export interface ResolvedMatmul {
   output: 'fp32' | 'fp64' | FloatFormat;
   out: MatrixData;
   bias: Float32Array | Float64Array | readonly number[] | null;
+  alpha: number;
   threads: number | undefined;
   kernel: KernelChoice;
 }
@@ -101,9 +113,22 @@ export interface ResolvedMatmul {
  */
 export const FP32_BLOCK_K = 128;
 
+/**
+ * Default promotion interval of `accumulate: 'fp8-hopper'`: the tensor-core partial sum is added into
+ * an fp32 accumulator every 128 k (4 fp8 WGMMA k-steps of 32), as `torch._scaled_mm`'s default
+ * (non-"fast") accumulation does on H100/H200.
+ *
+ * @example
+ * ```ts
+ * matmul(a8, w8, { transB: true, accumulate: 'fp8-hopper' }); // blockK = HOPPER_FP8_PROMOTE_K
+ * matmul(a8, w8, { transB: true, accumulate: 'fp8-hopper', blockK: Infinity }); // "fast accumulation"
+ * ```
+ */
+export const HOPPER_FP8_PROMOTE_K = 128;
+
 const ACC: Record<string, AccumulateFormat> = {
   fp32: 'fp32', float32: 'fp32', fp64: 'fp64', float64: 'fp64',
-  fp16: 'fp16', float16: 'fp16', half: 'fp16', bf16: 'bf16', bfloat16: 'bf16',
+  fp16: 'fp16', float16: 'fp16', half: 'fp16', bf16: 'bf16', bfloat16: 'bf16', 'fp8-hopper': 'fp8-hopper',
 };
 
 function fmtOf(x: FormatLike, what: string): FloatFormat {
@@ -140,7 +165,7 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
   const accName = o.accumulate ?? 'fp32';
   const accumulate = typeof accName === 'string' ? ACC[accName.toLowerCase()] : undefined;
   if (!accumulate) {
-    throw new RangeError(`${fn}: accumulate must be one of 'fp32', 'fp64', 'fp16', 'bf16', got ${describeValue(accName)}`);
+    throw new RangeError(`${fn}: accumulate must be one of 'fp32', 'fp64', 'fp16', 'bf16', 'fp8-hopper', got ${describeValue(accName)}`);
   }
   const inputs = o.inputs === undefined ? null : fmtOf(o.inputs, `${fn}: inputs`);
   const formatFor = (m: Matrix, name: string): FloatFormat | null => {
@@ -154,10 +179,20 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
     if (inputs) return inputs;
     if (own) return own;
     if (accumulate === 'fp64') return null;
+    if (accumulate === 'fp8-hopper') {
+      throw new TypeError(`${fn}: accumulate 'fp8-hopper' models fp8 tensor cores and needs fp8 inputs: give ${name} as fp8 codes with their format, or pass inputs: 'fp8-e4m3fn' (or another 8-bit format)`);
+    }
     return fmtOf(accumulate === 'fp32' ? 'fp32' : accumulate, fn);
   };
   const formatA = formatFor(a, 'a');
   const formatB = formatFor(b, 'b');
+  if (accumulate === 'fp8-hopper') {
+    for (const [f, name] of [[formatA, 'a'], [formatB, 'b']] as const) {
+      if (!f || f.bits > 8) {
+        throw new TypeError(`${fn}: accumulate 'fp8-hopper' models fp8 tensor cores and needs 8-bit (or narrower) float inputs; operand ${name} is ${f ? f.name : 'float64'}`);
+      }
+    }
+  }
   if (accumulate === 'fp16' || accumulate === 'bf16') {
     for (const [f, name] of [[formatA, 'a'], [formatB, 'b']] as const) {
       if (!f || f.mantissaBits > 10) {
@@ -167,7 +202,7 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
       }
     }
   }
-  let blockK = accumulate === 'fp32' ? FP32_BLOCK_K : Infinity;
+  let blockK = accumulate === 'fp32' ? FP32_BLOCK_K : accumulate === 'fp8-hopper' ? HOPPER_FP8_PROMOTE_K : Infinity;
   if (o.blockK !== undefined) {
     if (typeof o.blockK !== 'number' || !(Number.isSafeInteger(o.blockK) || o.blockK === Infinity) || o.blockK < 1) {
       throw new RangeError(`${fn}: blockK must be a positive integer or Infinity, got ${describeValue(o.blockK)}`);
@@ -205,6 +240,10 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
     }
     bias = bv;
   }
+  const alpha = o.alpha ?? 1;
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) {
+    throw new RangeError(`${fn}: alpha must be a finite number, got ${describeValue(alpha)}`);
+  }
   const threads = o.threads;
   if (threads !== undefined && (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1)) {
     throw new RangeError(`${fn}: threads must be a positive integer, got ${describeValue(threads)}`);
@@ -213,5 +252,5 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
   if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') {
     throw new RangeError(`${fn}: kernel must be 'auto', 'wasm' or 'js', got ${describeValue(kernel)}`);
   }
-  return { M, K, N, transB, accumulate, formatA, formatB, blockK, output, out, bias, threads, kernel };
+  return { M, K, N, transB, accumulate, formatA, formatB, blockK, output, out, bias, alpha, threads, kernel };
 }

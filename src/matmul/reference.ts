@@ -3,7 +3,7 @@
 // scalar decode/round from lowp/formats); the fast kernels in matmul.ts and int8.ts are tested against
 // these. Summation order: k = 0, 1, …, K−1 within each blockK block; blocks added in order.
 import { validateInt8Matrix, type Int8Matrix, type Matrix, type MatrixData } from '../core/matrix.js';
-import { decode, encode, round, type FloatFormat } from '../formats/index.js';
+import { decode, encode, exponentOf, round, type FloatFormat } from '../formats/index.js';
 import { resolveInt8, type Int8MatmulOptions, type Int8MatmulResult } from './int8-options.js';
 import { resolveMatmul, type MatmulOptions } from './options.js';
 
@@ -35,21 +35,41 @@ export function matmulReference(a: Matrix, b: Matrix, opts?: MatmulOptions): Mat
   const { M, K, N, transB, accumulate: acc, blockK, output, out, bias } = r;
   const A = operandValues(a, r.formatA);
   const B = operandValues(b, r.formatB);
-  const term = (x: number, y: number): number => (acc === 'fp32' ? Math.fround(x * y) : x * y);
-  const add = (s: number, t: number): number =>
-    acc === 'fp32' ? Math.fround(s + t) : acc === 'fp64' ? s + t : round(s + t, acc);
-  const toAcc = (x: number): number => (acc === 'fp32' ? Math.fround(x) : acc === 'fp64' ? x : round(x, acc));
+  // the accumulation format's arithmetic: fp32 (also for the fp8-hopper model's fp32 accumulator),
+  // fp64, or fp16/bf16 rounding after every operation
+  const fmt = acc === 'fp8-hopper' ? 'fp32' : acc;
+  const term = (x: number, y: number): number => (fmt === 'fp32' ? Math.fround(x * y) : x * y);
+  const toAcc = (x: number): number => (fmt === 'fp32' ? Math.fround(x) : fmt === 'fp64' ? x : round(x, fmt));
+  const add = (s: number, t: number): number => toAcc(s + t);
+  const mul = (s: number, t: number): number => toAcc(s * t);
+  const bAt = (k: number, j: number): number => (transB ? B[j * K + k] : B[k * N + j]);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let total: number | undefined;
       for (let k0 = 0; k0 < K; k0 += blockK) {
+        const k1 = Math.min(K, k0 + blockK);
         let part = 0;
-        for (let k = k0; k < Math.min(K, k0 + blockK); k++) {
-          part = add(part, term(A[i * K + k], transB ? B[j * K + k] : B[k * N + j]));
+        if (acc === 'fp8-hopper') {
+          // tensor-core groups of 32 exact products with the running tensor-core sum, aligned to the
+          // largest exponent among them and truncated to 13 bits below it, summed, rounded to fp32
+          for (let g = k0; g < k1; g += 32) {
+            const xs = [part];
+            for (let k = g; k < Math.min(k1, g + 32); k++) xs.push(A[i * K + k] * bAt(k, j));
+            const big = Math.max(...xs.map(Math.abs));
+            if (big === 0 || !Number.isFinite(xs.reduce((u, v) => u + v, 0))) {
+              part = Math.fround(xs.reduce((u, v) => u + v, 0));
+              continue;
+            }
+            const q = 2 ** (exponentOf(big) - 13);
+            part = Math.fround(xs.reduce((u, v) => u + Math.trunc(v / q) * q, 0));
+          }
+        } else {
+          for (let k = k0; k < k1; k++) part = add(part, term(A[i * K + k], bAt(k, j)));
         }
         total = total === undefined ? part : add(total, part);
       }
       let s = total ?? 0;
+      if (r.alpha !== 1) s = mul(s, toAcc(r.alpha));
       if (bias) s = add(s, toAcc(bias[j]));
       const e = i * N + j;
       if (output === 'fp32') out[e] = Math.fround(s);

@@ -16,7 +16,10 @@ describe('matmul errors', () => {
       expect(() => fn({ rows: 1, cols: 1, data: new Uint16Array(1) } as never, f(1, 1))).toThrow(/format name is required/);
       expect(() => fn({ rows: 1, cols: 1, data: new Uint16Array(1), format: 'fp12' }, f(1, 1))).toThrow(/unknown format 'fp12'/);
       expect(() => fn({ rows: 1, cols: 1, data: new Uint8Array(1), format: 'bf16' }, f(1, 1))).toThrow(/holds its codes in a Uint16Array, got a Uint8Array/);
-      expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'fp8' as never })).toThrow(/accumulate must be one of 'fp32', 'fp64', 'fp16', 'bf16', got the string 'fp8'/);
+      expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'fp8' as never })).toThrow(/accumulate must be one of 'fp32', 'fp64', 'fp16', 'bf16', 'fp8-hopper', got the string 'fp8'/);
+      expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'fp8-hopper' })).toThrow(/needs fp8 inputs/);
+      expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'fp8-hopper', inputs: 'bf16' })).toThrow(/needs 8-bit \(or narrower\) float inputs; operand a is bf16/);
+      expect(() => fn(f(1, 1), f(1, 1), { alpha: NaN })).toThrow(/alpha must be a finite number/);
       // unsupported pairs: emulated fp16/bf16 accumulation of fp32 inputs
       expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'fp16', inputs: 'fp32' })).toThrow(TypeError);
       expect(() => fn(f(1, 1), f(1, 1), { accumulate: 'bf16', inputs: 'fp32' })).toThrow(/needs 16-bit or narrower inputs; operand a is fp32/);

@@ -50,6 +50,9 @@ describe('matmul fast kernels = reference twin (bit-identical)', () => {
     { name: 'fp16 accumulate', opts: { accumulate: 'fp16' } },
     { name: 'bf16 accumulate, blockK 16, transB', opts: { accumulate: 'bf16', blockK: 16, transB: true } },
     { name: 'fp32, bias, fp64 output', opts: { bias: true, output: 'fp64' } },
+    { name: 'fp32, alpha and bias, fp16 output', opts: { alpha: 0.3, bias: true, output: 'fp16' } },
+    { name: 'fp64, alpha', opts: { accumulate: 'fp64', alpha: -1.7 } },
+    { name: 'bf16 accumulate, alpha 3, bias', opts: { accumulate: 'bf16', alpha: 3, bias: true } },
     { name: 'js kernel', opts: { kernel: 'js' } },
     { name: 'js kernel, fp64, bias', opts: { kernel: 'js', accumulate: 'fp64', bias: true } },
   ] as const;
