@@ -113,6 +113,16 @@ export interface CastErrorStats {
   sqnrDb: number;
 }
 
+/** The cast options an analysis used (defaults filled in). */
+export interface CastOptionsUsed {
+  /** Rounding mode. */
+  rounding: ResolvedCastOptions['rounding'];
+  /** Overflow policy. */
+  overflow: OverflowPolicy;
+  /** Whether subnormal results were flushed to zero. */
+  flushSubnormals: boolean;
+}
+
 /**
  * The result of {@link analyzeCast}: a plain object (numbers may be ±Infinity: serialise it with
  * {@link createCastReport}, which encodes them).
@@ -123,7 +133,7 @@ export interface CastAnalysis {
   /** What the input was: 'fp32' (Float32Array), 'fp64' (Float64Array or numbers), a code format's name, or 'mixed'. */
   source: string;
   /** The cast options the analysis used. */
-  options: { rounding: ResolvedCastOptions['rounding']; overflow: OverflowPolicy; flushSubnormals: boolean };
+  options: CastOptionsUsed;
   /** See {@link CastCounts}. */
   counts: CastCounts;
   /** See {@link CastRange}. */

@@ -107,7 +107,22 @@ function num(v: unknown, name: string, ok: (x: number) => boolean, what: string)
   return v;
 }
 
-type Grad = Float32Array | Float64Array;
+/** A gradient array: {@link DynamicLossScaler.scale} and `unscale` keep its element type. */
+export type GradientArray = Float32Array | Float64Array;
+
+/** The internal counters of a {@link DynamicLossScaler}. */
+export interface LossScalerState {
+  /** torch: successful steps since the last growth or backoff. */
+  growthTracker: number;
+  /** deepspeed: overflows still tolerated before the scale drops. */
+  curHysteresis: number;
+  /** deepspeed: the step of the last overflow (−1 before any). */
+  lastOverflowIter: number;
+  /** Number of updates so far. */
+  curIter: number;
+}
+
+type Grad = GradientArray;
 
 /**
  * A dynamic loss scaler with the exact update rules of PyTorch's GradScaler (`preset: 'torch'`) or
@@ -182,7 +197,7 @@ export class DynamicLossScaler {
   }
 
   /** Internal counters: torch's growth tracker, deepspeed's hysteresis and last overflow step. */
-  get state(): { growthTracker: number; curHysteresis: number; lastOverflowIter: number; curIter: number } {
+  get state(): LossScalerState {
     return { growthTracker: this.tracker, curHysteresis: this.curHysteresis, lastOverflowIter: this.lastOverflow, curIter: this.curIter };
   }
 

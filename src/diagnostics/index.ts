@@ -1,7 +1,7 @@
 // lowp/diagnostics: will this tensor survive bf16/fp16/fp8? Cast analysis, format comparison, division
 // risk, constants that vanish, accumulation risk, loss scaling, and the versioned JSON report.
 export { analyzeCast, createCastAnalyzer } from './analyzeCast.js';
-export type { CastAnalysis, CastAnalysisOptions, CastAnalyzer, CastCounts, CastErrorStats, CastRange } from './analyzeCast.js';
+export type { CastAnalysis, CastAnalysisOptions, CastAnalyzer, CastCounts, CastErrorStats, CastOptionsUsed, CastRange } from './analyzeCast.js';
 export type { CodesInput, ValuesInput } from './input.js';
 export { DEFAULT_VERDICT_THRESHOLDS } from './verdict.js';
 export type { CastVerdict, VerdictThresholds } from './verdict.js';
@@ -18,8 +18,8 @@ export type { AccumulationOp, AccumulationOptions, AccumulationRisk } from './ac
 export { recommendLossScale } from './lossScale.js';
 export type { GradientsInput, LossScaleOptions, LossScaleRecommendation, ScaledCounts } from './lossScale.js';
 export { DynamicLossScaler, LossScaleMinimumError } from './dynamicLossScaler.js';
-export type { DynamicLossScalerOptions, LossScaleAction, LossScaleEvent, LossScalerPreset, UnscaleResult } from './dynamicLossScaler.js';
+export type { DynamicLossScalerOptions, GradientArray, LossScaleAction, LossScaleEvent, LossScalerPreset, LossScalerState, UnscaleResult } from './dynamicLossScaler.js';
 export { simulateLossScale } from './simulateLossScale.js';
 export type { LossScaleSimulation, SimulateLossScaleOptions } from './simulateLossScale.js';
 export { CAST_REPORT_JSON_SCHEMA, CAST_REPORT_SCHEMA, createCastReport, fromJsonNumber, summarizeAnalyses, toJsonSafe } from './report.js';
-export type { CastReport, CastReportInput, CastReportSummary, CastReportTensor, JsonNumber, Jsonified } from './report.js';
+export type { CastReport, CastReportInput, CastReportJsonSchema, CastReportSummary, CastReportTensor, CastReportTensorInput, JsonNumber, Jsonified, JsonSchemaNode, ReportGenerator, ReportTarget } from './report.js';

@@ -4,7 +4,7 @@
 // CAST_REPORT_JSON_SCHEMA. Numbers that JSON cannot hold (±Infinity, NaN) are written as the strings
 // "Infinity", "-Infinity", "NaN" (JSON.stringify would silently turn them into null).
 import { describeValue } from '../core/describe.js';
-import type { CastAnalysis } from './analyzeCast.js';
+import type { CastAnalysis, CastCounts, CastOptionsUsed } from './analyzeCast.js';
 import type { ConstantCheck } from './constants.js';
 import type { LossScaleRecommendation } from './lossScale.js';
 import { fmtCount, fmtPercent } from './text.js';
@@ -39,11 +39,8 @@ export interface CastReportTensor extends Jsonified<CastAnalysis> {
 export interface CastReportSummary {
   /** Number of tensors. */
   tensors: number;
-  /** Summed counts (see CastCounts). */
-  counts: {
-    total: number; zeros: number; nonzeroFinite: number; exact: number; rounded: number; flushedToZero: number;
-    becameSubnormal: number; overflowed: number; invalid: number; nanInputs: number; infInputs: number;
-  };
+  /** Summed counts. */
+  counts: CastCounts;
   /** How many tensors got each verdict. */
   verdicts: Record<CastVerdict, number>;
   /** The worst verdict of any tensor. */
@@ -54,18 +51,34 @@ export interface CastReportSummary {
   reasons: string[];
 }
 
+/** The program that wrote a report. */
+export interface ReportGenerator {
+  /** Always 'lowp'. */
+  name: 'lowp';
+  /** lowp's version. */
+  version: string;
+}
+
+/** The target of a report. */
+export interface ReportTarget {
+  /** Target format name. */
+  format: string;
+  /** Cast options. */
+  options: CastOptionsUsed;
+}
+
 /** The versioned JSON report (schema {@link CAST_REPORT_SCHEMA}). */
 export interface CastReport {
   /** Always 'lowp.cast-report/1'. */
   schema: typeof CAST_REPORT_SCHEMA;
   /** Who wrote it. */
-  generator: { name: 'lowp'; version: string };
+  generator: ReportGenerator;
   /** ISO 8601 creation time (omitted when not given, for reproducible output). */
   createdAt?: string;
   /** What the report analyses (file name(s)), free text. */
   input?: string;
   /** Target format and cast options. */
-  target: { format: string; options: { rounding: string; overflow: string; flushSubnormals: boolean } };
+  target: ReportTarget;
   /** Totals. */
   summary: CastReportSummary;
   /** Per tensor. */
@@ -128,13 +141,13 @@ const ORDER: CastVerdict[] = ['safe', 'lossy', 'underflow-risk', 'overflow-risk'
  * summarizeAnalyses([{ name: 'w', analysis: analyzeCast(w, 'fp16') }]).verdict;
  * ```
  */
-export function summarizeAnalyses(items: readonly { name: string; analysis: CastAnalysis }[]): CastReportSummary {
+export function summarizeAnalyses(items: readonly CastReportTensorInput[]): CastReportSummary {
   if (!Array.isArray(items) || items.length === 0) throw new RangeError(`summarizeAnalyses: expected a non-empty list of { name, analysis }, got ${describeValue(items)}`);
-  const counts = { total: 0, zeros: 0, nonzeroFinite: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0 };
+  const counts: CastCounts = { total: 0, zeros: 0, nonzeroFinite: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0 };
   const verdicts: Record<CastVerdict, number> = { safe: 0, lossy: 0, 'underflow-risk': 0, 'overflow-risk': 0 };
   let worst = 0;
-  for (const { analysis: a } of items as readonly { name: string; analysis: CastAnalysis }[]) {
-    for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += a.counts[k];
+  for (const { analysis: a } of items as readonly CastReportTensorInput[]) {
+    for (const k of Object.keys(counts) as (keyof CastCounts)[]) counts[k] += a.counts[k];
     verdicts[a.verdict]++;
     worst = Math.max(worst, ORDER.indexOf(a.verdict));
   }
@@ -150,10 +163,20 @@ export function summarizeAnalyses(items: readonly { name: string; analysis: Cast
   return { tensors: items.length, counts, verdicts, verdict, worstTensors, reasons };
 }
 
+/** One tensor given to {@link createCastReport}. */
+export interface CastReportTensorInput {
+  /** Tensor name. */
+  name: string;
+  /** Tensor shape, when known. */
+  shape?: readonly number[];
+  /** Its analysis. */
+  analysis: CastAnalysis;
+}
+
 /** Input of {@link createCastReport}. */
 export interface CastReportInput {
   /** The analysed tensors (all with the same target format). */
-  tensors: readonly { name: string; shape?: readonly number[]; analysis: CastAnalysis }[];
+  tensors: readonly CastReportTensorInput[];
   /** Constant checks to include. */
   constants?: readonly ConstantCheck[];
   /** Loss-scale recommendation to include. */
@@ -215,6 +238,24 @@ const countsSchema = {
 };
 const verdictSchema = { enum: ['safe', 'lossy', 'underflow-risk', 'overflow-risk'] };
 
+/** A JSON Schema node: keywords to values (see https://json-schema.org). */
+export interface JsonSchemaNode {
+  /** Any JSON Schema keyword. */
+  readonly [keyword: string]: unknown;
+}
+
+/** The shape of {@link CAST_REPORT_JSON_SCHEMA}. */
+export interface CastReportJsonSchema extends JsonSchemaNode {
+  /** The JSON Schema dialect. */
+  readonly $schema: string;
+  /** The schema's identifier. */
+  readonly $id: string;
+  /** Properties every report has. */
+  readonly required: readonly string[];
+  /** The schema of each top-level property. */
+  readonly properties: { readonly [name: string]: JsonSchemaNode };
+}
+
 /**
  * The JSON Schema (draft 2020-12) of {@link CastReport}, for validating `lowp check --json` output in
  * other tools.
@@ -224,7 +265,7 @@ const verdictSchema = { enum: ['safe', 'lossy', 'underflow-risk', 'overflow-risk
  * CAST_REPORT_JSON_SCHEMA.$id; // 'https://lowp.dev/schema/lowp.cast-report/1.json'
  * ```
  */
-export const CAST_REPORT_JSON_SCHEMA = Object.freeze({
+export const CAST_REPORT_JSON_SCHEMA: CastReportJsonSchema = Object.freeze({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://lowp.dev/schema/lowp.cast-report/1.json',
   title: 'lowp cast report',

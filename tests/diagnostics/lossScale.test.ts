@@ -122,14 +122,16 @@ describe('cast report (lowp.cast-report/1)', () => {
   it('has every property the JSON Schema requires', () => {
     const rep = createCastReport({ tensors });
     for (const k of CAST_REPORT_JSON_SCHEMA.required) expect(rep).toHaveProperty(k);
-    const t = CAST_REPORT_JSON_SCHEMA.properties.tensors.items;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const schema = CAST_REPORT_JSON_SCHEMA as any;
+    const t = schema.properties.tensors.items;
     for (const tensor of rep.tensors) {
       for (const k of t.required) expect(tensor).toHaveProperty(k);
       for (const k of t.properties.error.required) expect(tensor.error).toHaveProperty(k);
       for (const k of t.properties.range.required) expect(tensor.range).toHaveProperty(k);
       for (const k of t.properties.histogram.required) expect(tensor.histogram).toHaveProperty(k);
     }
-    for (const k of CAST_REPORT_JSON_SCHEMA.properties.summary.required) expect(rep.summary).toHaveProperty(k);
+    for (const k of schema.properties.summary.required) expect(rep.summary).toHaveProperty(k);
   });
 
   it('toJsonSafe never modifies its input; errors are clear', () => {
