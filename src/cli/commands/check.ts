@@ -234,8 +234,9 @@ export function overallVerdict(checks: TensorCheck[], summary: CheckSummary, con
     const flushed = under.reduce((a, c) => a + c.figures.flushedToZero, 0);
     const sub = under.reduce((a, c) => a + c.figures.becameSubnormal, 0);
     const total = under.reduce((a, c) => a + c.figures.total, 0);
+    const one = under.length === 1;
     reasons.push(
-      `${tensors(under.length)} underflow: ${fmtCount(flushed)} of their ${fmtCount(total)} values (${fmtPercent(flushed, total)}) flush to zero and ${fmtCount(sub)} (${fmtPercent(sub, total)}) become subnormal (${someNames(under.map((c) => c.name), 2)})`,
+      `${tensors(under.length)} underflow${one ? 's' : ''}: ${fmtCount(flushed)} of ${one ? 'its' : 'their'} ${fmtCount(total)} values (${fmtPercent(flushed, total)}) flush to zero and ${fmtCount(sub)} (${fmtPercent(sub, total)}) become subnormal (${someNames(under.map((c) => c.name), 2)})`,
     );
   }
   const lossy = sorted.filter((c) => c.figures.verdict === 'lossy');

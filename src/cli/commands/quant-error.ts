@@ -151,8 +151,8 @@ export async function quantErrorCommand(path: string | undefined, opts: QuantErr
         c.bitsPerValue === null ? '' : c.bitsPerValue.toFixed(2),
         c.error !== undefined ? 'n/a' : fmtDb(c.sqnrDb),
         fmtRelError(c.relL2),
-        c.error !== undefined ? c.error.slice(0, 60) : fmtNum(c.maxAbsError),
-        c.verdict ?? '',
+        c.error !== undefined ? 'n/a' : fmtNum(c.maxAbsError),
+        c.verdict ?? 'n/a',
       ]);
     });
   }
@@ -171,6 +171,9 @@ export async function quantErrorCommand(path: string | undefined, opts: QuantErr
       table,
     ),
   );
+  const notes = new Map<string, string>();
+  for (const r of rows) for (const c of r.results) if (c.error !== undefined && !notes.has(r.name)) notes.set(r.name, c.error);
+  for (const [name, error] of notes) println(io.stdout, `n/a: ${name}: ${error}`);
   println(io.stdout);
   const summary = methods.map((m, i) => {
     const cells = rows.map((r) => ({ name: r.name, c: r.results[i] })).filter((x) => x.c.sqnrDb !== null);
