@@ -147,8 +147,8 @@ export function unravelIndex(index: number, shape: readonly number[]): number[] 
 }
 
 /** The analysis' worst elements as 'x[i, j] = value → result' (at most 3). */
-function worstElements(c: { shape: number[]; analysis: unknown }): string[] {
-  const worst = (c.analysis as { worst?: { index: number; value: number; result: number }[] }).worst ?? [];
+function worstElements(c: { shape: number[]; analysis: { worst: readonly { index: number; value: number; result: number }[] } }): string[] {
+  const worst = c.analysis.worst;
   return worst.slice(0, 3).map((w) => `x[${unravelIndex(w.index, c.shape).join(', ')}] = ${fmtNum(w.value, 4)} → ${fmtNum(w.result, 4)}`);
 }
 

@@ -4,13 +4,13 @@
 // the model, the well-known constants check and a one-line verdict; or the JSON report (schema
 // `lowp.check`, see docs/cli.md); optionally a self-contained HTML report.
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { finfo, getFormat, type FormatInfo } from '../../formats/index.js';
 import type { CastAnalysis } from '../../diagnostics/analyzeCast.js';
 import type { ConstantCheck } from '../../diagnostics/constants.js';
 import { createCastReport, toJsonSafe, type CastReport } from '../../diagnostics/report.js';
 import type { TensorInfo } from '../../io/safetensors-header.js';
-import { availableParallelism } from 'node:os';
 import {
   castFigures,
   checkWellKnownConstants,
@@ -94,8 +94,8 @@ export interface TensorCheck {
   dtype: string;
   shape: number[];
   elements: number;
-  /** The diagnostics' analyzeCast result for the whole tensor (JSON-ready). */
-  analysis: unknown;
+  /** lowp/diagnostics' analysis of the whole tensor (what `analyzeCast` returns for it). */
+  analysis: CastAnalysis;
   /** The figures shown in the table and report. */
   figures: CastFigures;
 }
@@ -377,7 +377,7 @@ export type CheckJson = CastReport & {
  */
 export function checkReportJson(report: CheckReport): CheckJson {
   const cast = createCastReport({
-    tensors: report.tensors.map((t) => ({ name: t.name, shape: t.shape, analysis: t.analysis as CastAnalysis })),
+    tensors: report.tensors.map((t) => ({ name: t.name, shape: t.shape, analysis: t.analysis })),
     constants: report.constants.result,
     input: report.input.label,
     version: report.lowpVersion,
