@@ -398,6 +398,13 @@ describe.each(CLASSES)('%s', (className, C, fmt) => {
       expect(it.next()).toEqual({ value: undefined, done: true });
     });
 
+    it('get converts the index with Number() first, as Array.prototype.at does; set takes numbers only', () => {
+      const a = C.of(1, 2, 3);
+      expect(a.get('2' as unknown as number)).toBe(3);
+      expect(a.get(-0)).toBe(1);
+      expect(() => a.set('0' as unknown as number, 5)).toThrow(/expected an integer index, got the string '0'/);
+    });
+
     it('at() counts from the end for negative indices and gives undefined out of range', () => {
       const a = C.of(1, 2, 3);
       expect([a.at(0), a.at(-1), a.at(-3), a.at(3), a.at(-4)]).toEqual([1, 3, 1, undefined, undefined]);
@@ -435,10 +442,15 @@ describe.each(CLASSES)('%s', (className, C, fmt) => {
       expect(() => a.set(-1, 1)).toThrow(RangeError);
       expect(() => a.get(1.5)).toThrow(TypeError);
       expect(() => a.get(NaN)).toThrow(TypeError);
-      expect(() => a.get('1' as unknown as number)).toThrow(/expected an integer index, got the string '1'/);
+      expect(() => a.get('x' as unknown as number)).toThrow(/expected an integer index, got the string 'x'/);
+      expect(() => a.get('length' as unknown as number)).toThrow(TypeError); // never a property of the storage
+      expect(() => a.get('1.5' as unknown as number)).toThrow(TypeError);
+      expect(() => a.get('7' as unknown as number)).toThrow(/index 7 is out of range for length 3/);
+      expect(() => a.get(Symbol('i') as unknown as number)).toThrow(TypeError);
+      expect(() => a.set('x' as unknown as number, 1)).toThrow(TypeError);
       expect(() => a.set(0, '1' as unknown as number)).toThrow(/expected a number value, got the string '1'/);
       expect(() => a.set(0, undefined as unknown as number)).toThrow(TypeError);
-      expect(() => a.set(new Float32Array(1) as unknown as number, 0)).toThrow(TypeError);
+      expect(() => a.set(new Float32Array(1) as unknown as number, 0)).toThrow(/expected an integer index, got a Float32Array of length 1 \(to write many values, use setFrom/);
       expect(() => a.fill('x' as unknown as number)).toThrow(TypeError);
       expect(Array.from(a.bits)).toEqual([0, 0, 0]); // nothing written by the failed calls
     });
