@@ -7,7 +7,7 @@ import { describeValue } from '../core/describe.js';
 import type { CastAnalysis, CastCounts, CastOptionsUsed } from './analyzeCast.js';
 import type { ConstantCheck } from './constants.js';
 import type { LossScaleRecommendation } from './lossScale.js';
-import { fmtCount, fmtPercent } from './text.js';
+import { fmtCount, fmtPercent, plural } from './text.js';
 import type { CastVerdict } from './verdict.js';
 
 /** The schema identifier of {@link CastReport}; the number after the slash changes on breaking changes. */
@@ -156,7 +156,7 @@ export function summarizeAnalyses(items: readonly CastReportTensorInput[]): Cast
   const format = items[0].analysis.format;
   const reasons: string[] = [];
   const nz = counts.nonzeroFinite;
-  reasons.push(`${fmtCount(items.length)} tensors, ${fmtCount(counts.total)} values: ${verdicts.safe} safe, ${verdicts.lossy} lossy, ${verdicts['underflow-risk']} underflow-risk, ${verdicts['overflow-risk']} overflow-risk in ${format}.`);
+  reasons.push(`${plural(items.length, 'tensor')}, ${fmtCount(counts.total)} values: ${verdicts.safe} safe, ${verdicts.lossy} lossy, ${verdicts['underflow-risk']} underflow-risk, ${verdicts['overflow-risk']} overflow-risk in ${format}.`);
   if (counts.overflowed > 0) reasons.push(`${fmtCount(counts.overflowed)} values (${fmtPercent(counts.overflowed / Math.max(1, nz))} of nonzero) overflow.`);
   if (counts.flushedToZero > 0) reasons.push(`${fmtCount(counts.flushedToZero)} nonzero values (${fmtPercent(counts.flushedToZero / Math.max(1, nz))}) flush to zero.`);
   if (counts.becameSubnormal > 0) reasons.push(`${fmtCount(counts.becameSubnormal)} values (${fmtPercent(counts.becameSubnormal / Math.max(1, nz))}) become subnormal.`);
