@@ -3,9 +3,10 @@
 // the table, the summary and the HTML histogram need, read from the diagnostics' results.
 import { createCastAnalyzer, type CastAnalysis, type CastAnalyzer } from '../diagnostics/analyzeCast.js';
 import { checkConstants, WELL_KNOWN_CONSTANTS, type ConstantCheck } from '../diagnostics/constants.js';
+import type { CastVerdict } from '../diagnostics/verdict.js';
 
-/** Verdicts of a cast, worst last in {@link VERDICT_ORDER}. */
-export type CastVerdict = 'safe' | 'lossy' | 'underflow-risk' | 'overflow-risk';
+/** Verdicts of a cast (lowp/diagnostics' CastVerdict), worst last in {@link VERDICT_ORDER}. */
+export type { CastVerdict };
 
 /** Verdicts from best to worst. */
 export const VERDICT_ORDER: readonly CastVerdict[] = ['safe', 'lossy', 'underflow-risk', 'overflow-risk'];

@@ -240,7 +240,7 @@ export function sampleTensors(config: Partial<SampleConfig> = {}): SampleTensor[
  * ```ts
  * import { openSafetensors } from '../../io/safetensors-reader.js';
  * const st = await openSafetensors(sampleSafetensors(), { name: 'sample' });
- * st.tensors.length; // 47
+ * st.tensors.length; // 43
  * ```
  */
 export function sampleSafetensors(config: Partial<SampleConfig> = {}): Uint8Array {
