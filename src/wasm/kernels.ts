@@ -444,12 +444,11 @@ export function f16ToF32(src: usize, dst: usize, n: i32): void {
 }
 
 function f32ToBf16x4(x: v128): v128 {
-  const sign = v128.and(x, i32x4.splat(0x80000000));
-  const a = v128.xor(x, sign);
-  const isNan = i32x4.gt_s(a, i32x4.splat(0x7f800000));
-  const odd = v128.and(i32x4.shr_u(x, 16), i32x4.splat(1));
-  const r = i32x4.shr_u(i32x4.add(i32x4.add(x, i32x4.splat(0x7fff)), odd), 16);
-  return v128.bitselect(v128.or(i32x4.splat(0x7fc0), i32x4.shr_u(sign, 16)), r, isNan);
+  // NaN lanes become the canonical quiet NaN (sign kept) before rounding: 0x7FC00000 | sign rounds to 0x7FC0 | sign
+  const isNan = f32x4.ne(x, x);
+  const y = v128.bitselect(v128.or(v128.and(x, i32x4.splat(0x80000000)), i32x4.splat(0x7fc00000)), x, isNan);
+  const odd = v128.and(i32x4.shr_u(y, 16), i32x4.splat(1));
+  return i32x4.shr_u(i32x4.add(y, i32x4.add(odd, i32x4.splat(0x7fff))), 16);
 }
 
 /** float32 → bf16 codes (RNE), n values. */
