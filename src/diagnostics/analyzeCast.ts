@@ -283,9 +283,12 @@ class Analyzer implements CastAnalyzer {
       // doubles), processed in blocks so that the JIT sees the whole loop function early and optimizes
       // it with complete feedback instead of running one huge call in on-stack-replaced code
       const i32 = new Int32Array(src.f32.buffer, src.f32.byteOffset, src.length);
-      for (let start = 0; start < src.length; start += BLOCK) {
-        const end = Math.min(start + BLOCK, src.length);
+      // (a short first block runs the code after the loop early, so that the optimizing compiler sees
+      // its type feedback and does not deoptimize on leaving the loop)
+      for (let start = 0; start < src.length;) {
+        const end = Math.min(start + (start === 0 ? 256 : BLOCK), src.length);
         this.loopF32(src.f32, i32, base, start, end);
+        start = end;
       }
     } else {
       this.loopGeneric(src, base);
