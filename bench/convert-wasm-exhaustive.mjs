@@ -9,8 +9,10 @@
 const args = process.argv.slice(2);
 const src = args.includes('--src');
 const generic = args.includes('--generic');
-const m = await import(src ? '../src/matmul/index.ts' : '../dist/matmul/index.js');
-const f = await import(src ? '../src/formats/index.ts' : '../dist/formats/index.js');
+const distArg = args.indexOf('--dist') >= 0 ? args[args.indexOf('--dist') + 1] : null;
+const dist = distArg ? `file://${distArg.replace(/\/?$/, '/')}` : new URL('../dist/', import.meta.url).href;
+const m = await import(src ? '../src/matmul/index.ts' : new URL('matmul/index.js', dist).href);
+const f = await import(src ? '../src/formats/index.ts' : new URL('formats/index.js', dist).href);
 
 const CH = 1 << 24;
 const bits = new Uint32Array(CH);

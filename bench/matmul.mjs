@@ -5,7 +5,7 @@
 //   lowp with 2 threads, onnxruntime-web WASM (SIMD, 1 thread), @tensorflow/tfjs-core CPU backend, a
 //   naive JS loop; ceilings: onnxruntime-node native MatMul (1 intra-op thread), numpy/OpenBLAS (1 thread).
 //   int8 GEMM: lowp int8Matmul (A·Wᵀ) vs onnxruntime-web and onnxruntime-node MatMulInteger (u8×s8).
-// Usage (after `npm run build`): node bench/matmul.mjs [--sizes 256,512,1024,2048] [--quick] [--json out.json]
+// Usage (after `npm run build`): node bench/matmul.mjs [--sizes 256,512,1024,2048] [--quick] [--json out.json] [--dist dir]
 // From source without a build: node --import tsx bench/matmul.mjs --src
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,8 +19,11 @@ const arg = (name, dflt) => {
 const quick = args.includes('--quick');
 const sizes = arg('--sizes', '256,512,1024,2048').split(',').map(Number);
 const jsonOut = arg('--json', null);
-const lowp = await import(args.includes('--src') ? '../src/matmul/index.ts' : '../dist/matmul/index.js');
-const { encodeArray } = await import(args.includes('--src') ? '../src/formats/index.ts' : '../dist/formats/index.js');
+const distArg = arg('--dist', null);
+const dist = distArg ? `file://${distArg.replace(/\/?$/, '/')}` : new URL('../dist/', import.meta.url).href;
+const from = (sub) => (args.includes('--src') ? `../src/${sub}/index.ts` : new URL(`${sub}/index.js`, dist).href);
+const lowp = await import(from('matmul'));
+const { encodeArray } = await import(from('formats'));
 
 /** Median seconds per call of fn (async or not) over enough runs to fill ~budget seconds. */
 async function time(fn, budget = quick ? 0.3 : 1.5, maxRuns = quick ? 3 : 15) {
