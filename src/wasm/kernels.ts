@@ -395,12 +395,32 @@ function f32ToF16s(x: u32): u16 {
   return <u16>(o | (sign >> 16));
 }
 
+// fp16 normal range only (2^-14 ≤ |x| < 65536): rebias and round the 13 dropped bits to nearest even
+function f32ToF16Normal4(x: v128): v128 {
+  const a = v128.and(x, i32x4.splat(0x7fffffff));
+  const odd = v128.and(i32x4.shr_u(a, 13), i32x4.splat(1));
+  const h = i32x4.shr_u(i32x4.add(a, i32x4.add(odd, i32x4.splat(((15 - 127) << 23) + 0xfff))), 13);
+  return v128.or(h, v128.and(i32x4.shr_u(x, 16), i32x4.splat(0x8000)));
+}
+
 /** float32 → fp16 codes (RNE), n values from `src` (f32) to `dst` (u16). */
 export function f32ToF16(src: usize, dst: usize, n: i32): void {
   let i = 0;
+  const lo = i32x4.splat(113 << 23);
+  const hi = i32x4.splat((127 + 16) << 23);
+  const abs = i32x4.splat(0x7fffffff);
   for (; i + 8 <= n; i += 8) {
     const s = src + (<usize>i << 2);
-    v128.store(dst + (<usize>i << 1), i16x8.narrow_i32x4_u(f32ToF16x4(v128.load(s)), f32ToF16x4(v128.load(s, 16))));
+    const x0 = v128.load(s);
+    const x1 = v128.load(s, 16);
+    const a0 = v128.and(x0, abs);
+    const a1 = v128.and(x1, abs);
+    // any lane outside the fp16 normal range (zero, subnormal, overflow, inf, NaN)? then the full path
+    const out = v128.or(v128.or(i32x4.lt_s(a0, lo), i32x4.ge_s(a0, hi)), v128.or(i32x4.lt_s(a1, lo), i32x4.ge_s(a1, hi)));
+    const r = v128.any_true(out)
+      ? i16x8.narrow_i32x4_u(f32ToF16x4(x0), f32ToF16x4(x1))
+      : i16x8.narrow_i32x4_u(f32ToF16Normal4(x0), f32ToF16Normal4(x1));
+    v128.store(dst + (<usize>i << 1), r);
   }
   for (; i < n; i++) store<u16>(dst + (<usize>i << 1), f32ToF16s(load<u32>(src + (<usize>i << 2))));
 }
@@ -431,14 +451,28 @@ function f16ToF32s(h: u32): u32 {
   return o | ((h & 0x8000) << 16);
 }
 
+// normal fp16 codes only: rebias the exponent
+function f16NormalToF32x4(h: v128): v128 {
+  const o = i32x4.add(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), i32x4.splat((127 - 15) << 23));
+  return v128.or(o, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+}
+
 /** fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32). */
 export function f16ToF32(src: usize, dst: usize, n: i32): void {
   let i = 0;
+  const expMask = i16x8.splat(0x7c00);
   for (; i + 8 <= n; i += 8) {
     const h = v128.load(src + (<usize>i << 1));
     const d = dst + (<usize>i << 2);
-    v128.store(d, f16ToF32x4(i32x4.extend_low_i16x8_u(h)));
-    v128.store(d, f16ToF32x4(i32x4.extend_high_i16x8_u(h)), 16);
+    const e = v128.and(h, expMask);
+    // any zero/subnormal (exponent 0) or inf/NaN (exponent 31) code? then the full path
+    if (v128.any_true(v128.or(i16x8.eq(e, i16x8.splat(0)), i16x8.eq(e, expMask)))) {
+      v128.store(d, f16ToF32x4(i32x4.extend_low_i16x8_u(h)));
+      v128.store(d, f16ToF32x4(i32x4.extend_high_i16x8_u(h)), 16);
+    } else {
+      v128.store(d, f16NormalToF32x4(i32x4.extend_low_i16x8_u(h)));
+      v128.store(d, f16NormalToF32x4(i32x4.extend_high_i16x8_u(h)), 16);
+    }
   }
   for (; i < n; i++) store<u32>(dst + (<usize>i << 2), f16ToF32s(<u32>load<u16>(src + (<usize>i << 1))));
 }
@@ -451,12 +485,23 @@ function f32ToBf16x4(x: v128): v128 {
   return i32x4.shr_u(i32x4.add(y, i32x4.add(odd, i32x4.splat(0x7fff))), 16);
 }
 
+// no NaN among the lanes: round to nearest even on the bits
+function f32ToBf16NoNan4(x: v128): v128 {
+  const odd = v128.and(i32x4.shr_u(x, 16), i32x4.splat(1));
+  return i32x4.shr_u(i32x4.add(x, i32x4.add(odd, i32x4.splat(0x7fff))), 16);
+}
+
 /** float32 → bf16 codes (RNE), n values. */
 export function f32ToBf16(src: usize, dst: usize, n: i32): void {
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const s = src + (<usize>i << 2);
-    v128.store(dst + (<usize>i << 1), i16x8.narrow_i32x4_u(f32ToBf16x4(v128.load(s)), f32ToBf16x4(v128.load(s, 16))));
+    const x0 = v128.load(s);
+    const x1 = v128.load(s, 16);
+    const r = v128.any_true(v128.or(f32x4.ne(x0, x0), f32x4.ne(x1, x1)))
+      ? i16x8.narrow_i32x4_u(f32ToBf16x4(x0), f32ToBf16x4(x1))
+      : i16x8.narrow_i32x4_u(f32ToBf16NoNan4(x0), f32ToBf16NoNan4(x1));
+    v128.store(dst + (<usize>i << 1), r);
   }
   for (; i < n; i++) {
     const x = load<u32>(src + (<usize>i << 2));
