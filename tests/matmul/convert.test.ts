@@ -86,7 +86,27 @@ for (const wasm of [true, false]) {
           expect(b).toEqual(encodeArray(src, 'bf16'));
           expect(buf).toEqual(copy); // never mutates the source
         }),
-        { numRuns: 60 },
+        { numRuns: 40 },
+      );
+    });
+
+    it('match formats on realistic data: runs of in-range values (SIMD fast paths) with sparse zeros, subnormals, NaN, ±inf, overflow', () => {
+      fc.assert(
+        fc.property(fc.integer(), fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 0, max: 40 }), (seed, n, specials) => {
+          let s = seed >>> 0 || 5;
+          const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+          const src = new Float32Array(n);
+          for (let i = 0; i < n; i++) src[i] = ((next() / 2 ** 32) - 0.5) * 2 ** ((next() % 24) - 10);
+          const pool = [0, -0, NaN, -NaN, Infinity, -Infinity, 65520, 1e6, -7e4, 3e-8, -6e-5, 2 ** -24, 2 ** -25, 1e-40, 3.4e38];
+          for (let t = 0; t < specials; t++) src[next() % n] = pool[next() % pool.length];
+          const h = run(() => f32ToFp16(src));
+          const b = run(() => f32ToBf16(src));
+          expect(h).toEqual(encodeArray(src, 'fp16'));
+          expect(b).toEqual(encodeArray(src, 'bf16'));
+          expect(new Uint32Array(run(() => fp16ToF32(h)).buffer)).toEqual(new Uint32Array(decodeArray(h, 'fp16').buffer));
+          expect(new Uint32Array(run(() => bf16ToF32(b)).buffer)).toEqual(new Uint32Array(decodeArray(b, 'bf16').buffer));
+        }),
+        { numRuns: 80 },
       );
     });
 
