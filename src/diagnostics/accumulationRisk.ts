@@ -14,10 +14,24 @@ import { FP32, getFormat, type FormatLike } from '../formats/registry.js';
 import { readValue, requireNonEmpty, resolveValues, type ValuesInput } from './input.js';
 import { fmtCount, fmtPercent, fmtValue } from './text.js';
 
-/** The reduction: Σx, Σx² or Σx·y. */
+/**
+ * The reduction: Σx, Σx² or Σx·y.
+ *
+ * @example
+ * ```ts
+ * accumulationRisk(x, { op: 'sumsq', accumulate: 'fp16' });
+ * ```
+ */
 export type AccumulationOp = 'sum' | 'sumsq' | 'dot';
 
-/** Options of {@link accumulationRisk}. */
+/**
+ * Options of {@link accumulationRisk}.
+ *
+ * @example
+ * ```ts
+ * accumulationRisk(a, { op: 'dot', other: b, accumulate: 'bf16' });
+ * ```
+ */
 export interface AccumulationOptions extends CastOptions {
   /** The reduction; default `'sum'`. */
   op?: AccumulationOp;
@@ -27,7 +41,14 @@ export interface AccumulationOptions extends CastOptions {
   other?: ValuesInput;
 }
 
-/** The result of {@link accumulationRisk}. */
+/**
+ * The result of {@link accumulationRisk}.
+ *
+ * @example
+ * ```ts
+ * accumulationRisk(new Float32Array(4096).fill(1), { accumulate: 'bf16' }).stalledTerms; // 3840
+ * ```
+ */
 export interface AccumulationRisk {
   /** The reduction. */
   op: AccumulationOp;

@@ -45,6 +45,12 @@ export interface CastAnalysisOptions extends CastOptions {
  * The counts of a cast analysis. They partition the input:
  * `total = zeros + exact + rounded + flushedToZero + overflowed + invalid + nanInputs + infInputs`.
  * `becameSubnormal` is a subset of `exact + rounded` (results that are nonzero subnormals of the target).
+ *
+ * @example
+ * ```ts
+ * const c = analyzeCast(new Float32Array([0, 1, 0.1, 1e-9, 1e5]), 'fp16').counts;
+ * // { total: 5, zeros: 1, exact: 1, rounded: 1, flushedToZero: 1, overflowed: 1, ... }
+ * ```
  */
 export interface CastCounts {
   /** Number of input elements. */
@@ -76,7 +82,14 @@ export interface CastCounts {
   infInputs: number;
 }
 
-/** The range of the input relative to the target format. */
+/**
+ * The range of the input relative to the target format.
+ *
+ * @example
+ * ```ts
+ * analyzeCast(new Float32Array([0.5, 1e-6]), 'fp16').range.headroomBits; // 17.0 (65504 / 0.5)
+ * ```
+ */
 export interface CastRange {
   /** Largest finite |x| (0 when there is no finite nonzero input). */
   maxAbs: number;
@@ -95,6 +108,11 @@ export interface CastRange {
 /**
  * Error statistics over the inputs whose result is finite (overflowed, invalid and non-finite inputs
  * excluded), with the definitions of src/quant/metrics.ts (reference = the input x, test = the result r).
+ *
+ * @example
+ * ```ts
+ * analyzeCast(new Float32Array([0.1]), 'bf16').error.maxUlpError; // 0.2
+ * ```
  */
 export interface CastErrorStats {
   /** Number of inputs the statistics run over (finite inputs with a finite result, zeros included). */
@@ -113,7 +131,14 @@ export interface CastErrorStats {
   sqnrDb: number;
 }
 
-/** The cast options an analysis used (defaults filled in). */
+/**
+ * The cast options an analysis used (defaults filled in).
+ *
+ * @example
+ * ```ts
+ * analyzeCast([1], 'fp8-e4m3fn').options; // { rounding: 'nearest-even', overflow: 'nan', flushSubnormals: false }
+ * ```
+ */
 export interface CastOptionsUsed {
   /** Rounding mode. */
   rounding: ResolvedCastOptions['rounding'];
@@ -126,6 +151,12 @@ export interface CastOptionsUsed {
 /**
  * The result of {@link analyzeCast}: a plain object (numbers may be ±Infinity: serialise it with
  * {@link createCastReport}, which encodes them).
+ *
+ * @example
+ * ```ts
+ * const a = analyzeCast(gradients, 'fp16');
+ * console.log(a.verdict, a.reasons.join('\n'));
+ * ```
  */
 export interface CastAnalysis {
   /** Canonical name of the target format. */
@@ -543,7 +574,7 @@ export function createCastAnalyzer(to: FormatLike, opts?: CastAnalysisOptions): 
  * a.counts.flushedToZero; // 1
  * a.counts.overflowed;    // 1
  * a.verdict;              // 'overflow-risk'
- * a.reasons[0];           // '1 of 3 values (33%) overflow fp16 and become ±inf; ...'
+ * a.reasons[0];           // '1 of 3 values (33.3%) overflow fp16 and become ±inf; the largest |x| is 70000, ...'
  * ```
  */
 export function analyzeCast(values: ValuesInput, to: FormatLike, opts?: CastAnalysisOptions): CastAnalysis {

@@ -10,6 +10,11 @@ import type { CastVerdict } from './verdict.js';
 
 /**
  * The result of {@link compareFormats}.
+ *
+ * @example
+ * ```ts
+ * compareFormats(x, ['bf16', 'fp16']).ranking; // e.g. ['bf16', 'fp16']
+ * ```
  */
 export interface FormatComparison {
   /** One analysis per candidate, in the order given. */
@@ -27,11 +32,11 @@ const SEVERITY: Record<CastVerdict, number> = { safe: 0, lossy: 1, 'underflow-ri
 function summary(a: CastAnalysis): string {
   const c = a.counts;
   const parts: string[] = [];
-  if (c.overflowed > 0) parts.push(`${plural(c.overflowed, 'value')} overflow (largest |x| ${fmtValue(a.range.maxAbs)} > max ${fmtValue(a.histogram.bands.max)})`);
+  if (c.overflowed > 0) parts.push(`${plural(c.overflowed, 'value')} ${c.overflowed === 1 ? 'overflows' : 'overflow'} (largest |x| ${fmtValue(a.range.maxAbs)} > max ${fmtValue(a.histogram.bands.max)})`);
   if (c.flushedToZero > 0) parts.push(`${fmtCount(c.flushedToZero)} (${fmtPercent(c.flushedToZero / Math.max(1, c.nonzeroFinite))}) flush to zero`);
   if (c.becameSubnormal > 0) parts.push(`${fmtCount(c.becameSubnormal)} become subnormal`);
   if (parts.length === 0) parts.push('nothing overflows or flushes');
-  parts.push(`SQNR ${fmtFixed(a.error.sqnrDb)} dB`);
+  parts.push(`SQNR ${fmtFixed(a.error.sqnrDb)} dB${c.overflowed > 0 ? ' on the values in range' : ''}`);
   return parts.join(', ');
 }
 
@@ -61,7 +66,7 @@ function whyWorse(loser: CastAnalysis, winner: CastAnalysis): string {
  * ```ts
  * const c = compareFormats(new Float32Array([1e5, 0.5, 3e-9]), ['bf16', 'fp16']);
  * c.recommended; // 'bf16'
- * c.reason;      // 'bf16 is recommended (underflow-risk...): ...; fp16 overflows here (...)'
+ * c.reason;      // 'bf16 is recommended (safe: nothing overflows or flushes, SQNR 55.9 dB); fp16 overflows here (1 value overflows ...)'
  * ```
  */
 export function compareFormats(values: ValuesInput, formats: readonly FormatLike[], opts?: CastAnalysisOptions): FormatComparison {

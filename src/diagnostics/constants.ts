@@ -14,13 +14,32 @@ import { fmtPrecise as fmtValue } from './text.js';
  * `'overflow'` (beyond the range: ±inf, NaN or saturated) > `'flush-to-zero'` (nonzero → 0) >
  * `'subnormal'` (a nonzero subnormal result) > `'absorbed'` (0 < |value| < 1 and 1 + value == 1 when
  * computed in the format, e.g. 1 + 1e-4 in bf16) > `'rounded'` (changed) > `'exact'` (unchanged).
+ *
+ * @example
+ * ```ts
+ * checkConstants({ eps: 1e-8 }, 'fp16')[0].kind; // 'flush-to-zero'
+ * ```
  */
 export type ConstantKind = 'exact' | 'rounded' | 'flush-to-zero' | 'subnormal' | 'overflow' | 'absorbed';
 
-/** The role of a constant, which shapes the suggestion. */
+/**
+ * The role of a constant, which shapes the suggestion.
+ *
+ * @example
+ * ```ts
+ * checkConstants([{ name: 'mask', value: -1e9, role: 'mask' }], 'fp16')[0].suggestion;
+ * ```
+ */
 export type ConstantRole = 'epsilon' | 'mask' | 'clamp' | 'threshold' | 'scale' | 'other';
 
-/** A named constant of a well-known library. */
+/**
+ * A named constant of a well-known library.
+ *
+ * @example
+ * ```ts
+ * const c: WellKnownConstant = { name: 'my.eps', value: 1e-7, role: 'epsilon', source: 'my model' };
+ * ```
+ */
 export interface WellKnownConstant {
   /** Identifier, e.g. `'torch.optim.Adam.eps'`. */
   name: string;
@@ -32,7 +51,14 @@ export interface WellKnownConstant {
   source: string;
 }
 
-/** One checked constant. */
+/**
+ * One checked constant.
+ *
+ * @example
+ * ```ts
+ * checkConstants({ eps: 1e-5 }, 'fp16')[0]; // { value: 1e-5, castsTo: 0.000010013580322265625, kind: 'subnormal', ... }
+ * ```
+ */
 export interface ConstantCheck {
   /** The constant's name. */
   name: string;

@@ -9,7 +9,14 @@ import { round } from '../formats/scalar.js';
 import { readValue, requireNonEmpty, resolveValues, type ValuesInput } from './input.js';
 import { fmtCount, fmtPercent, fmtValue } from './text.js';
 
-/** Options of {@link divisionRisk}. */
+/**
+ * Options of {@link divisionRisk}.
+ *
+ * @example
+ * ```ts
+ * divisionRisk(d, 'fp16', { numerators: n, maxIndices: 10 });
+ * ```
+ */
 export interface DivisionRiskOptions extends CastOptions {
   /** Numerators: an array of the denominators' length, or one number for all. Default: none (no quotient check). */
   numerators?: ValuesInput | number;
@@ -17,7 +24,14 @@ export interface DivisionRiskOptions extends CastOptions {
   maxIndices?: number;
 }
 
-/** A count with the first indices where it happens. */
+/**
+ * A count with the first indices where it happens.
+ *
+ * @example
+ * ```ts
+ * divisionRisk(new Float32Array([1e-9, 1]), 'fp16').becomeZero; // { count: 1, indices: [0] }
+ * ```
+ */
 export interface IndexedCount {
   /** How many elements. */
   count: number;
@@ -25,7 +39,14 @@ export interface IndexedCount {
   indices: number[];
 }
 
-/** The result of {@link divisionRisk}. */
+/**
+ * The result of {@link divisionRisk}.
+ *
+ * @example
+ * ```ts
+ * divisionRisk(variances, 'fp16').reasons[0];
+ * ```
+ */
 export interface DivisionRisk {
   /** Target format. */
   format: string;

@@ -20,7 +20,14 @@
 // multiple of scaleWindow (one step earlier).
 import { describeValue } from '../core/describe.js';
 
-/** The scaler presets (see the class documentation). */
+/**
+ * The scaler presets (see the class documentation).
+ *
+ * @example
+ * ```ts
+ * new DynamicLossScaler({ preset: 'deepspeed-legacy' });
+ * ```
+ */
 export type LossScalerPreset = 'torch' | 'deepspeed' | 'deepspeed-legacy';
 
 /**
@@ -60,10 +67,25 @@ export interface DynamicLossScalerOptions {
   raiseErrorAtMinScale?: boolean;
 }
 
-/** What happened in one update. */
+/**
+ * What happened in one update.
+ *
+ * @example
+ * ```ts
+ * new DynamicLossScaler().update(true)?.action; // 'backoff'
+ * ```
+ */
 export type LossScaleAction = 'backoff' | 'growth' | 'growth-refused' | 'hysteresis' | 'at-minimum';
 
-/** One entry of the event log: every update with an overflow, and every growth (or refused growth). */
+/**
+ * One entry of the event log: every update with an overflow, and every growth (or refused growth).
+ *
+ * @example
+ * ```ts
+ * const s = new DynamicLossScaler({ preset: 'deepspeed' });
+ * s.update(true); // { step: 0, scaleBefore: 65536, scaleAfter: 65536, foundInf: true, action: 'hysteresis', ... }
+ * ```
+ */
 export interface LossScaleEvent {
   /** The step (0-based count of update calls). */
   step: number;
@@ -79,7 +101,15 @@ export interface LossScaleEvent {
   reason: string;
 }
 
-/** Result of {@link DynamicLossScaler.unscale}. */
+/**
+ * Result of {@link DynamicLossScaler.unscale}.
+ *
+ * @example
+ * ```ts
+ * const { grads, foundInf } = new DynamicLossScaler().unscale(new Float32Array([65536]));
+ * // grads: Float32Array [1], foundInf: false
+ * ```
+ */
 export interface UnscaleResult<T> {
   /** New arrays (the inputs are not modified): gradients × float32(1 / scale). */
   grads: T;
@@ -89,7 +119,14 @@ export interface UnscaleResult<T> {
   nonFinite: number;
 }
 
-/** Thrown by the 'deepspeed' presets on an overflow at the minimum scale (as DeepSpeed raises). */
+/**
+ * Thrown by the 'deepspeed' presets on an overflow at the minimum scale (as DeepSpeed raises).
+ *
+ * @example
+ * ```ts
+ * try { scaler.update(true); } catch (e) { if (e instanceof LossScaleMinimumError) console.log(e.step); }
+ * ```
+ */
 export class LossScaleMinimumError extends Error {
   /** The step of the overflow. */
   readonly step: number;
@@ -107,10 +144,24 @@ function num(v: unknown, name: string, ok: (x: number) => boolean, what: string)
   return v;
 }
 
-/** A gradient array: {@link DynamicLossScaler.scale} and `unscale` keep its element type. */
+/**
+ * A gradient array: {@link DynamicLossScaler.scale} and `unscale` keep its element type.
+ *
+ * @example
+ * ```ts
+ * new DynamicLossScaler().scale(new Float32Array([1e-3])); // Float32Array [65.536003...]
+ * ```
+ */
 export type GradientArray = Float32Array | Float64Array;
 
-/** The internal counters of a {@link DynamicLossScaler}. */
+/**
+ * The internal counters of a {@link DynamicLossScaler}.
+ *
+ * @example
+ * ```ts
+ * new DynamicLossScaler({ preset: 'torch' }).state.growthTracker; // 0
+ * ```
+ */
 export interface LossScalerState {
   /** torch: successful steps since the last growth or backoff. */
   growthTracker: number;

@@ -17,10 +17,22 @@ export const HIST_SIZE = 2098;
  *   [2^(emin−m−1), 2^(emin−m)) values round up to the smallest subnormal except the exact tie;
  * - `'normal'`: full precision; the top normal binade contains the overflow threshold;
  * - `'overflow'`: every value overflows (e > the exponent of max).
+ *
+ * @example
+ * ```ts
+ * analyzeCast(new Float32Array([1e-9]), 'fp16').histogram.bins[0].band; // 'underflow'
+ * ```
  */
 export type HistogramBand = 'underflow' | 'subnormal' | 'normal' | 'overflow';
 
-/** One histogram bin. */
+/**
+ * One histogram bin.
+ *
+ * @example
+ * ```ts
+ * analyzeCast(new Float32Array([3, 3.5]), 'fp16').histogram.bins; // [{ exponent: 1, count: 2, band: 'normal' }]
+ * ```
+ */
 export interface HistogramBin {
   /** The binade's exponent e: the bin counts finite nonzero x with 2^e <= |x| < 2^(e+1). */
   exponent: number;
@@ -30,7 +42,14 @@ export interface HistogramBin {
   band: HistogramBand;
 }
 
-/** The format's band boundaries, as exponents of |x| (for shading a chart). */
+/**
+ * The format's band boundaries, as exponents of |x| (for shading a chart).
+ *
+ * @example
+ * ```ts
+ * analyzeCast([1], 'fp16').histogram.bands.underflowBelow; // -25
+ * ```
+ */
 export interface HistogramBands {
   /** Binades with e < underflowBelow round to zero entirely: emin − m − 1. */
   underflowBelow: number;
@@ -46,7 +65,15 @@ export interface HistogramBands {
   max: number;
 }
 
-/** A log2-magnitude histogram (see {@link HistogramBin}); `bins` runs contiguously from the smallest to the largest occupied binade. */
+/**
+ * A log2-magnitude histogram (see {@link HistogramBin}); `bins` runs contiguously from the smallest to the largest occupied binade.
+ *
+ * @example
+ * ```ts
+ * const h = analyzeCast(x, 'fp16').histogram;
+ * h.total === x.length; // true
+ * ```
+ */
 export interface Log2Histogram {
   /** Bins from the lowest to the highest occupied binade (empty bins inside the range included). */
   bins: HistogramBin[];

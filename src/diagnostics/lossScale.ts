@@ -12,10 +12,24 @@ import { readValue, resolveValues, type ValueSource, type ValuesInput } from './
 import { overflowThreshold } from './overflow.js';
 import { fmtCount, fmtFixed, fmtPercent, fmtValue } from './text.js';
 
-/** Gradients: one array (or codes), or a list of them (one per parameter tensor). */
+/**
+ * Gradients: one array (or codes), or a list of them (one per parameter tensor).
+ *
+ * @example
+ * ```ts
+ * recommendLossScale([gradW, gradB], 'fp16');
+ * ```
+ */
 export type GradientsInput = ValuesInput | readonly ValuesInput[];
 
-/** Options of {@link recommendLossScale}. */
+/**
+ * Options of {@link recommendLossScale}.
+ *
+ * @example
+ * ```ts
+ * recommendLossScale(grads, 'fp16', { minHeadroomBits: 1, maxLog2Scale: 24 });
+ * ```
+ */
 export interface LossScaleOptions {
   /** Model a GPU flush-to-zero mode: subnormal results count as flushed. Default false. */
   flushSubnormals?: boolean;
@@ -30,7 +44,14 @@ export interface LossScaleOptions {
   minHeadroomBits?: number;
 }
 
-/** Counts of the gradients scaled by 2^log2Scale and cast to the format. */
+/**
+ * Counts of the gradients scaled by 2^log2Scale and cast to the format.
+ *
+ * @example
+ * ```ts
+ * recommendLossScale(new Float32Array([1e-9, 0.5]), 'fp16').after; // { log2Scale: 16, flushedToZero: 0, becameSubnormal: 0, ... }
+ * ```
+ */
 export interface ScaledCounts {
   /** log2 of the scale. */
   log2Scale: number;
@@ -46,7 +67,15 @@ export interface ScaledCounts {
   headroomBits: number;
 }
 
-/** The result of {@link recommendLossScale}. */
+/**
+ * The result of {@link recommendLossScale}.
+ *
+ * @example
+ * ```ts
+ * const r = recommendLossScale(grads, 'fp16');
+ * console.log(r.scale, r.reason);
+ * ```
+ */
 export interface LossScaleRecommendation {
   /** Target format. */
   format: string;

@@ -10,13 +10,34 @@ import type { LossScaleRecommendation } from './lossScale.js';
 import { fmtCount, fmtPercent, plural } from './text.js';
 import type { CastVerdict } from './verdict.js';
 
-/** The schema identifier of {@link CastReport}; the number after the slash changes on breaking changes. */
+/**
+ * The schema identifier of {@link CastReport}; the number after the slash changes on breaking changes.
+ *
+ * @example
+ * ```ts
+ * createCastReport({ tensors }).schema === CAST_REPORT_SCHEMA; // true
+ * ```
+ */
 export const CAST_REPORT_SCHEMA = 'lowp.cast-report/1';
 
-/** A number in a JSON report: finite numbers as numbers, the others as strings. */
+/**
+ * A number in a JSON report: finite numbers as numbers, the others as strings.
+ *
+ * @example
+ * ```ts
+ * fromJsonNumber('-Infinity'); // -Infinity
+ * ```
+ */
 export type JsonNumber = number | 'Infinity' | '-Infinity' | 'NaN';
 
-/** T with every number replaced by {@link JsonNumber} (typed arrays become number arrays). */
+/**
+ * T with every number replaced by {@link JsonNumber} (typed arrays become number arrays).
+ *
+ * @example
+ * ```ts
+ * const j: Jsonified<{ a: number }> = { a: 'Infinity' };
+ * ```
+ */
 export type Jsonified<T> = T extends number
   ? JsonNumber
   : T extends Float64Array | Float32Array
@@ -27,7 +48,14 @@ export type Jsonified<T> = T extends number
         ? { [K in keyof T]: Jsonified<T[K]> }
         : T;
 
-/** One tensor of a report: its name, optional shape, and its analysis. */
+/**
+ * One tensor of a report: its name, optional shape, and its analysis.
+ *
+ * @example
+ * ```ts
+ * createCastReport({ tensors: [{ name: 'w', shape: [2, 3], analysis }] }).tensors[0].name; // 'w'
+ * ```
+ */
 export interface CastReportTensor extends Jsonified<CastAnalysis> {
   /** Tensor name (e.g. 'grad.head.weight'). */
   name: string;
@@ -35,7 +63,14 @@ export interface CastReportTensor extends Jsonified<CastAnalysis> {
   shape?: number[];
 }
 
-/** Totals over all tensors of a report. */
+/**
+ * Totals over all tensors of a report.
+ *
+ * @example
+ * ```ts
+ * createCastReport({ tensors }).summary.verdict; // the worst verdict
+ * ```
+ */
 export interface CastReportSummary {
   /** Number of tensors. */
   tensors: number;
@@ -51,7 +86,14 @@ export interface CastReportSummary {
   reasons: string[];
 }
 
-/** The program that wrote a report. */
+/**
+ * The program that wrote a report.
+ *
+ * @example
+ * ```ts
+ * createCastReport({ tensors, version: '0.1.0' }).generator; // { name: 'lowp', version: '0.1.0' }
+ * ```
+ */
 export interface ReportGenerator {
   /** Always 'lowp'. */
   name: 'lowp';
@@ -59,7 +101,14 @@ export interface ReportGenerator {
   version: string;
 }
 
-/** The target of a report. */
+/**
+ * The target of a report.
+ *
+ * @example
+ * ```ts
+ * createCastReport({ tensors }).target.format; // 'fp16'
+ * ```
+ */
 export interface ReportTarget {
   /** Target format name. */
   format: string;
@@ -67,7 +116,14 @@ export interface ReportTarget {
   options: CastOptionsUsed;
 }
 
-/** The versioned JSON report (schema {@link CAST_REPORT_SCHEMA}). */
+/**
+ * The versioned JSON report (schema {@link CAST_REPORT_SCHEMA}).
+ *
+ * @example
+ * ```ts
+ * const json = JSON.stringify(createCastReport({ tensors, constants: checkConstants(WELL_KNOWN_CONSTANTS, 'fp16') }));
+ * ```
+ */
 export interface CastReport {
   /** Always 'lowp.cast-report/1'. */
   schema: typeof CAST_REPORT_SCHEMA;
@@ -163,7 +219,14 @@ export function summarizeAnalyses(items: readonly CastReportTensorInput[]): Cast
   return { tensors: items.length, counts, verdicts, verdict, worstTensors, reasons };
 }
 
-/** One tensor given to {@link createCastReport}. */
+/**
+ * One tensor given to {@link createCastReport}.
+ *
+ * @example
+ * ```ts
+ * const t: CastReportTensorInput = { name: 'grad.w', shape: [64, 64], analysis: analyzeCast(g, 'fp16') };
+ * ```
+ */
 export interface CastReportTensorInput {
   /** Tensor name. */
   name: string;
@@ -173,7 +236,14 @@ export interface CastReportTensorInput {
   analysis: CastAnalysis;
 }
 
-/** Input of {@link createCastReport}. */
+/**
+ * Input of {@link createCastReport}.
+ *
+ * @example
+ * ```ts
+ * createCastReport({ tensors, input: 'model.safetensors', createdAt: new Date(), version: '0.1.0' });
+ * ```
+ */
 export interface CastReportInput {
   /** The analysed tensors (all with the same target format). */
   tensors: readonly CastReportTensorInput[];
@@ -238,13 +308,27 @@ const countsSchema = {
 };
 const verdictSchema = { enum: ['safe', 'lossy', 'underflow-risk', 'overflow-risk'] };
 
-/** A JSON Schema node: keywords to values (see https://json-schema.org). */
+/**
+ * A JSON Schema node: keywords to values (see https://json-schema.org).
+ *
+ * @example
+ * ```ts
+ * const node: JsonSchemaNode = { type: 'integer', minimum: 0 };
+ * ```
+ */
 export interface JsonSchemaNode {
   /** Any JSON Schema keyword. */
   readonly [keyword: string]: unknown;
 }
 
-/** The shape of {@link CAST_REPORT_JSON_SCHEMA}. */
+/**
+ * The shape of {@link CAST_REPORT_JSON_SCHEMA}.
+ *
+ * @example
+ * ```ts
+ * CAST_REPORT_JSON_SCHEMA.required; // ['schema', 'generator', 'target', 'summary', 'tensors']
+ * ```
+ */
 export interface CastReportJsonSchema extends JsonSchemaNode {
   /** The JSON Schema dialect. */
   readonly $schema: string;

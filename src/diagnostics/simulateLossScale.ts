@@ -9,7 +9,14 @@ import { DynamicLossScaler, type DynamicLossScalerOptions, type LossScaleEvent, 
 import { unboundedOverflowOf } from './overflow.js';
 import { fmtCount, fmtLog2, fmtPercent, fmtValue, plural } from './text.js';
 
-/** Options of {@link simulateLossScale}. */
+/**
+ * Options of {@link simulateLossScale}.
+ *
+ * @example
+ * ```ts
+ * simulateLossScale(series, 'torch', { format: 'fp8-e5m2', maxEvents: 50 });
+ * ```
+ */
 export interface SimulateLossScaleOptions {
   /** The format the scaled gradients are computed in; default `'fp16'`. */
   format?: FormatLike;
@@ -17,7 +24,15 @@ export interface SimulateLossScaleOptions {
   maxEvents?: number;
 }
 
-/** The result of {@link simulateLossScale}. */
+/**
+ * The result of {@link simulateLossScale}.
+ *
+ * @example
+ * ```ts
+ * const sim = simulateLossScale(series, 'deepspeed');
+ * console.log(sim.explanation.join('\n'));
+ * ```
+ */
 export interface LossScaleSimulation {
   /** The preset simulated. */
   preset: LossScalerPreset;

@@ -11,6 +11,11 @@ import { fmtCount, fmtFixed, fmtLog2, fmtPercent, fmtValue, plural } from './tex
  * The verdict of a cast: `'overflow-risk'` (values overflow, or too little headroom below the format's
  * max), `'underflow-risk'` (too many nonzero values flush to zero or lose precision as subnormals),
  * `'lossy'` (in range, but the rounding error is above the SQNR threshold), `'safe'` (none of these).
+ *
+ * @example
+ * ```ts
+ * analyzeCast(new Float32Array([1e5]), 'fp16').verdict; // 'overflow-risk'
+ * ```
  */
 export type CastVerdict = 'safe' | 'lossy' | 'underflow-risk' | 'overflow-risk';
 
@@ -35,7 +40,14 @@ export interface VerdictThresholds {
   minSqnrDb?: number;
 }
 
-/** The defaults of {@link VerdictThresholds}. */
+/**
+ * The defaults of {@link VerdictThresholds}.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_VERDICT_THRESHOLDS.minSqnrDb; // 40
+ * ```
+ */
 export const DEFAULT_VERDICT_THRESHOLDS: Readonly<Required<VerdictThresholds>> = Object.freeze({
   maxOverflowFraction: 0,
   minHeadroomBits: 0,

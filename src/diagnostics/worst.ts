@@ -3,7 +3,14 @@
 // an overflow (a finite x that becomes ±inf, NaN, or is saturated) counts as +Infinity and a flush to
 // zero as 1; equal errors keep the element with the lower index.
 
-/** One element of the worst list. */
+/**
+ * One element of the worst list.
+ *
+ * @example
+ * ```ts
+ * analyzeCast(new Float32Array([1, 1e-9]), 'fp16').worst[0]; // { index: 1, value: 1e-9, result: 0, absError: 1e-9, relError: 1 }
+ * ```
+ */
 export interface WorstElement {
   /** Position in the input (across all chunks of a streaming analysis). */
   index: number;
