@@ -17,3 +17,9 @@ export type { CodeArray, FloatSource, EncodeArrayOptions, DecodeArrayOptions, Fo
 export { pow2, exponentOf } from './pow2.js';
 export { pack4, unpack4 } from './pack4.js';
 export type { NibbleOrder, Pack4Options, Unpack4Options } from './pack4.js';
+export { Lowp16Array } from './typed-array-base.js';
+export type { Float16Source, NativeFloat16Array, Lowp16ArrayConstructor } from './typed-array-base.js';
+export { BFloat16Array } from './bfloat16-array.js';
+export { Fp16Array } from './fp16-array.js';
+export type { RandomSource } from '../core/rng.js';
+export { createRng } from '../core/rng.js';

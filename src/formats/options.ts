@@ -37,9 +37,13 @@ export interface CastOptions {
 
 /** Validated options with every field filled in. */
 export interface ResolvedCastOptions {
+  /** The rounding mode. */
   rounding: RoundingMode;
+  /** The overflow policy (the format's default when not given). */
   overflow: OverflowPolicy;
+  /** Whether subnormal results become ±0. */
   flushSubnormals: boolean;
+  /** The random source of stochastic rounding; undefined for the other modes. */
   random: RandomSource | undefined;
 }
 
