@@ -24,6 +24,7 @@ function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
     return false;
   }
   const { M, K, N, transB, out } = r;
+  if (transB && M <= GEMV_MAX_M) return int8GemvWasm(k, qa, qb, r);
   const Kp = Math.ceil(K / 16) * 16;
   const mp = Math.ceil(M / 4);
   const np = Math.ceil(N / 2);
@@ -72,6 +73,42 @@ function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
         }
       }
       shares.push(jobs);
+    }
+    runShares(k, shares);
+    if (wide) for (let e = 0; e < C.length; e++) out[e] += C[e];
+  }
+  if (!wide) out.set(C);
+  return true;
+}
+
+/** Up to this many rows of A (with W [N,K]), the unpacked few-row kernel runs: W is read once, never packed. */
+const GEMV_MAX_M = 12;
+
+function int8GemvWasm(k: NonNullable<ReturnType<typeof getKernels>>, qa: Int8Matrix, qw: Int8Matrix, r: ResolvedInt8): boolean {
+  const { M, K, N, out } = r;
+  const offA = BASE;
+  const offW = offA + align64(M * K);
+  const offC = offW + align64(N * K);
+  if (!k.ensure(offC + align64(M * N * 4))) return false;
+  const buf = k.memory.buffer;
+  new Int8Array(buf, offA, M * K).set(qa.data);
+  new Int8Array(buf, offW, N * K).set(qw.data);
+  const C = new Int32Array(buf, offC, M * N);
+  const wide = K > INT8_INT32_MAX_K;
+  if (K === 0) {
+    out.fill(0);
+    return true;
+  }
+  const quads = Math.ceil(N / 4);
+  const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, quads) : 1;
+  if (wide) out.fill(0);
+  for (let c0 = 0; c0 < K; c0 += wide ? CHUNK_K : K) {
+    const c1 = Math.min(K, c0 + (wide ? CHUNK_K : K));
+    const shares: Job[][] = [];
+    for (let s = 0; s < t; s++) {
+      const lo = Math.floor((quads * s) / t) * 4;
+      const hi = Math.min(N, Math.floor((quads * (s + 1)) / t) * 4);
+      if (hi > lo) shares.push([['igemvT', [offA, offW, offC, M, N, K, lo, hi, c0, c1, 0]]]);
     }
     runShares(k, shares);
     if (wide) for (let e = 0; e < C.length; e++) out[e] += C[e];

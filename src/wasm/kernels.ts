@@ -368,6 +368,55 @@ export function igemm(ap: usize, wp: usize, c: usize, Kp: i32, M: i32, N: i32, i
   }
 }
 
+/**
+ * Few-row int8 product on raw (unpacked) rows (M ≤ 12: a few tokens times a weight): C[i,j]
+ * (+)= Σ_k A[i,k]·W[j,k] for all i < M, j in [j0, j1), k in [k0, k1); A [M,K] and W [N,K] int8
+ * row-major, C int32 [M,N]. Four W rows at a time; each 16-byte step sign-extends both halves and
+ * uses `i32x4.dot_i16x8_s`. Skips packing, so W is read once.
+ */
+export function igemvT(a: usize, w: usize, c: usize, M: i32, N: i32, K: i32, j0: i32, j1: i32, k0: i32, k1: i32, beta: i32): void {
+  const ldc = <usize>N << 2;
+  const kv = k0 + ((k1 - k0) & ~15);
+  let j = j0;
+  for (; j < j1; j += 4) {
+    const nr = min(4, j1 - j);
+    const w0 = w + <usize>j * <usize>K;
+    const w1 = nr > 1 ? w0 + <usize>K : w0;
+    const w2 = nr > 2 ? w1 + <usize>K : w0;
+    const w3 = nr > 3 ? w2 + <usize>K : w0;
+    for (let i = 0; i < M; i++) {
+      const ar = a + <usize>i * <usize>K;
+      let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+      for (let k = k0; k < kv; k += 16) {
+        const av = v128.load(ar + <usize>k);
+        const lo = i16x8.extend_low_i8x16_s(av);
+        const hi = i16x8.extend_high_i8x16_s(av);
+        let x = v128.load(w0 + <usize>k);
+        s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(lo, i16x8.extend_low_i8x16_s(x)), i32x4.dot_i16x8_s(hi, i16x8.extend_high_i8x16_s(x))));
+        x = v128.load(w1 + <usize>k);
+        s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(lo, i16x8.extend_low_i8x16_s(x)), i32x4.dot_i16x8_s(hi, i16x8.extend_high_i8x16_s(x))));
+        x = v128.load(w2 + <usize>k);
+        s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(lo, i16x8.extend_low_i8x16_s(x)), i32x4.dot_i16x8_s(hi, i16x8.extend_high_i8x16_s(x))));
+        x = v128.load(w3 + <usize>k);
+        s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(lo, i16x8.extend_low_i8x16_s(x)), i32x4.dot_i16x8_s(hi, i16x8.extend_high_i8x16_s(x))));
+      }
+      let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+      for (let k = kv; k < k1; k++) {
+        const x = <i32>load<i8>(ar + <usize>k);
+        t0 += x * <i32>load<i8>(w0 + <usize>k);
+        t1 += x * <i32>load<i8>(w1 + <usize>k);
+        t2 += x * <i32>load<i8>(w2 + <usize>k);
+        t3 += x * <i32>load<i8>(w3 + <usize>k);
+      }
+      const cc = c + <usize>i * ldc + (<usize>j << 2);
+      put(cc, t0, beta);
+      if (nr > 1) put(cc + 4, t1, beta);
+      if (nr > 2) put(cc + 8, t2, beta);
+      if (nr > 3) put(cc + 12, t3, beta);
+    }
+  }
+}
+
 // ---------------------------------------------------------------- conversions
 
 function f32ToF16x4(x: v128): v128 {

@@ -12,6 +12,7 @@ export interface KernelExports {
   packB64(b: number, dst: number, K: number, N: number, trans: number): void;
   dgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number): void;
   packI8(src: number, dst: number, rows: number, K: number, Kp: number, R: number, kMajor: number): void;
+  igemvT(a: number, w: number, c: number, M: number, N: number, K: number, j0: number, j1: number, k0: number, k1: number, beta: number): void;
   igemm(ap: number, wp: number, c: number, Kp: number, M: number, N: number, ip0: number, ip1: number, jp0: number, jp1: number, k0: number, k1: number, beta: number): void;
   f32ToF16(src: number, dst: number, n: number): void;
   f16ToF32(src: number, dst: number, n: number): void;
