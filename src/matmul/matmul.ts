@@ -64,6 +64,26 @@ export function operandF64(m: Matrix, fmt: FloatFormat | null): Float64Array {
   return vals instanceof Float64Array ? vals : new Float64Array(vals);
 }
 
+/**
+ * Writes operand values as float32 at byte offset `off` of the kernels' memory (4·rows·cols bytes).
+ * bf16/fp16 codes kept in their own format are copied in and widened in place by the SIMD decoder
+ * (codes in the upper half of the region; the decoder reads ahead of what it writes), with no
+ * intermediate array; anything else goes through operandF32.
+ */
+function writeOperandF32(k: Kernels, m: Matrix, fmt: FloatFormat, off: number): void {
+  const n = m.rows * m.cols;
+  if (m.data instanceof Uint16Array && m.format !== undefined) {
+    const own = ownFormat(m);
+    if (own === fmt && (own === BF16 || own === FP16)) {
+      new Uint16Array(k.memory.buffer, off + 2 * n, n).set(m.data);
+      if (own === BF16) k.exports.bf16ToF32(off + 2 * n, off, n);
+      else k.exports.f16ToF32(off + 2 * n, off, n);
+      return;
+    }
+  }
+  new Float32Array(k.memory.buffer, off, n).set(operandF32(m, fmt));
+}
+
 function useWasm(r: ResolvedMatmul): Kernels | null {
   if (r.kernel === 'js') return null;
   const k = getKernels();
@@ -84,8 +104,31 @@ function ranges(units: number, t: number): [number, number][] {
 
 // ------------------------------------------------------------------ fp32 accumulation
 
+/** Up to this many rows of A (with W [N,K]), the unpacked few-row kernel runs (W read once, never packed). */
+const GEMV_MAX_M = 4;
+
+function gemvF32Wasm(k: Kernels, a: Matrix, w: Matrix, r: ResolvedMatmul, dst: Float32Array): boolean {
+  const { M, K, N, blockK } = r;
+  const offA = BASE;
+  const offW = offA + align64(M * K * 4);
+  const offC = offW + align64(N * K * 4);
+  if (!k.ensure(offC + align64(M * N * 4))) return false;
+  const buf = k.memory.buffer;
+  writeOperandF32(k, a, r.formatA!, offA);
+  writeOperandF32(k, w, r.formatB!, offW);
+  const quads = Math.ceil(N / 4);
+  const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, quads) : 1;
+  const shares: Job[][] = ranges(quads, t).map(([lo, hi]) => [['sgemvT', [offA, offW, offC, M, N, K, lo * 4, Math.min(N, hi * 4), blockK]]]);
+  const C = new Float32Array(buf, offC, M * N);
+  if (K === 0) C.fill(0);
+  else runShares(k, shares);
+  dst.set(C);
+  return true;
+}
+
 function gemmF32Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float32Array): boolean {
   const { M, K, N, transB, blockK } = r;
+  if (transB && M <= GEMV_MAX_M) return gemvF32Wasm(k, a, b, r, dst);
   const np = Math.ceil(N / 8);
   const ldc = np * 8;
   // B's raw values only live until packed, so they share C's region (C is written after packing)
@@ -98,8 +141,8 @@ function gemmF32Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: F
   const end = offC2 + (split ? align64(M * ldc * 4) : 0);
   if (!k.ensure(end)) return false;
   const buf = k.memory.buffer;
-  new Float32Array(buf, offA, M * K).set(operandF32(a, r.formatA!));
-  new Float32Array(buf, offB, K * N).set(operandF32(b, r.formatB!));
+  writeOperandF32(k, a, r.formatA!, offA);
+  writeOperandF32(k, b, r.formatB!, offB);
   if (transB) k.exports.packBT(offB, offBp, K, N);
   else k.exports.packB(offB, offBp, K, N);
   const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, Math.max(Math.ceil(M / 4), np)) : 1;

@@ -176,6 +176,87 @@ export function sgemm(a: usize, bp: usize, c: usize, K: i32, kBegin: i32, kEnd: 
   }
 }
 
+/**
+ * Few-row A·Wᵀ on unpacked W [N,K] (row-major at `w`) for up to 4 rows of A [M,K] (M ≤ 4), C [M,N]
+ * row-major, columns j in [j0, j1): lane l of a vector is column j+l, so every element is still one
+ * f32 running sum in k order per `bk` block (blocks added in order), bit-identical to sgemm; four W
+ * rows are transposed in registers four k at a time instead of being packed. W is read once.
+ */
+export function sgemvT(a: usize, w: usize, c: usize, M: i32, N: i32, K: i32, j0: i32, j1: i32, bk: i32): void {
+  const rowB = <usize>K << 2;
+  const a0 = a, a1 = M > 1 ? a0 + rowB : a0, a2 = M > 2 ? a1 + rowB : a0, a3 = M > 3 ? a2 + rowB : a0;
+  for (let j = j0; j < j1; j += 4) {
+    const nr = min(4, j1 - j);
+    const w0 = w + <usize>j * rowB;
+    const w1 = nr > 1 ? w0 + rowB : w0;
+    const w2 = nr > 2 ? w1 + rowB : w0;
+    const w3 = nr > 3 ? w2 + rowB : w0;
+    let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
+    for (let kb = 0; kb < K; kb += bk) {
+      const ke = min(K, kb + bk);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let k = kb;
+      for (; k + 4 <= ke; k += 4) {
+        const o = <usize>k << 2;
+        const x0 = v128.load(w0 + o), x1 = v128.load(w1 + o), x2 = v128.load(w2 + o), x3 = v128.load(w3 + o);
+        const u0 = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
+        const u1 = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
+        const u2 = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
+        const u3 = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
+        const v0 = v128.shuffle<i64>(u0, u1, 0, 2); // W[j..j+3, k]
+        const v1 = v128.shuffle<i64>(u0, u1, 1, 3); // k+1
+        const v2 = v128.shuffle<i64>(u2, u3, 0, 2); // k+2
+        const v3 = v128.shuffle<i64>(u2, u3, 1, 3); // k+3
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + o), v0));
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + o + 4), v1));
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + o + 8), v2));
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + o + 12), v3));
+        if (M > 1) {
+          s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + o), v0));
+          s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + o + 4), v1));
+          s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + o + 8), v2));
+          s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + o + 12), v3));
+        }
+        if (M > 2) {
+          s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(a2 + o), v0));
+          s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(a2 + o + 4), v1));
+          s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(a2 + o + 8), v2));
+          s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(a2 + o + 12), v3));
+        }
+        if (M > 3) {
+          s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(a3 + o), v0));
+          s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(a3 + o + 4), v1));
+          s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(a3 + o + 8), v2));
+          s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(a3 + o + 12), v3));
+        }
+      }
+      for (; k < ke; k++) {
+        const o = <usize>k << 2;
+        let v = f32x4.splat(load<f32>(w0 + o));
+        v = f32x4.replace_lane(v, 1, load<f32>(w1 + o));
+        v = f32x4.replace_lane(v, 2, load<f32>(w2 + o));
+        v = f32x4.replace_lane(v, 3, load<f32>(w3 + o));
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + o), v));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + o), v));
+        s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(a2 + o), v));
+        s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(a3 + o), v));
+      }
+      if (kb == 0) { t0 = s0; t1 = s1; t2 = s2; t3 = s3; }
+      else { t0 = f32x4.add(t0, s0); t1 = f32x4.add(t1, s1); t2 = f32x4.add(t2, s2); t3 = f32x4.add(t3, s3); }
+    }
+    for (let l = 0; l < nr; l++) {
+      const cj = c + (<usize>(j + l) << 2);
+      const ldc = <usize>N << 2;
+      // lane l of each row's total (extract_lane needs a constant index)
+      const q0 = l == 0 ? f32x4.extract_lane(t0, 0) : l == 1 ? f32x4.extract_lane(t0, 1) : l == 2 ? f32x4.extract_lane(t0, 2) : f32x4.extract_lane(t0, 3);
+      store<f32>(cj, q0);
+      if (M > 1) store<f32>(cj + ldc, l == 0 ? f32x4.extract_lane(t1, 0) : l == 1 ? f32x4.extract_lane(t1, 1) : l == 2 ? f32x4.extract_lane(t1, 2) : f32x4.extract_lane(t1, 3));
+      if (M > 2) store<f32>(cj + 2 * ldc, l == 0 ? f32x4.extract_lane(t2, 0) : l == 1 ? f32x4.extract_lane(t2, 1) : l == 2 ? f32x4.extract_lane(t2, 2) : f32x4.extract_lane(t2, 3));
+      if (M > 3) store<f32>(cj + 3 * ldc, l == 0 ? f32x4.extract_lane(t3, 0) : l == 1 ? f32x4.extract_lane(t3, 1) : l == 2 ? f32x4.extract_lane(t3, 2) : f32x4.extract_lane(t3, 3));
+    }
+  }
+}
+
 // ---------------------------------------------------------------- f64 GEMM
 
 /** Pack B [K,N] f64 into panels of 4 columns: dst[((p*K)+k)*4 + jj] = B[k, 4p+jj] (0 past N); trans: B given as W [N,K]. */

@@ -9,6 +9,7 @@ export interface KernelExports {
   packB(b: number, dst: number, K: number, N: number): void;
   packBT(w: number, dst: number, K: number, N: number): void;
   sgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number, mc: number, split: number): void;
+  sgemvT(a: number, w: number, c: number, M: number, N: number, K: number, j0: number, j1: number, bk: number): void;
   packB64(b: number, dst: number, K: number, N: number, trans: number): void;
   dgemm(a: number, bp: number, c: number, K: number, kBegin: number, kEnd: number, ldc: number, i0: number, i1: number, p0: number, p1: number, kc: number): void;
   packI8(src: number, dst: number, rows: number, K: number, Kp: number, R: number, kMajor: number): void;
