@@ -149,7 +149,7 @@ describe('matmul fast kernels = reference twin (bit-identical)', () => {
 
 describe('thread-count invariance', () => {
   it('threads 1, 2 and 3 give identical bits (fp32, fp64, transB, row and column splits)', () => {
-    for (const [M, K, N] of [[67, 300, 45], [5, 260, 300], [200, 129, 9]]) {
+    for (const [M, K, N] of [[67, 300, 45], [5, 260, 300], [200, 129, 9], [3, 301, 77], [1, 1000, 13]]) {
       const a: Matrix = { rows: M, cols: K, data: values(M * K, M) };
       const b: Matrix = { rows: K, cols: N, data: values(K * N, N) };
       const w: Matrix = { rows: N, cols: K, data: values(K * N, K) };
