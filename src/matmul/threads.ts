@@ -83,6 +83,14 @@ export function threadsSupported(k: Kernels | null): boolean {
 
 function getPool(k: Kernels, need: number): Pool | null {
   if (!threadsSupported(k)) return null;
+  try {
+    return growPool(k, need);
+  } catch {
+    return null; // no workers here after all (e.g. a runtime without eval workers): run on this thread
+  }
+}
+
+function growPool(k: Kernels, need: number): Pool {
   if (!pool || pool.kernels !== k) {
     const wt = getProcess()!.getBuiltinModule!('node:worker_threads') as WorkerThreadsModule;
     pool = { kernels: k, workers: [], ctl: new Int32Array(new SharedArrayBuffer(8)), wt };
