@@ -652,3 +652,142 @@ export function bf16ToF32(src: usize, dst: usize, n: i32): void {
   }
   for (; i < n; i++) store<u32>(dst + (<usize>i << 2), (<u32>load<u16>(src + (<usize>i << 1))) << 16);
 }
+
+// ---------------------------------------------------------------- cast analysis (src/wasm/analyze.ts)
+// analyzeCast's float32 → bf16/fp16 fast path (nearest-even, subnormals kept, any overflow policy): the
+// block aggregates of src/diagnostics/analyzeCast.ts's TypeScript loop `loopF32`, with the same
+// per-element arithmetic. Rounding on the bit patterns: bf16 (a + 0x7fff + lsb16) & 0xffff0000; fp16
+// normal range (a + 0xfff + lsb13) & 0xffffe000 (the fp16 value stays a float32 bit pattern), fp16
+// subnormal range (|x| < 2^-14, float32 subnormals included) (|x| + 0.5) − 0.5 in f32, exact rounding
+// at the 2^-24 quantum. err = |x − r|, rel = err / |x|, ulps = err · 2^-(quantum exponent) and the
+// squares are computed in f64 (all exact except rel, a correctly rounded division, as in TypeScript).
+// Sums: element i goes to partial sum i mod 4, combined as (s0 + s1) + (s2 + s3).
+//
+// Layout at `out`: f64 [sumAbs, sumRel, sumSqX, sumSqE, maxErr, maxRel, maxUlp] then u32 at +64
+// [zeros, nan, inf, exact, flushed, becameSubnormal, overflowed, maxAbsBits, minAbsBits].
+// `hist`: 4 copies (one per lane, 1152 bytes apart) of 288 u32 counts: [E] by float32 exponent field
+// (0 and 255 include zeros and non-finite values: ignore them), and in copy 0 [256 + p] for float32
+// subnormals whose top bit is p. `groups`: per group of `groupSize` elements (a multiple of 4) the
+// largest relative error, +Infinity where a value overflows (the worst-list key). n: a multiple of 4.
+function analyzeLoop<T>(src: usize, n: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
+  const fp16 = sizeof<T>() == 2;
+  const M: i32 = fp16 ? 10 : 7;
+  const EMIN = i32x4.splat(fp16 ? 113 : 1);
+  const SN = i32x4.splat(fp16 ? 0x38800000 : 0x00800000);
+  const ABS = i32x4.splat(0x7fffffff);
+  const INF = i32x4.splat(0x7f800000);
+  const ZERO = i32x4.splat(0);
+  const ONE = i32x4.splat(1);
+  const OV = i32x4.splat(ovBits);
+  const HALF = f32x4.splat(0.5);
+  memory.fill(hist, 0, 4 * 1152);
+  let cZero = ZERO, cNan = ZERO, cInf = ZERO, cExact = ZERO, cFlush = ZERO, cSub = ZERO, cOver = ZERO;
+  let maxA = ZERO, minA = INF;
+  let sAbs0 = f64x2.splat(0), sAbs1 = f64x2.splat(0), sRel0 = f64x2.splat(0), sRel1 = f64x2.splat(0);
+  let sX0 = f64x2.splat(0), sX1 = f64x2.splat(0), sE0 = f64x2.splat(0), sE1 = f64x2.splat(0);
+  let mErr = f64x2.splat(0), mRel = f64x2.splat(0), mUlp = f64x2.splat(0);
+  let g = 0;
+  for (let start = 0; start < n; start += groupSize) {
+    const end = min(n, start + groupSize);
+    let gRel = f64x2.splat(0);
+    let gOv = ZERO;
+    for (let i = start; i < end; i += 4) {
+      const a = v128.and(v128.load(src + (<usize>i << 2)), ABS);
+      const E = i32x4.shr_u(a, 23);
+      // histogram by exponent field, one copy per lane (no store-to-load chain between lanes)
+      const h0 = hist + (<usize>i32x4.extract_lane(E, 0) << 2);
+      const h1 = hist + 1152 + (<usize>i32x4.extract_lane(E, 1) << 2);
+      const h2 = hist + 2304 + (<usize>i32x4.extract_lane(E, 2) << 2);
+      const h3 = hist + 3456 + (<usize>i32x4.extract_lane(E, 3) << 2);
+      store<u32>(h0, load<u32>(h0) + 1);
+      store<u32>(h1, load<u32>(h1) + 1);
+      store<u32>(h2, load<u32>(h2) + 1);
+      store<u32>(h3, load<u32>(h3) + 1);
+      const isZero = i32x4.eq(a, ZERO);
+      const fin = i32x4.lt_u(a, INF);
+      const nzf = v128.andnot(fin, isZero);
+      if (v128.any_true(v128.and(nzf, i32x4.lt_u(a, i32x4.splat(0x00800000))))) {
+        // float32 subnormals (rare): their own bins by top bit
+        for (let j = 0; j < 4; j++) {
+          const u = load<u32>(src + (<usize>(i + j) << 2)) & 0x7fffffff;
+          if (u != 0 && u < 0x00800000) {
+            const h = hist + (<usize>(256 + 31 - clz(u)) << 2);
+            store<u32>(h, load<u32>(h) + 1);
+          }
+        }
+      }
+      const ov = v128.and(fin, i32x4.ge_u(a, OV));
+      const meas = v128.andnot(nzf, ov);
+      let r: v128;
+      if (fp16) {
+        const rn = v128.and(i32x4.add(a, i32x4.add(i32x4.splat(0xfff), v128.and(i32x4.shr_u(a, 13), ONE))), i32x4.splat(0xffffe000));
+        const rs = f32x4.sub(f32x4.add(a, HALF), HALF);
+        r = v128.bitselect(rs, rn, i32x4.lt_u(a, i32x4.splat(0x38800000)));
+      } else {
+        r = v128.and(i32x4.add(a, i32x4.add(i32x4.splat(0x7fff), v128.and(i32x4.shr_u(a, 16), ONE))), i32x4.splat(0xffff0000));
+      }
+      const rz = i32x4.eq(r, ZERO);
+      cZero = i32x4.sub(cZero, isZero);
+      cInf = i32x4.sub(cInf, i32x4.eq(a, INF));
+      cNan = i32x4.sub(cNan, i32x4.gt_u(a, INF));
+      cExact = i32x4.sub(cExact, v128.and(meas, i32x4.eq(r, a)));
+      cFlush = i32x4.sub(cFlush, v128.and(meas, rz));
+      cSub = i32x4.sub(cSub, v128.and(v128.andnot(meas, rz), i32x4.lt_u(r, SN)));
+      cOver = i32x4.sub(cOver, ov);
+      gOv = v128.or(gOv, ov);
+      maxA = i32x4.max_u(maxA, v128.and(a, nzf));
+      minA = i32x4.min_u(minA, v128.bitselect(a, INF, nzf));
+      // f64 part, lanes 0-1 and 2-3; masked lanes contribute +0
+      const m0 = i64x2.extend_low_i32x4_s(meas);
+      const m1 = i64x2.extend_high_i32x4_s(meas);
+      const aHi = v128.shuffle<i64>(a, a, 1, 1);
+      const rHi = v128.shuffle<i64>(r, r, 1, 1);
+      const x0 = v128.and(f64x2.promote_low_f32x4(a), m0);
+      const x1 = v128.and(f64x2.promote_low_f32x4(aHi), m1);
+      const e0 = v128.and(f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(r))), m0);
+      const e1 = v128.and(f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(aHi), f64x2.promote_low_f32x4(rHi))), m1);
+      // 0/0 in masked lanes: NaN, masked to +0
+      const rel0 = v128.and(f64x2.div(e0, x0), m0);
+      const rel1 = v128.and(f64x2.div(e1, x1), m1);
+      const k = i32x4.sub(i32x4.splat(1150 + M), i32x4.max_u(E, EMIN));
+      const u0 = f64x2.mul(e0, i64x2.shl(i64x2.extend_low_i32x4_u(k), 52));
+      const u1 = f64x2.mul(e1, i64x2.shl(i64x2.extend_high_i32x4_u(k), 52));
+      sAbs0 = f64x2.add(sAbs0, e0); sAbs1 = f64x2.add(sAbs1, e1);
+      sRel0 = f64x2.add(sRel0, rel0); sRel1 = f64x2.add(sRel1, rel1);
+      sX0 = f64x2.add(sX0, f64x2.mul(x0, x0)); sX1 = f64x2.add(sX1, f64x2.mul(x1, x1));
+      sE0 = f64x2.add(sE0, f64x2.mul(e0, e0)); sE1 = f64x2.add(sE1, f64x2.mul(e1, e1));
+      mErr = f64x2.pmax(mErr, f64x2.pmax(e0, e1));
+      gRel = f64x2.pmax(gRel, f64x2.pmax(rel0, rel1));
+      mUlp = f64x2.pmax(mUlp, f64x2.pmax(u0, u1));
+    }
+    mRel = f64x2.pmax(mRel, gRel);
+    store<f64>(groups + (<usize>g << 3), v128.any_true(gOv) ? Infinity : max(f64x2.extract_lane(gRel, 0), f64x2.extract_lane(gRel, 1)));
+    g++;
+  }
+  store<f64>(out, (f64x2.extract_lane(sAbs0, 0) + f64x2.extract_lane(sAbs0, 1)) + (f64x2.extract_lane(sAbs1, 0) + f64x2.extract_lane(sAbs1, 1)));
+  store<f64>(out, (f64x2.extract_lane(sRel0, 0) + f64x2.extract_lane(sRel0, 1)) + (f64x2.extract_lane(sRel1, 0) + f64x2.extract_lane(sRel1, 1)), 8);
+  store<f64>(out, (f64x2.extract_lane(sX0, 0) + f64x2.extract_lane(sX0, 1)) + (f64x2.extract_lane(sX1, 0) + f64x2.extract_lane(sX1, 1)), 16);
+  store<f64>(out, (f64x2.extract_lane(sE0, 0) + f64x2.extract_lane(sE0, 1)) + (f64x2.extract_lane(sE1, 0) + f64x2.extract_lane(sE1, 1)), 24);
+  store<f64>(out, max(f64x2.extract_lane(mErr, 0), f64x2.extract_lane(mErr, 1)), 32);
+  store<f64>(out, max(f64x2.extract_lane(mRel, 0), f64x2.extract_lane(mRel, 1)), 40);
+  store<f64>(out, max(f64x2.extract_lane(mUlp, 0), f64x2.extract_lane(mUlp, 1)), 48);
+  store<u32>(out, laneSum(cZero), 64);
+  store<u32>(out, laneSum(cNan), 68);
+  store<u32>(out, laneSum(cInf), 72);
+  store<u32>(out, laneSum(cExact), 76);
+  store<u32>(out, laneSum(cFlush), 80);
+  store<u32>(out, laneSum(cSub), 84);
+  store<u32>(out, laneSum(cOver), 88);
+  store<u32>(out, max(max(<u32>i32x4.extract_lane(maxA, 0), <u32>i32x4.extract_lane(maxA, 1)), max(<u32>i32x4.extract_lane(maxA, 2), <u32>i32x4.extract_lane(maxA, 3))), 92);
+  store<u32>(out, min(min(<u32>i32x4.extract_lane(minA, 0), <u32>i32x4.extract_lane(minA, 1)), min(<u32>i32x4.extract_lane(minA, 2), <u32>i32x4.extract_lane(minA, 3))), 96);
+}
+
+function laneSum(v: v128): u32 {
+  return <u32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+}
+
+/** Cast-analysis aggregates of n float32 values (n a multiple of 4) for bf16 (fmt 0) or fp16 (fmt 1); see above. */
+export function analyzeF32(src: usize, n: i32, fmt: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
+  if (fmt == 1) analyzeLoop<u16>(src, n, ovBits, out, hist, groups, groupSize);
+  else analyzeLoop<u8>(src, n, ovBits, out, hist, groups, groupSize);
+}
