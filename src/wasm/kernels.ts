@@ -655,37 +655,46 @@ export function bf16ToF32(src: usize, dst: usize, n: i32): void {
 
 // ---------------------------------------------------------------- cast analysis (src/wasm/analyze.ts)
 // analyzeCast's float32 → bf16/fp16 fast path (nearest-even, subnormals kept, any overflow policy): the
-// block aggregates of src/diagnostics/analyzeCast.ts's TypeScript loop `loopF32`, with the same
-// per-element arithmetic. Rounding on the bit patterns: bf16 (a + 0x7fff + lsb16) & 0xffff0000; fp16
-// normal range (a + 0xfff + lsb13) & 0xffffe000 (the fp16 value stays a float32 bit pattern), fp16
-// subnormal range (|x| < 2^-14, float32 subnormals included) (|x| + 0.5) − 0.5 in f32, exact rounding
-// at the 2^-24 quantum. err = |x − r|, rel = err / |x|, ulps = err · 2^-(quantum exponent) and the
-// squares are computed in f64 (all exact except rel, a correctly rounded division, as in TypeScript).
-// Sums: element i goes to partial sum i mod 4, combined as (s0 + s1) + (s2 + s3).
+// block aggregates of src/diagnostics/analyzeCast.ts's TypeScript loop `loopF32`, with the same values
+// per element. Rounding on the bit patterns: bf16 (a + 0x7fff + lsb16) & 0xffff0000; fp16 normal range
+// (a + 0xfff + lsb13) & 0xffffe000 (the fp16 value kept as a float32 bit pattern); fp16 subnormal range
+// (|x| < 2^-14, float32 subnormals included) (|x| + 0.5) − 0.5 in f32, exact rounding at the 2^-24
+// quantum. err = |x − r| is exact in f32 (Sterbenz), so are max err and the ulp error (bf16: the bit
+// distance / 2^16; fp16: err · 2^-(quantum exponent)); rel = err / |x| is a correctly rounded f64
+// division and err², x² are exact in f64, as in TypeScript. Vectors of 4 values that are all finite,
+// normal in float32 and below the overflow threshold take a path without masks; others mask per lane.
+// fp16 counts flushes and subnormal results only in vectors holding a value below 2^-14.
+// Sums: per vector (lanes 0 + 2) and (lanes 1 + 3) are added to two running f64 partial sums, which are
+// combined at the end.
 //
 // Layout at `out`: f64 [sumAbs, sumRel, sumSqX, sumSqE, maxErr, maxRel, maxUlp] then u32 at +64
 // [zeros, nan, inf, exact, flushed, becameSubnormal, overflowed, maxAbsBits, minAbsBits].
 // `hist`: 4 copies (one per lane, 1152 bytes apart) of 288 u32 counts: [E] by float32 exponent field
 // (0 and 255 include zeros and non-finite values: ignore them), and in copy 0 [256 + p] for float32
-// subnormals whose top bit is p. `groups`: per group of `groupSize` elements (a multiple of 4) the
+// subnormals whose top bit is p. `groups`: per group of `groupSize` values (a multiple of 4) the
 // largest relative error, +Infinity where a value overflows (the worst-list key). n: a multiple of 4.
 function analyzeLoop<T>(src: usize, n: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
   const fp16 = sizeof<T>() == 2;
-  const M: i32 = fp16 ? 10 : 7;
-  const EMIN = i32x4.splat(fp16 ? 113 : 1);
-  const SN = i32x4.splat(fp16 ? 0x38800000 : 0x00800000);
-  const ABS = i32x4.splat(0x7fffffff);
-  const INF = i32x4.splat(0x7f800000);
+  // constants go through memory (v128.load32_splat) so that they stay in registers: binaryen folds
+  // splats into v128.const, which V8 rematerializes at every use in the loop (measured: 5% slower)
+  store<u32>(hist, <u32>(113)); const EMIN = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(264)); const QIB = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(fp16 ? 0x38800000 : 0x00800000)); const SN = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(0x7fffffff)); const ABS = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(0x7f800000)); const INF = v128.load32_splat(hist);
   const ZERO = i32x4.splat(0);
-  const ONE = i32x4.splat(1);
-  const OV = i32x4.splat(ovBits);
-  const HALF = f32x4.splat(0.5);
+  store<u32>(hist, <u32>(1)); const ONE = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(0x007fffff)); const NORM = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(ovBits)); const OV = v128.load32_splat(hist);
+  store<f32>(hist, 0.5); const HALF = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(fp16 ? 0xfff : 0x7fff)); const RADD = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(fp16 ? 0xffffe000 : 0xffff0000)); const RMASK = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(0x38800000)); const FSUB = v128.load32_splat(hist);
   memory.fill(hist, 0, 4 * 1152);
-  let cZero = ZERO, cNan = ZERO, cInf = ZERO, cExact = ZERO, cFlush = ZERO, cSub = ZERO, cOver = ZERO;
-  let maxA = ZERO, minA = INF;
-  let sAbs0 = f64x2.splat(0), sAbs1 = f64x2.splat(0), sRel0 = f64x2.splat(0), sRel1 = f64x2.splat(0);
-  let sX0 = f64x2.splat(0), sX1 = f64x2.splat(0), sE0 = f64x2.splat(0), sE1 = f64x2.splat(0);
-  let mErr = f64x2.splat(0), mRel = f64x2.splat(0), mUlp = f64x2.splat(0);
+  let cZero = ZERO, cNan = ZERO, cInf = ZERO, cExact = ZERO, cFlush = ZERO, cSubLt = ZERO, cOver = ZERO;
+  let maxA = ZERO, minA = INF, mDiff = ZERO;
+  let sAbs = f64x2.splat(0), sRel = f64x2.splat(0), sX = f64x2.splat(0), sE = f64x2.splat(0);
+  let mErr = f32x4.splat(0), mUlp = f32x4.splat(0), mRel = f64x2.splat(0);
   let g = 0;
   for (let start = 0; start < n; start += groupSize) {
     const end = min(n, start + groupSize);
@@ -703,83 +712,112 @@ function analyzeLoop<T>(src: usize, n: i32, ovBits: u32, out: usize, hist: usize
       store<u32>(h1, load<u32>(h1) + 1);
       store<u32>(h2, load<u32>(h2) + 1);
       store<u32>(h3, load<u32>(h3) + 1);
-      const isZero = i32x4.eq(a, ZERO);
-      const fin = i32x4.lt_u(a, INF);
-      const nzf = v128.andnot(fin, isZero);
-      if (v128.any_true(v128.and(nzf, i32x4.lt_u(a, i32x4.splat(0x00800000))))) {
-        // float32 subnormals (rare): their own bins by top bit
-        for (let j = 0; j < 4; j++) {
-          const u = load<u32>(src + (<usize>(i + j) << 2)) & 0x7fffffff;
-          if (u != 0 && u < 0x00800000) {
-            const h = hist + (<usize>(256 + 31 - clz(u)) << 2);
-            store<u32>(h, load<u32>(h) + 1);
+      let r: v128;
+      let lowAny = false;
+      if (fp16) {
+        r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, 13), ONE))), RMASK);
+        const low = i32x4.lt_s(a, FSUB);
+        lowAny = v128.any_true(low);
+        if (lowAny) r = v128.bitselect(f32x4.sub(f32x4.add(a, HALF), HALF), r, low);
+      } else {
+        r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, 16), ONE))), RMASK);
+      }
+      let err: v128, x: v128, m0: v128, m1: v128;
+      let fast = false;
+      if (i32x4.all_true(v128.and(i32x4.gt_s(a, NORM), i32x4.lt_s(a, OV)))) {
+        // all four finite, float32-normal, below the overflow threshold
+        fast = true;
+        m0 = ZERO; m1 = ZERO;
+        x = a;
+        err = f32x4.abs(f32x4.sub(a, r));
+        cExact = i32x4.sub(cExact, i32x4.eq(r, a));
+        if (fp16 && lowAny) {
+          // only values below 2^-14 can become zero or fp16-subnormal
+          cFlush = i32x4.sub(cFlush, i32x4.eq(r, ZERO));
+          cSubLt = i32x4.sub(cSubLt, i32x4.lt_s(r, SN));
+        }
+        maxA = i32x4.max_s(maxA, a);
+        minA = i32x4.min_s(minA, a);
+      } else {
+        const isZero = i32x4.eq(a, ZERO);
+        const fin = i32x4.lt_s(a, INF);
+        const nzf = v128.andnot(fin, isZero);
+        if (v128.any_true(v128.andnot(nzf, i32x4.gt_s(a, NORM)))) {
+          // float32 subnormals (rare): their own bins by top bit
+          for (let j = 0; j < 4; j++) {
+            const u = load<u32>(src + (<usize>(i + j) << 2)) & 0x7fffffff;
+            if (u != 0 && u < 0x00800000) {
+              const h = hist + (<usize>(256 + 31 - clz(u)) << 2);
+              store<u32>(h, load<u32>(h) + 1);
+            }
           }
         }
+        const ov = v128.and(fin, i32x4.ge_s(a, OV));
+        const meas = v128.andnot(nzf, ov);
+        cZero = i32x4.sub(cZero, isZero);
+        cInf = i32x4.sub(cInf, i32x4.eq(a, INF));
+        cNan = i32x4.sub(cNan, i32x4.gt_s(a, INF));
+        cExact = i32x4.sub(cExact, v128.and(meas, i32x4.eq(r, a)));
+        cFlush = i32x4.sub(cFlush, v128.and(meas, i32x4.eq(r, ZERO)));
+        cSubLt = i32x4.sub(cSubLt, v128.and(meas, i32x4.lt_s(r, SN)));
+        cOver = i32x4.sub(cOver, ov);
+        gOv = v128.or(gOv, ov);
+        maxA = i32x4.max_s(maxA, v128.and(a, nzf));
+        minA = i32x4.min_s(minA, v128.bitselect(a, INF, nzf));
+        x = v128.and(a, meas);
+        err = v128.and(f32x4.abs(f32x4.sub(a, r)), meas);
+        r = v128.bitselect(r, a, meas);
+        m0 = i64x2.extend_low_i32x4_s(meas);
+        m1 = i64x2.extend_high_i32x4_s(meas);
       }
-      const ov = v128.and(fin, i32x4.ge_u(a, OV));
-      const meas = v128.andnot(nzf, ov);
-      let r: v128;
+      mErr = f32x4.pmax(mErr, err);
       if (fp16) {
-        const rn = v128.and(i32x4.add(a, i32x4.add(i32x4.splat(0xfff), v128.and(i32x4.shr_u(a, 13), ONE))), i32x4.splat(0xffffe000));
-        const rs = f32x4.sub(f32x4.add(a, HALF), HALF);
-        r = v128.bitselect(rs, rn, i32x4.lt_u(a, i32x4.splat(0x38800000)));
+        // err · 2^-qe, qe = max(e, −14) − 10: f32 exponent field 264 − max(E, 113)
+        mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.shl(i32x4.sub(QIB, i32x4.max_s(E, EMIN)), 23)));
       } else {
-        r = v128.and(i32x4.add(a, i32x4.add(i32x4.splat(0x7fff), v128.and(i32x4.shr_u(a, 16), ONE))), i32x4.splat(0xffff0000));
+        // the bit distance of x and r is err / 2^(e − 23) and ulp(x) = 2^(e − 7) (also for float32 subnormals)
+        mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
       }
-      const rz = i32x4.eq(r, ZERO);
-      cZero = i32x4.sub(cZero, isZero);
-      cInf = i32x4.sub(cInf, i32x4.eq(a, INF));
-      cNan = i32x4.sub(cNan, i32x4.gt_u(a, INF));
-      cExact = i32x4.sub(cExact, v128.and(meas, i32x4.eq(r, a)));
-      cFlush = i32x4.sub(cFlush, v128.and(meas, rz));
-      cSub = i32x4.sub(cSub, v128.and(v128.andnot(meas, rz), i32x4.lt_u(r, SN)));
-      cOver = i32x4.sub(cOver, ov);
-      gOv = v128.or(gOv, ov);
-      maxA = i32x4.max_u(maxA, v128.and(a, nzf));
-      minA = i32x4.min_u(minA, v128.bitselect(a, INF, nzf));
-      // f64 part, lanes 0-1 and 2-3; masked lanes contribute +0
-      const m0 = i64x2.extend_low_i32x4_s(meas);
-      const m1 = i64x2.extend_high_i32x4_s(meas);
-      const aHi = v128.shuffle<i64>(a, a, 1, 1);
-      const rHi = v128.shuffle<i64>(r, r, 1, 1);
-      const x0 = v128.and(f64x2.promote_low_f32x4(a), m0);
-      const x1 = v128.and(f64x2.promote_low_f32x4(aHi), m1);
-      const e0 = v128.and(f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(r))), m0);
-      const e1 = v128.and(f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(aHi), f64x2.promote_low_f32x4(rHi))), m1);
-      // 0/0 in masked lanes: NaN, masked to +0
-      const rel0 = v128.and(f64x2.div(e0, x0), m0);
-      const rel1 = v128.and(f64x2.div(e1, x1), m1);
-      const k = i32x4.sub(i32x4.splat(1150 + M), i32x4.max_u(E, EMIN));
-      const u0 = f64x2.mul(e0, i64x2.shl(i64x2.extend_low_i32x4_u(k), 52));
-      const u1 = f64x2.mul(e1, i64x2.shl(i64x2.extend_high_i32x4_u(k), 52));
-      sAbs0 = f64x2.add(sAbs0, e0); sAbs1 = f64x2.add(sAbs1, e1);
-      sRel0 = f64x2.add(sRel0, rel0); sRel1 = f64x2.add(sRel1, rel1);
-      sX0 = f64x2.add(sX0, f64x2.mul(x0, x0)); sX1 = f64x2.add(sX1, f64x2.mul(x1, x1));
-      sE0 = f64x2.add(sE0, f64x2.mul(e0, e0)); sE1 = f64x2.add(sE1, f64x2.mul(e1, e1));
-      mErr = f64x2.pmax(mErr, f64x2.pmax(e0, e1));
+      const xHi = v128.shuffle<i64>(x, x, 1, 1);
+      const eHi = v128.shuffle<i64>(err, err, 1, 1);
+      const x0 = f64x2.promote_low_f32x4(x);
+      const x1 = f64x2.promote_low_f32x4(xHi);
+      const e0 = f64x2.promote_low_f32x4(err);
+      const e1 = f64x2.promote_low_f32x4(eHi);
+      let rel0 = f64x2.div(e0, x0);
+      let rel1 = f64x2.div(e1, x1);
+      if (!fast) { rel0 = v128.and(rel0, m0); rel1 = v128.and(rel1, m1); }
+      sAbs = f64x2.add(sAbs, f64x2.add(e0, e1));
+      sRel = f64x2.add(sRel, f64x2.add(rel0, rel1));
+      sX = f64x2.add(sX, f64x2.add(f64x2.mul(x0, x0), f64x2.mul(x1, x1)));
+      sE = f64x2.add(sE, f64x2.add(f64x2.mul(e0, e0), f64x2.mul(e1, e1)));
       gRel = f64x2.pmax(gRel, f64x2.pmax(rel0, rel1));
-      mUlp = f64x2.pmax(mUlp, f64x2.pmax(u0, u1));
     }
     mRel = f64x2.pmax(mRel, gRel);
     store<f64>(groups + (<usize>g << 3), v128.any_true(gOv) ? Infinity : max(f64x2.extract_lane(gRel, 0), f64x2.extract_lane(gRel, 1)));
     g++;
   }
-  store<f64>(out, (f64x2.extract_lane(sAbs0, 0) + f64x2.extract_lane(sAbs0, 1)) + (f64x2.extract_lane(sAbs1, 0) + f64x2.extract_lane(sAbs1, 1)));
-  store<f64>(out, (f64x2.extract_lane(sRel0, 0) + f64x2.extract_lane(sRel0, 1)) + (f64x2.extract_lane(sRel1, 0) + f64x2.extract_lane(sRel1, 1)), 8);
-  store<f64>(out, (f64x2.extract_lane(sX0, 0) + f64x2.extract_lane(sX0, 1)) + (f64x2.extract_lane(sX1, 0) + f64x2.extract_lane(sX1, 1)), 16);
-  store<f64>(out, (f64x2.extract_lane(sE0, 0) + f64x2.extract_lane(sE0, 1)) + (f64x2.extract_lane(sE1, 0) + f64x2.extract_lane(sE1, 1)), 24);
-  store<f64>(out, max(f64x2.extract_lane(mErr, 0), f64x2.extract_lane(mErr, 1)), 32);
+  store<f64>(out, f64x2.extract_lane(sAbs, 0) + f64x2.extract_lane(sAbs, 1));
+  store<f64>(out, f64x2.extract_lane(sRel, 0) + f64x2.extract_lane(sRel, 1), 8);
+  store<f64>(out, f64x2.extract_lane(sX, 0) + f64x2.extract_lane(sX, 1), 16);
+  store<f64>(out, f64x2.extract_lane(sE, 0) + f64x2.extract_lane(sE, 1), 24);
+  store<f64>(out, <f64>max(max(f32x4.extract_lane(mErr, 0), f32x4.extract_lane(mErr, 1)), max(f32x4.extract_lane(mErr, 2), f32x4.extract_lane(mErr, 3))), 32);
   store<f64>(out, max(f64x2.extract_lane(mRel, 0), f64x2.extract_lane(mRel, 1)), 40);
-  store<f64>(out, max(f64x2.extract_lane(mUlp, 0), f64x2.extract_lane(mUlp, 1)), 48);
+  if (fp16) {
+    store<f64>(out, <f64>max(max(f32x4.extract_lane(mUlp, 0), f32x4.extract_lane(mUlp, 1)), max(f32x4.extract_lane(mUlp, 2), f32x4.extract_lane(mUlp, 3))), 48);
+  } else {
+    store<f64>(out, <f64>max(max(i32x4.extract_lane(mDiff, 0), i32x4.extract_lane(mDiff, 1)), max(i32x4.extract_lane(mDiff, 2), i32x4.extract_lane(mDiff, 3))) / 65536.0, 48);
+  }
+  const flushed = laneSum(cFlush);
   store<u32>(out, laneSum(cZero), 64);
   store<u32>(out, laneSum(cNan), 68);
   store<u32>(out, laneSum(cInf), 72);
   store<u32>(out, laneSum(cExact), 76);
-  store<u32>(out, laneSum(cFlush), 80);
-  store<u32>(out, laneSum(cSub), 84);
+  store<u32>(out, flushed, 80);
+  store<u32>(out, laneSum(cSubLt) - flushed, 84);
   store<u32>(out, laneSum(cOver), 88);
-  store<u32>(out, max(max(<u32>i32x4.extract_lane(maxA, 0), <u32>i32x4.extract_lane(maxA, 1)), max(<u32>i32x4.extract_lane(maxA, 2), <u32>i32x4.extract_lane(maxA, 3))), 92);
-  store<u32>(out, min(min(<u32>i32x4.extract_lane(minA, 0), <u32>i32x4.extract_lane(minA, 1)), min(<u32>i32x4.extract_lane(minA, 2), <u32>i32x4.extract_lane(minA, 3))), 96);
+  store<u32>(out, max(max(i32x4.extract_lane(maxA, 0), i32x4.extract_lane(maxA, 1)), max(i32x4.extract_lane(maxA, 2), i32x4.extract_lane(maxA, 3))), 92);
+  store<u32>(out, min(min(i32x4.extract_lane(minA, 0), i32x4.extract_lane(minA, 1)), min(i32x4.extract_lane(minA, 2), i32x4.extract_lane(minA, 3))), 96);
 }
 
 function laneSum(v: v128): u32 {
