@@ -8,6 +8,7 @@ import type { Int8Matrix } from '../core/matrix.js';
 import { BASE, align64, getKernels } from '../wasm/loader.js';
 import { INT8_INT32_MAX_K, resolveInt8, type Int8MatmulOptions, type Int8MatmulResult, type ResolvedInt8 } from './int8-options.js';
 import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
+import { transposed } from './transpose.js';
 
 /** k-block (int16 values, a multiple of 16) per kernel call: a 4-row A panel slice stays in L1. */
 const KCI = 1024;
@@ -122,9 +123,7 @@ function int8Js(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): void {
   const A = qa.data;
   let W = qb.data;
   if (!transB) {
-    const T = new Int8Array(K * N);
-    for (let kk = 0; kk < K; kk++) for (let j = 0; j < N; j++) T[j * K + kk] = W[kk * N + j];
-    W = T;
+    W = transposed(W, K, N);
   }
   for (let i = 0; i < M; i++) {
     const ao = i * K;

@@ -11,6 +11,7 @@ import { resolveMatmul, type MatmulOptions, type ResolvedMatmul } from './option
 import { HOPPER_GROUP, hopperGroup } from './hopper.js';
 import { rounder } from './round16.js';
 import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
+import { transposed } from './transpose.js';
 
 /** k-block (values) of the f32 kernel: an 8-column B panel slice of KC floats stays in L1. */
 const KC = 256;
@@ -178,9 +179,7 @@ function gemmF32Js(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float32Array): 
   const A = operandF32(a, r.formatA!);
   let B = operandF32(b, r.formatB!);
   if (transB) {
-    const T = new Float32Array(K * N);
-    for (let j = 0; j < N; j++) for (let kk = 0; kk < K; kk++) T[kk * N + j] = B[j * K + kk];
-    B = T;
+    B = transposed(B, N, K);
   }
   dst.fill(0);
   const part = new Float32Array(N);
@@ -247,9 +246,7 @@ function gemmF64Js(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array): 
   const A = operandF64(a, r.formatA);
   let B = operandF64(b, r.formatB);
   if (transB) {
-    const T = new Float64Array(K * N);
-    for (let j = 0; j < N; j++) for (let kk = 0; kk < K; kk++) T[kk * N + j] = B[j * K + kk];
-    B = T;
+    B = transposed(B, N, K);
   }
   dst.fill(0);
   const part = new Float64Array(N);
@@ -276,9 +273,7 @@ function gemmEmulated(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array
   const A = operandF64(a, r.formatA);
   let W = operandF64(b, r.formatB);
   if (!transB) {
-    const T = new Float64Array(K * N);
-    for (let kk = 0; kk < K; kk++) for (let j = 0; j < N; j++) T[j * K + kk] = W[kk * N + j];
-    W = T;
+    W = transposed(W, K, N);
   }
   for (let i = 0; i < M; i++) {
     const ao = i * K;
@@ -305,9 +300,7 @@ function gemmHopper(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array):
   const A = operandF64(a, r.formatA);
   let W = operandF64(b, r.formatB);
   if (!transB) {
-    const T = new Float64Array(K * N);
-    for (let kk = 0; kk < K; kk++) for (let j = 0; j < N; j++) T[j * K + kk] = W[kk * N + j];
-    W = T;
+    W = transposed(W, K, N);
   }
   const terms = new Float64Array(HOPPER_GROUP);
   for (let i = 0; i < M; i++) {
