@@ -16,8 +16,9 @@ import { describeValue } from '../core/describe.js';
 import { decodeGeneric, encodeGeneric } from '../formats/codec.js';
 import { resolveCastOptions, type CastOptions, type ResolvedCastOptions } from '../formats/options.js';
 import { exponentOf, pow2 } from '../formats/pow2.js';
-import { FP32, getFormat, type FormatLike } from '../formats/registry.js';
+import { BF16, FP16, FP32, getFormat, type FormatLike } from '../formats/registry.js';
 import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
+import { analyzeF32Wasm, type AnalyzeTarget } from '../wasm/analyze.js';
 import { overflowThreshold } from './overflow.js';
 import { buildHistogram, HIST_OFFSET, HIST_SIZE, type Log2Histogram } from './histogram.js';
 import { badCode, resolveValues, type ValueSource, type ValuesInput } from './input.js';
@@ -208,6 +209,8 @@ export interface CastAnalyzer {
 const TWO52 = 4503599627370496;
 /** Elements per call of a fast loop (see `addSource`). */
 const BLOCK = 65536;
+/** Below this length the float32 → bf16/fp16 path stays in TypeScript (no kernel call). */
+const WASM_MIN = 64;
 
 function checkTopK(k: unknown, fn: string): number {
   if (k === undefined) return 10;
@@ -229,6 +232,10 @@ class Analyzer implements CastAnalyzer {
   private readonly qi: Float64Array | null = null;
   private readonly ovResult: number = Infinity;
   private readonly fp32Fast: boolean;
+  // WebAssembly SIMD path (src/wasm/analyze.ts) for bf16/fp16 targets of the fast path: kernel target
+  // (-1: none) and the smallest float32 |x| bit pattern that overflows
+  private readonly wasmTarget: AnalyzeTarget | -1 = -1;
+  private readonly ovBits: number = 0x7f800000;
   private readonly heap: WorstHeap;
   private readonly thresholds: Required<VerdictThresholds>;
   private readonly hist = new Float64Array(HIST_SIZE);
@@ -278,6 +285,21 @@ class Analyzer implements CastAnalyzer {
     this.ovT = ov.threshold;
     this.ovInclusive = ov.inclusive;
     this.smallestNormal = pow2(f.minNormalExponent);
+    if (this.fast && (f === BF16 || f === FP16)) {
+      this.wasmTarget = f === BF16 ? 0 : 1;
+      this.ovBits = this.overflowBits();
+    }
+  }
+
+  /** The smallest float32 |x| bit pattern at or beyond the overflow threshold (0x7f800000: none finite). */
+  private overflowBits(): number {
+    const T = this.ovT, inc = this.ovInclusive;
+    const isOv = (b: number): boolean => { const v = this.fromBits(b); return inc ? v >= T : v > T; };
+    this.scratchF[0] = T; // nearest float32, then step to the first overflowing pattern
+    let b = Math.min(this.scratchU[0], 0x7f800000);
+    while (b > 0 && isOv(b - 1)) b--;
+    while (b < 0x7f800000 && !isOv(b)) b++;
+    return b;
   }
 
   private fromBits(u: number): number {
@@ -309,7 +331,9 @@ class Analyzer implements CastAnalyzer {
   addSource(src: ValueSource): CastAnalyzer {
     this.source = this.source === null || this.source === src.sourceName ? src.sourceName : 'mixed';
     const base = this.count;
-    if (src.kind === 'f32' && this.fast) {
+    if (src.kind === 'f32' && this.wasmTarget >= 0 && src.length >= WASM_MIN && this.addF32Wasm(src.f32, base)) {
+      // done by the WebAssembly SIMD kernel
+    } else if (src.kind === 'f32' && this.fast) {
       // the bit patterns as int32 (V8 keeps them in integer registers; uint32 values >= 2^31 would be
       // doubles), processed in blocks so that the JIT sees the whole loop function early and optimizes
       // it with complete feedback instead of running one huge call in on-stack-replaced code
@@ -326,6 +350,51 @@ class Analyzer implements CastAnalyzer {
     }
     this.count += src.length;
     return this;
+  }
+
+  /**
+   * The float32 → bf16/fp16 path on the WebAssembly SIMD kernel (src/wasm/analyze.ts), whose twin is
+   * `loopF32`: counts, histogram and maxima are the same; sums differ only in summation order. Groups
+   * of values that may enter the worst list are rescanned by `rescanF32`. False without the kernels.
+   */
+  private addF32Wasm(f32: Float32Array, base: number): boolean {
+    const heap = this.heap;
+    const i32 = new Int32Array(f32.buffer, f32.byteOffset, f32.length);
+    const t = analyzeF32Wasm(f32, this.wasmTarget as AnalyzeTarget, this.ovBits, this.hist, HIST_OFFSET,
+      () => heap.threshold(), (start, end) => this.rescanF32(f32, i32, base, start, end));
+    if (t === null) return false;
+    const nonzero = f32.length - t.zeros - t.nan - t.inf;
+    this.zeros += t.zeros; this.nan += t.nan; this.inf += t.inf; this.flushed += t.flushed;
+    this.rounded += nonzero - t.exact - t.flushed - t.over;
+    this.sub += t.sub; this.over += t.over;
+    this.sumAbs += t.sumAbs; this.sumRel += t.sumRel;
+    if (t.maxErr > this.maxErr) this.maxErr = t.maxErr;
+    if (t.maxRel > this.maxRel) this.maxRel = t.maxRel;
+    if (t.maxUlp > this.maxUlp) this.maxUlp = t.maxUlp;
+    const st = this.beginF32();
+    this.endF32(st.direct, st.sumSqX + t.sumSqX, st.sumSqE + t.sumSqE, t.maxAbsBits, t.minAbsBits);
+    return true;
+  }
+
+  /** The worst-list part of `loopF32` alone (same keys, same order of offers), over [start, end). */
+  private rescanF32(f32: Float32Array, u32: Int32Array, base: number, start: number, end: number): void {
+    const heap = this.heap, Q = this.q as Float64Array, QI = this.qi as Float64Array;
+    const T = this.ovT, ovInc = this.ovInclusive, ovResult = this.ovResult;
+    let wmin = heap.threshold();
+    for (let i = start; i < end; i++) {
+      const a = u32[i] & 0x7fffffff;
+      if (a === 0 || a >= 0x7f800000) continue;
+      const E = a >>> 23;
+      const x = f32[i];
+      const ax = Math.abs(x);
+      if (ovInc ? ax >= T : ax > T) {
+        if (Infinity > wmin) { heap.push(Infinity, base + i, x, x < 0 ? -ovResult : ovResult); wmin = heap.threshold(); }
+        continue;
+      }
+      const r = ((ax * QI[E] + TWO52) - TWO52) * Q[E];
+      const rel = Math.abs(ax - r) / ax;
+      if (rel > wmin) { heap.push(rel, base + i, x, x < 0 ? -r : r); wmin = heap.threshold(); }
+    }
   }
 
   /** Starts a float32 fast loop: the running sums to continue (summation order as in one pass). */

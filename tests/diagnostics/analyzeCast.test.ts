@@ -13,6 +13,7 @@ import { round } from '../../src/formats/scalar.js';
 import { compare } from '../../src/quant/metrics.js';
 import { loadVectors } from '../helpers/vectors.js';
 import { referenceCounts, referenceHistogram } from './reference.js';
+import { expectEqualUpToSumOrder } from './sumOrder.js';
 
 const model = loadVectors('digits-transformer');
 const tensors = model.keys.map((k) => ({ key: k, data: model.get(k).data as Float32Array }));
@@ -46,14 +47,16 @@ describe('analyzeCast on the digits-transformer model: counts equal per-element 
       for (const [to, opts] of configs) {
         expect(countsOf(analyzeCast(data, to, opts)), `${key} → ${to} ${JSON.stringify(opts)}`).toEqual(referenceCounts(data, to, opts));
       }
-      // the generic path on float64 copies gives what the fast path gives on the float32 originals
+      // the generic path on float64 copies gives what the fast paths give on the float32 originals
+      // (bf16/fp16 run the WebAssembly SIMD kernel where available: its sums are in another order)
       for (const to of ['bf16', 'fp16', 'fp8-e4m3fn', 'fp8-e5m2', 'fp4-e2m1fn']) {
         const fast = analyzeCast(data, to);
         const slow = analyzeCast(new Float64Array(data), to);
         expect(slow.counts).toEqual(fast.counts);
-        expect(slow.error).toEqual(fast.error);
         expect(slow.histogram.bins).toEqual(fast.histogram.bins);
         expect(slow.worst).toEqual(fast.worst);
+        const { source: _s, ...slowRest } = slow;
+        expectEqualUpToSumOrder({ ...slowRest, source: fast.source }, fast, data.length, `${key} → ${to}`);
       }
     }
   });
@@ -154,7 +157,7 @@ describe('analyzeCast properties (fast-check)', () => {
     }), { numRuns: 200 });
   });
 
-  it('streaming in chunks gives the one-shot result; inputs are never mutated', () => {
+  it('streaming in chunks gives the one-shot result (up to the order of the error sums); inputs are never mutated', () => {
     fc.assert(fc.property(bitsArb, fc.array(fc.nat(300), { maxLength: 4 }), fmtArb, (bits, cuts, to) => {
       const x = f32FromBits(bits);
       const copy = x.slice();
@@ -163,7 +166,7 @@ describe('analyzeCast properties (fast-check)', () => {
       const points = [...new Set(cuts.map((c) => c % (x.length + 1)))].sort((p, q) => p - q);
       let prev = 0;
       for (const p of [...points, x.length]) { an.add(x.subarray(prev, p)); prev = p; }
-      expect(an.finish()).toEqual(one);
+      expectEqualUpToSumOrder(an.finish(), one, x.length);
       expect(x).toEqual(copy);
     }), { numRuns: 200 });
   });

@@ -1,0 +1,138 @@
+// Driver of the `analyzeF32` WebAssembly SIMD kernel (src/wasm/kernels.ts): the float32 → bf16/fp16
+// fast path of analyzeCast (src/diagnostics/analyzeCast.ts; nearest-even rounding, subnormals kept,
+// any overflow policy). The data is staged through the kernels' conversion area in chunks of 32K
+// values; each call returns the chunk's aggregates — counts, max/min |x| bits, error sums and maxima,
+// the log2 histogram — and, per group of 1024 values, the largest worst-list key (relative error,
+// +Infinity for an overflow), so that the caller rescans (with its exact TypeScript code) only the
+// groups that can still enter its worst list. The pure-TypeScript twin is analyzeCast's `loopF32`;
+// tests compare the two (counts, histogram, maxima and worst list equal; sums within the bound below).
+//
+// Summation order: in a chunk, element i is added to partial sum i mod 4, the four partial sums are
+// combined as (s0 + s1) + (s2 + s3), and the chunk sums are added in order. Every term is non-negative
+// and exact (err, err², x² are exact in float64 for float32 x; rel = err/|x| is correctly rounded as in
+// TypeScript), so both this order and the sequential TypeScript order are within
+// γ(n−1) = (n−1)u/(1 − (n−1)u), u = 2^-53, of the exact sum S, relative: |wasm − ts| ≤ 2γ(n−1)·S.
+import { CONVERT_BASE, CONVERT_BYTES, getKernels } from './loader.js';
+
+/** Values per kernel call. */
+export const ANALYZE_CHUNK = 32768;
+/** Values per group of the worst-list keys (a multiple of 4 dividing ANALYZE_CHUNK). */
+export const ANALYZE_GROUP = 1024;
+/** Bytes of one histogram copy in the kernel's layout (288 u32 counts). */
+const HIST_COPY = 1152;
+
+/** Targets of the kernel: 0 = bf16, 1 = fp16. */
+export type AnalyzeTarget = 0 | 1;
+
+/** Aggregates over the values of one {@link analyzeF32Wasm} call (counts partition the input). */
+export interface F32CastTotals {
+  /** ±0 inputs. */
+  zeros: number;
+  /** NaN inputs. */
+  nan: number;
+  /** ±Infinity inputs. */
+  inf: number;
+  /** Finite nonzero inputs below the overflow threshold the cast leaves unchanged. */
+  exact: number;
+  /** Finite nonzero inputs that become ±0. */
+  flushed: number;
+  /** Finite inputs whose result is a nonzero subnormal of the target. */
+  sub: number;
+  /** Finite inputs at or beyond the overflow threshold. */
+  over: number;
+  /** Largest float32 |x| bit pattern over finite nonzero inputs (0 if none). */
+  maxAbsBits: number;
+  /** Smallest float32 |x| bit pattern over finite nonzero inputs (0x7f800000 if none). */
+  minAbsBits: number;
+  /** Σ|x − r| over the measured inputs (finite, below the overflow threshold). */
+  sumAbs: number;
+  /** Σ|x − r|/|x| over the measured nonzero inputs. */
+  sumRel: number;
+  /** Σx² over the measured inputs. */
+  sumSqX: number;
+  /** Σ(x − r)² over the measured inputs. */
+  sumSqE: number;
+  /** max |x − r|. */
+  maxErr: number;
+  /** max |x − r|/|x|. */
+  maxRel: number;
+  /** max |x − r| / ulp(x) in the target. */
+  maxUlp: number;
+}
+
+/**
+ * Runs the kernel over `data`. Adds the log2 histogram to `hist` (bin of exponent e at `hist[offset +
+ * e]`), calls `rescan(start, end)` for every group of values whose largest key exceeds `threshold()`
+ * (read before each group), and returns the totals; null where the WebAssembly SIMD kernels are
+ * unavailable (the caller runs its TypeScript loop).
+ *
+ * @param data - float32 values (not modified).
+ * @param target - 0 for bf16, 1 for fp16.
+ * @param ovBits - smallest float32 |x| bit pattern that overflows the target (per the caller's rule).
+ * @param hist - raw histogram bins, added to.
+ * @param offset - index in `hist` of the binade [1, 2).
+ * @param threshold - the caller's worst-list threshold (keys must exceed it).
+ * @param rescan - called with [start, end) indices into `data` of groups that may hold worst elements.
+ * @example
+ * ```ts
+ * const hist = new Float64Array(2098);
+ * const t = analyzeF32Wasm(new Float32Array([1, 0.1, 0]), 0, 0x7f7f8000, hist, 1074, () => 0, () => {});
+ * t?.exact; // 1
+ * ```
+ */
+export function analyzeF32Wasm(
+  data: Float32Array, target: AnalyzeTarget, ovBits: number, hist: Float64Array, offset: number,
+  threshold: () => number, rescan: (start: number, end: number) => void,
+): F32CastTotals | null {
+  const k = getKernels();
+  if (k === null) return null;
+  const inOff = CONVERT_BASE;
+  const outOff = inOff + ANALYZE_CHUNK * 4;
+  const histOff = outOff + 128;
+  const grpOff = histOff + 4 * HIST_COPY;
+  const endOff = grpOff + (ANALYZE_CHUNK / ANALYZE_GROUP) * 8;
+  if (endOff > CONVERT_BASE + CONVERT_BYTES || !k.ensure(CONVERT_BASE + CONVERT_BYTES)) return null;
+  const buf = k.memory.buffer;
+  const vin = new Float32Array(buf, inOff, ANALYZE_CHUNK);
+  const outF = new Float64Array(buf, outOff, 7);
+  const outU = new Uint32Array(buf, outOff + 64, 9);
+  const h = new Uint32Array(buf, histOff, 4 * (HIST_COPY / 4));
+  const grp = new Float64Array(buf, grpOff, ANALYZE_CHUNK / ANALYZE_GROUP);
+  const fn = k.exports.analyzeF32;
+  const t: F32CastTotals = {
+    zeros: 0, nan: 0, inf: 0, exact: 0, flushed: 0, sub: 0, over: 0, maxAbsBits: 0, minAbsBits: 0x7f800000,
+    sumAbs: 0, sumRel: 0, sumSqX: 0, sumSqE: 0, maxErr: 0, maxRel: 0, maxUlp: 0,
+  };
+  const n = data.length;
+  const eBase = offset - 127; // bin of float32 exponent field E (1…254): offset + E − 127
+  const sBase = offset - 149; // float32 subnormal with top bit p: offset + p − 149
+  for (let i = 0; i < n; i += ANALYZE_CHUNK) {
+    const m = Math.min(ANALYZE_CHUNK, n - i);
+    vin.set(m === ANALYZE_CHUNK ? data.subarray(i, i + m) : data.subarray(i, i + m));
+    // pad to a multiple of 4 with zeros (they add to zeros and to nothing else; taken off below)
+    const m4 = (m + 3) & ~3;
+    for (let j = m; j < m4; j++) vin[j] = 0;
+    fn(inOff, m4, target, ovBits, outOff, histOff, grpOff, ANALYZE_GROUP);
+    t.sumAbs += outF[0]; t.sumRel += outF[1]; t.sumSqX += outF[2]; t.sumSqE += outF[3];
+    if (outF[4] > t.maxErr) t.maxErr = outF[4];
+    if (outF[5] > t.maxRel) t.maxRel = outF[5];
+    if (outF[6] > t.maxUlp) t.maxUlp = outF[6];
+    t.zeros += outU[0] - (m4 - m); t.nan += outU[1]; t.inf += outU[2]; t.exact += outU[3];
+    t.flushed += outU[4]; t.sub += outU[5]; t.over += outU[6];
+    if (outU[7] > t.maxAbsBits) t.maxAbsBits = outU[7];
+    if (outU[8] < t.minAbsBits) t.minAbsBits = outU[8];
+    for (let E = 1; E < 255; E++) {
+      const c = h[E] + h[288 + E] + h[576 + E] + h[864 + E];
+      if (c !== 0) hist[eBase + E] += c;
+    }
+    for (let p = 0; p < 23; p++) {
+      const c = h[256 + p];
+      if (c !== 0) hist[sBase + p] += c;
+    }
+    const groups = Math.ceil(m4 / ANALYZE_GROUP);
+    for (let g = 0; g < groups; g++) {
+      if (grp[g] > threshold()) rescan(i + g * ANALYZE_GROUP, Math.min(i + (g + 1) * ANALYZE_GROUP, i + m));
+    }
+  }
+  return t;
+}
