@@ -5,6 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { decode, decodeArray, encode, encodeArray, getFormat } from '../../src/index.js';
 import { decodeGeneric, encodeGeneric } from '../../src/formats/codec.js';
 import { resolveCastOptions } from '../../src/formats/options.js';
+import { decodeBf16Bulk, decodeFp16Bulk, encodeBf16Bulk, encodeFp16Bulk } from '../../src/formats/fast16.js';
+
+// encodeArray/decodeArray hand arrays of 16K+ elements to the WebAssembly kernels and keep shorter ones
+// on the TypeScript fast paths (fast16.ts); these tests check both against the generic codec.
+function tsEncode(src: Float32Array, name: 'bf16' | 'fp16'): Uint16Array {
+  const out = new Uint16Array(src.length);
+  const bits = new Int32Array(src.buffer, src.byteOffset, src.length);
+  (name === 'bf16' ? encodeBf16Bulk : encodeFp16Bulk)(bits, out);
+  return out;
+}
+function tsDecode(codes: Uint16Array, name: 'bf16' | 'fp16'): Float32Array {
+  const out = new Float32Array(codes.length);
+  (name === 'bf16' ? decodeBf16Bulk : decodeFp16Bulk)(codes, new Uint32Array(out.buffer));
+  return out;
+}
 
 describe.each(['bf16', 'fp16'] as const)('%s exhaustive', (name) => {
   const f = getFormat(name);
@@ -23,11 +38,12 @@ describe.each(['bf16', 'fp16'] as const)('%s exhaustive', (name) => {
     }
   });
 
-  it('fast decode equals the generic decoder on all codes', () => {
-    const fast = decodeArray(all, name);
-    for (let c = 0; c < 65536; c++) {
-      const g = decodeGeneric(c, f);
-      if (!(Object.is(fast[c], g) || (Number.isNaN(g) && Number.isNaN(fast[c])))) throw new Error(`code ${c}`);
+  it('fast decoders (WebAssembly and TypeScript) equal the generic decoder on all codes', () => {
+    for (const fast of [decodeArray(all, name), tsDecode(all, name)]) {
+      for (let c = 0; c < 65536; c++) {
+        const g = decodeGeneric(c, f);
+        if (!(Object.is(fast[c], g) || (Number.isNaN(g) && Number.isNaN(fast[c])))) throw new Error(`code ${c}`);
+      }
     }
   });
 
@@ -45,10 +61,11 @@ describe.each(['bf16', 'fp16'] as const)('%s exhaustive', (name) => {
       }
     }
     const src = new Float32Array(xs);
-    const fast = encodeArray(src, name);
+    const wasmOrTs = encodeArray(src, name);
+    const ts = tsEncode(src, name);
     for (let i = 0; i < src.length; i++) {
       const g = encodeGeneric(src[i], f, o);
-      if (fast[i] !== g) throw new Error(`${name}: x=${src[i]} fast ${fast[i]} generic ${g}`);
+      if (wasmOrTs[i] !== g || ts[i] !== g) throw new Error(`${name}: x=${src[i]} bulk ${wasmOrTs[i]} ts ${ts[i]} generic ${g}`);
     }
     expect(src.length).toBeGreaterThan(100_000);
   });
