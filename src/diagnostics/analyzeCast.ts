@@ -8,17 +8,20 @@
 // Reference: every result equals the element-wise `round(x, to, opts)` of lowp/formats (the generic
 // codec, an exact rounding of the value). Float32 data cast with nearest-even rounding and subnormals
 // kept (any overflow policy, any signed target with subnormals: bf16, fp16, fp8, fp6, fp4) runs a fast
-// path — exact float64 rounding on the target's grid with quantum tables indexed by the float32
-// exponent field, integer tests on the bit patterns for the rare cases; everything else (Float64Array,
-// number[], codes, toward-zero/stochastic rounding, flushed subnormals) runs the generic codec. Tests
-// compare both with an independent per-element computation through `round`, and with each other.
+// path: a WebAssembly SIMD kernel (src/wasm/analyze.ts; counts, histogram, maxima and worst list equal
+// to the TypeScript loop's, error sums equal up to summation order) where WebAssembly SIMD exists, else
+// the TypeScript loop `loopF32` — exact float64 rounding on the target's grid with quantum tables
+// indexed by the float32 exponent field, integer tests on the bit patterns for the rare cases.
+// Everything else (Float64Array, number[], codes, toward-zero/stochastic rounding, flushed subnormals)
+// runs the generic codec. Tests compare all three with an independent per-element computation through
+// `round`, and with each other.
 import { describeValue } from '../core/describe.js';
 import { decodeGeneric, encodeGeneric } from '../formats/codec.js';
 import { resolveCastOptions, type CastOptions, type ResolvedCastOptions } from '../formats/options.js';
 import { exponentOf, pow2 } from '../formats/pow2.js';
-import { BF16, FP16, FP32, getFormat, type FormatLike } from '../formats/registry.js';
+import { FP32, getFormat, type FormatLike } from '../formats/registry.js';
 import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
-import { analyzeF32Wasm, type AnalyzeTarget } from '../wasm/analyze.js';
+import { analyzeF32Wasm, analyzeKernelSupports } from '../wasm/analyze.js';
 import { overflowThreshold } from './overflow.js';
 import { buildHistogram, HIST_OFFSET, HIST_SIZE, type Log2Histogram } from './histogram.js';
 import { badCode, resolveValues, type ValueSource, type ValuesInput } from './input.js';
@@ -209,7 +212,7 @@ export interface CastAnalyzer {
 const TWO52 = 4503599627370496;
 /** Elements per call of a fast loop (see `addSource`). */
 const BLOCK = 65536;
-/** Below this length the float32 → bf16/fp16 path stays in TypeScript (no kernel call). */
+/** Below this length the float32 fast path stays in TypeScript (no kernel call). */
 const WASM_MIN = 64;
 
 function checkTopK(k: unknown, fn: string): number {
@@ -232,9 +235,9 @@ class Analyzer implements CastAnalyzer {
   private readonly qi: Float64Array | null = null;
   private readonly ovResult: number = Infinity;
   private readonly fp32Fast: boolean;
-  // WebAssembly SIMD path (src/wasm/analyze.ts) for bf16/fp16 targets of the fast path: kernel target
-  // (-1: none) and the smallest float32 |x| bit pattern that overflows
-  private readonly wasmTarget: AnalyzeTarget | -1 = -1;
+  // WebAssembly SIMD path (src/wasm/analyze.ts) for the targets of the fast path the kernel handles
+  // (all of lowp's signed formats with subnormals), and the smallest float32 |x| bit pattern that overflows
+  private readonly wasm: boolean = false;
   private readonly ovBits: number = 0x7f800000;
   private readonly heap: WorstHeap;
   private readonly thresholds: Required<VerdictThresholds>;
@@ -285,8 +288,8 @@ class Analyzer implements CastAnalyzer {
     this.ovT = ov.threshold;
     this.ovInclusive = ov.inclusive;
     this.smallestNormal = pow2(f.minNormalExponent);
-    if (this.fast && (f === BF16 || f === FP16)) {
-      this.wasmTarget = f === BF16 ? 0 : 1;
+    if (this.fast && analyzeKernelSupports(f.mantissaBits, f.minNormalExponent)) {
+      this.wasm = true;
       this.ovBits = this.overflowBits();
     }
   }
@@ -331,7 +334,7 @@ class Analyzer implements CastAnalyzer {
   addSource(src: ValueSource): CastAnalyzer {
     this.source = this.source === null || this.source === src.sourceName ? src.sourceName : 'mixed';
     const base = this.count;
-    if (src.kind === 'f32' && this.wasmTarget >= 0 && src.length >= WASM_MIN && this.addF32Wasm(src.f32, base)) {
+    if (src.kind === 'f32' && this.wasm && src.length >= WASM_MIN && this.addF32Wasm(src.f32, base)) {
       // done by the WebAssembly SIMD kernel
     } else if (src.kind === 'f32' && this.fast) {
       // the bit patterns as int32 (V8 keeps them in integer registers; uint32 values >= 2^31 would be
@@ -353,14 +356,14 @@ class Analyzer implements CastAnalyzer {
   }
 
   /**
-   * The float32 → bf16/fp16 path on the WebAssembly SIMD kernel (src/wasm/analyze.ts), whose twin is
+   * The float32 fast path on the WebAssembly SIMD kernel (src/wasm/analyze.ts), whose twin is
    * `loopF32`: counts, histogram and maxima are the same; sums differ only in summation order. Groups
    * of values that may enter the worst list are rescanned by `rescanF32`. False without the kernels.
    */
   private addF32Wasm(f32: Float32Array, base: number): boolean {
     const heap = this.heap;
     const i32 = new Int32Array(f32.buffer, f32.byteOffset, f32.length);
-    const t = analyzeF32Wasm(f32, this.wasmTarget as AnalyzeTarget, this.ovBits, this.hist, HIST_OFFSET,
+    const t = analyzeF32Wasm(f32, this.f.mantissaBits, this.f.minNormalExponent, this.ovBits, this.hist, HIST_OFFSET,
       () => heap.threshold(), (start, end) => this.rescanF32(f32, i32, base, start, end));
     if (t === null) return false;
     const nonzero = f32.length - t.zeros - t.nan - t.inf;

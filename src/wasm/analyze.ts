@@ -1,6 +1,6 @@
-// Driver of the `analyzeF32` WebAssembly SIMD kernel (src/wasm/kernels.ts): the float32 → bf16/fp16
-// fast path of analyzeCast (src/diagnostics/analyzeCast.ts; nearest-even rounding, subnormals kept,
-// any overflow policy). The data is staged through the kernels' conversion area in chunks of 32K
+// Driver of the `analyzeF32` WebAssembly SIMD kernel (src/wasm/kernels.ts): the fast path of analyzeCast
+// (src/diagnostics/analyzeCast.ts) for float32 data cast to a signed format with subnormals (bf16, fp16,
+// the fp8/fp6/fp4 formats) with nearest-even rounding, subnormals kept, any overflow policy. The data is staged through the kernels' conversion area in chunks of 32K
 // values; each call returns the chunk's aggregates — counts, max/min |x| bits, error sums and maxima,
 // the log2 histogram — and, per group of 1024 values, the largest worst-list key (relative error,
 // +Infinity for an overflow), so that the caller rescans (with its exact TypeScript code) only the
@@ -17,12 +17,24 @@ import { CONVERT_BASE, CONVERT_BYTES, getKernels } from './loader.js';
 /** Values per kernel call. */
 export const ANALYZE_CHUNK = 32768;
 /** Values per group of the worst-list keys (a multiple of 4 dividing ANALYZE_CHUNK). */
-export const ANALYZE_GROUP = 1024;
+export const ANALYZE_GROUP = 256;
 /** Bytes of one histogram copy in the kernel's layout (288 u32 counts). */
 const HIST_COPY = 1152;
 
-/** Targets of the kernel: 0 = bf16, 1 = fp16. */
-export type AnalyzeTarget = 0 | 1;
+/**
+ * Whether the kernel handles a signed target with subnormals, `m` mantissa bits and smallest normal
+ * exponent `emin`: float32's own exponent range (emin = −126, bf16), or a narrower one whose scale
+ * factors stay normal float32 numbers (−126 < emin, 127 + m − emin ≤ 254); m ≤ 22.
+ *
+ * @example
+ * ```ts
+ * analyzeKernelSupports(10, -14); // true (fp16)
+ * ```
+ */
+export function analyzeKernelSupports(m: number, emin: number): boolean {
+  if (!Number.isInteger(m) || !Number.isInteger(emin) || m < 0 || m > 22) return false;
+  return emin === -126 || (emin > -126 && 127 + m - emin <= 254);
+}
 
 /** Aggregates over the values of one {@link analyzeF32Wasm} call (counts partition the input). */
 export interface F32CastTotals {
@@ -67,7 +79,8 @@ export interface F32CastTotals {
  * unavailable (the caller runs its TypeScript loop).
  *
  * @param data - float32 values (not modified).
- * @param target - 0 for bf16, 1 for fp16.
+ * @param m - mantissa bits of the target (see {@link analyzeKernelSupports}).
+ * @param emin - smallest normal exponent of the target.
  * @param ovBits - smallest float32 |x| bit pattern that overflows the target (per the caller's rule).
  * @param hist - raw histogram bins, added to.
  * @param offset - index in `hist` of the binade [1, 2).
@@ -76,16 +89,16 @@ export interface F32CastTotals {
  * @example
  * ```ts
  * const hist = new Float64Array(2098);
- * const t = analyzeF32Wasm(new Float32Array([1, 0.1, 0]), 0, 0x7f7f8000, hist, 1074, () => 0, () => {});
+ * const t = analyzeF32Wasm(new Float32Array([1, 0.1, 0]), 7, -126, 0x7f7f8000, // bf16 hist, 1074, () => 0, () => {});
  * t?.exact; // 1
  * ```
  */
 export function analyzeF32Wasm(
-  data: Float32Array, target: AnalyzeTarget, ovBits: number, hist: Float64Array, offset: number,
+  data: Float32Array, m: number, emin: number, ovBits: number, hist: Float64Array, offset: number,
   threshold: () => number, rescan: (start: number, end: number) => void,
 ): F32CastTotals | null {
   const k = getKernels();
-  if (k === null) return null;
+  if (k === null || !analyzeKernelSupports(m, emin)) return null;
   const inOff = CONVERT_BASE;
   const outOff = inOff + ANALYZE_CHUNK * 4;
   const histOff = outOff + 128;
@@ -107,17 +120,17 @@ export function analyzeF32Wasm(
   const eBase = offset - 127; // bin of float32 exponent field E (1…254): offset + E − 127
   const sBase = offset - 149; // float32 subnormal with top bit p: offset + p − 149
   for (let i = 0; i < n; i += ANALYZE_CHUNK) {
-    const m = Math.min(ANALYZE_CHUNK, n - i);
-    vin.set(m === ANALYZE_CHUNK ? data.subarray(i, i + m) : data.subarray(i, i + m));
+    const len = Math.min(ANALYZE_CHUNK, n - i);
+    vin.set(data.subarray(i, i + len));
     // pad to a multiple of 4 with zeros (they add to zeros and to nothing else; taken off below)
-    const m4 = (m + 3) & ~3;
-    for (let j = m; j < m4; j++) vin[j] = 0;
-    fn(inOff, m4, target, ovBits, outOff, histOff, grpOff, ANALYZE_GROUP);
+    const m4 = (len + 3) & ~3;
+    for (let j = len; j < m4; j++) vin[j] = 0;
+    fn(inOff, m4, m, emin, ovBits, outOff, histOff, grpOff, ANALYZE_GROUP);
     t.sumAbs += outF[0]; t.sumRel += outF[1]; t.sumSqX += outF[2]; t.sumSqE += outF[3];
     if (outF[4] > t.maxErr) t.maxErr = outF[4];
     if (outF[5] > t.maxRel) t.maxRel = outF[5];
     if (outF[6] > t.maxUlp) t.maxUlp = outF[6];
-    t.zeros += outU[0] - (m4 - m); t.nan += outU[1]; t.inf += outU[2]; t.exact += outU[3];
+    t.zeros += outU[0] - (m4 - len); t.nan += outU[1]; t.inf += outU[2]; t.exact += outU[3];
     t.flushed += outU[4]; t.sub += outU[5]; t.over += outU[6];
     if (outU[7] > t.maxAbsBits) t.maxAbsBits = outU[7];
     if (outU[8] < t.minAbsBits) t.minAbsBits = outU[8];
@@ -131,7 +144,7 @@ export function analyzeF32Wasm(
     }
     const groups = Math.ceil(m4 / ANALYZE_GROUP);
     for (let g = 0; g < groups; g++) {
-      if (grp[g] > threshold()) rescan(i + g * ANALYZE_GROUP, Math.min(i + (g + 1) * ANALYZE_GROUP, i + m));
+      if (grp[g] > threshold()) rescan(i + g * ANALYZE_GROUP, Math.min(i + (g + 1) * ANALYZE_GROUP, i + len));
     }
   }
   return t;

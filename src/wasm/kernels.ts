@@ -654,18 +654,20 @@ export function bf16ToF32(src: usize, dst: usize, n: i32): void {
 }
 
 // ---------------------------------------------------------------- cast analysis (src/wasm/analyze.ts)
-// analyzeCast's float32 → bf16/fp16 fast path (nearest-even, subnormals kept, any overflow policy): the
-// block aggregates of src/diagnostics/analyzeCast.ts's TypeScript loop `loopF32`, with the same values
-// per element. Rounding on the bit patterns: bf16 (a + 0x7fff + lsb16) & 0xffff0000; fp16 normal range
-// (a + 0xfff + lsb13) & 0xffffe000 (the fp16 value kept as a float32 bit pattern); fp16 subnormal range
-// (|x| < 2^-14, float32 subnormals included) (|x| + 0.5) − 0.5 in f32, exact rounding at the 2^-24
-// quantum. err = |x − r| is exact in f32 (Sterbenz), so are max err and the ulp error (bf16: the bit
-// distance / 2^16; fp16: err · 2^-(quantum exponent)); rel = err / |x| is a correctly rounded f64
-// division and err², x² are exact in f64, as in TypeScript. Vectors of 4 values that are all finite,
-// normal in float32 and below the overflow threshold take a path without masks; others mask per lane.
-// fp16 counts flushes and subnormal results only in vectors holding a value below 2^-14.
-// Sums: per vector (lanes 0 + 2) and (lanes 1 + 3) are added to two running f64 partial sums, which are
-// combined at the end.
+// analyzeCast's fast path for float32 data cast to a signed format with subnormals, nearest-even,
+// subnormals kept, any overflow policy (bf16, fp16, fp8, fp6, fp4): the block aggregates of
+// src/diagnostics/analyzeCast.ts's TypeScript loop `loopF32`, with the same values per element. The
+// target has m mantissa bits and smallest normal exponent emin; s = 23 − m bits are dropped. Rounding
+// on the bit patterns a = |x|: normal range (a + 2^(s−1) − 1 + lsb) & ~(2^s − 1) (the result kept as a
+// float32 bit pattern; with emin = −126, bf16, this covers float32 subnormals too); subnormal range of a
+// narrower format (|x| < 2^emin, float32 subnormals included) (|x| + C) − C in f32 with
+// C = 2^(emin − m + 23), exact rounding at the quantum 2^(emin − m). err = |x − r| is exact in f32
+// (Sterbenz), so are max err and the ulp error (emin = −126: the bit distance / 2^s; else err · 2^-qe,
+// qe = max(e, emin) − m); rel = err / |x| is a correctly rounded f64 division and err², x² are exact in
+// f64, as in TypeScript. Vectors of 4 values that are all finite, normal in float32 and below the
+// overflow threshold take a path without masks; others mask per lane. Narrow formats count flushes and
+// subnormal results only in vectors holding a value below 2^emin. Sums: per vector (lanes 0 + 2) and
+// (lanes 1 + 3) are added to two running f64 partial sums, which are combined at the end.
 //
 // Layout at `out`: f64 [sumAbs, sumRel, sumSqX, sumSqE, maxErr, maxRel, maxUlp] then u32 at +64
 // [zeros, nan, inf, exact, flushed, becameSubnormal, overflowed, maxAbsBits, minAbsBits].
@@ -673,24 +675,24 @@ export function bf16ToF32(src: usize, dst: usize, n: i32): void {
 // (0 and 255 include zeros and non-finite values: ignore them), and in copy 0 [256 + p] for float32
 // subnormals whose top bit is p. `groups`: per group of `groupSize` values (a multiple of 4) the
 // largest relative error, +Infinity where a value overflows (the worst-list key). n: a multiple of 4.
-function analyzeLoop<T>(src: usize, n: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
-  const fp16 = sizeof<T>() == 2;
+function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
+  const narrow = sizeof<T>() == 2; // emin > −126 (else emin = −126, float32's own range)
+  const s = 23 - m;
   // constants go through memory (v128.load32_splat) so that they stay in registers: binaryen folds
   // splats into v128.const, which V8 rematerializes at every use in the loop (measured: 5% slower)
-  store<u32>(hist, <u32>(113)); const EMIN = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(264)); const QIB = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(fp16 ? 0x38800000 : 0x00800000)); const SN = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(emin + 127)); const EMIN = v128.load32_splat(hist);
+  store<u32>(hist, <u32>(254 + m)); const QIB = v128.load32_splat(hist);
+  store<u32>(hist, <u32>((emin + 127) << 23)); const SN = v128.load32_splat(hist);
   store<u32>(hist, <u32>(0x7fffffff)); const ABS = v128.load32_splat(hist);
   store<u32>(hist, <u32>(0x7f800000)); const INF = v128.load32_splat(hist);
   const ZERO = i32x4.splat(0);
   store<u32>(hist, <u32>(1)); const ONE = v128.load32_splat(hist);
   store<u32>(hist, <u32>(0x007fffff)); const NORM = v128.load32_splat(hist);
   store<u32>(hist, <u32>(ovBits)); const OV = v128.load32_splat(hist);
-  store<f32>(hist, 0.5); const HALF = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(fp16 ? 0xfff : 0x7fff)); const RADD = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(fp16 ? 0xffffe000 : 0xffff0000)); const RMASK = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(0x38800000)); const FSUB = v128.load32_splat(hist);
-  memory.fill(hist, 0, 4 * 1152);
+  store<u32>(hist, <u32>((emin - m + 23 + 127) << 23)); const HALF = v128.load32_splat(hist);
+  store<u32>(hist, (<u32>1 << (s - 1)) - 1); const RADD = v128.load32_splat(hist);
+  store<u32>(hist, ~((<u32>1 << s) - 1)); const RMASK = v128.load32_splat(hist);
+    memory.fill(hist, 0, 4 * 1152);
   let cZero = ZERO, cNan = ZERO, cInf = ZERO, cExact = ZERO, cFlush = ZERO, cSubLt = ZERO, cOver = ZERO;
   let maxA = ZERO, minA = INF, mDiff = ZERO;
   let sAbs = f64x2.splat(0), sRel = f64x2.splat(0), sX = f64x2.splat(0), sE = f64x2.splat(0);
@@ -704,23 +706,23 @@ function analyzeLoop<T>(src: usize, n: i32, ovBits: u32, out: usize, hist: usize
       const a = v128.and(v128.load(src + (<usize>i << 2)), ABS);
       const E = i32x4.shr_u(a, 23);
       // histogram by exponent field, one copy per lane (no store-to-load chain between lanes)
-      const h0 = hist + (<usize>i32x4.extract_lane(E, 0) << 2);
-      const h1 = hist + 1152 + (<usize>i32x4.extract_lane(E, 1) << 2);
-      const h2 = hist + 2304 + (<usize>i32x4.extract_lane(E, 2) << 2);
-      const h3 = hist + 3456 + (<usize>i32x4.extract_lane(E, 3) << 2);
+      const e01 = i64x2.extract_lane(E, 0);
+      const e23 = i64x2.extract_lane(E, 1);
+      const h0 = hist + (<usize>(<u32>e01) << 2);
+      const h1 = hist + 1152 + (<usize>(<u32>(e01 >>> 32)) << 2);
+      const h2 = hist + 2304 + (<usize>(<u32>e23) << 2);
+      const h3 = hist + 3456 + (<usize>(<u32>(e23 >>> 32)) << 2);
       store<u32>(h0, load<u32>(h0) + 1);
       store<u32>(h1, load<u32>(h1) + 1);
       store<u32>(h2, load<u32>(h2) + 1);
       store<u32>(h3, load<u32>(h3) + 1);
       let r: v128;
       let lowAny = false;
-      if (fp16) {
-        r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, 13), ONE))), RMASK);
-        const low = i32x4.lt_s(a, FSUB);
+      r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, s), ONE))), RMASK);
+      if (narrow) {
+        const low = i32x4.lt_s(a, SN);
         lowAny = v128.any_true(low);
         if (lowAny) r = v128.bitselect(f32x4.sub(f32x4.add(a, HALF), HALF), r, low);
-      } else {
-        r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, 16), ONE))), RMASK);
       }
       let err: v128, x: v128, m0: v128, m1: v128;
       let fast = false;
@@ -731,8 +733,8 @@ function analyzeLoop<T>(src: usize, n: i32, ovBits: u32, out: usize, hist: usize
         x = a;
         err = f32x4.abs(f32x4.sub(a, r));
         cExact = i32x4.sub(cExact, i32x4.eq(r, a));
-        if (fp16 && lowAny) {
-          // only values below 2^-14 can become zero or fp16-subnormal
+        if (narrow && lowAny) {
+          // only values below 2^emin can become zero or subnormal
           cFlush = i32x4.sub(cFlush, i32x4.eq(r, ZERO));
           cSubLt = i32x4.sub(cSubLt, i32x4.lt_s(r, SN));
         }
@@ -771,11 +773,11 @@ function analyzeLoop<T>(src: usize, n: i32, ovBits: u32, out: usize, hist: usize
         m1 = i64x2.extend_high_i32x4_s(meas);
       }
       mErr = f32x4.pmax(mErr, err);
-      if (fp16) {
-        // err · 2^-qe, qe = max(e, −14) − 10: f32 exponent field 264 − max(E, 113)
+      if (narrow) {
+        // err · 2^-qe, qe = max(e, emin) − m: f32 exponent field 254 + m − max(E, emin + 127)
         mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.shl(i32x4.sub(QIB, i32x4.max_s(E, EMIN)), 23)));
       } else {
-        // the bit distance of x and r is err / 2^(e − 23) and ulp(x) = 2^(e − 7) (also for float32 subnormals)
+        // the bit distance of x and r is err / 2^(e − 23) and ulp(x) = 2^(e − m) (also for float32 subnormals)
         mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
       }
       const xHi = v128.shuffle<i64>(x, x, 1, 1);
@@ -803,10 +805,10 @@ function analyzeLoop<T>(src: usize, n: i32, ovBits: u32, out: usize, hist: usize
   store<f64>(out, f64x2.extract_lane(sE, 0) + f64x2.extract_lane(sE, 1), 24);
   store<f64>(out, <f64>max(max(f32x4.extract_lane(mErr, 0), f32x4.extract_lane(mErr, 1)), max(f32x4.extract_lane(mErr, 2), f32x4.extract_lane(mErr, 3))), 32);
   store<f64>(out, max(f64x2.extract_lane(mRel, 0), f64x2.extract_lane(mRel, 1)), 40);
-  if (fp16) {
+  if (narrow) {
     store<f64>(out, <f64>max(max(f32x4.extract_lane(mUlp, 0), f32x4.extract_lane(mUlp, 1)), max(f32x4.extract_lane(mUlp, 2), f32x4.extract_lane(mUlp, 3))), 48);
   } else {
-    store<f64>(out, <f64>max(max(i32x4.extract_lane(mDiff, 0), i32x4.extract_lane(mDiff, 1)), max(i32x4.extract_lane(mDiff, 2), i32x4.extract_lane(mDiff, 3))) / 65536.0, 48);
+    store<f64>(out, <f64>max(max(i32x4.extract_lane(mDiff, 0), i32x4.extract_lane(mDiff, 1)), max(i32x4.extract_lane(mDiff, 2), i32x4.extract_lane(mDiff, 3))) / <f64>(1 << s), 48);
   }
   const flushed = laneSum(cFlush);
   store<u32>(out, laneSum(cZero), 64);
@@ -824,8 +826,11 @@ function laneSum(v: v128): u32 {
   return <u32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
 }
 
-/** Cast-analysis aggregates of n float32 values (n a multiple of 4) for bf16 (fmt 0) or fp16 (fmt 1); see above. */
-export function analyzeF32(src: usize, n: i32, fmt: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
-  if (fmt == 1) analyzeLoop<u16>(src, n, ovBits, out, hist, groups, groupSize);
-  else analyzeLoop<u8>(src, n, ovBits, out, hist, groups, groupSize);
+/**
+ * Cast-analysis aggregates of n float32 values (n a multiple of 4) for a signed target with subnormals,
+ * m mantissa bits (1…22) and smallest normal exponent emin (−126, or −124…m − 127); see above.
+ */
+export function analyzeF32(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
+  if (emin == -126) analyzeLoop<u8>(src, n, m, emin, ovBits, out, hist, groups, groupSize);
+  else analyzeLoop<u16>(src, n, m, emin, ovBits, out, hist, groups, groupSize);
 }

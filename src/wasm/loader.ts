@@ -19,7 +19,7 @@ export interface KernelExports {
   f16ToF32(src: number, dst: number, n: number): void;
   f32ToBf16(src: number, dst: number, n: number): void;
   bf16ToF32(src: number, dst: number, n: number): void;
-  analyzeF32(src: number, n: number, fmt: number, ovBits: number, out: number, hist: number, groups: number, groupSize: number): void;
+  analyzeF32(src: number, n: number, m: number, emin: number, ovBits: number, out: number, hist: number, groups: number, groupSize: number): void;
 }
 
 /** A compiled and instantiated kernel module with its memory. */

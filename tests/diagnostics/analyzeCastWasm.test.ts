@@ -1,4 +1,5 @@
-// analyzeCast's WebAssembly SIMD path (src/wasm/analyze.ts, kernel analyzeF32 in src/wasm/kernels.ts)
+// analyzeCast's WebAssembly SIMD path (src/wasm/analyze.ts, kernel analyzeF32 in src/wasm/kernels.ts:
+// float32 data to bf16, fp16 and the signed fp8/fp6/fp4 formats, nearest-even, subnormals kept)
 // against its reference twin, the TypeScript float32 loop of analyzeCast (run with the kernels turned
 // off by setWasmEnabled(false)), and against the exact per-element reference `round()` for the counts.
 // Property: counts, histogram, range, maxima, worst list and verdict are equal; the error sums (means,
@@ -10,7 +11,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyzeCast, createCastAnalyzer, type CastAnalysisOptions } from '../../src/diagnostics/analyzeCast.js';
 import { HIST_OFFSET, HIST_SIZE } from '../../src/diagnostics/histogram.js';
-import { analyzeF32Wasm, ANALYZE_CHUNK } from '../../src/wasm/analyze.js';
+import { getFormat } from '../../src/formats/registry.js';
+import { analyzeF32Wasm, analyzeKernelSupports, ANALYZE_CHUNK } from '../../src/wasm/analyze.js';
 import { getKernels, setWasmEnabled } from '../../src/wasm/loader.js';
 import { loadVectors } from '../helpers/vectors.js';
 import { referenceCounts } from './reference.js';
@@ -62,27 +64,38 @@ const smallish = fc.integer({ min: 0x30000000, max: 0x47000000 });
 const bitsArb = fc.array(fc.oneof(anyBits, special, tie, smallish).chain((b) => fc.boolean().map((neg) => (neg ? (b ^ 0x80000000) >>> 0 : b))),
   { minLength: 64, maxLength: 2000 });
 
-describe('analyzeCast float32 → bf16/fp16: WebAssembly SIMD kernel vs the TypeScript twin', () => {
-  it('the kernels are available on this runtime (else the comparisons below would be vacuous)', () => {
+// every target of the kernel, with the overflow policies it accepts
+const TARGETS = ['bf16', 'fp16', 'fp8-e4m3fn', 'fp8-e5m2', 'fp8-e4m3fnuz', 'fp8-e5m2fnuz', 'fp6-e2m3fn', 'fp6-e3m2fn', 'fp4-e2m1fn'];
+const POLICIES: Record<string, (undefined | 'inf' | 'nan' | 'saturate')[]> = {
+  bf16: ['inf', 'nan', 'saturate'], fp16: ['inf', 'nan', 'saturate'], 'fp8-e5m2': ['inf', 'nan', 'saturate'],
+};
+const configArb = fc.constantFrom(...TARGETS).chain((to) => fc.constantFrom(...(POLICIES[to] ?? [undefined, 'saturate' as const])).map((overflow) => ({ to, overflow })));
+
+describe('analyzeCast float32 → bf16/fp16/fp8/fp6/fp4: WebAssembly SIMD kernel vs the TypeScript twin', () => {
+  it('the kernels are available on this runtime and handle every signed target with subnormals (else the comparisons below would be vacuous)', () => {
     expect(getKernels()).not.toBeNull();
+    for (const to of TARGETS) {
+      const f = getFormat(to);
+      expect(analyzeKernelSupports(f.mantissaBits, f.minNormalExponent), to).toBe(true);
+    }
   });
 
   it('random bit patterns with NaN, ±inf, zeros, float32 subnormals, fp16 overflow and ties: equal up to sum order (every overflow policy)', () => {
-    fc.assert(fc.property(bitsArb, fc.constantFrom('bf16', 'fp16'), fc.constantFrom('inf', 'saturate', 'nan' as const), fc.integer({ min: 0, max: 25 }),
-      (bits, to, overflow, topK) => {
+    fc.assert(fc.property(bitsArb, configArb, fc.integer({ min: 0, max: 25 }),
+      (bits, { to, overflow }, topK) => {
         const x = f32FromBits(bits);
         const copy = x.slice();
         expectTwins(x, to, { overflow, topK }, `${to} ${overflow} k=${topK}`);
         expect(x).toEqual(copy);
-      }), { numRuns: 250 });
+      }), { numRuns: 300 });
   });
 
   it('counts equal the exact per-element round() reference on the kernel path', () => {
-    fc.assert(fc.property(bitsArb, fc.constantFrom('bf16', 'fp16'), (bits, to) => {
+    fc.assert(fc.property(bitsArb, configArb, (bits, { to, overflow }) => {
       const x = f32FromBits(bits);
-      const { nonzeroFinite: _n, ...counts } = analyzeCast(x, to).counts;
-      expect(counts).toEqual(referenceCounts(x, to));
-    }), { numRuns: 100 });
+      const { nonzeroFinite: _n, ...counts } = analyzeCast(x, to, { overflow }).counts;
+      expect(counts).toEqual(referenceCounts(x, to, { overflow }));
+    }), { numRuns: 150 });
   });
 
   it('a sweep over the whole float32 range (every 4099th bit pattern, 1M values over several chunks)', () => {
@@ -91,7 +104,7 @@ describe('analyzeCast float32 → bf16/fp16: WebAssembly SIMD kernel vs the Type
     for (let i = 0; i < n; i++) u[i] = (i * 4099) >>> 0;
     const x = new Float32Array(u.buffer);
     expect(n).toBeGreaterThan(2 * ANALYZE_CHUNK);
-    for (const to of ['bf16', 'fp16']) expectTwins(x, to, { topK: 30 }, `sweep → ${to}`);
+    for (const to of TARGETS) expectTwins(x, to, { topK: 30 }, `sweep → ${to}`);
   });
 
   it('chunk boundaries, a length that is not a multiple of 4, and a worst list that changes in every group', () => {
@@ -101,13 +114,13 @@ describe('analyzeCast float32 → bf16/fp16: WebAssembly SIMD kernel vs the Type
     for (let i = 0; i < n; i++) x[i] = (1 + (i / n) * 2 ** -8) * (i % 2 ? -1 : 1) * 2 ** ((i % 40) - 20);
     x[n - 1] = 1e6; // overflows fp16 at the very end
     x[5] = 0; x[ANALYZE_CHUNK] = NaN; x[ANALYZE_CHUNK + 1] = -Infinity; x[2 * ANALYZE_CHUNK - 1] = 1e-45;
-    for (const to of ['bf16', 'fp16']) {
+    for (const to of TARGETS) {
       for (const topK of [0, 1, 10, 500]) expectTwins(x, to, { topK }, `${to} k=${topK}`);
     }
   });
 
   it('streaming with chunks below and above the kernel threshold equals the one-shot TypeScript result (up to sum order)', () => {
-    fc.assert(fc.property(bitsArb, fc.array(fc.nat(2000), { maxLength: 5 }), fc.constantFrom('bf16', 'fp16'), (bits, cuts, to) => {
+    fc.assert(fc.property(bitsArb, fc.array(fc.nat(2000), { maxLength: 5 }), fc.constantFrom(...TARGETS), (bits, cuts, to) => {
       const x = f32FromBits(bits);
       setWasmEnabled(false);
       const one = analyzeCast(x, to, { topK: 8 });
@@ -126,7 +139,7 @@ describe('analyzeCast float32 → bf16/fp16: WebAssembly SIMD kernel vs the Type
     for (const key of model.keys) {
       const data = model.get(key).data as Float32Array;
       if (data.length >= 64) kernelTensors++;
-      for (const to of ['bf16', 'fp16']) expectTwins(data, to, { topK: 20 }, `${key} → ${to}`);
+      for (const to of TARGETS) expectTwins(data, to, { topK: 20 }, `${key} → ${to}`);
     }
     expect(kernelTensors).toBeGreaterThan(5);
   });
@@ -136,7 +149,10 @@ describe('analyzeCast float32 → bf16/fp16: WebAssembly SIMD kernel vs the Type
       const x = f32FromBits(bits);
       const hist = new Float64Array(HIST_SIZE);
       const groups: [number, number][] = [];
-      const t = analyzeF32Wasm(x, target as 0 | 1, target === 0 ? 0x7f7f8000 : 0x477ff000, hist, HIST_OFFSET, () => 0.25, (s, e) => groups.push([s, e]));
+      // bf16 (overflow from 0x7f7f8000 = max + ulp/2) and fp16 (from 65520 = 0x477ff000)
+      const t = target === 0
+        ? analyzeF32Wasm(x, 7, -126, 0x7f7f8000, hist, HIST_OFFSET, () => 0.25, (s, e) => { groups.push([s, e]); })
+        : analyzeF32Wasm(x, 10, -14, 0x477ff000, hist, HIST_OFFSET, () => 0.25, (s, e) => { groups.push([s, e]); });
       expect(t).not.toBeNull();
       const ref = referenceCounts(x, target === 0 ? 'bf16' : 'fp16');
       expect([t!.zeros, t!.nan, t!.inf, t!.exact, t!.flushed, t!.sub, t!.over])
