@@ -666,8 +666,10 @@ export function bf16ToF32(src: usize, dst: usize, n: i32): void {
 // qe = max(e, emin) − m); rel = err / |x| is a correctly rounded f64 division and err², x² are exact in
 // f64, as in TypeScript. Vectors of 4 values that are all finite, normal in float32 and below the
 // overflow threshold take a path without masks; others mask per lane. Narrow formats count flushes and
-// subnormal results only in vectors holding a value below 2^emin. Sums: per vector (lanes 0 + 2) and
-// (lanes 1 + 3) are added to two running f64 partial sums, which are combined at the end.
+// subnormal results only in vectors holding a value below 2^emin. Where more than 1/8 of a group's
+// vectors needed the masked path (or the subnormal-range rounding), the next group takes it for every
+// vector (mixed data would otherwise mispredict the branch half of the time). Sums: per vector
+// (lanes 0 + 2) and (lanes 1 + 3) are added to two running f64 partial sums, combined at the end.
 //
 // Layout at `out`: f64 [sumAbs, sumRel, sumSqX, sumSqE, maxErr, maxRel, maxUlp] then u32 at +64
 // [zeros, nan, inf, exact, flushed, becameSubnormal, overflowed, maxAbsBits, minAbsBits].
@@ -698,9 +700,11 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
   let sAbs = f64x2.splat(0), sRel = f64x2.splat(0), sX = f64x2.splat(0), sE = f64x2.splat(0);
   let mErr = f32x4.splat(0), mUlp = f32x4.splat(0), mRel = f64x2.splat(0);
   let g = 0;
+  let lowMode = false, slowMode = false;
   for (let start = 0; start < n; start += groupSize) {
     const end = min(n, start + groupSize);
     let gRel = f64x2.splat(0);
+    let nLow = 0, nSlow = 0;
     let gOv = ZERO;
     for (let i = start; i < end; i += 4) {
       const a = v128.and(v128.load(src + (<usize>i << 2)), ABS);
@@ -721,12 +725,16 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, s), ONE))), RMASK);
       if (narrow) {
         const low = i32x4.lt_s(a, SN);
-        lowAny = v128.any_true(low);
+        const anyLow = v128.any_true(low);
+        nLow += <i32>anyLow;
+        lowAny = lowMode || anyLow;
         if (lowAny) r = v128.bitselect(f32x4.sub(f32x4.add(a, HALF), HALF), r, low);
       }
       let err: v128, x: v128, m0: v128, m1: v128;
       let fast = false;
-      if (i32x4.all_true(v128.and(i32x4.gt_s(a, NORM), i32x4.lt_s(a, OV)))) {
+      const allIn = i32x4.all_true(v128.and(i32x4.gt_s(a, NORM), i32x4.lt_s(a, OV)));
+      nSlow += <i32>!allIn;
+      if (!slowMode && allIn) {
         // all four finite, float32-normal, below the overflow threshold
         fast = true;
         m0 = ZERO; m1 = ZERO;
@@ -796,6 +804,10 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       gRel = f64x2.pmax(gRel, f64x2.pmax(rel0, rel1));
     }
     mRel = f64x2.pmax(mRel, gRel);
+    // branch modes for the next group: where more than 1/8 of the vectors needed the subnormal-range
+    // rounding (or the masked path), take it for every vector instead of mispredicting a branch
+    lowMode = (nLow << 3) > ((end - start) >> 2);
+    slowMode = (nSlow << 3) > ((end - start) >> 2);
     store<f64>(groups + (<usize>g << 3), v128.any_true(gOv) ? Infinity : max(f64x2.extract_lane(gRel, 0), f64x2.extract_lane(gRel, 1)));
     g++;
   }
