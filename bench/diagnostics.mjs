@@ -1,23 +1,26 @@
 #!/usr/bin/env node
-// analyzeCast throughput (issue 6): 64 M float32 values analysed for bf16 and fp16 (the integer fast
-// paths) against a plain pass that only reads the data (a float sum, and a cheaper integer OR over the
-// bit patterns), in the same run; ratios printed. Also fp8-e4m3fn (same fast path), the streaming
-// analyzer in 4 M-element chunks, and the generic codec (the same values as a Float64Array, on 1/16
-// of the data) for comparison.
+// analyzeCast throughput (issue 6): 64 M float32 values analysed for bf16, fp16 and fp8-e4m3fn (the
+// float32 fast path: the WebAssembly SIMD kernel of src/wasm/analyze.ts) against a plain pass that only
+// reads the data (a float sum, and an integer OR over the bit patterns), in the same run; ratios
+// printed. Also the streaming analyzer in 4 M-element chunks, the TypeScript twin of the kernel (the
+// fallback without WebAssembly SIMD; only when running against src/, where setWasmEnabled is
+// reachable), and the generic codec (the same values as a Float64Array, on 1/16 of the data).
 // Usage: node bench/diagnostics.mjs [--small] [--json]        (after the build; runs against dist/)
-//        LOWP_BENCH_SRC=1 npx tsx bench/diagnostics.mjs --small  (against src/, no build needed)
+//        LOWP_BENCH_SRC=1 npx tsx bench/diagnostics.mjs [--small]  (against src/, no build needed)
 // Data is seeded (same bits on every run): "weights" with |x| in [2^-12, 2^1), and "gradients" with
 // |x| in [2^-40, 2^-4) (a third of them flush or turn subnormal in fp16), random signs and mantissas.
 const lib = process.env.LOWP_BENCH_SRC
   ? await import('../src/diagnostics/index.ts')
   : await import('../dist/diagnostics/index.js');
 const { analyzeCast, createCastAnalyzer } = lib;
+// setWasmEnabled (src/wasm/loader.ts) is internal: reachable from src/ only
+const loader = process.env.LOWP_BENCH_SRC ? await import('../src/wasm/loader.ts') : null;
 
 const args = new Set(process.argv.slice(2));
 const small = args.has('--small');
 const json = args.has('--json');
 const N = small ? 4 * 1024 * 1024 : 64 * 1024 * 1024;
-const REPS = 3; // timed runs per pass (after one untimed warm-up run); the median is reported
+const REPS = 3; // timed runs per pass (after one untimed warm-up run of that pass); the median is reported
 
 function makeData(n, eLo, eHi, seed) {
   const u = new Uint32Array(n);
@@ -34,7 +37,9 @@ function makeData(n, eLo, eHi, seed) {
 
 function time(fn) {
   const ts = [];
-  let out;
+  // warm-up: the JIT (and V8's second tier for WebAssembly, which replaces the baseline code of a hot
+  // kernel between calls) sees this exact pass once before it is timed
+  let out = fn();
   for (let r = 0; r < REPS; r++) {
     const t0 = performance.now();
     out = fn();
@@ -75,6 +80,15 @@ for (const [name, data] of [['weights', makeData(N, -12, 1, 12345)], ['gradients
       return an.finish();
     });
     rows.push({ data: name, what: `createCastAnalyzer → ${to} (4 M chunks)`, n: N, ms: c.ms, vsSum: c.ms / sum.ms, vsOr: c.ms / or.ms });
+    if (loader && to !== 'fp8-e4m3fn') {
+      loader.setWasmEnabled(false);
+      try {
+        const s = time(() => analyzeCast(data, to));
+        rows.push({ data: name, what: `analyzeCast → ${to}, TypeScript twin (no WebAssembly)`, n: N, ms: s.ms, vsSum: s.ms / sum.ms, vsOr: s.ms / or.ms });
+      } finally {
+        loader.setWasmEnabled(true);
+      }
+    }
   }
   const part = new Float64Array(data.subarray(0, N / 16));
   const sumPart = time(() => readSum(part));
