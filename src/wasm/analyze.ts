@@ -119,6 +119,7 @@ export function analyzeF32Wasm(
   const n = data.length;
   const eBase = offset - 127; // bin of float32 exponent field E (1…254): offset + E − 127
   const sBase = offset - 149; // float32 subnormal with top bit p: offset + p − 149
+  h.fill(0); // the kernel adds to its histogram; read once at the end
   for (let i = 0; i < n; i += ANALYZE_CHUNK) {
     const len = Math.min(ANALYZE_CHUNK, n - i);
     vin.set(data.subarray(i, i + len));
@@ -134,18 +135,18 @@ export function analyzeF32Wasm(
     t.flushed += outU[4]; t.sub += outU[5]; t.over += outU[6];
     if (outU[7] > t.maxAbsBits) t.maxAbsBits = outU[7];
     if (outU[8] < t.minAbsBits) t.minAbsBits = outU[8];
-    for (let E = 1; E < 255; E++) {
-      const c = h[E] + h[288 + E] + h[576 + E] + h[864 + E];
-      if (c !== 0) hist[eBase + E] += c;
-    }
-    for (let p = 0; p < 23; p++) {
-      const c = h[256 + p];
-      if (c !== 0) hist[sBase + p] += c;
-    }
     const groups = Math.ceil(m4 / ANALYZE_GROUP);
     for (let g = 0; g < groups; g++) {
       if (grp[g] > threshold()) rescan(i + g * ANALYZE_GROUP, Math.min(i + (g + 1) * ANALYZE_GROUP, i + len));
     }
+  }
+  for (let E = 1; E < 255; E++) {
+    const c = h[E] + h[288 + E] + h[576 + E] + h[864 + E];
+    if (c !== 0) hist[eBase + E] += c;
+  }
+  for (let p = 0; p < 23; p++) {
+    const c = h[256 + p];
+    if (c !== 0) hist[sBase + p] += c;
   }
   return t;
 }

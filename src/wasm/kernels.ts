@@ -673,28 +673,28 @@ export function bf16ToF32(src: usize, dst: usize, n: i32): void {
 //
 // Layout at `out`: f64 [sumAbs, sumRel, sumSqX, sumSqE, maxErr, maxRel, maxUlp] then u32 at +64
 // [zeros, nan, inf, exact, flushed, becameSubnormal, overflowed, maxAbsBits, minAbsBits].
-// `hist`: 4 copies (one per lane, 1152 bytes apart) of 288 u32 counts: [E] by float32 exponent field
-// (0 and 255 include zeros and non-finite values: ignore them), and in copy 0 [256 + p] for float32
-// subnormals whose top bit is p. `groups`: per group of `groupSize` values (a multiple of 4) the
+// `hist` (added to; the caller zeroes it): 4 copies (one per lane, 1152 bytes apart) of 288 u32
+// counts: [E] by float32 exponent field (0 and 255 include zeros and non-finite values: ignore them),
+// and in copy 0 [256 + p] for float32 subnormals whose top bit is p. `groups`: per group of `groupSize` values (a multiple of 4) the
 // largest relative error, +Infinity where a value overflows (the worst-list key). n: a multiple of 4.
 function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
   const narrow = sizeof<T>() == 2; // emin > −126 (else emin = −126, float32's own range)
   const s = 23 - m;
-  // constants go through memory (v128.load32_splat) so that they stay in registers: binaryen folds
-  // splats into v128.const, which V8 rematerializes at every use in the loop (measured: 5% slower)
-  store<u32>(hist, <u32>(emin + 127)); const EMIN = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(254 + m)); const QIB = v128.load32_splat(hist);
-  store<u32>(hist, <u32>((emin + 127) << 23)); const SN = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(0x7fffffff)); const ABS = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(0x7f800000)); const INF = v128.load32_splat(hist);
+  // constants go through memory (`out`, written at the end; v128.load32_splat) so that they stay in
+  // registers: binaryen folds splats into v128.const, which V8 rematerializes at every use in the loop
+  // (measured: 5% slower)
+  store<u32>(out, <u32>(emin + 127)); const EMIN = v128.load32_splat(out);
+  store<u32>(out, <u32>(254 + m)); const QIB = v128.load32_splat(out);
+  store<u32>(out, <u32>((emin + 127) << 23)); const SN = v128.load32_splat(out);
+  store<u32>(out, <u32>(0x7fffffff)); const ABS = v128.load32_splat(out);
+  store<u32>(out, <u32>(0x7f800000)); const INF = v128.load32_splat(out);
   const ZERO = i32x4.splat(0);
-  store<u32>(hist, <u32>(1)); const ONE = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(0x007fffff)); const NORM = v128.load32_splat(hist);
-  store<u32>(hist, <u32>(ovBits)); const OV = v128.load32_splat(hist);
-  store<u32>(hist, <u32>((emin - m + 23 + 127) << 23)); const HALF = v128.load32_splat(hist);
-  store<u32>(hist, (<u32>1 << (s - 1)) - 1); const RADD = v128.load32_splat(hist);
-  store<u32>(hist, ~((<u32>1 << s) - 1)); const RMASK = v128.load32_splat(hist);
-    memory.fill(hist, 0, 4 * 1152);
+  store<u32>(out, <u32>(1)); const ONE = v128.load32_splat(out);
+  store<u32>(out, <u32>(0x007fffff)); const NORM = v128.load32_splat(out);
+  store<u32>(out, <u32>(ovBits)); const OV = v128.load32_splat(out);
+  store<u32>(out, <u32>((emin - m + 23 + 127) << 23)); const CSUB = v128.load32_splat(out); // C = 2^(emin − m + 23)
+  store<u32>(out, (<u32>1 << (s - 1)) - 1); const RADD = v128.load32_splat(out);
+  store<u32>(out, ~((<u32>1 << s) - 1)); const RMASK = v128.load32_splat(out);
   let cZero = ZERO, cNan = ZERO, cInf = ZERO, cExact = ZERO, cFlush = ZERO, cSubLt = ZERO, cOver = ZERO;
   let maxA = ZERO, minA = INF, mDiff = ZERO;
   let sAbs = f64x2.splat(0), sRel = f64x2.splat(0), sX = f64x2.splat(0), sE = f64x2.splat(0);
@@ -728,7 +728,7 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
         const anyLow = v128.any_true(low);
         nLow += <i32>anyLow;
         lowAny = lowMode || anyLow;
-        if (lowAny) r = v128.bitselect(f32x4.sub(f32x4.add(a, HALF), HALF), r, low);
+        if (lowAny) r = v128.bitselect(f32x4.sub(f32x4.add(a, CSUB), CSUB), r, low);
       }
       let err: v128, x: v128, m0: v128, m1: v128;
       let fast = false;
