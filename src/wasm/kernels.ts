@@ -725,15 +725,19 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, s), ONE))), RMASK);
       if (narrow) {
         const low = i32x4.lt_s(a, SN);
-        const anyLow = v128.any_true(low);
-        nLow += <i32>anyLow;
-        lowAny = lowMode || anyLow;
+        // (the mode counters only move off the common path: no low value, all values in range)
+        if (lowMode) {
+          nLow += <i32>v128.any_true(low);
+          lowAny = true;
+        } else if (v128.any_true(low)) {
+          nLow++;
+          lowAny = true;
+        }
         if (lowAny) r = v128.bitselect(f32x4.sub(f32x4.add(a, CSUB), CSUB), r, low);
       }
       let err: v128, x: v128, m0: v128, m1: v128;
       let fast = false;
       const allIn = i32x4.all_true(v128.and(i32x4.gt_s(a, NORM), i32x4.lt_s(a, OV)));
-      nSlow += <i32>!allIn;
       if (!slowMode && allIn) {
         // all four finite, float32-normal, below the overflow threshold
         fast = true;
@@ -749,6 +753,7 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
         maxA = i32x4.max_s(maxA, a);
         minA = i32x4.min_s(minA, a);
       } else {
+        nSlow += <i32>!allIn;
         const isZero = i32x4.eq(a, ZERO);
         const fin = i32x4.lt_s(a, INF);
         const nzf = v128.andnot(fin, isZero);
@@ -783,7 +788,9 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       mErr = f32x4.pmax(mErr, err);
       if (narrow) {
         // err · 2^-qe, qe = max(e, emin) − m: f32 exponent field 254 + m − max(E, emin + 127)
-        mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.shl(i32x4.sub(QIB, i32x4.max_s(E, EMIN)), 23)));
+        // (vectors without values below 2^emin: the bit distance / 2^s, as below, is cheaper)
+        if (lowAny) mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.shl(i32x4.sub(QIB, i32x4.max_s(E, EMIN)), 23)));
+        else mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
       } else {
         // the bit distance of x and r is err / 2^(e − 23) and ulp(x) = 2^(e − m) (also for float32 subnormals)
         mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
@@ -817,11 +824,9 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
   store<f64>(out, f64x2.extract_lane(sE, 0) + f64x2.extract_lane(sE, 1), 24);
   store<f64>(out, <f64>max(max(f32x4.extract_lane(mErr, 0), f32x4.extract_lane(mErr, 1)), max(f32x4.extract_lane(mErr, 2), f32x4.extract_lane(mErr, 3))), 32);
   store<f64>(out, max(f64x2.extract_lane(mRel, 0), f64x2.extract_lane(mRel, 1)), 40);
-  if (narrow) {
-    store<f64>(out, <f64>max(max(f32x4.extract_lane(mUlp, 0), f32x4.extract_lane(mUlp, 1)), max(f32x4.extract_lane(mUlp, 2), f32x4.extract_lane(mUlp, 3))), 48);
-  } else {
-    store<f64>(out, <f64>max(max(i32x4.extract_lane(mDiff, 0), i32x4.extract_lane(mDiff, 1)), max(i32x4.extract_lane(mDiff, 2), i32x4.extract_lane(mDiff, 3))) / <f64>(1 << s), 48);
-  }
+  const diffUlp = <f64>max(max(i32x4.extract_lane(mDiff, 0), i32x4.extract_lane(mDiff, 1)), max(i32x4.extract_lane(mDiff, 2), i32x4.extract_lane(mDiff, 3))) / <f64>(1 << s);
+  const mulUlp = <f64>max(max(f32x4.extract_lane(mUlp, 0), f32x4.extract_lane(mUlp, 1)), max(f32x4.extract_lane(mUlp, 2), f32x4.extract_lane(mUlp, 3)));
+  store<f64>(out, max(diffUlp, mulUlp), 48);
   const flushed = laneSum(cFlush);
   store<u32>(out, laneSum(cZero), 64);
   store<u32>(out, laneSum(cNan), 68);
