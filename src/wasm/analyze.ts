@@ -69,6 +69,33 @@ function analysisKernels(): Kernels | null {
   return privateKernels ?? k;
 }
 
+const IN_OFF = CONVERT_BASE;
+const OUT_OFF = IN_OFF + ANALYZE_CHUNK * 4;
+const HIST_OFF = OUT_OFF + 128;
+const GROUPS_OFF = HIST_OFF + 4 * HIST_COPY;
+const END_OFF = GROUPS_OFF + (ANALYZE_CHUNK / ANALYZE_GROUP) * 8;
+
+/** Views of the kernel's staging area, kept while the memory's buffer stays the same. */
+interface Views {
+  buf: ArrayBufferLike; vin: Float32Array; outF: Float64Array; outU: Uint32Array; h: Uint32Array; grp: Float64Array;
+}
+let views: Views | null = null;
+
+function viewsOf(k: Kernels): Views {
+  const buf = k.memory.buffer;
+  if (views === null || views.buf !== buf) {
+    views = {
+      buf,
+      vin: new Float32Array(buf, IN_OFF, ANALYZE_CHUNK),
+      outF: new Float64Array(buf, OUT_OFF, 7),
+      outU: new Uint32Array(buf, OUT_OFF + 64, 9),
+      h: new Uint32Array(buf, HIST_OFF, HIST_COPY),
+      grp: new Float64Array(buf, GROUPS_OFF, ANALYZE_CHUNK / ANALYZE_GROUP),
+    };
+  }
+  return views;
+}
+
 /** Aggregates over the values of one {@link analyzeF32Wasm} call (counts partition the input). */
 export interface F32CastTotals {
   /** ±0 inputs. */
@@ -132,18 +159,8 @@ export function analyzeF32Wasm(
 ): F32CastTotals | null {
   const k = analysisKernels();
   if (k === null || !analyzeKernelSupports(m, emin)) return null;
-  const inOff = CONVERT_BASE;
-  const outOff = inOff + ANALYZE_CHUNK * 4;
-  const histOff = outOff + 128;
-  const grpOff = histOff + 4 * HIST_COPY;
-  const endOff = grpOff + (ANALYZE_CHUNK / ANALYZE_GROUP) * 8;
-  if (endOff > CONVERT_BASE + CONVERT_BYTES || !k.ensure(CONVERT_BASE + CONVERT_BYTES)) return null;
-  const buf = k.memory.buffer;
-  const vin = new Float32Array(buf, inOff, ANALYZE_CHUNK);
-  const outF = new Float64Array(buf, outOff, 7);
-  const outU = new Uint32Array(buf, outOff + 64, 9);
-  const h = new Uint32Array(buf, histOff, 4 * (HIST_COPY / 4));
-  const grp = new Float64Array(buf, grpOff, ANALYZE_CHUNK / ANALYZE_GROUP);
+  if (END_OFF > CONVERT_BASE + CONVERT_BYTES || !k.ensure(CONVERT_BASE + CONVERT_BYTES)) return null;
+  const { vin, outF, outU, h, grp } = viewsOf(k);
   const fn = k.exports.analyzeF32;
   const t: F32CastTotals = {
     zeros: 0, nan: 0, inf: 0, exact: 0, flushed: 0, sub: 0, over: 0, maxAbsBits: 0, minAbsBits: 0x7f800000,
@@ -159,7 +176,7 @@ export function analyzeF32Wasm(
     // pad to a multiple of 4 with zeros (they add to zeros and to nothing else; taken off below)
     const m4 = (len + 3) & ~3;
     for (let j = len; j < m4; j++) vin[j] = 0;
-    fn(inOff, m4, m, emin, ovBits, outOff, histOff, grpOff, ANALYZE_GROUP);
+    fn(IN_OFF, m4, m, emin, ovBits, OUT_OFF, HIST_OFF, GROUPS_OFF, ANALYZE_GROUP);
     t.sumAbs += outF[0]; t.sumRel += outF[1]; t.sumSqX += outF[2]; t.sumSqE += outF[3];
     if (outF[4] > t.maxErr) t.maxErr = outF[4];
     if (outF[5] > t.maxRel) t.maxRel = outF[5];
@@ -173,13 +190,17 @@ export function analyzeF32Wasm(
       if (grp[g] > threshold()) rescan(i + g * ANALYZE_GROUP, Math.min(i + (g + 1) * ANALYZE_GROUP, i + len));
     }
   }
-  for (let E = 1; E < 255; E++) {
+  if (t.maxAbsBits === 0) return t; // no finite nonzero value: empty histogram
+  // only the exponents between the smallest and the largest |x| can hold counts
+  for (let E = Math.max(1, t.minAbsBits >>> 23), top = t.maxAbsBits >>> 23; E <= top; E++) {
     const c = h[E] + h[288 + E] + h[576 + E] + h[864 + E];
     if (c !== 0) hist[eBase + E] += c;
   }
-  for (let p = 0; p < 23; p++) {
-    const c = h[256 + p];
-    if (c !== 0) hist[sBase + p] += c;
+  if (t.minAbsBits < 0x00800000) {
+    for (let p = 0; p < 23; p++) {
+      const c = h[256 + p];
+      if (c !== 0) hist[sBase + p] += c;
+    }
   }
   return t;
 }
