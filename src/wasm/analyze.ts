@@ -135,7 +135,7 @@ export interface F32CastTotals {
 /**
  * Runs the kernel over `data`. Adds the log2 histogram to `hist` (bin of exponent e at `hist[offset +
  * e]`), calls `rescan(start, end)` for every group of values whose largest key exceeds `threshold()`
- * (read before each group), and returns the totals; null where the WebAssembly SIMD kernels are
+ * (read again after each rescan), and returns the totals; null where the WebAssembly SIMD kernels are
  * unavailable (the caller runs its TypeScript loop).
  *
  * @param data - float32 values (not modified).
@@ -186,8 +186,12 @@ export function analyzeF32Wasm(
     if (outU[7] > t.maxAbsBits) t.maxAbsBits = outU[7];
     if (outU[8] < t.minAbsBits) t.minAbsBits = outU[8];
     const groups = Math.ceil(m4 / ANALYZE_GROUP);
+    let thr = threshold(); // changes only in a rescan
     for (let g = 0; g < groups; g++) {
-      if (grp[g] > threshold()) rescan(i + g * ANALYZE_GROUP, Math.min(i + (g + 1) * ANALYZE_GROUP, i + len));
+      if (grp[g] > thr) {
+        rescan(i + g * ANALYZE_GROUP, Math.min(i + (g + 1) * ANALYZE_GROUP, i + len));
+        thr = threshold();
+      }
     }
   }
   if (t.maxAbsBits === 0) return t; // no finite nonzero value: empty histogram
