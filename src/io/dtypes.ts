@@ -2,6 +2,7 @@
 // raw values (16- and 8-bit float formats as integer codes), and how raw little-endian bytes become
 // that typed array (aligned copy when needed, byte swap on a big-endian host).
 // Reference: huggingface/safetensors `Dtype` (safetensors/src/tensor.rs).
+import { describeValue } from '../core/describe.js';
 
 /**
  * A safetensors dtype supported by lowp/io. `F16`, `BF16` hold IEEE half / bfloat16 bit patterns,
@@ -196,7 +197,8 @@ export function dtypeArrayType<D extends DType>(dtype: D): DTypeArrayConstructor
 export const LITTLE_ENDIAN_HOST: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * Reverses the byte order of every `size`-byte element of `bytes`, in place.
+ * Reverses the byte order of every `size`-byte element of `bytes`, in place. `bytes` must be a
+ * Uint8Array (else a `TypeError`) and `size` a positive integer dividing its length (else a `RangeError`).
  *
  * @example
  * ```ts
@@ -205,7 +207,11 @@ export const LITTLE_ENDIAN_HOST: boolean = new Uint8Array(new Uint16Array([1]).b
  * ```
  */
 export function swapBytes(bytes: Uint8Array, size: number): Uint8Array {
-  if (size <= 1) return bytes;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`swapBytes: expected a Uint8Array, got ${describeValue(bytes)}`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
+    throw new RangeError(`swapBytes: expected an element size in bytes (a positive integer), got ${describeValue(size)}`);
+  }
+  if (size === 1) return bytes;
   if (bytes.length % size !== 0) {
     throw new RangeError(`expected a byte length that is a multiple of ${size}, got ${bytes.length}`);
   }

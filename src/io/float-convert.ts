@@ -4,7 +4,7 @@
 // decoded by lowp's formats module (decodeArray), which is tested against PyTorch and ml_dtypes tables.
 import { describeValue } from '../core/describe.js';
 import { decodeArray } from '../formats/index.js';
-import type { DType, DTypeArrayMap, TensorData } from './dtypes.js';
+import { dtypeArrayType, type DType, type DTypeArrayMap, type TensorData } from './dtypes.js';
 
 /**
  * Float array types that tensor values can be read as.
@@ -63,7 +63,8 @@ export function exactFloatType(dtype: DType): FloatType {
  * of exactly `data.length` elements, whose type must agree with `as`), else into a new array of type
  * `as` (default {@link exactFloatType}). Float codes (F16, BF16, F8_*) are decoded to their values; BOOL
  * becomes 0/1; integers become their values; a narrower target rounds to nearest (ties to even). The
- * input is never modified or returned.
+ * input is never modified or returned. An unknown dtype, or data that is not the dtype's typed array
+ * (see {@link dtypeArrayType}), is a `TypeError`.
  *
  * @example
  * ```ts
@@ -80,6 +81,10 @@ export function toFloatArray<D extends DType, F extends FloatType = FloatType>(
   as?: F,
   out?: FloatArrayOf<F>,
 ): FloatArrayOf<F> {
+  const C = dtypeArrayType(dtype) as unknown as { name: string; new (n: number): unknown };
+  if (!(data instanceof C)) {
+    throw new TypeError(`toFloatArray: expected the data of a ${dtype} tensor to be a ${C.name}, got ${describeValue(data)}`);
+  }
   const n = (data as TensorData).length;
   let target: FloatType;
   if (out !== undefined) {

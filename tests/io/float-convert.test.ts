@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadVectors } from '../helpers/vectors.js';
-import { openSafetensorsSync, toFloatArray, writeSafetensors, type DType } from '../../src/io/index.js';
+import { openSafetensorsSync, swapBytes, toFloatArray, writeSafetensors, type DType } from '../../src/io/index.js';
 
 const TABLES: Array<[string, DType]> = [
   ['fp16_to_f32', 'F16'],
@@ -61,5 +61,29 @@ describe('float conversion vs the PyTorch / ml_dtypes decode tables', () => {
     expect(out).not.toBe(codes);
     const f = new Float32Array([1, 2]);
     expect(toFloatArray('F32', f)).not.toBe(f);
+  });
+});
+
+describe('hostile input', () => {
+  it('toFloatArray refuses an unknown dtype or data of the wrong typed array instead of returning zeros', () => {
+    expect(() => toFloatArray('F12' as never, new Float32Array([1]) as never)).toThrow(/expected a dtype .* got F12/);
+    expect(() => toFloatArray('F32', null as never)).toThrow(/toFloatArray: expected the data of a F32 tensor to be a Float32Array, got null/);
+    expect(() => toFloatArray('F32', new Float64Array([1]) as never)).toThrow(TypeError);
+    expect(() => toFloatArray('I32', new Float32Array([1]) as never)).toThrow(/Int32Array, got a Float32Array/);
+    expect(() => toFloatArray('I64', [1n] as never)).toThrow(TypeError);
+    // every dtype's own typed array is accepted
+    fc.assert(fc.property(fc.constantFrom<DType>('F64', 'F32', 'F16', 'BF16', 'I32', 'U8', 'BOOL', 'F8_E4M3'), (dt) => {
+      const C = { F64: Float64Array, F32: Float32Array, F16: Uint16Array, BF16: Uint16Array, I32: Int32Array, U8: Uint8Array, BOOL: Uint8Array, F8_E4M3: Uint8Array }[dt as 'F32'];
+      return toFloatArray(dt, new C(3) as never).length === 3;
+    }), { numRuns: 50 });
+  });
+  it('swapBytes checks its arguments (a missing size used to say "a multiple of undefined")', () => {
+    expect(() => swapBytes(new Uint8Array(4), undefined as never)).toThrow(/swapBytes: expected an element size in bytes \(a positive integer\), got undefined/);
+    expect(() => swapBytes(new Uint8Array(4), 0)).toThrow(RangeError);
+    expect(() => swapBytes(new Uint8Array(4), 1.5)).toThrow(RangeError);
+    expect(() => swapBytes(null as never, 2)).toThrow(/swapBytes: expected a Uint8Array, got null/);
+    expect(() => swapBytes(new Uint8Array(3), 2)).toThrow(/multiple of 2, got 3/);
+    expect([...swapBytes(new Uint8Array([1, 2, 3, 4]), 2)]).toEqual([2, 1, 4, 3]);
+    expect([...swapBytes(new Uint8Array([1, 2]), 1)]).toEqual([1, 2]);
   });
 });
