@@ -60,6 +60,14 @@ export function codeArrayType(format: FormatLike): typeof Uint8Array | typeof Ui
   return f.bits <= 8 ? Uint8Array : f.bits <= 16 ? Uint16Array : Uint32Array;
 }
 
+/**
+ * True when two typed arrays share bytes. Writing `out` while still reading an overlapping source would
+ * overwrite values not yet read (and the caller's array), so `out` must not overlap its source.
+ */
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
 function checkSource(src: unknown, fn: string): asserts src is FloatSource {
   if (!(src instanceof Float32Array) && !(src instanceof Float64Array) && !Array.isArray(src)) {
     throw new TypeError(`${fn}: expected a Float32Array, Float64Array or number[] source, got ${describeValue(src)}`);
@@ -69,7 +77,8 @@ function checkSource(src: unknown, fn: string): asserts src is FloatSource {
 /**
  * Encodes every element of `src` into `format`, rounding each exact value once (a Float64Array is
  * rounded directly, never through float32). Returns `opts.out` when given (it must have exactly
- * `src.length` elements and be the format's code array type), else a new code array.
+ * `src.length` elements, be the format's code array type and share no memory with `src`, else a
+ * `TypeError`/`RangeError`), else a new code array. `src` is never modified.
  *
  * @example
  * ```ts
@@ -93,6 +102,9 @@ export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, f
   else {
     if (!(out instanceof Ctor)) throw new TypeError(`encodeArray: out must be a ${Ctor.name} for ${f.name} codes, got ${describeValue(out)}`);
     if (out.length !== n) throw new RangeError(`encodeArray: out must have the source's length ${n}, got ${out.length}`);
+    if (!Array.isArray(src) && overlaps(out, src as Float32Array | Float64Array)) {
+      throw new RangeError(`encodeArray: out must not share memory with src (it would overwrite values not yet read), got ${describeValue(out)} over the same bytes`);
+    }
   }
   const defaultPolicy = o.rounding === 'nearest-even' && o.overflow === 'inf' && !o.flushSubnormals;
   if (defaultPolicy && src instanceof Float32Array && (f === BF16 || f === FP16)) {
@@ -149,7 +161,8 @@ function checkCodes(codes: unknown, f: FloatFormat, fn: string): asserts codes i
 
 /**
  * Decodes an array of `format` codes into float values: into `opts.out` when given (a Float32Array or
- * Float64Array of exactly `codes.length` elements), else a new Float32Array. Every value of a format of
+ * Float64Array of exactly `codes.length` elements sharing no memory with `codes`), else a new
+ * Float32Array. `codes` is never modified. Every value of a format of
  * 16 bits or fewer is exact in float32. Codes wider than the format (e.g. 17 in a Uint8Array of fp4
  * codes) are a `RangeError`.
  *
@@ -170,6 +183,9 @@ export function decodeArray<O extends Float32Array | Float64Array = Float32Array
       throw new TypeError(`decodeArray: out must be a Float32Array or Float64Array, got ${describeValue(out)}`);
     }
     if (out.length !== n) throw new RangeError(`decodeArray: out must have the codes' length ${n}, got ${out.length}`);
+    if (overlaps(out, codes)) {
+      throw new RangeError(`decodeArray: out must not share memory with codes (it would overwrite codes not yet read), got ${describeValue(out)} over the same bytes`);
+    }
   }
   if (out instanceof Float32Array && (f === BF16 || f === FP16)) {
     if (n >= WASM_MIN_LENGTH && wasmSimdAvailable()) {

@@ -1,5 +1,6 @@
 // Exact powers of two and the exact binary exponent of a float64, the two primitives the generic
 // codec is built on. Both are exact for every finite double (no Math.pow / Math.log2 rounding trusted).
+import { describeValue } from '../core/describe.js';
 
 const POW2 = /* @__PURE__ */ (() => {
   const t = new Float64Array(2098); // 2^k for k in [-1074, 1023]
@@ -9,7 +10,8 @@ const POW2 = /* @__PURE__ */ (() => {
 })();
 
 /**
- * 2^k, exactly, for integer k in [-1074, 1023]; 0 below and Infinity above.
+ * 2^k, exactly, for integer k in [-1074, 1023]; 0 below and Infinity above. A k that is not an integer
+ * (or not a number) is a `RangeError`.
  *
  * @example
  * ```ts
@@ -19,7 +21,10 @@ const POW2 = /* @__PURE__ */ (() => {
 export function pow2(k: number): number {
   if (k < -1074) return 0;
   if (k > 1023) return Infinity;
-  return POW2[k + 1074];
+  const v = POW2[k + 1074];
+  // only a non-integer (1.5, NaN, '3') misses the table
+  if (v === undefined) throw new RangeError(`pow2: expected an integer exponent, got ${describeValue(k)}`);
+  return v;
 }
 
 /**

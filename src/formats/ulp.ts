@@ -1,5 +1,6 @@
 // Unit in the last place: the spacing of a format's representable numbers at a value, used for
 // "error <= half an ulp" checks and the ulp-error metrics of the diagnostics and quantization modules.
+import { describeValue } from '../core/describe.js';
 import { exponentOf, pow2 } from './pow2.js';
 import { getFormat, type FormatLike } from './registry.js';
 
@@ -7,7 +8,7 @@ import { getFormat, type FormatLike } from './registry.js';
  * The spacing of `format`'s representable numbers at |x| (the distance from the representable number
  * at or below |x| to the next one up, for |x| within range): 2^(max(e, emin) − m) for |x| in
  * [2^e, 2^(e+1)). For 0 it is the smallest subnormal spacing; NaN gives NaN and ±Infinity gives
- * Infinity.
+ * Infinity. An `x` that is not a number is a `TypeError`.
  *
  * @example
  * ```ts
@@ -17,6 +18,7 @@ import { getFormat, type FormatLike } from './registry.js';
  * ```
  */
 export function ulp(x: number, format: FormatLike): number {
+  if (typeof x !== 'number') throw new TypeError(`ulp: expected a number, got ${describeValue(x)}`);
   const f = getFormat(format);
   if (x !== x) return NaN;
   const a = Math.abs(x);

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  decode, decodeArray, defineFormat, encode, encodeArray, finfo, formatNames, getFormat, round, ulp, FORMATS,
+  decode, decodeArray, defineFormat, encode, encodeArray, finfo, formatNames, getFormat, pow2, round, ulp, FORMATS,
 } from '../../src/index.js';
 
 describe('finfo: invariants for every format', () => {
@@ -122,5 +122,58 @@ describe('inputs are never mutated; out is used when given', () => {
       const same = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).every((v, i) => Object.is(v, b[i]) || (Number.isNaN(v) && Number.isNaN(b[i])));
       return r === out && same(f32, f32copy) && same(f64, f64copy) && same(c1, codesCopy) && c2.length === xs.length;
     }), { numRuns: 200 });
+  });
+});
+
+describe('hostile input: aliased out arrays, non-numbers', () => {
+  it('encodeArray/decodeArray refuse an out array over the source memory (it would destroy the source)', () => {
+    fc.assert(fc.property(
+      fc.array(fc.float({ noNaN: true }), { minLength: 1, maxLength: 40 }),
+      fc.constantFrom('bf16', 'fp16', 'fp8-e4m3fn', 'fp4-e2m1fn'),
+      fc.nat(),
+      (xs, fmt, shift) => {
+        const n = xs.length;
+        const src = new Float32Array(n);
+        src.set(xs);
+        const copy = src.slice();
+        const Codes = fmt === 'bf16' || fmt === 'fp16' ? Uint16Array : Uint8Array;
+        // out over the source's own bytes, starting anywhere inside them
+        const start = (shift % n) * 4;
+        const maxLen = Math.floor((src.byteLength - start) / Codes.BYTES_PER_ELEMENT);
+        if (maxLen < n) return true; // cannot place n codes there: nothing to check
+        const out = new Codes(src.buffer, start, n);
+        expect(() => encodeArray(src, fmt, { out } as never)).toThrow(/out must not share memory with src/);
+        const codes = encodeArray(src, fmt);
+        const codesCopy = codes.slice();
+        const buf = new ArrayBuffer(n * Codes.BYTES_PER_ELEMENT + 4 * n);
+        const c2 = new Codes(buf, 0, n);
+        c2.set(codes);
+        const dst = new Float32Array(buf, 0, n); // overlaps the codes
+        expect(() => decodeArray(c2 as never, fmt, { out: dst })).toThrow(/out must not share memory with codes/);
+        return Array.from(src).every((v, i) => Object.is(v, copy[i])) && Array.from(c2).every((v, i) => v === codesCopy[i]);
+      },
+    ), { numRuns: 200 });
+  });
+  it('out in the same buffer but disjoint bytes is fine', () => {
+    const buf = new ArrayBuffer(16);
+    const codes = new Uint16Array(buf, 0, 2);
+    codes.set([0x3c00, 0xc000]);
+    const out = new Float32Array(buf, 8, 2);
+    expect(Array.from(decodeArray(codes, 'fp16', { out }))).toEqual([1, -2]);
+    const src = new Float32Array(buf, 8, 2);
+    const codesOut = new Uint16Array(buf, 0, 2);
+    expect(Array.from(encodeArray(src, 'bf16', { out: codesOut }))).toEqual([0x3f80, 0xc000]);
+  });
+  it('pow2 refuses non-integer exponents instead of returning undefined', () => {
+    for (const k of [1.5, NaN, -0.5, '3' as never]) expect(() => pow2(k)).toThrow(RangeError);
+    expect(pow2(-1075)).toBe(0);
+    expect(pow2(1024)).toBe(Infinity);
+    expect(pow2(0)).toBe(1);
+    expect(pow2(-0)).toBe(1);
+  });
+  it('ulp refuses a non-number like encode and round do', () => {
+    expect(() => ulp('1' as never, 'bf16')).toThrow(/ulp: expected a number, got the string '1'/);
+    expect(() => ulp(null as never, 'bf16')).toThrow(TypeError);
+    expect(ulp(NaN, 'bf16')).toBeNaN();
   });
 });
