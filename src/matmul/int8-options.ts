@@ -1,7 +1,7 @@
 // Options and result type of the int8 product, shared by int8Matmul (int8.ts) and its reference twin.
 import { describeValue } from '../core/describe.js';
 import { validateInt8Matrix, type Int8Matrix } from '../core/matrix.js';
-import type { KernelChoice } from './options.js';
+import { allocResult, sharesMemory, type KernelChoice } from './options.js';
 
 /**
  * Largest K for which an int8 product always fits int32: |Σ a·b| ≤ K·128·128 = K·2^14 ≤ 2^31 − 1.
@@ -30,7 +30,10 @@ export interface Int8MatmulOptions {
    * fast path, since both operands are then read along K. Default false (qb is [K,N]).
    */
   transB?: boolean;
-  /** Destination: an Int32Array of M×N (K ≤ 131,071) or a Float64Array of M×N (any K). */
+  /**
+   * Destination: an Int32Array of M×N (K ≤ 131,071) or a Float64Array of M×N (any K), sharing no memory
+   * with `qa.data` or `qb.data`.
+   */
   out?: Int32Array | Float64Array;
   /** Threads (Node worker_threads): default all cores for large products; 1 = calling thread only. */
   threads?: number;
@@ -102,8 +105,9 @@ export function resolveInt8(qa: Int8Matrix, qb: Int8Matrix, opts: Int8MatmulOpti
       );
     }
     if (o.out.length !== n) throw new RangeError(`${fn}: out must hold M×N = ${M}×${N} = ${n} elements, got ${describeValue(o.out)}`);
+    if (sharesMemory(o.out, qa.data) || sharesMemory(o.out, qb.data)) throw new RangeError(`${fn}: out must not share memory with an input's data`);
     out = o.out;
-  } else out = wide ? new Float64Array(n) : new Int32Array(n);
+  } else out = wide ? allocResult(Float64Array, M, N, fn) : allocResult(Int32Array, M, N, fn);
   const threads = o.threads;
   if (threads !== undefined && (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1)) {
     throw new RangeError(`${fn}: threads must be a positive integer, got ${describeValue(threads)}`);

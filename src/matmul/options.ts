@@ -66,7 +66,10 @@ export interface MatmulOptions {
   blockK?: number;
   /** Format of the result: `'fp32'` (default, Float32Array), `'fp64'` (Float64Array), or any lowp format name (codes). */
   output?: FormatLike | 'fp64' | 'float64';
-  /** Destination of the M×N result, of the output format's array type. Default: a new array. */
+  /**
+   * Destination of the M×N result, of the output format's array type, sharing no memory with `a.data`,
+   * `b.data` or `bias` (the kernels read them while writing `out`). Default: a new array.
+   */
   out?: MatrixData;
   /**
    * Scale of the product (a GEMM's alpha, e.g. fp8 scale_a·scale_b): the total is multiplied by
@@ -138,6 +141,23 @@ function fmtOf(x: FormatLike, what: string): FloatFormat {
     const err = e as Error;
     const Ctor = err instanceof TypeError ? TypeError : RangeError;
     throw new Ctor(`${what}: ${err.message}`);
+  }
+}
+
+/** @internal True when two typed arrays share bytes (an `out` over an input would overwrite it while it is read). */
+export function sharesMemory(x: ArrayBufferView, y: ArrayBufferView): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+/**
+ * @internal A new M×N result array; a size no typed array can hold (M×N up to 2^53 when K = 0) is a
+ * RangeError naming the product rather than the engine's 'Invalid typed array length'.
+ */
+export function allocResult<A>(Ctor: new (n: number) => A, M: number, N: number, fn: string): A {
+  try {
+    return new Ctor(M * N);
+  } catch (e) {
+    throw new RangeError(`${fn}: cannot allocate the M×N = ${M}×${N} = ${M * N}-element result (${e instanceof Error ? e.message : String(e)})`);
   }
 }
 
@@ -225,9 +245,9 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
       throw new TypeError(`${fn}: out must be a ${Ctor.name} for output ${typeof output === 'string' ? output : output.name}, got ${describeValue(o.out)}`);
     }
     if (o.out.length !== n) throw new RangeError(`${fn}: out must hold M×N = ${M}×${N} = ${n} elements, got ${describeValue(o.out)}`);
-    if (o.out === (a.data as unknown) || o.out === (b.data as unknown)) throw new RangeError(`${fn}: out must not be an input's data`);
+    if (sharesMemory(o.out, a.data) || sharesMemory(o.out, b.data)) throw new RangeError(`${fn}: out must not share memory with an input's data`);
     out = o.out;
-  } else out = new (Ctor as typeof Float32Array)(n) as MatrixData;
+  } else out = allocResult(Ctor as typeof Float32Array, M, N, fn) as MatrixData;
   let bias: ResolvedMatmul['bias'] = null;
   if (o.bias !== undefined) {
     const bv = o.bias;
@@ -235,6 +255,7 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
       throw new TypeError(`${fn}: bias must be a Float32Array, Float64Array or number[] of length N = ${N}, got ${describeValue(bv)}`);
     }
     if (bv.length !== N) throw new RangeError(`${fn}: bias must have length N = ${N}, got ${describeValue(bv)}`);
+    if (!Array.isArray(bv) && sharesMemory(out, bv)) throw new RangeError(`${fn}: out must not share memory with bias`);
     if (Array.isArray(bv)) {
       for (let j = 0; j < N; j++) if (typeof bv[j] !== 'number') throw new TypeError(`${fn}: bias[${j}] must be a number, got ${describeValue(bv[j])}`);
     }

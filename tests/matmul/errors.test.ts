@@ -1,7 +1,7 @@
 // Bad input to matmul / int8Matmul gets a clear TypeError or RangeError saying what was expected and
 // what came; nothing is computed from a malformed matrix.
 import { describe, expect, it } from 'vitest';
-import { int8Matmul, matmul, matmulReference } from '../../src/matmul/index.js';
+import { int8Matmul, int8MatmulReference, matmul, matmulReference } from '../../src/matmul/index.js';
 
 const f = (rows: number, cols: number) => ({ rows, cols, data: new Float32Array(rows * cols) });
 
@@ -39,7 +39,33 @@ describe('matmul errors', () => {
   }
   it('out may not alias an input', () => {
     const a = f(2, 2);
-    expect(() => matmul(a, f(2, 2), { out: a.data })).toThrow(/must not be an input/);
+    expect(() => matmul(a, f(2, 2), { out: a.data })).toThrow(/must not share memory with an input's data/);
+  });
+  for (const kernel of ['js', 'wasm', 'auto'] as const) {
+    it(`out may not share memory with a, b or bias, even as another view of it (kernel ${kernel}; the js kernel returned zeros)`, () => {
+      for (const fn of [matmul, matmulReference]) {
+        const a = { rows: 2, cols: 2, data: new Float32Array([1, 2, 3, 4]) };
+        const b = { rows: 2, cols: 2, data: new Float32Array([5, 6, 7, 8]) };
+        const bias = new Float32Array(8).subarray(2, 4);
+        const copies = [a.data.slice(), b.data.slice()];
+        expect(() => fn(a, b, { kernel, out: new Float32Array(a.data.buffer) })).toThrow(/out must not share memory with an input's data/);
+        expect(() => fn(a, b, { kernel, out: new Float32Array(b.data.buffer) })).toThrow(RangeError);
+        expect(() => fn(a, b, { kernel, bias, out: new Float32Array(bias.buffer, 4, 4) })).toThrow(/out must not share memory with bias/);
+        expect([Array.from(a.data), Array.from(b.data)]).toEqual(copies.map((c) => Array.from(c)));
+        // disjoint bytes of one buffer are fine
+        const buf = new ArrayBuffer(48);
+        const a2 = { rows: 2, cols: 2, data: new Float32Array(buf, 0, 4) };
+        a2.data.set([1, 2, 3, 4]);
+        expect(Array.from(fn(a2, b, { kernel, out: new Float32Array(buf, 16, 4) }).data)).toEqual([19, 22, 43, 50]);
+      }
+    });
+  }
+  it('a result too large for any typed array (M×N with K = 0) is a RangeError naming M×N', () => {
+    const big = 2 ** 20;
+    for (const fn of [matmul, matmulReference]) {
+      expect(() => fn({ rows: big, cols: 0, data: new Float32Array(0) }, { rows: 0, cols: big, data: new Float32Array(0) }))
+        .toThrow(/cannot allocate the M×N = 1048576×1048576 = 1099511627776-element result/);
+    }
   });
 });
 
@@ -52,5 +78,16 @@ describe('int8Matmul errors', () => {
     expect(() => int8Matmul(q(2, 2), q(2, 2), { out: new Int32Array(3) })).toThrow(/out must hold M×N = 2×2 = 4 elements/);
     expect(() => int8Matmul(q(2, 2), q(2, 2), { out: new Float32Array(4) as never })).toThrow(/out must be an Int32Array or Float64Array/);
     expect(() => int8Matmul(q(2, 2), q(2, 2), { threads: -1 })).toThrow(RangeError);
+  });
+  it('out may not share memory with qa or qb; an unallocatable M×N names itself', () => {
+    const qa = { rows: 2, cols: 2, data: new Int8Array(new ArrayBuffer(16), 0, 4) };
+    qa.data.set([1, 2, 3, 4]);
+    const qb = { rows: 2, cols: 2, data: new Int8Array([5, 6, 7, 8]) };
+    for (const fn of [int8Matmul, int8MatmulReference]) {
+      expect(() => fn(qa, qb, { out: new Int32Array(qa.data.buffer) })).toThrow(/out must not share memory with an input's data/);
+      expect(Array.from(qa.data)).toEqual([1, 2, 3, 4]);
+      const big = { rows: 2 ** 20, cols: 0, data: new Int8Array(0) };
+      expect(() => fn(big, { rows: 0, cols: 2 ** 20, data: new Int8Array(0) })).toThrow(/cannot allocate the M×N = 1048576×1048576/);
+    }
   });
 });
