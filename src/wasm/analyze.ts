@@ -1,17 +1,20 @@
 // Driver of the `analyzeF32` WebAssembly SIMD kernel (src/wasm/kernels.ts): the fast path of analyzeCast
 // (src/diagnostics/analyzeCast.ts) for float32 data cast to a signed format with subnormals (bf16, fp16,
-// the fp8/fp6/fp4 formats) with nearest-even rounding, subnormals kept, any overflow policy. The data is staged through the kernels' conversion area in chunks of 32K
-// values; each call returns the chunk's aggregates — counts, max/min |x| bits, error sums and maxima,
-// the log2 histogram — and, per group of 1024 values, the largest worst-list key (relative error,
-// +Infinity for an overflow), so that the caller rescans (with its exact TypeScript code) only the
-// groups that can still enter its worst list. The pure-TypeScript twin is analyzeCast's `loopF32`;
-// tests compare the two (counts, histogram, maxima and worst list equal; sums within the bound below).
+// the fp8/fp6/fp4 formats), nearest-even rounding, subnormals kept, any overflow policy. The data is
+// copied in chunks of 32K values into the kernels' staging area (a private-memory instance where the
+// thread's kernels use a shared memory); each call returns the chunk's aggregates — counts, max/min |x|
+// bits, error sums and maxima, the log2 histogram — and, per group of 256 values, the largest worst-list
+// key (relative error, +Infinity for an overflow), so that the caller rescans (with its exact TypeScript
+// code) only the groups that can still enter its worst list. The pure-TypeScript twin is analyzeCast's
+// `loopF32`; tests compare the two (counts, histogram, range, maxima and worst list equal; sums within
+// the bound below).
 //
-// Summation order: in a chunk, element i is added to partial sum i mod 4, the four partial sums are
-// combined as (s0 + s1) + (s2 + s3), and the chunk sums are added in order. Every term is non-negative
-// and exact (err, err², x² are exact in float64 for float32 x; rel = err/|x| is correctly rounded as in
-// TypeScript), so both this order and the sequential TypeScript order are within
-// γ(n−1) = (n−1)u/(1 − (n−1)u), u = 2^-53, of the exact sum S, relative: |wasm − ts| ≤ 2γ(n−1)·S.
+// Summation order: per vector of 4 values, lanes 0 + 2 and 1 + 3 are added and the two results go to
+// two running float64 partial sums; a chunk's result is their sum, and the chunk results are added in
+// order. Every term is non-negative and the same as in TypeScript (err, err², x² are exact in float64
+// for float32 x; rel = err/|x| is the same correctly rounded division), so both this order and the
+// sequential TypeScript order are within γ(n−1) = (n−1)u/(1 − (n−1)u), u = 2^-53, of the exact sum S
+// (Higham, Accuracy and Stability of Numerical Algorithms, §4.2): |wasm − ts| ≤ 2γ(n−1)·S.
 import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
 import { CONVERT_BASE, CONVERT_BYTES, getKernels, instantiateKernels, type Kernels } from './loader.js';
 
@@ -96,7 +99,16 @@ function viewsOf(k: Kernels): Views {
   return views;
 }
 
-/** Aggregates over the values of one {@link analyzeF32Wasm} call (counts partition the input). */
+/**
+ * Aggregates over the values of one {@link analyzeF32Wasm} call (counts partition the input:
+ * zeros + nan + inf + exact + rounded + flushed + over, where rounded is the rest).
+ *
+ * @example
+ * ```ts
+ * const t = analyzeF32Wasm(x, 10, -14, 0x477ff000, hist, 1074, () => Infinity, () => {}); // fp16
+ * t && t.sumSqE / t.sumSqX; // noise-to-signal power ratio
+ * ```
+ */
 export interface F32CastTotals {
   /** ±0 inputs. */
   zeros: number;
