@@ -255,7 +255,9 @@ function finish(s: Stats): Omit<Comparison, 'maxUlpError' | 'format' | 'verdict'
   let cosine: number;
   if (s.sumR2 === 0 && s.sumT2 === 0) cosine = 1;
   else if (s.sumR2 === 0 || s.sumT2 === 0) cosine = 0;
-  else cosine = Math.max(-1, Math.min(1, s.sumRT / (Math.sqrt(s.sumR2) * Math.sqrt(s.sumT2))));
+  // one square root of the product (no overflow: the scaled sums lie in (0, n], one of them >= 1):
+  // sqrt(fl(s·s)) = s exactly, so identical inputs give exactly 1
+  else cosine = Math.max(-1, Math.min(1, s.sumRT / Math.sqrt(s.sumR2 * s.sumT2)));
   return {
     n: s.n,
     finite: s.finite,
@@ -371,7 +373,7 @@ export function sqnrDb(reference: MetricInput, test: MetricInput): number {
 
 /**
  * Cosine similarity Σr_i·t_i / (‖r‖₂‖t‖₂), clamped to [−1, 1], over the pairs of finite values; 1 when
- * both are all zero, 0 when exactly one is.
+ * both are all zero, 0 when exactly one is, and exactly 1 when `test` equals `reference`.
  *
  * @example
  * ```ts
