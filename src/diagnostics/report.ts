@@ -42,6 +42,8 @@ export type Jsonified<T> = T extends number
   ? JsonNumber
   : T extends Float64Array | Float32Array
     ? JsonNumber[]
+    : T extends Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
+      ? number[]
     : T extends readonly (infer U)[]
       ? Jsonified<U>[]
       : T extends object
@@ -146,25 +148,33 @@ export interface CastReport {
 }
 
 /**
- * Converts a value into its JSON-safe form: ±Infinity and NaN become strings, typed arrays become
- * arrays, objects are copied (never modified).
+ * Converts a value into its JSON-safe form: ±Infinity and NaN become strings, typed arrays (float and
+ * integer) become arrays, objects are copied (never modified). A circular reference is a `TypeError`
+ * (as in `JSON.stringify`).
  *
  * @example
  * ```ts
  * toJsonSafe({ a: Infinity, b: [1, NaN] }); // { a: 'Infinity', b: [1, 'NaN'] }
+ * toJsonSafe({ cols: new Int32Array([3, 7]) }); // { cols: [3, 7] }
  * ```
  */
 export function toJsonSafe<T>(value: T): Jsonified<T> {
+  const open = new Set<object>(); // objects being converted: meeting one again is a cycle
   const conv = (v: unknown): unknown => {
     if (typeof v === 'number') return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-    if (v instanceof Float64Array || v instanceof Float32Array) return Array.from(v, (x) => conv(x));
-    if (Array.isArray(v)) return v.map(conv);
-    if (v !== null && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) out[k] = conv((v as Record<string, unknown>)[k]);
-      return out;
+    if (v === null || typeof v !== 'object') return v;
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<unknown>, conv);
+    if (open.has(v)) throw new TypeError(`toJsonSafe: expected a tree of values, got a circular reference to ${describeValue(v)}`);
+    open.add(v);
+    let out: unknown;
+    if (Array.isArray(v)) out = v.map(conv);
+    else {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) o[k] = conv((v as Record<string, unknown>)[k]);
+      out = o;
     }
-    return v;
+    open.delete(v);
+    return out;
   };
   return conv(value) as Jsonified<T>;
 }
@@ -188,6 +198,17 @@ export function fromJsonNumber(v: JsonNumber): number {
 
 const ORDER: CastVerdict[] = ['safe', 'lossy', 'underflow-risk', 'overflow-risk'];
 
+function checkTensorInputs(items: unknown, fn: string): asserts items is readonly CastReportTensorInput[] {
+  if (!Array.isArray(items)) throw new TypeError(`${fn}: expected a non-empty list of { name, analysis }, got ${describeValue(items)}`);
+  if (items.length === 0) throw new RangeError(`${fn}: expected a non-empty list of { name, analysis }, got ${describeValue(items)}`);
+  for (const t of items as unknown[]) {
+    const a = (t as CastReportTensorInput | null)?.analysis;
+    if (t === null || typeof t !== 'object' || typeof (t as CastReportTensorInput).name !== 'string' || a === null || typeof a !== 'object' || !a.counts || !ORDER.includes(a.verdict)) {
+      throw new TypeError(`${fn}: each tensor must be { name: string, analysis: CastAnalysis }, got ${describeValue(t)}`);
+    }
+  }
+}
+
 /**
  * Sums the analyses of several tensors: totals, verdict counts, the worst verdict and which tensors
  * have it.
@@ -198,7 +219,7 @@ const ORDER: CastVerdict[] = ['safe', 'lossy', 'underflow-risk', 'overflow-risk'
  * ```
  */
 export function summarizeAnalyses(items: readonly CastReportTensorInput[]): CastReportSummary {
-  if (!Array.isArray(items) || items.length === 0) throw new RangeError(`summarizeAnalyses: expected a non-empty list of { name, analysis }, got ${describeValue(items)}`);
+  checkTensorInputs(items, 'summarizeAnalyses');
   const counts: CastCounts = { total: 0, zeros: 0, nonzeroFinite: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0 };
   const verdicts: Record<CastVerdict, number> = { safe: 0, lossy: 0, 'underflow-risk': 0, 'overflow-risk': 0 };
   let worst = 0;
@@ -274,11 +295,9 @@ export function createCastReport(input: CastReportInput): CastReport {
   if (input === null || typeof input !== 'object' || !Array.isArray(input.tensors) || input.tensors.length === 0) {
     throw new TypeError(`createCastReport: expected { tensors: [{ name, analysis }, ...] } with at least one tensor, got ${describeValue(input)}`);
   }
+  checkTensorInputs(input.tensors, 'createCastReport');
   const first = input.tensors[0].analysis;
   for (const t of input.tensors) {
-    if (typeof t.name !== 'string' || t.analysis === null || typeof t.analysis !== 'object' || !t.analysis.counts) {
-      throw new TypeError(`createCastReport: each tensor must be { name: string, analysis: CastAnalysis }, got ${describeValue(t)}`);
-    }
     if (t.analysis.format !== first.format) throw new RangeError(`createCastReport: tensor '${t.name}' targets ${t.analysis.format}, the first targets ${first.format}; one report holds one target format`);
   }
   const report: CastReport = {

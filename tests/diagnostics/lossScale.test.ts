@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCast } from '../../src/diagnostics/analyzeCast.js';
 import { checkConstants, WELL_KNOWN_CONSTANTS } from '../../src/diagnostics/constants.js';
 import { recommendLossScale } from '../../src/diagnostics/lossScale.js';
-import { CAST_REPORT_JSON_SCHEMA, CAST_REPORT_SCHEMA, createCastReport, fromJsonNumber, toJsonSafe } from '../../src/diagnostics/report.js';
+import { CAST_REPORT_JSON_SCHEMA, CAST_REPORT_SCHEMA, createCastReport, fromJsonNumber, summarizeAnalyses, toJsonSafe } from '../../src/diagnostics/report.js';
 import { loadVectors } from '../helpers/vectors.js';
 import { referenceCounts } from './reference.js';
 
@@ -143,5 +143,29 @@ describe('cast report (lowp.cast-report/1)', () => {
     expect(() => createCastReport({ tensors: [] })).toThrow(TypeError);
     expect(() => createCastReport({ tensors: [tensors[0], { name: 'x', analysis: analyzeCast([1], 'bf16') }] })).toThrow(/one target format/);
     expect(() => fromJsonNumber('inf' as never)).toThrow(TypeError);
+  });
+
+  it('toJsonSafe turns integer typed arrays into arrays too (they became {"0": .., "1": ..} objects) and refuses cycles', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: -128, max: 127 }), { maxLength: 20 }), (xs) => {
+      const src = { i8: Int8Array.from(xs), u8: Uint8Array.from(xs.map((x) => x & 255)), i32: Int32Array.from(xs), u16: Uint16Array.from(xs.map((x) => x & 0xffff)) };
+      const j = JSON.parse(JSON.stringify(toJsonSafe(src)));
+      return Array.isArray(j.i8) && JSON.stringify(j.i8) === JSON.stringify(xs) && JSON.stringify(j.i32) === JSON.stringify(xs) &&
+        JSON.stringify(j.u8) === JSON.stringify(Array.from(src.u8)) && JSON.stringify(j.u16) === JSON.stringify(Array.from(src.u16));
+    }), { numRuns: 100 });
+    const cyc: Record<string, unknown> = { a: 1 };
+    cyc.self = { back: cyc };
+    expect(() => toJsonSafe(cyc)).toThrow(/toJsonSafe: expected a tree of values, got a circular reference/);
+    const shared = { x: NaN }; // the same object twice is not a cycle
+    expect(toJsonSafe({ p: shared, q: [shared] })).toEqual({ p: { x: 'NaN' }, q: [{ x: 'NaN' }] });
+  });
+
+  it('summarizeAnalyses / createCastReport say what a malformed tensor entry is (no raw TypeError)', () => {
+    for (const bad of [[null], [{}], [{ name: 'w' }], [{ name: 1, analysis: tensors[0].analysis }], [{ name: 'w', analysis: { counts: {} } }]]) {
+      expect(() => summarizeAnalyses(bad as never)).toThrow(/summarizeAnalyses: each tensor must be \{ name: string, analysis: CastAnalysis \}/);
+      expect(() => createCastReport({ tensors: bad } as never)).toThrow(/createCastReport: each tensor must be/);
+    }
+    expect(() => summarizeAnalyses([] as never)).toThrow(RangeError);
+    expect(() => summarizeAnalyses('x' as never)).toThrow(TypeError);
+    expect(summarizeAnalyses(tensors).tensors).toBe(tensors.length);
   });
 });
