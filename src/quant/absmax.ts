@@ -7,7 +7,7 @@
 // them would make the absmax, and so every code of its vector, meaningless.
 import { describeValue } from '../core/describe.js';
 import type { Int8Matrix } from '../core/matrix.js';
-import { rejectNonFinite, roundHalfEven, tensorValues, type TensorInput } from './tensor-input.js';
+import { rejectNonFinite, rejectSharedOut, roundHalfEven, tensorValues, type TensorInput } from './tensor-input.js';
 
 /**
  * Which elements share one absmax scale: the whole tensor, each row, or each column.
@@ -133,7 +133,7 @@ export function quantizeAbsmax(x: TensorInput, opts?: AbsmaxOptions): AbsmaxInt8
  * ```
  */
 export interface DequantizeAbsmaxOptions<O extends Float32Array | Float64Array = Float32Array> {
-  /** Destination of rows × cols values. Default: a new Float32Array. */
+  /** Destination of rows × cols values, sharing no memory with `q`'s arrays. Default: a new Float32Array. */
   out?: O;
 }
 
@@ -161,6 +161,7 @@ export function dequantizeAbsmax<O extends Float32Array | Float64Array = Float32
   if (out.length !== n) throw new RangeError(`${fn}: out must have rows × cols = ${n} elements, got ${out.length}`);
   const c = q.codes.data;
   const am = q.absmax;
+  rejectSharedOut(out, fn, { 'q.codes.data': c, 'q.absmax': am });
   for (let i = 0; i < n; i++) {
     const g = granularity === 'tensor' ? 0 : granularity === 'row' ? (i / cols) | 0 : i % cols;
     out[i] = (c[i] * am[g]) / 127;

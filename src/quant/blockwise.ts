@@ -13,6 +13,7 @@
 // `blockwise-bitsandbytes` (bitsandbytes 0.50 output).
 import { describeValue } from '../core/describe.js';
 import { dynamicTable } from './codebooks.js';
+import { rejectSharedOut } from './tensor-input.js';
 
 const f32 = Math.fround;
 /** fl32(1e-38): the clamp bitsandbytes applies to a block's absmax before dividing by it. */
@@ -360,7 +361,7 @@ export function checkState(q: unknown, scheme: string, allowed: readonly number[
  * ```
  */
 export interface DequantizeOptions {
-  /** Destination of exactly `q.length` values; default a new Float32Array. */
+  /** Destination of exactly `q.length` values, sharing no memory with the state's arrays; default a new Float32Array. */
   out?: Float32Array;
 }
 
@@ -393,6 +394,7 @@ export function dequantizeBlockwise(q: BlockwiseQuantized, opts: DequantizeOptio
   if (!(q.codes instanceof Uint8Array)) throw new TypeError(`${fn}: codes must be a Uint8Array, got ${describeValue(q.codes)}`);
   if (q.codes.length !== length) throw new RangeError(`${fn}: codes must have length ${length}, got ${q.codes.length}`);
   const out = outArray(opts?.out, length, fn);
+  rejectSharedOut(out, fn, { 'q.codes': q.codes, 'q.code': code, absmax });
   const codes = q.codes;
   for (let i = 0; i < length; i++) {
     const c = codes[i];

@@ -15,6 +15,7 @@ import {
   type BlockwiseSource, type DequantizeOptions, type NestedAbsmax,
 } from './blockwise.js';
 import { bnbFp4Table, nf4Table } from './codebooks.js';
+import { rejectSharedOut } from './tensor-input.js';
 
 const f32 = Math.fround;
 
@@ -179,6 +180,7 @@ export function dequantize4bit(q: Blockwise4bitQuantized, opts: DequantizeOption
     throw new RangeError(`${fn}: packed must hold ceil(${length} / 2) = ${Math.ceil(length / 2)} bytes (two 4-bit codes each), got ${packed.length}`);
   }
   const out = outArray(opts?.out, length, fn);
+  rejectSharedOut(out, fn, { 'q.packed': packed, 'q.code': code, absmax });
   for (let i = 0; i < length; i++) {
     const byte = packed[i >> 1];
     const c = (i & 1) === 0 ? byte >> 4 : byte & 15;

@@ -12,6 +12,7 @@ import { resolveCastOptions, type RoundingMode } from '../formats/options.js';
 import { exponentOf, pow2 } from '../formats/pow2.js';
 import { getFormat } from '../formats/registry.js';
 import { checkValues, resolveShape, type FloatValues } from './scaled-fp8.js';
+import { rejectSharedOut } from './tensor-input.js';
 
 const f32 = Math.fround;
 
@@ -156,7 +157,8 @@ export function quantizeMx(x: FloatValues, opts: MxOptions = {}): MxQuantized {
   const scales = new Uint8Array(rows * perRow);
   const codes = new Uint8Array(n);
   const emax = f.maxNormalExponent;
-  for (let r = 0; r < rows; r++) {
+  // no blocks when cols = 0: skip the rows (there may be 2^53 of them)
+  for (let r = 0; perRow > 0 && r < rows; r++) {
     for (let b = 0; b < perRow; b++) {
       const start = r * cols + b * blockSize;
       const end = r * cols + Math.min(cols, (b + 1) * blockSize);
@@ -179,7 +181,8 @@ export function quantizeMx(x: FloatValues, opts: MxOptions = {}): MxQuantized {
 /**
  * Dequantizes the result of {@link quantizeMx}: value = fl32(element · 2^(scale − 127)); a block with
  * the NaN scale (0xFF) reads as NaN throughout, as the OCP MX spec prescribes. A malformed state (wrong
- * lengths, element codes wider than the format) is a TypeError/RangeError.
+ * lengths, element codes wider than the format), or an `opts.out` that is not a Float32Array of the
+ * right length or shares memory with `q.codes`/`q.scales`, is a TypeError/RangeError.
  *
  * @example
  * ```ts
@@ -205,7 +208,9 @@ export function dequantizeMx(q: MxQuantized, opts: { out?: Float32Array } = {}):
   let out = opts?.out;
   if (out === undefined) out = new Float32Array(n);
   else if (!(out instanceof Float32Array) || out.length !== n) throw new RangeError(`${fn}: out must be a Float32Array of ${n} elements, got ${describeValue(out)}`);
-  for (let r = 0; r < rows; r++) {
+  else rejectSharedOut(out, fn, { 'q.codes': q.codes, 'q.scales': q.scales });
+  // no blocks when cols = 0: skip the rows (there may be 2^53 of them)
+  for (let r = 0; perRow > 0 && r < rows; r++) {
     for (let b = 0; b < perRow; b++) {
       const sc = q.scales[r * perRow + b];
       const X = sc === MX_NAN_SCALE ? NaN : pow2(sc - 127);

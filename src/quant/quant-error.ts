@@ -297,7 +297,10 @@ export function quantErrorTable(tensors: readonly TensorCase[], opts?: QuantErro
   for (const t of tensors) {
     if (t === null || typeof t !== 'object' || typeof t.name !== 'string') throw new TypeError(`${fn}: each tensor must be { name, data }, got ${describeValue(t)}`);
     const flat = t.data instanceof Float32Array || t.data instanceof Float64Array;
-    const ref = flat ? (t.data as Float32Array | Float64Array) : valuesOf(t.data as Matrix);
+    if (!flat && (t.data === null || typeof t.data !== 'object' || ArrayBuffer.isView(t.data))) {
+      throw new TypeError(`${fn}: tensor '${t.name}': data must be a matrix { rows, cols, data } or a Float32Array/Float64Array, got ${describeValue(t.data)}`);
+    }
+    const ref = flat ? (t.data as Float32Array | Float64Array) : valuesOf(validateMatrix(t.data as Matrix, `${fn}: tensor '${t.name}': data`));
     for (const method of methods) {
       const r = flat
         ? quantRoundTrip(t.data as Float32Array, method, t.rows === undefined && t.cols === undefined ? undefined : { rows: t.rows, cols: t.cols })

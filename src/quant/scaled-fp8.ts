@@ -10,6 +10,7 @@ import { resolveCastOptions, type ResolvedCastOptions, type RoundingMode } from 
 import { pow2 } from '../formats/pow2.js';
 import { getFormat } from '../formats/registry.js';
 import type { FloatFormat } from '../formats/spec.js';
+import { rejectSharedOut } from './tensor-input.js';
 
 const f32 = Math.fround;
 const F32_MAX = 3.4028234663852886e38;
@@ -236,7 +237,8 @@ export function quantizeScaledFp8(x: FloatValues, opts: ScaledFp8Options = {}): 
 /**
  * Dequantizes the result of {@link quantizeScaledFp8}: value i = fl32(decode(code i) · scale of its
  * row/tensor) (the product is exact in float64 and rounded once). A malformed state (wrong lengths,
- * NaN, negative, zero or infinite scales) is a TypeError/RangeError.
+ * NaN, negative, zero or infinite scales), or an `opts.out` that is not a Float32Array of the right
+ * length or shares memory with `q.codes`/`q.scales`, is a TypeError/RangeError.
  *
  * @example
  * ```ts
@@ -266,6 +268,7 @@ export function dequantizeScaledFp8(q: ScaledFp8Quantized, opts: { out?: Float32
   let out = opts?.out;
   if (out === undefined) out = new Float32Array(n);
   else if (!(out instanceof Float32Array) || out.length !== n) throw new RangeError(`${fn}: out must be a Float32Array of ${n} elements, got ${describeValue(out)}`);
+  else rejectSharedOut(out, fn, { 'q.codes': q.codes, 'q.scales': q.scales });
   const table = new Float64Array(256);
   for (let c = 0; c < 256; c++) table[c] = decodeGeneric(c, f);
   for (let g = 0; g < groups; g++) {

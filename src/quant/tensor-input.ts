@@ -61,6 +61,21 @@ export function asFloat32(v: TensorValues): TensorValues<Float32Array> {
 }
 
 /**
+ * Throws a RangeError when a caller's `out` shares bytes with one of the arrays a dequantizer reads
+ * (writing `out` would change values not yet read, and the caller's quantized state).
+ *
+ * @internal
+ */
+export function rejectSharedOut(out: ArrayBufferView, fn: string, arrays: Readonly<Record<string, ArrayBufferView>>): void {
+  for (const name of Object.keys(arrays)) {
+    const a = arrays[name];
+    if (out.buffer === a.buffer && out.byteOffset < a.byteOffset + a.byteLength && a.byteOffset < out.byteOffset + out.byteLength) {
+      throw new RangeError(`${fn}: out must not share memory with ${name}, got ${describeValue(out)} over its bytes`);
+    }
+  }
+}
+
+/**
  * Throws a RangeError naming the first NaN/±Infinity (with its row and column).
  *
  * @internal

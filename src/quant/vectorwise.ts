@@ -15,7 +15,7 @@
 // them; lowp only reads).
 import { describeValue } from '../core/describe.js';
 import type { Int8Matrix } from '../core/matrix.js';
-import { asFloat32, rejectNonFinite, tensorValues, type TensorInput } from './tensor-input.js';
+import { asFloat32, rejectNonFinite, rejectSharedOut, tensorValues, type TensorInput } from './tensor-input.js';
 
 /**
  * Options of {@link int8VectorwiseQuant}.
@@ -171,7 +171,7 @@ export function int8VectorwiseQuant(a: TensorInput, opts?: VectorwiseOptions): V
  * ```
  */
 export interface VectorwiseDequantOptions {
-  /** Destination of rows × cols values. Default: a new Float32Array. */
+  /** Destination of rows × cols values, sharing no memory with `codes` or `absmax`. Default: a new Float32Array. */
   out?: Float32Array;
 }
 
@@ -199,6 +199,7 @@ export function int8VectorwiseDequant(codes: Int8Matrix, absmax: Float32Array, o
   const out = opts?.out ?? new Float32Array(rows * cols);
   if (!(out instanceof Float32Array)) throw new TypeError(`${fn}: out must be a Float32Array, got ${describeValue(out)}`);
   if (out.length !== rows * cols) throw new RangeError(`${fn}: out must have ${rows * cols} elements, got ${out.length}`);
+  rejectSharedOut(out, fn, { 'codes.data': codes.data, absmax });
   const c = codes.data;
   for (let r = 0; r < rows; r++) {
     const s = absmax[r];

@@ -1,0 +1,87 @@
+// Hostile input to the quantizers and the error tables: an `out` over the quantized state's own bytes
+// is refused (it would overwrite codes/scales still to be read: wrong values and a corrupted state),
+// a malformed tensor case says what it expected, and a zero-width matrix with a huge row count
+// finishes at once. References: the same call with a fresh `out` (the library's own result), and the
+// state arrays' bytes before the call.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  dequantize4bit, dequantizeAbsmax, dequantizeBlockwise, dequantizeMx, dequantizeScaledFp8, int8VectorwiseDequant,
+  int8VectorwiseQuant, quantErrorTable, quantize4bit, quantizeAbsmax, quantizeBlockwise, quantizeMx, quantizeScaledFp8,
+} from '../../src/index.js';
+
+/** A Float32Array of n elements at the start of a new buffer whose first bytes hold a copy of `view`. */
+function overlapping(view: ArrayBufferView, n: number): Float32Array {
+  const buf = new ArrayBuffer(Math.max(4 * n, view.byteLength));
+  new Uint8Array(buf, 0, view.byteLength).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return new Float32Array(buf, 0, n);
+}
+
+/** `view`'s copy at the start of `into`'s buffer (a view of the same type). */
+function relocate<T extends ArrayBufferView>(view: T, into: Float32Array): T {
+  const C = view.constructor as new (b: ArrayBufferLike, o: number, n: number) => T;
+  const per = (view as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return new C(into.buffer, 0, view.byteLength / per);
+}
+
+const snapshot = (arrays: ArrayBufferView[]) => arrays.map((a) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+
+describe('dequantizers refuse an out array that shares memory with the quantized state', () => {
+  const values = fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 200 });
+
+  it('8-bit and 4-bit blockwise, MX, scaled fp8, absmax, vector-wise (reference: a fresh out)', () => {
+    fc.assert(fc.property(values, (xs) => {
+      const x = Float32Array.from(xs);
+      const n = x.length;
+      const cases: Array<[string, ArrayBufferView[], (state: ArrayBufferView[], out?: Float32Array) => Float32Array]> = [];
+      const bw = quantizeBlockwise(x, { blocksize: 64 });
+      cases.push(['blockwise codes/code/absmax', [bw.codes, bw.code, bw.absmax as Float32Array], ([codes, code, absmax], out) =>
+        dequantizeBlockwise({ ...bw, codes: codes as Uint8Array, code: code as Float32Array, absmax: absmax as Float32Array }, { out })]);
+      const q4 = quantize4bit(x, { blocksize: 64 });
+      cases.push(['4bit packed/code/absmax', [q4.packed, q4.code, q4.absmax as Float32Array], ([packed, code, absmax], out) =>
+        dequantize4bit({ ...q4, packed: packed as Uint8Array, code: code as Float32Array, absmax: absmax as Float32Array }, { out })]);
+      const mx = quantizeMx(x);
+      cases.push(['mx codes/scales', [mx.codes, mx.scales], ([codes, scales], out) => dequantizeMx({ ...mx, codes: codes as Uint8Array, scales: scales as Uint8Array }, { out })]);
+      const sf = quantizeScaledFp8(x);
+      cases.push(['scaled fp8 codes/scales', [sf.codes, sf.scales], ([codes, scales], out) => dequantizeScaledFp8({ ...sf, codes: codes as Uint8Array, scales: scales as Float32Array }, { out })]);
+      const ab = quantizeAbsmax(x);
+      cases.push(['absmax codes/absmax', [ab.codes.data, ab.absmax], ([codes, absmax], out) =>
+        dequantizeAbsmax({ ...ab, codes: { ...ab.codes, data: codes as Int8Array }, absmax: absmax as Float64Array }, { out })]);
+      const vw = int8VectorwiseQuant({ rows: 1, cols: n, data: x });
+      cases.push(['vectorwise codes/absmax', [vw.codes.data, vw.absmax], ([codes, absmax], out) =>
+        int8VectorwiseDequant({ ...vw.codes, data: codes as Int8Array }, absmax as Float32Array, { out })]);
+      for (const [name, state, run] of cases) {
+        const want = run(state);
+        for (let k = 0; k < state.length; k++) {
+          const out = overlapping(state[k], n);
+          const moved = state.map((s, j) => (j === k ? relocate(s, out) : s));
+          const before = snapshot(moved);
+          expect(() => run(moved, out), `${name}: state[${k}]`).toThrow(/out must not share memory with/);
+          expect(snapshot(moved), `${name}: state[${k}] unchanged`).toEqual(before);
+        }
+        // an out in the same buffer, past the state's bytes, is fine
+        const buf = new ArrayBuffer(state[0].byteLength + 8 + 4 * n);
+        const moved0 = new (state[0].constructor as new (b: ArrayBuffer, o: number, n: number) => ArrayBufferView)(buf, 0, state[0].byteLength / (state[0] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+        new Uint8Array(buf, 0, state[0].byteLength).set(new Uint8Array(state[0].buffer, state[0].byteOffset, state[0].byteLength));
+        const out = new Float32Array(buf, state[0].byteLength + 8 - ((state[0].byteLength + 8) % 4), n);
+        expect(Array.from(run([moved0, ...state.slice(1)], out)), `${name}: disjoint out`).toEqual(Array.from(want));
+      }
+      return true;
+    }), { numRuns: 40 });
+  });
+});
+
+describe('quantErrorTable and quantizeMx with hostile shapes', () => {
+  it('a tensor case without data says what it expected (was: Cannot read properties of undefined)', () => {
+    expect(() => quantErrorTable([{ name: 'a', values: new Float32Array(4) } as never])).toThrow(/quantErrorTable: tensor 'a': data must be a matrix \{ rows, cols, data \} or a Float32Array\/Float64Array, got undefined/);
+    expect(() => quantErrorTable([{ name: 'a', data: new Uint16Array(4) } as never])).toThrow(TypeError);
+    expect(() => quantErrorTable([{ name: 'a', data: { rows: 2, cols: 2, data: new Float32Array(3) } }])).toThrow(/tensor 'a': data.data: expected rows × cols/);
+    expect(quantErrorTable([{ name: 'a', data: new Float32Array([1, -2, 3, 0.5]) }], { methods: ['bf16'] })[0].tensor).toBe('a');
+  });
+  it('quantizeMx / dequantizeMx of a 2^40 × 0 matrix return at once (the row loop ran 2^40 times)', () => {
+    const q = quantizeMx(new Float32Array(0), { rows: 2 ** 40, cols: 0 });
+    expect(q.scales.length).toBe(0);
+    expect(q.rows).toBe(2 ** 40);
+    expect(dequantizeMx(q).length).toBe(0);
+  });
+});
