@@ -65,6 +65,22 @@ describe('corrupt safetensors files (tests/fixtures/corrupt)', () => {
       expectOneLineError(r, p);
     }
   });
+
+  it('a file without float tensors: check and quant-error both exit 2 with one line (quant-error printed an empty table, exit 0)', async () => {
+    const cases: Array<[string, Uint8Array]> = [
+      ['no-tensors.safetensors', writeSafetensors({})],
+      ['ints-only.safetensors', writeSafetensors({ n: { dtype: 'I32', shape: [2], data: new Int32Array([1, 2]) } })],
+    ];
+    for (const [name, bytes] of cases) {
+      const p = join(tmp, name);
+      writeFileSync(p, bytes);
+      for (const cmd of [['check', p], ['quant-error', p], ['quant-error', p, '--json']]) {
+        const r = await runCli(cmd);
+        expectOneLineError(r, name);
+        expect(r.stderr).toMatch(/no floating-point tensor to (check|measure)/);
+      }
+    }
+  });
 });
 
 describe('fuzz: random edits of a valid file', () => {

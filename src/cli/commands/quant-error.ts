@@ -88,7 +88,11 @@ export async function runQuantError(path: string | undefined, opts: QuantErrorOp
   const input = await openInput(path, opts.sample, io.cwd ?? process.cwd());
   const t0 = performance.now();
   try {
-    const { selected } = selectTensors(input.reader.tensors, opts.only);
+    const { selected, skipped } = selectTensors(input.reader.tensors, opts.only);
+    if (selected.length === 0) {
+      // as `lowp check` does: an empty table with exit status 0 would read as "nothing to worry about"
+      throw new CliError(`${input.label}: no floating-point tensor to measure (${input.reader.tensors.length} tensors${skipped.length > 0 ? `, ${skipped.length} of them integer or bool` : ''})`);
+    }
     const totalBytes = selected.reduce((a, t) => a + t.byteLength, 0);
     const progress = createProgress({ stream: io.stderr, total: totalBytes, enabled: opts.progress !== false && !opts.json });
     const rows: QuantErrorRow[] = [];
