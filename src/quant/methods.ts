@@ -232,7 +232,7 @@ const METHODS: Record<QuantMethodName, QuantMethod> = {
  */
 export function getQuantMethod(name: QuantMethodName | string): QuantMethod {
   if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(METHODS, name)) {
-    throw new RangeError(`unknown quantization method ${describeValue(name)}; known methods: ${QUANT_METHOD_NAMES.join(', ')}`);
+    throw new RangeError(`unknown quantization method: expected one of ${QUANT_METHOD_NAMES.join(', ')}, got ${describeValue(name)}`);
   }
   return METHODS[name as QuantMethodName];
 }
@@ -310,7 +310,7 @@ export function quantRoundTrip(x: TensorInput, method: QuantMethodName, shape?: 
     rows = r;
     cols = c;
   }
-  rejectNonFinite({ ...v, rows, cols }, 'x', fn);
+  rejectNonFinite({ ...v, rows, cols }, 'x', fn, 'quantRoundTrip needs finite values (the error of a method is measured against finite values, and most scale by the absmax)');
   const out = m.run(v.values, rows, cols);
   const n = v.values.length;
   return { method: m.name, values: out.values, bytes: out.bytes, bytesPerElement: n === 0 ? 0 : out.bytes / n, details: out.details ?? {} };

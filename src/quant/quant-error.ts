@@ -373,7 +373,12 @@ export function syntheticMatrix(kind: SyntheticKind, rows: number, cols: number,
   const rand = createRng(opts?.seed ?? 0);
   const scale = opts?.scale ?? 1;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`${fn}: scale must be a finite number > 0, got ${describeValue(scale)}`);
-  const data = new Float32Array(rows * cols);
+  let data: Float32Array;
+  try {
+    data = new Float32Array(rows * cols);
+  } catch (e) {
+    throw new RangeError(`${fn}: cannot allocate ${rows} × ${cols} = ${rows * cols} float32 values (${e instanceof Error ? e.message : String(e)})`);
+  }
   if (kind === 'gaussian' || kind === 'outlier-features') {
     for (let i = 0; i < data.length; i++) data[i] = normal(rand) * scale;
   } else if (kind === 'student-t') {
@@ -424,6 +429,9 @@ function fmt(v: number, digits: number): string {
  */
 export function formatErrorTable(rows: readonly object[], columns?: readonly string[]): string {
   if (!Array.isArray(rows)) throw new TypeError(`formatErrorTable: rows must be an array, got ${describeValue(rows)}`);
+  if (columns !== undefined && (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string'))) {
+    throw new TypeError(`formatErrorTable: columns must be an array of field names, got ${describeValue(columns)}`);
+  }
   if (rows.length === 0) return '';
   const first = rows[0] as Record<string, unknown>;
   const cols = columns ?? Object.keys(first).filter((key) => ['string', 'number'].includes(typeof first[key]));

@@ -80,7 +80,12 @@ export function rejectSharedOut(out: ArrayBufferView, fn: string, arrays: Readon
  *
  * @internal
  */
-export function rejectNonFinite(v: TensorValues, name: string, fn: string): void {
+export function rejectNonFinite(
+  v: TensorValues,
+  name: string,
+  fn: string,
+  why = 'int8 quantization needs finite values (a NaN or infinite absmax would turn the whole vector into garbage codes)',
+): void {
   const d = v.values;
   for (let i = 0; i < d.length; i++) {
     const x = d[i];
@@ -88,7 +93,7 @@ export function rejectNonFinite(v: TensorValues, name: string, fn: string): void
       const r = v.cols === 0 ? 0 : Math.floor(i / v.cols);
       const c = v.cols === 0 ? 0 : i % v.cols;
       throw new RangeError(
-        `${fn}: ${name} holds ${x} at row ${r}, column ${c}; int8 quantization needs finite values (a NaN or infinite absmax would turn the whole vector into garbage codes)`,
+        `${fn}: ${name} holds ${x} at row ${r}, column ${c}; ${why}`,
       );
     }
   }

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   dequantize4bit, dequantizeAbsmax, dequantizeBlockwise, dequantizeMx, dequantizeScaledFp8, int8VectorwiseDequant,
-  int8VectorwiseQuant, quantErrorTable, quantize4bit, quantizeAbsmax, quantizeBlockwise, quantizeMx, quantizeScaledFp8,
+  formatErrorTable, getQuantMethod, int8VectorwiseQuant, quantErrorTable, quantize4bit, quantizeAbsmax, quantizeBlockwise,
+  quantizeMx, quantizeScaledFp8, quantRoundTrip, syntheticMatrix,
 } from '../../src/index.js';
 
 /** A Float32Array of n elements at the start of a new buffer whose first bytes hold a copy of `view`. */
@@ -83,5 +84,25 @@ describe('quantErrorTable and quantizeMx with hostile shapes', () => {
     expect(q.scales.length).toBe(0);
     expect(q.rows).toBe(2 ** 40);
     expect(dequantizeMx(q).length).toBe(0);
+  });
+});
+
+describe('messages say what was expected and what came', () => {
+  it('quantRoundTrip of a non-finite value does not blame int8 for an fp16/MX method', () => {
+    for (const m of ['fp16', 'mxfp4', 'nf4'] as const) {
+      expect(() => quantRoundTrip(new Float32Array([1, NaN]), m)).toThrow(/quantRoundTrip: x holds NaN at row 0, column 1; quantRoundTrip needs finite values/);
+    }
+    expect(() => quantizeAbsmax(new Float32Array([Infinity]))).toThrow(/int8 quantization needs finite values/);
+  });
+  it('getQuantMethod: expected one of the names, got the value', () => {
+    expect(() => getQuantMethod('int7')).toThrow(/unknown quantization method: expected one of fp16, .*, got the string 'int7'$/);
+  });
+  it('formatErrorTable refuses columns that are not a list of names (was: cols.map is not a function)', () => {
+    expect(() => formatErrorTable([{ a: 1 }], 'a' as never)).toThrow(/formatErrorTable: columns must be an array of field names, got the string 'a'/);
+    expect(() => formatErrorTable([{ a: 1 }], [1] as never)).toThrow(TypeError);
+    expect(formatErrorTable([{ a: 1, b: 'x' }], ['b'])).toBe('| b |\n| --- |\n| x |');
+  });
+  it('syntheticMatrix of more values than a Float32Array holds names the size', () => {
+    expect(() => syntheticMatrix('gaussian', 1e6, 1e6)).toThrow(/syntheticMatrix: cannot allocate 1000000 × 1000000 = 1000000000000 float32 values/);
   });
 });
