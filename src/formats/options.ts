@@ -51,7 +51,8 @@ const ROUNDINGS: readonly RoundingMode[] = ['nearest-even', 'toward-zero', 'stoc
 const OVERFLOWS: readonly OverflowPolicy[] = ['inf', 'nan', 'saturate'];
 
 /**
- * Validates cast options against a format and fills in the defaults.
+ * Validates cast options against a format and fills in the defaults. `format` must be a
+ * {@link FloatFormat} object (a name such as `'bf16'` is a `TypeError`: pass `getFormat('bf16')`).
  *
  * @example
  * ```ts
@@ -60,6 +61,9 @@ const OVERFLOWS: readonly OverflowPolicy[] = ['inf', 'nan', 'saturate'];
  * ```
  */
 export function resolveCastOptions(format: FloatFormat, opts: CastOptions | undefined): ResolvedCastOptions {
+  if (format === null || typeof format !== 'object' || typeof format.defaultOverflow !== 'string') {
+    throw new TypeError(`resolveCastOptions: expected a FloatFormat (e.g. getFormat('bf16')), got ${describeValue(format)}`);
+  }
   if (opts === undefined || opts === null) {
     return { rounding: 'nearest-even', overflow: format.defaultOverflow, flushSubnormals: false, random: undefined };
   }

@@ -1,6 +1,7 @@
 // Format descriptors: the data that drives lowp's one generic minifloat codec (src/formats/codec.ts).
 // A format is sign (optional) + exponent bits + mantissa bits with a bias, plus how it spends its
 // special codes (infinity, NaN) — the same "traits" ml_dtypes uses for its generic converter.
+import { describeValue } from '../core/describe.js';
 import { pow2 } from './pow2.js';
 
 /**
@@ -98,6 +99,9 @@ function checkInt(v: unknown, what: string, lo: number, hi: number): number {
  * ```
  */
 export function defineFormat(spec: FloatFormatSpec): FloatFormat {
+  if (spec === null || typeof spec !== 'object') {
+    throw new TypeError(`defineFormat: expected a spec object { name, exponentBits, mantissaBits, bias, ... }, got ${describeValue(spec)}`);
+  }
   const E = checkInt(spec.exponentBits, 'exponentBits', 1, 11);
   const m = checkInt(spec.mantissaBits, 'mantissaBits', 0, 52);
   const bias = checkInt(spec.bias, 'bias', -1024, 1024);

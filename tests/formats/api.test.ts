@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  decode, decodeArray, defineFormat, encode, encodeArray, finfo, formatNames, getFormat, pow2, round, ulp, FORMATS,
+  decode, decodeArray, defineFormat, encode, encodeArray, finfo, formatNames, getFormat, pow2, resolveCastOptions, round, ulp,
+  FORMATS,
 } from '../../src/index.js';
 
 describe('finfo: invariants for every format', () => {
@@ -175,5 +176,18 @@ describe('hostile input: aliased out arrays, non-numbers', () => {
     expect(() => ulp('1' as never, 'bf16')).toThrow(/ulp: expected a number, got the string '1'/);
     expect(() => ulp(null as never, 'bf16')).toThrow(TypeError);
     expect(ulp(NaN, 'bf16')).toBeNaN();
+  });
+});
+
+describe('hostile input: missing or wrong descriptors', () => {
+  it('defineFormat without a spec object is a TypeError (was: Cannot read properties of undefined)', () => {
+    for (const bad of [undefined, null, 'e4m3', 3]) {
+      expect(() => defineFormat(bad as never)).toThrow(/defineFormat: expected a spec object \{ name, exponentBits, mantissaBits, bias, ... \}, got /);
+    }
+  });
+  it('resolveCastOptions without a FloatFormat is a TypeError (a name gave "overflow: expected one of ..., got undefined")', () => {
+    expect(() => resolveCastOptions('bf16' as never, {})).toThrow(/resolveCastOptions: expected a FloatFormat \(e.g. getFormat\('bf16'\)\), got the string 'bf16'/);
+    expect(() => resolveCastOptions(undefined as never, undefined)).toThrow(TypeError);
+    expect(resolveCastOptions(getFormat('bf16'), undefined).overflow).toBe('inf');
   });
 });
