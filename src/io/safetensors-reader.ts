@@ -153,6 +153,13 @@ export interface TensorReader {
   close(): Promise<void>;
 }
 
+/** Options, when given, must be an object: a bare `'float64'` or `4` would otherwise be ignored. */
+export function checkOptionsObject(options: unknown, method: string): void {
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw new TypeError(`${method}: expected options as an object (e.g. { as: 'float64' }), got ${describeValue(options)}`);
+  }
+}
+
 export function checkChunkElements(elements: unknown): number {
   const e = elements ?? DEFAULT_CHUNK_ELEMENTS;
   if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 1) {
@@ -296,6 +303,7 @@ export class SafetensorsFile implements TensorReader {
 
   /** Reads a whole tensor as float values (default: the lossless {@link exactFloatType}). */
   async readFloat<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): Promise<FloatArrayOf<F>> {
+    checkOptionsObject(options, 'readFloat');
     const as = checkFloatType(options?.as);
     const t = await this.tensor(name);
     return toFloatArray(t.dtype, t.data, (as ?? exactFloatType(t.dtype)) as F);
@@ -303,6 +311,7 @@ export class SafetensorsFile implements TensorReader {
 
   /** Synchronous {@link SafetensorsFile.readFloat}. */
   readFloatSync<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): FloatArrayOf<F> {
+    checkOptionsObject(options, 'readFloatSync');
     const as = checkFloatType(options?.as);
     const t = this.tensorSync(name);
     return toFloatArray(t.dtype, t.data, (as ?? exactFloatType(t.dtype)) as F);
@@ -319,6 +328,7 @@ export class SafetensorsFile implements TensorReader {
   chunks(name: string, options?: ChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
     // validate eagerly, so a bad call fails at the call and not at the first next()
     const t = this.info(name);
+    checkOptionsObject(options, 'chunks');
     const elements = checkChunkElements(options?.elements);
     const as = checkFloatType(options?.as);
     return this.chunkGenerator(t, elements, as, options?.reuse === true);
@@ -364,6 +374,7 @@ export class SafetensorsFile implements TensorReader {
   chunksSync<F extends FloatType>(name: string, options: ChunkOptions<F>): Generator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
   chunksSync(name: string, options?: ChunkOptions): Generator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
     const t = this.info(name);
+    checkOptionsObject(options, 'chunksSync');
     const elements = checkChunkElements(options?.elements);
     const as = checkFloatType(options?.as);
     const self = this;

@@ -247,6 +247,12 @@ describe('argument errors', () => {
     expect(() => st.chunks('x', { elements: 0 })).toThrow(RangeError);
     expect(() => st.chunks('x', { elements: 1.5 })).toThrow(RangeError);
     expect(() => st.chunks('x', { as: 'float16' as never })).toThrow(TypeError);
+    // options that are not an object were ignored: readFloat('x', 'float64') gave a Float32Array
+    expect(() => st.readFloatSync('x', 'float64' as never)).toThrow(/readFloatSync: expected options as an object \(e.g. \{ as: 'float64' \}\), got the string 'float64'/);
+    await expect(st.readFloat('x', 'float64' as never)).rejects.toThrow(TypeError);
+    expect(() => st.chunks('x', 4 as never)).toThrow(/chunks: expected options as an object/);
+    expect(() => st.chunksSync('x', 4 as never)).toThrow(TypeError);
+    expect(st.readFloatSync('x', undefined)).toBeInstanceOf(Float32Array);
     const path = join(dir, 'closed.safetensors');
     writeFileSync(path, ok);
     const f = await openSafetensors(path);
