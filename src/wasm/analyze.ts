@@ -171,6 +171,10 @@ export function analyzeF32Wasm(
 ): F32CastTotals | null {
   const k = analysisKernels();
   if (k === null || !analyzeKernelSupports(m, emin)) return null;
+  // a narrower target rounds with the float32 constant 2^(e + 23 − m) for every exponent e below the
+  // overflow threshold, which must stay finite: true of every built-in format; a custom format whose
+  // overflow threshold exceeds 2^(105 + m) runs the caller's TypeScript loop
+  if (emin > -126 && ((ovBits - 1) >>> 23) + 23 - m > 254) return null;
   if (END_OFF > CONVERT_BASE + CONVERT_BYTES || !k.ensure(CONVERT_BASE + CONVERT_BYTES)) return null;
   const { vin, outF, outU, h, grp } = viewsOf(k);
   const fn = k.exports.analyzeF32;

@@ -657,19 +657,21 @@ export function bf16ToF32(src: usize, dst: usize, n: i32): void {
 // analyzeCast's fast path for float32 data cast to a signed format with subnormals, nearest-even,
 // subnormals kept, any overflow policy (bf16, fp16, fp8, fp6, fp4): the block aggregates of
 // src/diagnostics/analyzeCast.ts's TypeScript loop `loopF32`, with the same values per element. The
-// target has m mantissa bits and smallest normal exponent emin; s = 23 − m bits are dropped. Rounding
-// on the bit patterns a = |x|: normal range (a + 2^(s−1) − 1 + lsb) & ~(2^s − 1) (the result kept as a
-// float32 bit pattern; with emin = −126, bf16, this covers float32 subnormals too); subnormal range of a
-// narrower format (|x| < 2^emin, float32 subnormals included) (|x| + C) − C in f32 with
-// C = 2^(emin − m + 23), exact rounding at the quantum 2^(emin − m). err = |x − r| is exact in f32
-// (Sterbenz), so are max err and the ulp error (emin = −126: the bit distance / 2^s; else err · 2^-qe,
-// qe = max(e, emin) − m); rel = err / |x| is a correctly rounded f64 division and err², x² are exact in
+// target has m mantissa bits and smallest normal exponent emin; s = 23 − m bits are dropped. bf16
+// (emin = −126, float32's own range) rounds on the bit patterns a = |x|: (a + 2^(s−1) − 1 + lsb) &
+// ~(2^s − 1) (float32 subnormals included). A narrower format rounds in f32: r = (|x| + C) − C with
+// C = max(2^(e + 23 − m), 2^(emin − m + 23)) per lane (e the exponent of x; C's exponent field is
+// x's plus s, at least that of 2^(emin − m + 23)): ulp(C) is the target's quantum q at x (normal and
+// subnormal range alike), |x| < C, so the addition is exact round-to-nearest-even at q and the
+// subtraction exact. C must be finite for every x below the overflow threshold (the driver checks).
+// err = |x − r| is exact in f32 (Sterbenz), so is max err; the ulp error is the bit distance |a − r|
+// / 2^s for bf16 and err · (1/q) for the others, with 1/q = 2^23/C a power of two whose bits are
+// (277 << 23) − C (exact); rel = err / |x| is a correctly rounded f64 division and err², x² are exact in
 // f64, as in TypeScript. Vectors of 4 values that are all finite, normal in float32 and below the
-// overflow threshold take a path without masks; others mask per lane. Narrow formats count flushes and
-// subnormal results only in vectors holding a value below 2^emin. Where more than 1/8 of a group's
-// vectors needed the masked path (or the subnormal-range rounding), the next group takes it for every
-// vector (mixed data would otherwise mispredict the branch half of the time). Sums: per vector
-// (lanes 0 + 2) and (lanes 1 + 3) are added to two running f64 partial sums, combined at the end.
+// overflow threshold take a path without masks; others mask per lane. Where more than 1/8 of a group's
+// vectors needed the masked path, the next group takes it for every vector (mixed data would otherwise
+// mispredict the branch half of the time). Sums: per vector (lanes 0 + 2) and (lanes 1 + 3) are added
+// to two running f64 partial sums, combined at the end.
 //
 // Layout at `out`: f64 [sumAbs, sumRel, sumSqX, sumSqE, maxErr, maxRel, maxUlp] then u32 at +64
 // [zeros, nan, inf, exact, flushed, becameSubnormal, overflowed, maxAbsBits, minAbsBits].
@@ -683,8 +685,8 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
   // constants go through memory (`out`, written at the end; v128.load32_splat) so that they stay in
   // registers: binaryen folds splats into v128.const, which V8 rematerializes at every use in the loop
   // (measured: 5% slower)
-  store<u32>(out, <u32>(emin + 127)); const EMIN = v128.load32_splat(out);
-  store<u32>(out, <u32>(254 + m)); const QIB = v128.load32_splat(out);
+  store<u32>(out, <u32>(23 - m) << 23); const KC = v128.load32_splat(out);
+  store<u32>(out, <u32>277 << 23); const QQ = v128.load32_splat(out); // 1/ulp(C)·2^23 = bits QQ − C
   store<u32>(out, <u32>((emin + 127) << 23)); const SN = v128.load32_splat(out);
   store<u32>(out, <u32>(0x7fffffff)); const ABS = v128.load32_splat(out);
   store<u32>(out, <u32>(0x7f800000)); const INF = v128.load32_splat(out);
@@ -700,11 +702,12 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
   let sAbs = f64x2.splat(0), sRel = f64x2.splat(0), sX = f64x2.splat(0), sE = f64x2.splat(0);
   let mErr = f32x4.splat(0), mUlp = f32x4.splat(0), mRel = f64x2.splat(0);
   let g = 0;
-  let lowMode = false, slowMode = false;
+  let slowMode = false;
+  let C = ZERO;
   for (let start = 0; start < n; start += groupSize) {
     const end = min(n, start + groupSize);
     let gRel = f64x2.splat(0);
-    let nLow = 0, nSlow = 0;
+    let nSlow = 0;
     let gOv = ZERO;
     for (let i = start; i < end; i += 4) {
       const a = v128.and(v128.load(src + (<usize>i << 2)), ABS);
@@ -721,19 +724,12 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       store<u32>(h2, load<u32>(h2) + 1);
       store<u32>(h3, load<u32>(h3) + 1);
       let r: v128;
-      let lowAny = false;
-      r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, s), ONE))), RMASK);
       if (narrow) {
-        const low = i32x4.lt_s(a, SN);
-        // (the mode counters only move off the common path: no low value, all values in range)
-        if (lowMode) {
-          nLow += <i32>v128.any_true(low);
-          lowAny = true;
-        } else if (v128.any_true(low)) {
-          nLow++;
-          lowAny = true;
-        }
-        if (lowAny) r = v128.bitselect(f32x4.sub(f32x4.add(a, CSUB), CSUB), r, low);
+        // (a + C) − C with C = 2^(e + 23 − m) (the target's quantum is ulp(C)), at least 2^(emin − m + 23)
+        C = i32x4.max_s(i32x4.add(v128.and(a, INF), KC), CSUB);
+        r = f32x4.sub(f32x4.add(a, C), C);
+      } else {
+        r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, s), ONE))), RMASK);
       }
       let err: v128, x: v128, m0: v128, m1: v128;
       let fast = false;
@@ -745,8 +741,7 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
         x = a;
         err = f32x4.abs(f32x4.sub(a, r));
         cExact = i32x4.sub(cExact, i32x4.eq(r, a));
-        if (narrow && lowAny) {
-          // only values below 2^emin can become zero or subnormal
+        if (narrow) {
           cFlush = i32x4.sub(cFlush, i32x4.eq(r, ZERO));
           cSubLt = i32x4.sub(cSubLt, i32x4.lt_s(r, SN));
         }
@@ -789,8 +784,7 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       if (narrow) {
         // err · 2^-qe, qe = max(e, emin) − m: f32 exponent field 254 + m − max(E, emin + 127)
         // (vectors without values below 2^emin: the bit distance / 2^s, as below, is cheaper)
-        if (lowAny) mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.shl(i32x4.sub(QIB, i32x4.max_s(E, EMIN)), 23)));
-        else mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
+        mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.sub(QQ, C)));
       } else {
         // the bit distance of x and r is err / 2^(e − 23) and ulp(x) = 2^(e − m) (also for float32 subnormals)
         mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
@@ -813,7 +807,6 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
     mRel = f64x2.pmax(mRel, gRel);
     // branch modes for the next group: where more than 1/8 of the vectors needed the subnormal-range
     // rounding (or the masked path), take it for every vector instead of mispredicting a branch
-    lowMode = (nLow << 3) > ((end - start) >> 2);
     slowMode = (nSlow << 3) > ((end - start) >> 2);
     store<f64>(groups + (<usize>g << 3), v128.any_true(gOv) ? Infinity : max(f64x2.extract_lane(gRel, 0), f64x2.extract_lane(gRel, 1)));
     g++;

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { analyzeCast, createCastAnalyzer, type CastAnalysisOptions } from '../../src/diagnostics/analyzeCast.js';
 import { HIST_OFFSET, HIST_SIZE } from '../../src/diagnostics/histogram.js';
 import { getFormat } from '../../src/formats/registry.js';
+import { defineFormat } from '../../src/formats/spec.js';
 import { analyzeF32Wasm, analyzeKernelSupports, ANALYZE_CHUNK } from '../../src/wasm/analyze.js';
 import { getKernels, setWasmEnabled } from '../../src/wasm/loader.js';
 import { loadVectors } from '../helpers/vectors.js';
@@ -142,6 +143,21 @@ describe('analyzeCast float32 → bf16/fp16/fp8/fp6/fp4: WebAssembly SIMD kernel
       for (const to of TARGETS) expectTwins(data, to, { topK: 20 }, `${key} → ${to}`);
     }
     expect(kernelTensors).toBeGreaterThan(5);
+  });
+
+  it('custom formats at the kernel\'s range limit: overflow threshold 2^(105 + m) on the kernel, beyond it the TypeScript loop; equal to the twin', () => {
+    // bias 20: emin = −19; 7 exponent bits reach 2^107·(2 − 2^-3) (threshold 2^108 = 2^(105 + m), the last
+    // range the kernel takes), 8 bits reach 2^235 (past float32: the kernel declines and the loop runs)
+    const near = defineFormat({ name: 'e7m3-b20', exponentBits: 7, mantissaBits: 3, bias: 20, infinity: false, nan: 'none', defaultOverflow: 'saturate' });
+    const far = defineFormat({ name: 'e8m3-b20', exponentBits: 8, mantissaBits: 3, bias: 20, infinity: false, nan: 'none', defaultOverflow: 'saturate' });
+    const hist = new Float64Array(HIST_SIZE);
+    const one = new Float32Array([1, 2, 3, 4]);
+    expect(analyzeF32Wasm(one, 3, -19, 0x75800000, hist, HIST_OFFSET, () => 0, () => {})).not.toBeNull();
+    expect(analyzeF32Wasm(one, 3, -19, 0x75800001, hist, HIST_OFFSET, () => 0, () => {})).toBeNull();
+    const wide = fc.integer({ min: 0x2a000000, max: 0x7f7fffff });
+    fc.assert(fc.property(fc.array(fc.oneof(anyBits, special, wide), { minLength: 64, maxLength: 600 }), fc.constantFrom(near, far), (bits, f) => {
+      expectTwins(f32FromBits(bits), f as never, { topK: 8 }, f.name);
+    }), { numRuns: 60 });
   });
 
   it('analyzeF32Wasm itself: totals partition the input and the histogram counts every finite nonzero value', () => {
