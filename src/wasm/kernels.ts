@@ -694,6 +694,7 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
   store<u32>(out, <u32>(1)); const ONE = v128.load32_splat(out);
   store<u32>(out, <u32>(0x007fffff)); const NORM = v128.load32_splat(out);
   store<u32>(out, <u32>(ovBits)); const OV = v128.load32_splat(out);
+  store<u32>(out, ovBits + 0x7f7fffff); const OVR = v128.load32_splat(out);
   store<u32>(out, <u32>((emin - m + 23 + 127) << 23)); const CSUB = v128.load32_splat(out); // C = 2^(emin − m + 23)
   store<u32>(out, (<u32>1 << (s - 1)) - 1); const RADD = v128.load32_splat(out);
   store<u32>(out, ~((<u32>1 << s) - 1)); const RMASK = v128.load32_splat(out);
@@ -733,7 +734,9 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       }
       let err: v128, x: v128, m0: v128, m1: v128;
       let fast = false;
-      const allIn = i32x4.all_true(v128.and(i32x4.gt_s(a, NORM), i32x4.lt_s(a, OV)));
+      // a outside [2^-126, overflow threshold) ⇔ a − 2^-126 ≥ ovBits − 2^-126 unsigned: a signed compare
+      // after adding 2^31 − 2^-126 (INF's bits) to both sides
+      const allIn = !v128.any_true(i32x4.gt_s(i32x4.add(a, INF), OVR));
       if (!slowMode && allIn) {
         // all four finite, float32-normal, below the overflow threshold
         fast = true;
