@@ -81,6 +81,13 @@ export interface NpyReadOptions {
   name?: string;
 }
 
+/** Options must be an object when given (a bare value in their place would be ignored). */
+function checkOptions(options: unknown): void {
+  if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options) || ArrayBuffer.isView(options))) {
+    throw new TypeError(`expected options as an object, got ${describeValue(options)}`);
+  }
+}
+
 /**
  * Reads a .npy file held in memory (format 1.0, 2.0 or 3.0; little-endian or 1-byte dtypes; C order).
  * The data is copied into a fresh, aligned typed array. Throws {@link NpyError} for anything else:
@@ -96,6 +103,7 @@ export interface NpyReadOptions {
 export function readNpy(bytes: Uint8Array | ArrayBuffer, options?: NpyReadOptions): NpyReadResult {
   const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(u8 instanceof Uint8Array)) throw new TypeError(`expected a Uint8Array or ArrayBuffer, got ${describeValue(bytes)}`);
+  checkOptions(options);
   const file = options?.name;
   const maxHeader = options?.maxHeaderBytes ?? 1_000_000;
   if (!Number.isSafeInteger(maxHeader) || maxHeader < 1) throw new RangeError(`expected maxHeaderBytes to be a positive integer, got ${describeValue(maxHeader)}`);
@@ -212,6 +220,7 @@ export interface NpyWriteOptions {
  */
 export function writeNpy(array: NpyArray, options?: NpyWriteOptions): Uint8Array<ArrayBuffer> {
   if (typeof array !== 'object' || array === null) throw new TypeError(`expected {dtype, shape, data}, got ${describeValue(array)}`);
+  checkOptions(options);
   const { dtype, shape, data } = array;
   const code = typeof dtype === 'string' ? NPY_OF[dtype as NpyDType] : undefined;
   if (code === undefined || !Object.prototype.hasOwnProperty.call(NPY_OF, dtype)) {

@@ -163,8 +163,8 @@ export function allocResult<A>(Ctor: new (n: number) => A, M: number, N: number,
 
 /** Validates the operands and options of a matrix product; throws TypeError/RangeError with what was expected. */
 export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefined, fn: string): ResolvedMatmul {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts))) {
+    throw new TypeError(`${fn}: options must be an object (e.g. { out }), got ${describeValue(opts)}`);
   }
   const o = opts ?? {};
   validateMatrix(a, 'a');

@@ -7,7 +7,7 @@
 // them would make the absmax, and so every code of its vector, meaningless.
 import { describeValue } from '../core/describe.js';
 import type { Int8Matrix } from '../core/matrix.js';
-import { rejectNonFinite, rejectSharedOut, roundHalfEven, tensorValues, type TensorInput } from './tensor-input.js';
+import { checkOptions, rejectNonFinite, rejectSharedOut, roundHalfEven, tensorValues, type TensorInput } from './tensor-input.js';
 
 /**
  * Which elements share one absmax scale: the whole tensor, each row, or each column.
@@ -151,6 +151,7 @@ export interface DequantizeAbsmaxOptions<O extends Float32Array | Float64Array =
  */
 export function dequantizeAbsmax<O extends Float32Array | Float64Array = Float32Array>(q: AbsmaxInt8, opts?: DequantizeAbsmaxOptions<O>): O {
   const fn = 'dequantizeAbsmax';
+  checkOptions(opts, fn);
   checkAbsmaxInt8(q, fn);
   const { rows, cols, granularity } = q;
   const n = rows * cols;

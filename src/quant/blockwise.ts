@@ -13,7 +13,7 @@
 // `blockwise-bitsandbytes` (bitsandbytes 0.50 output).
 import { describeValue } from '../core/describe.js';
 import { dynamicTable } from './codebooks.js';
-import { rejectSharedOut } from './tensor-input.js';
+import { checkOptions, rejectSharedOut } from './tensor-input.js';
 
 const f32 = Math.fround;
 /** fl32(1e-38): the clamp bitsandbytes applies to a block's absmax before dividing by it. */
@@ -386,6 +386,7 @@ export function outArray(out: unknown, n: number, fn: string): Float32Array {
  */
 export function dequantizeBlockwise(q: BlockwiseQuantized, opts: DequantizeOptions = {}): Float32Array {
   const fn = 'dequantizeBlockwise';
+  checkOptions(opts, fn);
   const { length, blocksize, absmax } = checkState(q, 'bnb-blockwise-8bit', BLOCKWISE_8BIT_BLOCKSIZES, fn);
   const code = q.code;
   if (!(code instanceof Float32Array) || code.length < 2 || code.length > 256) {

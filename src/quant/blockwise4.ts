@@ -15,7 +15,7 @@ import {
   type BlockwiseSource, type DequantizeOptions, type NestedAbsmax,
 } from './blockwise.js';
 import { bnbFp4Table, nf4Table } from './codebooks.js';
-import { rejectSharedOut } from './tensor-input.js';
+import { checkOptions, rejectSharedOut } from './tensor-input.js';
 
 const f32 = Math.fround;
 
@@ -169,6 +169,7 @@ export function quantize4bit(x: BlockwiseSource, opts: Quantize4bitOptions = {})
  */
 export function dequantize4bit(q: Blockwise4bitQuantized, opts: DequantizeOptions = {}): Float32Array {
   const fn = 'dequantize4bit';
+  checkOptions(opts, fn);
   const { length, blocksize, absmax } = checkState(q, 'bnb-4bit', BLOCKWISE_4BIT_BLOCKSIZES, fn);
   checkQuantType(q.quantType, fn);
   const code = q.code;

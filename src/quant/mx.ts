@@ -12,7 +12,7 @@ import { resolveCastOptions, type RoundingMode } from '../formats/options.js';
 import { exponentOf, pow2 } from '../formats/pow2.js';
 import { getFormat } from '../formats/registry.js';
 import { checkValues, resolveShape, type FloatValues } from './scaled-fp8.js';
-import { rejectSharedOut } from './tensor-input.js';
+import { checkOptions, rejectSharedOut } from './tensor-input.js';
 
 const f32 = Math.fround;
 
@@ -192,6 +192,7 @@ export function quantizeMx(x: FloatValues, opts: MxOptions = {}): MxQuantized {
  */
 export function dequantizeMx(q: MxQuantized, opts: { out?: Float32Array } = {}): Float32Array {
   const fn = 'dequantizeMx';
+  checkOptions(opts, fn);
   if (q === null || typeof q !== 'object' || q.scheme !== 'mx') throw new TypeError(`${fn}: expected the result of quantizeMx, got ${describeValue(q)}`);
   const format = checkMxFormat(q.format, fn);
   const blockSize = checkBlockSize(q.blockSize, fn);

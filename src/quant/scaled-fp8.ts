@@ -10,7 +10,7 @@ import { resolveCastOptions, type ResolvedCastOptions, type RoundingMode } from 
 import { pow2 } from '../formats/pow2.js';
 import { getFormat } from '../formats/registry.js';
 import type { FloatFormat } from '../formats/spec.js';
-import { rejectSharedOut } from './tensor-input.js';
+import { checkOptions, rejectSharedOut } from './tensor-input.js';
 
 const f32 = Math.fround;
 const F32_MAX = 3.4028234663852886e38;
@@ -248,6 +248,7 @@ export function quantizeScaledFp8(x: FloatValues, opts: ScaledFp8Options = {}): 
  */
 export function dequantizeScaledFp8(q: ScaledFp8Quantized, opts: { out?: Float32Array } = {}): Float32Array {
   const fn = 'dequantizeScaledFp8';
+  checkOptions(opts, fn);
   if (q === null || typeof q !== 'object' || q.scheme !== 'scaled-fp8') {
     throw new TypeError(`${fn}: expected the result of quantizeScaledFp8, got ${describeValue(q)}`);
   }

@@ -15,7 +15,7 @@
 // them; lowp only reads).
 import { describeValue } from '../core/describe.js';
 import type { Int8Matrix } from '../core/matrix.js';
-import { asFloat32, rejectNonFinite, rejectSharedOut, tensorValues, type TensorInput } from './tensor-input.js';
+import { asFloat32, checkOptions, rejectNonFinite, rejectSharedOut, tensorValues, type TensorInput } from './tensor-input.js';
 
 /**
  * Options of {@link int8VectorwiseQuant}.
@@ -189,6 +189,7 @@ export interface VectorwiseDequantOptions {
  */
 export function int8VectorwiseDequant(codes: Int8Matrix, absmax: Float32Array, opts?: VectorwiseDequantOptions): Float32Array {
   const fn = 'int8VectorwiseDequant';
+  checkOptions(opts, fn);
   if (codes === null || typeof codes !== 'object' || !(codes.data instanceof Int8Array)) {
     throw new TypeError(`${fn}: codes must be an int8 matrix { rows, cols, data: Int8Array }, got ${describeValue(codes)}`);
   }

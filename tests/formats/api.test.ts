@@ -191,3 +191,14 @@ describe('hostile input: missing or wrong descriptors', () => {
     expect(resolveCastOptions(getFormat('bf16'), undefined).overflow).toBe('inf');
   });
 });
+
+describe('hostile input: options that are not an object', () => {
+  it('encodeArray/decodeArray given the out array itself (not { out }) threw nothing and left it unwritten', () => {
+    const src = new Float32Array([1, 2]);
+    expect(() => encodeArray(src, 'bf16', new Uint16Array(2) as never)).toThrow(/encodeArray: options must be an object \(e\.g\. \{ out \}\), got a Uint16Array of length 2/);
+    expect(() => decodeArray(new Uint16Array(2), 'bf16', new Float32Array(2) as never)).toThrow(/decodeArray: options must be an object/);
+    expect(() => decodeArray(new Uint16Array(2), 'bf16', 'x' as never)).toThrow(TypeError);
+    expect(() => encodeArray(src, 'bf16', [1] as never)).toThrow(TypeError);
+    expect(Array.from(encodeArray(src, 'bf16', undefined))).toEqual([0x3f80, 0x4000]);
+  });
+});

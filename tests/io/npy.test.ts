@@ -241,3 +241,14 @@ describe('corrupt and unsupported .npy', () => {
     expect(() => writeNpy({ dtype: 'toString' as never, shape: [1], data: new Float32Array(1) })).toThrow(TypeError);
   });
 });
+
+describe('options that are not an object', () => {
+  it('readNpy/writeNpy refuse them instead of ignoring them', () => {
+    const arr = { dtype: 'F32' as const, shape: [2], data: new Float32Array([1, 2]) };
+    expect(() => writeNpy(arr, 3 as never)).toThrow(/expected options as an object, got the number 3/);
+    expect(() => writeNpy(arr, 'v2' as never)).toThrow(TypeError);
+    const bytes = writeNpy(arr);
+    expect(() => readNpy(bytes, 'x.npy' as never)).toThrow(/expected options as an object, got the string 'x.npy'/);
+    expect(Array.from(readNpy(bytes, undefined).data as Float32Array)).toEqual([1, 2]);
+  });
+});

@@ -1,7 +1,7 @@
 // Bad input to matmul / int8Matmul gets a clear TypeError or RangeError saying what was expected and
 // what came; nothing is computed from a malformed matrix.
 import { describe, expect, it } from 'vitest';
-import { int8Matmul, int8MatmulReference, matmul, matmulReference } from '../../src/matmul/index.js';
+import { int8Matmul, int8MatmulReference, matmul, matmulReference, matmulTransposed } from '../../src/matmul/index.js';
 
 const f = (rows: number, cols: number) => ({ rows, cols, data: new Float32Array(rows * cols) });
 
@@ -60,6 +60,13 @@ describe('matmul errors', () => {
       }
     });
   }
+  it('options that are not an object (the out array itself, a string) are a TypeError, also for matmulTransposed', () => {
+    const m = f(2, 2);
+    expect(() => matmul(m, f(2, 2), new Float32Array(4) as never)).toThrow(/matmul: options must be an object \(e\.g\. \{ out \}\), got a Float32Array of length 4/);
+    expect(() => matmulTransposed(m, f(2, 2), 'fp16' as never)).toThrow(/matmulTransposed: options must be an object/);
+    expect(() => matmulTransposed(m, f(2, 2), new Float32Array(4) as never)).toThrow(TypeError);
+    expect(matmulTransposed(m, f(2, 2)).rows).toBe(2);
+  });
   it('a result too large for any typed array (M×N with K = 0) is a RangeError naming M×N', () => {
     const big = 2 ** 20;
     for (const fn of [matmul, matmulReference]) {

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  compare, linearErrorTable, maxRelError,
   dequantize4bit, dequantizeAbsmax, dequantizeBlockwise, dequantizeMx, dequantizeScaledFp8, int8VectorwiseDequant,
   formatErrorTable, getQuantMethod, int8VectorwiseQuant, quantErrorTable, quantize4bit, quantizeAbsmax, quantizeBlockwise,
   quantizeMx, quantizeScaledFp8, quantRoundTrip, syntheticMatrix,
@@ -104,5 +105,40 @@ describe('messages say what was expected and what came', () => {
   });
   it('syntheticMatrix of more values than a Float32Array holds names the size', () => {
     expect(() => syntheticMatrix('gaussian', 1e6, 1e6)).toThrow(/syntheticMatrix: cannot allocate 1000000 × 1000000 = 1000000000000 float32 values/);
+  });
+});
+
+describe('an options argument that is not an object is refused, not ignored', () => {
+  const x = new Float32Array(64).map((_, i) => Math.sin(i));
+  it('compare(r, t, "bf16") (a format where { format } belongs) and maxRelError(r, t, 1e-6) threw nothing and measured without it', () => {
+    expect(() => compare(x, x, 'bf16' as never)).toThrow(/compare: options must be an object \(e\.g\. \{ out \}\), got the string 'bf16'/);
+    expect(() => maxRelError(x, x, 1e-6 as never)).toThrow(/maxRelError: options must be an object/);
+    expect(compare(x, x, { format: 'bf16' }).maxUlpError).toBe(0);
+    expect(compare(x, x, undefined).verdict).toBe('exact');
+  });
+  it('a dequantizer given the out array itself (instead of { out }) left it unwritten', () => {
+    const bw = quantizeBlockwise(x);
+    const q4 = quantize4bit(x);
+    const mx = quantizeMx(x);
+    const sf = quantizeScaledFp8(x);
+    const ab = quantizeAbsmax(x);
+    const vw = int8VectorwiseQuant({ rows: 1, cols: 64, data: x });
+    const runs: Array<[string, (o: unknown) => unknown]> = [
+      ['dequantizeBlockwise', (o) => dequantizeBlockwise(bw, o as never)],
+      ['dequantize4bit', (o) => dequantize4bit(q4, o as never)],
+      ['dequantizeMx', (o) => dequantizeMx(mx, o as never)],
+      ['dequantizeScaledFp8', (o) => dequantizeScaledFp8(sf, o as never)],
+      ['dequantizeAbsmax', (o) => dequantizeAbsmax(ab, o as never)],
+      ['int8VectorwiseDequant', (o) => int8VectorwiseDequant(vw.codes, vw.absmax, o as never)],
+      ['quantErrorTable', (o) => quantErrorTable([{ name: 'x', data: x }], o as never)],
+      ['linearErrorTable', (o) => linearErrorTable([{ name: 'x', a: { rows: 1, cols: 64, data: x }, w: { rows: 1, cols: 64, data: x } }], o as never)],
+      ['syntheticMatrix', (o) => syntheticMatrix('gaussian', 2, 2, o as never)],
+    ];
+    for (const [name, run] of runs) {
+      for (const bad of [new Float32Array(64), 'row', 7, [1]]) {
+        expect(() => run(bad), `${name}(${String(bad)})`).toThrow(new RegExp(`${name}: options must be an object`));
+      }
+      expect(() => run(undefined)).not.toThrow();
+    }
   });
 });
