@@ -73,8 +73,8 @@ export interface ResolvedInt8 {
 
 /** Validates int8 operands and options. */
 export function resolveInt8(qa: Int8Matrix, qb: Int8Matrix, opts: Int8MatmulOptions | undefined, fn: string): ResolvedInt8 {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts))) {
+    throw new TypeError(`${fn}: options must be an object (e.g. { out }), got ${describeValue(opts)}`);
   }
   validateInt8Matrix(qa, 'qa');
   validateInt8Matrix(qb, 'qb');
