@@ -180,7 +180,8 @@ export interface VectorwiseDequantOptions {
  * value = fl32(fl32(code · absmax_row) · fl32(1/127)) (float32 arithmetic, the float32 constant
  * {@link INV127_F32}). Outlier columns come back as 0: their values live in the 16-bit path.
  *
- * @throws TypeError/RangeError for malformed codes/absmax or a wrong `out`.
+ * @throws TypeError/RangeError for malformed codes/absmax (absmax values must be finite and >= 0, as
+ * {@link dequantizeAbsmax} requires) or a wrong `out`.
  * @example
  * ```ts
  * const q = int8VectorwiseQuant({ rows: 1, cols: 2, data: new Float32Array([2, -1]) });
@@ -197,6 +198,10 @@ export function int8VectorwiseDequant(codes: Int8Matrix, absmax: Float32Array, o
   if (codes.data.length !== rows * cols) throw new RangeError(`${fn}: codes must hold rows × cols = ${rows * cols} values, got ${codes.data.length}`);
   if (!(absmax instanceof Float32Array)) throw new TypeError(`${fn}: absmax must be a Float32Array, got ${describeValue(absmax)}`);
   if (absmax.length !== rows) throw new RangeError(`${fn}: absmax must have one value per row (${rows}), got ${absmax.length}`);
+  for (let r = 0; r < rows; r++) {
+    // a NaN, negative or infinite row scale would come back as a row of NaN/∞/sign-flipped values
+    if (!(absmax[r] >= 0 && absmax[r] !== Infinity)) throw new RangeError(`${fn}: absmax[${r}] must be finite and >= 0, got ${absmax[r]}`);
+  }
   const out = opts?.out ?? new Float32Array(rows * cols);
   if (!(out instanceof Float32Array)) throw new TypeError(`${fn}: out must be a Float32Array, got ${describeValue(out)}`);
   if (out.length !== rows * cols) throw new RangeError(`${fn}: out must have ${rows * cols} elements, got ${out.length}`);

@@ -142,3 +142,16 @@ describe('an options argument that is not an object is refused, not ignored', ()
     }
   });
 });
+
+describe('int8VectorwiseDequant checks its row scales like dequantizeAbsmax does', () => {
+  it('a NaN, negative or infinite absmax is a RangeError (it gave rows of NaN, ∞ or flipped signs)', () => {
+    const q = int8VectorwiseQuant({ rows: 2, cols: 2, data: new Float32Array([1, -2, 3, 0.5]) });
+    for (const bad of [NaN, -1, Infinity]) {
+      const am = q.absmax.slice();
+      am[1] = bad;
+      expect(() => int8VectorwiseDequant(q.codes, am)).toThrow(new RegExp(`int8VectorwiseDequant: absmax\\[1\\] must be finite and >= 0, got ${bad}`));
+    }
+    const zero = int8VectorwiseDequant(q.codes, new Float32Array([0, 0]));
+    expect(Array.from(zero).every((v) => v === 0)).toBe(true);
+  });
+});
