@@ -670,7 +670,9 @@ export function bf16ToF32(src: usize, dst: usize, n: i32): void {
 // f64, as in TypeScript. Vectors of 4 values that are all finite, normal in float32 and below the
 // overflow threshold take a path without masks; others mask per lane. Where more than 1/8 of a group's
 // vectors needed the masked path, the next group takes it for every vector (mixed data would otherwise
-// mispredict the branch half of the time). Sums: per vector (lanes 0 + 2) and (lanes 1 + 3) are added
+// mispredict the branch half of the time). Narrow targets count flushes and subnormal results per
+// vector only in groups after a group holding a value below 2^emin; a group with such a value that
+// did not count them is read again for these two counts alone. Sums: per vector (lanes 0 + 2) and (lanes 1 + 3) are added
 // to two running f64 partial sums, combined at the end.
 //
 // Layout at `out`: f64 [sumAbs, sumRel, sumSqX, sumSqE, maxErr, maxRel, maxUlp] then u32 at +64
@@ -704,12 +706,16 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
   let mErr = f32x4.splat(0), mUlp = f32x4.splat(0), mRel = f64x2.splat(0);
   let g = 0;
   let slowMode = false;
+  // narrow targets: whether this group counts flushes and subnormal results per vector (the previous
+  // group held a value below 2^emin); else a group with such a value is counted again afterwards
+  let lowMode = false;
   let C = ZERO;
   for (let start = 0; start < n; start += groupSize) {
     const end = min(n, start + groupSize);
     let gRel = f64x2.splat(0);
     let nSlow = 0;
     let gOv = ZERO;
+    let minG = INF;
     for (let i = start; i < end; i += 4) {
       const a = v128.and(v128.load(src + (<usize>i << 2)), ABS);
       const E = i32x4.shr_u(a, 23);
@@ -744,12 +750,12 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
         x = a;
         err = f32x4.abs(f32x4.sub(a, r));
         cExact = i32x4.sub(cExact, i32x4.eq(r, a));
-        if (narrow) {
+        if (narrow && lowMode) {
           cFlush = i32x4.sub(cFlush, i32x4.eq(r, ZERO));
           cSubLt = i32x4.sub(cSubLt, i32x4.lt_s(r, SN));
         }
         maxA = i32x4.max_s(maxA, a);
-        minA = i32x4.min_s(minA, a);
+        minG = i32x4.min_s(minG, a);
       } else {
         nSlow += <i32>!allIn;
         const isZero = i32x4.eq(a, ZERO);
@@ -771,12 +777,14 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
         cInf = i32x4.sub(cInf, i32x4.eq(a, INF));
         cNan = i32x4.sub(cNan, i32x4.gt_s(a, INF));
         cExact = i32x4.sub(cExact, v128.and(meas, i32x4.eq(r, a)));
-        cFlush = i32x4.sub(cFlush, v128.and(meas, i32x4.eq(r, ZERO)));
-        cSubLt = i32x4.sub(cSubLt, v128.and(meas, i32x4.lt_s(r, SN)));
+        if (!narrow || lowMode) {
+          cFlush = i32x4.sub(cFlush, v128.and(meas, i32x4.eq(r, ZERO)));
+          cSubLt = i32x4.sub(cSubLt, v128.and(meas, i32x4.lt_s(r, SN)));
+        }
         cOver = i32x4.sub(cOver, ov);
         gOv = v128.or(gOv, ov);
         maxA = i32x4.max_s(maxA, v128.and(a, nzf));
-        minA = i32x4.min_s(minA, v128.bitselect(a, INF, nzf));
+        minG = i32x4.min_s(minG, v128.bitselect(a, INF, nzf));
         x = v128.and(a, meas);
         err = v128.and(f32x4.abs(f32x4.sub(a, r)), meas);
         r = v128.bitselect(r, a, meas);
@@ -808,6 +816,22 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       gRel = f64x2.pmax(gRel, f64x2.pmax(rel0, rel1));
     }
     mRel = f64x2.pmax(mRel, gRel);
+    minA = i32x4.min_s(minA, minG);
+    if (narrow) {
+      const low = v128.any_true(i32x4.lt_s(minG, SN));
+      if (low && !lowMode) {
+        // flushes and subnormal results of this group (finite nonzero values below the threshold)
+        for (let i = start; i < end; i += 4) {
+          const a = v128.and(v128.load(src + (<usize>i << 2)), ABS);
+          const Cl = i32x4.max_s(i32x4.add(v128.and(a, INF), KC), CSUB);
+          const r = f32x4.sub(f32x4.add(a, Cl), Cl);
+          const meas = v128.and(i32x4.gt_s(a, ZERO), i32x4.lt_s(a, OV));
+          cFlush = i32x4.sub(cFlush, v128.and(meas, i32x4.eq(r, ZERO)));
+          cSubLt = i32x4.sub(cSubLt, v128.and(meas, i32x4.lt_s(r, SN)));
+        }
+      }
+      lowMode = low;
+    }
     // branch modes for the next group: where more than 1/8 of the vectors needed the subnormal-range
     // rounding (or the masked path), take it for every vector instead of mispredicting a branch
     slowMode = (nSlow << 3) > ((end - start) >> 2);

@@ -145,6 +145,32 @@ describe('analyzeCast float32 → bf16/fp16/fp8/fp6/fp4: WebAssembly SIMD kernel
     expect(kernelTensors).toBeGreaterThan(5);
   });
 
+  it('groups of 256 that switch between values in the normal range only and values that flush or turn subnormal (the kernel counts those per vector or per group): equal to the twin', () => {
+    // kinds of group: 0 normal-range only, 1 a few values below 2^emin, 2 many, 3 a few NaN/overflow
+    const groupArb = fc.tuple(fc.constantFrom(0, 1, 2, 3), fc.integer({ min: 0, max: 0xffffffff }));
+    fc.assert(fc.property(fc.array(groupArb, { minLength: 2, maxLength: 12 }), fc.constantFrom('fp16', 'fp8-e4m3fn', 'fp8-e5m2', 'fp4-e2m1fn'), (groups, to) => {
+      const f = getFormat(to);
+      const bits: number[] = [];
+      for (const [kind, seed] of groups) {
+        let st = seed | 1;
+        const rnd = () => { st ^= st << 13; st ^= st >>> 17; st ^= st << 5; return st >>> 0; };
+        for (let j = 0; j < 256; j++) {
+          const u = rnd();
+          // normal range of the target (exponents emin … emin + 3), mantissa and sign random
+          let b = ((u & 0x80000000) | ((127 + f.minNormalExponent + (u % 4)) << 23) | (rnd() >>> 9)) >>> 0;
+          const pick = rnd() % 64;
+          if ((kind === 1 && pick < 2) || (kind === 2 && pick < 32)) {
+            b = ((u & 0x80000000) | ((127 + f.minNormalExponent - 1 - (u % (f.mantissaBits + 3))) << 23) | (rnd() >>> 9)) >>> 0;
+          } else if (kind === 3 && pick < 2) {
+            b = pick === 0 ? 0x7fc00000 : 0x7f000000;
+          }
+          bits.push(b);
+        }
+      }
+      expectTwins(f32FromBits(bits), to, { topK: 5 }, to);
+    }), { numRuns: 80 });
+  });
+
   it('custom formats at the kernel\'s range limit: overflow threshold 2^(105 + m) on the kernel, beyond it the TypeScript loop; equal to the twin', () => {
     // bias 20: emin = −19; 7 exponent bits reach 2^107·(2 − 2^-3) (threshold 2^108 = 2^(105 + m), the last
     // range the kernel takes), 8 bits reach 2^235 (past float32: the kernel declines and the loop runs)
