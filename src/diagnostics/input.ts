@@ -2,6 +2,7 @@
 // Float64Array, a number array, or the codes of another format) and how each is read without copying
 // the caller's data. Nothing here writes to the caller's arrays.
 import { describeValue } from '../core/describe.js';
+import { codeArrayType } from '../formats/bulk.js';
 import { decodeGeneric } from '../formats/codec.js';
 import { getFormat, type FormatLike } from '../formats/registry.js';
 import type { FloatFormat } from '../formats/spec.js';
@@ -17,7 +18,10 @@ import type { FloatFormat } from '../formats/spec.js';
  * ```
  */
 export interface CodesInput {
-  /** The codes, one per element, of `format`'s width (Uint8Array, Uint16Array or Uint32Array). */
+  /**
+   * The codes, one per element, in the array type of `format`'s width (Uint8Array up to 8 bits,
+   * Uint16Array up to 16, Uint32Array for fp32; see `codeArrayType`); another type is a TypeError.
+   */
   codes: Uint8Array | Uint16Array | Uint32Array;
   /** The format the codes belong to. */
   format: FormatLike;
@@ -72,6 +76,12 @@ export function resolveValues(values: unknown, fn: string, name = 'values'): Val
     const f = getFormat(format);
     if (!(codes instanceof Uint8Array || codes instanceof Uint16Array || codes instanceof Uint32Array)) {
       throw new TypeError(`${fn}: ${name}.codes must be a Uint8Array, Uint16Array or Uint32Array of ${f.name} codes, got ${describeValue(codes)}`);
+    }
+    // the array type must be the format's (as encodeArray makes it): bf16 codes in a Uint8Array are
+    // bytes, each of which is also a valid tiny bf16 code, so they would be analysed as garbage
+    const Ctor = codeArrayType(f);
+    if (!(codes instanceof Ctor)) {
+      throw new TypeError(`${fn}: ${name}.codes: ${f.name} codes are held in a ${Ctor.name} (as encodeArray returns them), got ${describeValue(codes)}`);
     }
     if (isBinary32(f)) {
       if (!(codes instanceof Uint32Array)) throw new TypeError(`${fn}: ${name}.codes: ${f.name} codes must be a Uint32Array, got ${describeValue(codes)}`);

@@ -206,3 +206,16 @@ describe('no function modifies its inputs (fast-check)', () => {
     }), { numRuns: 100 });
   });
 });
+
+describe('hostile input: codes in the wrong array type', () => {
+  it('bf16 codes in a Uint8Array (bytes, each a valid tiny bf16 code) are a TypeError, not analysed as garbage', () => {
+    const bytes = new Uint8Array([0x80, 0x3f, 0x00, 0x40]); // the bytes of bf16 [1, 2]
+    expect(() => divisionRisk({ codes: bytes, format: 'bf16' }, 'fp16')).toThrow(/divisionRisk: denominators\.codes: bf16 codes are held in a Uint16Array \(as encodeArray returns them\), got a Uint8Array of length 4/);
+    expect(() => accumulationRisk({ codes: bytes, format: 'bf16' })).toThrow(TypeError);
+    expect(() => compareFormats({ codes: new Uint16Array([0x38]), format: 'fp8-e4m3fn' }, ['fp16'])).toThrow(/fp8-e4m3fn codes are held in a Uint8Array/);
+    expect(() => divisionRisk({ codes: new Uint16Array([0x3f80]), format: 'fp32' }, 'fp16')).toThrow(/Uint32Array/);
+    // the right types are read as before
+    expect(divisionRisk({ codes: new Uint16Array([0x3f80, 0x4000]), format: 'bf16' }, 'fp16').total).toBe(2);
+    expect(accumulationRisk({ codes: new Uint8Array([0x38, 0x40]), format: 'fp8-e4m3fn' }).reference).toBe(3);
+  });
+});
