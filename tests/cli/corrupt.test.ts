@@ -66,6 +66,25 @@ describe('corrupt safetensors files (tests/fixtures/corrupt)', () => {
     }
   });
 
+  it('--html never overwrites the checkpoint being read (it replaced the model with the report)', async () => {
+    const model = writeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1, 1e-9]) } });
+    const dir = mkdtempSync(join(tmp, 'html-'));
+    const file = join(dir, 'model.safetensors');
+    writeFileSync(file, model);
+    const index = join(dir, 'model.safetensors.index.json');
+    writeFileSync(index, JSON.stringify({ metadata: {}, weight_map: { w: 'model.safetensors' } }));
+    for (const [input, html] of [[file, file], [dir, file], [index, file], [index, index], [dir, index]]) {
+      const r = await runCli(['check', input, '--to', 'fp16', '--html', html]);
+      expectOneLineError(r, html);
+      expect(r.stderr).toMatch(/--html: expected a report path other than the checkpoint being read/);
+      expect(readFileSync(file)).toEqual(Buffer.from(model));
+    }
+    // a report next to the model is fine
+    const ok = await runCli(['check', file, '--to', 'fp16', '--html', join(dir, 'report.html')]);
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
+  });
+
   it('a file without float tensors: check and quant-error both exit 2 with one line (quant-error printed an empty table, exit 0)', async () => {
     const cases: Array<[string, Uint8Array]> = [
       ['no-tensors.safetensors', writeSafetensors({})],

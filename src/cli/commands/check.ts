@@ -3,9 +3,9 @@
 // per-tensor figures (flushed to zero, subnormal, overflow, max relative error, headroom), a summary over
 // the model, the well-known constants check and a one-line verdict; or the JSON report (schema
 // `lowp.check`, see docs/cli.md); optionally a self-contained HTML report.
-import { writeFileSync } from 'node:fs';
+import { realpathSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { finfo, getFormat, type FormatInfo } from '../../formats/index.js';
 import type { CastAnalysis } from '../../diagnostics/analyzeCast.js';
 import type { ConstantCheck } from '../../diagnostics/constants.js';
@@ -515,6 +515,36 @@ export function renderCheckText(report: CheckReport, top: number): string {
 }
 
 /**
+ * The absolute path `--html` writes to, refused when it is the checkpoint being read: the input file
+ * itself, or a *.safetensors / *.safetensors.index.json file of an input folder or index (writing the
+ * report there would destroy the model). Checked before the analysis, so a bad path fails at once.
+ */
+function htmlTarget(html: string, path: string | undefined, cwd: string): string {
+  const out = isAbsolute(html) ? html : resolve(cwd, html);
+  if (path === undefined) return out;
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const input = real(isAbsolute(path) ? path : resolve(cwd, path));
+  const target = real(out);
+  let folder: string | null = null;
+  try {
+    folder = statSync(input).isDirectory() ? input : /\.json$/i.test(input) ? dirname(input) : null;
+  } catch {
+    folder = null; // openInput reports a missing input
+  }
+  const checkpointFile = /\.safetensors$|\.safetensors\.index\.json$/i.test(target);
+  if (target === input || (folder !== null && dirname(target) === folder && checkpointFile)) {
+    throw new CliError(`--html: expected a report path other than the checkpoint being read, got ${html} (it would overwrite the model)`);
+  }
+  return out;
+}
+
+/**
  * `lowp check`: runs the check, prints the table or JSON, writes the HTML report when asked, and returns
  * the exit status (0, or 1 when a `--fail-on` kind was found).
  *
@@ -524,9 +554,9 @@ export function renderCheckText(report: CheckReport, top: number): string {
  * ```
  */
 export async function checkCommand(path: string | undefined, opts: CheckOptions, io: CliIO): Promise<number> {
+  const out = opts.html === undefined ? undefined : htmlTarget(opts.html, path, io.cwd ?? process.cwd());
   const report = await runCheck(path, opts, io);
-  if (opts.html !== undefined) {
-    const out = isAbsolute(opts.html) ? opts.html : resolve(io.cwd ?? process.cwd(), opts.html);
+  if (opts.html !== undefined && out !== undefined) {
     try {
       writeFileSync(out, renderHtmlReport(report));
     } catch (e) {
