@@ -10,15 +10,19 @@ import { quantErrorCommand, DEFAULT_METHODS } from './commands/quant-error.js';
 import { CliError, EXIT_OK, EXIT_USAGE, println, type CliIO } from './io.js';
 import { packageVersion } from './version.js';
 
-function parsePositiveInt(name: string, allowZero: boolean): (value: string) => number {
+function parsePositiveInt(name: string, allowZero: boolean, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
     if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || (!allowZero && n === 0)) {
       throw new InvalidArgumentError(`${name} expects ${allowZero ? 'a non-negative' : 'a positive'} integer.`);
     }
+    if (n > max) throw new InvalidArgumentError(`${name} expects an integer of at most ${max}.`);
     return n;
   };
 }
+
+/** Largest `--size` of `lowp bench`: its four arrays of that many values then take about 1.9 GB. */
+const BENCH_MAX_SIZE = 2 ** 27;
 
 function parseThreads(value: string): number | 'auto' {
   if (value === 'auto') return 'auto';
@@ -142,7 +146,7 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
     .command('bench')
     .description('a short benchmark of this machine (a few seconds): f32→bf16/fp16 conversion throughput, GEMM GFLOP/s')
     .option('--json', 'print JSON instead of the table')
-    .option('--size <n>', 'values per conversion run', parsePositiveInt('--size', false), 1 << 22)
+    .option('--size <n>', 'values per conversion run', parsePositiveInt('--size', false, BENCH_MAX_SIZE), 1 << 22)
     .option('--budget <ms>', 'time spent on each measurement, in milliseconds', parsePositiveInt('--budget', false), 400)
     .addHelpText('after', '\nExamples:\n  $ lowp bench\n  $ lowp bench --json\n')
     .action(async (opts) => {

@@ -58,12 +58,14 @@ describe('version and help', () => {
   });
 
   it('usage errors: exit 2 and one line on stderr', async () => {
-    for (const args of [['frobnicate'], ['check', '--bogus'], ['check'], ['check', '--sample', 'x.safetensors'], ['check', '--sample', '--to', 'fp12'], ['check', '--sample', '--top', '-1'], ['check', '--sample', '--chunk', '0'], ['quant-error', '--sample', '--methods', 'int7']]) {
+    for (const args of [['frobnicate'], ['check', '--bogus'], ['check'], ['check', '--sample', 'x.safetensors'], ['check', '--sample', '--to', 'fp12'], ['check', '--sample', '--top', '-1'], ['check', '--sample', '--chunk', '0'], ['quant-error', '--sample', '--methods', 'int7'], ['bench', '--size', '99999999999'], ['bench', '--size', String(2 ** 27 + 1)]]) {
       const r = await runCli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.split('\n').filter((l) => l !== ''), args.join(' ')).toHaveLength(1);
       expect(r.stderr).toMatch(/^lowp: /);
     }
+    // was 'lowp: Invalid typed array length: 99999999999' after allocating what it could
+    expect((await runCli(['bench', '--size', '99999999999'])).stderr).toMatch(/--size expects an integer of at most 134217728/);
   });
 });
 
