@@ -793,8 +793,7 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       }
       mErr = f32x4.pmax(mErr, err);
       if (narrow) {
-        // err · 2^-qe, qe = max(e, emin) − m: f32 exponent field 254 + m − max(E, emin + 127)
-        // (vectors without values below 2^emin: the bit distance / 2^s, as below, is cheaper)
+        // err / q with q = ulp(C) = 2^-23·C: 1/q is the power of two with bits (277 << 23) − C (exact)
         mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.sub(QQ, C)));
       } else {
         // the bit distance of x and r is err / 2^(e − 23) and ulp(x) = 2^(e − m) (also for float32 subnormals)
