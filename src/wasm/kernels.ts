@@ -738,17 +738,14 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       } else {
         r = v128.and(i32x4.add(a, i32x4.add(RADD, v128.and(i32x4.shr_u(a, s), ONE))), RMASK);
       }
-      let err: v128, x: v128, m0: v128, m1: v128;
-      let fast = false;
       // a outside [2^-126, overflow threshold) ⇔ a − 2^-126 ≥ ovBits − 2^-126 unsigned: a signed compare
       // after adding 2^31 − 2^-126 (INF's bits) to both sides
       const allIn = !v128.any_true(i32x4.gt_s(i32x4.add(a, INF), OVR));
       if (!slowMode && allIn) {
-        // all four finite, float32-normal, below the overflow threshold
-        fast = true;
-        m0 = ZERO; m1 = ZERO;
-        x = a;
-        err = f32x4.abs(f32x4.sub(a, r));
+        // all four finite, float32-normal, below the overflow threshold (the f64 part is repeated in
+        // both branches: measured faster than one copy after them with masks chosen per branch)
+        const x = a;
+        const err = f32x4.abs(f32x4.sub(a, r));
         cExact = i32x4.sub(cExact, i32x4.eq(r, a));
         if (narrow && lowMode) {
           cFlush = i32x4.sub(cFlush, i32x4.eq(r, ZERO));
@@ -756,6 +753,27 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
         }
         maxA = i32x4.max_s(maxA, a);
         minG = i32x4.min_s(minG, a);
+        mErr = f32x4.pmax(mErr, err);
+        if (narrow) {
+          // err / q with q = ulp(C) = 2^-23·C: 1/q is the power of two with bits (277 << 23) − C (exact)
+          mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.sub(QQ, C)));
+        } else {
+          // the bit distance of x and r is err / 2^(e − 23) and ulp(x) = 2^(e − m) (also for float32 subnormals)
+          mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
+        }
+        const xHi = v128.shuffle<i64>(x, x, 1, 1);
+        const eHi = v128.shuffle<i64>(err, err, 1, 1);
+        const x0 = f64x2.promote_low_f32x4(x);
+        const x1 = f64x2.promote_low_f32x4(xHi);
+        const e0 = f64x2.promote_low_f32x4(err);
+        const e1 = f64x2.promote_low_f32x4(eHi);
+        const rel0 = f64x2.div(e0, x0);
+        const rel1 = f64x2.div(e1, x1);
+        sAbs = f64x2.add(sAbs, f64x2.add(e0, e1));
+        sRel = f64x2.add(sRel, f64x2.add(rel0, rel1));
+        sX = f64x2.add(sX, f64x2.add(f64x2.mul(x0, x0), f64x2.mul(x1, x1)));
+        sE = f64x2.add(sE, f64x2.add(f64x2.mul(e0, e0), f64x2.mul(e1, e1)));
+        gRel = f64x2.pmax(gRel, f64x2.pmax(rel0, rel1));
       } else {
         nSlow += <i32>!allIn;
         const isZero = i32x4.eq(a, ZERO);
@@ -785,34 +803,33 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
         gOv = v128.or(gOv, ov);
         maxA = i32x4.max_s(maxA, v128.and(a, nzf));
         minG = i32x4.min_s(minG, v128.bitselect(a, INF, nzf));
-        x = v128.and(a, meas);
-        err = v128.and(f32x4.abs(f32x4.sub(a, r)), meas);
+        const x = v128.and(a, meas);
+        const err = v128.and(f32x4.abs(f32x4.sub(a, r)), meas);
         r = v128.bitselect(r, a, meas);
-        m0 = i64x2.extend_low_i32x4_s(meas);
-        m1 = i64x2.extend_high_i32x4_s(meas);
+        const m0 = i64x2.extend_low_i32x4_s(meas);
+        const m1 = i64x2.extend_high_i32x4_s(meas);
+        // maxima and sums as in the fast path, masked
+        mErr = f32x4.pmax(mErr, err);
+        if (narrow) {
+          mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.sub(QQ, C)));
+        } else {
+          mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
+        }
+        const xHi = v128.shuffle<i64>(x, x, 1, 1);
+        const eHi = v128.shuffle<i64>(err, err, 1, 1);
+        const x0 = f64x2.promote_low_f32x4(x);
+        const x1 = f64x2.promote_low_f32x4(xHi);
+        const e0 = f64x2.promote_low_f32x4(err);
+        const e1 = f64x2.promote_low_f32x4(eHi);
+        // (unmeasured lanes: 0/0)
+        const rel0 = v128.and(f64x2.div(e0, x0), m0);
+        const rel1 = v128.and(f64x2.div(e1, x1), m1);
+        sAbs = f64x2.add(sAbs, f64x2.add(e0, e1));
+        sRel = f64x2.add(sRel, f64x2.add(rel0, rel1));
+        sX = f64x2.add(sX, f64x2.add(f64x2.mul(x0, x0), f64x2.mul(x1, x1)));
+        sE = f64x2.add(sE, f64x2.add(f64x2.mul(e0, e0), f64x2.mul(e1, e1)));
+        gRel = f64x2.pmax(gRel, f64x2.pmax(rel0, rel1));
       }
-      mErr = f32x4.pmax(mErr, err);
-      if (narrow) {
-        // err / q with q = ulp(C) = 2^-23·C: 1/q is the power of two with bits (277 << 23) − C (exact)
-        mUlp = f32x4.pmax(mUlp, f32x4.mul(err, i32x4.sub(QQ, C)));
-      } else {
-        // the bit distance of x and r is err / 2^(e − 23) and ulp(x) = 2^(e − m) (also for float32 subnormals)
-        mDiff = i32x4.max_s(mDiff, i32x4.abs(i32x4.sub(a, r)));
-      }
-      const xHi = v128.shuffle<i64>(x, x, 1, 1);
-      const eHi = v128.shuffle<i64>(err, err, 1, 1);
-      const x0 = f64x2.promote_low_f32x4(x);
-      const x1 = f64x2.promote_low_f32x4(xHi);
-      const e0 = f64x2.promote_low_f32x4(err);
-      const e1 = f64x2.promote_low_f32x4(eHi);
-      let rel0 = f64x2.div(e0, x0);
-      let rel1 = f64x2.div(e1, x1);
-      if (!fast) { rel0 = v128.and(rel0, m0); rel1 = v128.and(rel1, m1); }
-      sAbs = f64x2.add(sAbs, f64x2.add(e0, e1));
-      sRel = f64x2.add(sRel, f64x2.add(rel0, rel1));
-      sX = f64x2.add(sX, f64x2.add(f64x2.mul(x0, x0), f64x2.mul(x1, x1)));
-      sE = f64x2.add(sE, f64x2.add(f64x2.mul(e0, e0), f64x2.mul(e1, e1)));
-      gRel = f64x2.pmax(gRel, f64x2.pmax(rel0, rel1));
     }
     mRel = f64x2.pmax(mRel, gRel);
     minA = i32x4.min_s(minA, minG);
