@@ -688,7 +688,7 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
   // registers: binaryen folds splats into v128.const, which V8 rematerializes at every use in the loop
   // (measured: 5% slower)
   store<u32>(out, <u32>(23 - m) << 23); const KC = v128.load32_splat(out);
-  store<u32>(out, <u32>277 << 23); const QQ = v128.load32_splat(out); // 1/ulp(C)·2^23 = bits QQ − C
+  store<u32>(out, <u32>277 << 23); const QQ = v128.load32_splat(out); // 1/ulp(C) = 2^23/C has the bits QQ − C
   store<u32>(out, <u32>((emin + 127) << 23)); const SN = v128.load32_splat(out);
   store<u32>(out, <u32>(0x7fffffff)); const ABS = v128.load32_splat(out);
   store<u32>(out, <u32>(0x7f800000)); const INF = v128.load32_splat(out);
@@ -848,8 +848,8 @@ function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out:
       }
       lowMode = low;
     }
-    // branch modes for the next group: where more than 1/8 of the vectors needed the subnormal-range
-    // rounding (or the masked path), take it for every vector instead of mispredicting a branch
+    // branch mode for the next group: where more than 1/8 of the vectors needed the masked path, take
+    // it for every vector instead of mispredicting a branch
     slowMode = (nSlow << 3) > ((end - start) >> 2);
     store<f64>(groups + (<usize>g << 3), v128.any_true(gOv) ? Infinity : max(f64x2.extract_lane(gRel, 0), f64x2.extract_lane(gRel, 1)));
     g++;
