@@ -881,7 +881,9 @@ function laneSum(v: v128): u32 {
 
 /**
  * Cast-analysis aggregates of n float32 values (n a multiple of 4) for a signed target with subnormals,
- * m mantissa bits (1…22) and smallest normal exponent emin (−126, or −124…m − 127); see above.
+ * m mantissa bits (0…22) and smallest normal exponent emin: −126, or above −126 with emin − m ≥ −127
+ * and ((ovBits − 1) >> 23) + 23 − m ≤ 254 (C finite below the overflow threshold; src/wasm/analyze.ts
+ * checks both); see above.
  */
 export function analyzeF32(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, out: usize, hist: usize, groups: usize, groupSize: i32): void {
   if (emin == -126) analyzeLoop<u8>(src, n, m, emin, ovBits, out, hist, groups, groupSize);
