@@ -30,10 +30,15 @@ export function describeValue(value: unknown): string {
   if (ArrayBuffer.isView(value)) {
     const name = value.constructor?.name ?? 'typed array';
     const len = (value as unknown as { length?: number }).length;
-    return len === undefined ? `a ${name}` : `a ${name} of length ${len}`;
+    return len === undefined ? article(name) : `${article(name)} of length ${len}`;
   }
   if (Array.isArray(value)) return `an Array of length ${value.length}`;
   if (value instanceof ArrayBuffer) return `an ArrayBuffer of ${value.byteLength} bytes`;
   const name = (value as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
+  return name && name !== 'Object' ? article(name) : 'an object';
+}
+
+/** 'a Uint8Array', 'an Int8Array': the indefinite article by the name's first letter. */
+function article(name: string): string {
+  return /^[AEIO]/i.test(name) ? `an ${name}` : `a ${name}`; // 'a Uint…' (you-int), 'an Int…'
 }

@@ -469,7 +469,7 @@ describe.each(CLASSES)('%s', (className, C, fmt) => {
       expect(() => new C('12' as unknown as number[])).toThrow(TypeError);
       expect(() => new C(new BigInt64Array(2) as unknown as number[])).toThrow(/BigInt/);
       expect(() => new C(new DataView(new ArrayBuffer(2)) as unknown as number[])).toThrow(TypeError);
-      expect(() => C.fromBits(new Int16Array(2) as unknown as Uint16Array)).toThrow(/expected a Uint16Array of codes, got a Int16Array of length 2/);
+      expect(() => C.fromBits(new Int16Array(2) as unknown as Uint16Array)).toThrow(/expected a Uint16Array of codes, got an Int16Array of length 2/);
       expect(() => C.from([1], 3 as never)).toThrow(/mapFn must be a function/);
     });
 
