@@ -3,60 +3,23 @@
 // (playwright-core, /usr/bin/chromium) and runs a WebAssembly SIMD matmul, an int8 product and the bulk
 // conversions there, comparing with the values computed here in Node by the same code's reference twin.
 // Skipped (with a message) only when /usr/bin/chromium is absent and CI is not set.
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
 import { int8MatmulReference, matmulReference } from '../../src/matmul/index.js';
 import { decodeArray, encodeArray } from '../../src/formats/index.js';
+import { browserTestsEnabled, openBrowserPage, type BrowserPage } from '../helpers/browser-page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const available = existsSync(CHROMIUM);
-if (!available && !process.env.CI) {
-  console.warn(`tests/browser: skipped: ${CHROMIUM} not found (install with: apt-get install -y chromium)`);
-}
-
-describe.skipIf(!available && !process.env.CI)('lowp/matmul in headless Chromium', () => {
-  let server: Server;
-  let browser: Browser;
+describe.skipIf(!browserTestsEnabled('tests/browser'))('lowp/matmul in headless Chromium', () => {
+  let page0: BrowserPage;
+  let browser: BrowserPage['browser'];
   let url = '';
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [join(root, 'src', 'matmul', 'index.ts')],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    const js = bundle.outputFiles[0].text;
-    expect(js).not.toMatch(/from\s*["']node:/); // the core must not import Node modules
-    const html = '<!doctype html><meta charset="utf-8"><title>lowp</title><script type="module">import * as lowp from "./lowp-matmul.js"; window.lowp = lowp; window.ready = true;</script>';
-    server = createServer((req, res) => {
-      if (req.url === '/lowp-matmul.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      else if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const addr = server.address();
-    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // playwright launches with a fresh, empty profile directory of its own (it rejects --user-data-dir)
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    page0 = await openBrowserPage('src/matmul/index.ts', 'lowp'); // also checks that no node: import survived
+    ({ browser, url } = page0);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await page0?.close();
   });
 
   it('runs a WASM-SIMD bf16 matmul, an int8 product and the conversions, matching Node', async () => {

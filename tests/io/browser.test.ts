@@ -4,19 +4,9 @@
 // sharded checkpoint from Blobs, round-trips .npy, rejects a corrupt file with SafetensorsError, and
 // answers a path with NO_FS (no node:fs in a browser). Results are compared with the same calls in Node.
 // Skipped (with a message) only when /usr/bin/chromium is absent and CI is not set.
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as io from '../../src/io/index.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const available = existsSync(CHROMIUM);
-if (!available && !process.env.CI) console.warn(`tests/io/browser: skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+import { browserTestsEnabled, openBrowserPage, type BrowserPage } from '../helpers/browser-page.js';
 
 /** The scenario, run identically in Node and in the page (receives the lowp/io module). */
 async function scenario(lowp: typeof io): Promise<unknown> {
@@ -65,42 +55,18 @@ async function scenario(lowp: typeof io): Promise<unknown> {
   return out;
 }
 
-describe.skipIf(!available && !process.env.CI)('lowp/io in headless Chromium', () => {
-  let server: Server;
-  let browser: Browser;
+describe.skipIf(!browserTestsEnabled('tests/io/browser'))('lowp/io in headless Chromium', () => {
+  let page0: BrowserPage;
+  let browser: BrowserPage['browser'];
   let url = '';
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [join(root, 'src', 'io', 'index.ts')],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    const js = bundle.outputFiles[0].text;
-    expect(js).not.toMatch(/(from\s*|require\(|import\()\s*["']node:/); // lowp/io must not import Node modules
-    const html = '<!doctype html><meta charset="utf-8"><title>lowp io</title><script type="module">import * as io from "./lowp-io.js"; window.io = io; window.ready = true;</script>';
-    server = createServer((req, res) => {
-      if (req.url === '/lowp-io.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      else if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const addr = server.address();
-    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    page0 = await openBrowserPage('src/io/index.ts', 'io'); // also checks that no node: import survived
+    ({ browser, url } = page0);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await page0?.close();
   });
 
   it('reads and writes checkpoints from Blobs/Files like Node does; a path is NO_FS', async () => {
