@@ -59,10 +59,9 @@ export function encodeGeneric(x: number, f: FloatFormat, o: ResolvedCastOptions,
     exp = ee + f.bias;
     mant = n - implicit;
   } else {
-    if (n === 0 || !f.subnormals || o.flushSubnormals) {
-      if (!f.subnormals && n !== 0) return n; // unreachable: without subnormals n >= 2^m or 0
-      return zeroOf(f, sign);
-    }
+    // below the smallest normal: ±0 (or, in a format without subnormals, whose exponent field 0 holds
+    // normal numbers and which has no zero, the nearest value: the smallest one, code 0)
+    if (n === 0 || !f.subnormals || o.flushSubnormals) return zeroOf(f, sign);
     exp = 0;
     mant = n;
   }
@@ -71,7 +70,10 @@ export function encodeGeneric(x: number, f: FloatFormat, o: ResolvedCastOptions,
   return sign + mag;
 }
 
-/** The code of ±0, or the nearest representable value for formats without zero (fp8-e8m0fnu: 2^-127). */
+/**
+ * The code of ±0; in a format without subnormals (exponent field 0 holds normal numbers, so there is no
+ * zero) the code of the smallest value, the nearest one (fp8-e8m0fnu: 2^-127).
+ */
 function zeroOf(f: FloatFormat, sign: number): number {
   if (!f.signed) return 0;
   if (f.nan === 'negative-zero') return 0; // no −0: the code 1000…0 is NaN

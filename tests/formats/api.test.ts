@@ -77,6 +77,14 @@ describe('registry', () => {
     expect(() => encode(1, 'fp12')).toThrow(RangeError);
     expect(() => getFormat(42 as never)).toThrow(TypeError);
   });
+  it('a custom format without subnormals (no zero) rounds values below its smallest normal to that value', () => {
+    const f = defineFormat({ name: 'e3m2-nosub', exponentBits: 3, mantissaBits: 2, bias: 3, subnormals: false, infinity: false, nan: 'none', defaultOverflow: 'saturate' });
+    expect(round(2 ** -3, f)).toBe(0.125); // code 0 is the smallest value, 2^-3
+    expect(round(2 ** -3 * 1.25, f)).toBe(0.15625);
+    expect(round(2 ** -5, f)).toBe(0.125); // nearest representable: there is no zero
+    expect(round(-(2 ** -5), f)).toBe(-0.125);
+  });
+
   it('defineFormat derives max and rejects inconsistent descriptors', () => {
     const e3m4 = defineFormat({ name: 'fp8-e3m4', exponentBits: 3, mantissaBits: 4, bias: 3, infinity: false, nan: 'all-ones', defaultOverflow: 'nan' });
     expect(e3m4.max).toBe(30); // 1.875 × 2^(7−3)
