@@ -4,9 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  decode, decodeArray, defineFormat, encode, encodeArray, finfo, formatNames, getFormat, pow2, resolveCastOptions, round, ulp,
+  decode, decodeArray, defineFormat, encode, encodeArray, exponentOf, finfo, formatNames, getFormat, pow2, resolveCastOptions, round, ulp,
   FORMATS,
 } from '../../src/index.js';
+import { nextDoubleDown } from './helpers.js';
 
 describe('finfo: invariants for every format', () => {
   it.each(FORMATS.map((f) => f.name))('%s', (name) => {
@@ -208,5 +209,35 @@ describe('hostile input: options that are not an object', () => {
     expect(() => decodeArray(new Uint16Array(2), 'bf16', 'x' as never)).toThrow(TypeError);
     expect(() => encodeArray(src, 'bf16', [1] as never)).toThrow(TypeError);
     expect(Array.from(encodeArray(src, 'bf16', undefined))).toEqual([0x3f80, 0x4000]);
+  });
+});
+
+describe('pow2 and exponentOf: exact against the float64 bit pattern', () => {
+  const bitsExponent = (a: number): number => {
+    const dv = new DataView(new ArrayBuffer(8));
+    dv.setFloat64(0, a);
+    const field = (dv.getUint32(0) >>> 20) & 0x7ff;
+    if (field !== 0) return field - 1023;
+    const mant = dv.getBigUint64(0) & ((1n << 52n) - 1n); // subnormal: 2^-1074 × mant
+    return -1074 + mant.toString(2).length - 1;
+  };
+  it('exponentOf(a) is floor(log2 a) exactly, subnormal doubles and powers of two included', () => {
+    fc.assert(fc.property(fc.double({ min: Number.MIN_VALUE, max: Number.MAX_VALUE, noNaN: true }), (a) => exponentOf(a) === bitsExponent(a)), { numRuns: 3000 });
+    for (let k = -1074; k <= 1023; k++) {
+      const p = pow2(k);
+      expect(exponentOf(p)).toBe(k);
+      if (k > -1074) expect(exponentOf(nextDoubleDown(p))).toBe(k - 1); // the double just below 2^k
+    }
+  });
+  it('pow2(k) is 2^k exactly: its bit pattern has an empty mantissa (normal) or a single bit (subnormal)', () => {
+    for (let k = -1074; k <= 1023; k++) {
+      const dv = new DataView(new ArrayBuffer(8));
+      dv.setFloat64(0, pow2(k));
+      const bits = dv.getBigUint64(0);
+      const expected = k >= -1022 ? BigInt(k + 1023) << 52n : 1n << BigInt(k + 1074);
+      expect(bits).toBe(expected);
+    }
+    expect(pow2(-1075)).toBe(0);
+    expect(pow2(1024)).toBe(Infinity);
   });
 });
