@@ -10,13 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
 import { decode, decodeArray, encode, encodeArray, finfo, getFormat, round, ulp } from '../../src/formats/index.js';
 import { loadVectors } from '../helpers/vectors.js';
+import { add, cmp, exactAbs, toNumber, type Exact } from '../helpers/exact.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The BigInt reference
 // ---------------------------------------------------------------------------------------------------
 
 /** An exact non-negative dyadic rational num · 2^exp. */
-interface Exact { num: bigint; exp: number }
 
 interface RefSpec {
   name: string;
@@ -57,33 +57,6 @@ function magValue(spec: RefSpec, mag: number): Exact {
   const mf = mag & ((1 << spec.M) - 1);
   if (ef === 0 && spec.subnormals) return { num: BigInt(mf), exp: 1 - spec.bias - spec.M };
   return { num: BigInt((1 << spec.M) + mf), exp: ef - spec.bias - spec.M };
-}
-
-function toNumber(v: Exact): number {
-  return Number(v.num) * 2 ** v.exp;
-}
-
-const DV = new DataView(new ArrayBuffer(8));
-/** |x| exactly, for a finite double. */
-function exactAbs(x: number): Exact {
-  DV.setFloat64(0, x);
-  const hi = DV.getUint32(0);
-  const lo = DV.getUint32(4);
-  const be = (hi >>> 20) & 0x7ff;
-  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  if (be === 0) return { num: frac, exp: -1074 };
-  return { num: frac | (1n << 52n), exp: be - 1075 };
-}
-
-function cmp(a: Exact, b: Exact): number {
-  const e = Math.min(a.exp, b.exp);
-  const A = a.num << BigInt(a.exp - e);
-  const B = b.num << BigInt(b.exp - e);
-  return A < B ? -1 : A > B ? 1 : 0;
-}
-function add(a: Exact, b: Exact): Exact {
-  const e = Math.min(a.exp, b.exp);
-  return { num: (a.num << BigInt(a.exp - e)) + (b.num << BigInt(b.exp - e)), exp: e };
 }
 
 interface RefTable {

@@ -4,21 +4,15 @@
 // comparing exact BigInt values: nearest, ties to the even code, overflow per IEEE (a value at or
 // beyond max + half an ulp of the top binade goes to infinity).
 
+import { exactAbs } from './exact.js';
+
 const SCALE = 1200n; // 2^-1200 divides every double and every format value used here
 
 /** The exact value of a finite double as a BigInt multiple of 2^-1200. */
 export function scaled(x: number): bigint {
   if (!Number.isFinite(x)) throw new Error('finite only');
-  const dv = new DataView(new ArrayBuffer(8));
-  dv.setFloat64(0, Math.abs(x));
-  const hi = dv.getUint32(0);
-  const lo = dv.getUint32(4);
-  const exp = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let e: bigint;
-  if (exp === 0) e = -1074n;
-  else { mant |= 1n << 52n; e = BigInt(exp) - 1075n; }
-  const v = mant << (SCALE + e);
+  const { num, exp } = exactAbs(x);
+  const v = num << (SCALE + BigInt(exp));
   return x < 0 ? -v : v;
 }
 

@@ -6,32 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dequantizeMx, mxScaleCode, quantizeMx, type MxElementFormat } from '../../src/quant/mx.js';
-
-interface Exact { num: bigint; exp: number }
-const DV = new DataView(new ArrayBuffer(8));
-function exactAbs(x: number): Exact {
-  DV.setFloat64(0, x);
-  const hi = DV.getUint32(0);
-  const lo = DV.getUint32(4);
-  const be = (hi >>> 20) & 0x7ff;
-  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  return be === 0 ? { num: frac, exp: -1074 } : { num: frac | (1n << 52n), exp: be - 1075 };
-}
-function cmp(a: Exact, b: Exact): number {
-  const e = Math.min(a.exp, b.exp);
-  const A = a.num << BigInt(a.exp - e);
-  const B = b.num << BigInt(b.exp - e);
-  return A < B ? -1 : A > B ? 1 : 0;
-}
-function absDiff(a: Exact, b: Exact): Exact {
-  const e = Math.min(a.exp, b.exp);
-  const d = (a.num << BigInt(a.exp - e)) - (b.num << BigInt(b.exp - e));
-  return { num: d < 0n ? -d : d, exp: e };
-}
-/** floor(log2 a) for a > 0, exactly. */
-function floorLog2(a: Exact): number {
-  return a.num.toString(2).length - 1 + a.exp;
-}
+import { cmp, diff, exactAbs, floorLog2, type Exact } from '../helpers/exact.js';
 
 // element formats from their definitions: [E, M, bias, emax of the largest normal, NaN/inf magnitude codes]
 const DEFS: Record<MxElementFormat, { E: number; M: number; bias: number; emax: number; special: (mag: number) => boolean }> = {
@@ -78,7 +53,7 @@ function refElement(x: number, X: number, fmt: MxElementFormat): number {
   let best = -1;
   let bestD: Exact | undefined;
   for (const [v, mag] of VALUES[fmt]) {
-    const d = absDiff(ax, { num: v.num * ex.num, exp: v.exp + ex.exp });
+    const d = diff(ax, { num: v.num * ex.num, exp: v.exp + ex.exp });
     const c = bestD === undefined ? -1 : cmp(d, bestD);
     if (c < 0 || (c === 0 && mag % 2 === 0)) { best = mag; bestD = d; }
   }

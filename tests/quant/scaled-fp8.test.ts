@@ -9,31 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeArray, finfo, ulp } from '../../src/formats/index.js';
 import { dequantizeScaledFp8, quantizeScaledFp8, type ScaledFp8Format } from '../../src/quant/scaled-fp8.js';
 import { loadVectors } from '../helpers/vectors.js';
+import { cmp, diff, exactAbs, mul, type Exact } from '../helpers/exact.js';
 
 const f32 = Math.fround;
-
-interface Exact { num: bigint; exp: number } // num · 2^exp, num >= 0
-const DV = new DataView(new ArrayBuffer(8));
-function exactAbs(x: number): Exact {
-  DV.setFloat64(0, x);
-  const hi = DV.getUint32(0);
-  const lo = DV.getUint32(4);
-  const be = (hi >>> 20) & 0x7ff;
-  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  return be === 0 ? { num: frac, exp: -1074 } : { num: frac | (1n << 52n), exp: be - 1075 };
-}
-function mul(a: Exact, b: Exact): Exact { return { num: a.num * b.num, exp: a.exp + b.exp }; }
-function sub(a: Exact, b: Exact): Exact & { neg: boolean } {
-  const e = Math.min(a.exp, b.exp);
-  const d = (a.num << BigInt(a.exp - e)) - (b.num << BigInt(b.exp - e));
-  return { num: d < 0n ? -d : d, exp: e, neg: d < 0n };
-}
-function cmp(a: Exact, b: Exact): number {
-  const e = Math.min(a.exp, b.exp);
-  const A = a.num << BigInt(a.exp - e);
-  const B = b.num << BigInt(b.exp - e);
-  return A < B ? -1 : A > B ? 1 : 0;
-}
 
 /** Finite non-negative values of e4m3fn / e5m2 from their definitions: [exact value, magnitude code]. */
 function fp8Values(format: ScaledFp8Format): [Exact, number][] {
@@ -62,7 +40,7 @@ function refCode(x: number, s: number, format: ScaledFp8Format, mode: 'ne' | 'tz
       if (cmp(vs, ax) <= 0) best = mag; // ascending: keep the last one <= |x|
       continue;
     }
-    const d = sub(ax, vs);
+    const d = diff(ax, vs);
     const c = bestD === undefined ? -1 : cmp(d, bestD);
     if (c < 0 || (c === 0 && mag % 2 === 0)) { best = mag; bestD = d; }
   }
