@@ -1,7 +1,7 @@
 // The bridge between lowp/diagnostics and the CLI's tables and report: a streaming cast analyzer per
 // tensor (createCastAnalyzer: add chunk by chunk, finish) and the constants check, and the few figures
 // the table, the summary and the HTML histogram need, read from the diagnostics' results.
-import { createCastAnalyzer, type CastAnalysis, type CastAnalyzer } from '../diagnostics/analyzeCast.js';
+import { createCastAnalyzer, type CastAnalysis, type CastAnalyzer, type CastCounts } from '../diagnostics/analyzeCast.js';
 import { checkConstants, WELL_KNOWN_CONSTANTS, type ConstantCheck } from '../diagnostics/constants.js';
 import type { CastVerdict } from '../diagnostics/verdict.js';
 
@@ -16,19 +16,8 @@ export function verdictRank(v: CastVerdict): number {
   return VERDICT_ORDER.indexOf(v);
 }
 
-/** The figures of one tensor's cast analysis that the CLI shows. */
-export interface CastFigures {
-  total: number;
-  zeros: number;
-  exact: number;
-  rounded: number;
-  flushedToZero: number;
-  becameSubnormal: number;
-  overflowed: number;
-  /** Negative inputs to an unsigned format (they become NaN). */
-  invalid: number;
-  nanInputs: number;
-  infInputs: number;
+/** The figures of one tensor's cast analysis that the CLI shows: the analyzer's counts, and the rest. */
+export interface CastFigures extends CastCounts {
   maxAbs: number | null;
   minAbsNonzero: number | null;
   headroomBits: number | null;
@@ -103,16 +92,7 @@ export function castFigures(a: CastAnalysis): CastFigures {
     };
   }
   return {
-    total: c.total,
-    zeros: c.zeros,
-    exact: c.exact,
-    rounded: c.rounded,
-    flushedToZero: c.flushedToZero,
-    becameSubnormal: c.becameSubnormal,
-    overflowed: c.overflowed,
-    invalid: c.invalid,
-    nanInputs: c.nanInputs,
-    infInputs: c.infInputs,
+    ...c,
     maxAbs: nz ? a.range.maxAbs : null,
     minAbsNonzero: nz ? a.range.minAbsNonzero : null,
     headroomBits: nz ? a.range.headroomBits : null,

@@ -234,16 +234,16 @@ export function renderHtmlReport(report: CheckReport): string {
 <style>${css}</style><style>${STYLE}</style></head>
 <body>
 <h1>lowp check: ${escapeHtml(report.input.label)} → ${escapeHtml(t.name)}</h1>
-<div class="muted">${escapeHtml(fmtCount(s.tensors))} tensors · ${escapeHtml(fmtCount(s.values))} values · ${escapeHtml(fmtBytes(s.bytes))} · checked in ${escapeHtml(fmtSeconds(s.seconds))} · lowp ${escapeHtml(report.lowpVersion)}</div>
+<div class="muted">${escapeHtml(fmtCount(s.tensors))} tensors · ${escapeHtml(fmtCount(s.total))} values · ${escapeHtml(fmtBytes(s.bytes))} · checked in ${escapeHtml(fmtSeconds(s.seconds))} · lowp ${escapeHtml(report.lowpVersion)}</div>
 <div class="verdict ${VERDICT_CLASS[report.verdict]}"><b>${escapeHtml(report.verdict)}</b> for ${escapeHtml(t.name)}<ul class="reasons">${report.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>
 
 <h2>Summary</h2>
 <table>
 <tr><th>tensors by verdict</th><td>${byVerdict}</td></tr>
-<tr><th>values</th><td>${escapeHtml(fmtCount(s.values))}: zero ${escapeHtml(fmtCountShare(s.zeros, s.values))}, exact ${escapeHtml(fmtCountShare(s.exact, s.values))}, rounded ${escapeHtml(fmtCountShare(s.rounded, s.values))}</td></tr>
-<tr><th>flushed to zero</th><td>${escapeHtml(fmtCountShare(s.flushedToZero, s.values))}</td></tr>
-<tr><th>became subnormal</th><td>${escapeHtml(fmtCountShare(s.becameSubnormal, s.values))}</td></tr>
-<tr><th>overflowed</th><td>${escapeHtml(fmtCountShare(s.overflowed, s.values))}</td></tr>
+<tr><th>values</th><td>${escapeHtml(fmtCount(s.total))}: zero ${escapeHtml(fmtCountShare(s.zeros, s.total))}, exact ${escapeHtml(fmtCountShare(s.exact, s.total))}, rounded ${escapeHtml(fmtCountShare(s.rounded, s.total))}</td></tr>
+<tr><th>flushed to zero</th><td>${escapeHtml(fmtCountShare(s.flushedToZero, s.total))}</td></tr>
+<tr><th>became subnormal</th><td>${escapeHtml(fmtCountShare(s.becameSubnormal, s.total))}</td></tr>
+<tr><th>overflowed</th><td>${escapeHtml(fmtCountShare(s.overflowed, s.total))}</td></tr>
 <tr><th>max relative error</th><td>${escapeHtml(fmtRelError(s.maxRelError))}</td></tr>
 <tr><th>smallest headroom</th><td>${escapeHtml(fmtBits(s.minHeadroomBits))} (log2 of ${escapeHtml(t.name)}'s max over a tensor's max |x|)</td></tr>
 <tr><th>${escapeHtml(t.name)}</th><td>max ${escapeHtml(fmtNum(t.max, 5))}, smallest normal ${escapeHtml(fmtNum(t.smallestNormal))}, smallest subnormal ${escapeHtml(fmtNum(t.smallestSubnormal))}, ${t.mantissaBits + 1} significant bits (eps ${escapeHtml(fmtNum(t.eps))})</td></tr>

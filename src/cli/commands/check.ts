@@ -7,9 +7,9 @@ import { realpathSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { finfo, getFormat, type FormatInfo } from '../../formats/index.js';
-import type { CastAnalysis } from '../../diagnostics/analyzeCast.js';
+import type { CastAnalysis, CastCounts } from '../../diagnostics/analyzeCast.js';
 import type { ConstantCheck } from '../../diagnostics/constants.js';
-import { createCastReport, toJsonSafe, type CastReport } from '../../diagnostics/report.js';
+import { createCastReport, summarizeAnalyses, toJsonSafe, type CastReport } from '../../diagnostics/report.js';
 import type { TensorInfo } from '../../io/safetensors-header.js';
 import {
   castFigures,
@@ -100,21 +100,11 @@ export interface TensorCheck {
   figures: CastFigures;
 }
 
-/** Totals over the checked tensors. */
-export interface CheckSummary {
+/** Totals over the checked tensors: the analyzer's counts summed (`total` is the number of values), and the rest. */
+export interface CheckSummary extends CastCounts {
   tensors: number;
-  values: number;
   bytes: number;
   byVerdict: Record<CastVerdict, number>;
-  zeros: number;
-  exact: number;
-  rounded: number;
-  flushedToZero: number;
-  becameSubnormal: number;
-  overflowed: number;
-  invalid: number;
-  nanInputs: number;
-  infInputs: number;
   /** Largest max relative error over the tensors (null when no value was nonzero). */
   maxRelError: number | null;
   /** Smallest headroom over the tensors, in bits (null when every value is zero). */
@@ -187,30 +177,26 @@ export function worstFirst(a: TensorCheck, b: TensorCheck): number {
 }
 
 function summarize(checks: TensorCheck[], bytes: number, seconds: number): CheckSummary {
-  const byVerdict = Object.fromEntries(VERDICT_ORDER.map((v) => [v, 0])) as Record<CastVerdict, number>;
   const s: CheckSummary = {
-    tensors: checks.length, values: 0, bytes, byVerdict, zeros: 0, exact: 0, rounded: 0, flushedToZero: 0,
-    becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0, maxRelError: null, minHeadroomBits: null,
+    tensors: checks.length, bytes, maxRelError: null, minHeadroomBits: null,
     worst: [...checks].sort(worstFirst).map((c) => c.name), seconds,
+    ...ZERO_COUNTS,
+    byVerdict: Object.fromEntries(VERDICT_ORDER.map((v) => [v, 0])) as Record<CastVerdict, number>,
   };
-  for (const c of checks) {
-    const f = c.figures;
-    byVerdict[f.verdict]++;
-    s.values += f.total;
-    s.zeros += f.zeros;
-    s.exact += f.exact;
-    s.rounded += f.rounded;
-    s.flushedToZero += f.flushedToZero;
-    s.becameSubnormal += f.becameSubnormal;
-    s.overflowed += f.overflowed;
-    s.invalid += f.invalid;
-    s.nanInputs += f.nanInputs;
-    s.infInputs += f.infInputs;
+  if (checks.length > 0) {
+    // the counts and verdict tallies exactly as lowp/diagnostics' report sums them
+    const totals = summarizeAnalyses(checks);
+    Object.assign(s, totals.counts);
+    s.byVerdict = totals.verdicts;
+  }
+  for (const { figures: f } of checks) {
     if (f.maxRelError !== null && Number.isFinite(f.maxRelError) && (s.maxRelError === null || f.maxRelError > s.maxRelError)) s.maxRelError = f.maxRelError;
     if (f.headroomBits !== null && (s.minHeadroomBits === null || f.headroomBits < s.minHeadroomBits)) s.minHeadroomBits = f.headroomBits;
   }
   return s;
 }
+
+const ZERO_COUNTS: CastCounts = { total: 0, zeros: 0, nonzeroFinite: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0 };
 
 /** Up to `n` names, then '+k more'. */
 function someNames(names: string[], n = 3): string {
@@ -247,7 +233,7 @@ export function overallVerdict(checks: TensorCheck[], summary: CheckSummary, con
     const sq = checks.map((c) => c.figures.sqnrDb).filter((x): x is number => x !== null);
     const minSq = sq.length > 0 ? Math.min(...sq) : null;
     reasons.push(
-      `nothing overflows${summary.flushedToZero === 0 ? ' or flushes to zero' : `, ${fmtCount(summary.flushedToZero)} values flush to zero (within the tolerance)`}; rounding to ${target.mantissaBits + 1} significant bit${target.mantissaBits === 0 ? '' : 's'} changes ${fmtPercent(summary.rounded, summary.values)} of the values, max relative error ${fmtRelError(summary.maxRelError)}` +
+      `nothing overflows${summary.flushedToZero === 0 ? ' or flushes to zero' : `, ${fmtCount(summary.flushedToZero)} values flush to zero (within the tolerance)`}; rounding to ${target.mantissaBits + 1} significant bit${target.mantissaBits === 0 ? '' : 's'} changes ${fmtPercent(summary.rounded, summary.total)} of the values, max relative error ${fmtRelError(summary.maxRelError)}` +
         (minSq !== null && Number.isFinite(minSq) ? `, worst SQNR ${minSq.toFixed(1)} dB` : ''),
     );
   }
@@ -425,7 +411,7 @@ export function renderCheckText(report: CheckReport, top: number): string {
   const s = report.summary;
   const t = report.target;
   lines.push(
-    `lowp check ${report.input.label} → ${t.name}: ${fmtCount(s.tensors)} tensor${s.tensors === 1 ? '' : 's'}, ${fmtCount(s.values)} values (${fmtBytes(s.bytes)}) in ${fmtSeconds(s.seconds)}`,
+    `lowp check ${report.input.label} → ${t.name}: ${fmtCount(s.tensors)} tensor${s.tensors === 1 ? '' : 's'}, ${fmtCount(s.total)} values (${fmtBytes(s.bytes)}) in ${fmtSeconds(s.seconds)}`,
   );
   lines.push(`(${describeTarget(t)})`);
   if (report.input.skipped.length > 0) {
@@ -470,14 +456,14 @@ export function renderCheckText(report: CheckReport, top: number): string {
   const v = s.byVerdict;
   lines.push(`Tensors by verdict: ${VERDICT_ORDER.slice().reverse().filter((k) => v[k] > 0).map((k) => `${v[k]} ${k}`).join(', ') || 'none'}`);
   lines.push(
-    `Values: ${fmtCount(s.values)}; zero ${fmtCountShare(s.zeros, s.values)}; exact ${fmtCountShare(s.exact, s.values)}; rounded ${fmtCountShare(s.rounded, s.values)}`,
+    `Values: ${fmtCount(s.total)}; zero ${fmtCountShare(s.zeros, s.total)}; exact ${fmtCountShare(s.exact, s.total)}; rounded ${fmtCountShare(s.rounded, s.total)}`,
   );
   lines.push(
-    `        flushed to zero ${fmtCountShare(s.flushedToZero, s.values)}; became subnormal ${fmtCountShare(s.becameSubnormal, s.values)}; overflowed ${fmtCountShare(s.overflowed, s.values)}`,
+    `        flushed to zero ${fmtCountShare(s.flushedToZero, s.total)}; became subnormal ${fmtCountShare(s.becameSubnormal, s.total)}; overflowed ${fmtCountShare(s.overflowed, s.total)}`,
   );
   const nonFinite =
     (s.nanInputs + s.infInputs > 0 ? `; non-finite inputs ${fmtCount(s.nanInputs)} NaN, ${fmtCount(s.infInputs)} inf` : '') +
-    (s.invalid > 0 ? `; negative values that ${t.name} cannot hold (→ NaN) ${fmtCountShare(s.invalid, s.values)}` : '');
+    (s.invalid > 0 ? `; negative values that ${t.name} cannot hold (→ NaN) ${fmtCountShare(s.invalid, s.total)}` : '');
   lines.push(`        max relative error ${fmtRelError(s.maxRelError)}; smallest headroom ${fmtBits(s.minHeadroomBits)}${nonFinite}`);
   lines.push('');
   lines.push(`Well-known constants in ${t.name}:`);
