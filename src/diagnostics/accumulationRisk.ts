@@ -13,6 +13,7 @@ import { resolveCastOptions, type CastOptions } from '../formats/options.js';
 import { FP32, getFormat, type FormatLike } from '../formats/registry.js';
 import { readValue, requireNonEmpty, resolveValues, type ValuesInput } from './input.js';
 import { fmtCount, fmtPercent, fmtValue } from './text.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * The reduction: Σx, Σx² or Σx·y.
@@ -96,7 +97,7 @@ export function accumulationRisk(values: ValuesInput, opts?: AccumulationOptions
   const fn = 'accumulationRisk';
   const src = resolveValues(values, fn);
   requireNonEmpty(src, fn);
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, fn);
   const op = opts?.op ?? 'sum';
   if (op !== 'sum' && op !== 'sumsq' && op !== 'dot') throw new RangeError(`${fn}: op must be 'sum', 'sumsq' or 'dot', got ${describeValue(op)}`);
   const f = getFormat(opts?.accumulate ?? 'fp16');

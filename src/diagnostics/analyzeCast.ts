@@ -27,6 +27,7 @@ import { buildHistogram, HIST_OFFSET, HIST_SIZE, type Log2Histogram } from './hi
 import { badCode, resolveValues, type ValueSource, type ValuesInput } from './input.js';
 import { computeVerdict, resolveThresholds, type CastVerdict, type VerdictThresholds } from './verdict.js';
 import { WorstHeap, type WorstElement } from './worst.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * Options of {@link analyzeCast} and {@link createCastAnalyzer}: the cast options of lowp/formats
@@ -262,9 +263,7 @@ class Analyzer implements CastAnalyzer {
   constructor(to: FormatLike, opts: CastAnalysisOptions | undefined, fn: string) {
     this.f = getFormat(to);
     this.format = this.f.name;
-    if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-      throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
-    }
+    checkOptionsObject(opts, fn);
     this.o = resolveCastOptions(this.f, opts);
     this.heap = new WorstHeap(checkTopK(opts?.topK, fn));
     this.thresholds = resolveThresholds(opts?.thresholds, fn);

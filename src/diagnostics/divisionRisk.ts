@@ -8,6 +8,7 @@ import { getFormat, type FormatLike } from '../formats/registry.js';
 import { round } from '../formats/scalar.js';
 import { readValue, requireNonEmpty, resolveValues, type ValuesInput } from './input.js';
 import { fmtCount, fmtPercent, fmtValue } from './text.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * Options of {@link divisionRisk}.
@@ -94,7 +95,7 @@ export function divisionRisk(denominators: ValuesInput, to: FormatLike, opts?: D
   requireNonEmpty(src, 'divisionRisk', 'denominators');
   const f = getFormat(to);
   const fi = finfo(f);
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`divisionRisk: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, 'divisionRisk');
   const maxIdx = checkMax(opts?.maxIndices);
   const castOpts: CastOptions = { rounding: opts?.rounding, overflow: opts?.overflow, flushSubnormals: opts?.flushSubnormals, random: opts?.random, seed: opts?.seed };
   let num: ((i: number) => number) | null = null;

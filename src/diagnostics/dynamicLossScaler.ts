@@ -19,6 +19,7 @@
 // 'deepspeed-legacy' is the rule before 0.17.1: growth when (cur_iter − last_overflow_iter) is a
 // multiple of scaleWindow (one step earlier).
 import { describeValue } from '../core/describe.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * The scaler presets (see the class documentation).
@@ -203,7 +204,7 @@ export class DynamicLossScaler {
   private readonly log: LossScaleEvent[] = [];
 
   constructor(opts: DynamicLossScalerOptions = {}) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`DynamicLossScaler: options must be an object, got ${describeValue(opts)}`);
+    checkOptionsObject(opts, 'DynamicLossScaler');
     const preset = opts.preset ?? 'torch';
     if (preset !== 'torch' && preset !== 'deepspeed' && preset !== 'deepspeed-legacy') {
       throw new RangeError(`DynamicLossScaler: preset must be 'torch', 'deepspeed' or 'deepspeed-legacy', got ${describeValue(preset)}`);

@@ -11,6 +11,7 @@ import { HIST_OFFSET, HIST_SIZE } from './histogram.js';
 import { readValue, resolveValues, type ValueSource, type ValuesInput } from './input.js';
 import { overflowThreshold } from './overflow.js';
 import { fmtCount, fmtFixed, fmtPercent, fmtValue } from './text.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * Gradients: one array (or codes), or a list of them (one per parameter tensor).
@@ -137,7 +138,7 @@ export function recommendLossScale(gradients: GradientsInput, to: FormatLike = '
   const srcs = toSources(gradients, fn);
   const f = getFormat(to);
   if (!f.signed || !f.subnormals) throw new RangeError(`${fn}: ${f.name} has no zero or no subnormals; loss scaling targets formats such as fp16, bf16, fp8-e5m2`);
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, fn);
   const ftz = opts?.flushSubnormals ?? false;
   if (typeof ftz !== 'boolean') throw new TypeError(`${fn}: flushSubnormals must be a boolean, got ${describeValue(ftz)}`);
   const kMinOpt = opts?.minLog2Scale ?? -Infinity, kMaxOpt = opts?.maxLog2Scale ?? Infinity;

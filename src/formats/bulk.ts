@@ -10,6 +10,7 @@ import { BF16, FP16, getFormat, type FormatLike } from './registry.js';
 import type { FloatFormat } from './spec.js';
 import { bf16ToF32 as wasmBf16ToF32, f32ToBf16 as wasmF32ToBf16, f32ToFp16 as wasmF32ToFp16, fp16ToF32 as wasmFp16ToF32 } from '../wasm/convert.js';
 import { wasmSimdAvailable } from '../wasm/status.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * Arrays at least this long go through the WebAssembly SIMD conversion kernels (src/wasm, bit-identical
@@ -68,12 +69,6 @@ function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
-/** Options must be an object: `out` (or a format name) passed in its place would be ignored silently. */
-function checkOpts(opts: unknown, fn: string): void {
-  if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts))) {
-    throw new TypeError(`${fn}: options must be an object (e.g. { out }), got ${describeValue(opts)}`);
-  }
-}
 
 function checkSource(src: unknown, fn: string): asserts src is FloatSource {
   if (!(src instanceof Float32Array) && !(src instanceof Float64Array) && !Array.isArray(src)) {
@@ -100,7 +95,7 @@ export function encodeArray(src: FloatSource, format: 'fp32' | 'float32', opts?:
 export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, format: FormatLike, opts?: EncodeArrayOptions<O>): O;
 export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, format: FormatLike, opts?: EncodeArrayOptions<O>): O {
   checkSource(src, 'encodeArray');
-  checkOpts(opts, 'encodeArray');
+  checkOptionsObject(opts, 'encodeArray', '{ out }');
   const f = getFormat(format);
   const o = resolveCastOptions(f, opts);
   const Ctor = codeArrayType(f);
@@ -183,7 +178,7 @@ function checkCodes(codes: unknown, f: FloatFormat, fn: string): asserts codes i
 export function decodeArray<O extends Float32Array | Float64Array = Float32Array>(codes: CodeArray, format: FormatLike, opts?: DecodeArrayOptions<O>): O {
   const f = getFormat(format);
   checkCodes(codes, f, 'decodeArray');
-  checkOpts(opts, 'decodeArray');
+  checkOptionsObject(opts, 'decodeArray', '{ out }');
   const n = codes.length;
   let out = opts?.out as Float32Array | Float64Array | undefined;
   if (out === undefined) out = new Float32Array(n);

@@ -2,6 +2,7 @@
 // the wild: OCP MX, ml_dtypes and PyTorch's float4_e2m1fn_x2 put element 0 in the LOW nibble
 // ('low-first', lowp's default); bitsandbytes puts the first value in the HIGH nibble ('high-first').
 import { describeValue } from '../core/describe.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * Which nibble of a byte holds the even-indexed (first) element.
@@ -78,7 +79,7 @@ export function pack4(codes: Uint8Array | readonly number[], opts: Pack4Options 
   if (!(codes instanceof Uint8Array) && !Array.isArray(codes)) {
     throw new TypeError(`${fn}: expected a Uint8Array or number[] of 4-bit codes, got ${describeValue(codes)}`);
   }
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, fn);
   const order = checkOrder(opts.order, fn);
   const n = codes.length;
   let padCode = -1;
@@ -123,7 +124,7 @@ export function pack4(codes: Uint8Array | readonly number[], opts: Pack4Options 
 export function unpack4(packed: Uint8Array, opts: Unpack4Options = {}): Uint8Array {
   const fn = 'unpack4';
   if (!(packed instanceof Uint8Array)) throw new TypeError(`${fn}: expected a Uint8Array of packed codes, got ${describeValue(packed)}`);
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, fn);
   const order = checkOrder(opts.order, fn);
   const max = 2 * packed.length;
   const n = opts.length ?? max;

@@ -2,6 +2,7 @@
 import { describeValue } from '../core/describe.js';
 import { validateInt8Matrix, type Int8Matrix } from '../core/matrix.js';
 import { allocResult, sharesMemory, type KernelChoice } from './options.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * Largest K for which an int8 product always fits int32: |Σ a·b| ≤ K·128·128 = K·2^14 ≤ 2^31 − 1.
@@ -73,9 +74,7 @@ export interface ResolvedInt8 {
 
 /** Validates int8 operands and options. */
 export function resolveInt8(qa: Int8Matrix, qb: Int8Matrix, opts: Int8MatmulOptions | undefined, fn: string): ResolvedInt8 {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts))) {
-    throw new TypeError(`${fn}: options must be an object (e.g. { out }), got ${describeValue(opts)}`);
-  }
+  checkOptionsObject(opts, fn, '{ out }');
   validateInt8Matrix(qa, 'qa');
   validateInt8Matrix(qb, 'qb');
   const o = opts ?? {};

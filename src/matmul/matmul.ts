@@ -3,7 +3,6 @@
 // worker threads in Node) or in emulated fp16 / bf16 (TypeScript), bias added, result rounded to the
 // output format. Reference twin: matmulReference in reference.ts; fp32 and fp64 results are
 // bit-identical to it (same summation order in k for every element, whatever the blocking or threads).
-import { describeValue } from '../core/describe.js';
 import type { Matrix, MatrixData } from '../core/matrix.js';
 import { BF16, FP16, FP32, decodeArray, encodeArray, getFormat, type FloatFormat } from '../formats/index.js';
 import { bf16ToF32, f32ToBf16, f32ToFp16, fp16ToF32 } from '../wasm/convert.js';
@@ -13,6 +12,7 @@ import { HOPPER_GROUP, hopperGroup } from './hopper.js';
 import { rounder } from './round16.js';
 import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
 import { transposed } from './transpose.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /** k-block (values) of the f32 kernel: an 8-column B panel slice of KC floats stays in L1. */
 const KC = 256;
@@ -411,8 +411,6 @@ export function matmul(a: Matrix, b: Matrix, opts?: MatmulOptions): Matrix {
  */
 export function matmulTransposed(a: Matrix, w: Matrix, opts?: Omit<MatmulOptions, 'transB'>): Matrix {
   // check before spreading: a string or an array in place of the options would spread into nonsense
-  if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts))) {
-    throw new TypeError(`matmulTransposed: options must be an object (e.g. { out }), got ${describeValue(opts)}`);
-  }
+  checkOptionsObject(opts, 'matmulTransposed', '{ out }');
   return matmul(a, w, { ...opts, transB: true });
 }

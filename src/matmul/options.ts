@@ -3,6 +3,7 @@
 import { describeValue } from '../core/describe.js';
 import { validateMatrix, type Matrix, type MatrixData } from '../core/matrix.js';
 import { codeArrayType, getFormat, type FloatFormat, type FormatLike } from '../formats/index.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * The arithmetic a product accumulates in:
@@ -163,9 +164,7 @@ export function allocResult<A>(Ctor: new (n: number) => A, M: number, N: number,
 
 /** Validates the operands and options of a matrix product; throws TypeError/RangeError with what was expected. */
 export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefined, fn: string): ResolvedMatmul {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts))) {
-    throw new TypeError(`${fn}: options must be an object (e.g. { out }), got ${describeValue(opts)}`);
-  }
+  checkOptionsObject(opts, fn, '{ out }');
   const o = opts ?? {};
   validateMatrix(a, 'a');
   validateMatrix(b, 'b');

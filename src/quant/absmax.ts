@@ -7,7 +7,8 @@
 // them would make the absmax, and so every code of its vector, meaningless.
 import { describeValue } from '../core/describe.js';
 import type { Int8Matrix } from '../core/matrix.js';
-import { checkOptions, rejectNonFinite, rejectSharedOut, roundHalfEven, tensorValues, type TensorInput } from './tensor-input.js';
+import { rejectNonFinite, rejectSharedOut, roundHalfEven, tensorValues, type TensorInput } from './tensor-input.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * Which elements share one absmax scale: the whole tensor, each row, or each column.
@@ -81,9 +82,7 @@ const GRANULARITIES: readonly AbsmaxGranularity[] = ['tensor', 'row', 'col'];
  */
 export function quantizeAbsmax(x: TensorInput, opts?: AbsmaxOptions): AbsmaxInt8 {
   const fn = 'quantizeAbsmax';
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
-  }
+  checkOptionsObject(opts, fn);
   const granularity = opts?.granularity ?? 'tensor';
   if (!GRANULARITIES.includes(granularity)) {
     throw new TypeError(`${fn}: granularity must be 'tensor', 'row' or 'col', got ${describeValue(granularity)}`);
@@ -151,7 +150,7 @@ export interface DequantizeAbsmaxOptions<O extends Float32Array | Float64Array =
  */
 export function dequantizeAbsmax<O extends Float32Array | Float64Array = Float32Array>(q: AbsmaxInt8, opts?: DequantizeAbsmaxOptions<O>): O {
   const fn = 'dequantizeAbsmax';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   checkAbsmaxInt8(q, fn);
   const { rows, cols, granularity } = q;
   const n = rows * cols;

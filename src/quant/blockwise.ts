@@ -13,7 +13,8 @@
 // `blockwise-bitsandbytes` (bitsandbytes 0.50 output).
 import { describeValue } from '../core/describe.js';
 import { dynamicTable } from './codebooks.js';
-import { checkOptions, rejectSharedOut } from './tensor-input.js';
+import { rejectSharedOut } from './tensor-input.js';
+import { checkOptionsObject } from '../core/options.js';
 
 const f32 = Math.fround;
 /** fl32(1e-38): the clamp bitsandbytes applies to a block's absmax before dividing by it. */
@@ -295,7 +296,7 @@ export function unnestAbsmax(nested: unknown, nblocks: number, fn: string): Floa
  */
 export function quantizeBlockwise(x: BlockwiseSource, opts: BlockwiseOptions = {}): BlockwiseQuantized {
   const fn = 'quantizeBlockwise';
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, fn);
   const blocksize = checkBlocksize(opts.blocksize ?? 4096, BLOCKWISE_8BIT_BLOCKSIZES, fn);
   const nested = opts.nested ?? false;
   if (typeof nested !== 'boolean') throw new TypeError(`${fn}: nested must be a boolean, got ${describeValue(nested)}`);
@@ -386,7 +387,7 @@ export function outArray(out: unknown, n: number, fn: string): Float32Array {
  */
 export function dequantizeBlockwise(q: BlockwiseQuantized, opts: DequantizeOptions = {}): Float32Array {
   const fn = 'dequantizeBlockwise';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   const { length, blocksize, absmax } = checkState(q, 'bnb-blockwise-8bit', BLOCKWISE_8BIT_BLOCKSIZES, fn);
   const code = q.code;
   if (!(code instanceof Float32Array) || code.length < 2 || code.length > 256) {

@@ -15,7 +15,8 @@ import {
   type BlockwiseSource, type DequantizeOptions, type NestedAbsmax,
 } from './blockwise.js';
 import { bnbFp4Table, nf4Table } from './codebooks.js';
-import { checkOptions, rejectSharedOut } from './tensor-input.js';
+import { rejectSharedOut } from './tensor-input.js';
+import { checkOptionsObject } from '../core/options.js';
 
 const f32 = Math.fround;
 
@@ -134,7 +135,7 @@ function checkQuantType(t: unknown, fn: string): QuantType4bit {
  */
 export function quantize4bit(x: BlockwiseSource, opts: Quantize4bitOptions = {}): Blockwise4bitQuantized {
   const fn = 'quantize4bit';
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, fn);
   const quantType = checkQuantType(opts.quantType ?? 'nf4', fn);
   const blocksize = checkBlocksize(opts.blocksize ?? 64, BLOCKWISE_4BIT_BLOCKSIZES, fn);
   const nested = opts.nested ?? false;
@@ -169,7 +170,7 @@ export function quantize4bit(x: BlockwiseSource, opts: Quantize4bitOptions = {})
  */
 export function dequantize4bit(q: Blockwise4bitQuantized, opts: DequantizeOptions = {}): Float32Array {
   const fn = 'dequantize4bit';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   const { length, blocksize, absmax } = checkState(q, 'bnb-4bit', BLOCKWISE_4BIT_BLOCKSIZES, fn);
   checkQuantType(q.quantType, fn);
   const code = q.code;

@@ -8,6 +8,7 @@
 // Halley steps on an accurate erfc; relative error below 1e-14), which NF4 needs in place of scipy's
 // norm.ppf.
 import { describeValue } from '../core/describe.js';
+import { checkOptionsObject } from '../core/options.js';
 
 const f32 = Math.fround;
 const SQRT1_2 = Math.SQRT1_2;
@@ -245,7 +246,7 @@ function checkIntOpt(v: unknown, name: string, lo: number, hi: number, dflt: num
  * ```
  */
 export function createDynamicMap(opts: DynamicMapOptions = {}): Float32Array {
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`createDynamicMap: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, 'createDynamicMap');
   const signed = opts.signed ?? true;
   if (typeof signed !== 'boolean') throw new TypeError(`createDynamicMap: signed must be a boolean, got ${describeValue(signed)}`);
   const totalBits = checkIntOpt(opts.totalBits, 'createDynamicMap: totalBits', 2, 8, 8);
@@ -306,7 +307,7 @@ export interface NormalMapOptions {
  * ```
  */
 export function createNormalMap(opts: NormalMapOptions = {}): Float32Array {
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`createNormalMap: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, 'createNormalMap');
   const offset = opts.offset ?? 0.9677083;
   if (typeof offset !== 'number' || !(offset > 0.5 && offset < 1)) {
     throw new RangeError(`createNormalMap: offset must be a probability in (0.5, 1), got ${describeValue(offset)}`);

@@ -18,6 +18,7 @@ import { decodeArray, encodeArray } from '../formats/bulk.js';
 import { int8Matmul } from '../matmul/int8.js';
 import { asFloat32, rejectNonFinite, tensorValues, type TensorInput } from './tensor-input.js';
 import { INV127_F32, checkThreshold, vectorwiseCore, type VectorwiseInt8 } from './vectorwise.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * 1/127² = 1/16129, the exact factor that turns Σ codeA·codeB into Σ a·b (each code carries absmax/127).
@@ -118,9 +119,7 @@ export interface PrepareInt8WeightOptions {
  */
 export function prepareInt8Weight(w: TensorInput, opts?: PrepareInt8WeightOptions): PreparedInt8Weight {
   const fn = 'prepareInt8Weight';
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
-  }
+  checkOptionsObject(opts, fn);
   const keep = opts?.keep16bit ?? false;
   if (typeof keep !== 'boolean') throw new TypeError(`${fn}: keep16bit must be a boolean, got ${describeValue(keep)}`);
   const v = asFloat32(tensorValues(w, 'w', fn));
@@ -267,9 +266,7 @@ function roundArrayTo(x: Float32Array, f: LlmInt8Format): Float32Array {
  */
 export function llmInt8Linear(a: TensorInput, w: TensorInput | PreparedInt8Weight, opts?: LlmInt8Options): LlmInt8Result {
   const fn = 'llmInt8Linear';
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
-  }
+  checkOptionsObject(opts, fn);
   const threshold = checkThreshold(opts?.threshold ?? 6, fn);
   const mode = opts?.weightOutliers ?? 'int8';
   if (mode !== 'int8' && mode !== '16bit') throw new TypeError(`${fn}: weightOutliers must be 'int8' or '16bit', got ${describeValue(mode)}`);

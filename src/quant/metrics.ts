@@ -10,7 +10,7 @@ import { validateMatrix, type Matrix } from '../core/matrix.js';
 import { decodeArray } from '../formats/bulk.js';
 import { getFormat, type FormatLike } from '../formats/registry.js';
 import { ulp } from '../formats/ulp.js';
-import { checkOptions } from './tensor-input.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * What the metric functions accept: a Float32Array, Float64Array or number array, or a {@link Matrix}
@@ -145,7 +145,7 @@ function pair(reference: MetricInput, test: MetricInput, fn: string): [Flat, Fla
 
 function relFloorOf(opts: MetricOptions | undefined, fn: string): number {
   // a bare format name or number in place of the options object would otherwise be ignored
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   const f = opts?.relFloor ?? 0;
   if (typeof f !== 'number' || !(f >= 0) || f === Infinity) {
     throw new RangeError(`${fn}: relFloor must be a finite number >= 0, got ${describeValue(f)}`);

@@ -12,7 +12,8 @@ import { resolveCastOptions, type RoundingMode } from '../formats/options.js';
 import { exponentOf, pow2 } from '../formats/pow2.js';
 import { getFormat } from '../formats/registry.js';
 import { checkValues, resolveShape, type FloatValues } from './scaled-fp8.js';
-import { checkOptions, rejectSharedOut } from './tensor-input.js';
+import { rejectSharedOut } from './tensor-input.js';
+import { checkOptionsObject } from '../core/options.js';
 
 const f32 = Math.fround;
 
@@ -145,7 +146,7 @@ export function mxScaleCode(amax: number, emaxElem: number): number {
  */
 export function quantizeMx(x: FloatValues, opts: MxOptions = {}): MxQuantized {
   const fn = 'quantizeMx';
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, fn);
   const v = checkValues(x, fn);
   const format = checkMxFormat(opts.format, fn);
   const blockSize = checkBlockSize(opts.blockSize ?? 32, fn);
@@ -192,7 +193,7 @@ export function quantizeMx(x: FloatValues, opts: MxOptions = {}): MxQuantized {
  */
 export function dequantizeMx(q: MxQuantized, opts: { out?: Float32Array } = {}): Float32Array {
   const fn = 'dequantizeMx';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   if (q === null || typeof q !== 'object' || q.scheme !== 'mx') throw new TypeError(`${fn}: expected the result of quantizeMx, got ${describeValue(q)}`);
   const format = checkMxFormat(q.format, fn);
   const blockSize = checkBlockSize(q.blockSize, fn);

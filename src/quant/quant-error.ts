@@ -15,7 +15,8 @@ import { quantizeAbsmax } from './absmax.js';
 import { llmInt8Linear } from './llm-int8.js';
 import { QUANT_METHOD_NAMES, quantRoundTrip, type QuantMethodName } from './methods.js';
 import { compare, type CompareOptions, type Verdict } from './metrics.js';
-import { asFloat32, checkOptions, tensorValues } from './tensor-input.js';
+import { asFloat32, tensorValues } from './tensor-input.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * The A·Wᵀ methods of {@link linearErrorTable}, in table order.
@@ -178,7 +179,7 @@ function runLinear(method: LinearMethodName, a: Float32Array, w: Float32Array, m
  */
 export function linearErrorTable(cases: readonly LinearCase[], opts?: LinearErrorOptions): LinearErrorRow[] {
   const fn = 'linearErrorTable';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   if (!Array.isArray(cases)) throw new TypeError(`${fn}: cases must be an array of { name, a, w }, got ${describeValue(cases)}`);
   const methods = opts?.methods ?? LINEAR_METHOD_NAMES;
   for (const m of methods) {
@@ -292,7 +293,7 @@ export interface QuantErrorOptions {
  */
 export function quantErrorTable(tensors: readonly TensorCase[], opts?: QuantErrorOptions): QuantErrorRow[] {
   const fn = 'quantErrorTable';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}: tensors must be an array of { name, data }, got ${describeValue(tensors)}`);
   const methods = opts?.methods ?? QUANT_METHOD_NAMES;
   const rows: QuantErrorRow[] = [];
@@ -369,7 +370,7 @@ function normal(rand: RandomSource): number {
  */
 export function syntheticMatrix(kind: SyntheticKind, rows: number, cols: number, opts?: SyntheticOptions): Matrix<Float32Array> {
   const fn = 'syntheticMatrix';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   for (const [name, v] of [['rows', rows], ['cols', cols]] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${fn}: ${name} must be a non-negative integer, got ${describeValue(v)}`);
   }

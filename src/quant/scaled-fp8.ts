@@ -10,7 +10,8 @@ import { resolveCastOptions, type ResolvedCastOptions, type RoundingMode } from 
 import { pow2 } from '../formats/pow2.js';
 import { getFormat } from '../formats/registry.js';
 import type { FloatFormat } from '../formats/spec.js';
-import { checkOptions, rejectSharedOut } from './tensor-input.js';
+import { rejectSharedOut } from './tensor-input.js';
+import { checkOptionsObject } from '../core/options.js';
 
 const f32 = Math.fround;
 const F32_MAX = 3.4028234663852886e38;
@@ -196,7 +197,7 @@ export function encodeQuotient(x: number, s: number, f: FloatFormat, o: Resolved
  */
 export function quantizeScaledFp8(x: FloatValues, opts: ScaledFp8Options = {}): ScaledFp8Quantized {
   const fn = 'quantizeScaledFp8';
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
+  checkOptionsObject(opts, fn);
   const v = checkValues(x, fn);
   const { name, f } = checkFormat(opts.format, fn);
   const granularity = opts.granularity ?? 'tensor';
@@ -248,7 +249,7 @@ export function quantizeScaledFp8(x: FloatValues, opts: ScaledFp8Options = {}): 
  */
 export function dequantizeScaledFp8(q: ScaledFp8Quantized, opts: { out?: Float32Array } = {}): Float32Array {
   const fn = 'dequantizeScaledFp8';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   if (q === null || typeof q !== 'object' || q.scheme !== 'scaled-fp8') {
     throw new TypeError(`${fn}: expected the result of quantizeScaledFp8, got ${describeValue(q)}`);
   }

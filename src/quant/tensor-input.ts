@@ -61,19 +61,6 @@ export function asFloat32(v: TensorValues): TensorValues<Float32Array> {
 }
 
 /**
- * Throws a TypeError unless `opts` is an options object (or undefined/null): a format name, a number
- * or the `out` array itself passed in its place would otherwise be ignored without a word.
- *
- * @internal
- */
-export function checkOptions(opts: unknown, fn: string): void {
-  if (opts === undefined || opts === null) return;
-  if (typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts)) {
-    throw new TypeError(`${fn}: options must be an object (e.g. { out }), got ${describeValue(opts)}`);
-  }
-}
-
-/**
  * Throws a RangeError when a caller's `out` shares bytes with one of the arrays a dequantizer reads
  * (writing `out` would change values not yet read, and the caller's quantized state).
  *

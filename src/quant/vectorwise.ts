@@ -15,7 +15,8 @@
 // them; lowp only reads).
 import { describeValue } from '../core/describe.js';
 import type { Int8Matrix } from '../core/matrix.js';
-import { asFloat32, checkOptions, rejectNonFinite, rejectSharedOut, tensorValues, type TensorInput } from './tensor-input.js';
+import { asFloat32, rejectNonFinite, rejectSharedOut, tensorValues, type TensorInput } from './tensor-input.js';
+import { checkOptionsObject } from '../core/options.js';
 
 /**
  * Options of {@link int8VectorwiseQuant}.
@@ -153,9 +154,7 @@ export function vectorwiseCore(d: Float32Array, rows: number, cols: number, thre
  */
 export function int8VectorwiseQuant(a: TensorInput, opts?: VectorwiseOptions): VectorwiseInt8 {
   const fn = 'int8VectorwiseQuant';
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new TypeError(`${fn}: options must be an object, got ${describeValue(opts)}`);
-  }
+  checkOptionsObject(opts, fn);
   const threshold = checkThreshold(opts?.threshold ?? 0, fn);
   const v = asFloat32(tensorValues(a, 'a', fn));
   rejectNonFinite(v, 'a', fn);
@@ -190,7 +189,7 @@ export interface VectorwiseDequantOptions {
  */
 export function int8VectorwiseDequant(codes: Int8Matrix, absmax: Float32Array, opts?: VectorwiseDequantOptions): Float32Array {
   const fn = 'int8VectorwiseDequant';
-  checkOptions(opts, fn);
+  checkOptionsObject(opts, fn, '{ out }');
   if (codes === null || typeof codes !== 'object' || !(codes.data instanceof Int8Array)) {
     throw new TypeError(`${fn}: codes must be an int8 matrix { rows, cols, data: Int8Array }, got ${describeValue(codes)}`);
   }
