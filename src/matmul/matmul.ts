@@ -242,6 +242,9 @@ function gemmF64Wasm(k: Kernels, a: Matrix, b: Matrix, r: ResolvedMatmul, dst: F
   return true;
 }
 
+// gemmF32Js's float64 twin: the same blocked loop, kept as a separate monomorphic function rather than
+// one generic over the array type, because V8 optimises each typed-array type's loop on its own and the
+// float32 one must round every product and sum (Math.fround, Float32Array stores).
 function gemmF64Js(a: Matrix, b: Matrix, r: ResolvedMatmul, dst: Float64Array): void {
   const { M, K, N, transB, blockK } = r;
   const A = operandF64(a, r.formatA);
