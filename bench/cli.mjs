@@ -16,6 +16,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { safetensorsHeader } from './_safetensors-header.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // LOWP_BIN: another build of the CLI (for a trial run without touching dist/)
@@ -43,10 +44,7 @@ function writeFile() {
   const per = total / TENSORS;
   const entries = Array.from({ length: TENSORS }, (_, i) => `"layers.${i}.weight":{"dtype":"F32","shape":[${per / 4 / 1024},1024],"data_offsets":[${i * per},${(i + 1) * per}]}`);
   const json = `{"__metadata__":{"what":"lowp bench/cli.mjs random float32"},${entries.join(',')}}`;
-  const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
-  const head = new Uint8Array(8 + padded.length);
-  new DataView(head.buffer).setBigUint64(0, BigInt(padded.length), true);
-  head.set(new TextEncoder().encode(padded), 8);
+  const head = safetensorsHeader(json);
   const fd = openSync(path, 'w');
   writeSync(fd, head);
   const block = new Float32Array(2 ** 20);

@@ -7,6 +7,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { safetensorsHeader } from './_safetensors-header.mjs';
 
 const args = process.argv.slice(2);
 const mib = Number(args.includes('--mib') ? args[args.indexOf('--mib') + 1] : 1024);
@@ -19,10 +20,7 @@ function writeFile(name, dtype, elementBytes) {
   const total = mib * 2 ** 20;
   const elements = total / elementBytes;
   const json = `{"x":{"dtype":"${dtype}","shape":[${elements}],"data_offsets":[0,${total}]}}`;
-  const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
-  const head = new Uint8Array(8 + padded.length);
-  new DataView(head.buffer).setBigUint64(0, BigInt(padded.length), true);
-  head.set(new TextEncoder().encode(padded), 8);
+  const head = safetensorsHeader(json);
   const fd = openSync(path, 'w');
   writeSync(fd, head);
   const block = new Uint32Array(2 ** 20); // 4 MiB of pseudo-random bits (finite floats: exponent < 255)
