@@ -207,6 +207,8 @@ function printRun(kind, rows, native) {
     ['f32->fp16 >= 10x @petamoriken/float16', get('f32->fp16', 'lowp') / get('f32->fp16', '@petamoriken'), 10],
     ['f32->bf16 >= straightforward loop', get('f32->bf16', 'lowp') / get('f32->bf16', 'straight'), 1],
     ['bf16->f32 >= straightforward loop', get('bf16->f32', 'lowp') / get('bf16->f32', 'straight'), 1],
+    [`f32->bf16 >= 0.5x plain copy (issue 5, Node ${process.version})`, get('f32->bf16', 'lowp') / copyRate, 0.5],
+    [`bf16->f32 >= 0.5x plain copy (issue 5, Node ${process.version})`, get('bf16->f32', 'lowp') / copyRate, 0.5],
   ];
   if (native && !native.error) {
     console.log(`### native Float16Array, Node ${native.node} (same process as lowp there)\n`);
@@ -227,10 +229,15 @@ function printRun(kind, rows, native) {
     console.log('');
     targets.push(['f32->fp16 >= native Float16Array set (Node 24)', get('f32->fp16', 'lowp', native.rows) / get('f32->fp16', 'native', native.rows), 1]);
     targets.push(['fp16->f32 >= native Float32Array set (Node 24)', get('fp16->f32', 'lowp', native.rows) / get('fp16->f32', 'native', native.rows), 1]);
+    targets.push(['f32->fp16 >= 2x native Float16Array set (issue 5, Node 24)', get('f32->fp16', 'lowp', native.rows) / get('f32->fp16', 'native', native.rows), 2]);
+    targets.push(['fp16->f32 >= 2x native Float32Array set (issue 5, Node 24)', get('fp16->f32', 'lowp', native.rows) / get('fp16->f32', 'native', native.rows), 2]);
+    const copyNative = get('copy', 'Float32Array', native.rows);
+    targets.push([`f32->bf16 >= 0.5x plain copy (issue 5, Node ${native.node})`, get('f32->bf16', 'lowp', native.rows) / copyNative, 0.5]);
+    targets.push([`bf16->f32 >= 0.5x plain copy (issue 5, Node ${native.node})`, get('bf16->f32', 'lowp', native.rows) / copyNative, 0.5]);
   } else if (native?.error) {
     console.log(`native Float16Array: not measured (${native.error})\n`);
   }
-  console.log('### targets (issue 2), as ratios in this run\n');
+  console.log('### targets (issues 2 and 5), as ratios in this run\n');
   for (const [name, ratio, want] of targets) console.log(`- ${name}: ${ratio.toFixed(2)}× — ${ratio >= want ? 'met' : 'NOT met'}`);
   console.log('');
 }

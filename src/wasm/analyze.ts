@@ -1,8 +1,8 @@
 // Driver of the `analyzeF32` WebAssembly SIMD kernel (src/wasm/kernels.ts): the fast path of analyzeCast
 // (src/diagnostics/analyzeCast.ts) for float32 data cast to a signed format with subnormals (bf16, fp16,
 // the fp8/fp6/fp4 formats), nearest-even rounding, subnormals kept, any overflow policy. The data is
-// copied in chunks of 32K values into the kernels' staging area (a private-memory instance where the
-// thread's kernels use a shared memory); each call returns the chunk's aggregates — counts, max/min |x|
+// copied in chunks of 32K values into the kernels' staging area (getStagingKernels: a private-memory
+// instance where the thread's kernels use a shared memory); each call returns the chunk's aggregates — counts, max/min |x|
 // bits, error sums and maxima, the log2 histogram — and, per group of 256 values, the largest worst-list
 // key (relative error, +Infinity for an overflow), so that the caller rescans (with its exact TypeScript
 // code) only the groups that can still enter its worst list. The pure-TypeScript twin is analyzeCast's
@@ -15,8 +15,7 @@
 // for float32 x; rel = err/|x| is the same correctly rounded division), so both this order and the
 // sequential TypeScript order are within γ(n−1) = (n−1)u/(1 − (n−1)u), u = 2^-53, of the exact sum S
 // (Higham, Accuracy and Stability of Numerical Algorithms, §4.2): |wasm − ts| ≤ 2γ(n−1)·S.
-import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
-import { CONVERT_BASE, CONVERT_BYTES, getKernels, instantiateKernels, type Kernels } from './loader.js';
+import { CONVERT_BASE, CONVERT_BYTES, getStagingKernels, type Kernels } from './loader.js';
 
 /** Values per kernel call. */
 export const ANALYZE_CHUNK = 32768;
@@ -38,38 +37,6 @@ const HIST_COPY = 1152;
 export function analyzeKernelSupports(m: number, emin: number): boolean {
   if (!Number.isInteger(m) || !Number.isInteger(emin) || m < 0 || m > 22) return false;
   return emin === -126 || (emin > -126 && 127 + m - emin <= 254);
-}
-
-function base64Bytes(b64: string): Uint8Array<ArrayBuffer> {
-  const g = globalThis as { Buffer?: { from(s: string, e: string): Uint8Array }; atob?: (s: string) => string };
-  if (g.Buffer) {
-    const b = g.Buffer.from(b64, 'base64');
-    return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
-  }
-  const t = g.atob!(b64);
-  const out = new Uint8Array(t.length);
-  for (let i = 0; i < t.length; i++) out[i] = t.charCodeAt(i);
-  return out;
-}
-
-// This thread's private-memory instance of the kernels for the analysis (320 KiB), where the shared
-// kernels (getKernels) use a shared memory: copying into a SharedArrayBuffer goes through V8's relaxed
-// atomic copy, twice as slow as a memcpy (measured 17 vs 9 ms per 64 M values, 6% of the analysis).
-let privateKernels: Kernels | null | undefined;
-
-function analysisKernels(): Kernels | null {
-  const k = getKernels(); // null without WebAssembly SIMD or when turned off (setWasmEnabled)
-  if (k === null || !k.shared) return k;
-  if (privateKernels === undefined) {
-    privateKernels = null;
-    try {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil((CONVERT_BASE + CONVERT_BYTES) / 65536) });
-      privateKernels = instantiateKernels(new WebAssembly.Module(base64Bytes(KERNELS_WASM_BASE64)), memory, false);
-    } catch {
-      privateKernels = null;
-    }
-  }
-  return privateKernels ?? k;
 }
 
 const IN_OFF = CONVERT_BASE;
@@ -169,13 +136,13 @@ export function analyzeF32Wasm(
   data: Float32Array, m: number, emin: number, ovBits: number, hist: Float64Array, offset: number,
   threshold: () => number, rescan: (start: number, end: number) => void,
 ): F32CastTotals | null {
-  const k = analysisKernels();
+  const k = getStagingKernels();
   if (k === null || !analyzeKernelSupports(m, emin)) return null;
   // a narrower target rounds with the float32 constant 2^(e + 23 − m) for every exponent e below the
   // overflow threshold, which must stay finite: true of every built-in format; a custom format whose
   // overflow threshold exceeds 2^(105 + m) runs the caller's TypeScript loop
   if (emin > -126 && ((ovBits - 1) >>> 23) + 23 - m > 254) return null;
-  if (END_OFF > CONVERT_BASE + CONVERT_BYTES || !k.ensure(CONVERT_BASE + CONVERT_BYTES)) return null;
+  if (END_OFF > CONVERT_BASE + CONVERT_BYTES) return null;
   const { vin, outF, outU, h, grp } = viewsOf(k);
   const fn = k.exports.analyzeF32;
   const t: F32CastTotals = {

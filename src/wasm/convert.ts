@@ -5,9 +5,10 @@
 // 0x7FC0|sign). Decoding is exact and keeps NaN payloads bit for bit (fp16: payload shifted into the
 // float32 mantissa, not quieted; bf16: the 16-bit shift), exactly as lowp/formats' decodeArray does
 // (PyTorch's fp16 decode additionally sets the quiet bit; NaN payloads are a policy, not a value).
-// Data is streamed through the kernels' memory in cache-sized chunks.
+// Data is streamed in cache-sized chunks through the staging area of the private-memory kernels
+// (getStagingKernels: copies into a shared memory would run at half the speed).
 import { describeValue } from '../core/describe.js';
-import { CONVERT_BASE, CONVERT_BYTES, getKernels } from './loader.js';
+import { CONVERT_BASE, CONVERT_BYTES, getStagingKernels } from './loader.js';
 
 /** Values per chunk streamed through WebAssembly memory (fits in L2 with both buffers). */
 const CHUNK = 32768;
@@ -66,11 +67,11 @@ function check(src: unknown, srcType: Function, out: unknown, outType: Function,
 type Op = 'f32ToF16' | 'f16ToF32' | 'f32ToBf16' | 'bf16ToF32';
 
 function runChunks(op: Op, src: Float32Array | Uint16Array, out: Float32Array | Uint16Array, toHalf: boolean): boolean {
-  const k = getKernels();
   const n = src.length;
-  if (!k || n < SMALL) return false;
+  if (n < SMALL) return false;
+  const k = getStagingKernels();
   const inBytes = CHUNK * (toHalf ? 4 : 2);
-  if (inBytes + CHUNK * 4 > CONVERT_BYTES || !k.ensure(CONVERT_BASE + CONVERT_BYTES)) return false;
+  if (!k || inBytes + CHUNK * 4 > CONVERT_BYTES) return false;
   const buf = k.memory.buffer;
   const inOff = CONVERT_BASE;
   const outOff = CONVERT_BASE + inBytes;
@@ -80,7 +81,7 @@ function runChunks(op: Op, src: Float32Array | Uint16Array, out: Float32Array | 
     const vout = new Uint16Array(buf, outOff, CHUNK);
     for (let i = 0; i < n; i += CHUNK) {
       const m = Math.min(CHUNK, n - i);
-      vin.set(m === CHUNK ? (src as Float32Array).subarray(i, i + m) : (src as Float32Array).subarray(i, i + m));
+      vin.set((src as Float32Array).subarray(i, i + m));
       fn(inOff, outOff, m);
       (out as Uint16Array).set(m === CHUNK ? vout : vout.subarray(0, m), i);
     }

@@ -499,18 +499,54 @@ export function igemvT(a: usize, w: usize, c: usize, M: i32, N: i32, K: i32, j0:
 }
 
 // ---------------------------------------------------------------- conversions
+// Constant vectors come from this table (v128.load32_splat before each loop). V8 re-materialises a
+// v128.const, or the splat of any scalar, at every use inside a loop (a scalar move and a shuffle each,
+// measured 1.4–2.6× slower kernels on Node 20 and 24), while a vector loaded from memory stays in a
+// register. The table is a data segment at the bottom of the memory (below the staging area that
+// src/wasm/loader.ts leaves alone), rewritten with the same bytes by every instantiation.
+const KT = memory.data<i32>([
+  0x7fffffff,                              //  0 |x| mask
+  1,                                       //  1
+  ((15 - 127) << 23) + 0xfff,              //  2 fp16 rebias + (half ulp − 1)
+  0x7f800000,                              //  3 float32 infinity
+  0x200,                                   //  4 fp16 quiet bit
+  0x7c00,                                  //  5 fp16 infinity
+  ((127 - 15) + (23 - 10) + 1) << 23,      //  6 0.5: adding it rounds |x| < 2^-14 to fp16's quantum 2^-24
+  113 << 23,                               //  7 2^-14, the smallest fp16 normal
+  ((127 + 16) << 23) - 1,                  //  8 largest |x| bits below 2^16 (fp16 overflows from 65520)
+  0x7fff,                                  //  9
+  0x8000,                                  // 10
+  (127 - 15) << 23,                        // 11 fp16 → float32 exponent rebias
+  0x7c00 << 13,                            // 12 fp16 exponent field, shifted to float32's
+  (128 - 16) << 23,                        // 13 further rebias for inf/NaN (exponent 31 → 255)
+  1 << 23,                                 // 14
+  0x80000000,                              // 15 sign bit
+  0x7fc00000,                              // 16 float32 canonical quiet NaN
+  (113 << 7) * 0x10001,                    // 17 i16x8: high half of 2^-14
+  (((127 + 16) << 7) - 1) * 0x10001,       // 18 i16x8: largest high half below 2^16
+  0x80008000,                              // 19 i16x8 sign bits
+  0x7fff7fff,                              // 20 i16x8 magnitude mask
+  0x7c007c00,                              // 21 i16x8 fp16 exponent field
+  0,                                       // 22
+]);
 
-function f32ToF16x4(x: v128): v128 {
-  const sign = v128.and(x, i32x4.splat(0x80000000));
-  const a = v128.xor(x, sign);
-  const f16max = i32x4.splat((127 + 16) << 23);
-  const magic = i32x4.splat(((127 - 15) + (23 - 10) + 1) << 23);
-  const nanInf = v128.bitselect(i32x4.splat(0x7e00), i32x4.splat(0x7c00), i32x4.gt_s(a, i32x4.splat(0x7f800000)));
+/** Splat of constant `j` of KT. */
+function kt(j: i32): v128 {
+  return v128.load32_splat(KT + (<usize>j << 2));
+}
+
+/** fp16 normal range: rebias and round the 13 dropped bits to nearest even (`a` = |x| bits). */
+function rne13(a: v128, bias: v128, one: v128): v128 {
+  return i32x4.shr_u(i32x4.add(i32x4.add(a, bias), v128.and(i32x4.shr_u(a, 13), one)), 13);
+}
+
+/** fp16 code (no sign) of any |x| bits `a`: normal, subnormal (rounded by the FPU), overflow, inf, NaN. */
+function f32ToF16Any(a: v128): v128 {
+  const magic = kt(6);
+  const normal = rne13(a, kt(2), kt(1));
   const sub = i32x4.sub(f32x4.add(a, magic), magic);
-  const odd = v128.and(i32x4.shr_u(a, 13), i32x4.splat(1));
-  const norm = i32x4.shr_u(i32x4.add(i32x4.add(a, i32x4.splat(((15 - 127) << 23) + 0xfff)), odd), 13);
-  const r = v128.bitselect(nanInf, v128.bitselect(sub, norm, i32x4.lt_s(a, i32x4.splat(113 << 23))), i32x4.ge_s(a, f16max));
-  return v128.or(r, i32x4.shr_u(sign, 16));
+  const infNan = v128.or(kt(5), v128.and(i32x4.gt_s(a, kt(3)), kt(4)));
+  return v128.bitselect(infNan, v128.bitselect(sub, normal, i32x4.lt_s(a, kt(7))), i32x4.gt_s(a, kt(8)));
 }
 
 function f32ToF16s(x: u32): u16 {
@@ -525,48 +561,47 @@ function f32ToF16s(x: u32): u16 {
   return <u16>(o | (sign >> 16));
 }
 
-// fp16 normal range only (2^-14 ≤ |x| < 65536): rebias and round the 13 dropped bits to nearest even
-function f32ToF16Normal4(x: v128): v128 {
-  const a = v128.and(x, i32x4.splat(0x7fffffff));
-  const odd = v128.and(i32x4.shr_u(a, 13), i32x4.splat(1));
-  const h = i32x4.shr_u(i32x4.add(a, i32x4.add(odd, i32x4.splat(((15 - 127) << 23) + 0xfff))), 13);
-  return v128.or(h, v128.and(i32x4.shr_u(x, 16), i32x4.splat(0x8000)));
-}
-
-/** float32 → fp16 codes (RNE), n values from `src` (f32) to `dst` (u16). */
+/** float32 → fp16 codes (RNE), n values from `src` (f32) to `dst` (u16), 16 per step. */
 export function f32ToF16(src: usize, dst: usize, n: i32): void {
+  const kAbs = kt(0), kOne = kt(1), kBias = kt(2), kLo = kt(17), kHi = kt(18), kSign = kt(19), kMag = kt(20);
   let i = 0;
-  const lo = i32x4.splat(113 << 23);
-  const hi = i32x4.splat((127 + 16) << 23);
-  const abs = i32x4.splat(0x7fffffff);
-  for (; i + 8 <= n; i += 8) {
+  for (; i + 16 <= n; i += 16) {
     const s = src + (<usize>i << 2);
-    const x0 = v128.load(s);
-    const x1 = v128.load(s, 16);
-    const a0 = v128.and(x0, abs);
-    const a1 = v128.and(x1, abs);
+    const x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
+    // the high halves of the bits (sign, exponent, 7 mantissa bits) as i16x8: sign and range test
+    const t0 = i16x8.narrow_i32x4_s(i32x4.shr_s(x0, 16), i32x4.shr_s(x1, 16));
+    const t1 = i16x8.narrow_i32x4_s(i32x4.shr_s(x2, 16), i32x4.shr_s(x3, 16));
+    const e0 = v128.and(t0, kMag), e1 = v128.and(t1, kMag);
+    const a0 = v128.and(x0, kAbs), a1 = v128.and(x1, kAbs), a2 = v128.and(x2, kAbs), a3 = v128.and(x3, kAbs);
+    let h0: v128, h1: v128, h2: v128, h3: v128;
     // any lane outside the fp16 normal range (zero, subnormal, overflow, inf, NaN)? then the full path
-    const out = v128.or(v128.or(i32x4.lt_s(a0, lo), i32x4.ge_s(a0, hi)), v128.or(i32x4.lt_s(a1, lo), i32x4.ge_s(a1, hi)));
-    const r = v128.any_true(out)
-      ? i16x8.narrow_i32x4_u(f32ToF16x4(x0), f32ToF16x4(x1))
-      : i16x8.narrow_i32x4_u(f32ToF16Normal4(x0), f32ToF16Normal4(x1));
-    v128.store(dst + (<usize>i << 1), r);
+    if (v128.any_true(v128.or(v128.or(i16x8.lt_s(e0, kLo), i16x8.gt_s(e0, kHi)), v128.or(i16x8.lt_s(e1, kLo), i16x8.gt_s(e1, kHi))))) {
+      h0 = f32ToF16Any(a0); h1 = f32ToF16Any(a1); h2 = f32ToF16Any(a2); h3 = f32ToF16Any(a3);
+    } else {
+      h0 = rne13(a0, kBias, kOne); h1 = rne13(a1, kBias, kOne); h2 = rne13(a2, kBias, kOne); h3 = rne13(a3, kBias, kOne);
+    }
+    const d = dst + (<usize>i << 1);
+    v128.store(d, v128.or(i16x8.narrow_i32x4_u(h0, h1), v128.and(t0, kSign)));
+    v128.store(d, v128.or(i16x8.narrow_i32x4_u(h2, h3), v128.and(t1, kSign)), 16);
   }
   for (; i < n; i++) store<u16>(dst + (<usize>i << 1), f32ToF16s(load<u32>(src + (<usize>i << 2))));
 }
 
-function f16ToF32x4(h: v128): v128 {
-  // h: four u32 lanes holding fp16 codes
-  const shiftedExp = i32x4.splat(0x7c00 << 13);
-  let o = i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13);
-  const e = v128.and(o, shiftedExp);
-  o = i32x4.add(o, i32x4.splat((127 - 15) << 23));
-  const isInfNan = i32x4.eq(e, shiftedExp);
-  const isSub = i32x4.eq(e, i32x4.splat(0));
-  const infNan = i32x4.add(o, i32x4.splat((128 - 16) << 23)); // payload kept (not quieted), as lowp/formats
-  const subv = f32x4.sub(i32x4.add(o, i32x4.splat(1 << 23)), i32x4.splat(113 << 23));
-  o = v128.bitselect(infNan, v128.bitselect(subv, o, isSub), isInfNan);
-  return v128.or(o, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+/** float32 bits of fp16 code magnitudes `m` (the code's 15 low bits << 13) rebiased as normals (`o`), fixed up for zero, subnormal, inf and NaN. */
+function f16SpecialToF32(m: v128, o: v128): v128 {
+  const shExp = kt(12);
+  const e = v128.and(m, shExp);
+  const infNan = i32x4.add(o, kt(13)); // NaN payload kept (not quieted), as lowp/formats
+  const sub = f32x4.sub(i32x4.add(o, kt(14)), kt(7)); // (2^-14 + m·2^-24) − 2^-14, exact
+  return v128.bitselect(infNan, v128.bitselect(sub, o, i32x4.eq(e, kt(22))), i32x4.eq(e, shExp));
+}
+
+/** Four fp16 codes (u32 lanes) → float32, stored at `d`. */
+function f16ToF32Quad(h: v128, d: usize, special: bool, kMag: v128, kSign: v128, kRebias: v128): void {
+  const m = i32x4.shl(v128.and(h, kMag), 13);
+  let o = i32x4.add(m, kRebias);
+  if (special) o = f16SpecialToF32(m, o);
+  v128.store(d, v128.or(o, i32x4.shl(v128.and(h, kSign), 16)));
 }
 
 function f16ToF32s(h: u32): u32 {
@@ -581,57 +616,48 @@ function f16ToF32s(h: u32): u32 {
   return o | ((h & 0x8000) << 16);
 }
 
-// normal fp16 codes only: rebias the exponent
-function f16NormalToF32x4(h: v128): v128 {
-  const o = i32x4.add(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), i32x4.splat((127 - 15) << 23));
-  return v128.or(o, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
-}
-
-/** fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32). */
+/** fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32), 16 per step. */
 export function f16ToF32(src: usize, dst: usize, n: i32): void {
+  const kExp = kt(21), kZero = kt(22), kMag = kt(9), kSign = kt(10), kRebias = kt(11);
   let i = 0;
-  const expMask = i16x8.splat(0x7c00);
-  for (; i + 8 <= n; i += 8) {
-    const h = v128.load(src + (<usize>i << 1));
-    const d = dst + (<usize>i << 2);
-    const e = v128.and(h, expMask);
+  for (; i + 16 <= n; i += 16) {
+    const s = src + (<usize>i << 1);
+    const h0 = v128.load(s), h1 = v128.load(s, 16);
+    const e0 = v128.and(h0, kExp), e1 = v128.and(h1, kExp);
     // any zero/subnormal (exponent 0) or inf/NaN (exponent 31) code? then the full path
-    if (v128.any_true(v128.or(i16x8.eq(e, i16x8.splat(0)), i16x8.eq(e, expMask)))) {
-      v128.store(d, f16ToF32x4(i32x4.extend_low_i16x8_u(h)));
-      v128.store(d, f16ToF32x4(i32x4.extend_high_i16x8_u(h)), 16);
-    } else {
-      v128.store(d, f16NormalToF32x4(i32x4.extend_low_i16x8_u(h)));
-      v128.store(d, f16NormalToF32x4(i32x4.extend_high_i16x8_u(h)), 16);
-    }
+    const special = v128.any_true(v128.or(v128.or(i16x8.eq(e0, kZero), i16x8.eq(e0, kExp)), v128.or(i16x8.eq(e1, kZero), i16x8.eq(e1, kExp))));
+    const d = dst + (<usize>i << 2);
+    f16ToF32Quad(i32x4.extend_low_i16x8_u(h0), d, special, kMag, kSign, kRebias);
+    f16ToF32Quad(i32x4.extend_high_i16x8_u(h0), d + 16, special, kMag, kSign, kRebias);
+    f16ToF32Quad(i32x4.extend_low_i16x8_u(h1), d + 32, special, kMag, kSign, kRebias);
+    f16ToF32Quad(i32x4.extend_high_i16x8_u(h1), d + 48, special, kMag, kSign, kRebias);
   }
   for (; i < n; i++) store<u32>(dst + (<usize>i << 2), f16ToF32s(<u32>load<u16>(src + (<usize>i << 1))));
 }
 
-function f32ToBf16x4(x: v128): v128 {
-  // NaN lanes become the canonical quiet NaN (sign kept) before rounding: 0x7FC00000 | sign rounds to 0x7FC0 | sign
-  const isNan = f32x4.ne(x, x);
-  const y = v128.bitselect(v128.or(v128.and(x, i32x4.splat(0x80000000)), i32x4.splat(0x7fc00000)), x, isNan);
-  const odd = v128.and(i32x4.shr_u(y, 16), i32x4.splat(1));
-  return i32x4.shr_u(i32x4.add(y, i32x4.add(odd, i32x4.splat(0x7fff))), 16);
+/** NaN lanes → the canonical quiet NaN with their sign (0x7FC00000 | sign rounds to 0x7FC0 | sign). */
+function quietNanBf16(x: v128): v128 {
+  return v128.bitselect(v128.or(v128.and(x, kt(15)), kt(16)), x, f32x4.ne(x, x));
 }
 
-// no NaN among the lanes: round to nearest even on the bits
-function f32ToBf16NoNan4(x: v128): v128 {
-  const odd = v128.and(i32x4.shr_u(x, 16), i32x4.splat(1));
-  return i32x4.shr_u(i32x4.add(x, i32x4.add(odd, i32x4.splat(0x7fff))), 16);
+/** float32 bits → bf16 codes in u32 lanes, round to nearest even on the bits (no NaN lanes). */
+function rne16(x: v128, half: v128, one: v128): v128 {
+  return i32x4.shr_u(i32x4.add(i32x4.add(x, half), v128.and(i32x4.shr_u(x, 16), one)), 16);
 }
 
-/** float32 → bf16 codes (RNE), n values. */
+/** float32 → bf16 codes (RNE), n values, 16 per step. */
 export function f32ToBf16(src: usize, dst: usize, n: i32): void {
+  const kOne = kt(1), kHalf = kt(9);
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
+  for (; i + 16 <= n; i += 16) {
     const s = src + (<usize>i << 2);
-    const x0 = v128.load(s);
-    const x1 = v128.load(s, 16);
-    const r = v128.any_true(v128.or(f32x4.ne(x0, x0), f32x4.ne(x1, x1)))
-      ? i16x8.narrow_i32x4_u(f32ToBf16x4(x0), f32ToBf16x4(x1))
-      : i16x8.narrow_i32x4_u(f32ToBf16NoNan4(x0), f32ToBf16NoNan4(x1));
-    v128.store(dst + (<usize>i << 1), r);
+    let x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
+    if (v128.any_true(v128.or(v128.or(f32x4.ne(x0, x0), f32x4.ne(x1, x1)), v128.or(f32x4.ne(x2, x2), f32x4.ne(x3, x3))))) {
+      x0 = quietNanBf16(x0); x1 = quietNanBf16(x1); x2 = quietNanBf16(x2); x3 = quietNanBf16(x3);
+    }
+    const d = dst + (<usize>i << 1);
+    v128.store(d, i16x8.narrow_i32x4_u(rne16(x0, kHalf, kOne), rne16(x1, kHalf, kOne)));
+    v128.store(d, i16x8.narrow_i32x4_u(rne16(x2, kHalf, kOne), rne16(x3, kHalf, kOne)), 16);
   }
   for (; i < n; i++) {
     const x = load<u32>(src + (<usize>i << 2));
