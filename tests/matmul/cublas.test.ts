@@ -10,6 +10,11 @@
 // accumulator's rounding errors, not by their size (e.g. s2.bf16 has an exact 45.8749997...,
 // 2.4e-7 below the tie 45.875: every correctly rounded fp32 sum is 45.875 and rounds to even, 46, while
 // cuBLAS's tensor cores truncate to 45.87497 and get 45.75). Those elements still must be within 1 ulp.
+// (3) On all bf16/fp16 outputs, near ties included, lowp's RMS is no larger than cuBLAS's wherever an
+// ideal fp32 accumulator can achieve that: the exact sum rounded once to fp32 and then cast, the best
+// result any fp32 accumulation can give. On s2.bf16 (full vectors only) even that ideal is 1.42e-9
+// (relative) above cuBLAS, because of the element above: the criterion is out of reach of every fp32
+// accumulator there, which the last test pins down.
 import { describe, expect, it } from 'vitest';
 import { matmul } from '../../src/matmul/index.js';
 import { decode, round } from '../../src/formats/index.js';
@@ -57,6 +62,9 @@ describe('matmul vs cuBLAS (gemm-cublas)', () => {
         let err32Lowp = 0;
         let err32Cublas = 0;
         let ties = 0;
+        let allLowp = 0;
+        let allCublas = 0;
+        let allIdeal = 0;
         for (let i = 0; i < M; i++) {
           for (let j = 0; j < N; j++) {
             const e = i * N + j;
@@ -68,6 +76,9 @@ describe('matmul vs cuBLAS (gemm-cublas)', () => {
             }
             err32Lowp += (res32[e] - ref[e]) ** 2;
             err32Cublas += (want32[e] - ref[e]) ** 2;
+            allLowp += (decode(got[e], fmt) - ref[e]) ** 2;
+            allCublas += (decode(want[e], fmt) - ref[e]) ** 2;
+            allIdeal += (round(Math.fround(ref[e]), fmt) - ref[e]) ** 2;
             if (nearTie(ref[e], absSum, fmt)) {
               ties++;
               continue;
@@ -80,7 +91,21 @@ describe('matmul vs cuBLAS (gemm-cublas)', () => {
         expect(Math.sqrt(err32Lowp)).toBeLessThanOrEqual(Math.sqrt(err32Cublas));
         expect(ties).toBeLessThan(0.25 * M * N); // a sanity bound: most elements are far from any tie
         expect(Math.sqrt(errLowp)).toBeLessThanOrEqual(Math.sqrt(errCublas));
+        if (allIdeal <= allCublas) expect(Math.sqrt(allLowp)).toBeLessThanOrEqual(Math.sqrt(allCublas));
+        else expect(key).toBe('s2.bf16'); // the one known case out of reach of fp32 accumulation
       });
     }
   }
+
+  it.runIf(v.has('s2.bf16.A'))('s2.bf16: an ideal fp32 accumulator (exact sum, one rounding to fp32, then the cast) has a larger bf16 RMS than cuBLAS', () => {
+    const want = v.get('s2.bf16.C_cublas_lowout').data as Uint16Array;
+    const ref = v.get('s2.bf16.C_ref_f64').data as Float64Array;
+    let ideal = 0;
+    let cublas = 0;
+    for (let e = 0; e < ref.length; e++) {
+      ideal += (round(Math.fround(ref[e]), 'bf16') - ref[e]) ** 2;
+      cublas += (decode(want[e], 'bf16') - ref[e]) ** 2;
+    }
+    expect(Math.sqrt(ideal / cublas) - 1).toBeGreaterThan(1e-9);
+  });
 });
