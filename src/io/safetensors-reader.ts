@@ -195,7 +195,9 @@ class ChunkBuffers {
     const size = dtypeSize(dtype);
     this.bytes = new Uint8Array(elements * size);
     this.raw = bytesToTypedArray(dtype, this.bytes);
-    this.floats = as === undefined ? undefined : as === 'float32' ? new Float32Array(elements) : new Float64Array(elements);
+    // F32 as float32 and F64 as float64 are the raw values themselves: no second buffer, no copy
+    const same = (as === 'float32' && dtype === 'F32') || (as === 'float64' && dtype === 'F64');
+    this.floats = as === undefined || same ? undefined : as === 'float32' ? new Float32Array(elements) : new Float64Array(elements);
   }
 
   /** The first `count` elements, after the bytes were filled: natural view, or converted floats. */
