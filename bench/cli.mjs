@@ -3,7 +3,9 @@
 // magnitudes spread over 2^-30 … 2^4, so every path of the analysis runs: normal, subnormal and flushed
 // results in fp16, rounding everywhere; 8 tensors of equal size, like layers of a checkpoint), warms the
 // page cache, then measures in one run:
-//   - plain read: fs.readSync into one reused 4 MiB buffer, in this process (the baseline);
+//   - plain read: fs.readSync into one reused 4 MiB buffer, in this process (the baseline); the same
+//     read plus a float sum of every value (a floor for any analysis: with a warm page cache the read is
+//     a memory copy, and merely adding up the values takes several times as long);
 //   - `lowp check <file> --to bf16 --json` and `--to fp16`, each a child process (wall time, Node start
 //     included; the start-up of `lowp --version` is reported apart), with the default `--threads auto`
 //     (one worker per core, up to 8) and with `--threads 1`.
@@ -80,6 +82,23 @@ function plainRead() {
   return sum;
 }
 
+/** The plain read plus a float sum of every value: the least any analysis of the values must do (one thread, no process start-up). */
+function plainReadSum() {
+  const fd = openSync(path, 'r');
+  const buf = new Uint8Array(4 * 2 ** 20);
+  let pos = 0;
+  let sum = 0;
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, pos);
+    if (n === 0) break;
+    const f = new Float32Array(buf.buffer, 0, n >>> 2);
+    for (let i = 0; i < f.length; i++) sum += f[i];
+    pos += n;
+  }
+  closeSync(fd);
+  return sum;
+}
+
 function runBin(argv) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -131,6 +150,7 @@ try {
   const results = [];
   const plain = best(() => plainRead());
   results.push({ label: 'plain sequential read (fs.readSync, 4 MiB buffer)', ms: plain.ms });
+  results.push({ label: 'plain read + a float sum of the values (floor)', ms: best(() => plainReadSum()).ms });
   const startup = best(() => runBin(['--version']));
   for (const [to, threads] of [['bf16', 'auto'], ['fp16', 'auto'], ['bf16', '1'], ['fp16', '1']]) {
     const r = best(() => runBin(['check', path, '--to', to, '--json', '--threads', threads]));
