@@ -3,9 +3,9 @@
 // division produces. Also the smallest epsilon that survives a cast as a normal number.
 import { describeValue } from '../core/describe.js';
 import { finfo } from '../formats/finfo.js';
-import type { CastOptions } from '../formats/options.js';
+import { decodeGeneric, encodeGeneric } from '../formats/codec.js';
+import { resolveCastOptions, type CastOptions } from '../formats/options.js';
 import { getFormat, type FormatLike } from '../formats/registry.js';
-import { round } from '../formats/scalar.js';
 import { readValue, requireNonEmpty, resolveValues, type ValuesInput } from './input.js';
 import { fmtCount, fmtPercent, fmtValue } from './text.js';
 import { checkOptionsObject } from '../core/options.js';
@@ -97,7 +97,6 @@ export function divisionRisk(denominators: ValuesInput, to: FormatLike, opts?: D
   const fi = finfo(f);
   checkOptionsObject(opts, 'divisionRisk');
   const maxIdx = checkMax(opts?.maxIndices);
-  const castOpts: CastOptions = { rounding: opts?.rounding, overflow: opts?.overflow, flushSubnormals: opts?.flushSubnormals, random: opts?.random, seed: opts?.seed };
   let num: ((i: number) => number) | null = null;
   const nums = opts?.numerators;
   if (typeof nums === 'number') num = () => nums;
@@ -111,10 +110,13 @@ export function divisionRisk(denominators: ValuesInput, to: FormatLike, opts?: D
   const q: IndexedCount | null = num ? { count: 0, indices: [] } : null;
   let alreadyZero = 0;
   const push = (c: IndexedCount, i: number) => { c.count++; if (c.indices.length < maxIdx) c.indices.push(i); };
+  // options resolved once: one random stream for all the casts of a stochastic rounding (with `seed`)
+  const o = resolveCastOptions(f, opts);
+  const round = (x: number) => decodeGeneric(encodeGeneric(x, f, o), f);
   for (let i = 0; i < src.length; i++) {
     const d = readValue(src, i, 'divisionRisk');
     if (d === 0) alreadyZero++;
-    const rd = round(d, f, castOpts);
+    const rd = round(d);
     if (d !== 0 && Number.isFinite(d)) {
       if (rd === 0) push(zero, i);
       else if (f.subnormals && Math.abs(rd) < fi.smallestNormal) push(sub, i);
@@ -123,7 +125,7 @@ export function divisionRisk(denominators: ValuesInput, to: FormatLike, opts?: D
       const n = num(i);
       const before = n / d;
       if (Number.isFinite(before)) {
-        const rq = round(round(n, f, castOpts) / rd, f, castOpts);
+        const rq = round(round(n) / rd);
         if (!Number.isFinite(rq) || (Math.abs(rq) === f.max && Math.abs(before) > f.max)) push(q, i);
       }
     }

@@ -3,6 +3,7 @@
 // float64 sums are exact), and hand-computed facts (4096 ones in bf16 give 256).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/core/rng.js';
 import { accumulationRisk } from '../../src/diagnostics/accumulationRisk.js';
 import { compareFormats } from '../../src/diagnostics/compareFormats.js';
 import { checkConstants, WELL_KNOWN_CONSTANTS } from '../../src/diagnostics/constants.js';
@@ -76,14 +77,44 @@ describe('divisionRisk and safeEpsilon', () => {
     expect(() => divisionRisk(new Float32Array(0), 'fp16')).toThrow(/empty/);
   });
 
-  it('safeEpsilon is the smallest value that survives as a normal number', () => {
-    for (const to of ['fp16', 'bf16', 'fp8-e4m3fn', 'fp8-e5m2', 'fp32']) {
+  it('stochastic rounding with a seed draws one random stream over all the casts (reference: round() with one seeded source)', () => {
+    // just above half of fp16's smallest subnormal: each cast is 0 or 2^-24 with probability ~1/2, so a
+    // single draw reused for every element (all or nothing) is told apart from a stream
+    const d = new Float64Array(2000).fill(2 ** -25 + 2 ** -40);
+    const n = new Float64Array(2000).fill(2 ** -10);
+    for (const seed of [1, 2, 3]) {
+      const r = divisionRisk(d, 'fp16', { numerators: n, rounding: 'stochastic', seed, maxIndices: 2000 });
+      const rng = createRng(seed);
+      const opts = { rounding: 'stochastic' as const, random: rng };
+      const zero: number[] = [], q: number[] = [];
+      for (let i = 0; i < d.length; i++) {
+        const rd = round(d[i], 'fp16', opts);
+        if (rd === 0) zero.push(i);
+        const rq = round(round(n[i], 'fp16', opts) / rd, 'fp16', opts);
+        if (!Number.isFinite(rq)) q.push(i); // every quotient is finite before the cast (at most 2^15)
+      }
+      expect(r.becomeZero).toEqual({ count: zero.length, indices: zero });
+      expect(r.quotientOverflow).toEqual({ count: q.length, indices: q });
+      expect(zero.length).toBeGreaterThan(800);
+      expect(zero.length).toBeLessThan(1200);
+    }
+  });
+
+  it('safeEpsilon is the smallest value that survives as a normal number (torch.finfo(dtype).smallest_normal)', () => {
+    // PyTorch's torch.finfo(dtype).smallest_normal (alias tiny) and its mantissa bits (nmant) for float16,
+    // bfloat16, float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz and float32
+    const torchFinfo: Record<string, [tiny: number, nmant: number]> = {
+      fp16: [6.103515625e-5, 10], bf16: [1.1754943508222875e-38, 7], 'fp8-e4m3fn': [0.015625, 3], 'fp8-e5m2': [6.103515625e-5, 2],
+      'fp8-e4m3fnuz': [0.0078125, 3], 'fp8-e5m2fnuz': [3.0517578125e-5, 2], fp32: [1.1754943508222875e-38, 23],
+    };
+    for (const [to, [tiny, m]] of Object.entries(torchFinfo)) {
       const e = safeEpsilon(to);
+      expect(e, to).toBe(tiny);
       expect(round(e, to)).toBe(e);
-      expect(e).toBe(finfo(to).smallestNormal);
-      const below = e - finfo(to).smallestSubnormal; // the largest subnormal: exact but not normal
-      expect(round(below, to)).toBe(below);
-      expect(below).toBeLessThan(finfo(to).smallestNormal);
+      // the largest subnormal, tiny·(1 − 2^-m), is exact but not normal; the gap below tiny is a subnormal step
+      const below = tiny * (1 - 2 ** -m);
+      expect(round(below, to), to).toBe(below);
+      expect(finfo(to).smallestSubnormal, to).toBe(tiny * 2 ** -m);
     }
     expect(safeEpsilon('fp16')).toBe(6.103515625e-5);
   });
