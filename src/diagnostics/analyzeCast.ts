@@ -24,7 +24,7 @@ import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
 import { analyzeF32Wasm, analyzeKernelSupports } from '../wasm/analyze.js';
 import { overflowThreshold } from './overflow.js';
 import { buildHistogram, HIST_OFFSET, HIST_SIZE, type Log2Histogram } from './histogram.js';
-import { badCode, resolveValues, type ValueSource, type ValuesInput } from './input.js';
+import { badCode, requireNonEmpty, resolveValues, type ValueSource, type ValuesInput } from './input.js';
 import { computeVerdict, resolveThresholds, type CastVerdict, type VerdictThresholds } from './verdict.js';
 import { WorstHeap, type WorstElement } from './worst.js';
 import { checkOptionsObject } from '../core/options.js';
@@ -588,16 +588,12 @@ class Analyzer implements CastAnalyzer {
       maxUlpError: this.maxUlp,
       sqnrDb: this.sumSqE === 0 ? Infinity : this.sumSqX === 0 ? -Infinity : 10 * Math.log10(this.sumSqX / this.sumSqE),
     };
-    const { verdict, reasons } = computeVerdict({
-      total, zeros: this.zeros, nonzeroFinite, flushedToZero: this.flushed, becameSubnormal: this.sub,
-      overflowed: this.over, invalid: this.invalid, nanInputs: this.nan, infInputs: this.inf,
-      maxAbs: this.maxAbs, minAbsNonzero: this.minAbs, headroomBits: range.headroomBits,
-      sqnrDb: error.sqnrDb, maxRelError: error.maxRelError, meanRelError: error.meanRelError, overflowPolicy: this.o.overflow,
-    }, f, this.thresholds);
+    const options: CastOptionsUsed = { rounding: this.o.rounding, overflow: this.o.overflow, flushSubnormals: this.o.flushSubnormals };
+    const { verdict, reasons } = computeVerdict({ counts, range, error, options }, f, this.thresholds);
     return {
       format: f.name,
       source: this.source ?? 'fp32',
-      options: { rounding: this.o.rounding, overflow: this.o.overflow, flushSubnormals: this.o.flushSubnormals },
+      options,
       counts,
       range,
       error,
@@ -650,6 +646,6 @@ export function createCastAnalyzer(to: FormatLike, opts?: CastAnalysisOptions): 
  */
 export function analyzeCast(values: ValuesInput, to: FormatLike, opts?: CastAnalysisOptions): CastAnalysis {
   const src = resolveValues(values, 'analyzeCast');
-  if (src.length === 0) throw new RangeError('analyzeCast: values is empty; expected at least one element');
+  requireNonEmpty(src, 'analyzeCast');
   return new Analyzer(to, opts, 'analyzeCast').addSource(src).finish();
 }

@@ -4,9 +4,9 @@
 import { describeValue } from '../core/describe.js';
 import { getFormat, type FormatLike } from '../formats/registry.js';
 import { analyzeCast, type CastAnalysis, type CastAnalysisOptions } from './analyzeCast.js';
-import { resolveValues, type ValuesInput } from './input.js';
+import { requireNonEmpty, resolveValues, type ValuesInput } from './input.js';
 import { fmtCount, fmtFixed, fmtPercent, fmtValue, plural } from './text.js';
-import type { CastVerdict } from './verdict.js';
+import { VERDICT_ORDER, type CastVerdict } from './verdict.js';
 
 /**
  * The result of {@link compareFormats}.
@@ -27,7 +27,7 @@ export interface FormatComparison {
   ranking: string[];
 }
 
-const SEVERITY: Record<CastVerdict, number> = { safe: 0, lossy: 1, 'underflow-risk': 2, 'overflow-risk': 3 };
+const SEVERITY = Object.fromEntries(VERDICT_ORDER.map((v, i) => [v, i])) as Record<CastVerdict, number>;
 
 function summary(a: CastAnalysis): string {
   const c = a.counts;
@@ -70,8 +70,7 @@ function whyWorse(loser: CastAnalysis, winner: CastAnalysis): string {
  * ```
  */
 export function compareFormats(values: ValuesInput, formats: readonly FormatLike[], opts?: CastAnalysisOptions): FormatComparison {
-  const src = resolveValues(values, 'compareFormats');
-  if (src.length === 0) throw new RangeError('compareFormats: values is empty; expected at least one element');
+  requireNonEmpty(resolveValues(values, 'compareFormats'), 'compareFormats');
   if (!Array.isArray(formats) || formats.length === 0) {
     throw new TypeError(`compareFormats: formats must be a non-empty array of format names, got ${describeValue(formats)}`);
   }

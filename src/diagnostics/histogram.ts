@@ -89,29 +89,26 @@ export interface Log2Histogram {
   bands: HistogramBands;
 }
 
-/** The band of binade e in format f. */
-export function bandOf(e: number, f: FloatFormat): HistogramBand {
-  const emin = f.minNormalExponent;
-  const under = f.subnormals ? emin - f.mantissaBits - 1 : emin - 1;
-  if (e < under) return 'underflow';
-  if (e < emin) return 'subnormal';
-  if (e <= f.maxNormalExponent) return 'normal';
-  return 'overflow';
-}
-
 /** The band boundaries of format f. */
 export function bandsOf(f: FloatFormat): HistogramBands {
   const fi = finfo(f);
   const emin = f.minNormalExponent;
-  const under = f.subnormals ? emin - f.mantissaBits - 1 : emin - 1;
   return {
-    underflowBelow: under,
+    underflowBelow: f.subnormals ? emin - f.mantissaBits - 1 : emin - 1,
     normalFrom: emin,
     maxNormalExponent: f.maxNormalExponent,
     flushThreshold: fi.smallestSubnormal / 2,
     smallestNormal: fi.smallestNormal,
     max: f.max,
   };
+}
+
+/** The band of binade e, given the format's band boundaries. */
+export function bandOf(e: number, bands: HistogramBands): HistogramBand {
+  if (e < bands.underflowBelow) return 'underflow';
+  if (e < bands.normalFrom) return 'subnormal';
+  if (e <= bands.maxNormalExponent) return 'normal';
+  return 'overflow';
 }
 
 /** Builds the histogram from raw bins (index e + HIST_OFFSET). */
@@ -123,14 +120,15 @@ export function buildHistogram(raw: Float64Array, zeros: number, nan: number, in
       hi = i;
     }
   }
+  const bands = bandsOf(f);
   const bins: HistogramBin[] = [];
   let total = zeros + nan + inf;
   if (lo >= 0) {
     for (let i = lo; i <= hi; i++) {
       const e = i - HIST_OFFSET;
-      bins.push({ exponent: e, count: raw[i], band: bandOf(e, f) });
+      bins.push({ exponent: e, count: raw[i], band: bandOf(e, bands) });
       total += raw[i];
     }
   }
-  return { bins, zeros, nan, inf, total, bands: bandsOf(f) };
+  return { bins, zeros, nan, inf, total, bands };
 }

@@ -84,9 +84,9 @@ export function resolveValues(values: unknown, fn: string, name = 'values'): Val
       throw new TypeError(`${fn}: ${name}.codes: ${f.name} codes are held in a ${Ctor.name} (as encodeArray returns them), got ${describeValue(codes)}`);
     }
     if (isBinary32(f)) {
-      if (!(codes instanceof Uint32Array)) throw new TypeError(`${fn}: ${name}.codes: ${f.name} codes must be a Uint32Array, got ${describeValue(codes)}`);
+      // codes is a Uint32Array (codeArrayType of a 32-bit format, checked above)
       const f32 = new Float32Array(codes.buffer, codes.byteOffset, codes.length);
-      return { kind: 'f32', length: codes.length, f32, u32: codes, sourceName: f.name };
+      return { kind: 'f32', length: codes.length, f32, u32: codes as Uint32Array, sourceName: f.name };
     }
     if (f.bits <= 16) {
       const size = 2 ** f.bits;

@@ -8,7 +8,7 @@ import type { CastAnalysis, CastCounts, CastOptionsUsed } from './analyzeCast.js
 import type { ConstantCheck } from './constants.js';
 import type { LossScaleRecommendation } from './lossScale.js';
 import { fmtCount, fmtPercent, plural } from './text.js';
-import type { CastVerdict } from './verdict.js';
+import { VERDICT_ORDER, type CastVerdict } from './verdict.js';
 
 /**
  * The schema identifier of {@link CastReport}; the number after the slash changes on breaking changes.
@@ -196,14 +196,16 @@ export function fromJsonNumber(v: JsonNumber): number {
   throw new TypeError(`fromJsonNumber: expected a number or 'Infinity', '-Infinity', 'NaN', got ${describeValue(v)}`);
 }
 
-const ORDER: CastVerdict[] = ['safe', 'lossy', 'underflow-risk', 'overflow-risk'];
+// every count (the type makes sure none is missing), in the order of the report
+const ZERO_COUNTS: Readonly<CastCounts> = Object.freeze({ total: 0, zeros: 0, nonzeroFinite: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0 });
+const COUNT_KEYS = Object.keys(ZERO_COUNTS) as (keyof CastCounts)[];
 
 function checkTensorInputs(items: unknown, fn: string): asserts items is readonly CastReportTensorInput[] {
   if (!Array.isArray(items)) throw new TypeError(`${fn}: expected a non-empty list of { name, analysis }, got ${describeValue(items)}`);
   if (items.length === 0) throw new RangeError(`${fn}: expected a non-empty list of { name, analysis }, got ${describeValue(items)}`);
   for (const t of items as unknown[]) {
     const a = (t as CastReportTensorInput | null)?.analysis;
-    if (t === null || typeof t !== 'object' || typeof (t as CastReportTensorInput).name !== 'string' || a === null || typeof a !== 'object' || !a.counts || !ORDER.includes(a.verdict)) {
+    if (t === null || typeof t !== 'object' || typeof (t as CastReportTensorInput).name !== 'string' || a === null || typeof a !== 'object' || !a.counts || !VERDICT_ORDER.includes(a.verdict)) {
       throw new TypeError(`${fn}: each tensor must be { name: string, analysis: CastAnalysis }, got ${describeValue(t)}`);
     }
   }
@@ -220,15 +222,15 @@ function checkTensorInputs(items: unknown, fn: string): asserts items is readonl
  */
 export function summarizeAnalyses(items: readonly CastReportTensorInput[]): CastReportSummary {
   checkTensorInputs(items, 'summarizeAnalyses');
-  const counts: CastCounts = { total: 0, zeros: 0, nonzeroFinite: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0 };
-  const verdicts: Record<CastVerdict, number> = { safe: 0, lossy: 0, 'underflow-risk': 0, 'overflow-risk': 0 };
+  const counts: CastCounts = { ...ZERO_COUNTS };
+  const verdicts = Object.fromEntries(VERDICT_ORDER.map((v) => [v, 0])) as Record<CastVerdict, number>;
   let worst = 0;
-  for (const { analysis: a } of items as readonly CastReportTensorInput[]) {
-    for (const k of Object.keys(counts) as (keyof CastCounts)[]) counts[k] += a.counts[k];
+  for (const { analysis: a } of items) {
+    for (const k of COUNT_KEYS) counts[k] += a.counts[k];
     verdicts[a.verdict]++;
-    worst = Math.max(worst, ORDER.indexOf(a.verdict));
+    worst = Math.max(worst, VERDICT_ORDER.indexOf(a.verdict));
   }
-  const verdict = ORDER[worst];
+  const verdict = VERDICT_ORDER[worst];
   const worstTensors = items.filter((t) => t.analysis.verdict === verdict).slice(0, 20).map((t) => t.name);
   const format = items[0].analysis.format;
   const reasons: string[] = [];
@@ -320,12 +322,8 @@ export function createCastReport(input: CastReportInput): CastReport {
 
 const jsonNumber = { oneOf: [{ type: 'number' }, { enum: ['Infinity', '-Infinity', 'NaN'] }] };
 const count = { type: 'integer', minimum: 0 };
-const countsSchema = {
-  type: 'object',
-  required: ['total', 'zeros', 'nonzeroFinite', 'exact', 'rounded', 'flushedToZero', 'becameSubnormal', 'overflowed', 'invalid', 'nanInputs', 'infInputs'],
-  properties: Object.fromEntries(['total', 'zeros', 'nonzeroFinite', 'exact', 'rounded', 'flushedToZero', 'becameSubnormal', 'overflowed', 'invalid', 'nanInputs', 'infInputs'].map((k) => [k, count])),
-};
-const verdictSchema = { enum: ['safe', 'lossy', 'underflow-risk', 'overflow-risk'] };
+const countsSchema = { type: 'object', required: [...COUNT_KEYS], properties: Object.fromEntries(COUNT_KEYS.map((k) => [k, count])) };
+const verdictSchema = { enum: [...VERDICT_ORDER] };
 
 /**
  * A JSON Schema node: keywords to values (see https://json-schema.org).

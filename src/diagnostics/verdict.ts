@@ -5,6 +5,7 @@
 import { describeValue } from '../core/describe.js';
 import { finfo } from '../formats/finfo.js';
 import type { FloatFormat } from '../formats/spec.js';
+import type { CastAnalysis } from './analyzeCast.js';
 import { fmtCount, fmtFixed, fmtLog2, fmtPercent, fmtValue, plural } from './text.js';
 
 /**
@@ -18,6 +19,9 @@ import { fmtCount, fmtFixed, fmtLog2, fmtPercent, fmtValue, plural } from './tex
  * ```
  */
 export type CastVerdict = 'safe' | 'lossy' | 'underflow-risk' | 'overflow-risk';
+
+/** The verdicts from best to worst: the order compareFormats ranks by and a report's summary takes the worst of. */
+export const VERDICT_ORDER: readonly CastVerdict[] = Object.freeze(['safe', 'lossy', 'underflow-risk', 'overflow-risk']);
 
 /**
  * Thresholds of the verdict. Fractions are of the finite nonzero inputs.
@@ -71,73 +75,54 @@ export function resolveThresholds(t: VerdictThresholds | undefined, fn: string):
   return out;
 }
 
-/** What the verdict is computed from. */
-export interface VerdictInput {
-  total: number;
-  zeros: number;
-  nonzeroFinite: number;
-  flushedToZero: number;
-  becameSubnormal: number;
-  overflowed: number;
-  invalid: number;
-  nanInputs: number;
-  infInputs: number;
-  maxAbs: number;
-  minAbsNonzero: number;
-  headroomBits: number;
-  sqnrDb: number;
-  maxRelError: number;
-  meanRelError: number;
-  overflowPolicy: 'inf' | 'nan' | 'saturate';
-}
-
-/** Computes the verdict and its reasons. */
-export function computeVerdict(v: VerdictInput, f: FloatFormat, t: Required<VerdictThresholds>): { verdict: CastVerdict; reasons: string[] } {
+/** Computes the verdict and its reasons from the counts, range, error statistics and options of an analysis. */
+export function computeVerdict(a: Pick<CastAnalysis, 'counts' | 'range' | 'error' | 'options'>, f: FloatFormat, t: Required<VerdictThresholds>): { verdict: CastVerdict; reasons: string[] } {
+  const { counts: c, range: r, error: e } = a;
   const fi = finfo(f);
   const name = f.name;
-  const nz = v.nonzeroFinite;
-  const of = v.zeros > 0 || v.nanInputs > 0 || v.infInputs > 0 ? `of ${fmtCount(nz)} finite nonzero values` : `of ${fmtCount(nz)} values`;
+  const nz = c.nonzeroFinite;
+  const of = c.zeros > 0 || c.nanInputs > 0 || c.infInputs > 0 ? `of ${fmtCount(nz)} finite nonzero values` : `of ${fmtCount(nz)} values`;
   const frac = (k: number) => (nz === 0 ? 0 : k / nz);
   const reasons: string[] = [];
   let overflowRisk = false, underflowRisk = false, lossy = false;
 
-  if (v.overflowed > 0) {
-    const becomes = v.overflowPolicy === 'saturate' ? `are saturated to ±${fmtValue(f.max)}` : v.overflowPolicy === 'nan' ? 'become NaN' : 'become ±inf';
-    const over = frac(v.overflowed) > t.maxOverflowFraction;
+  if (c.overflowed > 0) {
+    const becomes = a.options.overflow === 'saturate' ? `are saturated to ±${fmtValue(f.max)}` : a.options.overflow === 'nan' ? 'become NaN' : 'become ±inf';
+    const over = frac(c.overflowed) > t.maxOverflowFraction;
     overflowRisk ||= over;
-    reasons.push(`${fmtCount(v.overflowed)} ${of} (${fmtPercent(frac(v.overflowed))}) overflow ${name} and ${becomes}; the largest |x| is ${fmtValue(v.maxAbs)}, ${fmtLog2(v.maxAbs)}, above ${name}'s max ${fmtValue(f.max)}` +
+    reasons.push(`${fmtCount(c.overflowed)} ${of} (${fmtPercent(frac(c.overflowed))}) overflow ${name} and ${becomes}; the largest |x| is ${fmtValue(r.maxAbs)}, ${fmtLog2(r.maxAbs)}, above ${name}'s max ${fmtValue(f.max)}` +
       (over ? '' : ` (tolerated: at most ${fmtPercent(t.maxOverflowFraction)} may overflow)`) + '.');
-  } else if (nz > 0 && v.headroomBits < t.minHeadroomBits) {
+  } else if (nz > 0 && r.headroomBits < t.minHeadroomBits) {
     overflowRisk = true;
-    reasons.push(`Nothing overflows, but the largest |x| is ${fmtValue(v.maxAbs)}, ${fmtLog2(v.maxAbs)}, only ${fmtFixed(v.headroomBits, 2)} bits below ${name}'s max ${fmtValue(f.max)} (the threshold asks for ${t.minHeadroomBits} bits of headroom).`);
+    reasons.push(`Nothing overflows, but the largest |x| is ${fmtValue(r.maxAbs)}, ${fmtLog2(r.maxAbs)}, only ${fmtFixed(r.headroomBits, 2)} bits below ${name}'s max ${fmtValue(f.max)} (the threshold asks for ${t.minHeadroomBits} bits of headroom).`);
   }
 
-  if (v.flushedToZero > 0) {
-    const under = frac(v.flushedToZero) > t.maxFlushedFraction;
+  if (c.flushedToZero > 0) {
+    const under = frac(c.flushedToZero) > t.maxFlushedFraction;
     underflowRisk ||= under;
-    reasons.push(`${fmtCount(v.flushedToZero)} ${of} (${fmtPercent(frac(v.flushedToZero))}) flush to zero in ${name}; the smallest nonzero |x| is ${fmtValue(v.minAbsNonzero)}, ${fmtLog2(v.minAbsNonzero)}, ` +
-      (v.minAbsNonzero < fi.smallestSubnormal ? `below ${name}'s smallest subnormal ${fmtValue(fi.smallestSubnormal)}` : `and ${name} flushes subnormal results`) +
+    reasons.push(`${fmtCount(c.flushedToZero)} ${of} (${fmtPercent(frac(c.flushedToZero))}) flush to zero in ${name}; the smallest nonzero |x| is ${fmtValue(r.minAbsNonzero)}, ${fmtLog2(r.minAbsNonzero)}, ` +
+      (r.minAbsNonzero < fi.smallestSubnormal ? `below ${name}'s smallest subnormal ${fmtValue(fi.smallestSubnormal)}` : `and ${name} flushes subnormal results`) +
       (under ? '' : ` (within the tolerated ${fmtPercent(t.maxFlushedFraction)})`) + '.');
   }
-  if (v.becameSubnormal > 0) {
-    const under = frac(v.becameSubnormal) > t.maxSubnormalFraction;
+  if (c.becameSubnormal > 0) {
+    const under = frac(c.becameSubnormal) > t.maxSubnormalFraction;
     underflowRisk ||= under;
-    reasons.push(`${fmtCount(v.becameSubnormal)} ${of} (${fmtPercent(frac(v.becameSubnormal))}) become ${name} subnormals (below ${fmtValue(fi.smallestNormal)}, ${fmtLog2(fi.smallestNormal)}) and keep fewer than ${f.mantissaBits + 1} significant bits` +
+    reasons.push(`${fmtCount(c.becameSubnormal)} ${of} (${fmtPercent(frac(c.becameSubnormal))}) become ${name} subnormals (below ${fmtValue(fi.smallestNormal)}, ${fmtLog2(fi.smallestNormal)}) and keep fewer than ${f.mantissaBits + 1} significant bits` +
       (under ? '' : ` (within the tolerated ${fmtPercent(t.maxSubnormalFraction)})`) + '.');
   }
 
-  if (nz > 0 && v.sqnrDb < t.minSqnrDb) {
+  if (nz > 0 && e.sqnrDb < t.minSqnrDb) {
     lossy = true;
-    reasons.push(`SQNR is ${fmtFixed(v.sqnrDb)} dB, below the ${fmtFixed(t.minSqnrDb)} dB threshold; the largest relative error is ${fmtPercent(v.maxRelError)} (mean ${fmtPercent(v.meanRelError)}).`);
+    reasons.push(`SQNR is ${fmtFixed(e.sqnrDb)} dB, below the ${fmtFixed(t.minSqnrDb)} dB threshold; the largest relative error is ${fmtPercent(e.maxRelError)} (mean ${fmtPercent(e.meanRelError)}).`);
   }
 
-  if (v.invalid > 0) {
-    reasons.push(`${plural(v.invalid, 'negative value')} cannot be represented in the unsigned ${name} and become NaN.`);
+  if (c.invalid > 0) {
+    reasons.push(`${plural(c.invalid, 'negative value')} cannot be represented in the unsigned ${name} and become NaN.`);
   }
-  if (v.nanInputs > 0 || v.infInputs > 0) {
+  if (c.nanInputs > 0 || c.infInputs > 0) {
     const parts: string[] = [];
-    if (v.nanInputs > 0) parts.push(`${plural(v.nanInputs, 'input is', 'inputs are')} NaN`);
-    if (v.infInputs > 0) parts.push(`${plural(v.infInputs, 'input is', 'inputs are')} ±inf`);
+    if (c.nanInputs > 0) parts.push(`${plural(c.nanInputs, 'input is', 'inputs are')} NaN`);
+    if (c.infInputs > 0) parts.push(`${plural(c.infInputs, 'input is', 'inputs are')} ±inf`);
     reasons.push(`${parts.join(' and ')} already, before the cast; they are counted apart.`);
   }
 
@@ -147,11 +132,11 @@ export function computeVerdict(v: VerdictInput, f: FloatFormat, t: Required<Verd
   else if (lossy) verdict = 'lossy';
   else verdict = 'safe';
 
-  if (verdict === 'safe' || (verdict === 'lossy' && v.overflowed === 0 && v.flushedToZero === 0)) {
+  if (verdict === 'safe' || (verdict === 'lossy' && c.overflowed === 0 && c.flushedToZero === 0)) {
     const range = nz === 0
-      ? `All ${fmtCount(v.total)} values are zero or non-finite; nothing to lose`
-      : `All ${fmtCount(nz)} nonzero values fit ${name}'s range (|x| from ${fmtValue(v.minAbsNonzero)} to ${fmtValue(v.maxAbs)}, ${fmtFixed(v.headroomBits)} bits of headroom): none overflow or flush to zero`;
-    const prec = nz === 0 ? '' : `; SQNR ${fmtFixed(v.sqnrDb)} dB, largest relative error ${fmtPercent(v.maxRelError)}`;
+      ? `All ${fmtCount(c.total)} values are zero or non-finite; nothing to lose`
+      : `All ${fmtCount(nz)} nonzero values fit ${name}'s range (|x| from ${fmtValue(r.minAbsNonzero)} to ${fmtValue(r.maxAbs)}, ${fmtFixed(r.headroomBits)} bits of headroom): none overflow or flush to zero`;
+    const prec = nz === 0 ? '' : `; SQNR ${fmtFixed(e.sqnrDb)} dB, largest relative error ${fmtPercent(e.maxRelError)}`;
     reasons.unshift(range + prec + '.');
   }
   return { verdict, reasons };

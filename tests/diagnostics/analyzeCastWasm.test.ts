@@ -16,7 +16,7 @@ import { defineFormat } from '../../src/formats/spec.js';
 import { analyzeF32Wasm, analyzeKernelSupports, ANALYZE_CHUNK } from '../../src/wasm/analyze.js';
 import { getKernels, setWasmEnabled } from '../../src/wasm/loader.js';
 import { loadVectors } from '../helpers/vectors.js';
-import { referenceCounts } from './reference.js';
+import { f32FromBits, referenceCounts } from './reference.js';
 import { expectEqualUpToSumOrder } from './sumOrder.js';
 
 afterEach(() => { setWasmEnabled(true); });
@@ -36,10 +36,6 @@ function expectTwins(x: Float32Array, to: string, opts?: CastAnalysisOptions, la
   expect(wasm.histogram, label).toEqual(ts.histogram);
   expect(wasm.worst, label).toEqual(ts.worst);
   expectEqualUpToSumOrder(wasm, ts, x.length, label);
-}
-
-function f32FromBits(bits: ArrayLike<number>): Float32Array {
-  return new Float32Array(Uint32Array.from(bits).buffer);
 }
 
 // bit patterns (sign included) of the interesting kinds

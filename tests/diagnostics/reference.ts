@@ -62,3 +62,8 @@ export function referenceHistogram(values: ArrayLike<number>): Map<number, numbe
   }
   return m;
 }
+
+/** The float32 values of the given bit patterns (NaN payloads and signed zeros kept). */
+export function f32FromBits(bits: ArrayLike<number>): Float32Array {
+  return new Float32Array(Uint32Array.from(bits).buffer);
+}

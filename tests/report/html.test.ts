@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { runCli } from '../cli/helpers.js';
+import { CHROMIUM as DEFAULT_CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser-page.js';
 import { vectorsPath } from '../helpers/vectors.js';
 
-const CHROMIUM = process.env.LOWP_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.LOWP_CHROMIUM ?? DEFAULT_CHROMIUM;
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`tests/report: ${CHROMIUM} not found, browser checks skipped (apt-get install -y chromium)`);
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', ...CHROMIUM_ARGS],
   });
 }, 60_000);
 
