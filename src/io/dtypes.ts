@@ -157,9 +157,7 @@ export function isDType(value: unknown): value is DType {
  * ```
  */
 export function dtypeSize(dtype: DType): number {
-  const C = CTORS[dtype];
-  if (C === undefined) throw new TypeError(`expected a dtype (${DTYPES.join(', ')}), got ${String(dtype)}`);
-  return C.BYTES_PER_ELEMENT;
+  return dtypeArrayType(dtype).BYTES_PER_ELEMENT;
 }
 
 /**
@@ -188,9 +186,9 @@ export interface DTypeArrayConstructor<A> {
  * ```
  */
 export function dtypeArrayType<D extends DType>(dtype: D): DTypeArrayConstructor<DTypeArrayMap[D]> {
-  const C = CTORS[dtype];
-  if (C === undefined) throw new TypeError(`expected a dtype (${DTYPES.join(', ')}), got ${String(dtype)}`);
-  return C as unknown as DTypeArrayConstructor<DTypeArrayMap[D]>;
+  // isDType, not a lookup: CTORS['constructor'] is Object, not undefined
+  if (!isDType(dtype)) throw new TypeError(`expected a dtype (${DTYPES.join(', ')}), got ${String(dtype)}`);
+  return CTORS[dtype] as unknown as DTypeArrayConstructor<DTypeArrayMap[D]>;
 }
 
 /** True on a little-endian host (every common platform). */

@@ -5,7 +5,7 @@
 // f8 f4 f2 i8 i4 i2 i1 u8 u4 u2 u1 b1; everything else is a clear NpyError. The writer is byte-identical
 // to numpy's np.save (same dict order, the same spare space after the dict, the same padding).
 import { describeValue } from '../core/describe.js';
-import { bytesToTypedArray, dtypeArrayType, dtypeSize, typedArrayToBytes, type DType, type DTypeArrayMap } from './dtypes.js';
+import { bytesToTypedArray, dtypeArrayType, dtypeSize, LITTLE_ENDIAN_HOST, typedArrayToBytes, type DType, type DTypeArrayMap } from './dtypes.js';
 import { NpyError } from './errors.js';
 import { requireNodeFs, systemMessage } from './node-fs.js';
 import { parsePythonLiteral, PyTuple } from './python-literal.js';
@@ -153,7 +153,7 @@ export function readNpy(bytes: Uint8Array | ArrayBuffer, options?: NpyReadOption
     throw new NpyError('DTYPE', `expected a dtype among <f8 <f4 <f2 <i8 <i4 <i2 |i1 <u8 <u4 <u2 |u1 |b1, got '${descr.slice(0, 40)}'`, file);
   }
   const size = dtypeSize(dtype);
-  if (size > 1 && m[1] !== '<' && !(m[1] === '=' && isLittleEndianHost())) {
+  if (size > 1 && m[1] !== '<' && !(m[1] === '=' && LITTLE_ENDIAN_HOST)) {
     throw new NpyError('DTYPE', `expected little-endian data ('<${m[2]}'), got '${descr}' (${m[1] === '>' ? 'big-endian' : 'no byte order'}): save with arr.astype('<${m[2]}')`, file);
   }
   const fortran = dict.get('fortran_order');
@@ -188,10 +188,6 @@ function latin1(raw: Uint8Array): string {
   let s = '';
   for (let k = 0; k < raw.length; k += 8192) s += String.fromCharCode(...raw.subarray(k, k + 8192));
   return s;
-}
-
-function isLittleEndianHost(): boolean {
-  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 }
 
 /**

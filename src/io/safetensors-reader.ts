@@ -154,13 +154,13 @@ export interface TensorReader {
 }
 
 /** Options, when given, must be an object: a bare `'float64'` or `4` would otherwise be ignored. */
-export function checkOptionsObject(options: unknown, method: string): void {
+function checkOptionsObject(options: unknown, method: string): void {
   if (options !== undefined && options !== null && typeof options !== 'object') {
     throw new TypeError(`${method}: expected options as an object (e.g. { as: 'float64' }), got ${describeValue(options)}`);
   }
 }
 
-export function checkChunkElements(elements: unknown): number {
+function checkChunkElements(elements: unknown): number {
   const e = elements ?? DEFAULT_CHUNK_ELEMENTS;
   if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 1) {
     throw new RangeError(`expected chunk elements to be a positive integer, got ${describeValue(elements)}`);
@@ -168,9 +168,22 @@ export function checkChunkElements(elements: unknown): number {
   return e;
 }
 
-export function checkFloatType(as: unknown): FloatType | undefined {
+function checkFloatType(as: unknown): FloatType | undefined {
   if (as === undefined || as === 'float32' || as === 'float64') return as;
   throw new TypeError(`expected as to be 'float32' or 'float64', got ${describeValue(as)}`);
+}
+
+/** Whether the dtype's natural array already is the float array `as` asks for (F32 as float32, F64 as float64). */
+function isFloatArrayOf(dtype: DType, as: FloatType | undefined): boolean {
+  return (as === 'float32' && dtype === 'F32') || (as === 'float64' && dtype === 'F64');
+}
+
+/**
+ * `raw` (a fresh array the reader owns) as the values `as` asks for: `raw` itself when it already is that
+ * float array (no second copy of a whole tensor or chunk), else a converted copy ({@link toFloatArray}).
+ */
+function asFloats(dtype: DType, raw: TensorData, as: FloatType): Float32Array | Float64Array {
+  return isFloatArrayOf(dtype, as) ? (raw as Float32Array | Float64Array) : toFloatArray(dtype, raw as never, as);
 }
 
 /** Turns the engine's allocation failure for a huge whole-tensor read into a clear RangeError. */
@@ -196,8 +209,7 @@ class ChunkBuffers {
     this.bytes = new Uint8Array(elements * size);
     this.raw = bytesToTypedArray(dtype, this.bytes);
     // F32 as float32 and F64 as float64 are the raw values themselves: no second buffer, no copy
-    const same = (as === 'float32' && dtype === 'F32') || (as === 'float64' && dtype === 'F64');
-    this.floats = as === undefined || same ? undefined : as === 'float32' ? new Float32Array(elements) : new Float64Array(elements);
+    this.floats = as === undefined || isFloatArrayOf(dtype, as) ? undefined : as === 'float32' ? new Float32Array(elements) : new Float64Array(elements);
   }
 
   /** The first `count` elements, after the bytes were filled: natural view, or converted floats. */
@@ -308,7 +320,7 @@ export class SafetensorsFile implements TensorReader {
     checkOptionsObject(options, 'readFloat');
     const as = checkFloatType(options?.as);
     const t = await this.tensor(name);
-    return toFloatArray(t.dtype, t.data, (as ?? exactFloatType(t.dtype)) as F);
+    return asFloats(t.dtype, t.data, as ?? exactFloatType(t.dtype)) as FloatArrayOf<F>;
   }
 
   /** Synchronous {@link SafetensorsFile.readFloat}. */
@@ -316,7 +328,7 @@ export class SafetensorsFile implements TensorReader {
     checkOptionsObject(options, 'readFloatSync');
     const as = checkFloatType(options?.as);
     const t = this.tensorSync(name);
-    return toFloatArray(t.dtype, t.data, (as ?? exactFloatType(t.dtype)) as F);
+    return asFloats(t.dtype, t.data, as ?? exactFloatType(t.dtype)) as FloatArrayOf<F>;
   }
 
   /**
@@ -329,11 +341,15 @@ export class SafetensorsFile implements TensorReader {
   chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
   chunks(name: string, options?: ChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
     // validate eagerly, so a bad call fails at the call and not at the first next()
+    const { t, elements, as, reuse } = this.chunkPlan(name, options, 'chunks');
+    return this.chunkGenerator(t, elements, as, reuse);
+  }
+
+  /** The checked arguments of `chunks()` / `chunksSync()`. */
+  private chunkPlan(name: string, options: ChunkOptions | undefined, method: string): { t: TensorInfo; elements: number; as: FloatType | undefined; reuse: boolean } {
     const t = this.info(name);
-    checkOptionsObject(options, 'chunks');
-    const elements = checkChunkElements(options?.elements);
-    const as = checkFloatType(options?.as);
-    return this.chunkGenerator(t, elements, as, options?.reuse === true);
+    checkOptionsObject(options, method);
+    return { t, elements: checkChunkElements(options?.elements), as: checkFloatType(options?.as), reuse: options?.reuse === true };
   }
 
   private async *chunkGenerator(t: TensorInfo, elements: number, as: FloatType | undefined, reuse: boolean): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
@@ -349,7 +365,7 @@ export class SafetensorsFile implements TensorReader {
       const offset = t.byteOffset + start * size;
       if (pool === undefined) {
         const raw = bytesToTypedArray(t.dtype, await readExact(this.source, offset, count * size));
-        return { start, data: as === undefined ? raw : toFloatArray(t.dtype, raw, as) };
+        return { start, data: as === undefined ? raw : asFloats(t.dtype, raw, as) };
       }
       const b = pool[turn];
       turn ^= 1;
@@ -375,14 +391,11 @@ export class SafetensorsFile implements TensorReader {
   chunksSync(name: string, options?: ChunkOptions<undefined>): Generator<TensorChunk<TensorData>, void, undefined>;
   chunksSync<F extends FloatType>(name: string, options: ChunkOptions<F>): Generator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
   chunksSync(name: string, options?: ChunkOptions): Generator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
-    const t = this.info(name);
-    checkOptionsObject(options, 'chunksSync');
-    const elements = checkChunkElements(options?.elements);
-    const as = checkFloatType(options?.as);
+    const { t, elements, as, reuse } = this.chunkPlan(name, options, 'chunksSync');
     const self = this;
     const size = dtypeSize(t.dtype);
     // with reuse one buffer suffices: nothing is read ahead
-    const buffers = options?.reuse === true && t.elements > 0 ? new ChunkBuffers(t.dtype, Math.min(elements, t.elements), as) : undefined;
+    const buffers = reuse && t.elements > 0 ? new ChunkBuffers(t.dtype, Math.min(elements, t.elements), as) : undefined;
     return (function* () {
       for (let start = 0; start < t.elements; start += elements) {
         self.ensureOpen();
@@ -394,7 +407,7 @@ export class SafetensorsFile implements TensorReader {
           continue;
         }
         const raw = bytesToTypedArray(t.dtype, readExactSync(self.source, offset, count * size));
-        yield { start, data: as === undefined ? raw : toFloatArray(t.dtype, raw, as) };
+        yield { start, data: as === undefined ? raw : asFloats(t.dtype, raw, as) };
       }
     })();
   }

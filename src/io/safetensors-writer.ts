@@ -58,11 +58,8 @@ export type TensorsInput =
   | ReadonlyMap<string, TensorInput>
   | readonly NamedTensorInput[];
 
-/** Position of each dtype in the reference implementation's `Dtype` enum (increasing alignment). */
-const RANK: Record<DType, number> = {
-  BOOL: 0, U8: 1, I8: 2, F8_E5M2: 3, F8_E4M3: 4, F8_E8M0: 5, I16: 6, U16: 7, F16: 8, BF16: 9,
-  I32: 10, U32: 11, F32: 12, F64: 13, I64: 14, U64: 15,
-};
+/** Position of each dtype in the layout order: DTYPES lists them so (the reference's enum, descending). */
+const LAYOUT_POSITION = new Map<DType, number>(DTYPES.map((d, i) => [d, i]));
 
 /** Orders strings by Unicode code point (= UTF-8 byte order, as Rust compares `str`). */
 function compareCodePoints(a: string, b: string): number {
@@ -169,7 +166,7 @@ function plan(tensors: TensorsInput, metadata?: Readonly<Record<string, string>>
     seen.add(name);
     planned.push(planTensor(name, t));
   }
-  planned.sort((a, b) => RANK[b.dtype] - RANK[a.dtype] || compareCodePoints(a.name, b.name));
+  planned.sort((a, b) => LAYOUT_POSITION.get(a.dtype)! - LAYOUT_POSITION.get(b.dtype)! || compareCodePoints(a.name, b.name));
 
   let json = '{';
   let first = true;

@@ -298,14 +298,22 @@ export function toByteSource(input: SourceInput, name?: string): OwnedByteSource
   throw new TypeError(`expected a path, Uint8Array, ArrayBuffer, Blob or ByteSource, got ${describeValue(input)}`);
 }
 
+/**
+ * What a failed read of a source throws: the lowp errors (and RangeError for bad arguments) as they are,
+ * anything else (a custom source's own failure) as a SafetensorsError `IO` naming the range.
+ */
+function readFailure(e: unknown, source: ByteSource, offset: number, length: number): unknown {
+  if (e instanceof SafetensorsError || e instanceof RangeError) return e;
+  return new SafetensorsError('IO', `cannot read ${length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+}
+
 /** Reads exactly `length` bytes, turning a short or failed read of a custom source into a SafetensorsError. */
 export async function readExact(source: ByteSource, offset: number, length: number): Promise<Uint8Array> {
   let out: Uint8Array;
   try {
     out = await source.read(offset, length);
   } catch (e) {
-    if (e instanceof SafetensorsError || e instanceof RangeError) throw e;
-    throw new SafetensorsError('IO', `cannot read ${length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+    throw readFailure(e, source, offset, length);
   }
   return checkRead(source, offset, length, out);
 }
@@ -319,8 +327,7 @@ export function readExactSync(source: ByteSource, offset: number, length: number
   try {
     out = source.readSync(offset, length);
   } catch (e) {
-    if (e instanceof SafetensorsError || e instanceof RangeError) throw e;
-    throw new SafetensorsError('IO', `cannot read ${length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+    throw readFailure(e, source, offset, length);
   }
   return checkRead(source, offset, length, out);
 }
@@ -344,8 +351,7 @@ export async function readExactInto(source: ByteSource, offset: number, target: 
   try {
     await source.readInto(offset, target);
   } catch (e) {
-    if (e instanceof SafetensorsError || e instanceof RangeError) throw e;
-    throw new SafetensorsError('IO', `cannot read ${target.length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+    throw readFailure(e, source, offset, target.length);
   }
 }
 
@@ -358,7 +364,6 @@ export function readExactIntoSync(source: ByteSource, offset: number, target: Ui
   try {
     source.readIntoSync(offset, target);
   } catch (e) {
-    if (e instanceof SafetensorsError || e instanceof RangeError) throw e;
-    throw new SafetensorsError('IO', `cannot read ${target.length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+    throw readFailure(e, source, offset, target.length);
   }
 }

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadVectors } from '../helpers/vectors.js';
-import { openSafetensorsSync, swapBytes, toFloatArray, writeSafetensors, type DType } from '../../src/io/index.js';
+import { dtypeArrayType, dtypeSize, openSafetensorsSync, swapBytes, toFloatArray, writeSafetensors, type DType } from '../../src/io/index.js';
 
 const TABLES: Array<[string, DType]> = [
   ['fp16_to_f32', 'F16'],
@@ -76,6 +76,13 @@ describe('hostile input', () => {
       const C = { F64: Float64Array, F32: Float32Array, F16: Uint16Array, BF16: Uint16Array, I32: Int32Array, U8: Uint8Array, BOOL: Uint8Array, F8_E4M3: Uint8Array }[dt as 'F32'];
       return toFloatArray(dt, new C(3) as never).length === 3;
     }), { numRuns: 50 });
+  });
+  it("a dtype named like an Object.prototype member ('constructor', 'toString') is a TypeError, not undefined", () => {
+    for (const d of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(() => dtypeSize(d as never), d).toThrow(/expected a dtype \(U64, .*\), got /);
+      expect(() => dtypeArrayType(d as never), d).toThrow(TypeError);
+      expect(() => toFloatArray(d as never, new Float32Array(1) as never), d).toThrow(TypeError);
+    }
   });
   it('swapBytes checks its arguments (a missing size used to say "a multiple of undefined")', () => {
     expect(() => swapBytes(new Uint8Array(4), undefined as never)).toThrow(/swapBytes: expected an element size in bytes \(a positive integer\), got undefined/);

@@ -109,8 +109,19 @@ describe('writeSafetensors -> read: round trip for every dtype', () => {
   }
 });
 
+/**
+ * The oracle of the layout order: huggingface/safetensors' `Dtype` enum (safetensors/src/tensor.rs), in
+ * declaration order, restricted to the dtypes lowp/io knows (the crate also has F4, F6_E2M3 and F6_E3M2
+ * between BOOL and U8). Its `prepare` sorts tensors by dtype, descending in this order, then by name.
+ */
+const REFERENCE_DTYPE_ENUM: readonly DType[] = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64'];
+
 describe('layout of written files (the reference implementation rules)', () => {
-  it('header padded with spaces to a multiple of 8, tensors sorted by dtype rank then name, each aligned', () => {
+  it('DTYPES lists the dtypes in layout order: the reference enum, descending', () => {
+    expect([...DTYPES]).toEqual([...REFERENCE_DTYPE_ENUM].reverse());
+  });
+
+  it('header padded with spaces to a multiple of 8, tensors sorted by dtype (reference enum, descending) then name (UTF-8 bytes), each aligned', () => {
     fc.assert(
       fc.property(tensorsArb, metaArb, (entries, meta) => {
         const bytes = writeSafetensors(Object.fromEntries(entries) as Record<string, TensorInput>, meta);
@@ -120,11 +131,24 @@ describe('layout of written files (the reference implementation rules)', () => {
         expect(text.trimEnd().endsWith('}')).toBe(true);
         expect(text.slice(text.trimEnd().length)).toMatch(/^ {0,7}$/); // only space padding, < 8 bytes
         for (const t of h.tensors) expect(t.byteOffset % dtypeSize(t.dtype)).toBe(0);
-        const ranks = h.tensors.filter((t) => t.byteLength > 0).map((t) => DTYPES.indexOf(t.dtype));
-        for (let i = 1; i < ranks.length; i++) expect(ranks[i]).toBeGreaterThanOrEqual(ranks[i - 1]);
+        // file order of the tensors with data (empty ones share their offset with a neighbour)
+        const placed = h.tensors.filter((t) => t.byteLength > 0);
+        for (let i = 1; i < placed.length; i++) {
+          const [p, q] = [placed[i - 1], placed[i]];
+          const byDtype = REFERENCE_DTYPE_ENUM.indexOf(q.dtype) - REFERENCE_DTYPE_ENUM.indexOf(p.dtype);
+          // Rust compares names as str: by UTF-8 bytes
+          const byName = Buffer.compare(Buffer.from(p.name, 'utf8'), Buffer.from(q.name, 'utf8'));
+          expect(byDtype < 0 || (byDtype === 0 && byName < 0), `${p.dtype} '${p.name}' before ${q.dtype} '${q.name}'`).toBe(true);
+        }
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('names sort by code point (UTF-8 bytes, as Rust compares str), not by UTF-16 unit: U+E000 before U+10000', () => {
+    const one = (): TensorInput => ({ dtype: 'U8', shape: [1], data: new Uint8Array(1) });
+    const h = parseSafetensors(writeSafetensors({ '\u{10000}': one(), '\uE000': one(), a: one(), '\u00e9': one() }));
+    expect(h.tensors.map((t) => t.name)).toEqual(['a', '\u00e9', '\uE000', '\u{10000}']);
   });
 
   it('writeSafetensorsFile writes the same bytes as writeSafetensors', () => {
@@ -152,6 +176,10 @@ describe('float views of tensors', () => {
         const want = toFloatArray(t.dtype, t.data as never, as);
         expect(whole.constructor).toBe(want.constructor);
         expectSameBytes(whole, want, 'readFloat');
+        // the result is the caller's own (F32 as float32 is the read buffer itself, not a copy): writing to
+        // it changes neither the file's bytes nor a later read
+        whole.fill(7);
+        expectSameBytes(await st.readFloat('x', { as }), want, 'readFloat after writing to an earlier result');
         const parts: number[] = [];
         for await (const c of st.chunks('x', { elements: 4, as: as ?? 'float64' })) parts.push(...c.data);
         expect(parts.length).toBe(t.data.length);
