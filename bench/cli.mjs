@@ -107,12 +107,15 @@ function evict() {
   return r.status === 0;
 }
 
-/** Like best(), with the file evicted from the page cache before every repetition. */
-function bestCold(fn) {
+/**
+ * The best time of `reps` runs of `fn` (its own `ms` when it returns one, as runBin does), and its last
+ * result. With `cold`, the file is evicted from the page cache before every repetition.
+ */
+function best(fn, { cold = false } = {}) {
   let ms = Infinity;
   let out;
   for (let i = 0; i < reps; i++) {
-    evict();
+    if (cold) evict();
     const t0 = performance.now();
     out = fn();
     const dt = out && typeof out === 'object' && 'ms' in out ? out.ms : performance.now() - t0;
@@ -121,16 +124,11 @@ function bestCold(fn) {
   return { ms, out };
 }
 
-function best(fn) {
-  let ms = Infinity;
-  let out;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    out = fn();
-    const dt = out && typeof out === 'object' && 'ms' in out ? out.ms : performance.now() - t0;
-    if (dt < ms) ms = dt;
+/** One line per result: MB/s, seconds, ratio to the plain read, verdict. */
+function printRows(rows) {
+  for (const r of rows) {
+    console.log(`  ${r.label.padEnd(52)} ${r.mbPerS.toFixed(0).padStart(6)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(6)} s  ${r.ratioToPlain.toFixed(2).padStart(5)}× the plain read${r.verdict ? `  (${r.verdict})` : ''}`);
   }
-  return { ms, out };
 }
 
 try {
@@ -172,10 +170,10 @@ try {
   // cold page cache: the file is read from the disk each time (a checkpoint that is not in memory)
   const cold = [];
   if (evict()) {
-    const plainCold = bestCold(() => plainRead());
+    const plainCold = best(() => plainRead(), { cold: true });
     cold.push({ label: 'plain sequential read (fs.readSync, 4 MiB buffer)', ms: plainCold.ms });
     for (const to of ['bf16', 'fp16']) {
-      const r = bestCold(() => runBin(['check', path, '--to', to, '--json', '--threads', 'auto']));
+      const r = best(() => runBin(['check', path, '--to', to, '--json', '--threads', 'auto']), { cold: true });
       cold.push({ label: `lowp check --to ${to} --threads auto`, ms: r.ms, verdict: JSON.parse(r.out.stdout).check.verdict });
     }
   }
@@ -184,15 +182,11 @@ try {
     console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows, coldCache: coldRows }, null, 2));
   } else {
     console.log(`lowp check throughput, ${(total / 2 ** 20).toFixed(0)} MiB float32 file (random values, page cache warm), Node ${process.version}, best of ${reps}`);
-    for (const r of rows) {
-      console.log(`  ${r.label.padEnd(52)} ${r.mbPerS.toFixed(0).padStart(6)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(6)} s  ${r.ratioToPlain.toFixed(2).padStart(5)}× the plain read${r.verdict ? `  (${r.verdict})` : ''}`);
-    }
+    printRows(rows);
     console.log(`  (lowp --version start-up: ${startup.ms.toFixed(0)} ms, included in the lowp figures; target: within 2× of the plain read)`);
     if (coldRows.length) {
       console.log(`\nthe same file read from the disk (evicted from the page cache before every run), best of ${reps}`);
-      for (const r of coldRows) {
-        console.log(`  ${r.label.padEnd(52)} ${r.mbPerS.toFixed(0).padStart(6)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(6)} s  ${r.ratioToPlain.toFixed(2).padStart(5)}× the plain read${r.verdict ? `  (${r.verdict})` : ''}`);
-      }
+      printRows(coldRows);
     } else {
       console.log('\n(cold-cache rows skipped: this system cannot evict a file from the page cache with dd oflag=nocache)');
     }

@@ -104,7 +104,28 @@ export function selectTensors(
   return { selected, skipped, filter };
 }
 
-/** The float type that holds a dtype's values exactly: float64 for F64, float32 for the rest. */
-export function readTypeFor(dtype: string): 'float32' | 'float64' {
-  return dtype === 'F64' ? 'float64' : 'float32';
+/**
+ * The float tensors a command works on, for {@link OpenedInput} `input`: {@link selectTensors}, refusing
+ * an input with none (an empty table with exit status 0 would read as "nothing to worry about").
+ *
+ * @param input - the opened input
+ * @param only - the `--only` regular expression source, or undefined
+ * @param purpose - what the command does with them, for the message ('check', 'measure')
+ * @returns the selected and skipped tensors, and the bytes of the selected ones
+ * @example
+ * ```ts
+ * const { selected, totalBytes } = selectInputTensors(input, opts.only, 'check');
+ * ```
+ */
+export function selectInputTensors(
+  input: OpenedInput,
+  only: string | undefined,
+  purpose: string,
+): { selected: TensorInfo[]; skipped: { name: string; dtype: string; reason: string }[]; totalBytes: number } {
+  const all = input.reader.tensors;
+  const { selected, skipped } = selectTensors(all, only);
+  if (selected.length === 0) {
+    throw new CliError(`${input.label}: no floating-point tensor to ${purpose} (${all.length} tensors${skipped.length > 0 ? `, ${skipped.length} of them integer or bool` : ''})`);
+  }
+  return { selected, skipped, totalBytes: selected.reduce((a, t) => a + t.byteLength, 0) };
 }

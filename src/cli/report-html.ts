@@ -5,7 +5,7 @@
 // inlined; charts render lazily as they scroll into view, so reports of thousands of tensors stay light.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { CastVerdict } from './analysis.js';
+import { VERDICT_ORDER, type CastVerdict } from './analysis.js';
 import type { CheckReport } from './commands/check.js';
 import { worstFirst } from './commands/check.js';
 import { fmtBits, fmtBytes, fmtCount, fmtCountShare, fmtNum, fmtRelError, fmtSeconds, fmtShape } from './units.js';
@@ -219,7 +219,8 @@ export function renderHtmlReport(report: CheckReport): string {
     .map((c) => `<tr><td class="name">${escapeHtml(c.name)}</td><td class="num">${escapeHtml(fmtNum(c.value, 4))}</td><td class="num">${escapeHtml(fmtNum(c.castsTo, 4))}</td><td>${escapeHtml(c.kind)}</td><td>${escapeHtml(c.suggestion ?? '')}</td></tr>`)
     .join('\n');
 
-  const byVerdict = (['overflow-risk', 'underflow-risk', 'lossy', 'safe'] as CastVerdict[])
+  const byVerdict = [...VERDICT_ORDER]
+    .reverse()
     .filter((v) => s.byVerdict[v] > 0)
     .map((v) => `${s.byVerdict[v]} ${badge(v)}`)
     .join(' ');

@@ -3,6 +3,7 @@
 // (one line on stderr, no stack trace unless LOWP_DEBUG=1). `run()` is the whole program as a function
 // of argv and streams, so tests run it in-process; src/cli/main.ts calls it with the process streams.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { oneLine } from '../io/errors.js';
 import { benchCommand } from './commands/bench.js';
 import { checkCommand, FAIL_ON_KINDS } from './commands/check.js';
 import { formatsCommand } from './commands/formats.js';
@@ -161,13 +162,6 @@ function debugEnabled(io: CliIO): boolean {
   return v !== undefined && v !== '' && v !== '0';
 }
 
-/** The message of an error as one line, without a trailing period duplication. */
-function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const flat = msg.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
-  return flat.length > 600 ? flat.slice(0, 597) + '...' : flat;
-}
-
 /**
  * Runs the `lowp` command line with `argv` (the arguments after the program name) and returns the
  * exit status: 0 ok, 1 a risk named by `--fail-on`, 2 usage or file error. Output goes to
@@ -200,7 +194,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       // commander already printed its one-line message through outputError
       return EXIT_USAGE;
     }
-    println(io.stderr, `lowp: ${oneLine(e)}`);
+    println(io.stderr, `lowp: ${oneLine((e instanceof Error ? e.message : String(e)).trim(), 600)}`);
     if (debugEnabled(io) && e instanceof Error && e.stack) println(io.stderr, e.stack);
     return e instanceof CliError ? e.exitCode : EXIT_USAGE;
   } finally {

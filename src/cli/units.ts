@@ -1,11 +1,9 @@
-// Number formatting for people: counts with thousands separators, percentages that never print a
-// nonzero share as 0%, relative errors as percentages, bit headroom, byte sizes and throughputs.
+// Number formatting for people: counts with thousands separators (lowp/diagnostics' fmtCount), percentages
+// that never print a nonzero share as 0%, relative errors as percentages, bit headroom, byte sizes and throughputs.
+import { fmtCount } from '../diagnostics/text.js';
 
-/** 1234567 → '1,234,567'. */
-export function fmtCount(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  return Math.round(n).toLocaleString('en-US');
-}
+/** 1234567 → '1,234,567': lowp/diagnostics' formatter (locale-independent, as in the reports' sentences). */
+export { fmtCount };
 
 /**
  * A share as a percentage with enough digits to be nonzero when the share is: 0 → '0%', 1/3 → '33.3%',

@@ -1,8 +1,7 @@
 // `lowp bench`: a short benchmark of this machine (a few seconds), so a user can see what lowp does here:
 // float32 → bf16/fp16 conversion throughput (encodeArray) and back (decodeArray), against a plain
-// Float32Array copy (the memory-bandwidth ceiling) in the same run, and, when lowp/matmul is present, a
-// 512×512×512 GEMM in GFLOP/s (float32, bf16 inputs, int8). Each figure is the best of several timed
-// repetitions after a warm-up.
+// Float32Array copy (the memory-bandwidth ceiling) in the same run, and a 512×512×512 GEMM in GFLOP/s
+// (float32, bf16 inputs, int8). Each figure is the best of several timed repetitions after a warm-up.
 import { createRng } from '../../core/rng.js';
 import { decodeArray, encodeArray } from '../../formats/index.js';
 import { println, type CliIO } from '../io.js';
@@ -54,8 +53,6 @@ function timeBest(fn: () => void, budgetMs: number): { bestMs: number; reps: num
   return { bestMs: best, reps };
 }
 
-type MatmulFn = (a: unknown, b: unknown, opts?: unknown) => unknown;
-
 /**
  * Runs the benchmark and returns the figures (no printing).
  *
@@ -91,27 +88,21 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
     rows.push({ name: `${fmt} → f32 decodeArray`, perSecond: decRate, unit: 'values/s', bytesPerSecond: decRate * 6, bestMs: dec.bestMs, reps: dec.reps, vsCopy: decRate / copyRate });
   }
 
-  // loaded only here, so that the other commands never pay for (or depend on) lowp/matmul
-  const mm = (await import('../../matmul/index.js')) as Record<string, unknown>;
+  // loaded only here, so that the other commands never pay for lowp/matmul (its kernels, its threads)
+  const { matmul, int8Matmul, shutdownThreads } = await import('../../matmul/index.js');
   const size = 512;
   const flop = 2 * size * size * size;
-  if (typeof mm.matmul === 'function') {
-    const matmul = mm.matmul as MatmulFn;
-    const a = { rows: size, cols: size, data: new Float32Array(size * size).map(() => rand() - 0.5) };
-    const b = { rows: size, cols: size, data: new Float32Array(size * size).map(() => rand() - 0.5) };
-    const f32 = timeBest(() => void matmul(a, b), budget);
-    rows.push({ name: `GEMM ${size}³ float32 (matmul)`, perSecond: flop / (f32.bestMs / 1000), unit: 'FLOP/s', bytesPerSecond: null, bestMs: f32.bestMs, reps: f32.reps, vsCopy: null });
-    const bf = timeBest(() => void matmul(a, b, { inputs: 'bf16' }), budget);
-    rows.push({ name: `GEMM ${size}³ bf16 inputs, fp32 accumulate`, perSecond: flop / (bf.bestMs / 1000), unit: 'FLOP/s', bytesPerSecond: null, bestMs: bf.bestMs, reps: bf.reps, vsCopy: null });
-  }
-  if (typeof mm.int8Matmul === 'function') {
-    const int8Matmul = mm.int8Matmul as MatmulFn;
-    const qa = { rows: size, cols: size, data: new Int8Array(size * size).map(() => Math.floor(rand() * 255) - 127) };
-    const qb = { rows: size, cols: size, data: new Int8Array(size * size).map(() => Math.floor(rand() * 255) - 127) };
-    const i8 = timeBest(() => void int8Matmul(qa, qb), budget);
-    rows.push({ name: `GEMM ${size}³ int8 → int32 (int8Matmul)`, perSecond: flop / (i8.bestMs / 1000), unit: 'FLOP/s', bytesPerSecond: null, bestMs: i8.bestMs, reps: i8.reps, vsCopy: null });
-  }
-  if (typeof mm.shutdownThreads === 'function') await (mm.shutdownThreads as () => Promise<void>)();
+  const a = { rows: size, cols: size, data: new Float32Array(size * size).map(() => rand() - 0.5) };
+  const b = { rows: size, cols: size, data: new Float32Array(size * size).map(() => rand() - 0.5) };
+  const f32 = timeBest(() => void matmul(a, b), budget);
+  rows.push({ name: `GEMM ${size}³ float32 (matmul)`, perSecond: flop / (f32.bestMs / 1000), unit: 'FLOP/s', bytesPerSecond: null, bestMs: f32.bestMs, reps: f32.reps, vsCopy: null });
+  const bf = timeBest(() => void matmul(a, b, { inputs: 'bf16' }), budget);
+  rows.push({ name: `GEMM ${size}³ bf16 inputs, fp32 accumulate`, perSecond: flop / (bf.bestMs / 1000), unit: 'FLOP/s', bytesPerSecond: null, bestMs: bf.bestMs, reps: bf.reps, vsCopy: null });
+  const qa = { rows: size, cols: size, data: new Int8Array(size * size).map(() => Math.floor(rand() * 255) - 127) };
+  const qb = { rows: size, cols: size, data: new Int8Array(size * size).map(() => Math.floor(rand() * 255) - 127) };
+  const i8 = timeBest(() => void int8Matmul(qa, qb), budget);
+  rows.push({ name: `GEMM ${size}³ int8 → int32 (int8Matmul)`, perSecond: flop / (i8.bestMs / 1000), unit: 'FLOP/s', bytesPerSecond: null, bestMs: i8.bestMs, reps: i8.reps, vsCopy: null });
+  await shutdownThreads();
   return rows;
 }
 
@@ -148,6 +139,5 @@ export async function benchCommand(opts: BenchOptions, io: CliIO): Promise<numbe
       ]),
     ),
   );
-  if (!rows.some((r) => r.unit === 'FLOP/s')) println(io.stdout, '(GEMM figures appear when lowp/matmul is built in)');
   return 0;
 }

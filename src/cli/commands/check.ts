@@ -21,7 +21,7 @@ import {
   type ConstantFigures,
 } from '../analysis.js';
 import { CliError, EXIT_OK, EXIT_RISK, println, type CliIO } from '../io.js';
-import { openInput, selectTensors } from '../open.js';
+import { openInput, selectInputTensors } from '../open.js';
 import { analyzeInWorkers, analyzeTensor, type CheckWorkerJob } from '../parallel.js';
 import { createProgress } from '../progress.js';
 import { renderHtmlReport } from '../report-html.js';
@@ -176,27 +176,23 @@ export function worstFirst(a: TensorCheck, b: TensorCheck): number {
   );
 }
 
+/** The summary of a non-empty list of checks (runCheck refuses an input without float tensors). */
 function summarize(checks: TensorCheck[], bytes: number, seconds: number): CheckSummary {
-  const s: CheckSummary = {
-    tensors: checks.length, bytes, maxRelError: null, minHeadroomBits: null,
-    worst: [...checks].sort(worstFirst).map((c) => c.name), seconds,
-    ...ZERO_COUNTS,
-    byVerdict: Object.fromEntries(VERDICT_ORDER.map((v) => [v, 0])) as Record<CastVerdict, number>,
-  };
-  if (checks.length > 0) {
-    // the counts and verdict tallies exactly as lowp/diagnostics' report sums them
-    const totals = summarizeAnalyses(checks);
-    Object.assign(s, totals.counts);
-    s.byVerdict = totals.verdicts;
-  }
+  // the counts and verdict tallies exactly as lowp/diagnostics' report sums them
+  const totals = summarizeAnalyses(checks);
+  let maxRelError: number | null = null;
+  let minHeadroomBits: number | null = null;
   for (const { figures: f } of checks) {
-    if (f.maxRelError !== null && Number.isFinite(f.maxRelError) && (s.maxRelError === null || f.maxRelError > s.maxRelError)) s.maxRelError = f.maxRelError;
-    if (f.headroomBits !== null && (s.minHeadroomBits === null || f.headroomBits < s.minHeadroomBits)) s.minHeadroomBits = f.headroomBits;
+    if (f.maxRelError !== null && Number.isFinite(f.maxRelError) && (maxRelError === null || f.maxRelError > maxRelError)) maxRelError = f.maxRelError;
+    if (f.headroomBits !== null && (minHeadroomBits === null || f.headroomBits < minHeadroomBits)) minHeadroomBits = f.headroomBits;
   }
-  return s;
+  return {
+    tensors: checks.length, bytes, maxRelError, minHeadroomBits,
+    worst: [...checks].sort(worstFirst).map((c) => c.name), seconds,
+    ...totals.counts,
+    byVerdict: totals.verdicts,
+  };
 }
-
-const ZERO_COUNTS: CastCounts = { total: 0, zeros: 0, nonzeroFinite: 0, exact: 0, rounded: 0, flushedToZero: 0, becameSubnormal: 0, overflowed: 0, invalid: 0, nanInputs: 0, infInputs: 0 };
 
 /** Up to `n` names, then '+k more'. */
 function someNames(names: string[], n = 3): string {
@@ -273,11 +269,7 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
   const input = await openInput(path, opts.sample, io.cwd ?? process.cwd());
   const t0 = performance.now();
   try {
-    const { selected, skipped } = selectTensors(input.reader.tensors, opts.only);
-    if (selected.length === 0) {
-      throw new CliError(`${input.label}: no floating-point tensor to check (${input.reader.tensors.length} tensors${skipped.length > 0 ? `, ${skipped.length} of them integer or bool` : ''})`);
-    }
-    const totalBytes = selected.reduce((a, t) => a + t.byteLength, 0);
+    const { selected, skipped, totalBytes } = selectInputTensors(input, opts.only, 'check');
     const progress = createProgress({ stream: io.stderr, total: totalBytes, enabled: opts.progress !== false && !opts.json });
     const threads = chooseThreads(opts.threads, selected, totalBytes, io.workerEntry);
     let analyses: CastAnalysis[];
@@ -542,7 +534,7 @@ function htmlTarget(html: string, path: string | undefined, cwd: string): string
 export async function checkCommand(path: string | undefined, opts: CheckOptions, io: CliIO): Promise<number> {
   const out = opts.html === undefined ? undefined : htmlTarget(opts.html, path, io.cwd ?? process.cwd());
   const report = await runCheck(path, opts, io);
-  if (opts.html !== undefined && out !== undefined) {
+  if (out !== undefined) {
     try {
       writeFileSync(out, renderHtmlReport(report));
     } catch (e) {

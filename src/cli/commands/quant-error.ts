@@ -5,7 +5,7 @@
 import { parseQuantMethods, quantRoundTrip, type QuantMethodName } from '../../quant/methods.js';
 import { compare, type Comparison } from '../../quant/metrics.js';
 import { CliError, println, type CliIO } from '../io.js';
-import { openInput, readTypeFor, selectTensors } from '../open.js';
+import { openInput, selectInputTensors } from '../open.js';
 import { createProgress } from '../progress.js';
 import { renderTable } from '../table.js';
 import { fmtDb, fmtNum, fmtRelError, fmtSeconds, fmtShape } from '../units.js';
@@ -88,18 +88,14 @@ export async function runQuantError(path: string | undefined, opts: QuantErrorOp
   const input = await openInput(path, opts.sample, io.cwd ?? process.cwd());
   const t0 = performance.now();
   try {
-    const { selected, skipped } = selectTensors(input.reader.tensors, opts.only);
-    if (selected.length === 0) {
-      // as `lowp check` does: an empty table with exit status 0 would read as "nothing to worry about"
-      throw new CliError(`${input.label}: no floating-point tensor to measure (${input.reader.tensors.length} tensors${skipped.length > 0 ? `, ${skipped.length} of them integer or bool` : ''})`);
-    }
-    const totalBytes = selected.reduce((a, t) => a + t.byteLength, 0);
+    const { selected, totalBytes } = selectInputTensors(input, opts.only, 'measure');
     const progress = createProgress({ stream: io.stderr, total: totalBytes, enabled: opts.progress !== false && !opts.json });
     const rows: QuantErrorRow[] = [];
     try {
       for (const t of selected) {
         progress.label(t.name);
-        const values = await input.reader.readFloat(t.name, { as: readTypeFor(t.dtype) });
+        // default type: exact (float32 for 16/8-bit floats and F32, float64 for F64)
+        const values = await input.reader.readFloat(t.name);
         const results: QuantErrorCell[] = [];
         const shape = matrixShape(t.shape);
         for (const method of methods) {
@@ -180,12 +176,12 @@ export async function quantErrorCommand(path: string | undefined, opts: QuantErr
   for (const [name, error] of notes) println(io.stdout, `n/a: ${name}: ${error}`);
   println(io.stdout);
   const summary = methods.map((m, i) => {
-    const cells = rows.map((r) => ({ name: r.name, c: r.results[i] })).filter((x) => x.c.sqnrDb !== null);
+    const cells = rows.map((r) => ({ name: r.name, elements: r.elements, c: r.results[i] })).filter((x) => x.c.sqnrDb !== null);
     const sq = cells.map((x) => x.c.sqnrDb as number).sort((a, b) => a - b);
     const median = sq.length === 0 ? null : sq[Math.floor((sq.length - 1) / 2)];
     let worst = cells[0];
     for (const x of cells) if ((x.c.sqnrDb as number) < (worst.c.sqnrDb as number)) worst = x;
-    const bits = cells.length === 0 ? null : cells.reduce((a, x) => a + (x.c.bitsPerValue ?? 0) * rows.find((r) => r.name === x.name)!.elements, 0) / cells.reduce((a, x) => a + rows.find((r) => r.name === x.name)!.elements, 0);
+    const bits = cells.length === 0 ? null : cells.reduce((a, x) => a + (x.c.bitsPerValue ?? 0) * x.elements, 0) / cells.reduce((a, x) => a + x.elements, 0);
     return [m, bits === null ? '' : bits.toFixed(2), fmtDb(median), worst ? fmtDb(worst.c.sqnrDb) : '—', worst ? worst.name : ''];
   });
   println(io.stdout, 'Per method over all tensors:');
