@@ -136,13 +136,12 @@ describe('fuzzing the safetensors header parser', () => {
     );
   });
 
-  it('never allocates from an unchecked length: huge header lengths and offsets fail fast', () => {
-    const t0 = performance.now();
+  it('never allocates from an unchecked length: huge header lengths and offsets are named errors, not allocation failures', () => {
     for (const n of [2n ** 63n, 2n ** 64n - 1n, 100_000_001n, 99_999_999n, 2n ** 53n]) {
       expect(outcome(header('{}', new Uint8Array(0), n))).toBeInstanceOf(SafetensorsError);
     }
     const big = header('{"a":{"dtype":"F64","shape":[1099511627776],"data_offsets":[0,8796093022208]}}', new Uint8Array(8));
+    // an attempt to allocate 8 TiB would end in the engine's RangeError, not this SafetensorsError
     expect((outcome(big) as SafetensorsError).code).toBe('TRUNCATED');
-    expect(performance.now() - t0).toBeLessThan(1000);
   });
 });

@@ -73,11 +73,10 @@ describe('parseJsonStrict vs JSON.parse', () => {
     expect(parse('1.0')).toBeInstanceOf(JsonFloat);
     expect(parse('1e3')).toBeInstanceOf(JsonFloat);
     expect((parse('-0.5') as JsonFloat).value).toBe(-0.5);
-    // a megabyte of digits is not turned into a BigInt (quadratic): kept as a non-integer marker
-    const t0 = performance.now();
+    // a megabyte of digits is not turned into a BigInt (quadratic): kept as a non-integer marker, which
+    // only the path that skips the BigInt conversion produces
     const huge = (parse(`[${'9'.repeat(1_000_000)}]`) as JsonValue[])[0];
     expect(huge).toBeInstanceOf(JsonFloat);
-    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('duplicate keys, prototype keys and deep nesting are named errors; nothing reaches Object.prototype', () => {
