@@ -321,7 +321,8 @@ export function llmInt8Linear(a: TensorInput, w: TensorInput | PreparedInt8Weigh
   const qa = vectorwiseCore(av.values, m, k, threshold);
   // 2. exact int8 GEMM: acc = CA · CBᵀ
   const acc = int8Matmul(qa.codes, pw.codes, { transB: true }).data;
-  // 3. dequantize in float32 and round to the output format
+  // 3. dequantize in float32 (Y8 is rounded to the output format below: before the outlier sum, or by
+  // the final encoding)
   const sa = qa.absmax, sw = pw.absmax;
   const y = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -334,14 +335,14 @@ export function llmInt8Linear(a: TensorInput, w: TensorInput | PreparedInt8Weigh
       y[o + j] = v;
     }
   }
-  roundArrayTo(y, outFormat);
-  // 4. outlier columns in 16-bit: Y += A[:, cols] · B16[:, cols]ᵀ, float32 products and sums, one rounding
+  // 4. outlier columns in 16-bit: Y = round_F(Y8) + A[:, cols] · B16[:, cols]ᵀ, float32 products and sums
   const cols = qa.outlierCols;
   const t = cols.length;
   if (t > 0 && m > 0 && n > 0) {
+    roundArrayTo(y, outFormat);
+    // A's values are already in the compute format: decoded from its fp16/bf16 codes, or float32
     const subA = new Float32Array(m * t);
     for (let i = 0; i < m; i++) for (let c = 0; c < t; c++) subA[i * t + c] = av.values[i * k + cols[c]];
-    roundArrayTo(subA, computeFormat);
     const subB = new Float32Array(n * t);
     if (mode === 'int8') {
       const cb = pw.codes.data;
@@ -361,8 +362,8 @@ export function llmInt8Linear(a: TensorInput, w: TensorInput | PreparedInt8Weigh
         y[i * n + j] = Math.fround(y[i * n + j] + d);
       }
     }
-    roundArrayTo(y, outFormat);
   }
+  // the last round_F: encoding into fp16/bf16 rounds to nearest even (none for 'fp32')
   const output: Matrix = outFormat === 'fp32'
     ? { rows: m, cols: n, data: y }
     : { rows: m, cols: n, data: encodeArray(y, outFormat) as Uint16Array, format: outFormat };
