@@ -10,7 +10,7 @@
 //        LOWP_BENCH_SRC=1 npx tsx bench/quant-error.mjs   (against src/, no build needed)
 //        LOWP_BENCH_FIXTURE=1 ...                          (the tests/fixtures subset even if ../shared exists)
 // All data is seeded: the same numbers on every run and machine (up to the platform's Math.log/cos).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,24 +19,20 @@ const lib = process.env.LOWP_BENCH_SRC
   ? await import('../src/quant/quant-error.ts')
   : await import('../dist/quant/index.js');
 const { linearErrorTable, quantErrorTable, syntheticMatrix, formatErrorTable } = lib;
+const { openSafetensorsSync } = process.env.LOWP_BENCH_SRC
+  ? await import('../src/io/index.ts')
+  : await import('../dist/io/index.js');
 
 const args = new Set(process.argv.slice(2));
 const small = args.has('--small');
 const json = args.has('--json');
 
-/** Minimal safetensors reader (float32 tensors only), independent of lowp's io. */
+/** The float32 tensors of a safetensors file (lowp/io), by name: { shape, data: Float32Array }. */
 function readSafetensors(path) {
-  const buf = readFileSync(path);
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
+  const st = openSafetensorsSync(path);
   const out = new Map();
-  for (const [key, info] of Object.entries(header)) {
-    if (key === '__metadata__' || info.dtype !== 'F32') continue;
-    const [b, e] = info.data_offsets;
-    const bytes = new Uint8Array(e - b);
-    bytes.set(buf.subarray(8 + n + b, 8 + n + e));
-    out.set(key, { shape: info.shape, data: new Float32Array(bytes.buffer) });
-  }
+  for (const t of st.tensors) if (t.dtype === 'F32') out.set(t.name, st.tensorSync(t.name));
+  st.closeSync();
   return out;
 }
 

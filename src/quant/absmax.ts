@@ -60,6 +60,16 @@ export interface AbsmaxInt8 {
 
 const GRANULARITIES: readonly AbsmaxGranularity[] = ['tensor', 'row', 'col'];
 
+/** The number of scale groups of a rows × cols matrix: 1 (tensor), `rows` (row) or `cols` (col). */
+function groupCount(granularity: AbsmaxGranularity, rows: number, cols: number): number {
+  return granularity === 'tensor' ? 1 : granularity === 'row' ? rows : cols;
+}
+
+/** The group of row-major element i of a matrix `cols` wide. */
+function groupOf(granularity: AbsmaxGranularity, i: number, cols: number): number {
+  return granularity === 'tensor' ? 0 : granularity === 'row' ? (i / cols) | 0 : i % cols;
+}
+
 /**
  * Quantizes a matrix (or a flat array, taken as one row) to int8 with absmax scaling: per group
  * (the tensor, a row or a column), `scale = absmax / 127`, `code = clamp(roundHalfEven(x · 127 / absmax),
@@ -91,29 +101,18 @@ export function quantizeAbsmax(x: TensorInput, opts?: AbsmaxOptions): AbsmaxInt8
   rejectNonFinite(v, 'x', fn);
   const { rows, cols } = v;
   const d = v.values;
-  const groups = granularity === 'tensor' ? 1 : granularity === 'row' ? rows : cols;
+  const groups = groupCount(granularity, rows, cols);
   const absmax = new Float64Array(groups);
-  const group = granularity === 'tensor'
-    ? () => 0
-    : granularity === 'row'
-      ? (i: number) => (i / cols) | 0
-      : (i: number) => i % cols;
-  if (granularity === 'tensor') {
-    let m = 0;
-    for (let i = 0; i < d.length; i++) { const a = Math.abs(d[i]); if (a > m) m = a; }
-    absmax[0] = m;
-  } else {
-    for (let i = 0; i < d.length; i++) {
-      const g = group(i);
-      const a = Math.abs(d[i]);
-      if (a > absmax[g]) absmax[g] = a;
-    }
+  for (let i = 0; i < d.length; i++) {
+    const g = groupOf(granularity, i, cols);
+    const a = Math.abs(d[i]);
+    if (a > absmax[g]) absmax[g] = a;
   }
   const scale = new Float64Array(groups);
   for (let g = 0; g < groups; g++) scale[g] = absmax[g] / 127;
   const codes = new Int8Array(d.length);
   for (let i = 0; i < d.length; i++) {
-    const m = absmax[group(i)];
+    const m = absmax[groupOf(granularity, i, cols)];
     if (m === 0) continue; // the whole group is zero
     let c = roundHalfEven((d[i] * 127) / m);
     if (c > 127) c = 127;
@@ -162,10 +161,7 @@ export function dequantizeAbsmax<O extends Float32Array | Float64Array = Float32
   const c = q.codes.data;
   const am = q.absmax;
   rejectSharedOut(out, fn, { 'q.codes.data': c, 'q.absmax': am });
-  for (let i = 0; i < n; i++) {
-    const g = granularity === 'tensor' ? 0 : granularity === 'row' ? (i / cols) | 0 : i % cols;
-    out[i] = (c[i] * am[g]) / 127;
-  }
+  for (let i = 0; i < n; i++) out[i] = (c[i] * am[groupOf(granularity, i, cols)]) / 127;
   return out;
 }
 
@@ -178,7 +174,7 @@ function checkAbsmaxInt8(q: AbsmaxInt8, fn: string): void {
   if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0 || q.codes.data.length !== rows * cols) {
     throw new RangeError(`${fn}: q.codes must hold rows × cols = ${rows} × ${cols} codes, got ${q.codes.data.length}`);
   }
-  const groups = q.granularity === 'tensor' ? 1 : q.granularity === 'row' ? rows : cols;
+  const groups = groupCount(q.granularity, rows, cols);
   if (q.absmax.length !== groups) throw new RangeError(`${fn}: q.absmax must have ${groups} values for granularity '${q.granularity}', got ${q.absmax.length}`);
   for (let g = 0; g < groups; g++) {
     const a = q.absmax[g];

@@ -110,14 +110,17 @@ export interface BlockwiseOptions {
  */
 export type BlockwiseSource = Float32Array | Float64Array | readonly number[];
 
-/** @internal checks the source and returns its values rounded to float32 (PyTorch's `.float()`). */
+/**
+ * @internal checks the source and returns its values rounded to float32 (PyTorch's `.float()`): a
+ * Float32Array source itself (read only: the quantizers never write to it), else a new Float32Array.
+ */
 export function toFloat32Source(x: unknown, fn: string): Float32Array {
   if (!(x instanceof Float32Array) && !(x instanceof Float64Array) && !Array.isArray(x)) {
     throw new TypeError(`${fn}: expected a Float32Array, Float64Array or number[] of values, got ${describeValue(x)}`);
   }
   const n = x.length;
   let out: Float32Array;
-  if (x instanceof Float32Array) out = x.slice();
+  if (x instanceof Float32Array) out = x;
   else if (x instanceof Float64Array) out = Float32Array.from(x);
   else {
     for (let i = 0; i < n; i++) {
@@ -219,8 +222,8 @@ function checkCodeTable(code: unknown, fn: string): Float32Array {
   return t;
 }
 
-/** @internal float32 mean of float32 values (accumulated in float64, rounded once). */
-export function meanF32(a: Float32Array): number {
+/** float32 mean of float32 values (accumulated in float64, rounded once). */
+function meanF32(a: Float32Array): number {
   if (a.length === 0) return 0;
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i];
@@ -254,8 +257,8 @@ function checkScales(a: Float32Array, what: string, fn: string, allowNegative: b
   }
 }
 
-/** @internal validates a nested absmax record and returns the recovered float32 absmax values. */
-export function unnestAbsmax(nested: unknown, nblocks: number, fn: string): Float32Array {
+/** Validates a nested absmax record and returns the recovered float32 absmax values. */
+function unnestAbsmax(nested: unknown, nblocks: number, fn: string): Float32Array {
   if (nested === null || typeof nested !== 'object') throw new TypeError(`${fn}: nested must be an object, got ${describeValue(nested)}`);
   const ns = nested as NestedAbsmax;
   if (typeof ns.offset !== 'number' || !Number.isFinite(ns.offset)) throw new RangeError(`${fn}: nested.offset must be a finite number, got ${describeValue(ns.offset)}`);
@@ -274,6 +277,17 @@ export function unnestAbsmax(nested: unknown, nblocks: number, fn: string): Floa
   }
   checkScales(out, 'recovered absmax', fn, true);
   return out;
+}
+
+/**
+ * The validated block absmax values of a state: recovered from `nested` when there is one (a new
+ * array), else `absmax` itself (finite, non-negative, one per block).
+ */
+function stateAbsmax(absmax: unknown, nested: unknown, nblocks: number, fn: string): Float32Array {
+  if (nested !== undefined) return unnestAbsmax(nested, nblocks, fn);
+  const a = checkFloat32Array(absmax, nblocks, 'absmax', fn);
+  checkScales(a, 'absmax', fn, false);
+  return a;
 }
 
 /**
@@ -324,11 +338,8 @@ export function quantizeBlockwise(x: BlockwiseSource, opts: BlockwiseOptions = {
 export function blockwiseAbsmax(q: { length: number; blocksize: number; absmax?: Float32Array; nested?: NestedAbsmax }): Float32Array {
   const fn = 'blockwiseAbsmax';
   if (q === null || typeof q !== 'object') throw new TypeError(`${fn}: expected a quantized state, got ${describeValue(q)}`);
-  const nblocks = Math.ceil(q.length / q.blocksize);
-  if (q.nested !== undefined) return unnestAbsmax(q.nested, nblocks, fn);
-  const a = checkFloat32Array(q.absmax, nblocks, 'absmax', fn);
-  checkScales(a, 'absmax', fn, false);
-  return a.slice();
+  const a = stateAbsmax(q.absmax, q.nested, Math.ceil(q.length / q.blocksize), fn);
+  return q.nested !== undefined ? a : a.slice();
 }
 
 /** @internal common header checks of a quantized state. */
@@ -340,16 +351,8 @@ export function checkState(q: unknown, scheme: string, allowed: readonly number[
     throw new RangeError(`${fn}: length must be a non-negative integer, got ${describeValue(s.length)}`);
   }
   const blocksize = checkBlocksize(s.blocksize, allowed, fn);
-  const nblocks = Math.ceil(s.length / blocksize);
-  let absmax: Float32Array;
-  if (s.nested !== undefined) {
-    if (s.absmax !== undefined) throw new TypeError(`${fn}: a state has either absmax or nested, not both`);
-    absmax = unnestAbsmax(s.nested, nblocks, fn);
-  } else {
-    absmax = checkFloat32Array(s.absmax, nblocks, 'absmax', fn);
-    checkScales(absmax, 'absmax', fn, false);
-  }
-  return { length: s.length, blocksize, absmax };
+  if (s.nested !== undefined && s.absmax !== undefined) throw new TypeError(`${fn}: a state has either absmax or nested, not both`);
+  return { length: s.length, blocksize, absmax: stateAbsmax(s.absmax, s.nested, Math.ceil(s.length / blocksize), fn) };
 }
 
 /**

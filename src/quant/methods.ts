@@ -6,14 +6,13 @@
 // accuracy and size can be read side by side. The quantizers themselves live in their own files.
 import { describeValue } from '../core/describe.js';
 import { decodeArray, encodeArray } from '../formats/bulk.js';
-import { dequantizeAbsmax, quantizeAbsmax } from './absmax.js';
+import { dequantizeAbsmax, quantizeAbsmax, type AbsmaxGranularity } from './absmax.js';
 import { dequantizeBlockwise, quantizeBlockwise } from './blockwise.js';
-import { dequantize4bit, quantize4bit } from './blockwise4.js';
+import { dequantize4bit, quantize4bit, type QuantType4bit } from './blockwise4.js';
 import { dequantizeMx, quantizeMx } from './mx.js';
-import { dequantizeScaledFp8, quantizeScaledFp8 } from './scaled-fp8.js';
-import { asFloat32, tensorValues, type TensorInput } from './tensor-input.js';
+import { dequantizeScaledFp8, quantizeScaledFp8, type ScaledFp8Format } from './scaled-fp8.js';
+import { asFloat32, rejectNonFinite, tensorValues, type TensorInput } from './tensor-input.js';
 import { int8VectorwiseDequant, vectorwiseCore } from './vectorwise.js';
-import { rejectNonFinite } from './tensor-input.js';
 
 /**
  * Names of the tensor round-trip methods, in the order tables list them.
@@ -95,8 +94,6 @@ export interface QuantMethod {
   run(x: Float32Array, rows: number, cols: number): MethodOutput;
 }
 
-const cast16 = (f: 'fp16' | 'bf16') => (x: Float32Array) => ({ values: decodeArray(encodeArray(x, f) as Uint16Array, f), bytes: 2 * x.length });
-
 /**
  * Default blocksize of 'blockwise8' (bitsandbytes' `quantize_blockwise` default).
  *
@@ -134,23 +131,41 @@ export const MX_BLOCKSIZE = 32;
  */
 export const LLM_INT8_THRESHOLD = 6;
 
+type Run = QuantMethod['run'];
+
+// The round trips shared by several methods. The quantizers' storage is counted from their state: one
+// byte per int8/fp8 code (half a byte per packed 4-bit code) plus 4 bytes per float32 scale or absmax.
+const cast16 = (f: 'fp16' | 'bf16'): Run => (x) => ({ values: decodeArray(encodeArray(x, f) as Uint16Array, f), bytes: 2 * x.length });
+const absmaxInt8 = (granularity: AbsmaxGranularity): Run => (x, rows, cols) => {
+  const q = quantizeAbsmax({ rows, cols, data: x }, { granularity });
+  return { values: dequantizeAbsmax(q), bytes: x.length + 4 * q.scale.length };
+};
+const scaledFp8 = (format: ScaledFp8Format): Run => (x) => {
+  const q = quantizeScaledFp8(x, { format, granularity: 'tensor' });
+  return { values: dequantizeScaledFp8(q), bytes: x.length + 4 * q.scales.length };
+};
+const bnb4bit = (quantType: QuantType4bit): Run => (x) => {
+  const q = quantize4bit(x, { quantType, blocksize: BLOCKWISE4_BLOCKSIZE });
+  return { values: dequantize4bit(q), bytes: q.packed.length + 4 * (q.absmax as Float32Array).length };
+};
+
 const METHODS: Record<QuantMethodName, QuantMethod> = {
   'fp16': { name: 'fp16', description: 'cast to IEEE fp16 (round to nearest even, overflow to ±inf); 2 bytes', run: cast16('fp16') },
   'bf16': { name: 'bf16', description: 'cast to bfloat16 (round to nearest even); 2 bytes', run: cast16('bf16') },
   'int8-tensor': {
     name: 'int8-tensor',
     description: 'absmax int8, one float32 scale for the tensor (absmax/127)',
-    run: (x, rows, cols) => ({ values: dequantizeAbsmax(quantizeAbsmax({ rows, cols, data: x }, { granularity: 'tensor' })), bytes: x.length + 4 }),
+    run: absmaxInt8('tensor'),
   },
   'int8-row': {
     name: 'int8-row',
     description: 'absmax int8, one float32 scale per row (vector-wise, as for LLM.int8 weights)',
-    run: (x, rows, cols) => ({ values: dequantizeAbsmax(quantizeAbsmax({ rows, cols, data: x }, { granularity: 'row' })), bytes: x.length + 4 * rows }),
+    run: absmaxInt8('row'),
   },
   'int8-col': {
     name: 'int8-col',
     description: 'absmax int8, one float32 scale per column',
-    run: (x, rows, cols) => ({ values: dequantizeAbsmax(quantizeAbsmax({ rows, cols, data: x }, { granularity: 'col' })), bytes: x.length + 4 * cols }),
+    run: absmaxInt8('col'),
   },
   'llm-int8': {
     name: 'llm-int8',
@@ -172,12 +187,12 @@ const METHODS: Record<QuantMethodName, QuantMethod> = {
   'fp8-e4m3fn': {
     name: 'fp8-e4m3fn',
     description: 'fp8 e4m3fn with one float32 per-tensor scale (amax/448), saturating',
-    run: (x) => ({ values: dequantizeScaledFp8(quantizeScaledFp8(x, { format: 'fp8-e4m3fn', granularity: 'tensor' })), bytes: x.length + 4 }),
+    run: scaledFp8('fp8-e4m3fn'),
   },
   'fp8-e5m2': {
     name: 'fp8-e5m2',
     description: 'fp8 e5m2 with one float32 per-tensor scale (amax/57344), saturating',
-    run: (x) => ({ values: dequantizeScaledFp8(quantizeScaledFp8(x, { format: 'fp8-e5m2', granularity: 'tensor' })), bytes: x.length + 4 }),
+    run: scaledFp8('fp8-e5m2'),
   },
   'mxfp8-e4m3': {
     name: 'mxfp8-e4m3',
@@ -206,18 +221,12 @@ const METHODS: Record<QuantMethodName, QuantMethod> = {
   'nf4': {
     name: 'nf4',
     description: 'bitsandbytes NF4 (QLoRA), packed two per byte, one float32 absmax per 64 values',
-    run: (x) => {
-      const q = quantize4bit(x, { quantType: 'nf4', blocksize: BLOCKWISE4_BLOCKSIZE });
-      return { values: dequantize4bit(q), bytes: q.packed.length + 4 * Math.ceil(x.length / BLOCKWISE4_BLOCKSIZE) };
-    },
+    run: bnb4bit('nf4'),
   },
   'bnb-fp4': {
     name: 'bnb-fp4',
     description: 'bitsandbytes FP4 (its own table, not OCP e2m1), packed, one float32 absmax per 64 values',
-    run: (x) => {
-      const q = quantize4bit(x, { quantType: 'bnb-fp4', blocksize: BLOCKWISE4_BLOCKSIZE });
-      return { values: dequantize4bit(q), bytes: q.packed.length + 4 * Math.ceil(x.length / BLOCKWISE4_BLOCKSIZE) };
-    },
+    run: bnb4bit('bnb-fp4'),
   },
 };
 

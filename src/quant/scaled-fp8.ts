@@ -138,11 +138,11 @@ function checkFormat(format: unknown, fn: string): { name: ScaledFp8Format; f: F
 }
 
 /**
- * @internal The code of the exact quotient x / s rounded into `f` (s a positive float32, x any
- * double). The quotient is computed in float64, then any tie (or exact hit) it lands on is re-decided
- * against the exact product, so the result is the correctly rounded code of the real number x / s.
+ * The code of the exact quotient x / s rounded into `f` (s a positive float32, x any double). The
+ * quotient is computed in float64, then any tie (or exact hit) it lands on is re-decided against the
+ * exact product, so the result is the correctly rounded code of the real number x / s.
  */
-export function encodeQuotient(x: number, s: number, f: FloatFormat, o: ResolvedCastOptions): number {
+function encodeQuotient(x: number, s: number, f: FloatFormat, o: ResolvedCastOptions): number {
   const q = x / s;
   const code = encodeGeneric(q, f, o);
   if (!Number.isFinite(q) || o.rounding === 'stochastic') return code;
