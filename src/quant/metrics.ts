@@ -145,7 +145,7 @@ function pair(reference: MetricInput, test: MetricInput, fn: string): [Flat, Fla
 
 function relFloorOf(opts: MetricOptions | undefined, fn: string): number {
   // a bare format name or number in place of the options object would otherwise be ignored
-  checkOptionsObject(opts, fn, '{ out }');
+  checkOptionsObject(opts, fn, '{ relFloor: 1e-6 }');
   const f = opts?.relFloor ?? 0;
   if (typeof f !== 'number' || !(f >= 0) || f === Infinity) {
     throw new RangeError(`${fn}: relFloor must be a finite number >= 0, got ${describeValue(f)}`);

@@ -179,7 +179,7 @@ function runLinear(method: LinearMethodName, a: Float32Array, w: Float32Array, m
  */
 export function linearErrorTable(cases: readonly LinearCase[], opts?: LinearErrorOptions): LinearErrorRow[] {
   const fn = 'linearErrorTable';
-  checkOptionsObject(opts, fn, '{ out }');
+  checkOptionsObject(opts, fn, "{ methods: ['int8-vectorwise', 'llm-int8'] }");
   if (!Array.isArray(cases)) throw new TypeError(`${fn}: cases must be an array of { name, a, w }, got ${describeValue(cases)}`);
   const methods = opts?.methods ?? LINEAR_METHOD_NAMES;
   for (const m of methods) {
@@ -293,7 +293,7 @@ export interface QuantErrorOptions {
  */
 export function quantErrorTable(tensors: readonly TensorCase[], opts?: QuantErrorOptions): QuantErrorRow[] {
   const fn = 'quantErrorTable';
-  checkOptionsObject(opts, fn, '{ out }');
+  checkOptionsObject(opts, fn, "{ methods: ['bf16', 'nf4'] }");
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}: tensors must be an array of { name, data }, got ${describeValue(tensors)}`);
   const methods = opts?.methods ?? QUANT_METHOD_NAMES;
   const rows: QuantErrorRow[] = [];
@@ -370,7 +370,7 @@ function normal(rand: RandomSource): number {
  */
 export function syntheticMatrix(kind: SyntheticKind, rows: number, cols: number, opts?: SyntheticOptions): Matrix<Float32Array> {
   const fn = 'syntheticMatrix';
-  checkOptionsObject(opts, fn, '{ out }');
+  checkOptionsObject(opts, fn, '{ seed: 1 }');
   for (const [name, v] of [['rows', rows], ['cols', cols]] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${fn}: ${name} must be a non-negative integer, got ${describeValue(v)}`);
   }

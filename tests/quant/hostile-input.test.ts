@@ -111,7 +111,7 @@ describe('messages say what was expected and what came', () => {
 describe('an options argument that is not an object is refused, not ignored', () => {
   const x = new Float32Array(64).map((_, i) => Math.sin(i));
   it('compare(r, t, "bf16") (a format where { format } belongs) and maxRelError(r, t, 1e-6) threw nothing and measured without it', () => {
-    expect(() => compare(x, x, 'bf16' as never)).toThrow(/compare: options must be an object \(e\.g\. \{ out \}\), got the string 'bf16'/);
+    expect(() => compare(x, x, 'bf16' as never)).toThrow(/compare: options must be an object \(e\.g\. \{ relFloor: 1e-6 \}\), got the string 'bf16'/);
     expect(() => maxRelError(x, x, 1e-6 as never)).toThrow(/maxRelError: options must be an object/);
     expect(compare(x, x, { format: 'bf16' }).maxUlpError).toBe(0);
     expect(compare(x, x, undefined).verdict).toBe('exact');
