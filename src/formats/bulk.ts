@@ -69,7 +69,6 @@ function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
-
 function checkSource(src: unknown, fn: string): asserts src is FloatSource {
   if (!(src instanceof Float32Array) && !(src instanceof Float64Array) && !Array.isArray(src)) {
     throw new TypeError(`${fn}: expected a Float32Array, Float64Array or number[] source, got ${describeValue(src)}`);
@@ -128,33 +127,35 @@ export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, f
       out[i] = encodeGeneric(x, f, o);
     }
   } else if (src instanceof Float32Array) {
-    const bits = new Uint32Array(src.buffer, src.byteOffset, n); // NaN signs are read from the bits
-    for (let i = 0; i < n; i++) {
-      const x = src[i];
-      out[i] = x === x ? encodeGeneric(x, f, o) : encodeGeneric(x, f, o, bits[i] >= 0x80000000);
-    }
+    // NaN signs are read from the bits (encodeGeneric looks at the flag only for a NaN)
+    const bits = new Uint32Array(src.buffer, src.byteOffset, n);
+    for (let i = 0; i < n; i++) out[i] = encodeGeneric(src[i], f, o, bits[i] >= 0x80000000);
   } else {
     const s = src as Float64Array;
     const words = new Uint32Array(s.buffer, s.byteOffset, 2 * n);
-    for (let i = 0; i < n; i++) {
-      const x = s[i];
-      out[i] = x === x ? encodeGeneric(x, f, o) : encodeGeneric(x, f, o, words[2 * i + 1] >= 0x80000000);
-    }
+    for (let i = 0; i < n; i++) out[i] = encodeGeneric(s[i], f, o, words[2 * i + 1] >= 0x80000000);
   }
   return out as O;
 }
 
 /**
- * Writes a canonical quiet NaN with the given sign as a bit pattern (a JS number cannot carry the
- * sign of a NaN reliably). `words` is a Uint32Array view of `out`'s elements.
+ * Writes the canonical quiet NaN of NaN code `code` as a bit pattern (a JS number cannot carry the
+ * sign of a NaN reliably): negative when the code's sign bit is set, except in formats whose one NaN
+ * code is the sign bit itself (fnuz, positive as in PyTorch) and unsigned formats (no sign bit).
+ * `words` is a Uint32Array view of `out`'s elements.
  */
-function writeNaN(out: Float32Array | Float64Array, words: Uint32Array, i: number, negative: boolean): void {
+function writeNaN(out: Float32Array | Float64Array, words: Uint32Array, i: number, code: number, f: FloatFormat): void {
+  const negative = f.signed && f.nan !== 'negative-zero' && code >= f.signBit;
   if (out instanceof Float32Array) {
     words[i] = negative ? 0xffc00000 : 0x7fc00000;
   } else {
     words[2 * i] = 0;
     words[2 * i + 1] = negative ? 0xfff80000 : 0x7ff80000;
   }
+}
+
+function throwWideCode(c: number, i: number, f: FloatFormat): never {
+  throw new RangeError(`decodeArray: codes[${i}] = ${c} is not a ${f.name} code (${f.bits} bits: 0..${2 ** f.bits - 1})`);
 }
 
 function checkCodes(codes: unknown, f: FloatFormat, fn: string): asserts codes is CodeArray {
@@ -210,18 +211,19 @@ export function decodeArray<O extends Float32Array | Float64Array = Float32Array
     for (let c = 0; c < size; c++) table[c] = decodeGeneric(c, f);
     for (let i = 0; i < n; i++) {
       const c = codes[i];
-      if (c >= size) throw new RangeError(`decodeArray: codes[${i}] = ${c} is not a ${f.name} code (${f.bits} bits: 0..${size - 1})`);
+      if (c >= size) throwWideCode(c, i, f);
       const v = table[c];
       if (v === v) out[i] = v;
-      else writeNaN(out, words, i, f.signed && c >= f.signBit && f.nan !== 'negative-zero');
+      else writeNaN(out, words, i, c, f);
     }
     return out as O;
   }
   for (let i = 0; i < n; i++) {
     const c = codes[i];
+    if (c >= size) throwWideCode(c, i, f); // a custom format of 9 to 15 bits in a Uint16Array
     const v = decodeGeneric(c, f);
     if (v === v) out[i] = v;
-    else writeNaN(out, words, i, c >= f.signBit);
+    else writeNaN(out, words, i, c, f);
   }
   return out as O;
 }
