@@ -1,5 +1,5 @@
-// Shared pieces of bench/convert.mjs and bench/convert-native.mjs (a helper module, not a benchmark):
-// seeded test data, the timer, and the "straightforward" peers: plain, obviously-written bit-twiddling
+// Shared pieces of bench/convert*.mjs (a helper module, not a benchmark): the option reader, seeded
+// test data, the timer, and the "straightforward" peers: plain, obviously-written bit-twiddling
 // loops (round to nearest even) and a table-driven fp16 decode, the baselines the issue names.
 
 /** Command-line option value (`--name value`), or the default. */

@@ -7,10 +7,12 @@
 // `encode()` (exact rational rounding; much slower). NaN inputs must give 0x7E00/0x7FC0 with the sign.
 // Usage (after `npm run build`): node bench/convert-wasm-exhaustive.mjs [--generic]
 // From source: node --import tsx bench/convert-wasm-exhaustive.mjs --src
+import { option } from './convert-common.mjs';
+
 const args = process.argv.slice(2);
 const src = args.includes('--src');
 const generic = args.includes('--generic');
-const distArg = args.indexOf('--dist') >= 0 ? args[args.indexOf('--dist') + 1] : null;
+const distArg = option(args, '--dist', null);
 const dist = distArg ? `file://${distArg.replace(/\/?$/, '/')}` : new URL('../dist/', import.meta.url).href;
 const m = await import(src ? '../src/matmul/index.ts' : new URL('matmul/index.js', dist).href);
 const f = await import(src ? '../src/formats/index.ts' : new URL('formats/index.js', dist).href);

@@ -5,10 +5,12 @@
 // one run. Targets: f32→fp16 and fp16→f32 ≥ 2× native Float16Array; f32⇄bf16 ≥ half the copy rate.
 // Usage (after `npm run build`): npx -p node@24 node bench/convert-wasm.mjs [--n 16777216]
 // From source: node --import tsx bench/convert-wasm.mjs --src
+import { measure, option } from './convert-common.mjs';
+
 const args = process.argv.slice(2);
 const src = args.includes('--src');
-const n = Number(args[args.indexOf('--n') + 1] || 0) || 1 << 24;
-const distArg = args.indexOf('--dist') >= 0 ? args[args.indexOf('--dist') + 1] : null;
+const n = Number(option(args, '--n', 1 << 24));
+const distArg = option(args, '--dist', null);
 const dist = distArg ? `file://${distArg.replace(/\/?$/, '/')}` : new URL('../dist/', import.meta.url).href;
 const m = await import(src ? '../src/matmul/index.ts' : new URL('matmul/index.js', dist).href);
 const formats = await import(src ? '../src/formats/index.ts' : new URL('formats/index.js', dist).href);
@@ -28,17 +30,8 @@ function dataset(kind) {
 const outU16 = new Uint16Array(n);
 const outF32 = new Float32Array(n);
 
-function rate(fn, reps = 7) {
-  fn();
-  const t = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  t.sort((x, y) => x - y);
-  return n / (t[Math.floor(t.length / 2)] / 1000) / 1e6; // M values/s (median)
-}
+/** M values/s, the median of `reps` timed runs after a warm-up. */
+const rate = (fn, reps = 7) => measure(fn, n, reps).mps;
 
 const rows = [];
 const results = {};

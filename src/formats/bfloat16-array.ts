@@ -2,15 +2,10 @@
 // 8 bits of precision, as in PyTorch's torch.bfloat16 and ml_dtypes.bfloat16) stored as 16-bit codes in
 // a plain Uint16Array. Writes round to nearest, ties to even (the formats module's default policy);
 // reads are exact. See typed-array-base.ts for the shared interface and docs/typed-arrays.md.
-import { decodeArray } from './bulk.js';
-import { encodeGeneric } from './codec.js';
-import { bf16ToF32Bits, f32BitsToBf16 } from './fast16.js';
-import { resolveCastOptions } from './options.js';
+import { f32BitsToBf16, roundToOddF32Bits } from './fast16.js';
 import { BF16 } from './registry.js';
 import type { FloatFormat } from './spec.js';
-import { f32FromBits, Lowp16Array, roundToOddF32Bits, throwIndexError, throwValueError } from './typed-array-base.js';
-
-const DEFAULTS = /* @__PURE__ */ resolveCastOptions(BF16, undefined);
+import { Lowp16Array, throwIndexError, throwValueError } from './typed-array-base.js';
 
 /** All 65,536 bf16 values, built when the first BFloat16Array is made (256 KiB): a lookup is faster
  * than reinterpreting the bits through a scratch Float32Array on every get. */
@@ -26,16 +21,11 @@ function buildTable(): Float32Array {
 
 /**
  * Encodes a number into a bf16 code, rounding its exact (float64) value once to nearest, ties to even
- * (equal to `encode(v, 'bf16')`, faster). @internal
+ * (equal to `encode(v, 'bf16')`, faster). NaN gives the canonical quiet NaN 0x7FC0, as `encode` does
+ * (a number's NaN sign is not read: see codec.ts).
  */
-export function encodeBf16Number(v: number): number {
-  if (v !== v) return encodeGeneric(v, BF16, DEFAULTS); // NaN: canonical quiet NaN with its sign
-  return f32BitsToBf16(roundToOddF32Bits(v));
-}
-
-/** Decodes a bf16 code (exact). @internal */
-export function decodeBf16Code(h: number): number {
-  return f32FromBits(bf16ToF32Bits(h));
+function encodeBf16Number(v: number): number {
+  return v !== v ? BF16.nanCode : f32BitsToBf16(roundToOddF32Bits(v));
 }
 
 /**
@@ -106,7 +96,7 @@ export class BFloat16Array extends Lowp16Array {
     // costs nothing measurable next to the rounding
     if (typeof i !== 'number' || bits[i] === undefined) throwIndexError(this, 'set', i);
     if (typeof value !== 'number') throwValueError(this, 'set', value);
-    bits[i] = value !== value ? encodeGeneric(value, BF16, DEFAULTS) : f32BitsToBf16(roundToOddF32Bits(value));
+    bits[i] = encodeBf16Number(value);
   }
 
   /** @internal */
@@ -117,15 +107,5 @@ export class BFloat16Array extends Lowp16Array {
   /** @internal */
   protected encodeNumber(v: number): number {
     return encodeBf16Number(v);
-  }
-
-  /** @internal */
-  protected decodeCode(h: number): number {
-    return this.table[h];
-  }
-
-  /** @internal */
-  protected decodeInto(out: Float32Array): void {
-    decodeArray(this.bits, BF16, { out });
   }
 }

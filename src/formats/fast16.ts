@@ -3,6 +3,29 @@
 // sign (bf16 0x7FC0, fp16 0x7E00), -0 kept, subnormals kept. They implement exactly the default policy
 // of the generic codec (codec.ts), which tests compare them with over all 65,536 codes and sampled
 // float32 inputs; any other option goes through the generic codec.
+//
+// A float64 is rounded to bf16/fp16 once, directly, by rounding it to float32 *to odd* first
+// (roundToOddF32Bits: toward zero, then the last bit set when inexact) and then the float32 bits to
+// nearest even: with float32's 24-bit significand at least two bits wider than the target's (8 or 11
+// bits), the second rounding of a round-to-odd value equals a single direct rounding (Boldo &
+// Melquiond, "When double rounding is odd", 2005).
+
+/** Scratch for reinterpreting float32 bit patterns (shared, never observable between calls). */
+const F32 = /* @__PURE__ */ new Float32Array(1);
+const U32 = /* @__PURE__ */ new Uint32Array(F32.buffer);
+
+/**
+ * The float32 bit pattern of `v` rounded to float32 *to odd* (exact when v is a float32): rounding that
+ * pattern to a format with at most 22 significand bits equals rounding `v` directly. `v` must not be NaN.
+ */
+export function roundToOddF32Bits(v: number): number {
+  const f = Math.fround(v);
+  F32[0] = f;
+  const u = U32[0];
+  if (f === v) return u;
+  // inexact: step toward zero when fround went away from zero, then set the sticky bit
+  return ((Math.abs(f) > Math.abs(v) ? u - 1 : u) | 1) >>> 0;
+}
 
 /** float32 bit pattern -> bf16 code (RNE). */
 export function f32BitsToBf16(u: number): number {

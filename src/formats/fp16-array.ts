@@ -5,31 +5,21 @@
 // name would shadow or be confused with either. Where the native one exists, toFloat16Array and
 // fromFloat16Array convert without copying. Writes round to nearest, ties to even; reads are exact.
 import { decodeArray } from './bulk.js';
-import { encodeGeneric } from './codec.js';
-import { f32BitsToFp16, fp16ToF32Bits } from './fast16.js';
-import { resolveCastOptions } from './options.js';
+import { f32BitsToFp16, roundToOddF32Bits } from './fast16.js';
 import { FP16 } from './registry.js';
 import type { FloatFormat } from './spec.js';
 import { describeValue } from '../core/describe.js';
 import {
-  f32FromBits, isNativeFloat16Array, Lowp16Array, nativeFloat16ArrayConstructor, roundToOddF32Bits, throwIndexError,
-  throwValueError, type NativeFloat16Array,
+  isNativeFloat16Array, Lowp16Array, nativeFloat16ArrayConstructor, throwIndexError, throwValueError, type NativeFloat16Array,
 } from './typed-array-base.js';
-
-const DEFAULTS = /* @__PURE__ */ resolveCastOptions(FP16, undefined);
 
 /**
  * Encodes a number into an fp16 code, rounding its exact (float64) value once to nearest, ties to even
- * (equal to `encode(v, 'fp16')`, faster). @internal
+ * (equal to `encode(v, 'fp16')`, faster). NaN gives the canonical quiet NaN 0x7E00, as `encode` does
+ * (a number's NaN sign is not read: see codec.ts).
  */
-export function encodeFp16Number(v: number): number {
-  if (v !== v) return encodeGeneric(v, FP16, DEFAULTS); // NaN: canonical quiet NaN with its sign
-  return f32BitsToFp16(roundToOddF32Bits(v));
-}
-
-/** Decodes an fp16 code (exact). @internal */
-export function decodeFp16Code(h: number): number {
-  return f32FromBits(fp16ToF32Bits(h));
+function encodeFp16Number(v: number): number {
+  return v !== v ? FP16.nanCode : f32BitsToFp16(roundToOddF32Bits(v));
 }
 
 /** All 65,536 fp16 values, built when the first Fp16Array is made (256 KiB, about a millisecond): a
@@ -129,7 +119,7 @@ export class Fp16Array extends Lowp16Array {
     // costs nothing measurable next to the rounding
     if (typeof i !== 'number' || bits[i] === undefined) throwIndexError(this, 'set', i);
     if (typeof value !== 'number') throwValueError(this, 'set', value);
-    bits[i] = value !== value ? encodeGeneric(value, FP16, DEFAULTS) : f32BitsToFp16(roundToOddF32Bits(value));
+    bits[i] = encodeFp16Number(value);
   }
 
   /**
@@ -187,15 +177,5 @@ export class Fp16Array extends Lowp16Array {
   /** @internal */
   protected encodeNumber(v: number): number {
     return encodeFp16Number(v);
-  }
-
-  /** @internal */
-  protected decodeCode(h: number): number {
-    return this.table[h];
-  }
-
-  /** @internal */
-  protected decodeInto(out: Float32Array): void {
-    decodeArray(this.bits, FP16, { out });
   }
 }

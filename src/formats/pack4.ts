@@ -55,6 +55,11 @@ export interface Unpack4Options {
   out?: Uint8Array;
 }
 
+/** Whether `x` is a 4-bit code, an integer 0–15. */
+function isNibble(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 15;
+}
+
 function checkOrder(order: unknown, fn: string): NibbleOrder {
   if (order === undefined) return 'low-first';
   if (order !== 'low-first' && order !== 'high-first') {
@@ -82,18 +87,15 @@ export function pack4(codes: Uint8Array | readonly number[], opts: Pack4Options 
   checkOptionsObject(opts, fn);
   const order = checkOrder(opts.order, fn);
   const n = codes.length;
-  let padCode = -1;
-  if (n % 2 === 1) {
-    const pad = opts.pad ?? false;
-    if (pad === false) {
-      throw new RangeError(`${fn}: ${n} codes is an odd count; pass { pad: true } (pads with code 0) or { pad: <code> } to pack it`);
-    }
-    if (pad === true) padCode = 0;
-    else if (typeof pad === 'number' && Number.isInteger(pad) && pad >= 0 && pad <= 15) padCode = pad;
-    else throw new RangeError(`${fn}: pad must be a boolean or a 4-bit code 0–15, got ${describeValue(pad)}`);
-  } else if (opts.pad !== undefined && typeof opts.pad !== 'boolean' && !(typeof opts.pad === 'number' && Number.isInteger(opts.pad) && opts.pad >= 0 && opts.pad <= 15)) {
-    throw new RangeError(`${fn}: pad must be a boolean or a 4-bit code 0–15, got ${describeValue(opts.pad)}`);
+  // with an odd count, a null or absent pad means false (the odd-count error below)
+  const pad = n % 2 === 1 ? opts.pad ?? false : opts.pad;
+  if (pad !== undefined && typeof pad !== 'boolean' && !isNibble(pad)) {
+    throw new RangeError(`${fn}: pad must be a boolean or a 4-bit code 0–15, got ${describeValue(pad)}`);
   }
+  if (n % 2 === 1 && pad === false) {
+    throw new RangeError(`${fn}: ${n} codes is an odd count; pass { pad: true } (pads with code 0) or { pad: <code> } to pack it`);
+  }
+  const padCode = pad === true ? 0 : typeof pad === 'number' ? pad : -1; // used only for an odd count
   const bytes = Math.ceil(n / 2);
   let out = opts.out;
   if (out === undefined) out = new Uint8Array(bytes);
@@ -105,8 +107,8 @@ export function pack4(codes: Uint8Array | readonly number[], opts: Pack4Options 
   for (let k = 0; k < bytes; k++) {
     const a = codes[2 * k];
     const b = 2 * k + 1 < n ? codes[2 * k + 1] : padCode;
-    if (typeof a !== 'number' || !Number.isInteger(a) || a < 0 || a > 15) throw new RangeError(`${fn}: codes[${2 * k}] must be a 4-bit code 0–15, got ${describeValue(a)}`);
-    if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 15) throw new RangeError(`${fn}: codes[${2 * k + 1}] must be a 4-bit code 0–15, got ${describeValue(b)}`);
+    if (!isNibble(a)) throw new RangeError(`${fn}: codes[${2 * k}] must be a 4-bit code 0–15, got ${describeValue(a)}`);
+    if (!isNibble(b)) throw new RangeError(`${fn}: codes[${2 * k + 1}] must be a 4-bit code 0–15, got ${describeValue(b)}`);
     out[k] = highFirst ? (a << 4) | b : (b << 4) | a;
   }
   return out;

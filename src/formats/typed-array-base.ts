@@ -4,40 +4,14 @@
 // a value type with 16-bit storage (from/of, subarray/slice, fill, iteration, inspect).
 //
 // Scalar writes round the exact value of a JavaScript number (a float64) once, to nearest, ties to even
-// (the formats module's default policy). The fast scalar path rounds the float64 to float32 *to odd*
-// (toward zero, then the last bit set when inexact) and then to the 16-bit format with the integer fast
-// path: with float32's 24-bit significand at least two bits wider than the target's (8 or 11 bits), the
-// second rounding of a round-to-odd value equals a single direct rounding (Boldo & Melquiond, "When
-// double rounding is odd", 2005). Tests compare it with the generic codec (codec.ts).
+// (the formats module's default policy), through the round-to-odd fast path of fast16.ts
+// (roundToOddF32Bits); tests compare it with the generic codec (codec.ts). Reads look the code up in a
+// shared table of all 65,536 values.
 import { describeValue } from '../core/describe.js';
-import { encodeArray } from './bulk.js';
+import { decodeArray, encodeArray } from './bulk.js';
 import { type CastOptions } from './options.js';
 import { FP16 } from './registry.js';
 import type { FloatFormat } from './spec.js';
-
-/** Scratch for reinterpreting float32 bit patterns (shared, never observable between calls). */
-const F32 = /* @__PURE__ */ new Float32Array(1);
-const U32 = /* @__PURE__ */ new Uint32Array(F32.buffer);
-
-/**
- * The float32 bit pattern of `v` rounded to float32 *to odd* (exact when v is a float32): rounding that
- * pattern to a format with at most 22 significand bits equals rounding `v` directly. `v` must not be NaN.
- * @internal
- */
-export function roundToOddF32Bits(v: number): number {
-  const f = Math.fround(v);
-  F32[0] = f;
-  const u = U32[0];
-  if (f === v) return u;
-  // inexact: step toward zero when fround went away from zero, then set the sticky bit
-  return ((Math.abs(f) > Math.abs(v) ? u - 1 : u) | 1) >>> 0;
-}
-
-/** Reinterprets a float32 bit pattern as the number it encodes. @internal */
-export function f32FromBits(u: number): number {
-  U32[0] = u;
-  return F32[0];
-}
 
 /** The platform's view types a 16-bit array converts element by element (not BigInt arrays, not DataView). */
 type NumericView =
@@ -195,9 +169,6 @@ export abstract class Lowp16Array implements Iterable<number> {
   /** Encodes a number into this array's format (round to nearest, ties to even). @internal */
   protected abstract encodeNumber(v: number): number;
 
-  /** Decodes a code of this array's format. @internal */
-  protected abstract decodeCode(h: number): number;
-
   /**
    * Reads element `i` as a number (exact: every bf16/fp16 value is a float32 and a float64).
    *
@@ -213,7 +184,7 @@ export abstract class Lowp16Array implements Iterable<number> {
 
   /**
    * Writes `value` at index `i`, rounded to nearest, ties to even (a float64 is rounded once,
-   * directly; overflow gives ±Infinity; NaN is stored as the canonical quiet NaN with its sign).
+   * directly; overflow gives ±Infinity; NaN is stored as the canonical quiet NaN, as `encode` does).
    *
    * @throws RangeError when `i` is not in `[0, length)` (a native typed array silently ignores the
    *   write); TypeError when `i` is not an integer number (unlike `get`, no conversion: `set(array, 0)`
@@ -268,7 +239,7 @@ export abstract class Lowp16Array implements Iterable<number> {
     if (k !== k) k = 0;
     if (k < 0) k += n;
     if (k < 0 || k >= n) return undefined;
-    return this.decodeCode(this.bits[k]);
+    return this.table[this.bits[k]];
   }
 
   /**
@@ -349,9 +320,7 @@ export abstract class Lowp16Array implements Iterable<number> {
    * ```
    */
   toFloat32Array(): Float32Array {
-    const out = new Float32Array(this.bits.length);
-    this.decodeInto(out);
-    return out;
+    return decodeArray(this.bits, this.format);
   }
 
   /**
@@ -390,9 +359,6 @@ export abstract class Lowp16Array implements Iterable<number> {
   toJSON(): number[] {
     return this.toArray();
   }
-
-  /** Decodes every element into `out` (same length), via the bulk fast path. @internal */
-  protected abstract decodeInto(out: Float32Array): void;
 
   /**
    * A new array of the same class over elements `begin` (default 0) to `end` (default length, not
@@ -475,7 +441,7 @@ export abstract class Lowp16Array implements Iterable<number> {
    */
   *entries(): IterableIterator<[number, number]> {
     const bits = this.bits;
-    for (let i = 0; i < bits.length; i++) yield [i, this.decodeCode(bits[i])];
+    for (let i = 0; i < bits.length; i++) yield [i, this.table[bits[i]]];
   }
 
   /**

@@ -60,6 +60,10 @@ describe('pack4 / unpack4', () => {
     expect(() => pack4([1.5, 2])).toThrow(RangeError);
     expect(() => pack4([1, 2], { order: 'middle' as never })).toThrow(/low-first/);
     expect(() => pack4([1], { pad: 16 })).toThrow(/pad/);
+    expect(() => pack4([1, 2], { pad: 16 })).toThrow(/pad must be a boolean or a 4-bit code 0–15, got the number 16/); // checked when not needed too
+    expect(() => pack4([1, 2], { pad: 'x' as never })).toThrow(RangeError);
+    expect(() => pack4([1], { pad: null as never })).toThrow(/odd count/);
+    expect(Array.from(pack4([1, 2], { pad: 7 }))).toEqual([0x21]); // an unneeded valid pad is ignored
     expect(() => pack4(new Uint16Array(2) as never)).toThrow(TypeError);
     expect(() => unpack4(new Uint8Array(2), { length: 2 })).toThrow(/4 or 3/);
     expect(() => unpack4([1, 2] as never)).toThrow(TypeError);

@@ -12,7 +12,7 @@ import { BFloat16Array } from '../../src/formats/bfloat16-array.js';
 import { Fp16Array } from '../../src/formats/fp16-array.js';
 import { decode, encode, encodeArray, getFormat, round, type CastOptions, type FloatFormat } from '../../src/formats/index.js';
 import { Lowp16Array, type Float16Source } from '../../src/formats/typed-array-base.js';
-import { refRoundMagnitude } from '../helpers/exact-round.js';
+import { refNearestCode } from '../helpers/exact-round.js';
 import { loadVectors } from '../helpers/vectors.js';
 import { hardDoubles, hardFloats } from './helpers.js';
 
@@ -35,12 +35,7 @@ const CLASSES: [string, Ctor, 'bf16' | 'fp16'][] = [
 ];
 
 /** The exact reference code of a double (BigInt rounding, ties to even, overflow to infinity). */
-function refCode(x: number, name: string): number {
-  const f = getFormat(name);
-  const sign = x < 0 || Object.is(x, -0) ? f.signBit : 0;
-  const r = Number.isFinite(x) ? refRoundMagnitude(x, f) : 'overflow';
-  return sign + (r === 'overflow' ? f.maxMagnitudeCode + 1 : r);
-}
+const refCode = (x: number, name: string): number => refNearestCode(x, getFormat(name));
 
 function isNanCode(h: number, name: string): boolean {
   return (h & 0x7fff) > getFormat(name).maxMagnitudeCode + 1;

@@ -53,16 +53,21 @@ describe('from-f64: float64 -> bf16/fp16 equals the exact rational oracle (no do
   });
 });
 
-describe('decode-tables: every 16-bit code decodes to the value PyTorch gives', () => {
+describe('decode-tables: every 16-bit code decodes to the value PyTorch gives (NaNs with its sign)', () => {
   const v = loadVectors('decode-tables');
   it.each([['fp16_to_f32', 'fp16'], ['bf16_to_f32', 'bf16']] as const)('%s', (key, fmt) => {
     const expected = v.get(key).data as Float32Array;
+    const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
     const codes = new Uint16Array(65536).map((_, i) => i);
     for (const out of [new Float32Array(65536), new Float64Array(65536)]) {
       decodeArray(codes, fmt, { out });
+      const words = new Uint32Array(out.buffer);
+      const hi = out instanceof Float32Array ? 1 : 2; // the word holding the sign bit: words[hi * i + hi - 1]
       for (let i = 0; i < 65536; i++) {
-        if (Number.isNaN(expected[i])) expect(Number.isNaN(out[i])).toBe(true);
-        else if (!Object.is(out[i], expected[i])) throw new Error(`${fmt} code ${i}: got ${out[i]}, expected ${expected[i]}`);
+        if (Number.isNaN(expected[i])) {
+          // a NaN, with PyTorch's sign (the code's sign bit)
+          if (!Number.isNaN(out[i]) || words[hi * i + hi - 1] >>> 31 !== expectedBits[i] >>> 31) throw new Error(`${fmt} code ${i}: got ${out[i]} (sign ${words[hi * i + hi - 1] >>> 31}), expected a NaN of sign ${expectedBits[i] >>> 31}`);
+        } else if (!Object.is(out[i], expected[i])) throw new Error(`${fmt} code ${i}: got ${out[i]}, expected ${expected[i]}`);
       }
     }
   });

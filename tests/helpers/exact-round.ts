@@ -4,7 +4,7 @@
 // comparing exact BigInt values: nearest, ties to the even code, overflow per IEEE (a value at or
 // beyond max + half an ulp of the top binade goes to infinity).
 
-import { exactAbs } from './exact.js';
+import { exactAbs, minifloatValue } from './exact.js';
 
 const SCALE = 1200n; // 2^-1200 divides every double and every format value used here
 
@@ -31,14 +31,10 @@ export function valueTable(f: RefFormat): bigint[] {
   const key = `${f.exponentBits}/${f.mantissaBits}/${f.bias}/${f.maxMagnitudeCode}`;
   const hit = tables.get(key);
   if (hit) return hit;
-  const m = BigInt(f.mantissaBits);
   const t: bigint[] = [];
   for (let code = 0; code <= f.maxMagnitudeCode; code++) {
-    const expField = BigInt(code >> f.mantissaBits);
-    const mantField = BigInt(code & ((1 << f.mantissaBits) - 1));
-    const significand = expField === 0n ? mantField : (1n << m) + mantField;
-    const e = (expField === 0n ? 1n : expField) - BigInt(f.bias) - m; // value = significand * 2^e
-    t.push(significand << (SCALE + e));
+    const { num, exp } = minifloatValue(code, f.mantissaBits, f.bias);
+    t.push(num << (SCALE + BigInt(exp)));
   }
   tables.set(key, t);
   return t;
@@ -83,4 +79,15 @@ export function refTruncMagnitude(x: number, f: RefFormat): number {
     if (t[mid] <= a) lo = mid; else hi = mid - 1;
   }
   return lo;
+}
+
+/**
+ * Reference round-to-nearest-even code of a double (not NaN) in an IEEE-like format with infinity (bf16,
+ * fp16): the sign bit (of −0 too) plus refRoundMagnitude's magnitude, or the infinity code on overflow
+ * and for ±Infinity.
+ */
+export function refNearestCode(x: number, f: RefFormat & { signBit: number }): number {
+  const sign = x < 0 || Object.is(x, -0) ? f.signBit : 0;
+  const r = Number.isFinite(x) ? refRoundMagnitude(x, f) : 'overflow';
+  return sign + (r === 'overflow' ? f.maxMagnitudeCode + 1 : r);
 }

@@ -1,6 +1,7 @@
 // Exact binary rationals for the slow, obviously-correct reference twins of the tests: a finite
 // double is num · 2^exp with a BigInt num, and comparisons, sums and differences are exact BigInt
-// arithmetic on a common exponent. Shared by the formats and quantization references.
+// arithmetic on a common exponent, and the exact values of a minifloat's codes from its definition.
+// Shared by the formats and quantization references.
 
 /** num · 2^exp, num >= 0 (signs are the caller's business). */
 export interface Exact { num: bigint; exp: number }
@@ -54,4 +55,17 @@ export function floorLog2(a: Exact): number {
 /** The nearest double (exact when the value is one). */
 export function toNumber(v: Exact): number {
   return Number(v.num) * 2 ** v.exp;
+}
+
+/**
+ * The exact value of a minifloat magnitude code (sign bit clear), from the format's definition alone:
+ * exponent field `mag >> M`, mantissa field the low M bits; value (2^M + mant) · 2^(exp − bias − M),
+ * or, for exponent field 0 in a format with subnormals, mant · 2^(1 − bias − M). Which codes are NaN or
+ * infinity is the caller's business.
+ */
+export function minifloatValue(mag: number, M: number, bias: number, subnormals = true): Exact {
+  const ef = mag >> M;
+  const mf = mag & ((1 << M) - 1);
+  if (ef === 0 && subnormals) return { num: BigInt(mf), exp: 1 - bias - M };
+  return { num: BigInt((1 << M) + mf), exp: ef - bias - M };
 }

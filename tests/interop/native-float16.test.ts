@@ -6,8 +6,8 @@
 // bit on every fp16 code, every tie between neighbours (± one float32 ulp), subnormals, the overflow
 // boundary and a million random float32 bit patterns; Fp16Array and Float16Array share memory both ways.
 //
-// The library under test is bundled from source with esbuild (src/index.ts plus the typed-array classes)
-// into a temporary .mjs, so the test does not depend on dist/ or on a build having run. It is skipped
+// The library under test is bundled from source with esbuild (src/index.ts, which exports the typed-array
+// classes too) into a temporary .mjs, so the test does not depend on dist/ or on a build having run. It is skipped
 // (with the reason) only when node@24 cannot be fetched, and fails instead when CI is set.
 // LOWP_INTEROP_DEBUG=1 prints the Node 24 report.
 import { spawnSync } from 'node:child_process';
@@ -45,19 +45,9 @@ function node24Unavailable(): string | null {
 
 async function bundleLowp(): Promise<string> {
   const esbuild = await import('esbuild');
-  const entry = join(work, 'entry.mjs');
-  const posix = (p: string) => p.split('\\').join('/');
-  writeFileSync(
-    entry,
-    [
-      `export * from '${posix(join(root, 'src', 'index.ts'))}';`,
-      `export { BFloat16Array } from '${posix(join(root, 'src', 'formats', 'bfloat16-array.ts'))}';`,
-      `export { Fp16Array } from '${posix(join(root, 'src', 'formats', 'fp16-array.ts'))}';`,
-    ].join('\n'),
-  );
   const out = join(work, 'lowp.mjs');
   try {
-    await esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, logLevel: 'silent' });
+    await esbuild.build({ entryPoints: [join(root, 'src', 'index.ts')], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, logLevel: 'silent' });
   } catch (e) {
     const hint = /generated/.test((e as Error).message) ? ' (generated WebAssembly kernels missing: run `node scripts/build-wasm.mjs`, which `npm run build` does)' : '';
     throw new Error(`bundling src/index.ts with esbuild failed${hint}:\n${(e as Error).message}`);
