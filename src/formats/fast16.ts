@@ -16,7 +16,8 @@ const U32 = /* @__PURE__ */ new Uint32Array(F32.buffer);
 
 /**
  * The float32 bit pattern of `v` rounded to float32 *to odd* (exact when v is a float32): rounding that
- * pattern to a format with at most 22 significand bits equals rounding `v` directly. `v` must not be NaN.
+ * pattern to a format with at most 22 significand bits equals rounding `v` directly. A NaN gives a
+ * NaN pattern (the quiet NaN with its last bit set).
  */
 export function roundToOddF32Bits(v: number): number {
   const f = Math.fround(v);

@@ -5,20 +5,12 @@
 // 128 by default) t is added to an fp32 accumulator and restarts from 0. Reference: the H200 outputs
 // of ../shared/vectors/gemm-fp8-h200 (RMS error within a few % of the H200's in both modes; most bits
 // equal in "fast accumulation" mode). This file holds the fast twin; reference.ts has the plain one.
-import { pow2 } from '../formats/index.js';
+import { exponentOf, pow2 } from '../formats/index.js';
 
 /** Products per tensor-core group (the k of one fp8 WGMMA instruction). */
 export const HOPPER_GROUP = 32;
 /** Bits kept below the leading bit of the group's largest term. */
 export const HOPPER_BITS = 13;
-
-/** floor(log2 |x|) for finite x ≠ 0, exact (Math.log2 corrected next to powers of two). */
-function exponent(x: number): number {
-  let e = Math.floor(Math.log2(x));
-  if (pow2(e) > x) e--;
-  else if (pow2(e + 1) <= x) e++;
-  return e;
-}
 
 /**
  * One tensor-core group step: t' = fl32(Σ trunc(x / q)·q over x ∈ {t} ∪ products), q = 2^(E−13), E the
@@ -33,7 +25,7 @@ export function hopperGroup(t: number, terms: Float64Array, n: number): number {
     sum += terms[i];
   }
   if (mx === 0 || !Number.isFinite(sum)) return Math.fround(sum);
-  const q = pow2(exponent(mx) - HOPPER_BITS);
+  const q = pow2(exponentOf(mx) - HOPPER_BITS);
   let s = Math.trunc(t / q) * q;
   for (let i = 0; i < n; i++) s += Math.trunc(terms[i] / q) * q; // exact: integers below 2^20 times q
   return Math.fround(s);

@@ -1,11 +1,11 @@
 // Fast, correctly rounded float64 → fp16 / bf16 rounding (round to nearest, ties to even), used by the
 // emulated fp16/bf16 accumulation kernels. Reference twin: `round(x, 'fp16' | 'bf16')` from
-// lowp/formats (tests/matmul/round16.test.ts compares them). Method: round the float64 to float32 with
-// round-to-odd (Math.fround, then set the last bit when inexact), then round the float32 bits to
+// lowp/formats (tests/matmul/accumulate.test.ts compares them). Method: round the float64 to float32 with
+// round-to-odd (fast16's roundToOddF32Bits; NaN stays NaN), then round the float32 bits to
 // nearest even: rounding to odd at 24 bits followed by nearest-even at ≤ 22 bits is the correctly rounded
 // result (Boldo & Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using
 // rounding to odd", 2008).
-import { f32BitsToBf16, f32BitsToFp16, fp16ToF32Bits } from '../wasm/convert.js';
+import { f32BitsToBf16, f32BitsToFp16, fp16ToF32Bits, roundToOddF32Bits } from '../formats/fast16.js';
 
 const F = new Float32Array(1);
 const U = new Uint32Array(F.buffer);
@@ -20,24 +20,14 @@ function fp16Values(): Float32Array {
   return FP16_VALUES;
 }
 
-/** float32 bits of `x` rounded to float32 with round-to-odd. */
-function roundToOddBits(x: number): number {
-  const f = Math.fround(x);
-  F[0] = f;
-  let b = U[0];
-  // inexact (and not NaN): move to the odd neighbour on x's side when the nearest one is even
-  if (f !== x && f === f && (b & 1) === 0) b = Math.abs(x) > Math.abs(f) ? b + 1 : b - 1;
-  return b;
-}
-
 /** `x` rounded to the nearest fp16 value (ties to even; overflow → ±∞), as a number. */
 export function roundFp16(x: number): number {
-  return fp16Values()[f32BitsToFp16(roundToOddBits(x))];
+  return fp16Values()[f32BitsToFp16(roundToOddF32Bits(x))];
 }
 
 /** `x` rounded to the nearest bf16 value (ties to even; overflow → ±∞), as a number. */
 export function roundBf16(x: number): number {
-  U[0] = f32BitsToBf16(roundToOddBits(x)) << 16;
+  U[0] = f32BitsToBf16(roundToOddF32Bits(x)) << 16;
   return F[0];
 }
 

@@ -44,7 +44,7 @@ export const CONVERT_BYTES = 262144;
 export const BASE = CONVERT_BASE + CONVERT_BYTES;
 const PAGE = 65536;
 /** Largest wasm32 memory: 65536 pages = 4 GiB (offsets are u32). */
-export const MAX_BYTES = 65536 * PAGE;
+const MAX_BYTES = 65536 * PAGE;
 
 /** Rounds a byte count up to a multiple of 64 (cache line). */
 export function align64(n: number): number {
@@ -88,11 +88,6 @@ function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory, sha
   };
 }
 
-/** Instantiates the kernel module on `memory` (used by worker threads with the shared module). */
-export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory, shared: boolean): Kernels {
-  return instantiate(module, memory, shared);
-}
-
 /**
  * The kernels for the calling thread, compiled on first use: the shared-memory build where shared
  * WebAssembly memory can be created (Node; cross-origin-isolated pages), else the private-memory build;
@@ -125,6 +120,18 @@ export function getKernels(): Kernels | null {
     state = null;
   }
   return state;
+}
+
+/**
+ * The kernels for a product whose caller chose `kernel` ('auto', 'wasm' or 'js'): null for 'js', and
+ * for 'auto' where WebAssembly SIMD is unavailable (the caller runs its TypeScript kernel); an Error
+ * naming `fn` when 'wasm' was asked for where it is unavailable.
+ */
+export function requestedKernels(kernel: 'auto' | 'wasm' | 'js', fn: string): Kernels | null {
+  if (kernel === 'js') return null;
+  const k = getKernels();
+  if (!k && kernel === 'wasm') throw new Error(`${fn}: kernel "wasm" requested, but WebAssembly SIMD is not available here`);
+  return k;
 }
 
 let staging: Kernels | null | undefined;
