@@ -1,7 +1,7 @@
 // Options and result type of the int8 product, shared by int8Matmul (int8.ts) and its reference twin.
 import { describeValue } from '../core/describe.js';
 import { validateInt8Matrix, type Int8Matrix } from '../core/matrix.js';
-import { allocResult, sharesMemory, type KernelChoice } from './options.js';
+import { allocResult, productDims, runOptions, sharesMemory, type KernelChoice } from './options.js';
 import { checkOptionsObject } from '../core/options.js';
 
 /**
@@ -78,19 +78,7 @@ export function resolveInt8(qa: Int8Matrix, qb: Int8Matrix, opts: Int8MatmulOpti
   validateInt8Matrix(qa, 'qa');
   validateInt8Matrix(qb, 'qb');
   const o = opts ?? {};
-  const transB = o.transB ?? false;
-  if (typeof transB !== 'boolean') throw new TypeError(`${fn}: transB must be a boolean, got ${describeValue(transB)}`);
-  const M = qa.rows;
-  const K = qa.cols;
-  const KB = transB ? qb.cols : qb.rows;
-  const N = transB ? qb.rows : qb.cols;
-  if (KB !== K) {
-    throw new RangeError(
-      transB
-        ? `${fn}: inner dimensions do not match: qa is ${M}×${K}, so qb (W with transB) must have ${K} columns, got ${qb.rows}×${qb.cols}`
-        : `${fn}: inner dimensions do not match: qa is ${M}×${K}, so qb must have ${K} rows, got ${qb.rows}×${qb.cols}`,
-    );
-  }
+  const { M, K, N, transB } = productDims(qa, qb, o.transB, fn, ['qa', 'qb', 'qb (W with transB)']);
   const wide = K > INT8_INT32_MAX_K;
   const n = M * N;
   let out: Int32Array | Float64Array;
@@ -107,13 +95,6 @@ export function resolveInt8(qa: Int8Matrix, qb: Int8Matrix, opts: Int8MatmulOpti
     if (sharesMemory(o.out, qa.data) || sharesMemory(o.out, qb.data)) throw new RangeError(`${fn}: out must not share memory with an input's data`);
     out = o.out;
   } else out = wide ? allocResult(Float64Array, M, N, fn) : allocResult(Int32Array, M, N, fn);
-  const threads = o.threads;
-  if (threads !== undefined && (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1)) {
-    throw new RangeError(`${fn}: threads must be a positive integer, got ${describeValue(threads)}`);
-  }
-  const kernel = o.kernel ?? 'auto';
-  if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') {
-    throw new RangeError(`${fn}: kernel must be 'auto', 'wasm' or 'js', got ${describeValue(kernel)}`);
-  }
+  const { threads, kernel } = runOptions(o, fn);
   return { M, K, N, transB, out, threads, kernel };
 }

@@ -5,9 +5,9 @@
 // sum could overflow) K is split into chunks whose int32 partial sums are exact, and the partials are
 // added in float64 (exact below 2^53), giving a Float64Array. Nothing ever wraps.
 import type { Int8Matrix } from '../core/matrix.js';
-import { BASE, align64, getKernels } from '../wasm/loader.js';
+import { BASE, align64, requestedKernels, type Kernels } from '../wasm/loader.js';
 import { INT8_INT32_MAX_K, resolveInt8, type Int8MatmulOptions, type Int8MatmulResult, type ResolvedInt8 } from './int8-options.js';
-import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
+import { chooseThreads, ranges, runShares, threadsSupported, type Job } from './threads.js';
 import { transposed } from './transpose.js';
 
 /** k-block (int16 values, a multiple of 16) per kernel call: a 4-row A panel slice stays in L1. */
@@ -16,15 +16,35 @@ const KCI = 1024;
 const NCI = 48;
 /** Largest K chunk whose int32 sums cannot overflow, a multiple of 16 (≤ INT8_INT32_MAX_K). */
 const CHUNK_K = INT8_INT32_MAX_K - (INT8_INT32_MAX_K % 16);
+/** Up to this many rows of A (with W [N,K]), the unpacked few-row kernel runs: W is read once, never packed. */
+const GEMV_MAX_M = 12;
+
+/**
+ * The exact sums over k ∈ [0, kEnd) into `r.out`, where `pass(c0, c1)` leaves the int32 sums over
+ * [c0, c1) in `C`. int32 lanes wrap modulo 2^32, so only each pass's final sums must fit int32: one
+ * pass when K ≤ INT8_INT32_MAX_K, else passes over chunks of CHUNK_K added in float64 (exact below
+ * 2^53). K = 0 gives zeros without a pass (C would hold whatever the arena held).
+ */
+function sumChunks(r: ResolvedInt8, C: Int32Array, kEnd: number, pass: (c0: number, c1: number) => void): void {
+  const { K, out } = r;
+  if (K === 0) {
+    out.fill(0);
+  } else if (K <= INT8_INT32_MAX_K) {
+    pass(0, kEnd);
+    out.set(C);
+  } else {
+    out.fill(0);
+    for (let c0 = 0; c0 < kEnd; c0 += CHUNK_K) {
+      pass(c0, Math.min(kEnd, c0 + CHUNK_K));
+      for (let e = 0; e < C.length; e++) out[e] += C[e];
+    }
+  }
+}
 
 function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
-  if (r.kernel === 'js') return false;
-  const k = getKernels();
-  if (!k) {
-    if (r.kernel === 'wasm') throw new Error('int8Matmul: kernel "wasm" requested, but WebAssembly SIMD is not available here');
-    return false;
-  }
-  const { M, K, N, transB, out } = r;
+  const k = requestedKernels(r.kernel, 'int8Matmul');
+  if (!k) return false;
+  const { M, K, N, transB } = r;
   if (transB && M <= GEMV_MAX_M) return int8GemvWasm(k, qa, qb, r);
   const Kp = Math.ceil(K / 16) * 16;
   const mp = Math.ceil(M / 4);
@@ -42,51 +62,31 @@ function int8Wasm(qa: Int8Matrix, qb: Int8Matrix, r: ResolvedInt8): boolean {
   k.exports.packI8(offRaw, offA, M, K, Kp, 4, 0);
   raw.set(qb.data);
   k.exports.packI8(offRaw, offW, N, K, Kp, 2, transB ? 0 : 1);
-  const C = new Int32Array(buf, offC, M * N);
   const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, Math.max(mp, np)) : 1;
   const byRows = mp >= np || t === 1;
-  const units = byRows ? mp : np;
-  const wide = K > INT8_INT32_MAX_K;
-  if (K === 0) {
-    out.fill(0);
-    return true;
-  }
-  // int32 lanes wrap modulo 2^32, so only each chunk's final sums must fit int32: one chunk when
-  // K ≤ 131,071, else chunks of CHUNK_K added in float64
-  const chunk = wide ? CHUNK_K : Kp;
-  if (wide) out.fill(0);
-  for (let c0 = 0; c0 < Kp; c0 += chunk) {
-    const c1 = Math.min(Kp, c0 + chunk);
-    const shares: Job[][] = [];
-    for (let s = 0; s < t; s++) {
-      const lo = Math.floor((units * s) / t);
-      const hi = Math.floor((units * (s + 1)) / t);
-      if (hi <= lo) continue;
-      const ip0 = byRows ? lo : 0;
-      const ip1 = byRows ? hi : mp;
-      const jp0 = byRows ? 0 : lo;
-      const jp1 = byRows ? np : hi;
-      const jobs: Job[] = [];
-      for (let kb = c0; kb < c1; kb += KCI) {
-        const ke = Math.min(c1, kb + KCI);
-        for (let jb = jp0; jb < jp1; jb += NCI) {
-          jobs.push(['igemm', [offA, offW, offC, Kp, M, N, ip0, ip1, jb, Math.min(jp1, jb + NCI), kb, ke, kb > c0 ? 1 : 0]]);
+  const shareRanges = ranges(byRows ? mp : np, t);
+  // zero padding past K in the packed panels adds nothing, so passes run over [0, Kp)
+  sumChunks(r, new Int32Array(buf, offC, M * N), Kp, (c0, c1) =>
+    runShares(
+      k,
+      shareRanges.map(([lo, hi]) => {
+        const [ip0, ip1, jp0, jp1] = byRows ? [lo, hi, 0, np] : [0, mp, lo, hi];
+        const jobs: Job[] = [];
+        for (let kb = c0; kb < c1; kb += KCI) {
+          const ke = Math.min(c1, kb + KCI);
+          for (let jb = jp0; jb < jp1; jb += NCI) {
+            jobs.push(['igemm', [offA, offW, offC, Kp, M, N, ip0, ip1, jb, Math.min(jp1, jb + NCI), kb, ke, kb > c0 ? 1 : 0]]);
+          }
         }
-      }
-      shares.push(jobs);
-    }
-    runShares(k, shares);
-    if (wide) for (let e = 0; e < C.length; e++) out[e] += C[e];
-  }
-  if (!wide) out.set(C);
+        return jobs;
+      }),
+    ),
+  );
   return true;
 }
 
-/** Up to this many rows of A (with W [N,K]), the unpacked few-row kernel runs: W is read once, never packed. */
-const GEMV_MAX_M = 12;
-
-function int8GemvWasm(k: NonNullable<ReturnType<typeof getKernels>>, qa: Int8Matrix, qw: Int8Matrix, r: ResolvedInt8): boolean {
-  const { M, K, N, out } = r;
+function int8GemvWasm(k: Kernels, qa: Int8Matrix, qw: Int8Matrix, r: ResolvedInt8): boolean {
+  const { M, K, N } = r;
   const offA = BASE;
   const offW = offA + align64(M * K);
   const offC = offW + align64(N * K);
@@ -94,27 +94,12 @@ function int8GemvWasm(k: NonNullable<ReturnType<typeof getKernels>>, qa: Int8Mat
   const buf = k.memory.buffer;
   new Int8Array(buf, offA, M * K).set(qa.data);
   new Int8Array(buf, offW, N * K).set(qw.data);
-  const C = new Int32Array(buf, offC, M * N);
-  const wide = K > INT8_INT32_MAX_K;
-  if (K === 0) {
-    out.fill(0);
-    return true;
-  }
   const quads = Math.ceil(N / 4);
   const t = threadsSupported(k) ? chooseThreads(r.threads, M * N * K, quads) : 1;
-  if (wide) out.fill(0);
-  for (let c0 = 0; c0 < K; c0 += wide ? CHUNK_K : K) {
-    const c1 = Math.min(K, c0 + (wide ? CHUNK_K : K));
-    const shares: Job[][] = [];
-    for (let s = 0; s < t; s++) {
-      const lo = Math.floor((quads * s) / t) * 4;
-      const hi = Math.min(N, Math.floor((quads * (s + 1)) / t) * 4);
-      if (hi > lo) shares.push([['igemvT', [offA, offW, offC, M, N, K, lo, hi, c0, c1, 0]]]);
-    }
-    runShares(k, shares);
-    if (wide) for (let e = 0; e < C.length; e++) out[e] += C[e];
-  }
-  if (!wide) out.set(C);
+  const shareRanges = ranges(quads, t);
+  sumChunks(r, new Int32Array(buf, offC, M * N), K, (c0, c1) =>
+    runShares(k, shareRanges.map(([lo, hi]): Job[] => [['igemvT', [offA, offW, offC, M, N, K, lo * 4, Math.min(N, hi * 4), c0, c1, 0]]])),
+  );
   return true;
 }
 

@@ -4,13 +4,12 @@
 // output format. Reference twin: matmulReference in reference.ts; fp32 and fp64 results are
 // bit-identical to it (same summation order in k for every element, whatever the blocking or threads).
 import type { Matrix, MatrixData } from '../core/matrix.js';
-import { BF16, FP16, FP32, decodeArray, encodeArray, getFormat, type FloatFormat } from '../formats/index.js';
-import { bf16ToF32, f32ToBf16, f32ToFp16, fp16ToF32 } from '../wasm/convert.js';
-import { BASE, align64, getKernels, type Kernels } from '../wasm/loader.js';
+import { BF16, FP16, FP32, decodeArray, encodeArray, getFormat, type CodeArray, type FloatFormat } from '../formats/index.js';
+import { BASE, align64, requestedKernels, type Kernels } from '../wasm/loader.js';
 import { resolveMatmul, type MatmulOptions, type ResolvedMatmul } from './options.js';
 import { HOPPER_GROUP, hopperGroup } from './hopper.js';
 import { rounder } from './round16.js';
-import { chooseThreads, runShares, threadsSupported, type Job } from './threads.js';
+import { chooseThreads, ranges, runShares, threadsSupported, type Job } from './threads.js';
 import { transposed } from './transpose.js';
 import { checkOptionsObject } from '../core/options.js';
 
@@ -23,45 +22,38 @@ const MAX_KERNEL_BLOCK_K = 512;
 /** k-block of the f64 kernel. */
 const KC64 = 128;
 
-function decode16(codes: Uint16Array, f: FloatFormat): Float32Array {
-  return f === BF16 ? bf16ToF32(codes) : f === FP16 ? fp16ToF32(codes) : decodeArray(codes, f);
+/** Float values rounded to `fmt` (≤ 24 significant bits) and decoded as float32. */
+function roundedF32(vals: Float32Array | Float64Array, fmt: FloatFormat): Float32Array {
+  return decodeArray(encodeArray(vals, fmt), fmt);
 }
 
 /** Operand values as float32, rounded to `fmt` (a format of ≤ 24 significant bits). Never mutates `m`. */
-export function operandF32(m: Matrix, fmt: FloatFormat): Float32Array {
+function operandF32(m: Matrix, fmt: FloatFormat): Float32Array {
   if (m.format !== undefined) {
-    const codes = m.data as Uint16Array | Uint8Array;
     const own = ownFormat(m);
-    const vals = codes instanceof Uint16Array ? decode16(codes, own) : decodeArray(codes, own);
-    return own === fmt ? vals : roundF32(vals, fmt);
+    const vals = decodeArray(m.data as CodeArray, own);
+    return own === fmt || fmt === FP32 ? vals : roundedF32(vals, fmt);
   }
   if (fmt === FP32) return m.data instanceof Float32Array ? m.data : new Float32Array(m.data as Float64Array);
   // round float data to fmt directly from its own precision (no double rounding through float32)
-  return decodeArray(encodeArray(m.data as Float32Array | Float64Array, fmt) as Uint16Array, fmt);
+  return roundedF32(m.data as Float32Array | Float64Array, fmt);
 }
 
 function ownFormat(m: Matrix): FloatFormat {
   return getFormat(m.format!);
 }
 
-function roundF32(vals: Float32Array, fmt: FloatFormat): Float32Array {
-  if (fmt === FP32) return vals;
-  if (fmt === BF16) return bf16ToF32(f32ToBf16(vals));
-  if (fmt === FP16) return fp16ToF32(f32ToFp16(vals));
-  return decodeArray(encodeArray(vals, fmt) as Uint16Array, fmt);
-}
-
 /** Operand values as float64, rounded to `fmt` (null: as given). */
-export function operandF64(m: Matrix, fmt: FloatFormat | null): Float64Array {
+function operandF64(m: Matrix, fmt: FloatFormat | null): Float64Array {
   let vals: Float32Array | Float64Array;
   if (m.format !== undefined) {
     const own = ownFormat(m);
-    vals = m.data instanceof Uint16Array ? decode16(m.data, own) : decodeArray(m.data as Uint8Array, own);
-    if (fmt && fmt !== own) vals = roundF32(vals as Float32Array, fmt);
+    vals = decodeArray(m.data as CodeArray, own);
+    if (fmt && fmt !== own && fmt !== FP32) vals = roundedF32(vals, fmt);
   } else {
     vals = m.data as Float32Array | Float64Array;
     if (fmt === FP32) vals = new Float32Array(vals);
-    else if (fmt) vals = decodeArray(encodeArray(vals, fmt) as Uint16Array, fmt);
+    else if (fmt) vals = roundedF32(vals, fmt);
   }
   return vals instanceof Float64Array ? vals : new Float64Array(vals);
 }
@@ -84,24 +76,6 @@ function writeOperandF32(k: Kernels, m: Matrix, fmt: FloatFormat, off: number): 
     }
   }
   new Float32Array(k.memory.buffer, off, n).set(operandF32(m, fmt));
-}
-
-function useWasm(r: ResolvedMatmul): Kernels | null {
-  if (r.kernel === 'js') return null;
-  const k = getKernels();
-  if (!k && r.kernel === 'wasm') throw new Error('matmul: kernel "wasm" requested, but WebAssembly SIMD is not available here');
-  return k;
-}
-
-/** Splits `units` into `t` contiguous ranges. */
-function ranges(units: number, t: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let s = 0; s < t; s++) {
-    const lo = Math.floor((units * s) / t);
-    const hi = Math.floor((units * (s + 1)) / t);
-    if (hi > lo) out.push([lo, hi]);
-  }
-  return out;
 }
 
 // ------------------------------------------------------------------ fp32 accumulation
@@ -351,9 +325,7 @@ function finish(r: ResolvedMatmul, acc: Float32Array | Float64Array): Matrix {
     if (acc !== out) (out as Float32Array | Float64Array).set(acc);
     return { rows: M, cols: N, data: out };
   }
-  if (acc instanceof Float32Array && output === BF16) f32ToBf16(acc, out as Uint16Array);
-  else if (acc instanceof Float32Array && output === FP16) f32ToFp16(acc, out as Uint16Array);
-  else encodeArray(acc, output, { out: out as Uint16Array });
+  encodeArray(acc, output, { out: out as CodeArray });
   return { rows: M, cols: N, data: out as MatrixData, format: output.name };
 }
 
@@ -389,13 +361,13 @@ export function matmul(a: Matrix, b: Matrix, opts?: MatmulOptions): Matrix {
   const { M, N, output, out } = r;
   if (r.accumulate === 'fp32') {
     const acc = output === 'fp32' ? (out as Float32Array) : new Float32Array(M * N);
-    const k = M * N > 0 ? useWasm(r) : null;
+    const k = M * N > 0 ? requestedKernels(r.kernel, 'matmul') : null;
     if (!(k && gemmF32Wasm(k, a, b, r, acc))) gemmF32Js(a, b, r, acc);
     return finish(r, acc);
   }
   const acc = output === 'fp64' ? (out as Float64Array) : new Float64Array(M * N);
   if (r.accumulate === 'fp64') {
-    const k = M * N > 0 ? useWasm(r) : null;
+    const k = M * N > 0 ? requestedKernels(r.kernel, 'matmul') : null;
     if (!(k && gemmF64Wasm(k, a, b, r, acc))) gemmF64Js(a, b, r, acc);
   } else if (r.accumulate === 'fp8-hopper') gemmHopper(a, b, r, acc);
   else gemmEmulated(a, b, r, acc);

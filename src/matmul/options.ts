@@ -162,13 +162,16 @@ export function allocResult<A>(Ctor: new (n: number) => A, M: number, N: number,
   }
 }
 
-/** Validates the operands and options of a matrix product; throws TypeError/RangeError with what was expected. */
-export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefined, fn: string): ResolvedMatmul {
-  checkOptionsObject(opts, fn, '{ out }');
-  const o = opts ?? {};
-  validateMatrix(a, 'a');
-  validateMatrix(b, 'b');
-  const transB = o.transB ?? false;
+/**
+ * @internal The dimensions of the product A·B, or A·Wᵀ with `transB` (B given as W [N,K]): checks
+ * `transB` and that the inner dimensions agree. `names` are what the messages call A, B, and B given
+ * transposed.
+ */
+export function productDims(
+  a: { rows: number; cols: number }, b: { rows: number; cols: number }, transBOption: unknown, fn: string,
+  names: readonly [a: string, b: string, w: string],
+): { M: number; K: number; N: number; transB: boolean } {
+  const transB = transBOption ?? false;
   if (typeof transB !== 'boolean') throw new TypeError(`${fn}: transB must be a boolean, got ${describeValue(transB)}`);
   const M = a.rows;
   const K = a.cols;
@@ -177,10 +180,33 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
   if (KB !== K) {
     throw new RangeError(
       transB
-        ? `${fn}: inner dimensions do not match: a is ${M}×${K}, so w (b with transB) must have ${K} columns, got ${b.rows}×${b.cols}`
-        : `${fn}: inner dimensions do not match: a is ${M}×${K}, so b must have ${K} rows, got ${b.rows}×${b.cols}`,
+        ? `${fn}: inner dimensions do not match: ${names[0]} is ${M}×${K}, so ${names[2]} must have ${K} columns, got ${b.rows}×${b.cols}`
+        : `${fn}: inner dimensions do not match: ${names[0]} is ${M}×${K}, so ${names[1]} must have ${K} rows, got ${b.rows}×${b.cols}`,
     );
   }
+  return { M, K, N, transB };
+}
+
+/** @internal Checks the `threads` and `kernel` options every product takes (`kernel` defaults to 'auto'). */
+export function runOptions(o: { threads?: unknown; kernel?: unknown }, fn: string): { threads: number | undefined; kernel: KernelChoice } {
+  const threads = o.threads;
+  if (threads !== undefined && (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1)) {
+    throw new RangeError(`${fn}: threads must be a positive integer, got ${describeValue(threads)}`);
+  }
+  const kernel = o.kernel ?? 'auto';
+  if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') {
+    throw new RangeError(`${fn}: kernel must be 'auto', 'wasm' or 'js', got ${describeValue(kernel)}`);
+  }
+  return { threads, kernel };
+}
+
+/** Validates the operands and options of a matrix product; throws TypeError/RangeError with what was expected. */
+export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefined, fn: string): ResolvedMatmul {
+  checkOptionsObject(opts, fn, '{ out }');
+  const o = opts ?? {};
+  validateMatrix(a, 'a');
+  validateMatrix(b, 'b');
+  const { M, K, N, transB } = productDims(a, b, o.transB, fn, ['a', 'b', 'w (b with transB)']);
   const accName = o.accumulate ?? 'fp32';
   const accumulate = typeof accName === 'string' ? ACC[accName.toLowerCase()] : undefined;
   if (!accumulate) {
@@ -264,13 +290,6 @@ export function resolveMatmul(a: Matrix, b: Matrix, opts: MatmulOptions | undefi
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) {
     throw new RangeError(`${fn}: alpha must be a finite number, got ${describeValue(alpha)}`);
   }
-  const threads = o.threads;
-  if (threads !== undefined && (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1)) {
-    throw new RangeError(`${fn}: threads must be a positive integer, got ${describeValue(threads)}`);
-  }
-  const kernel = o.kernel ?? 'auto';
-  if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') {
-    throw new RangeError(`${fn}: kernel must be 'auto', 'wasm' or 'js', got ${describeValue(kernel)}`);
-  }
+  const { threads, kernel } = runOptions(o, fn);
   return { M, K, N, transB, accumulate, formatA, formatB, blockK, output, out, bias, alpha, threads, kernel };
 }

@@ -2,7 +2,7 @@
 // at a time, written straight from the definitions in docs/matmul.md. Slow (one element at a time,
 // scalar decode/round from lowp/formats); the fast kernels in matmul.ts and int8.ts are tested against
 // these. Summation order: k = 0, 1, …, K−1 within each blockK block; blocks added in order.
-import { validateInt8Matrix, type Int8Matrix, type Matrix, type MatrixData } from '../core/matrix.js';
+import type { Int8Matrix, Matrix, MatrixData } from '../core/matrix.js';
 import { decode, encode, exponentOf, round, type FloatFormat } from '../formats/index.js';
 import { resolveInt8, type Int8MatmulOptions, type Int8MatmulResult } from './int8-options.js';
 import { resolveMatmul, type MatmulOptions } from './options.js';
@@ -92,8 +92,6 @@ export function matmulReference(a: Matrix, b: Matrix, opts?: MatmulOptions): Mat
  * ```
  */
 export function int8MatmulReference(qa: Int8Matrix, qb: Int8Matrix, opts?: Int8MatmulOptions): Int8MatmulResult {
-  validateInt8Matrix(qa, 'qa');
-  validateInt8Matrix(qb, 'qb');
   const r = resolveInt8(qa, qb, opts, 'int8MatmulReference');
   const { M, K, N, transB, out } = r;
   const A = qa.data;

@@ -109,6 +109,17 @@ function growPool(k: Kernels, need: number): Pool {
   return pool;
 }
 
+/** Splits `units` into at most `t` non-empty contiguous ranges [lo, hi), one per thread, in order. */
+export function ranges(units: number, t: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < t; s++) {
+    const lo = Math.floor((units * s) / t);
+    const hi = Math.floor((units * (s + 1)) / t);
+    if (hi > lo) out.push([lo, hi]);
+  }
+  return out;
+}
+
 /** A job: a kernel export name and its arguments. */
 export type Job = [op: string, args: number[]];
 

@@ -2,6 +2,7 @@
 // what came; nothing is computed from a malformed matrix.
 import { describe, expect, it } from 'vitest';
 import { int8Matmul, int8MatmulReference, matmul, matmulReference, matmulTransposed } from '../../src/matmul/index.js';
+import { setWasmEnabled } from '../../src/wasm/loader.js';
 
 const f = (rows: number, cols: number) => ({ rows, cols, data: new Float32Array(rows * cols) });
 
@@ -72,6 +73,23 @@ describe('matmul errors', () => {
     for (const fn of [matmul, matmulReference]) {
       expect(() => fn({ rows: big, cols: 0, data: new Float32Array(0) }, { rows: 0, cols: big, data: new Float32Array(0) }))
         .toThrow(/cannot allocate the M×N = 1048576×1048576 = 1099511627776-element result/);
+    }
+  });
+});
+
+describe('kernel: "wasm" where WebAssembly SIMD is unavailable', () => {
+  it('is an Error naming the function; kernel "auto" falls back to the TypeScript kernels (same result)', () => {
+    const a = { rows: 2, cols: 2, data: new Float32Array([1, 2, 3, 4]) };
+    const q = { rows: 2, cols: 2, data: new Int8Array([1, 2, 3, 4]) };
+    const prev = setWasmEnabled(false);
+    try {
+      expect(() => matmul(a, a, { kernel: 'wasm' })).toThrow(/^matmul: kernel "wasm" requested, but WebAssembly SIMD is not available here$/);
+      expect(() => matmul(a, a, { kernel: 'wasm', accumulate: 'fp64' })).toThrow(/^matmul: kernel "wasm" requested/);
+      expect(() => int8Matmul(q, q, { kernel: 'wasm' })).toThrow(/^int8Matmul: kernel "wasm" requested, but WebAssembly SIMD is not available here$/);
+      expect(Array.from(matmul(a, a).data)).toEqual([7, 10, 15, 22]);
+      expect(Array.from(int8Matmul(q, q).data)).toEqual([7, 10, 15, 22]);
+    } finally {
+      setWasmEnabled(prev);
     }
   });
 });

@@ -94,6 +94,28 @@ describe('int8Matmul', () => {
     expect(() => int8Matmul(qa, qw, { transB: true, out: new Int32Array(6) })).toThrow(TypeError);
   });
 
+  it('beyond K = 131,071 on the packed (many-row) kernel too, for B [K,N] and W [N,K], 1 and 2 threads: exact', () => {
+    // 13 rows (more than the few-row kernel takes); K spans two int32 chunks
+    const M = 13;
+    const N = 3;
+    const K = INT8_INT32_MAX_K + 9;
+    const qa: Int8Matrix = { rows: M, cols: K, data: new Int8Array(M * K).fill(-128) };
+    for (let i = 0; i < M; i++) qa.data[i * K + i] = 127; // row i: one 127 at k = i
+    const w = new Int8Array(N * K).fill(-128);
+    const wT = new Int8Array(K * N).fill(-128);
+    w[2 * K + (K - 1)] = 5; // column 2 of B: 5 at k = K − 1
+    wT[(K - 1) * N + 2] = 5;
+    // exact sums: (K − 1)·(−128)² + 127·(−128), and for column 2 one of the (−128)² terms is (−128)·5
+    const want = (j: number) => (K - 1) * 16384 - 127 * 128 - (j === 2 ? 16384 + 128 * 5 : 0);
+    for (const [qb, transB] of [[{ rows: N, cols: K, data: w }, true], [{ rows: K, cols: N, data: wT }, false]] as const) {
+      for (const [kernel, threads] of [['auto', 1], ['auto', 2], ['js', 1]] as const) {
+        const r = int8Matmul(qa, qb, { transB, kernel, threads });
+        expect(r.data).toBeInstanceOf(Float64Array);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) expect(r.data[i * N + j]).toBe(want(j));
+      }
+    }
+  });
+
   it('writes into out (Int32Array or Float64Array)', () => {
     const qa: Int8Matrix = { rows: 1, cols: 2, data: new Int8Array([3, -4]) };
     const qb: Int8Matrix = { rows: 2, cols: 1, data: new Int8Array([5, 6]) };
