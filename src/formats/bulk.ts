@@ -1,23 +1,15 @@
 // Bulk casts between float32/float64 arrays and arrays of codes, into a new array or one the caller
-// owns (`out`). Default-policy bf16/fp16 casts from Float32Array run the integer fast paths over the
-// float32 bit patterns (fast16.ts); every other combination runs the generic codec element by element.
+// owns (`out`). Default-policy bf16/fp16 casts between Float32Array and codes run lowp/wasm's bulk
+// conversions (WebAssembly SIMD from 128 values, else the integer fast paths of fast16.ts: the same
+// bits); every other combination runs the generic codec element by element.
 // Nothing is allocated per element.
 import { describeValue } from '../core/describe.js';
 import { decodeGeneric, encodeGeneric } from './codec.js';
-import { decodeBf16Bulk, decodeFp16Bulk, encodeBf16Bulk, encodeFp16Bulk } from './fast16.js';
 import { resolveCastOptions, type CastOptions } from './options.js';
 import { BF16, FP16, getFormat, type FormatLike } from './registry.js';
 import type { FloatFormat } from './spec.js';
-import { bf16ToF32 as wasmBf16ToF32, f32ToBf16 as wasmF32ToBf16, f32ToFp16 as wasmF32ToFp16, fp16ToF32 as wasmFp16ToF32 } from '../wasm/convert.js';
-import { wasmSimdAvailable } from '../wasm/status.js';
+import { bf16ToF32, f32ToBf16, f32ToFp16, fp16ToF32 } from '../wasm/convert.js';
 import { checkOptionsObject } from '../core/options.js';
-
-/**
- * Arrays at least this long go through the WebAssembly SIMD conversion kernels (src/wasm, bit-identical
- * to the TypeScript fast paths, checked over all 2^32 float32 inputs); shorter ones stay in TypeScript,
- * where the copy into and out of wasm memory would cost more than it saves.
- */
-const WASM_MIN_LENGTH = 16384;
 
 /** Arrays of codes: one byte per code up to 8 bits, two up to 16, four for fp32. */
 export type CodeArray = Uint8Array | Uint16Array | Uint32Array;
@@ -110,14 +102,9 @@ export function encodeArray<O extends CodeArray = CodeArray>(src: FloatSource, f
   }
   const defaultPolicy = o.rounding === 'nearest-even' && o.overflow === 'inf' && !o.flushSubnormals;
   if (defaultPolicy && src instanceof Float32Array && (f === BF16 || f === FP16)) {
-    if (n >= WASM_MIN_LENGTH && wasmSimdAvailable()) {
-      if (f === BF16) wasmF32ToBf16(src, out as Uint16Array);
-      else wasmF32ToFp16(src, out as Uint16Array);
-      return out as O;
-    }
-    const bits = new Int32Array(src.buffer, src.byteOffset, n);
-    if (f === BF16) encodeBf16Bulk(bits, out as Uint16Array);
-    else encodeFp16Bulk(bits, out as Uint16Array);
+    // WebAssembly SIMD, or for short arrays (or without it) the fast16 integer paths: the same bits
+    if (f === BF16) f32ToBf16(src, out as Uint16Array);
+    else f32ToFp16(src, out as Uint16Array);
     return out as O;
   }
   if (Array.isArray(src)) {
@@ -193,14 +180,8 @@ export function decodeArray<O extends Float32Array | Float64Array = Float32Array
     }
   }
   if (out instanceof Float32Array && (f === BF16 || f === FP16)) {
-    if (n >= WASM_MIN_LENGTH && wasmSimdAvailable()) {
-      if (f === BF16) wasmBf16ToF32(codes as Uint16Array, out);
-      else wasmFp16ToF32(codes as Uint16Array, out);
-      return out as O;
-    }
-    const bits = new Uint32Array(out.buffer, out.byteOffset, n);
-    if (f === BF16) decodeBf16Bulk(codes as Uint16Array, bits);
-    else decodeFp16Bulk(codes as Uint16Array, bits);
+    if (f === BF16) bf16ToF32(codes as Uint16Array, out);
+    else fp16ToF32(codes as Uint16Array, out);
     return out as O;
   }
   const size = 2 ** f.bits;
