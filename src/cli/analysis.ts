@@ -3,13 +3,13 @@
 // the table, the summary and the HTML histogram need, read from the diagnostics' results.
 import { createCastAnalyzer, type CastAnalysis, type CastAnalyzer, type CastCounts } from '../diagnostics/analyzeCast.js';
 import { checkConstants, WELL_KNOWN_CONSTANTS, type ConstantCheck } from '../diagnostics/constants.js';
-import type { CastVerdict } from '../diagnostics/verdict.js';
+import { VERDICT_ORDER, type CastVerdict } from '../diagnostics/verdict.js';
 
 /** Verdicts of a cast (lowp/diagnostics' CastVerdict), worst last in {@link VERDICT_ORDER}. */
 export type { CastVerdict };
 
-/** Verdicts from best to worst. */
-export const VERDICT_ORDER: readonly CastVerdict[] = ['safe', 'lossy', 'underflow-risk', 'overflow-risk'];
+/** Verdicts from best to worst (lowp/diagnostics' order). */
+export { VERDICT_ORDER };
 
 /** Severity rank of a verdict (0 safe … 3 overflow-risk). */
 export function verdictRank(v: CastVerdict): number {

@@ -128,7 +128,8 @@ export interface F32CastTotals {
  * @example
  * ```ts
  * const hist = new Float64Array(2098);
- * const t = analyzeF32Wasm(new Float32Array([1, 0.1, 0]), 7, -126, 0x7f7f8000, // bf16 hist, 1074, () => 0, () => {});
+ * // bf16: 7 mantissa bits, emin −126, overflow from the bits 0x7f7f8000
+ * const t = analyzeF32Wasm(new Float32Array([1, 0.1, 0]), 7, -126, 0x7f7f8000, hist, 1074, () => 0, () => {});
  * t?.exact; // 1
  * ```
  */
