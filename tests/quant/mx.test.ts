@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dequantizeMx, mxScaleCode, quantizeMx, type MxElementFormat } from '../../src/quant/mx.js';
-import { cmp, diff, exactAbs, floorLog2, type Exact } from '../helpers/exact.js';
+import { cmp, diff, exactAbs, floorLog2, minifloatValue, type Exact } from '../helpers/exact.js';
 
 // element formats from their definitions: [E, M, bias, emax of the largest normal, NaN/inf magnitude codes]
 const DEFS: Record<MxElementFormat, { E: number; M: number; bias: number; emax: number; special: (mag: number) => boolean }> = {
@@ -23,9 +23,7 @@ function elementValues(fmt: MxElementFormat): [Exact, number][] {
   const out: [Exact, number][] = [];
   for (let mag = 0; mag < 1 << (d.E + d.M); mag++) {
     if (d.special(mag)) continue;
-    const ef = mag >> d.M;
-    const mf = mag & ((1 << d.M) - 1);
-    out.push(ef === 0 ? [{ num: BigInt(mf), exp: 1 - d.bias - d.M }, mag] : [{ num: BigInt((1 << d.M) + mf), exp: ef - d.bias - d.M }, mag]);
+    out.push([minifloatValue(mag, d.M, d.bias), mag]);
   }
   return out;
 }

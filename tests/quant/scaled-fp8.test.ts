@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeArray, finfo, ulp } from '../../src/formats/index.js';
 import { dequantizeScaledFp8, quantizeScaledFp8, type ScaledFp8Format } from '../../src/quant/scaled-fp8.js';
 import { loadVectors } from '../helpers/vectors.js';
-import { cmp, diff, exactAbs, mul, type Exact } from '../helpers/exact.js';
+import { cmp, diff, exactAbs, minifloatValue, mul, type Exact } from '../helpers/exact.js';
 
 const f32 = Math.fround;
 
@@ -18,10 +18,8 @@ function fp8Values(format: ScaledFp8Format): [Exact, number][] {
   const [E, M, bias] = format === 'fp8-e4m3fn' ? [4, 3, 7] : [5, 2, 15];
   const out: [Exact, number][] = [];
   for (let mag = 0; mag < 128; mag++) {
-    const ef = mag >> M;
-    const mf = mag & ((1 << M) - 1);
-    if (format === 'fp8-e4m3fn' ? mag === 0x7f : ef === (1 << E) - 1) continue; // NaN / inf
-    out.push(ef === 0 ? [{ num: BigInt(mf), exp: 1 - bias - M }, mag] : [{ num: BigInt((1 << M) + mf), exp: ef - bias - M }, mag]);
+    if (format === 'fp8-e4m3fn' ? mag === 0x7f : mag >> M === (1 << E) - 1) continue; // NaN / inf
+    out.push([minifloatValue(mag, M, bias), mag]);
   }
   return out;
 }
