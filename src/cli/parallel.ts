@@ -7,9 +7,9 @@ import { Worker } from 'node:worker_threads';
 import type { CastAnalysis } from '../diagnostics/analyzeCast.js';
 import { SafetensorsError } from '../io/errors.js';
 import { exactFloatType } from '../io/float-convert.js';
-import { openSafetensors, type TensorReader } from '../io/safetensors-reader.js';
-import type { TensorInfo } from '../io/safetensors-header.js';
-import { openCheckpoint } from '../io/sharded.js';
+import { openSafetensors, type TensorReader } from '../io/safetensors/reader.js';
+import type { TensorInfo } from '../io/safetensors/header.js';
+import { openCheckpoint } from '../io/safetensors/sharded.js';
 import { createCliCastAnalyzer } from './analysis.js';
 import { CliError } from './io.js';
 

@@ -30,7 +30,7 @@ export {
   type SafetensorsHeader,
   type SafetensorsReadOptions,
   type TensorInfo,
-} from './safetensors-header.js';
+} from './safetensors/header.js';
 export {
   DEFAULT_CHUNK_ELEMENTS,
   SafetensorsFile,
@@ -41,14 +41,14 @@ export {
   type ChunkOptions,
   type ReadFloatOptions,
   type TensorReader,
-} from './safetensors-reader.js';
+} from './safetensors/reader.js';
 export {
   writeSafetensors,
   writeSafetensorsFile,
   type NamedTensorInput,
   type TensorInput,
   type TensorsInput,
-} from './safetensors-writer.js';
+} from './safetensors/writer.js';
 export {
   ShardedSafetensors,
   openCheckpoint,
@@ -58,7 +58,7 @@ export {
   parseSafetensorsIndex,
   type SafetensorsIndex,
   type ShardedTensorInfo,
-} from './sharded.js';
+} from './safetensors/sharded.js';
 export {
   readNpy,
   readNpyFile,
@@ -69,4 +69,4 @@ export {
   type NpyReadOptions,
   type NpyReadResult,
   type NpyWriteOptions,
-} from './npy.js';
+} from './npy/npy.js';

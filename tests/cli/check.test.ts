@@ -215,7 +215,7 @@ describe('lowp check on sharded checkpoints', () => {
     const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { writeSafetensorsFile } = await import('../../src/io/safetensors-writer.js');
+    const { writeSafetensorsFile } = await import('../../src/io/safetensors/writer.js');
     const dir = mkdtempSync(join(tmpdir(), 'lowp-shards-'));
     try {
       const a = { 'layer.0.w': { dtype: 'F32' as const, shape: [2, 3], data: new Float32Array([1, 1e-9, 70000, -2, 0, 3e-6]) } };

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FORMATS, finfo } from '../../src/formats/index.js';
-import { openSafetensorsSync } from '../../src/io/safetensors-reader.js';
+import { openSafetensorsSync } from '../../src/io/safetensors/reader.js';
 import { compare } from '../../src/quant/metrics.js';
 import { quantRoundTrip } from '../../src/quant/methods.js';
 import { sampleSafetensors, sampleTensors } from '../../src/cli/sample/transformer.js';

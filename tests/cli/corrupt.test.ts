@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeSafetensors } from '../../src/io/safetensors-writer.js';
+import { writeSafetensors } from '../../src/io/safetensors/writer.js';
 import { FIXTURES } from '../helpers/vectors.js';
 import { runCli, spawnCli } from './helpers.js';
 

@@ -19,7 +19,7 @@
 // Values are drawn from lowp's seeded generator (src/core/rng.ts), one independent stream per tensor
 // (seeded from its name), so the bytes are identical on every machine and every run.
 import { createRng, type RandomSource } from '../../core/rng.js';
-import { writeSafetensors, type TensorInput } from '../../io/safetensors-writer.js';
+import { writeSafetensors, type TensorInput } from '../../io/safetensors/writer.js';
 
 /** Size parameters of the sample model. */
 export interface SampleConfig {
@@ -238,7 +238,7 @@ export function sampleTensors(config: Partial<SampleConfig> = {}): SampleTensor[
  * @returns the file's bytes
  * @example
  * ```ts
- * import { openSafetensors } from '../../io/safetensors-reader.js';
+ * import { openSafetensors } from '../../io/safetensors/reader.js';
  * const st = await openSafetensors(sampleSafetensors(), { name: 'sample' });
  * st.tensors.length; // 43
  * ```

@@ -4,10 +4,10 @@
 // starts at a multiple of 64, then the raw data. Reads and writes little-endian, C-order arrays of
 // f8 f4 f2 i8 i4 i2 i1 u8 u4 u2 u1 b1; everything else is a clear NpyError. The writer is byte-identical
 // to numpy's np.save (same dict order, the same spare space after the dict, the same padding).
-import { describeValue } from '../core/describe.js';
-import { bytesToTypedArray, dtypeArrayType, dtypeSize, LITTLE_ENDIAN_HOST, typedArrayToBytes, type DType, type DTypeArrayMap } from './dtypes.js';
-import { NpyError } from './errors.js';
-import { requireNodeFs, systemMessage } from './node-fs.js';
+import { describeValue } from '../../core/describe.js';
+import { bytesToTypedArray, dtypeArrayType, dtypeSize, LITTLE_ENDIAN_HOST, typedArrayToBytes, type DType, type DTypeArrayMap } from '../dtypes.js';
+import { NpyError } from '../errors.js';
+import { requireNodeFs, systemMessage } from '../node-fs.js';
 import { parsePythonLiteral, PyTuple } from './python-literal.js';
 
 /**

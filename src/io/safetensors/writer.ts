@@ -4,11 +4,11 @@
 // BOOL: element size descending, so every tensor is aligned), then by name in code-point order; JSON
 // header without spaces, `__metadata__` first, padded with spaces to a multiple of 8 bytes. With the
 // metadata keys in the same order, the output is byte-identical to Python's `safetensors.save_file`. Inputs are validated (dtype, shape, data type and length) and never modified.
-import { describeValue } from '../core/describe.js';
-import { dtypeArrayType, dtypeSize, isDType, typedArrayToBytes, DTYPES, type DType, type TensorData } from './dtypes.js';
-import { SafetensorsError } from './errors.js';
-import { UNSAFE_KEYS } from './json.js';
-import { requireNodeFs, systemMessage } from './node-fs.js';
+import { describeValue } from '../../core/describe.js';
+import { dtypeArrayType, dtypeSize, isDType, typedArrayToBytes, DTYPES, type DType, type TensorData } from '../dtypes.js';
+import { SafetensorsError } from '../errors.js';
+import { UNSAFE_KEYS } from '../json.js';
+import { requireNodeFs, systemMessage } from '../node-fs.js';
 
 /**
  * A tensor to write. `data` is the dtype's natural typed array (see {@link DTypeArrayMap}: Float32Array for

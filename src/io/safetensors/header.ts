@@ -5,10 +5,10 @@
 // {dtype, shape, data_offsets}; sorted by offsets the tensors tile the data section exactly, from 0,
 // without gaps or overlaps, and end - begin = dtype size × product(shape). Stricter than the reference
 // on purpose: duplicate keys and `__proto__`/`constructor`/`prototype` keys are errors.
-import { describeValue } from '../core/describe.js';
-import { dtypeSize, isDType, type DType, DTYPES } from './dtypes.js';
-import { SafetensorsError } from './errors.js';
-import { describeJson, parseJsonStrict, type JsonObject, type JsonValue } from './json.js';
+import { describeValue } from '../../core/describe.js';
+import { dtypeSize, isDType, type DType, DTYPES } from '../dtypes.js';
+import { SafetensorsError } from '../errors.js';
+import { describeJson, parseJsonStrict, type JsonObject, type JsonValue } from '../json.js';
 
 /**
  * Default bound on the JSON header length, as in the reference implementation (100 MB).

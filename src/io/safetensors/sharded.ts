@@ -3,13 +3,13 @@
 // presented as one TensorReader whose reads go to the right shard. The index is untrusted too: parsed by
 // the strict JSON parser, bounded in size, and shard names that leave the folder ('..', absolute paths)
 // are rejected.
-import { describeValue } from '../core/describe.js';
-import type { TensorData } from './dtypes.js';
-import { SafetensorsError } from './errors.js';
-import type { FloatArrayOf, FloatType } from './float-convert.js';
-import { parseJsonStrict, type JsonValue } from './json.js';
-import { requireNodeFs, requireNodePath, systemMessage } from './node-fs.js';
-import { checkReadOptions, type SafetensorsReadOptions, type TensorInfo } from './safetensors-header.js';
+import { describeValue } from '../../core/describe.js';
+import type { TensorData } from '../dtypes.js';
+import { SafetensorsError } from '../errors.js';
+import type { FloatArrayOf, FloatType } from '../float-convert.js';
+import { parseJsonStrict, type JsonValue } from '../json.js';
+import { requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
+import { checkReadOptions, type SafetensorsReadOptions, type TensorInfo } from './header.js';
 import {
   openSafetensors,
   SafetensorsFile,
@@ -18,8 +18,8 @@ import {
   type Tensor,
   type TensorChunk,
   type TensorReader,
-} from './safetensors-reader.js';
-import type { SourceInput } from './source.js';
+} from './reader.js';
+import type { SourceInput } from '../source.js';
 
 /**
  * A tensor of a sharded checkpoint: its header entry plus the shard file that holds it.

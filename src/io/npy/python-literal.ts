@@ -1,7 +1,7 @@
 // A safe parser for the Python literals found in .npy headers (what numpy writes with repr() and reads
 // with ast.literal_eval): dicts, tuples, lists, strings, integers, True/False/None. No evaluation, depth
 // and length bounded; dicts become Maps, so no key can reach Object.prototype. Errors are NpyError HEADER.
-import { NpyError } from './errors.js';
+import { NpyError } from '../errors.js';
 
 /** A parsed Python literal. Tuples and lists are both arrays; `tuple` marks which. */
 export type PyValue = null | boolean | string | number | bigint | PyValue[] | Map<string, PyValue> | PyTuple;

@@ -2,7 +2,7 @@
 // (safetensors-header.ts), then each tensor is read by offset from a ByteSource (a path, bytes, a Blob),
 // whole or as a stream of fixed-size chunks, so that files of tens of GB are read with bounded memory.
 // Tensor data always lands in a fresh, aligned typed array in host byte order.
-import { describeValue } from '../core/describe.js';
+import { describeValue } from '../../core/describe.js';
 import {
   bytesToTypedArray,
   dtypeSize,
@@ -11,9 +11,9 @@ import {
   type DType,
   type DTypeArrayMap,
   type TensorData,
-} from './dtypes.js';
-import { SafetensorsError } from './errors.js';
-import { exactFloatType, toFloatArray, type FloatArrayOf, type FloatType } from './float-convert.js';
+} from '../dtypes.js';
+import { SafetensorsError } from '../errors.js';
+import { exactFloatType, toFloatArray, type FloatArrayOf, type FloatType } from '../float-convert.js';
 import {
   checkReadOptions,
   parseHeaderJson,
@@ -21,7 +21,7 @@ import {
   type SafetensorsHeader,
   type SafetensorsReadOptions,
   type TensorInfo,
-} from './safetensors-header.js';
+} from './header.js';
 import {
   readExact,
   readExactInto,
@@ -30,7 +30,7 @@ import {
   toByteSource,
   type ByteSource,
   type SourceInput,
-} from './source.js';
+} from '../source.js';
 
 /**
  * A tensor read from a file: data in the dtype's natural typed array (see {@link DTypeArrayMap}).
