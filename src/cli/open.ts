@@ -4,9 +4,9 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { SafetensorsError } from '../io/errors.js';
-import { openSafetensors, type TensorReader } from '../io/safetensors/reader.js';
-import { openCheckpoint } from '../io/safetensors/sharded.js';
-import type { TensorInfo } from '../io/safetensors/header.js';
+import { openSafetensors } from '../io/safetensors/reader.js';
+import type { TensorInfo, TensorReader } from '../io/reader.js';
+import { openCheckpoint } from '../io/open.js';
 import { CliError } from './io.js';
 import { sampleSafetensors } from './sample/transformer.js';
 

@@ -6,10 +6,10 @@
 import { Worker } from 'node:worker_threads';
 import type { CastAnalysis } from '../diagnostics/analyzeCast.js';
 import { SafetensorsError } from '../io/errors.js';
-import { exactFloatType } from '../io/float-convert.js';
-import { openSafetensors, type TensorReader } from '../io/safetensors/reader.js';
-import type { TensorInfo } from '../io/safetensors/header.js';
-import { openCheckpoint } from '../io/safetensors/sharded.js';
+import { elementCodec } from '../io/elements.js';
+import { openSafetensors } from '../io/safetensors/reader.js';
+import type { TensorInfo, TensorReader } from '../io/reader.js';
+import { openCheckpoint } from '../io/open.js';
 import { createCliCastAnalyzer } from './analysis.js';
 import { CliError } from './io.js';
 
@@ -40,7 +40,7 @@ export async function analyzeTensor(reader: TensorReader, t: TensorInfo, to: str
   const analyzer = createCliCastAnalyzer(to);
   const bytesPerElement = t.elements > 0 ? t.byteLength / t.elements : 0;
   // reuse: chunks are views into two recycled buffers; the analyzer keeps no reference to them
-  for await (const c of reader.chunks(t.name, { elements: chunk, as: exactFloatType(t.dtype), reuse: true })) {
+  for await (const c of reader.chunks(t.name, { elements: chunk, as: elementCodec(t.dtype).exact, reuse: true })) {
     analyzer.add(c.data);
     onBytes?.(c.data.length * bytesPerElement);
   }

@@ -1,6 +1,94 @@
-// Error classes of lowp/io. Every failure to read an untrusted safetensors or .npy file is one of these,
-// with a stable `code` and a one-line message that says what was expected and what came, so that a
-// command-line tool can print `error: <message>` and exit, without a stack trace.
+// Error classes of lowp/io. Every failure to read an untrusted file (safetensors, .npy, a PyTorch
+// pickle, GGUF, ONNX) is a LowpIoError: one subclass per format, each with a stable `code` and a one-line
+// message that says what was expected and what came, so that a command-line tool can print
+// `error: <message>` and exit, without a stack trace. Failures that are not about one format (a path that
+// cannot be opened, a short read, a reader used after close) carry the same codes in every class and are
+// thrown as the class of the reader that met them.
+
+/**
+ * Codes that every lowp/io error class uses for failures that are not specific to one format.
+ *
+ * - `TRUNCATED`: fewer bytes than the format needs (the file ends early, or a read came back short).
+ * - `TOO_LARGE`: a size declared in the file exceeds what the file can back or a documented limit
+ *   (checked before anything is allocated from it).
+ * - `NOT_FOUND`: the requested tensor is not in the file.
+ * - `IO`: the underlying file could not be opened or read (the system message is included).
+ * - `NO_FS`: a path was given where `node:fs` is not available (a browser): pass bytes or a Blob.
+ * - `CLOSED`: the file was read after `close()`.
+ *
+ * @example
+ * ```ts
+ * const code: CommonIoErrorCode = 'TRUNCATED';
+ * ```
+ */
+export type CommonIoErrorCode = 'TRUNCATED' | 'TOO_LARGE' | 'NOT_FOUND' | 'IO' | 'NO_FS' | 'CLOSED';
+
+/** Replaces line breaks so that a message stays on one line, and caps its length. */
+export function oneLine(message: string, max = 500): string {
+  const flat = message.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  return flat.length > max ? flat.slice(0, max - 3) + '...' : flat;
+}
+
+/**
+ * The file formats lowp/io reads, as named in {@link LowpIoError.format}.
+ *
+ * @example
+ * ```ts
+ * const f: IoFormat = 'gguf';
+ * ```
+ */
+export type IoFormat = 'safetensors' | 'npy' | 'torch' | 'gguf' | 'onnx' | 'checkpoint';
+
+/**
+ * The base class of every lowp/io error: catch this one to handle any unreadable file, whatever its
+ * format. `code` is stable (each subclass documents its codes), `message` is one line that names the file
+ * when known, `format` says which reader threw it.
+ *
+ * @example
+ * ```ts
+ * import { openCheckpoint, LowpIoError } from 'lowp/io';
+ * try {
+ *   await openCheckpoint('model.bin');
+ * } catch (e) {
+ *   if (e instanceof LowpIoError) console.error(`${e.format} ${e.code}: ${e.message}`);
+ *   else throw e;
+ * }
+ * ```
+ */
+export class LowpIoError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: string;
+  /** The file (path or description) the error is about, when known. */
+  readonly file: string | undefined;
+  /** The reader that threw it. */
+  readonly format: IoFormat;
+
+  /**
+   * @param format - the reader that throws it
+   * @param code - stable code
+   * @param message - one line: what was expected and what came
+   * @param file - the file it concerns, when known (prefixed to the message)
+   */
+  constructor(format: IoFormat, code: string, message: string, file?: string) {
+    super(oneLine(file ? `${file}: ${message}` : message));
+    this.name = 'LowpIoError';
+    this.code = code;
+    this.file = file;
+    this.format = format;
+  }
+}
+
+/**
+ * A constructor of one of the lowp/io error classes taking (code, message, file): what the shared byte
+ * sources and readers use to throw the class of the format being read.
+ *
+ * @example
+ * ```ts
+ * const make: IoErrorClass = GgufError;
+ * throw new make('TRUNCATED', 'expected 8 bytes, got 3', 'model.gguf');
+ * ```
+ */
+export type IoErrorClass = new (code: CommonIoErrorCode, message: string, file?: string) => LowpIoError;
 
 /**
  * Stable codes of {@link SafetensorsError}. See docs/io.md for the rule behind each.
@@ -45,15 +133,7 @@ export type SafetensorsErrorCode =
   | 'METADATA'
   | 'NOT_FOUND'
   | 'INDEX'
-  | 'IO'
-  | 'NO_FS'
-  | 'CLOSED';
-
-/** Replaces line breaks so that a message stays on one line, and caps its length. */
-export function oneLine(message: string, max = 500): string {
-  const flat = message.replace(/[\r\n\u2028\u2029]+/g, ' ');
-  return flat.length > max ? flat.slice(0, max - 3) + '...' : flat;
-}
+  | CommonIoErrorCode;
 
 /**
  * Thrown for any invalid, corrupt or unreadable safetensors file, sharded index or checkpoint folder.
@@ -70,11 +150,9 @@ export function oneLine(message: string, max = 500): string {
  * }
  * ```
  */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends LowpIoError {
   /** Stable machine-readable code. */
-  readonly code: SafetensorsErrorCode;
-  /** The file (path or description) the error is about, when known. */
-  readonly file: string | undefined;
+  declare readonly code: SafetensorsErrorCode;
 
   /**
    * @param code - stable code, see {@link SafetensorsErrorCode}
@@ -82,10 +160,8 @@ export class SafetensorsError extends Error {
    * @param file - the file it concerns, when known (prefixed to the message)
    */
   constructor(code: SafetensorsErrorCode, message: string, file?: string) {
-    super(oneLine(file ? `${file}: ${message}` : message));
+    super('safetensors', code, message, file);
     this.name = 'SafetensorsError';
-    this.code = code;
-    this.file = file;
   }
 }
 
@@ -117,8 +193,7 @@ export type NpyErrorCode =
   | 'FORTRAN_ORDER'
   | 'SHAPE'
   | 'SIZE_MISMATCH'
-  | 'IO'
-  | 'NO_FS';
+  | CommonIoErrorCode;
 
 /**
  * Thrown for any invalid or unsupported `.npy` file. `code` is stable (see {@link NpyErrorCode});
@@ -134,11 +209,9 @@ export type NpyErrorCode =
  * }
  * ```
  */
-export class NpyError extends Error {
+export class NpyError extends LowpIoError {
   /** Stable machine-readable code. */
-  readonly code: NpyErrorCode;
-  /** The file the error is about, when known. */
-  readonly file: string | undefined;
+  declare readonly code: NpyErrorCode;
 
   /**
    * @param code - stable code, see {@link NpyErrorCode}
@@ -146,9 +219,210 @@ export class NpyError extends Error {
    * @param file - the file it concerns, when known (prefixed to the message)
    */
   constructor(code: NpyErrorCode, message: string, file?: string) {
-    super(oneLine(file ? `${file}: ${message}` : message));
+    super('npy', code, message, file);
     this.name = 'NpyError';
-    this.code = code;
-    this.file = file;
+  }
+}
+
+/**
+ * Stable codes of {@link CheckpointError}, thrown where no single format is at fault.
+ *
+ * - `UNKNOWN_FORMAT`: the content is none of the formats lowp/io reads (safetensors, a PyTorch zip or
+ *   legacy pickle, GGUF, ONNX, .npy, an index JSON).
+ * - `INDEX`: a checkpoint folder or a sharded index (`*.index.json`) is not valid.
+ * - and the {@link CommonIoErrorCode}s.
+ *
+ * @example
+ * ```ts
+ * try { await openCheckpoint(new Uint8Array(16)); } catch (e) {
+ *   if (e instanceof CheckpointError && e.code === 'UNKNOWN_FORMAT') console.error(e.message);
+ * }
+ * ```
+ */
+export type CheckpointErrorCode = 'UNKNOWN_FORMAT' | 'INDEX' | CommonIoErrorCode;
+
+/**
+ * Thrown by {@link openCheckpoint} when the input is none of the formats lowp/io reads, or a folder or
+ * index cannot be made sense of; errors inside a recognised file are the format's own class.
+ *
+ * @example
+ * ```ts
+ * import { openCheckpoint, CheckpointError } from 'lowp/io';
+ * try {
+ *   await openCheckpoint(new Uint8Array([1, 2, 3]));
+ * } catch (e) {
+ *   if (e instanceof CheckpointError) console.log(e.code); // 'UNKNOWN_FORMAT'
+ * }
+ * ```
+ */
+export class CheckpointError extends LowpIoError {
+  /** Stable machine-readable code. */
+  declare readonly code: CheckpointErrorCode;
+
+  /**
+   * @param code - stable code, see {@link CheckpointErrorCode}
+   * @param message - one line: what was expected and what came
+   * @param file - the file it concerns, when known (prefixed to the message)
+   */
+  constructor(code: CheckpointErrorCode, message: string, file?: string) {
+    super('checkpoint', code, message, file);
+    this.name = 'CheckpointError';
+  }
+}
+
+/**
+ * Stable codes of {@link TorchError} (PyTorch `torch.save` files: zip or legacy format, read by a
+ * restricted unpickler). See docs/torch.md for the rule behind each.
+ *
+ * - `FORMAT`: neither a torch zip archive nor a legacy torch file (magic number, protocol, layout).
+ * - `ZIP`: the zip structure is invalid (end of central directory, central/local headers, zip64
+ *   records, sizes, entry names outside the archive's single top folder, duplicate entries).
+ * - `COMPRESSED`: an entry is stored with a compression method lowp does not read.
+ * - `PICKLE`: the pickle stream is invalid (unknown opcode, stack or memo misuse, a stream that ends
+ *   early, an object that cannot be what it claims).
+ * - `FORBIDDEN_GLOBAL`: the pickle names a global outside the allowlist; the message names it
+ *   (`module.name`) and says whether it is known to be dangerous.
+ * - `LIMIT`: a bound was reached (nesting depth, memo size, container size, total objects).
+ * - `STORAGE`: a storage record disagrees with its data (size, missing entry, dtype).
+ * - `VIEW`: a tensor view reaches outside its storage, or has invalid sizes/strides.
+ * - `DTYPE`: a tensor type lowp does not read.
+ * - and the {@link CommonIoErrorCode}s.
+ *
+ * @example
+ * ```ts
+ * try { await openCheckpoint('model.bin'); } catch (e) {
+ *   if (e instanceof TorchError && e.code === 'FORBIDDEN_GLOBAL') console.error('refused:', e.message);
+ * }
+ * ```
+ */
+export type TorchErrorCode =
+  | 'FORMAT'
+  | 'ZIP'
+  | 'COMPRESSED'
+  | 'PICKLE'
+  | 'FORBIDDEN_GLOBAL'
+  | 'LIMIT'
+  | 'STORAGE'
+  | 'VIEW'
+  | 'DTYPE'
+  | CommonIoErrorCode;
+
+/**
+ * Thrown for any invalid, hostile or unsupported PyTorch file. `code` is stable (see
+ * {@link TorchErrorCode}); `message` is one line.
+ *
+ * @example
+ * ```ts
+ * import { TorchError } from 'lowp/io';
+ * const e = new TorchError('FORBIDDEN_GLOBAL', "refused global 'posix.system' (known to be dangerous)", 'evil.pt');
+ * e.message; // "evil.pt: refused global 'posix.system' (known to be dangerous)"
+ * ```
+ */
+export class TorchError extends LowpIoError {
+  /** Stable machine-readable code. */
+  declare readonly code: TorchErrorCode;
+
+  /**
+   * @param code - stable code, see {@link TorchErrorCode}
+   * @param message - one line: what was expected and what came
+   * @param file - the file it concerns, when known (prefixed to the message)
+   */
+  constructor(code: TorchErrorCode, message: string, file?: string) {
+    super('torch', code, message, file);
+    this.name = 'TorchError';
+  }
+}
+
+/**
+ * Stable codes of {@link GgufError} (GGUF files, versions 2 and 3). See docs/gguf.md.
+ *
+ * - `MAGIC`: the file does not start with `GGUF`.
+ * - `VERSION`: a version other than 2 or 3, or a big-endian file (detected by its version field).
+ * - `KEY`: a metadata key that is empty, not valid UTF-8, or repeated.
+ * - `VALUE`: a metadata value of an unknown type, a nested array, invalid UTF-8, or a bad
+ *   `general.alignment`.
+ * - `TENSOR_INFO`: a tensor name repeated or invalid, an unknown tensor type, more than 4 dimensions,
+ *   a dimension that is zero/negative where not allowed or whose product overflows, or rows that are not
+ *   whole blocks.
+ * - `OFFSETS`: a tensor offset that is not aligned, runs past the end of the file, or overlaps another.
+ * - and the {@link CommonIoErrorCode}s.
+ *
+ * @example
+ * ```ts
+ * try { await readGguf(bytes); } catch (e) {
+ *   if (e instanceof GgufError && e.code === 'MAGIC') console.error('not a GGUF file');
+ * }
+ * ```
+ */
+export type GgufErrorCode = 'MAGIC' | 'VERSION' | 'KEY' | 'VALUE' | 'TENSOR_INFO' | 'OFFSETS' | CommonIoErrorCode;
+
+/**
+ * Thrown for any invalid or unsupported GGUF file. `code` is stable (see {@link GgufErrorCode});
+ * `message` is one line.
+ *
+ * @example
+ * ```ts
+ * import { GgufError } from 'lowp/io';
+ * new GgufError('MAGIC', "expected the magic 'GGUF', got 'PK\\x03\\x04'").code; // 'MAGIC'
+ * ```
+ */
+export class GgufError extends LowpIoError {
+  /** Stable machine-readable code. */
+  declare readonly code: GgufErrorCode;
+
+  /**
+   * @param code - stable code, see {@link GgufErrorCode}
+   * @param message - one line: what was expected and what came
+   * @param file - the file it concerns, when known (prefixed to the message)
+   */
+  constructor(code: GgufErrorCode, message: string, file?: string) {
+    super('gguf', code, message, file);
+    this.name = 'GgufError';
+  }
+}
+
+/**
+ * Stable codes of {@link OnnxError} (ONNX models: protobuf, external data). See docs/onnx.md.
+ *
+ * - `PROTOBUF`: the bytes are not valid protobuf wire format (bad varint, length past the end, wrong
+ *   wire type for a known field, nesting too deep).
+ * - `MODEL`: valid protobuf that is not a usable ONNX model (no graph, a node or initializer that
+ *   contradicts itself).
+ * - `DTYPE`: an initializer data type lowp does not read (strings are listed but not read).
+ * - `EXTERNAL_DATA`: external data whose location leaves the model's folder, is missing, or whose
+ *   offset/length do not fit the file.
+ * - and the {@link CommonIoErrorCode}s.
+ *
+ * @example
+ * ```ts
+ * try { await openCheckpoint('model.onnx'); } catch (e) {
+ *   if (e instanceof OnnxError && e.code === 'EXTERNAL_DATA') console.error(e.message);
+ * }
+ * ```
+ */
+export type OnnxErrorCode = 'PROTOBUF' | 'MODEL' | 'DTYPE' | 'EXTERNAL_DATA' | CommonIoErrorCode;
+
+/**
+ * Thrown for any invalid or unsupported ONNX model. `code` is stable (see {@link OnnxErrorCode});
+ * `message` is one line.
+ *
+ * @example
+ * ```ts
+ * import { OnnxError } from 'lowp/io';
+ * new OnnxError('PROTOBUF', 'expected a varint of at most 10 bytes, got 11').code; // 'PROTOBUF'
+ * ```
+ */
+export class OnnxError extends LowpIoError {
+  /** Stable machine-readable code. */
+  declare readonly code: OnnxErrorCode;
+
+  /**
+   * @param code - stable code, see {@link OnnxErrorCode}
+   * @param message - one line: what was expected and what came
+   * @param file - the file it concerns, when known (prefixed to the message)
+   */
+  constructor(code: OnnxErrorCode, message: string, file?: string) {
+    super('onnx', code, message, file);
+    this.name = 'OnnxError';
   }
 }

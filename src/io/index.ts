@@ -1,8 +1,41 @@
-// lowp/io: checkpoint files. Safetensors (read one tensor at a time by offset from a path, bytes or a
-// Blob; stream tensors in chunks; write; sharded checkpoints through *.safetensors.index.json or a
-// folder) and NumPy .npy (versions 1.0-3.0). Every file is treated as untrusted: bounded header, strict
-// JSON without prototype pollution, offsets and sizes checked, one named error per failure.
-export { SafetensorsError, NpyError, type SafetensorsErrorCode, type NpyErrorCode } from './errors.js';
+// lowp/io: checkpoint files, every format behind one TensorReader and one openCheckpoint that recognises
+// files by content. Safetensors (read one tensor at a time by offset from a path, bytes or a Blob; stream
+// tensors in chunks; write; sharded checkpoints through an index JSON or a folder) and NumPy .npy
+// (versions 1.0-3.0). Every file is treated as untrusted: bounded headers, strict parsing without
+// prototype pollution, offsets and sizes checked against the file before any allocation, one named error
+// (a LowpIoError subclass with a stable code) per failure.
+export {
+  LowpIoError,
+  CheckpointError,
+  SafetensorsError,
+  NpyError,
+  TorchError,
+  GgufError,
+  OnnxError,
+  type IoFormat,
+  type IoErrorClass,
+  type CommonIoErrorCode,
+  type CheckpointErrorCode,
+  type SafetensorsErrorCode,
+  type NpyErrorCode,
+  type TorchErrorCode,
+  type GgufErrorCode,
+  type OnnxErrorCode,
+} from './errors.js';
+export {
+  DEFAULT_CHUNK_ELEMENTS,
+  TensorReaderBase,
+  type TensorInfo,
+  type TensorReader,
+  type TensorReaderInit,
+  type Tensor,
+  type TensorChunk,
+  type ChunkOptions,
+  type ReadFloatOptions,
+} from './reader.js';
+export { elementCodec, isTensorDType, type ElementCodec, type PackedDType, type TensorDType } from './elements.js';
+export { ShardedCheckpoint, type ShardedTensorInfo } from './sharded.js';
+export { openCheckpoint, detectFormat, DETECT_BYTES, type CheckpointOptions, type DetectedFormat } from './open.js';
 export {
   DTYPES,
   dtypeSize,
@@ -29,19 +62,9 @@ export {
   parseSafetensors,
   type SafetensorsHeader,
   type SafetensorsReadOptions,
-  type TensorInfo,
+  type SafetensorsTensorInfo,
 } from './safetensors/header.js';
-export {
-  DEFAULT_CHUNK_ELEMENTS,
-  SafetensorsFile,
-  openSafetensors,
-  openSafetensorsSync,
-  type Tensor,
-  type TensorChunk,
-  type ChunkOptions,
-  type ReadFloatOptions,
-  type TensorReader,
-} from './safetensors/reader.js';
+export { SafetensorsFile, openSafetensors, openSafetensorsSync } from './safetensors/reader.js';
 export {
   writeSafetensors,
   writeSafetensorsFile,
@@ -51,15 +74,16 @@ export {
 } from './safetensors/writer.js';
 export {
   ShardedSafetensors,
-  openCheckpoint,
   openSafetensorsDir,
   openSafetensorsIndex,
   openShardedSafetensors,
   parseSafetensorsIndex,
   type SafetensorsIndex,
-  type ShardedTensorInfo,
 } from './safetensors/sharded.js';
+export { NpyFile, openNpy, type NpyOpenOptions, type NpyTensorInfo } from './npy/reader.js';
 export {
+  parseNpyHeader,
+  type NpyHeader,
   readNpy,
   readNpyFile,
   writeNpy,

@@ -2,7 +2,7 @@
 // that a path (Node), bytes in memory and a Blob (browsers, File from an <input>) share one parser.
 // Reads return fresh buffers the caller owns; a short read is an error, never silently fewer bytes.
 import { describeValue } from '../core/describe.js';
-import { SafetensorsError } from './errors.js';
+import { LowpIoError, SafetensorsError, type IoErrorClass } from './errors.js';
 import { requireNodeFs, systemMessage, type NodeFs } from './node-fs.js';
 
 /**
@@ -49,12 +49,12 @@ export interface ByteSource {
  */
 export type SourceInput = string | Uint8Array | ArrayBuffer | Blob | ByteSource;
 
-function checkRange(size: number, offset: number, length: number, name: string | undefined): void {
+function checkRange(size: number, offset: number, length: number, name: string | undefined, errors: IoErrorClass): void {
   if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
     throw new RangeError(`expected a non-negative integer offset and length, got offset ${describeValue(offset)} and length ${describeValue(length)}`);
   }
   if (offset + length > size) {
-    throw new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got a source of ${size} bytes`, name);
+    throw new errors('TRUNCATED', `expected ${length} bytes at offset ${offset}, got a source of ${size} bytes`, name);
   }
 }
 
@@ -69,17 +69,17 @@ function checkRange(size: number, offset: number, length: number, name: string |
  * src.readSync!(1, 2); // Uint8Array [2, 3]
  * ```
  */
-export function bytesSource(bytes: Uint8Array | ArrayBuffer, name?: string): ByteSource {
+export function bytesSource(bytes: Uint8Array | ArrayBuffer, name?: string, errors: IoErrorClass = SafetensorsError): ByteSource {
   let u8: Uint8Array;
   if (bytes instanceof Uint8Array) u8 = bytes;
   else if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
   else throw new TypeError(`expected a Uint8Array or ArrayBuffer, got ${describeValue(bytes)}`);
   const readSync = (offset: number, length: number): Uint8Array => {
-    checkRange(u8.length, offset, length, name);
+    checkRange(u8.length, offset, length, name, errors);
     return u8.slice(offset, offset + length);
   };
   const readIntoSync = (offset: number, target: Uint8Array): void => {
-    checkRange(u8.length, offset, target.length, name);
+    checkRange(u8.length, offset, target.length, name, errors);
     target.set(u8.subarray(offset, offset + target.length));
   };
   return {
@@ -103,7 +103,7 @@ export function bytesSource(bytes: Uint8Array | ArrayBuffer, name?: string): Byt
  * const st = await openSafetensors(blobSource(new Blob([bytes]), 'model.safetensors'));
  * ```
  */
-export function blobSource(blob: Blob, name?: string): ByteSource {
+export function blobSource(blob: Blob, name?: string, errors: IoErrorClass = SafetensorsError): ByteSource {
   if (!isBlob(blob)) throw new TypeError(`expected a Blob, got ${describeValue(blob)}`);
   const size = blob.size;
   const label = name ?? ((blob as { name?: unknown }).name as string | undefined);
@@ -111,10 +111,10 @@ export function blobSource(blob: Blob, name?: string): ByteSource {
     size,
     name: typeof label === 'string' ? label : undefined,
     async read(offset, length) {
-      checkRange(size, offset, length, label);
+      checkRange(size, offset, length, label, errors);
       const buf = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
       if (buf.length !== length) {
-        throw new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${buf.length}`, label);
+        throw new errors('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${buf.length}`, label);
       }
       return buf;
     },
@@ -129,7 +129,7 @@ const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow?: AllocUnsafeSlow
  * it: uninitialised memory in Node (Buffer.allocUnsafeSlow, ~2x faster than zeroing for large chunks),
  * zeroed elsewhere.
  */
-function allocForRead(length: number): Uint8Array {
+export function allocForRead(length: number): Uint8Array {
   if (nodeBuffer?.allocUnsafeSlow !== undefined && length > 0) {
     const b = nodeBuffer.allocUnsafeSlow(length);
     return new Uint8Array(b.buffer, b.byteOffset, length);
@@ -142,7 +142,7 @@ const MAX_READ = 1 << 30;
 
 /**
  * A {@link ByteSource} over a file path, in Node (opened now, read with positional reads; call `close()`).
- * Throws a {@link SafetensorsError} with code `NO_FS` where `node:fs` is unavailable and `IO` when the
+ * Throws the `errors` class (default {@link SafetensorsError}) with code `NO_FS` where `node:fs` is unavailable and `IO` when the
  * file cannot be opened.
  *
  * @example
@@ -153,42 +153,42 @@ const MAX_READ = 1 << 30;
  * src.close!();
  * ```
  */
-export function fileSource(path: string): ByteSource {
+export function fileSource(path: string, errors: IoErrorClass = SafetensorsError): ByteSource {
   if (typeof path !== 'string' || path === '') throw new TypeError(`expected a file path, got ${describeValue(path)}`);
-  const fs: NodeFs = requireNodeFs((m) => new SafetensorsError('NO_FS', m, path));
+  const fs: NodeFs = requireNodeFs((m) => new errors('NO_FS', m, path));
   let fd: number;
   let size: number;
   try {
     fd = fs.openSync(path, 'r');
   } catch (e) {
-    throw new SafetensorsError('IO', `cannot open: ${systemMessage(e)}`, path);
+    throw new errors('IO', `cannot open: ${systemMessage(e)}`, path);
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new SafetensorsError('IO', `expected a regular file, got ${st.isDirectory() ? 'a directory' : 'something else'}`, path);
+    if (!st.isFile()) throw new errors('IO', `expected a regular file, got ${st.isDirectory() ? 'a directory' : 'something else'}`, path);
     size = st.size;
   } catch (e) {
     fs.closeSync(fd);
-    if (e instanceof SafetensorsError) throw e;
-    throw new SafetensorsError('IO', `cannot stat: ${systemMessage(e)}`, path);
+    if (e instanceof LowpIoError) throw e;
+    throw new errors('IO', `cannot stat: ${systemMessage(e)}`, path);
   }
   let open = true;
   const ensureOpen = (): void => {
-    if (!open) throw new SafetensorsError('CLOSED', 'expected an open file, got one that was closed', path);
+    if (!open) throw new errors('CLOSED', 'expected an open file, got one that was closed', path);
   };
-  const short = (offset: number, length: number, got: number): SafetensorsError =>
-    new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${got} (file shrank while open?)`, path);
+  const short = (offset: number, length: number, got: number): LowpIoError =>
+    new errors('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${got} (file shrank while open?)`, path);
 
   const fillSync = (offset: number, buf: Uint8Array): void => {
     ensureOpen();
-    checkRange(size, offset, buf.length, path);
+    checkRange(size, offset, buf.length, path, errors);
     let done = 0;
     while (done < buf.length) {
       let n: number;
       try {
         n = fs.readSync(fd, buf, done, Math.min(MAX_READ, buf.length - done), offset + done);
       } catch (e) {
-        throw new SafetensorsError('IO', `cannot read: ${systemMessage(e)}`, path);
+        throw new errors('IO', `cannot read: ${systemMessage(e)}`, path);
       }
       if (n === 0) throw short(offset, buf.length, done);
       done += n;
@@ -196,12 +196,12 @@ export function fileSource(path: string): ByteSource {
   };
   const fill = async (offset: number, buf: Uint8Array): Promise<void> => {
     ensureOpen();
-    checkRange(size, offset, buf.length, path);
+    checkRange(size, offset, buf.length, path, errors);
     let done = 0;
     while (done < buf.length) {
       const n = await new Promise<number>((resolve, reject) => {
         fs.read(fd, buf, done, Math.min(MAX_READ, buf.length - done), offset + done, (err, bytes) => {
-          if (err) reject(new SafetensorsError('IO', `cannot read: ${systemMessage(err)}`, path));
+          if (err) reject(new errors('IO', `cannot read: ${systemMessage(err)}`, path));
           else resolve(bytes);
         });
       });
@@ -285,41 +285,41 @@ export interface OwnedByteSource {
  * source.size; // 8
  * ```
  */
-export function toByteSource(input: SourceInput, name?: string): OwnedByteSource {
-  if (typeof input === 'string') return { source: fileSource(input), owned: true };
-  if (input instanceof Uint8Array || input instanceof ArrayBuffer) return { source: bytesSource(input, name), owned: false };
+export function toByteSource(input: SourceInput, name?: string, errors: IoErrorClass = SafetensorsError): OwnedByteSource {
+  if (typeof input === 'string') return { source: fileSource(input, errors), owned: true };
+  if (input instanceof Uint8Array || input instanceof ArrayBuffer) return { source: bytesSource(input, name, errors), owned: false };
   if (isByteSource(input)) {
     if (!Number.isSafeInteger(input.size) || input.size < 0) {
       throw new TypeError(`expected a ByteSource with a non-negative integer size, got size ${describeValue(input.size)}`);
     }
     return { source: input, owned: false };
   }
-  if (isBlob(input)) return { source: blobSource(input, name), owned: false };
+  if (isBlob(input)) return { source: blobSource(input, name, errors), owned: false };
   throw new TypeError(`expected a path, Uint8Array, ArrayBuffer, Blob or ByteSource, got ${describeValue(input)}`);
 }
 
 /**
  * What a failed read of a source throws: the lowp errors (and RangeError for bad arguments) as they are,
- * anything else (a custom source's own failure) as a SafetensorsError `IO` naming the range.
+ * anything else (a custom source's own failure) as the `errors` class (code `IO`) naming the range.
  */
-function readFailure(e: unknown, source: ByteSource, offset: number, length: number): unknown {
-  if (e instanceof SafetensorsError || e instanceof RangeError) return e;
-  return new SafetensorsError('IO', `cannot read ${length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
+function readFailure(e: unknown, source: ByteSource, offset: number, length: number, errors: IoErrorClass): unknown {
+  if (e instanceof LowpIoError || e instanceof RangeError) return e;
+  return new errors('IO', `cannot read ${length} bytes at offset ${offset}: ${systemMessage(e)}`, source.name);
 }
 
-/** Reads exactly `length` bytes, turning a short or failed read of a custom source into a SafetensorsError. */
-export async function readExact(source: ByteSource, offset: number, length: number): Promise<Uint8Array> {
+/** Reads exactly `length` bytes, turning a short or failed read of a custom source into an error of the `errors` class. */
+export async function readExact(source: ByteSource, offset: number, length: number, errors: IoErrorClass = SafetensorsError): Promise<Uint8Array> {
   let out: Uint8Array;
   try {
     out = await source.read(offset, length);
   } catch (e) {
-    throw readFailure(e, source, offset, length);
+    throw readFailure(e, source, offset, length, errors);
   }
-  return checkRead(source, offset, length, out);
+  return checkRead(source, offset, length, out, errors);
 }
 
 /** Synchronous twin of {@link readExact}; the source must have `readSync`. */
-export function readExactSync(source: ByteSource, offset: number, length: number): Uint8Array {
+export function readExactSync(source: ByteSource, offset: number, length: number, errors: IoErrorClass = SafetensorsError): Uint8Array {
   if (typeof source.readSync !== 'function') {
     throw new TypeError('expected a source that can read synchronously (a path or bytes), got one without readSync: use the async API');
   }
@@ -327,43 +327,43 @@ export function readExactSync(source: ByteSource, offset: number, length: number
   try {
     out = source.readSync(offset, length);
   } catch (e) {
-    throw readFailure(e, source, offset, length);
+    throw readFailure(e, source, offset, length, errors);
   }
-  return checkRead(source, offset, length, out);
+  return checkRead(source, offset, length, out, errors);
 }
 
-function checkRead(source: ByteSource, offset: number, length: number, out: unknown): Uint8Array {
+function checkRead(source: ByteSource, offset: number, length: number, out: unknown, errors: IoErrorClass): Uint8Array {
   if (!(out instanceof Uint8Array)) {
-    throw new SafetensorsError('IO', `expected the source to return a Uint8Array, got ${describeValue(out)}`, source.name);
+    throw new errors('IO', `expected the source to return a Uint8Array, got ${describeValue(out)}`, source.name);
   }
   if (out.length !== length) {
-    throw new SafetensorsError('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${out.length}`, source.name);
+    throw new errors('TRUNCATED', `expected ${length} bytes at offset ${offset}, got ${out.length}`, source.name);
   }
   return out;
 }
 
 /** Fills `target` from `offset`, with the source's `readInto` when it has one, else a read and a copy. */
-export async function readExactInto(source: ByteSource, offset: number, target: Uint8Array): Promise<void> {
+export async function readExactInto(source: ByteSource, offset: number, target: Uint8Array, errors: IoErrorClass = SafetensorsError): Promise<void> {
   if (typeof source.readInto !== 'function') {
-    target.set(await readExact(source, offset, target.length));
+    target.set(await readExact(source, offset, target.length, errors));
     return;
   }
   try {
     await source.readInto(offset, target);
   } catch (e) {
-    throw readFailure(e, source, offset, target.length);
+    throw readFailure(e, source, offset, target.length, errors);
   }
 }
 
 /** Synchronous twin of {@link readExactInto}. */
-export function readExactIntoSync(source: ByteSource, offset: number, target: Uint8Array): void {
+export function readExactIntoSync(source: ByteSource, offset: number, target: Uint8Array, errors: IoErrorClass = SafetensorsError): void {
   if (typeof source.readIntoSync !== 'function') {
-    target.set(readExactSync(source, offset, target.length));
+    target.set(readExactSync(source, offset, target.length, errors));
     return;
   }
   try {
     source.readIntoSync(offset, target);
   } catch (e) {
-    throw readFailure(e, source, offset, target.length);
+    throw readFailure(e, source, offset, target.length, errors);
   }
 }

@@ -10,7 +10,7 @@ import { finfo, getFormat, type FormatInfo } from '../../formats/index.js';
 import type { CastAnalysis, CastCounts } from '../../diagnostics/analyzeCast.js';
 import type { ConstantCheck } from '../../diagnostics/constants.js';
 import { createCastReport, summarizeAnalyses, toJsonSafe, type CastReport } from '../../diagnostics/report.js';
-import type { TensorInfo } from '../../io/safetensors/header.js';
+import type { TensorInfo } from '../../io/reader.js';
 import {
   castFigures,
   checkWellKnownConstants,

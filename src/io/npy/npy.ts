@@ -103,6 +103,55 @@ function checkOptions(options: unknown): void {
 export function readNpy(bytes: Uint8Array | ArrayBuffer, options?: NpyReadOptions): NpyReadResult {
   const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(u8 instanceof Uint8Array)) throw new TypeError(`expected a Uint8Array or ArrayBuffer, got ${describeValue(bytes)}`);
+  const h = parseNpyHeader(u8, u8.length, options);
+  const data = bytesToTypedArray(h.dtype, u8.slice(h.dataOffset, h.dataOffset + h.byteLength));
+  if (h.dtype === 'BOOL') {
+    const b = data as Uint8Array;
+    for (let k = 0; k < b.length; k++) if (b[k] > 1) b[k] = 1;
+  }
+  return { dtype: h.dtype, descr: h.descr, shape: h.shape, data, version: h.version };
+}
+
+/**
+ * The header of a .npy file: what {@link parseNpyHeader} validates before any data is read.
+ *
+ * @example
+ * ```ts
+ * const h = parseNpyHeader(prefix, fileSize);
+ * h.dataOffset; // where the C-order data starts
+ * ```
+ */
+export interface NpyHeader {
+  /** Element type in lowp/io's names. */
+  dtype: NpyDType;
+  /** numpy's dtype string as written. */
+  descr: string;
+  /** Dimensions, C order. */
+  shape: number[];
+  /** Product of the shape. */
+  elements: number;
+  /** Bytes of data: elements × element size. */
+  byteLength: number;
+  /** Position of the first data byte in the file. */
+  dataOffset: number;
+  /** Format version `[major, minor]`. */
+  version: [number, number];
+}
+
+/**
+ * Validates the header of a .npy file of `fileSize` bytes from `prefix`, its first bytes (at least the
+ * whole header: 10 or 12 bytes plus the header length; fewer is `TRUNCATED`), and checks that the data
+ * fills the rest of the file exactly. Throws {@link NpyError} (see {@link readNpy}).
+ *
+ * @example
+ * ```ts
+ * import { parseNpyHeader, writeNpy } from 'lowp/io';
+ * const bytes = writeNpy({ dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) });
+ * parseNpyHeader(bytes, bytes.length).dataOffset; // 128
+ * ```
+ */
+export function parseNpyHeader(prefix: Uint8Array, fileSize: number, options?: NpyReadOptions): NpyHeader {
+  const u8 = prefix;
   checkOptions(options);
   const file = options?.name;
   const maxHeader = options?.maxHeaderBytes ?? 1_000_000;
@@ -173,15 +222,10 @@ export function readNpy(bytes: Uint8Array | ArrayBuffer, options?: NpyReadOption
   }
   const dataStart = start + hlen;
   const need = elements * size;
-  const have = u8.length - dataStart;
+  const have = fileSize - dataStart;
   if (have < need) throw new NpyError('TRUNCATED', `expected ${need} data bytes for ${descr} (${shape.join(', ')}), got ${have}`, file);
   if (have > need) throw new NpyError('SIZE_MISMATCH', `expected ${need} data bytes for ${descr} (${shape.join(', ')}), got ${have} (${have - need} extra)`, file);
-  const data = bytesToTypedArray(dtype, u8.slice(dataStart, dataStart + need));
-  if (dtype === 'BOOL') {
-    const b = data as Uint8Array;
-    for (let k = 0; k < b.length; k++) if (b[k] > 1) b[k] = 1;
-  }
-  return { dtype, descr, shape, data, version: [major, minor] };
+  return { dtype, descr, shape, elements, byteLength: need, dataOffset: dataStart, version: [major, minor] };
 }
 
 function latin1(raw: Uint8Array): string {

@@ -9,6 +9,7 @@ import { describeValue } from '../../core/describe.js';
 import { dtypeSize, isDType, type DType, DTYPES } from '../dtypes.js';
 import { SafetensorsError } from '../errors.js';
 import { describeJson, parseJsonStrict, type JsonObject, type JsonValue } from '../json.js';
+import type { TensorInfo } from '../reader.js';
 
 /**
  * Default bound on the JSON header length, as in the reference implementation (100 MB).
@@ -28,15 +29,9 @@ export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
  * for (const t of st.tensors) console.log(t.name, t.dtype, t.shape, t.elements, t.byteOffset);
  * ```
  */
-export interface TensorInfo {
-  /** Tensor name (any string). */
-  readonly name: string;
-  /** Element type. */
+export interface SafetensorsTensorInfo extends TensorInfo {
+  /** Element type (a safetensors dtype). */
   readonly dtype: DType;
-  /** Dimensions, outermost first (C order); `[]` for a scalar. */
-  readonly shape: readonly number[];
-  /** Number of elements: product of `shape` (1 for a scalar). */
-  readonly elements: number;
   /** Size of the data in bytes: `elements × dtypeSize(dtype)`. */
   readonly byteLength: number;
   /** `[begin, end)` relative to the start of the data section, as written in the header. */
@@ -64,7 +59,7 @@ export interface SafetensorsHeader {
   /** `__metadata__`, string to string (a null-prototype object; empty when absent). */
   readonly metadata: Readonly<Record<string, string>>;
   /** All tensors, in file order (by data offset, then name). */
-  readonly tensors: readonly TensorInfo[];
+  readonly tensors: readonly SafetensorsTensorInfo[];
 }
 
 /**
@@ -173,7 +168,7 @@ export function parseHeaderJson(json: Uint8Array, fileSize: number, options?: Sa
   Object.freeze(metadata);
 
   const dataSize = fileSize - dataOffset;
-  const entries: TensorInfo[] = [];
+  const entries: SafetensorsTensorInfo[] = [];
   for (const [name, info] of root) {
     if (name === '__metadata__') continue;
     if (!(info instanceof Map)) {

@@ -4,36 +4,14 @@
 // the strict JSON parser, bounded in size, and shard names that leave the folder ('..', absolute paths)
 // are rejected.
 import { describeValue } from '../../core/describe.js';
-import type { TensorData } from '../dtypes.js';
 import { SafetensorsError } from '../errors.js';
-import type { FloatArrayOf, FloatType } from '../float-convert.js';
 import { parseJsonStrict, type JsonValue } from '../json.js';
 import { requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
-import { checkReadOptions, type SafetensorsReadOptions, type TensorInfo } from './header.js';
-import {
-  openSafetensors,
-  SafetensorsFile,
-  type ChunkOptions,
-  type ReadFloatOptions,
-  type Tensor,
-  type TensorChunk,
-  type TensorReader,
-} from './reader.js';
+import type { TensorReader } from '../reader.js';
+import { ShardedCheckpoint, type ShardedTensorInfo } from '../sharded.js';
+import { checkReadOptions, type SafetensorsReadOptions } from './header.js';
+import { openSafetensors, SafetensorsFile } from './reader.js';
 import type { SourceInput } from '../source.js';
-
-/**
- * A tensor of a sharded checkpoint: its header entry plus the shard file that holds it.
- *
- * @example
- * ```ts
- * const ckpt = await openSafetensorsIndex('model.safetensors.index.json');
- * for (const t of ckpt.tensors) console.log(t.file, t.name);
- * ```
- */
-export interface ShardedTensorInfo extends TensorInfo {
-  /** The shard file (as named in the index, or the file name in a folder). */
-  readonly file: string;
-}
 
 /**
  * A parsed `*.safetensors.index.json`.
@@ -109,90 +87,17 @@ export function parseSafetensorsIndex(text: string | Uint8Array, options?: Safet
 }
 
 /**
- * A checkpoint stored in several safetensors files, read as one: the tensor list spans all shards and
- * each read goes to the shard that holds the tensor. Create it with {@link openShardedSafetensors},
- * {@link openSafetensorsIndex} or {@link openCheckpoint}.
+ * The sharded reader of safetensors checkpoints: {@link ShardedCheckpoint} (kept under this name for
+ * code written against lowp 0.1; its shards may now be of any format).
  *
  * @example
  * ```ts
- * import { openCheckpoint } from 'lowp/io';
- * const ckpt = await openCheckpoint('llama/model.safetensors.index.json');
- * console.log(ckpt.tensors.length);
- * await ckpt.close();
+ * const ckpt: ShardedSafetensors = await openSafetensorsIndex('model.safetensors.index.json');
  * ```
  */
-export class ShardedSafetensors implements TensorReader {
-  /** Index metadata as strings (merged shard metadata, first wins, for a folder without an index). */
-  readonly metadata: Readonly<Record<string, string>>;
-  /** All tensors, shard by shard (shards in name order), file order within a shard. */
-  readonly tensors: readonly ShardedTensorInfo[];
-  /** The opened shards, by file name. */
-  readonly shards: ReadonlyMap<string, SafetensorsFile>;
-  private readonly byName: Map<string, { info: ShardedTensorInfo; shard: SafetensorsFile }>;
-
-  /**
-   * Use {@link openShardedSafetensors} instead.
-   *
-   * @param shards - opened shards by file name
-   * @param tensors - the tensors to expose, each with its shard file
-   * @param metadata - string metadata
-   */
-  constructor(shards: ReadonlyMap<string, SafetensorsFile>, tensors: readonly ShardedTensorInfo[], metadata: Readonly<Record<string, string>>) {
-    for (const t of tensors) {
-      if (!shards.has(t.file)) throw new TypeError(`expected a shard for file '${t.file}' of tensor '${t.name}', got none`);
-    }
-    this.shards = shards;
-    this.tensors = Object.freeze([...tensors]);
-    this.metadata = Object.freeze(metadata);
-    this.byName = new Map(tensors.map((t) => [t.name, { info: t, shard: shards.get(t.file)! }]));
-  }
-
-  /** Tensor names in reading order. */
-  names(): string[] {
-    return this.tensors.map((t) => t.name);
-  }
-
-  /** Whether the checkpoint has a tensor of that name. */
-  has(name: string): boolean {
-    return this.byName.has(name);
-  }
-
-  private entry(name: string): { info: ShardedTensorInfo; shard: SafetensorsFile } {
-    const e = this.byName.get(name);
-    if (e === undefined) {
-      const shown = typeof name === 'string' ? `'${name.slice(0, 80)}'` : describeValue(name);
-      throw new SafetensorsError('NOT_FOUND', `expected the name of a tensor in the checkpoint (${this.tensors.length} tensors in ${this.shards.size} files), got ${shown}`);
-    }
-    return e;
-  }
-
-  /** The entry of a tensor, with its shard file. */
-  info(name: string): ShardedTensorInfo {
-    return this.entry(name).info;
-  }
-
-  /** Reads a whole tensor from its shard. */
-  async tensor(name: string): Promise<Tensor> {
-    return this.entry(name).shard.tensor(name);
-  }
-
-  /** Reads a whole tensor as float values. */
-  async readFloat<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): Promise<FloatArrayOf<F>> {
-    return this.entry(name).shard.readFloat(name, options);
-  }
-
-  /** Streams a tensor from its shard in chunks (see {@link SafetensorsFile.chunks}). */
-  chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
-  chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
-  chunks(name: string, options?: ChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
-    return this.entry(name).shard.chunks(name, options as ChunkOptions<FloatType>);
-  }
-
-  /** Closes every shard. Idempotent. */
-  async close(): Promise<void> {
-    for (const s of this.shards.values()) s.closeSync();
-  }
-}
+export const ShardedSafetensors = ShardedCheckpoint;
+/** The type of {@link ShardedSafetensors}: a {@link ShardedCheckpoint}. */
+export type ShardedSafetensors = ShardedCheckpoint;
 
 /**
  * Opens a sharded checkpoint from its index (a parsed {@link SafetensorsIndex}, or the index JSON as
@@ -211,15 +116,22 @@ export async function openShardedSafetensors(
   openShard: (file: string) => SourceInput | Promise<SourceInput>,
   options?: SafetensorsReadOptions,
 ): Promise<ShardedSafetensors> {
-  return openSharded(index, openShard, options, undefined);
+  return openSharded(index, openShard, options, undefined, openSafetensors);
 }
 
-/** {@link openShardedSafetensors} with a way to name each shard in messages. */
-async function openSharded(
+/** How a sharded opener opens one shard: a reader of the source, named `name` in messages. */
+export type ShardOpener = (source: SourceInput, options: SafetensorsReadOptions & { name: string }) => Promise<TensorReader>;
+
+/**
+ * {@link openShardedSafetensors} with a way to name each shard in messages and to open shards of any
+ * format (`openReader`; the index's own errors stay SafetensorsError `INDEX`).
+ */
+export async function openSharded(
   index: SafetensorsIndex | string | Uint8Array,
   openShard: (file: string) => SourceInput | Promise<SourceInput>,
   options: SafetensorsReadOptions | undefined,
   labelOf: ((file: string) => string) | undefined,
+  openReader: ShardOpener,
 ): Promise<ShardedSafetensors> {
   const o = checkReadOptions(options);
   const idx = typeof index === 'string' || index instanceof Uint8Array ? parseSafetensorsIndex(index, options) : index;
@@ -229,11 +141,11 @@ async function openSharded(
   if (typeof openShard !== 'function') throw new TypeError(`expected openShard to be a function, got ${describeValue(openShard)}`);
   const files = [...new Set(idx.weightMap.values())].sort();
   if (files.length === 0) throw new SafetensorsError('INDEX', 'expected a weight_map with at least one tensor, got an empty one', o.name);
-  const shards = new Map<string, SafetensorsFile>();
+  const shards = new Map<string, TensorReader>();
   try {
     for (const file of files) {
       const src = await openShard(file);
-      shards.set(file, await openSafetensors(src, { ...options, name: labelOf?.(file) ?? (typeof src === 'string' ? src : file) }));
+      shards.set(file, await openReader(src, { ...options, name: labelOf?.(file) ?? (typeof src === 'string' ? src : file) }));
     }
     const tensors: ShardedTensorInfo[] = [];
     for (const file of files) {
@@ -247,12 +159,13 @@ async function openSharded(
     }
     return new ShardedSafetensors(shards, tensors, idx.metadata);
   } catch (e) {
-    for (const s of shards.values()) s.closeSync();
+    for (const s of shards.values()) await s.close();
     throw e;
   }
 }
 
-function readIndexFile(path: string, options: SafetensorsReadOptions | undefined): SafetensorsIndex {
+/** Reads and parses an index JSON file (Node), bounded by `maxHeaderBytes`. */
+export function readIndexFile(path: string, options: SafetensorsReadOptions | undefined): SafetensorsIndex {
   const o = checkReadOptions(options);
   const label = o.name ?? path;
   const fs = requireNodeFs((m) => new SafetensorsError('NO_FS', m, label));
@@ -287,6 +200,11 @@ function readIndexFile(path: string, options: SafetensorsReadOptions | undefined
  * ```
  */
 export async function openSafetensorsIndex(path: string, options?: SafetensorsReadOptions): Promise<ShardedSafetensors> {
+  return openIndexFile(path, options, openSafetensors);
+}
+
+/** {@link openSafetensorsIndex} opening each shard with `openReader` (shards of any format). */
+export async function openIndexFile(path: string, options: SafetensorsReadOptions | undefined, openReader: ShardOpener): Promise<ShardedSafetensors> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`expected a path, got ${describeValue(path)}`);
   const p = requireNodePath((m) => new SafetensorsError('NO_FS', m, path));
   const idx = readIndexFile(path, options);
@@ -294,7 +212,7 @@ export async function openSafetensorsIndex(path: string, options?: SafetensorsRe
   // shards are named in messages relative to the name the caller gave the index, if any
   const label = options?.name ?? path;
   const labelDir = p.dirname(label);
-  return openSharded(idx, (file) => p.join(dir, file), { ...options, name: label }, (file) => p.join(labelDir, file));
+  return openSharded(idx, (file) => p.join(dir, file), { ...options, name: label }, (file) => p.join(labelDir, file), openReader);
 }
 
 /**
@@ -357,35 +275,4 @@ export async function openSafetensorsDir(dir: string, options?: SafetensorsReadO
     for (const s of shards.values()) s.closeSync();
     throw e;
   }
-}
-
-/**
- * Opens whatever holds a checkpoint: a path to a `.safetensors` file, a `*.safetensors.index.json`, or a
- * folder (Node), or a single file as bytes, a Blob or a ByteSource (browsers). The result lists every
- * tensor (`tensors`: name, dtype, shape...) and reads or streams each one.
- *
- * @example
- * ```ts
- * import { openCheckpoint } from 'lowp/io';
- * const ckpt = await openCheckpoint(process.argv[2]); // file, folder or index.json
- * for (const t of ckpt.tensors) {
- *   for await (const chunk of ckpt.chunks(t.name, { as: 'float64' })) {
- *     // chunk.data: Float64Array of up to 2^20 values, chunk.start: index of its first element
- *   }
- * }
- * await ckpt.close();
- * ```
- */
-export async function openCheckpoint(input: SourceInput, options?: SafetensorsReadOptions): Promise<TensorReader> {
-  if (typeof input !== 'string') return openSafetensors(input, options);
-  const fs = requireNodeFs((m) => new SafetensorsError('NO_FS', m, input));
-  let isDir = false;
-  try {
-    isDir = fs.statSync(input).isDirectory();
-  } catch (e) {
-    throw new SafetensorsError('IO', `cannot open: ${systemMessage(e)}`, input);
-  }
-  if (isDir) return openSafetensorsDir(input, options);
-  if (input.endsWith('.json')) return openSafetensorsIndex(input, options);
-  return openSafetensors(input, options);
 }
