@@ -101,6 +101,12 @@ describe('C-made edge cases and grid coverage (tests/fixtures/ggml/dequant-c.saf
       expectC(bytesOf(st, `${type}.blocks_u8`), type, floatsOf(st, `${type}.dequant_f32`), type);
     });
   }
+  it("lowp's type table has the fixture's block shapes (ggml's C decoded those blocks with its own sizeof(block_<type>) and gave lowp's values)", () => {
+    for (const type of types) {
+      const t = GGML_TYPES[type as GgmlType];
+      expect([st.info(`${type}.blocks_u8`).shape[1], st.info(`${type}.dequant_f32`).shape[1]], type).toEqual([t.typeSize, t.blockSize]);
+    }
+  });
   it('reaches the edge cases: infinities and NaNs appear in the C output of scaled types', () => {
     const want = floatsOf(st, 'Q4_K.dequant_f32');
     expect(want.some((v) => v === Infinity) || want.some((v) => v === -Infinity)).toBe(true);
