@@ -23,3 +23,5 @@ export { simulateLossScale } from './simulateLossScale.js';
 export type { LossScaleSimulation, SimulateLossScaleOptions } from './simulateLossScale.js';
 export { CAST_REPORT_JSON_SCHEMA, CAST_REPORT_SCHEMA, createCastReport, fromJsonNumber, summarizeAnalyses, toJsonSafe } from './report.js';
 export type { CastReport, CastReportInput, CastReportJsonSchema, CastReportSummary, CastReportTensor, CastReportTensorInput, JsonNumber, Jsonified, JsonSchemaNode, ReportGenerator, ReportTarget } from './report.js';
+export { simulateAdamStep } from './adamStep.js';
+export type { AdamEstimateOptions, AdamImplementation, AdamPrecision, AdamStateCast, AdamStepCounts, AdamStepEstimate, AdamStepOptions, AdamStepResult, AdamStepScalars, AdamStepState } from './adamStep.js';

@@ -1,0 +1,825 @@
+// simulateAdamStep: one step of PyTorch's torch.optim.Adam / AdamW (CPU, PyTorch 2.13) with the weights
+// and both moments kept in bf16, fp16 or fp32, bit for bit.
+//
+// 'foreach' is the for-loop / foreach path (_single_tensor_adam, _multi_tensor_adam: on CPU the foreach
+// ops fall back to the per-tensor ops): every in-place op is computed in float32 from operands already
+// rounded to the precision, then rounded again. 'fused' is the fused CPU kernel (FusedAdamKernel.cpp):
+// it loads the rounded tensors, computes everything in float32 and rounds each stored tensor once. The
+// Python scalars (1 − lr·wd, 1 − β1, β2, 1 − β2, √(1 − β2^t), eps, lr / (1 − β1^t)) are float64 values
+// cast to float32 where the kernel meets them. Where the CPU kernels fuse a multiply and an add (lerp_'s
+// explicit vec::fmadd; the compiler's contraction of `v·β2 + (1−β2)·g·g`) the emulation uses a
+// correctly rounded float32 FMA. docs/training.md lists every op and its rounding; the oracle is
+// ../shared/vectors/torch-checkpoints/trainer/truth.* (tests/diagnostics/adamStep.test.ts).
+//
+// Without a gradient the step is estimated: the next gradient is modelled per element from the
+// checkpoint's own float32 moments (gradientModel.ts) and every count is its expectation under that
+// model.
+import { describeValue } from '../core/describe.js';
+import { fmaF32 } from '../core/fma32.js';
+import { checkOptionsObject } from '../core/options.js';
+import { createRng } from '../core/rng.js';
+import { bf16ToF32Bits, f32BitsToBf16, f32BitsToFp16, fp16ToF32Bits, roundToOddF32Bits } from '../formats/fast16.js';
+import { emaNoiseRatio, meanShrink, normalNodes } from './gradientModel.js';
+import { readValue, resolveValues, type ValuesInput } from './input.js';
+
+/**
+ * The dtype the weights and both moments are kept in.
+ *
+ * @example
+ * ```ts
+ * const p: AdamPrecision = 'bf16';
+ * ```
+ */
+export type AdamPrecision = 'bf16' | 'fp16' | 'fp32';
+
+/**
+ * Which PyTorch CPU implementation: `'foreach'` (the for-loop and foreach paths, which round after every
+ * in-place op) or `'fused'` (`fused=True`: float32 math, one rounding per stored tensor).
+ *
+ * @example
+ * ```ts
+ * const impl: AdamImplementation = 'fused';
+ * ```
+ */
+export type AdamImplementation = 'foreach' | 'fused';
+
+/**
+ * The optimizer state of one parameter tensor, as a checkpoint holds it (`optimizer.pt`'s
+ * `state[i]`), with the parameter itself. Values are float arrays (a float32 checkpoint: each value is
+ * rounded to the precision as `load_state_dict` casts the state to the parameter's dtype) or
+ * `{ codes, format }` (e.g. bf16 codes). All arrays have the same length.
+ *
+ * @example
+ * ```ts
+ * const state: AdamStepState = { weight, expAvg, expAvgSq, step: 200, grad };
+ * ```
+ */
+export interface AdamStepState {
+  /** The parameter. */
+  weight: ValuesInput;
+  /** `exp_avg`, the first moment. */
+  expAvg: ValuesInput;
+  /** `exp_avg_sq`, the second moment. */
+  expAvgSq: ValuesInput;
+  /** `max_exp_avg_sq`: required with `amsgrad`, ignored without. */
+  maxExpAvgSq?: ValuesInput;
+  /**
+   * The state's `step`: how many steps the optimizer has taken (HF Trainer's `global_step`). The
+   * simulated step is step + 1, the bias corrections use step + 1. A non-negative integer; the
+   * estimate (no `grad`) needs at least 1.
+   */
+  step: number;
+  /** The gradient of the next step (float32 in a real run; cast to the precision like `p.grad`). Omit it to estimate. */
+  grad?: ValuesInput;
+}
+
+/**
+ * How the step is estimated when the state has no gradient.
+ *
+ * @example
+ * ```ts
+ * simulateAdamStep(state, { ...opts, estimate: { nodes: 8, sample: 65536, seed: 1 } });
+ * ```
+ */
+export interface AdamEstimateOptions {
+  /** Gradient values per element the expectation is taken over (normal strata, see docs/training.md); default 16. */
+  nodes?: number;
+  /** Evaluate the expectation on at most this many elements, chosen at random (seeded); default: all. */
+  sample?: number;
+  /** Seed of the element sample; default 0. */
+  seed?: number;
+  /** Shrink the gradient's mean m̂ by the tensor's James–Stein factor (docs/training.md); default true. */
+  shrinkMean?: boolean;
+}
+
+/**
+ * Options of {@link simulateAdamStep}: the parameter group's hyper-parameters and where the step runs.
+ *
+ * @example
+ * ```ts
+ * const opts: AdamStepOptions = { lr: 1.1e-5, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, precision: 'bf16', implementation: 'foreach' };
+ * ```
+ */
+export interface AdamStepOptions {
+  /** Learning rate the step uses (the group's `lr` after the scheduler), >= 0. */
+  lr: number;
+  /** [β1, β2], each in [0, 1). */
+  betas: readonly [number, number];
+  /** eps, >= 0. */
+  eps: number;
+  /** Weight decay, >= 0. */
+  weightDecay: number;
+  /** true (default): AdamW's decoupled decay p·(1 − lr·wd); false: Adam's L2 term g + wd·p. */
+  decoupled?: boolean;
+  /** The dtype of the weights and both moments. */
+  precision: AdamPrecision;
+  /** The PyTorch CPU implementation. */
+  implementation: AdamImplementation;
+  /** Maximize the objective (the gradient's sign flipped); default false. */
+  maximize?: boolean;
+  /** AMSGrad (needs `state.maxExpAvgSq`); default false. */
+  amsgrad?: boolean;
+  /** Without `grad`: how the step is estimated. */
+  estimate?: AdamEstimateOptions;
+  /** Without `grad`: also return the per-element probabilities (the whole tensor is evaluated, `sample` is ignored). Default false. */
+  probabilities?: boolean;
+}
+
+/**
+ * What the step does, element by element. With a gradient every count is exact (an integer); without,
+ * each is the expected count under the gradient model (a real number).
+ *
+ * @example
+ * ```ts
+ * const { counts } = simulateAdamStep(state, opts);
+ * counts.unchanged / counts.elements; // fraction of weights the step leaves bit for bit unchanged
+ * ```
+ */
+export interface AdamStepCounts {
+  /** Number of elements. */
+  elements: number;
+  /** Weights whose bits are the same before and after the step. */
+  unchanged: number;
+  /** Weights that are ±inf or NaN after the step. */
+  nonFinite: number;
+  /** Weights that would change if the new weight (computed in float32) were stored with stochastic rounding instead (expected count; see docs/training.md). */
+  movedStochastic: number;
+  /** Nonzero finite weights that decoupled weight decay alone, p·(1 − lr·wd) rounded, leaves unchanged (0 without decoupled decay). */
+  decayNoop: number;
+  /** Nonzero second moments that the decay v·β2 leaves unchanged (the op's precision: the kind's for 'foreach', float32 for 'fused'). */
+  expAvgSqDecayAbsorbed: number;
+  /** First moments that are ±0 after the step. */
+  expAvgZero: number;
+  /** First moments that are nonzero subnormals after the step. */
+  expAvgSubnormal: number;
+  /** Second moments that are 0 after the step. */
+  expAvgSqZero: number;
+  /** Second moments that are nonzero subnormals after the step. */
+  expAvgSqSubnormal: number;
+  /** Denominators √v̂ + eps that are 0 (the division gives ±inf or NaN). */
+  zeroDenominator: number;
+  /** Positive denominators to which adding eps changes nothing (eps vanished). */
+  epsAbsorbed: number;
+  /** Denominators in which eps exceeds √v̂ (eps dominates the step's scale). */
+  epsDominant: number;
+}
+
+/**
+ * What casting the state to the precision (as `load_state_dict` does) did to float inputs.
+ *
+ * @example
+ * ```ts
+ * simulateAdamStep(state, { ...opts, precision: 'fp16' }).cast.expAvgSqFlushed; // second moments that became 0
+ * ```
+ */
+export interface AdamStateCast {
+  /** Weights whose value changed. */
+  weightRounded: number;
+  /** Nonzero first moments that became ±0. */
+  expAvgFlushed: number;
+  /** Nonzero first moments that became subnormal. */
+  expAvgSubnormal: number;
+  /** Nonzero second moments that became 0. */
+  expAvgSqFlushed: number;
+  /** Nonzero second moments that became subnormal. */
+  expAvgSqSubnormal: number;
+}
+
+/**
+ * The scalars of the step, as the kernels see them.
+ *
+ * @example
+ * ```ts
+ * simulateAdamStep(state, opts).scalars.decayIsNoop; // true: lr·wd is below 2^-(p+1), decay does nothing
+ * ```
+ */
+export interface AdamStepScalars {
+  /** The step number of this update (state.step + 1). */
+  step: number;
+  /** 1 − β1^step (float64). */
+  biasCorrection1: number;
+  /** 1 − β2^step (float64). */
+  biasCorrection2: number;
+  /** lr / (1 − β1^step) (float64; the kernels use its float32 value). */
+  stepSize: number;
+  /** float32(1 − lr·wd): the decoupled decay factor (1 when there is none). */
+  decayFactor: number;
+  /** eps as the denominator receives it: rounded to the precision for 'foreach' (fp16: 1e-8 → 0), float32 for 'fused'. */
+  epsUsed: number;
+  /** Significand bits p of the precision (bf16 8, fp16 11, fp32 24). */
+  significandBits: number;
+  /** Decoupled decay is a no-op for every weight: 1 − decayFactor ≤ 2^-(p+1) (docs/training.md). */
+  decayIsNoop: boolean;
+  /** The decay v·β2 leaves every normal second moment unchanged ('foreach': 1 − float32(β2) ≤ 2^-(p+1)). */
+  beta2DecayIsNoop: boolean;
+}
+
+/**
+ * How an estimate was made (present when the state has no gradient).
+ *
+ * @example
+ * ```ts
+ * simulateAdamStep({ weight, expAvg, expAvgSq, step: 150 }, opts).estimate?.meanShrink;
+ * ```
+ */
+export interface AdamStepEstimate {
+  /** The gradient model: per element g ~ Normal(s·m̂, v̂ − (s·m̂)²). */
+  model: 'normal';
+  /** Nodes per element. */
+  nodes: number;
+  /** Elements evaluated (all, or the sample). */
+  evaluated: number;
+  /** The James–Stein factor s applied to m̂ (1 when `shrinkMean` is false). */
+  meanShrink: number;
+  /** Standard error of `counts.unchanged / elements` due to element sampling (0 when every element is evaluated). */
+  unchangedFractionStdError: number;
+}
+
+/**
+ * The result of {@link simulateAdamStep}. The arrays hold values exactly representable in the
+ * precision; `codes` holds their 16-bit codes for bf16 and fp16. Without a gradient they are the step
+ * under the mean gradient s·m̂ of the model, and the counts are expectations.
+ *
+ * @example
+ * ```ts
+ * const r = simulateAdamStep(state, opts);
+ * r.counts.unchanged; r.weight; r.codes?.weight;
+ * ```
+ */
+export interface AdamStepResult {
+  /** The precision. */
+  precision: AdamPrecision;
+  /** The implementation. */
+  implementation: AdamImplementation;
+  /** 'exact' with a gradient, 'estimate' without. */
+  mode: 'exact' | 'estimate';
+  /** The weights after the step. */
+  weight: Float32Array;
+  /** exp_avg after the step. */
+  expAvg: Float32Array;
+  /** exp_avg_sq after the step. */
+  expAvgSq: Float32Array;
+  /** max_exp_avg_sq after the step (amsgrad only). */
+  maxExpAvgSq?: Float32Array;
+  /** The codes of the same values (bf16 and fp16 only). */
+  codes?: { weight: Uint16Array; expAvg: Uint16Array; expAvgSq: Uint16Array; maxExpAvgSq?: Uint16Array };
+  /** Counts (expected counts for an estimate). */
+  counts: AdamStepCounts;
+  /** What the cast of the state to the precision did. */
+  cast: AdamStateCast;
+  /** The step's scalars. */
+  scalars: AdamStepScalars;
+  /** How the estimate was made (estimate only). */
+  estimate?: AdamStepEstimate;
+  /** Per element: probability that the weight stays unchanged (estimate with `probabilities` only). */
+  unchangedProbability?: Float32Array;
+  /** Per element: probability that the weight becomes ±inf/NaN (estimate with `probabilities` only). */
+  nonFiniteProbability?: Float32Array;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// precisions
+
+const F32 = /* @__PURE__ */ new Float32Array(1);
+const U32 = /* @__PURE__ */ new Uint32Array(F32.buffer);
+
+/** The rounding of a precision: float32 → nearest value, its code, and its neighbours. @internal */
+export interface PrecisionOps {
+  name: AdamPrecision;
+  /** Significand bits including the implicit one. */
+  p: number;
+  /** Smallest positive normal. */
+  minNormal: number;
+  /** Nearest value of a float32 value (ties to even). */
+  round(x: number): number;
+  /** Nearest value of any float64 value, rounded once. */
+  cast(x: number): number;
+  /** The bit pattern of a value of the precision (16-bit code, or float32 bits). */
+  bits(x: number): number;
+  /** Value of a bit pattern. */
+  value(bits: number): number;
+}
+
+function bitsF32(x: number): number { F32[0] = x; return U32[0]; }
+function valueF32(b: number): number { U32[0] = b; return F32[0]; }
+
+const BF16: PrecisionOps = {
+  name: 'bf16', p: 8, minNormal: 2 ** -126,
+  round: (x) => { F32[0] = x; U32[0] = bf16ToF32Bits(f32BitsToBf16(U32[0])); return F32[0]; },
+  cast: (x) => { U32[0] = bf16ToF32Bits(f32BitsToBf16(roundToOddF32Bits(x))); return F32[0]; },
+  bits: (x) => { F32[0] = x; return f32BitsToBf16(U32[0]); },
+  value: (b) => { U32[0] = bf16ToF32Bits(b); return F32[0]; },
+};
+const FP16: PrecisionOps = {
+  name: 'fp16', p: 11, minNormal: 2 ** -14,
+  round: (x) => { F32[0] = x; U32[0] = fp16ToF32Bits(f32BitsToFp16(U32[0])); return F32[0]; },
+  cast: (x) => { U32[0] = fp16ToF32Bits(f32BitsToFp16(roundToOddF32Bits(x))); return F32[0]; },
+  bits: (x) => { F32[0] = x; return f32BitsToFp16(U32[0]); },
+  value: (b) => { U32[0] = fp16ToF32Bits(b); return F32[0]; },
+};
+const FP32P: PrecisionOps = {
+  name: 'fp32', p: 24, minNormal: 2 ** -126,
+  round: Math.fround,
+  cast: Math.fround,
+  bits: bitsF32,
+  value: valueF32,
+};
+
+/** The rounding of a precision. @internal */
+export function precisionOps(p: AdamPrecision): PrecisionOps {
+  return p === 'bf16' ? BF16 : p === 'fp16' ? FP16 : FP32P;
+}
+
+/**
+ * Half the distance from x (a value of the precision) to its neighbour in direction `dir` (+1 up,
+ * −1 down); Infinity when that neighbour is an infinity or x is not finite.
+ *
+ * @internal
+ */
+export function halfGap(ops: PrecisionOps, x: number, dir: number): number {
+  if (!Number.isFinite(x)) return Infinity;
+  const b = ops.bits(x);
+  const signBit = ops.name === 'fp32' ? 0x80000000 : 0x8000;
+  const mag = (b & (signBit - 1)) >>> 0;
+  const neg = (b & signBit) !== 0 && x !== 0 ? true : false;
+  // moving away from zero increments the magnitude code, toward zero decrements it
+  const away = x === 0 ? true : (dir > 0) !== neg;
+  let nb: number;
+  if (x === 0) nb = dir > 0 ? 1 : (signBit | 1) >>> 0;
+  else nb = away ? b + 1 : mag === 0 ? b : b - 1;
+  const y = ops.value(nb >>> 0);
+  if (!Number.isFinite(y)) return Infinity;
+  return Math.abs(y - x) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the kernels
+
+/** Per-call constants of a step. @internal */
+export interface StepConstants {
+  ops: PrecisionOps;
+  hasWd: boolean;
+  decoupled: boolean;
+  wdF: number; // float32(wd)
+  wd: number; // float64 wd (for the lr thresholds)
+  decay: number; // float32(1 − lr·wd)
+  lerpSmall: boolean; // |1 − β1| < 0.5: lerp as m + w·(g − m), else g − (1 − w)·(g − m)
+  w: number; // float32(1 − β1)
+  wc: number; // float32(w − 1)
+  beta2: number; // float32(β2)
+  c2: number; // float32(1 − β2)
+  bc2sqrt: number; // float32(√(1 − β2^t))
+  eps: number; // float32(eps)
+  epsP: number; // eps rounded to the precision ('foreach' adds it in the precision)
+  negStep: number; // float32(−lr / (1 − β1^t))
+  bc1: number; // 1 − β1^t (float64, for the lr thresholds)
+  maximize: boolean;
+  amsgrad: boolean;
+}
+
+/** What one element's step produced (a reused scratch object). @internal */
+export interface ElementOut {
+  p: number; m: number; v: number; vmax: number;
+  /** The new weight in float32 before its final rounding (with unrounded decay), for stochastic rounding. */
+  y: number;
+  /** Denominator, and √v̂ (the part before eps). */
+  d: number; q: number;
+  decayNoop: boolean; vDecayAbsorbed: boolean;
+  /** Update per unit lr (the weight moves by −lr·a), for the lr thresholds. */
+  a: number;
+  /** Decay alone moves the weight at lr above this (Infinity when never). */
+  lrDecay: number;
+}
+
+const f = Math.fround;
+
+function lerpF32(k: StepConstants, m: number, g: number): number {
+  return k.lerpSmall ? fmaF32(k.w, f(g - m), m) : fmaF32(k.wc, f(g - m), g);
+}
+
+/**
+ * The for-loop / foreach path on one element: p, m, v (and vmax) are values of the precision, g the
+ * gradient already cast to it. Every op rounds to the precision.
+ *
+ * @internal
+ */
+export function foreachElement(k: StepConstants, p0: number, m0: number, v0: number, vmax0: number, g0: number, o: ElementOut): void {
+  const R = k.ops.round;
+  let g = k.maximize ? -g0 : g0;
+  let p = p0;
+  o.decayNoop = false;
+  o.lrDecay = Infinity;
+  if (k.hasWd) {
+    if (k.decoupled) {
+      p = R(f(p0 * k.decay)); // param.mul_(1 - lr * weight_decay)
+      o.decayNoop = p === p0 && p0 !== 0 && Number.isFinite(p0);
+    } else {
+      g = R(fmaF32(p0, k.wdF, g)); // grad.add(param, alpha=weight_decay): vec::fmadd(param, alpha, grad)
+    }
+  }
+  const m = R(lerpF32(k, m0, g)); // exp_avg.lerp_(grad, 1 - beta1)
+  const vb = R(f(v0 * k.beta2)); // exp_avg_sq.mul_(beta2)
+  o.vDecayAbsorbed = vb === v0 && v0 !== 0;
+  const v = R(fmaF32(f(k.c2 * g), g, vb)); // .addcmul_(grad, grad, value=1 - beta2), contracted
+  let vd = v;
+  if (k.amsgrad) {
+    vd = vmax0 !== vmax0 || v !== v ? NaN : vmax0 > v ? vmax0 : v; // torch.maximum(max, v, out=max)
+    o.vmax = vd;
+  }
+  const s = R(f(Math.sqrt(vd))); // .sqrt()
+  const q = R(f(s / k.bc2sqrt)); // / bias_correction2_sqrt
+  const d = R(f(q + k.eps)); // .add_(eps)
+  const upd = f(f(k.negStep * m) / d); // addcdiv_: value * t1 / t2
+  const y = f(p + upd);
+  o.p = R(y);
+  o.m = m;
+  o.v = v;
+  o.q = q;
+  o.d = d;
+  o.y = k.hasWd && k.decoupled ? f(f(p0 * k.decay) + upd) : y;
+  // per unit lr: the update −lr·m/(bc1·d); the decay threshold is separate (it rounds on its own)
+  o.a = m / (k.bc1 * d);
+  if (k.hasWd && k.decoupled && p0 !== 0 && Number.isFinite(p0)) o.lrDecay = halfGap(k.ops, p0, p0 > 0 ? -1 : 1) / (Math.abs(p0) * k.wd);
+}
+
+/**
+ * The fused CPU kernel on one element: loads the rounded values, computes in float32, rounds each stored
+ * tensor once.
+ *
+ * @internal
+ */
+export function fusedElement(k: StepConstants, p0: number, m0: number, v0: number, vmax0: number, g0: number, o: ElementOut): void {
+  const R = k.ops.round;
+  let g = k.maximize ? -g0 : g0;
+  let p = p0;
+  o.decayNoop = false;
+  o.lrDecay = Infinity;
+  if (k.hasWd) {
+    if (k.decoupled) {
+      p = f(p0 * k.decay);
+      o.decayNoop = R(p) === p0 && p0 !== 0 && Number.isFinite(p0);
+    } else {
+      g = fmaF32(p0, k.wdF, g); // grad += param * wd, contracted
+    }
+  }
+  const M = lerpF32(k, m0, g);
+  const vb = f(v0 * k.beta2);
+  o.vDecayAbsorbed = vb === v0 && v0 !== 0;
+  const V = fmaF32(f(k.c2 * g), g, vb); // v·β2 + ((1−β2)·g)·g, contracted as the compiler does
+  let vd = V;
+  if (k.amsgrad) {
+    vd = vmax0 !== vmax0 || V !== V ? NaN : vmax0 > V ? vmax0 : V;
+    o.vmax = R(vd);
+  }
+  const q = f(f(Math.sqrt(vd)) / k.bc2sqrt);
+  const d = f(q + k.eps);
+  const y = f(p + f(f(k.negStep * M) / d));
+  o.p = R(y);
+  o.m = R(M);
+  o.v = R(V);
+  o.q = q;
+  o.d = d;
+  o.y = y;
+  o.a = (k.hasWd && k.decoupled ? p0 * k.wd : 0) + M / (k.bc1 * d);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// validation
+
+function checkNumber(v: unknown, name: string, fn: string, lo: number, loInclusive: boolean, hi = Infinity, hiInclusive = false): number {
+  if (typeof v !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${describeValue(v)}`);
+  const okLo = loInclusive ? v >= lo : v > lo;
+  const okHi = hiInclusive ? v <= hi : v < hi;
+  if (!(okLo && okHi)) {
+    throw new RangeError(`${fn}: ${name} must be in ${loInclusive ? '[' : '('}${lo}, ${hi === Infinity ? 'inf' : hi}${hiInclusive ? ']' : ')'}, got ${v}`);
+  }
+  return v;
+}
+
+function checkBool(v: unknown, name: string, fn: string, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new TypeError(`${fn}: ${name} must be a boolean, got ${describeValue(v)}`);
+  return v;
+}
+
+function checkInt(v: unknown, name: string, fn: string, min: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${describeValue(v)}`);
+  return v;
+}
+
+/** Validated hyper-parameters. @internal */
+export interface ResolvedAdamOptions {
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean;
+  precision: AdamPrecision; implementation: AdamImplementation; maximize: boolean; amsgrad: boolean;
+  nodes: number; sample: number; seed: number; shrinkMean: boolean; probabilities: boolean;
+}
+
+/** Validates the options of simulateAdamStep. @internal */
+export function resolveAdamOptions(options: unknown, fn: string): ResolvedAdamOptions {
+  if (options === undefined) throw new TypeError(`${fn}: options are required: { lr, betas, eps, weightDecay, precision, implementation }`);
+  checkOptionsObject(options, fn, "{ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, precision: 'bf16', implementation: 'foreach' }");
+  const o = options as AdamStepOptions;
+  const lr = checkNumber(o.lr, 'lr', fn, 0, true);
+  const betas = o.betas as unknown;
+  if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`${fn}: betas must be [beta1, beta2], got ${describeValue(betas)}`);
+  const beta1 = checkNumber(betas[0], 'betas[0]', fn, 0, true, 1, false);
+  const beta2 = checkNumber(betas[1], 'betas[1]', fn, 0, true, 1, false);
+  const eps = checkNumber(o.eps, 'eps', fn, 0, true);
+  const weightDecay = checkNumber(o.weightDecay, 'weightDecay', fn, 0, true);
+  if (!Number.isFinite(lr) || !Number.isFinite(eps) || !Number.isFinite(weightDecay)) {
+    throw new RangeError(`${fn}: lr, eps and weightDecay must be finite, got ${lr}, ${eps}, ${weightDecay}`);
+  }
+  const decoupled = checkBool(o.decoupled, 'decoupled', fn, true);
+  if (o.precision !== 'bf16' && o.precision !== 'fp16' && o.precision !== 'fp32') {
+    throw new RangeError(`${fn}: precision must be 'bf16', 'fp16' or 'fp32', got ${describeValue(o.precision)}`);
+  }
+  if (o.implementation !== 'foreach' && o.implementation !== 'fused') {
+    throw new RangeError(`${fn}: implementation must be 'foreach' or 'fused', got ${describeValue(o.implementation)}`);
+  }
+  const maximize = checkBool(o.maximize, 'maximize', fn, false);
+  const amsgrad = checkBool(o.amsgrad, 'amsgrad', fn, false);
+  const probabilities = checkBool(o.probabilities, 'probabilities', fn, false);
+  const e = o.estimate;
+  if (e !== undefined) checkOptionsObject(e, `${fn}: estimate`, '{ nodes: 16, sample: 65536, seed: 0 }');
+  const nodes = checkInt(e?.nodes, 'estimate.nodes', fn, 1, 16);
+  if (nodes > 4096) throw new RangeError(`${fn}: estimate.nodes must be at most 4096, got ${nodes}`);
+  const sample = checkInt(e?.sample, 'estimate.sample', fn, 1, Number.MAX_SAFE_INTEGER);
+  const seed = e?.seed ?? 0;
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`${fn}: estimate.seed must be a finite number, got ${describeValue(seed)}`);
+  const shrinkMean = checkBool(e?.shrinkMean, 'estimate.shrinkMean', fn, true);
+  return { lr, beta1, beta2, eps, weightDecay, decoupled, precision: o.precision, implementation: o.implementation, maximize, amsgrad, nodes, sample, seed, shrinkMean, probabilities };
+}
+
+/** The kernel constants for a step. @internal */
+export function stepConstants(o: ResolvedAdamOptions, step: number): { k: StepConstants; scalars: AdamStepScalars } {
+  const ops = precisionOps(o.precision);
+  const t = step + 1;
+  const bc1 = 1 - o.beta1 ** t;
+  const bc2 = 1 - o.beta2 ** t;
+  const stepSize = o.lr / bc1;
+  const hasWd = o.weightDecay !== 0;
+  const decay = hasWd && o.decoupled ? f(1 - o.lr * o.weightDecay) : 1;
+  const w = f(1 - o.beta1);
+  const beta2 = f(o.beta2);
+  const eps = f(o.eps);
+  const epsP = ops.round(eps);
+  const half = 2 ** -(ops.p + 1);
+  const k: StepConstants = {
+    ops, hasWd, decoupled: o.decoupled, wdF: f(o.weightDecay), wd: o.weightDecay, decay,
+    lerpSmall: Math.abs(w) < 0.5, w, wc: f(w - 1), beta2, c2: f(1 - o.beta2), bc2sqrt: f(Math.sqrt(bc2)),
+    eps: o.implementation === 'foreach' ? epsP : eps, epsP, negStep: f(-stepSize), bc1, maximize: o.maximize, amsgrad: o.amsgrad,
+  };
+  const scalars: AdamStepScalars = {
+    step: t, biasCorrection1: bc1, biasCorrection2: bc2, stepSize, decayFactor: decay,
+    epsUsed: k.eps, significandBits: ops.p,
+    decayIsNoop: !(hasWd && o.decoupled) || 1 - decay <= half,
+    beta2DecayIsNoop: 1 - beta2 <= (o.implementation === 'foreach' ? half : 2 ** -25),
+  };
+  return { k, scalars };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// loading the state
+
+interface Loaded { values: Float32Array; raw: Float64Array | Float32Array; flushed: number; subnormal: number; rounded: number }
+
+function load(input: unknown, name: string, fn: string, ops: PrecisionOps, n: number | null, keepRaw: boolean): Loaded {
+  const src = resolveValues(input, fn, name);
+  if (n !== null && src.length !== n) throw new RangeError(`${fn}: ${name} has ${src.length} elements, weight has ${n}; expected the same length`);
+  const len = src.length;
+  const values = new Float32Array(len);
+  let flushed = 0, subnormal = 0, rounded = 0;
+  let raw: Float64Array | Float32Array;
+  if (src.kind === 'f32') {
+    const x = src.f32;
+    for (let i = 0; i < len; i++) {
+      const a = x[i];
+      const r = ops.round(a);
+      values[i] = r;
+      if (r !== a && a === a) {
+        rounded++;
+        if (r === 0) flushed++;
+      }
+      if (r !== 0 && Math.abs(r) < ops.minNormal) subnormal++;
+    }
+    raw = keepRaw ? x : values;
+  } else {
+    const r64 = keepRaw ? new Float64Array(len) : null;
+    for (let i = 0; i < len; i++) {
+      const a = readValue(src, i, fn);
+      const r = ops.cast(a);
+      values[i] = r;
+      if (r64) r64[i] = a;
+      if (r !== a && a === a) {
+        rounded++;
+        if (r === 0) flushed++;
+      }
+      if (r !== 0 && Math.abs(r) < ops.minNormal) subnormal++;
+    }
+    raw = r64 ?? values;
+  }
+  return { values, raw, flushed, subnormal, rounded };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the step
+
+function zeroCounts(n: number): AdamStepCounts {
+  return {
+    elements: n, unchanged: 0, nonFinite: 0, movedStochastic: 0, decayNoop: 0, expAvgSqDecayAbsorbed: 0,
+    expAvgZero: 0, expAvgSubnormal: 0, expAvgSqZero: 0, expAvgSqSubnormal: 0, zeroDenominator: 0, epsAbsorbed: 0, epsDominant: 0,
+  };
+}
+
+/** Probability that stochastic rounding of the float32 value y to the precision gives a value other than p0. */
+function srMoveProbability(ops: PrecisionOps, y: number, p0: number): number {
+  const r = ops.round(y);
+  if (r === y || y !== y || !Number.isFinite(y)) return ops.bits(r) === ops.bits(p0) && r === r ? 0 : 1;
+  // the two neighbours of y: r and the one on y's other side
+  const other = r + (y > r ? 2 : -2) * halfGap(ops, r, y > r ? 1 : -1);
+  const lo = Math.min(r, other), hi = Math.max(r, other);
+  const pHi = (y - lo) / (hi - lo);
+  if (p0 === lo && ops.bits(lo) === ops.bits(p0)) return pHi;
+  if (p0 === hi && ops.bits(hi) === ops.bits(p0)) return 1 - pHi;
+  return 1;
+}
+
+/** Adds the outcome of one element step to counts with weight w; returns 1 (unchanged) | 2 (non-finite). */
+function tally(c: AdamStepCounts, ops: PrecisionOps, p0: number, o: ElementOut, eps: number, w: number): number {
+  let flags = 0;
+  if (ops.bits(o.p) === ops.bits(p0)) { c.unchanged += w; flags |= 1; }
+  if (!Number.isFinite(o.p)) { c.nonFinite += w; flags |= 2; }
+  c.movedStochastic += w * srMoveProbability(ops, o.y, p0);
+  if (o.decayNoop) c.decayNoop += w;
+  if (o.vDecayAbsorbed) c.expAvgSqDecayAbsorbed += w;
+  if (o.m === 0) c.expAvgZero += w;
+  else if (Math.abs(o.m) < ops.minNormal) c.expAvgSubnormal += w;
+  if (o.v === 0) c.expAvgSqZero += w;
+  else if (Math.abs(o.v) < ops.minNormal) c.expAvgSqSubnormal += w;
+  if (o.d === 0) c.zeroDenominator += w;
+  else if (o.d > 0 && o.d === o.q && eps > 0) c.epsAbsorbed += w;
+  if (eps > 0 && eps > o.q) c.epsDominant += w;
+  return flags;
+}
+
+/** Optional hook for the training analysis: receives, per evaluated element and gradient node, the lr thresholds. @internal */
+export interface StepHooks {
+  /** Weighted threshold: the weight stays unchanged for lr below `lrCrit` (0: never, Infinity: always). */
+  lrThreshold?: (lrCrit: number, weight: number) => void;
+}
+
+function lrThresholdOf(k: StepConstants, p0: number, o: ElementOut): number {
+  if (!Number.isFinite(o.p) || !Number.isFinite(o.a) || o.d === 0) return 0;
+  const a = o.a;
+  const lrUpd = a === 0 ? Infinity : halfGap(k.ops, p0, a > 0 ? -1 : 1) / Math.abs(a);
+  return Math.min(lrUpd, o.lrDecay);
+}
+
+/** The engine behind simulateAdamStep (with internal hooks). @internal */
+export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hooks?: StepHooks): AdamStepResult {
+  const fn = 'simulateAdamStep';
+  if (state === null || typeof state !== 'object' || Array.isArray(state) || ArrayBuffer.isView(state)) {
+    throw new TypeError(`${fn}: state must be { weight, expAvg, expAvgSq, step, grad? }, got ${describeValue(state)}`);
+  }
+  const o = resolveAdamOptions(options, fn);
+  const step = state.step;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new RangeError(`${fn}: state.step must be a non-negative integer (the steps taken so far), got ${describeValue(step)}`);
+  const ops = precisionOps(o.precision);
+  const estimate = state.grad === undefined;
+  if (estimate && step < 1) throw new RangeError(`${fn}: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${step}`);
+  const W = load(state.weight, 'weight', fn, ops, null, false);
+  const n = W.values.length;
+  const M = load(state.expAvg, 'expAvg', fn, ops, n, estimate);
+  const V = load(state.expAvgSq, 'expAvgSq', fn, ops, n, estimate);
+  let VM: Loaded | null = null;
+  if (o.amsgrad) {
+    if (state.maxExpAvgSq === undefined) throw new TypeError(`${fn}: amsgrad needs state.maxExpAvgSq (the max_exp_avg_sq state), got undefined`);
+    VM = load(state.maxExpAvgSq, 'maxExpAvgSq', fn, ops, n, false);
+  }
+  const G = estimate ? null : load(state.grad, 'grad', fn, ops, n, false);
+  const { k, scalars } = stepConstants(o, step);
+  const kernel = o.implementation === 'foreach' ? foreachElement : fusedElement;
+  const pOut = new Float32Array(n), mOut = new Float32Array(n), vOut = new Float32Array(n);
+  const vmOut = VM ? new Float32Array(n) : null;
+  const out: ElementOut = { p: 0, m: 0, v: 0, vmax: 0, y: 0, d: 0, q: 0, decayNoop: false, vDecayAbsorbed: false, a: 0, lrDecay: Infinity };
+  const counts = zeroCounts(n);
+  const p = W.values, m = M.values, v = V.values, vm = VM ? VM.values : null;
+  const hook = hooks?.lrThreshold;
+  const result: AdamStepResult = {
+    precision: o.precision, implementation: o.implementation, mode: estimate ? 'estimate' : 'exact',
+    weight: pOut, expAvg: mOut, expAvgSq: vOut, counts,
+    cast: { weightRounded: W.rounded, expAvgFlushed: M.flushed, expAvgSubnormal: M.subnormal, expAvgSqFlushed: V.flushed, expAvgSqSubnormal: V.subnormal },
+    scalars,
+  };
+  if (!estimate) {
+    const g = (G as Loaded).values;
+    for (let i = 0; i < n; i++) {
+      kernel(k, p[i], m[i], v[i], vm ? vm[i] : 0, g[i], out);
+      pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
+      if (vmOut) vmOut[i] = out.vmax;
+      tally(counts, ops, p[i], out, k.eps, 1);
+      if (hook) hook(lrThresholdOf(k, p[i], out), 1);
+    }
+  } else {
+    // the gradient model: h (what enters the moments) ~ Normal(s·m̂, v̂ − (s·m̂)²) per element
+    const t = step;
+    const bc1o = 1 - o.beta1 ** t, bc2o = 1 - o.beta2 ** t;
+    const mr = M.raw, vr = V.raw;
+    let sumMeanSq = 0, sumVar = 0;
+    for (let i = 0; i < n; i++) {
+      const mh = mr[i] / bc1o, vh = vr[i] / bc2o;
+      if (!Number.isFinite(mh) || !Number.isFinite(vh)) continue;
+      sumMeanSq += mh * mh;
+      sumVar += Math.max(vh - mh * mh, 0);
+    }
+    const shrink = o.shrinkMean ? meanShrink(sumMeanSq, sumVar, emaNoiseRatio(o.beta1, t)) : 1;
+    const nodes = normalNodes(o.nodes);
+    const K = nodes.length;
+    const sign = o.maximize ? -1 : 1;
+    const l2 = k.hasWd && !o.decoupled ? o.weightDecay : 0;
+    const rawGrad = (i: number, z: number): number => {
+      const mu = (shrink * mr[i]) / bc1o;
+      const vh = vr[i] / bc2o;
+      const sd = Math.sqrt(Math.max(vh - mu * mu, 0));
+      const h = mu + sd * z;
+      return ops.round(Math.fround(sign * (h - l2 * p[i]))); // the float32 gradient cast to the precision
+    };
+    // the returned arrays: the step under the model's mean gradient
+    for (let i = 0; i < n; i++) {
+      kernel(k, p[i], m[i], v[i], vm ? vm[i] : 0, rawGrad(i, 0), out);
+      pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
+      if (vmOut) vmOut[i] = out.vmax;
+    }
+    const all = o.probabilities || o.sample >= n;
+    const evaluated = all ? n : o.sample;
+    const rng = all ? null : createRng(o.seed);
+    const wEach = n / evaluated / K;
+    const probU = o.probabilities ? new Float32Array(n) : null;
+    const probN = o.probabilities ? new Float32Array(n) : null;
+    let sumU = 0, sumU2 = 0;
+    for (let j = 0; j < evaluated; j++) {
+      const i = rng ? Math.floor(rng() * n) : j;
+      let u = 0, nf = 0;
+      for (let q = 0; q < K; q++) {
+        kernel(k, p[i], m[i], v[i], vm ? vm[i] : 0, rawGrad(i, nodes[q]), out);
+        const flags = tally(counts, ops, p[i], out, k.eps, wEach);
+        u += flags & 1;
+        nf += flags >> 1;
+        if (hook) hook(lrThresholdOf(k, p[i], out), wEach);
+      }
+      const pu = u / K;
+      sumU += pu; sumU2 += pu * pu;
+      if (probU && probN) { probU[i] = pu; probN[i] = nf / K; }
+    }
+    let se = 0;
+    if (!all && evaluated > 1) {
+      const mean = sumU / evaluated;
+      se = Math.sqrt(Math.max(sumU2 / evaluated - mean * mean, 0) / (evaluated - 1)) * Math.sqrt(1 - evaluated / Math.max(n, evaluated));
+    }
+    result.estimate = { model: 'normal', nodes: K, evaluated, meanShrink: shrink, unchangedFractionStdError: se };
+    if (probU && probN) { result.unchangedProbability = probU; result.nonFiniteProbability = probN; }
+  }
+  if (vmOut) result.maxExpAvgSq = vmOut;
+  if (o.precision !== 'fp32') {
+    const enc = (a: Float32Array) => {
+      const c = new Uint16Array(a.length);
+      for (let i = 0; i < a.length; i++) c[i] = ops.bits(a[i]);
+      return c;
+    };
+    result.codes = { weight: enc(pOut), expAvg: enc(mOut), expAvgSq: enc(vOut) };
+    if (vmOut) result.codes.maxExpAvgSq = enc(vmOut);
+  }
+  return result;
+}
+
+/**
+ * One Adam/AdamW step as PyTorch 2.13 computes it on the CPU with the weights and both moments kept in
+ * `precision` (bf16, fp16 or fp32), for the `'foreach'` (for-loop) or `'fused'` implementation.
+ *
+ * With `state.grad` the step is exact: the weights and moments equal PyTorch's bit for bit (checked on
+ * every element of the public trainer runs) and the counts are exact. Without it, the step is
+ * estimated from the checkpoint alone: the next gradient is modelled per element as a normal variable
+ * with the mean and second moment the saved float32 moments imply (the mean shrunk toward 0 by how
+ * much of it is noise), the returned arrays are the step under the mean gradient, and the counts are
+ * expectations (docs/training.md states the assumptions and the measured accuracy).
+ *
+ * Inputs are never modified. `state.step` is the state's step before this update (the update is step
+ * + 1).
+ *
+ * @param state - `{ weight, expAvg, expAvgSq, step, grad?, maxExpAvgSq? }` (float arrays or `{ codes, format }`).
+ * @param options - `{ lr, betas, eps, weightDecay, decoupled?, precision, implementation, maximize?, amsgrad?, estimate?, probabilities? }`.
+ * @example
+ * ```ts
+ * const r = simulateAdamStep(
+ *   { weight: new Float32Array([1, 0.5]), expAvg: new Float32Array([1e-4, -1e-4]), expAvgSq: new Float32Array([1e-8, 1e-8]), step: 100,
+ *     grad: new Float32Array([1e-4, -1e-4]) },
+ *   { lr: 1e-5, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, precision: 'bf16', implementation: 'foreach' },
+ * );
+ * r.counts.unchanged; // 2: both updates (about 1e-5) are below half a bf16 ulp of the weights
+ * r.scalars.decayIsNoop; // true: lr·wd = 1e-7 < 2^-9
+ * ```
+ */
+export function simulateAdamStep(state: AdamStepState, options: AdamStepOptions): AdamStepResult {
+  return runAdamStep(state, options);
+}
