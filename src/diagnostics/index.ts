@@ -25,3 +25,5 @@ export { CAST_REPORT_JSON_SCHEMA, CAST_REPORT_SCHEMA, createCastReport, fromJson
 export type { CastReport, CastReportInput, CastReportJsonSchema, CastReportSummary, CastReportTensor, CastReportTensorInput, JsonNumber, Jsonified, JsonSchemaNode, ReportGenerator, ReportTarget } from './report.js';
 export { simulateAdamStep } from './adamStep.js';
 export type { AdamEstimateOptions, AdamImplementation, AdamPrecision, AdamStateCast, AdamStepCounts, AdamStepEstimate, AdamStepOptions, AdamStepResult, AdamStepScalars, AdamStepState } from './adamStep.js';
+export { analyzeTrainingTensor, createTrainingAnalyzer, hfLrSchedule, trainingReadiness } from './trainingReadiness.js';
+export type { LrSchedule, OptimizerKind, TrainingAnalyzer, TrainingImplementationFigures, TrainingReadiness, TrainingReadinessOptions, TrainingTensorInput, TrainingTensorReport } from './trainingReadiness.js';
