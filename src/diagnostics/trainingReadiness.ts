@@ -11,7 +11,7 @@ import { createRng } from '../core/rng.js';
 import { runAdamStep, type AdamImplementation, type AdamStepResult } from './adamStep.js';
 import { resolveValues, readValue, type ValuesInput } from './input.js';
 import { recommendLossScale } from './lossScale.js';
-import { fmtCount, fmtLog2, fmtPercent, fmtValue } from './text.js';
+import { fmtCount, fmtLog2, fmtPercent, fmtPrecise, fmtValue } from './text.js';
 
 /**
  * The optimizer of a checkpoint: Adam (L2 term in the gradient) or AdamW (decoupled decay). The two
@@ -637,7 +637,7 @@ function overallReasons(r: TrainingReadiness, o: Resolved): string[] {
     const epsP = r.tensors[0]?.eps.inPrecision ?? 0;
     let why = '';
     if (fe.zeroDenominator >= 0.5 && zeroSq > 0) {
-      why = `: exp_avg_sq flushes to 0 in ${p} (${fmtCount(zeroSq)} values, ${fmtPercent(zeroSq / elements)})` + (epsP === 0 && r.eps > 0 ? ` and eps ${fmtValue(r.eps)} flushes with it` : '') + ', so the update divides by 0';
+      why = `: exp_avg_sq flushes to 0 in ${p} (${fmtCount(zeroSq)} values, ${fmtPercent(zeroSq / elements)})` + (epsP === 0 && r.eps > 0 ? ` and eps ${fmtPrecise(r.eps)} flushes with it` : '') + ', so the update divides by 0';
     } else if (fe.zeroDenominator >= 0.5) {
       why = `: ${fmtCount(fe.zeroDenominator)} denominators √v̂ + eps are 0 in ${p}`;
     }
@@ -673,10 +673,10 @@ function overallReasons(r: TrainingReadiness, o: Resolved): string[] {
   }
   // 6. eps
   const epsP = r.tensors[0]?.eps.inPrecision ?? r.eps;
-  if (r.eps > 0 && epsP === 0) out.push(`eps ${fmtValue(r.eps)} is 0 in ${p}: the for-loop path adds it in ${p}, so it protects nothing; use eps >= ${fmtValue(p === 'fp16' ? 2 ** -14 : 2 ** -126)} or the fused kernel.`);
+  if (r.eps > 0 && epsP === 0) out.push(`eps ${fmtPrecise(r.eps)} is 0 in ${p}: the for-loop path adds it in ${p}, so it protects nothing; use eps >= ${fmtValue(p === 'fp16' ? 2 ** -14 : 2 ** -126)} or the fused kernel.`);
   else {
     const dom = r.tensors.reduce((s, t) => s + t.eps.dominantFraction * t.elements, 0) / Math.max(elements, 1);
-    if (dom > 0.01) out.push(`eps ${fmtValue(r.eps)} exceeds √v̂ for ${fmtPercent(dom)} of the weights: their steps are lr·m̂/eps, not Adam's normalised step.`);
+    if (dom > 0.01) out.push(`eps ${fmtPrecise(r.eps)} exceeds √v̂ for ${fmtPercent(dom)} of the weights: their steps are lr·m̂/eps, not Adam's normalised step.`);
   }
   // 7. gradients and the loss scale
   const allMed = r.tensors.map((t) => t.gradients.median).sort((a, b) => a - b);

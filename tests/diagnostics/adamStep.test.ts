@@ -2,43 +2,15 @@
 // real next step of two training checkpoints with weights and states in bf16/fp16
 // (../shared/vectors/torch-checkpoints/trainer/truth.*; a subset in tests/fixtures made by
 // scripts/make-adam-fixtures.mjs). Properties against a float64 twin of Adam, and between the modes.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulateAdamStep, type AdamStepOptions, type AdamStepState } from '../../src/diagnostics/adamStep.js';
 import { encodeArray } from '../../src/formats/bulk.js';
 import { round } from '../../src/formats/scalar.js';
-import { FIXTURES, SHARED_VECTORS } from '../helpers/vectors.js';
+import { loadAdamTruth } from '../helpers/adam-truth.js';
 
-// ../shared/vectors next to the checkout (or LOWP_SHARED_VECTORS, e.g. for a git worktree), else the fixture
-const sharedDir = process.env.LOWP_SHARED_VECTORS ?? SHARED_VECTORS;
-const fullDir = join(sharedDir, 'torch-checkpoints', 'trainer');
-const full = existsSync(join(fullDir, 'truth.safetensors'));
-const dir = full ? fullDir : join(FIXTURES, 'torch-checkpoints', 'trainer');
-
-function loadTruth() {
-  const buf = readFileSync(join(dir, 'truth.safetensors'));
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
-  const get = (key: string): Float32Array | Uint16Array => {
-    const info = header[key];
-    if (!info) throw new Error(`truth: no key ${key}`);
-    const [b, e] = info.data_offsets;
-    const bytes = new Uint8Array(e - b);
-    bytes.set(buf.subarray(8 + n + b, 8 + n + e));
-    return info.dtype === 'F32' ? new Float32Array(bytes.buffer) : new Uint16Array(bytes.buffer);
-  };
-  const json = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, RunTruth>;
-  return { get, json };
-}
-interface Counts { elements: number; unchanged: number; nonfinite: number }
-interface RunTruth {
-  lr: number; betas: [number, number]; eps: number; step: number; weight_decay: Record<string, number>;
-  param_order: string[]; sliced?: string[]; cases: Record<string, { tensors: Record<string, Counts> }>;
-}
-
-const T = loadTruth();
+const T = loadAdamTruth();
+const full = T.full;
 const RUNS = ['pretrain', 'finetune'] as const;
 const PRECS = ['bf16', 'fp16'] as const;
 const IMPLS = ['foreach', 'fused'] as const;
