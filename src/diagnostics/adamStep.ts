@@ -303,16 +303,38 @@ export interface PrecisionOps {
 function bitsF32(x: number): number { F32[0] = x; return U32[0]; }
 function valueF32(b: number): number { U32[0] = b; return F32[0]; }
 
+// Rounding is on the hot path of every op: the common case works on the float32 bits in place, and the
+// kernels call it through rnd(kind, x), a direct call V8 inlines (a call through ops.round would be
+// polymorphic and box every result). NaN, fp16 overflow and fp16 subnormals go through fast16.
+function roundBf16(x: number): number {
+  F32[0] = x;
+  const u = U32[0];
+  if ((u & 0x7fffffff) > 0x7f800000) { U32[0] = bf16ToF32Bits(f32BitsToBf16(u)); return F32[0]; }
+  U32[0] = (u + 0x7fff + ((u >>> 16) & 1)) & 0xffff0000; // nearest even; a carry moves into the exponent
+  return F32[0];
+}
+function roundFp16(x: number): number {
+  F32[0] = x;
+  const u = U32[0];
+  const a = u & 0x7fffffff;
+  if (a < 0x38800000 || a >= 0x477ff000) { U32[0] = fp16ToF32Bits(f32BitsToFp16(u)); return F32[0]; } // subnormal, 0, overflow, inf, NaN
+  U32[0] = (u & 0x80000000) | ((a + 0xfff + ((a >>> 13) & 1)) & 0x7fffe000);
+  return F32[0];
+}
+/** Rounds a float32 value to precision kind 0 (bf16), 1 (fp16) or 2 (fp32). */
+function rnd(kind: number, x: number): number {
+  return kind === 0 ? roundBf16(x) : kind === 1 ? roundFp16(x) : Math.fround(x);
+}
 const BF16: PrecisionOps = {
   name: 'bf16', p: 8, minNormal: 2 ** -126,
-  round: (x) => { F32[0] = x; U32[0] = bf16ToF32Bits(f32BitsToBf16(U32[0])); return F32[0]; },
+  round: roundBf16,
   cast: (x) => { U32[0] = bf16ToF32Bits(f32BitsToBf16(roundToOddF32Bits(x))); return F32[0]; },
   bits: (x) => { F32[0] = x; return f32BitsToBf16(U32[0]); },
   value: (b) => { U32[0] = bf16ToF32Bits(b); return F32[0]; },
 };
 const FP16: PrecisionOps = {
   name: 'fp16', p: 11, minNormal: 2 ** -14,
-  round: (x) => { F32[0] = x; U32[0] = fp16ToF32Bits(f32BitsToFp16(U32[0])); return F32[0]; },
+  round: roundFp16,
   cast: (x) => { U32[0] = fp16ToF32Bits(f32BitsToFp16(roundToOddF32Bits(x))); return F32[0]; },
   bits: (x) => { F32[0] = x; return f32BitsToFp16(U32[0]); },
   value: (b) => { U32[0] = fp16ToF32Bits(b); return F32[0]; },
@@ -358,6 +380,7 @@ export function halfGap(ops: PrecisionOps, x: number, dir: number): number {
 /** Per-call constants of a step. @internal */
 export interface StepConstants {
   ops: PrecisionOps;
+  kind: number; // 0 bf16, 1 fp16, 2 fp32 (for rnd)
   hasWd: boolean;
   decoupled: boolean;
   wdF: number; // float32(wd)
@@ -404,34 +427,34 @@ function lerpF32(k: StepConstants, m: number, g: number): number {
  * @internal
  */
 export function foreachElement(k: StepConstants, p0: number, m0: number, v0: number, vmax0: number, g0: number, o: ElementOut): void {
-  const R = k.ops.round;
+  const K = k.kind;
   let g = k.maximize ? -g0 : g0;
   let p = p0;
   o.decayNoop = false;
   o.lrDecay = Infinity;
   if (k.hasWd) {
     if (k.decoupled) {
-      p = R(f(p0 * k.decay)); // param.mul_(1 - lr * weight_decay)
+      p = rnd(K, f(p0 * k.decay)); // param.mul_(1 - lr * weight_decay)
       o.decayNoop = p === p0 && p0 !== 0 && Number.isFinite(p0);
     } else {
-      g = R(fmaF32(p0, k.wdF, g)); // grad.add(param, alpha=weight_decay): vec::fmadd(param, alpha, grad)
+      g = rnd(K, fmaF32(p0, k.wdF, g)); // grad.add(param, alpha=weight_decay): vec::fmadd(param, alpha, grad)
     }
   }
-  const m = R(lerpF32(k, m0, g)); // exp_avg.lerp_(grad, 1 - beta1)
-  const vb = R(f(v0 * k.beta2)); // exp_avg_sq.mul_(beta2)
+  const m = rnd(K, lerpF32(k, m0, g)); // exp_avg.lerp_(grad, 1 - beta1)
+  const vb = rnd(K, f(v0 * k.beta2)); // exp_avg_sq.mul_(beta2)
   o.vDecayAbsorbed = vb === v0 && v0 !== 0;
-  const v = R(fmaF32(f(k.c2 * g), g, vb)); // .addcmul_(grad, grad, value=1 - beta2), contracted
+  const v = rnd(K, fmaF32(f(k.c2 * g), g, vb)); // .addcmul_(grad, grad, value=1 - beta2), contracted
   let vd = v;
   if (k.amsgrad) {
     vd = vmax0 !== vmax0 || v !== v ? NaN : vmax0 > v ? vmax0 : v; // torch.maximum(max, v, out=max)
     o.vmax = vd;
   }
-  const s = R(f(Math.sqrt(vd))); // .sqrt()
-  const q = R(f(s / k.bc2sqrt)); // / bias_correction2_sqrt
-  const d = R(f(q + k.eps)); // .add_(eps)
+  const s = rnd(K, f(Math.sqrt(vd))); // .sqrt()
+  const q = rnd(K, f(s / k.bc2sqrt)); // / bias_correction2_sqrt
+  const d = rnd(K, f(q + k.eps)); // .add_(eps)
   const upd = f(f(k.negStep * m) / d); // addcdiv_: value * t1 / t2
   const y = f(p + upd);
-  o.p = R(y);
+  o.p = rnd(K, y);
   o.m = m;
   o.v = v;
   o.q = q;
@@ -449,7 +472,7 @@ export function foreachElement(k: StepConstants, p0: number, m0: number, v0: num
  * @internal
  */
 export function fusedElement(k: StepConstants, p0: number, m0: number, v0: number, vmax0: number, g0: number, o: ElementOut): void {
-  const R = k.ops.round;
+  const K = k.kind;
   let g = k.maximize ? -g0 : g0;
   let p = p0;
   o.decayNoop = false;
@@ -457,7 +480,7 @@ export function fusedElement(k: StepConstants, p0: number, m0: number, v0: numbe
   if (k.hasWd) {
     if (k.decoupled) {
       p = f(p0 * k.decay);
-      o.decayNoop = R(p) === p0 && p0 !== 0 && Number.isFinite(p0);
+      o.decayNoop = rnd(K, p) === p0 && p0 !== 0 && Number.isFinite(p0);
     } else {
       g = fmaF32(p0, k.wdF, g); // grad += param * wd, contracted
     }
@@ -469,14 +492,14 @@ export function fusedElement(k: StepConstants, p0: number, m0: number, v0: numbe
   let vd = V;
   if (k.amsgrad) {
     vd = vmax0 !== vmax0 || V !== V ? NaN : vmax0 > V ? vmax0 : V;
-    o.vmax = R(vd);
+    o.vmax = rnd(K, vd);
   }
   const q = f(f(Math.sqrt(vd)) / k.bc2sqrt);
   const d = f(q + k.eps);
   const y = f(p + f(f(k.negStep * M) / d));
-  o.p = R(y);
-  o.m = R(M);
-  o.v = R(V);
+  o.p = rnd(K, y);
+  o.m = rnd(K, M);
+  o.v = rnd(K, V);
   o.q = q;
   o.d = d;
   o.y = y;
@@ -566,7 +589,7 @@ export function stepConstants(o: ResolvedAdamOptions, step: number): { k: StepCo
   const epsP = ops.round(eps);
   const half = 2 ** -(ops.p + 1);
   const k: StepConstants = {
-    ops, hasWd, decoupled: o.decoupled, wdF: f(o.weightDecay), wd: o.weightDecay, decay,
+    ops, kind: o.precision === 'bf16' ? 0 : o.precision === 'fp16' ? 1 : 2, hasWd, decoupled: o.decoupled, wdF: f(o.weightDecay), wd: o.weightDecay, decay,
     lerpSmall: Math.abs(w) < 0.5, w, wc: f(w - 1), beta2, c2: f(1 - o.beta2), bc2sqrt: f(Math.sqrt(bc2)),
     eps: o.implementation === 'foreach' ? epsP : eps, epsP, negStep: f(-stepSize), bc1, maximize: o.maximize, amsgrad: o.amsgrad,
   };
@@ -648,7 +671,8 @@ function srMoveProbability(ops: PrecisionOps, y: number, p0: number): number {
 /** Adds the outcome of one element step to counts with weight w; returns 1 (unchanged) | 2 (non-finite). */
 function tally(c: AdamStepCounts, ops: PrecisionOps, p0: number, o: ElementOut, eps: number, w: number): number {
   let flags = 0;
-  if (ops.bits(o.p) === ops.bits(p0)) { c.unchanged += w; flags |= 1; }
+  // bits equal: equal values with the same sign of zero, or both NaN (bits() canonicalises NaN)
+  if ((o.p === p0 && (p0 !== 0 || 1 / o.p === 1 / p0)) || (o.p !== o.p && p0 !== p0)) { c.unchanged += w; flags |= 1; }
   if (!Number.isFinite(o.p)) { c.nonFinite += w; flags |= 2; }
   c.movedStochastic += w * srMoveProbability(ops, o.y, p0);
   if (o.decayNoop) c.decayNoop += w;
@@ -699,7 +723,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
   }
   const G = estimate ? null : load(state.grad, 'grad', fn, ops, n, false);
   const { k, scalars } = stepConstants(o, step);
-  const kernel = o.implementation === 'foreach' ? foreachElement : fusedElement;
+  const fused = o.implementation === 'fused';
   const pOut = new Float32Array(n), mOut = new Float32Array(n), vOut = new Float32Array(n);
   const vmOut = VM ? new Float32Array(n) : null;
   const out: ElementOut = { p: 0, m: 0, v: 0, vmax: 0, y: 0, d: 0, q: 0, decayNoop: false, vDecayAbsorbed: false, a: 0, lrDecay: Infinity };
@@ -715,7 +739,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
   if (!estimate) {
     const g = (G as Loaded).values;
     for (let i = 0; i < n; i++) {
-      kernel(k, p[i], m[i], v[i], vm ? vm[i] : 0, g[i], out);
+      (fused ? fusedElement : foreachElement)(k, p[i], m[i], v[i], vm ? vm[i] : 0, g[i], out);
       pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
       if (vmOut) vmOut[i] = out.vmax;
       tally(counts, ops, p[i], out, k.eps, 1);
@@ -747,7 +771,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
     };
     // the returned arrays: the step under the model's mean gradient
     for (let i = 0; i < n; i++) {
-      kernel(k, p[i], m[i], v[i], vm ? vm[i] : 0, rawGrad(i, 0), out);
+      (fused ? fusedElement : foreachElement)(k, p[i], m[i], v[i], vm ? vm[i] : 0, rawGrad(i, 0), out);
       pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
       if (vmOut) vmOut[i] = out.vmax;
     }
@@ -762,7 +786,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
       const i = rng ? Math.floor(rng() * n) : j;
       let u = 0, nf = 0;
       for (let q = 0; q < K; q++) {
-        kernel(k, p[i], m[i], v[i], vm ? vm[i] : 0, rawGrad(i, nodes[q]), out);
+        (fused ? fusedElement : foreachElement)(k, p[i], m[i], v[i], vm ? vm[i] : 0, rawGrad(i, nodes[q]), out);
         const flags = tally(counts, ops, p[i], out, k.eps, wEach);
         u += flags & 1;
         nf += flags >> 1;
