@@ -236,6 +236,25 @@ export interface AdamStepEstimate {
 }
 
 /**
+ * The 16-bit codes of a step's results (bf16 or fp16 bit patterns).
+ *
+ * @example
+ * ```ts
+ * simulateAdamStep(state, { ...opts, precision: 'bf16' }).codes?.weight; // Uint16Array of bf16 codes
+ * ```
+ */
+export interface AdamStepCodes {
+  /** Weights. */
+  weight: Uint16Array;
+  /** exp_avg. */
+  expAvg: Uint16Array;
+  /** exp_avg_sq. */
+  expAvgSq: Uint16Array;
+  /** max_exp_avg_sq (amsgrad only). */
+  maxExpAvgSq?: Uint16Array;
+}
+
+/**
  * The result of {@link simulateAdamStep}. The arrays hold values exactly representable in the
  * precision; `codes` holds their 16-bit codes for bf16 and fp16. Without a gradient they are the step
  * under the mean gradient s·m̂ of the model, and the counts are expectations.
@@ -262,7 +281,7 @@ export interface AdamStepResult {
   /** max_exp_avg_sq after the step (amsgrad only). */
   maxExpAvgSq?: Float32Array;
   /** The codes of the same values (bf16 and fp16 only). */
-  codes?: { weight: Uint16Array; expAvg: Uint16Array; expAvgSq: Uint16Array; maxExpAvgSq?: Uint16Array };
+  codes?: AdamStepCodes;
   /** Counts (expected counts for an estimate). */
   counts: AdamStepCounts;
   /** What the cast of the state to the precision did. */

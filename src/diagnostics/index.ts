@@ -24,6 +24,6 @@ export type { LossScaleSimulation, SimulateLossScaleOptions } from './simulateLo
 export { CAST_REPORT_JSON_SCHEMA, CAST_REPORT_SCHEMA, createCastReport, fromJsonNumber, summarizeAnalyses, toJsonSafe } from './report.js';
 export type { CastReport, CastReportInput, CastReportJsonSchema, CastReportSummary, CastReportTensor, CastReportTensorInput, JsonNumber, Jsonified, JsonSchemaNode, ReportGenerator, ReportTarget } from './report.js';
 export { simulateAdamStep } from './adamStep.js';
-export type { AdamEstimateOptions, AdamImplementation, AdamPrecision, AdamStateCast, AdamStepCounts, AdamStepEstimate, AdamStepOptions, AdamStepResult, AdamStepScalars, AdamStepState } from './adamStep.js';
+export type { AdamEstimateOptions, AdamImplementation, AdamStepCodes, AdamPrecision, AdamStateCast, AdamStepCounts, AdamStepEstimate, AdamStepOptions, AdamStepResult, AdamStepScalars, AdamStepState } from './adamStep.js';
 export { analyzeTrainingTensor, createTrainingAnalyzer, hfLrSchedule, trainingReadiness } from './trainingReadiness.js';
-export type { LrSchedule, OptimizerKind, TrainingAnalyzer, TrainingImplementationFigures, TrainingReadiness, TrainingReadinessOptions, TrainingTensorInput, TrainingTensorReport } from './trainingReadiness.js';
+export type { AbsorptionLevel, AbsorptionPoint, HfScheduleSpec, LrFunction, LrList, LrSchedule, OptimizerKind, ScheduleLevel, SchedulePoint, StepAndLr, TrainingAbsorption, TrainingAnalyzer, TrainingDecayFigures, TrainingEpsFigures, TrainingFinishOptions, TrainingGradientFigures, TrainingLossScale, TrainingMomentFigures, TrainingSchedule, TrainingImplementationFigures, TrainingReadiness, TrainingReadinessOptions, TrainingTensorInput, TrainingTensorReport } from './trainingReadiness.js';

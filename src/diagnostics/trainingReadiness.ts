@@ -106,6 +106,82 @@ export interface TrainingImplementationFigures {
 }
 
 /**
+ * Decoupled weight decay of a tensor.
+ *
+ * @example
+ * ```ts
+ * analyzeTrainingTensor(input, opts).decay.noop; // true: lr·wd <= 2^-(p+1)
+ * ```
+ */
+export interface TrainingDecayFigures {
+  /** lr·wd. */
+  lrTimesWd: number;
+  /** Decay does nothing to any weight (1 − float32(1 − lr·wd) ≤ 2^-(p+1)). */
+  noop: boolean;
+  /** Fraction of the weights the decay alone leaves unchanged (for-loop path; nonzero finite weights counted). */
+  noopFraction: number;
+}
+
+/**
+ * The moments of a tensor cast to the precision, and their decay.
+ *
+ * @example
+ * ```ts
+ * analyzeTrainingTensor(input, { ...opts, precision: 'fp16' }).moments.expAvgSqFlushed;
+ * ```
+ */
+export interface TrainingMomentFigures {
+  /** Nonzero exp_avg values that become 0. */
+  expAvgFlushed: number;
+  /** exp_avg values that become subnormal. */
+  expAvgSubnormal: number;
+  /** Nonzero exp_avg_sq values that become 0. */
+  expAvgSqFlushed: number;
+  /** exp_avg_sq values that become subnormal. */
+  expAvgSqSubnormal: number;
+  /** Fraction of the elements whose nonzero exp_avg_sq mul_(β2) leaves unchanged (for-loop path). */
+  expAvgSqDecayAbsorbedFraction: number;
+}
+
+/**
+ * eps in a tensor's denominators.
+ *
+ * @example
+ * ```ts
+ * analyzeTrainingTensor(input, { ...opts, precision: 'fp16' }).eps.inPrecision; // 0 for eps 1e-8
+ * ```
+ */
+export interface TrainingEpsFigures {
+  /** eps rounded to the precision (what the for-loop path adds). */
+  inPrecision: number;
+  /** Fraction of elements whose positive denominator eps does not change (for-loop path). */
+  absorbedFraction: number;
+  /** Fraction of elements where eps exceeds √v̂ (for-loop path). */
+  dominantFraction: number;
+}
+
+/**
+ * The gradient magnitudes a tensor's √v̂ implies, and the fp16 loss scale they would need.
+ *
+ * @example
+ * ```ts
+ * analyzeTrainingTensor(input, opts).gradients.fp16LossScale;
+ * ```
+ */
+export interface TrainingGradientFigures {
+  /** Median √v̂ (of the sampled elements). */
+  median: number;
+  /** Largest √v̂. */
+  max: number;
+  /** Smallest nonzero √v̂. */
+  minNonzero: number;
+  /** Of these magnitudes cast to fp16: fraction that flush to zero at scale 1. */
+  flushedFp16Fraction: number;
+  /** The fp16 loss scale (a power of two) that recommendLossScale gives for them. */
+  fp16LossScale: number;
+}
+
+/**
  * Per tensor figures of {@link analyzeTrainingTensor}.
  *
  * @example
@@ -130,49 +206,13 @@ export interface TrainingTensorReport {
   /** Figures per implementation. */
   implementations: Record<AdamImplementation, TrainingImplementationFigures>;
   /** Decoupled weight decay (AdamW). */
-  decay: {
-    /** lr·wd. */
-    lrTimesWd: number;
-    /** Decay does nothing to any weight (1 − float32(1 − lr·wd) ≤ 2^-(p+1)). */
-    noop: boolean;
-    /** Fraction of the nonzero weights the decay alone leaves unchanged (for-loop path). */
-    noopFraction: number;
-  };
+  decay: TrainingDecayFigures;
   /** The state cast to the precision and the moment decay. */
-  moments: {
-    /** Nonzero exp_avg values that become 0. */
-    expAvgFlushed: number;
-    /** exp_avg values that become subnormal. */
-    expAvgSubnormal: number;
-    /** Nonzero exp_avg_sq values that become 0. */
-    expAvgSqFlushed: number;
-    /** exp_avg_sq values that become subnormal. */
-    expAvgSqSubnormal: number;
-    /** Fraction of nonzero exp_avg_sq values that mul_(β2) leaves unchanged (for-loop path). */
-    expAvgSqDecayAbsorbedFraction: number;
-  };
+  moments: TrainingMomentFigures;
   /** eps in the denominator. */
-  eps: {
-    /** eps rounded to the precision (what the for-loop path adds). */
-    inPrecision: number;
-    /** Fraction of positive denominators eps does not change (for-loop path). */
-    absorbedFraction: number;
-    /** Fraction of elements where eps exceeds √v̂ (for-loop path). */
-    dominantFraction: number;
-  };
+  eps: TrainingEpsFigures;
   /** Gradient magnitudes implied by √v̂ = √(v / (1 − β2^t)). */
-  gradients: {
-    /** Median √v̂ (of the sampled elements). */
-    median: number;
-    /** Largest √v̂. */
-    max: number;
-    /** Smallest nonzero √v̂. */
-    minNonzero: number;
-    /** Of these magnitudes cast to fp16: fraction that flush to zero at scale 1. */
-    flushedFp16Fraction: number;
-    /** The fp16 loss scale (a power of two) that recommendLossScale gives for them. */
-    fp16LossScale: number;
-  };
+  gradients: TrainingGradientFigures;
   /** Sentences. */
   reasons: string[];
 }
@@ -186,7 +226,207 @@ export interface TrainingTensorReport {
  * const s: LrSchedule = { lrAt: hfLrSchedule({ kind: 'cosine', peakLr: 3e-3, warmupSteps: 20, maxSteps: 400 }), maxSteps: 400 };
  * ```
  */
-export type LrSchedule = { lrs: readonly number[] } | { lrAt: (step: number) => number; maxSteps: number };
+export type LrSchedule = LrList | LrFunction;
+
+/**
+ * The lr of each remaining step.
+ *
+ * @example
+ * ```ts
+ * const s: LrList = { lrs: [1e-5, 9e-6, 8e-6] };
+ * ```
+ */
+export interface LrList {
+  /** lrs[0] is the lr of the next step (state step + 1), lrs[1] of the one after, ... */
+  lrs: readonly number[];
+}
+
+/**
+ * The lr as a function of the step number.
+ *
+ * @example
+ * ```ts
+ * const s: LrFunction = { lrAt: (t) => 1e-4 * (1 - t / 1000), maxSteps: 1000 };
+ * ```
+ */
+export interface LrFunction {
+  /** lr of the update made at scheduler step `step` (the state's step before it, as HF's LambdaLR counts). */
+  lrAt: (step: number) => number;
+  /** The last step (exclusive): steps state.step ... maxSteps − 1 remain. */
+  maxSteps: number;
+}
+
+/**
+ * The fp16 loss scale for the gradient magnitudes √v̂ of all tensors.
+ *
+ * @example
+ * ```ts
+ * trainingReadiness(tensors, opts).lossScale.log2Scale;
+ * ```
+ */
+export interface TrainingLossScale {
+  /** The recommended scale (a power of two). */
+  scale: number;
+  /** Its log2. */
+  log2Scale: number;
+  /** Fraction of the nonzero magnitudes that flush to 0 in fp16 at scale 1. */
+  flushedBefore: number;
+  /** The same at the recommended scale. */
+  flushedAfter: number;
+  /** recommendLossScale's sentence. */
+  reason: string;
+}
+
+/**
+ * A point of the absorption curve.
+ *
+ * @example
+ * ```ts
+ * trainingReadiness(tensors, opts).absorption.curve[0]; // { lr, foreach, fused }
+ * ```
+ */
+export interface AbsorptionPoint {
+  /** The lr. */
+  lr: number;
+  /** Unchanged fraction at that lr, for-loop. */
+  foreach: number;
+  /** Unchanged fraction at that lr, fused. */
+  fused: number;
+}
+
+/**
+ * The largest lr at which the unchanged fraction reaches a level.
+ *
+ * @example
+ * ```ts
+ * trainingReadiness(tensors, opts).absorption.levels; // [{ level: 0.5, foreach: 3e-4, fused: 2.9e-4 }, ...]
+ * ```
+ */
+export interface AbsorptionLevel {
+  /** The level (fraction of weights unchanged). */
+  level: number;
+  /** The lr, for-loop (null: not within 2^-40 of the current lr). */
+  foreach: number | null;
+  /** The lr, fused. */
+  fused: number | null;
+}
+
+/**
+ * Unchanged fraction as a function of the lr, the moments held as they are.
+ *
+ * @example
+ * ```ts
+ * trainingReadiness(tensors, opts).absorption.levels[0].foreach;
+ * ```
+ */
+export interface TrainingAbsorption {
+  /** Points from 4× the current lr down to 1/1024 of it, lr descending. */
+  curve: AbsorptionPoint[];
+  /** Per level. */
+  levels: AbsorptionLevel[];
+}
+
+/**
+ * A step of an lr schedule and the unchanged fractions at its lr.
+ *
+ * @example
+ * ```ts
+ * trainingReadiness(tensors, { ...opts, schedule }).schedule?.points[0]; // { step, lr, foreach, fused }
+ * ```
+ */
+export interface SchedulePoint {
+  /** Step number of the update. */
+  step: number;
+  /** Its lr. */
+  lr: number;
+  /** Unchanged fraction, for-loop. */
+  foreach: number;
+  /** Unchanged fraction, fused. */
+  fused: number;
+}
+
+/**
+ * Where a step and its lr reach a level.
+ *
+ * @example
+ * ```ts
+ * const p: StepAndLr = { step: 312, lr: 2.2e-4 };
+ * ```
+ */
+export interface StepAndLr {
+  /** Step number of the update. */
+  step: number;
+  /** Its lr. */
+  lr: number;
+}
+
+/**
+ * The first step of a schedule at which the unchanged fraction reaches a level.
+ *
+ * @example
+ * ```ts
+ * trainingReadiness(tensors, { ...opts, schedule }).schedule?.reach[0].foreach?.step;
+ * ```
+ */
+export interface ScheduleLevel {
+  /** The level. */
+  level: number;
+  /** For-loop (null: never within the schedule). */
+  foreach: StepAndLr | null;
+  /** Fused. */
+  fused: StepAndLr | null;
+}
+
+/**
+ * Absorption along an lr schedule.
+ *
+ * @example
+ * ```ts
+ * trainingReadiness(tensors, { ...opts, schedule: { lrs } }).schedule?.reach;
+ * ```
+ */
+export interface TrainingSchedule {
+  /** Steps covered. */
+  steps: number;
+  /** At most about 20 points of the schedule. */
+  points: SchedulePoint[];
+  /** Per level. */
+  reach: ScheduleLevel[];
+}
+
+/**
+ * Options of {@link TrainingAnalyzer.finish}.
+ *
+ * @example
+ * ```ts
+ * analyzer.finish({ schedule: { lrs }, levels: [0.5, 0.9] });
+ * ```
+ */
+export interface TrainingFinishOptions {
+  /** The remaining lrs: adds `schedule` to the result and its sentences. */
+  schedule?: LrSchedule;
+  /** Absorption levels (fractions of weights unchanged); default [0.5, 0.9, 0.99]. */
+  levels?: readonly number[];
+}
+
+/**
+ * A Hugging Face scheduler (see {@link hfLrSchedule}).
+ *
+ * @example
+ * ```ts
+ * const s: HfScheduleSpec = { kind: 'cosine', peakLr: 3e-4, warmupSteps: 100, maxSteps: 10000 };
+ * ```
+ */
+export interface HfScheduleSpec {
+  /** linear (`get_linear_schedule_with_warmup`), cosine (half a cycle), or constant after warmup. */
+  kind: 'linear' | 'cosine' | 'constant';
+  /** The lr after warmup. */
+  peakLr: number;
+  /** Warmup steps (linear from 0). */
+  warmupSteps: number;
+  /** Total steps (the lr is 0 there for linear and cosine). */
+  maxSteps: number;
+}
 
 /**
  * The totals of a training analysis ({@link TrainingAnalyzer.finish}).
@@ -219,23 +459,11 @@ export interface TrainingReadiness {
   /** 2^-(p+1): decay by a factor 1 − δ, δ ≤ this, leaves every value unchanged. */
   absorptionBound: number;
   /** The fp16 loss scale recommended for the gradient magnitudes √v̂ of all tensors (sampled). */
-  lossScale: { scale: number; log2Scale: number; flushedBefore: number; flushedAfter: number; reason: string };
+  lossScale: TrainingLossScale;
   /** Unchanged fraction as a function of the lr (moments held as they are), per implementation. */
-  absorption: {
-    /** (lr, unchanged fraction) points, lr descending. */
-    curve: { lr: number; foreach: number; fused: number }[];
-    /** The largest lr at which the unchanged fraction reaches each level (null: not below 1e-12 · lr). */
-    levels: { level: number; foreach: number | null; fused: number | null }[];
-  };
+  absorption: TrainingAbsorption;
   /** With a schedule: where absorption reaches the levels as the lr decays. */
-  schedule?: {
-    /** Steps covered. */
-    steps: number;
-    /** Sampled points of the schedule. */
-    points: { step: number; lr: number; foreach: number; fused: number }[];
-    /** First step (and its lr) where each level is reached, per implementation (null: never). */
-    reach: { level: number; foreach: { step: number; lr: number } | null; fused: { step: number; lr: number } | null }[];
-  };
+  schedule?: TrainingSchedule;
   /** Sentences that lead to a decision. */
   reasons: string[];
 }
@@ -446,7 +674,7 @@ export interface TrainingAnalyzer {
   /** Analyses one tensor and returns its report. */
   add(input: TrainingTensorInput): TrainingTensorReport;
   /** The totals, absorption curve and reasons (with `schedule`: where absorption goes as the lr decays). */
-  finish(opts?: { schedule?: LrSchedule; levels?: readonly number[] }): TrainingReadiness;
+  finish(opts?: TrainingFinishOptions): TrainingReadiness;
 }
 
 /**
@@ -501,7 +729,7 @@ export function createTrainingAnalyzer(options: TrainingReadinessOptions): Train
  */
 export function trainingReadiness(
   tensors: Iterable<TrainingTensorInput>,
-  options: TrainingReadinessOptions & { schedule?: LrSchedule; levels?: readonly number[] },
+  options: TrainingReadinessOptions & TrainingFinishOptions,
 ): TrainingReadiness {
   const a = createTrainingAnalyzer(options);
   if (tensors === null || typeof (tensors as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
@@ -522,7 +750,7 @@ export function trainingReadiness(
  * lrAt(50); // 5e-5
  * ```
  */
-export function hfLrSchedule(s: { kind: 'linear' | 'cosine' | 'constant'; peakLr: number; warmupSteps: number; maxSteps: number }): (step: number) => number {
+export function hfLrSchedule(s: HfScheduleSpec): (step: number) => number {
   const fn = 'hfLrSchedule';
   if (s === null || typeof s !== 'object') throw new TypeError(`${fn}: expected { kind, peakLr, warmupSteps, maxSteps }, got ${describeValue(s)}`);
   if (s.kind !== 'linear' && s.kind !== 'cosine' && s.kind !== 'constant') throw new RangeError(`${fn}: kind must be 'linear', 'cosine' or 'constant', got ${describeValue(s.kind)}`);
@@ -569,7 +797,7 @@ function finishReport(
   const mode = modes.size === 1 ? [...modes][0] : 'mixed';
   const ls = recommendLossScale(sqrtVs, 'fp16');
   const lossScale = { scale: ls.scale, log2Scale: ls.log2Scale, flushedBefore: ls.nonzero ? ls.before.flushedToZero / ls.nonzero : 0, flushedAfter: ls.nonzero ? ls.after.flushedToZero / ls.nonzero : 0, reason: ls.reason };
-  const curve: TrainingReadiness['absorption']['curve'] = [];
+  const curve: AbsorptionPoint[] = [];
   for (let k = 2; k >= -10; k--) {
     const x = o.lr * 2 ** k;
     curve.push({ lr: x, foreach: hist.foreach.unchangedAt(x), fused: hist.fused.unchangedAt(x) });
@@ -587,7 +815,7 @@ function finishReport(
   return report;
 }
 
-function scheduleReport(s: LrSchedule, o: Resolved, hist: Record<AdamImplementation, ThresholdHistogram>, levels: readonly number[], fn: string): NonNullable<TrainingReadiness['schedule']> {
+function scheduleReport(s: LrSchedule, o: Resolved, hist: Record<AdamImplementation, ThresholdHistogram>, levels: readonly number[], fn: string): TrainingSchedule {
   let lrs: number[];
   if (s !== null && typeof s === 'object' && 'lrs' in s && Array.isArray(s.lrs)) lrs = s.lrs.slice();
   else if (s !== null && typeof s === 'object' && 'lrAt' in s && typeof s.lrAt === 'function') {
@@ -597,7 +825,7 @@ function scheduleReport(s: LrSchedule, o: Resolved, hist: Record<AdamImplementat
     for (let st = o.step; st < s.maxSteps; st++) lrs.push(s.lrAt(st));
   } else throw new TypeError(`${fn}: schedule must be { lrs } or { lrAt, maxSteps }, got ${describeValue(s)}`);
   lrs.forEach((x, i) => { if (typeof x !== 'number' || !(x >= 0) || !Number.isFinite(x)) throw new RangeError(`${fn}: schedule lr #${i} must be a finite number >= 0, got ${describeValue(x)}`); });
-  const points: { step: number; lr: number; foreach: number; fused: number }[] = [];
+  const points: SchedulePoint[] = [];
   const stride = Math.max(1, Math.ceil(lrs.length / 20));
   for (let i = 0; i < lrs.length; i += stride) points.push({ step: o.step + i + 1, lr: lrs[i], foreach: hist.foreach.unchangedAt(lrs[i]), fused: hist.fused.unchangedAt(lrs[i]) });
   if (lrs.length > 0 && (lrs.length - 1) % stride !== 0) {
