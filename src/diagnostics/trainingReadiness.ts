@@ -177,7 +177,7 @@ export interface TrainingGradientFigures {
   minNonzero: number;
   /** Of these magnitudes cast to fp16: fraction that flush to zero at scale 1. */
   flushedFp16Fraction: number;
-  /** The fp16 loss scale (a power of two) that recommendLossScale gives for them. */
+  /** The fp16 loss scale (a power of two, at least 1) that recommendLossScale gives for them. */
   fp16LossScale: number;
 }
 
@@ -598,7 +598,7 @@ function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: 
   sqrtV[take + 1] = minNz === Infinity ? 0 : minNz;
   const sorted = sqrtV.slice(0, take).sort();
   const median = take ? sorted[take >> 1] : 0;
-  const ls = recommendLossScale(sqrtV, 'fp16');
+  const ls = recommendLossScale(sqrtV, 'fp16', { minLog2Scale: 0 });
   const decay = {
     lrTimesWd: lr * wd,
     noop: o.optimizer !== 'adamw' || wd === 0 || fe.scalars.decayIsNoop,
@@ -795,7 +795,7 @@ function finishReport(
   const implementations = { foreach: tot('foreach'), fused: tot('fused') };
   const modes = new Set(tensors.map((t) => t.mode));
   const mode = modes.size === 1 ? [...modes][0] : 'mixed';
-  const ls = recommendLossScale(sqrtVs, 'fp16');
+  const ls = recommendLossScale(sqrtVs, 'fp16', { minLog2Scale: 0 });
   const lossScale = { scale: ls.scale, log2Scale: ls.log2Scale, flushedBefore: ls.nonzero ? ls.before.flushedToZero / ls.nonzero : 0, flushedAfter: ls.nonzero ? ls.after.flushedToZero / ls.nonzero : 0, reason: ls.reason };
   const curve: AbsorptionPoint[] = [];
   for (let k = 2; k >= -10; k--) {
