@@ -20,7 +20,7 @@ import { checkOptionsObject } from '../core/options.js';
 import { createRng } from '../core/rng.js';
 import { bf16ToF32Bits, f32BitsToBf16, f32BitsToFp16, fp16ToF32Bits, roundToOddF32Bits } from '../formats/fast16.js';
 import { emaNoiseRatio, meanShrink, normalNodes } from './gradientModel.js';
-import { readValue, resolveValues, type ValuesInput } from './input.js';
+import { readValue, resolveValues, type ValueSource, type ValuesInput } from './input.js';
 
 /**
  * The dtype the weights and both moments are kept in.
@@ -624,44 +624,42 @@ export function stepConstants(o: ResolvedAdamOptions, step: number): { k: StepCo
 // ---------------------------------------------------------------------------------------------------
 // loading the state
 
-interface Loaded { values: Float32Array; raw: Float64Array | Float32Array; flushed: number; subnormal: number; rounded: number }
+interface CastCounts { rounded: number; flushed: number; subnormal: number }
 
-function load(input: unknown, name: string, fn: string, ops: PrecisionOps, n: number | null, keepRaw: boolean): Loaded {
-  const src = resolveValues(input, fn, name);
-  if (n !== null && src.length !== n) throw new RangeError(`${fn}: ${name} has ${src.length} elements, weight has ${n}; expected the same length`);
+/**
+ * Casts every value of a source to the precision (as load_state_dict casts a float32 state), counting
+ * values that change, nonzero values that flush to 0 and results that are subnormal; stores the cast
+ * values in `out` when given.
+ */
+function castSource(src: ValueSource, ops: PrecisionOps, kind: number, fn: string, out: Float32Array | null): CastCounts {
   const len = src.length;
-  const values = new Float32Array(len);
   let flushed = 0, subnormal = 0, rounded = 0;
-  let raw: Float64Array | Float32Array;
+  const minN = ops.minNormal;
   if (src.kind === 'f32') {
     const x = src.f32;
     for (let i = 0; i < len; i++) {
       const a = x[i];
-      const r = ops.round(a);
-      values[i] = r;
+      const r = rnd(kind, a);
+      if (out) out[i] = r;
       if (r !== a && a === a) {
         rounded++;
         if (r === 0) flushed++;
       }
-      if (r !== 0 && Math.abs(r) < ops.minNormal) subnormal++;
+      if (r !== 0 && r < minN && r > -minN) subnormal++;
     }
-    raw = keepRaw ? x : values;
   } else {
-    const r64 = keepRaw ? new Float64Array(len) : null;
     for (let i = 0; i < len; i++) {
       const a = readValue(src, i, fn);
       const r = ops.cast(a);
-      values[i] = r;
-      if (r64) r64[i] = a;
+      if (out) out[i] = r;
       if (r !== a && a === a) {
         rounded++;
         if (r === 0) flushed++;
       }
-      if (r !== 0 && Math.abs(r) < ops.minNormal) subnormal++;
+      if (r !== 0 && r < minN && r > -minN) subnormal++;
     }
-    raw = r64 ?? values;
   }
-  return { values, raw, flushed, subnormal, rounded };
+  return { flushed, subnormal, rounded };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -710,6 +708,8 @@ function tally(c: AdamStepCounts, ops: PrecisionOps, p0: number, o: ElementOut, 
 export interface StepHooks {
   /** Weighted threshold: the weight stays unchanged for lr below `lrCrit` (0: never, Infinity: always). */
   lrThreshold?: (lrCrit: number, weight: number) => void;
+  /** Estimate only: skip the returned arrays and the full cast copies (the arrays of the result are empty). */
+  countsOnly?: boolean;
 }
 
 function lrThresholdOf(k: StepConstants, p0: number, o: ElementOut): number {
@@ -731,47 +731,62 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
   const ops = precisionOps(o.precision);
   const estimate = state.grad === undefined;
   if (estimate && step < 1) throw new RangeError(`${fn}: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${step}`);
-  const W = load(state.weight, 'weight', fn, ops, null, false);
-  const n = W.values.length;
-  const M = load(state.expAvg, 'expAvg', fn, ops, n, estimate);
-  const V = load(state.expAvgSq, 'expAvgSq', fn, ops, n, estimate);
-  let VM: Loaded | null = null;
+  const srcW = resolveValues(state.weight, fn, 'weight');
+  const n = srcW.length;
+  const source = (input: unknown, name: string): ValueSource => {
+    const src = resolveValues(input, fn, name);
+    if (src.length !== n) throw new RangeError(`${fn}: ${name} has ${src.length} elements, weight has ${n}; expected the same length`);
+    return src;
+  };
+  const srcM = source(state.expAvg, 'expAvg');
+  const srcV = source(state.expAvgSq, 'expAvgSq');
+  let srcVM: ValueSource | null = null;
   if (o.amsgrad) {
     if (state.maxExpAvgSq === undefined) throw new TypeError(`${fn}: amsgrad needs state.maxExpAvgSq (the max_exp_avg_sq state), got undefined`);
-    VM = load(state.maxExpAvgSq, 'maxExpAvgSq', fn, ops, n, false);
+    srcVM = source(state.maxExpAvgSq, 'maxExpAvgSq');
   }
-  const G = estimate ? null : load(state.grad, 'grad', fn, ops, n, false);
+  const srcG = estimate ? null : source(state.grad, 'grad');
   const { k, scalars } = stepConstants(o, step);
+  const kind = k.kind;
+  // the training analysis only needs the counts of an estimate: no full cast copies, no returned arrays
+  const arrays = !(estimate && hooks?.countsOnly === true && !o.probabilities);
+  const full = (src: ValueSource | null): Float32Array | null => (src && arrays ? new Float32Array(n) : null);
+  const p = full(srcW), m = full(srcM), v = full(srcV), vm = full(srcVM), g = full(srcG);
+  const cW = castSource(srcW, ops, kind, fn, p);
+  const cM = castSource(srcM, ops, kind, fn, m);
+  const cV = castSource(srcV, ops, kind, fn, v);
+  if (srcVM) castSource(srcVM, ops, kind, fn, vm);
+  if (srcG) castSource(srcG, ops, kind, fn, g);
   const fused = o.implementation === 'fused';
-  const pOut = new Float32Array(n), mOut = new Float32Array(n), vOut = new Float32Array(n);
-  const vmOut = VM ? new Float32Array(n) : null;
+  const len = arrays ? n : 0;
+  const pOut = new Float32Array(len), mOut = new Float32Array(len), vOut = new Float32Array(len);
+  const vmOut = srcVM ? new Float32Array(len) : null;
   const out: ElementOut = { p: 0, m: 0, v: 0, vmax: 0, y: 0, d: 0, q: 0, decayNoop: false, vDecayAbsorbed: false, a: 0, lrDecay: Infinity };
   const counts = zeroCounts(n);
-  const p = W.values, m = M.values, v = V.values, vm = VM ? VM.values : null;
   const hook = hooks?.lrThreshold;
   const result: AdamStepResult = {
     precision: o.precision, implementation: o.implementation, mode: estimate ? 'estimate' : 'exact',
     weight: pOut, expAvg: mOut, expAvgSq: vOut, counts,
-    cast: { weightRounded: W.rounded, expAvgFlushed: M.flushed, expAvgSubnormal: M.subnormal, expAvgSqFlushed: V.flushed, expAvgSqSubnormal: V.subnormal },
+    cast: { weightRounded: cW.rounded, expAvgFlushed: cM.flushed, expAvgSubnormal: cM.subnormal, expAvgSqFlushed: cV.flushed, expAvgSqSubnormal: cV.subnormal },
     scalars,
   };
   if (!estimate) {
-    const g = (G as Loaded).values;
+    const pa = p as Float32Array, ma = m as Float32Array, va = v as Float32Array, ga = g as Float32Array;
     for (let i = 0; i < n; i++) {
-      (fused ? fusedElement : foreachElement)(k, p[i], m[i], v[i], vm ? vm[i] : 0, g[i], out);
+      (fused ? fusedElement : foreachElement)(k, pa[i], ma[i], va[i], vm ? vm[i] : 0, ga[i], out);
       pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
       if (vmOut) vmOut[i] = out.vmax;
-      tally(counts, ops, p[i], out, k.eps, 1);
-      if (hook) hook(lrThresholdOf(k, p[i], out), 1);
+      tally(counts, ops, pa[i], out, k.eps, 1);
+      if (hook) hook(lrThresholdOf(k, pa[i], out), 1);
     }
   } else {
-    // the gradient model: h (what enters the moments) ~ Normal(s·m̂, v̂ − (s·m̂)²) per element
+    // the gradient model: h (what enters the moments) ~ Normal(s·m̂, v̂ − (s·m̂)²) per element, from the
+    // moments as given (float32 in a checkpoint: before their cast, which may have flushed them)
     const t = step;
     const bc1o = 1 - o.beta1 ** t, bc2o = 1 - o.beta2 ** t;
-    const mr = M.raw, vr = V.raw;
     let sumMeanSq = 0, sumVar = 0;
     for (let i = 0; i < n; i++) {
-      const mh = mr[i] / bc1o, vh = vr[i] / bc2o;
+      const mh = readValue(srcM, i, fn) / bc1o, vh = readValue(srcV, i, fn) / bc2o;
       if (!Number.isFinite(mh) || !Number.isFinite(vh)) continue;
       sumMeanSq += mh * mh;
       sumVar += Math.max(vh - mh * mh, 0);
@@ -781,18 +796,21 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
     const K = nodes.length;
     const sign = o.maximize ? -1 : 1;
     const l2 = k.hasWd && !o.decoupled ? o.weightDecay : 0;
-    const rawGrad = (i: number, z: number): number => {
-      const mu = (shrink * mr[i]) / bc1o;
-      const vh = vr[i] / bc2o;
-      const sd = Math.sqrt(Math.max(vh - mu * mu, 0));
-      const h = mu + sd * z;
-      return ops.round(Math.fround(sign * (h - l2 * p[i]))); // the float32 gradient cast to the precision
+    // the float32 gradient of node z for an element, cast to the precision as p.grad is
+    const gradOf = (mRaw: number, vRaw: number, p0: number, z: number): number => {
+      const mu = (shrink * mRaw) / bc1o;
+      const sd = Math.sqrt(Math.max(vRaw / bc2o - mu * mu, 0));
+      return ops.cast(Math.fround(sign * (mu + sd * z - l2 * p0)));
     };
-    // the returned arrays: the step under the model's mean gradient
-    for (let i = 0; i < n; i++) {
-      (fused ? fusedElement : foreachElement)(k, p[i], m[i], v[i], vm ? vm[i] : 0, rawGrad(i, 0), out);
-      pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
-      if (vmOut) vmOut[i] = out.vmax;
+    if (arrays) {
+      // the returned arrays: the step under the model's mean gradient
+      const pa = p as Float32Array, ma = m as Float32Array, va = v as Float32Array;
+      for (let i = 0; i < n; i++) {
+        const gi = gradOf(readValue(srcM, i, fn), readValue(srcV, i, fn), pa[i], 0);
+        (fused ? fusedElement : foreachElement)(k, pa[i], ma[i], va[i], vm ? vm[i] : 0, gi, out);
+        pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
+        if (vmOut) vmOut[i] = out.vmax;
+      }
     }
     const all = o.probabilities || o.sample >= n;
     const evaluated = all ? n : o.sample;
@@ -800,16 +818,19 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
     const wEach = n / evaluated / K;
     const probU = o.probabilities ? new Float32Array(n) : null;
     const probN = o.probabilities ? new Float32Array(n) : null;
+    const at = (arr: Float32Array | null, src: ValueSource | null, i: number): number => (arr ? arr[i] : src ? ops.cast(readValue(src, i, fn)) : 0);
     let sumU = 0, sumU2 = 0;
     for (let j = 0; j < evaluated; j++) {
       const i = rng ? Math.floor(rng() * n) : j;
+      const p0 = at(p, srcW, i), m0 = at(m, srcM, i), v0 = at(v, srcV, i), vm0 = at(vm, srcVM, i);
+      const mRaw = readValue(srcM, i, fn), vRaw = readValue(srcV, i, fn);
       let u = 0, nf = 0;
       for (let q = 0; q < K; q++) {
-        (fused ? fusedElement : foreachElement)(k, p[i], m[i], v[i], vm ? vm[i] : 0, rawGrad(i, nodes[q]), out);
-        const flags = tally(counts, ops, p[i], out, k.eps, wEach);
+        (fused ? fusedElement : foreachElement)(k, p0, m0, v0, vm0, gradOf(mRaw, vRaw, p0, nodes[q]), out);
+        const flags = tally(counts, ops, p0, out, k.eps, wEach);
         u += flags & 1;
         nf += flags >> 1;
-        if (hook) hook(lrThresholdOf(k, p[i], out), wEach);
+        if (hook) hook(lrThresholdOf(k, p0, out), wEach);
       }
       const pu = u / K;
       sumU += pu; sumU2 += pu * pu;

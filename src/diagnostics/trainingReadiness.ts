@@ -573,7 +573,7 @@ function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: 
         lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: wd, decoupled: o.optimizer === 'adamw', precision: o.precision, implementation: impl,
         estimate: { sample: o.sample, nodes: o.nodes, seed: o.seed + index },
       },
-      { lrThreshold: (t, w) => h.add(t, w) },
+      { lrThreshold: (t, w) => h.add(t, w), countsOnly: true },
     );
   }
   const fe = results.foreach;

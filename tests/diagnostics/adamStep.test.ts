@@ -4,7 +4,7 @@
 // scripts/make-adam-fixtures.mjs). Properties against a float64 twin of Adam, and between the modes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { simulateAdamStep, type AdamStepOptions, type AdamStepState } from '../../src/diagnostics/adamStep.js';
+import { runAdamStep, simulateAdamStep, type AdamStepOptions, type AdamStepState } from '../../src/diagnostics/adamStep.js';
 import { encodeArray } from '../../src/formats/bulk.js';
 import { round } from '../../src/formats/scalar.js';
 import { loadAdamTruth } from '../helpers/adam-truth.js';
@@ -241,6 +241,22 @@ describe('simulateAdamStep properties', () => {
       expect(one.counts).toEqual(exact.counts);
       expect(one.codes).toEqual(exact.codes);
     }), { numRuns: 80 });
+  });
+
+  it('the counts-only path of the training analysis gives the same counts as the full estimate', () => {
+    fc.assert(fc.property(caseArb, fc.constantFrom('bf16', 'fp16' as const), fc.constantFrom('foreach', 'fused' as const), fc.integer({ min: 1, max: 30 }), (c, prec, impl, sample) => {
+      const { w, m, v } = arrays(c.n, c.seed);
+      const opts: AdamStepOptions = { lr: c.lr, betas: [c.b1, c.b2], eps: c.eps, weightDecay: c.wd, precision: prec as 'bf16', implementation: impl as 'foreach', estimate: { nodes: 4, sample, seed: c.seed } };
+      const st = { weight: w, expAvg: m, expAvgSq: v, step: c.step + 1 };
+      const a = simulateAdamStep(st, opts);
+      const seen: number[] = [];
+      const b = runAdamStep(st, opts, { countsOnly: true, lrThreshold: (t) => seen.push(t) });
+      expect(b.counts).toEqual(a.counts);
+      expect(b.cast).toEqual(a.cast);
+      expect(b.estimate).toEqual(a.estimate);
+      expect(b.weight.length).toBe(0);
+      expect(seen.length).toBe(Math.min(sample, c.n) * 4);
+    }), { numRuns: 60 });
   });
 
   it('a sampled estimate stays within a few standard errors of the full one', () => {
