@@ -596,8 +596,8 @@ function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: 
   }
   sqrtV[take] = max;
   sqrtV[take + 1] = minNz === Infinity ? 0 : minNz;
-  const sorted = sqrtV.slice(0, take).sort();
-  const median = take ? sorted[take >> 1] : 0;
+  const sorted = sqrtV.slice(0, take).filter((x) => Number.isFinite(x)).sort();
+  const median = sorted.length ? sorted[sorted.length >> 1] : 0;
   const ls = recommendLossScale(sqrtV, 'fp16', { minLog2Scale: 0 });
   const decay = {
     lrTimesWd: lr * wd,
@@ -846,17 +846,17 @@ function overallReasons(r: TrainingReadiness, o: Resolved): string[] {
   const out: string[] = [];
   const p = r.precision;
   const fe = r.implementations.foreach, fu = r.implementations.fused;
-  const est = r.mode === 'exact' ? '' : ' (estimated from the saved moments)';
+  const est = r.mode === 'exact' ? '' : r.mode === 'mixed' ? '; partly estimated from the saved moments' : '; estimated from the saved moments';
   const lr = fmtValue(r.lr);
   const opt = r.optimizer === 'adamw' ? 'AdamW' : 'Adam';
   // 1. absorption
   const uf = fe.unchangedFraction;
   if (uf >= 0.5) {
-    out.push(`pure ${p} would leave ${fmtPercent(uf)} of the weights unchanged on the next step at lr ${lr}${est} (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}): keep fp32 master weights (${p} autocast), or use stochastic rounding or Kahan summation.`);
+    out.push(`pure ${p} would leave ${fmtPercent(uf)} of the weights unchanged on the next step at lr ${lr} (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}${est}): keep fp32 master weights (${p} autocast), or use stochastic rounding or Kahan summation.`);
   } else if (uf >= 0.05) {
-    out.push(`pure ${p} would leave ${fmtPercent(uf)} of the weights unchanged on the next step at lr ${lr}${est} (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}): those updates are below half a ${p} ulp of their weight and are lost; fp32 master weights keep them.`);
+    out.push(`pure ${p} would leave ${fmtPercent(uf)} of the weights unchanged on the next step at lr ${lr} (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}${est}): those updates are below half a ${p} ulp of their weight and are lost; fp32 master weights keep them.`);
   } else {
-    out.push(`pure ${p} moves nearly every weight on the next step at lr ${lr}${est}: ${fmtPercent(uf)} stay unchanged (for-loop; fused ${fmtPercent(fu.unchangedFraction)}).`);
+    out.push(`pure ${p} moves nearly every weight on the next step at lr ${lr}: ${fmtPercent(uf)} stay unchanged (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}${est}).`);
   }
   // 2. non-finite
   const zeroSq = r.tensors.reduce((s, t) => s + t.moments.expAvgSqFlushed, 0);
@@ -869,9 +869,9 @@ function overallReasons(r: TrainingReadiness, o: Resolved): string[] {
     } else if (fe.zeroDenominator >= 0.5) {
       why = `: ${fmtCount(fe.zeroDenominator)} denominators √v̂ + eps are 0 in ${p}`;
     }
-    out.push(`pure ${p}: ${fmtCount(fe.nonFinite)} weights become inf/NaN on the next step${est} (for-loop)${why}; the fused kernel${fu.nonFinite >= 0.5 ? ` gives ${fmtCount(fu.nonFinite)}` : `, which adds eps in float32, gives none`}.`);
+    out.push(`pure ${p}: ${fmtCount(fe.nonFinite)} weights become inf/NaN on the next step (for-loop${est})${why}; the fused kernel${fu.nonFinite >= 0.5 ? ` gives ${fmtCount(fu.nonFinite)}` : `, which adds eps in float32, gives none`}.`);
   } else if (zeroSq > 0) {
-    out.push(`${fmtCount(zeroSq)} exp_avg_sq values (${fmtPercent(zeroSq / elements)}) flush to 0 when cast to ${p}; the next step still gives no inf/NaN${est}.`);
+    out.push(`${fmtCount(zeroSq)} exp_avg_sq values (${fmtPercent(zeroSq / elements)}) flush to 0 when cast to ${p}; the next step still gives no inf/NaN (for-loop and fused${est}).`);
   }
   // 3. stochastic rounding
   out.push(`with stochastic rounding of the new weights (lowp's rounding: 'stochastic'), an expected ${fmtPercent(fe.stochasticMovedFraction)} of the weights would move on the next step (for-loop; fused ${fmtPercent(fu.stochasticMovedFraction)}) instead of ${fmtPercent(1 - uf)}: updates below half an ulp survive in expectation.`);
