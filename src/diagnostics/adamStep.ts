@@ -15,10 +15,10 @@
 // checkpoint's own float32 moments (gradientModel.ts) and every count is its expectation under that
 // model.
 import { describeValue } from '../core/describe.js';
-import { fmaF32 } from '../core/fma32.js';
+import { encodeBf16Bulk, encodeFp16Bulk } from '../formats/fast16.js';
 import { checkOptionsObject } from '../core/options.js';
 import { createRng } from '../core/rng.js';
-import { bf16ToF32Bits, f32BitsToBf16, f32BitsToFp16, fp16ToF32Bits, roundToOddF32Bits } from '../formats/fast16.js';
+import { bulkBuffers, foreachBulk, fusedBulk, halfGapFast, precisionOps, roundBitsInPlace, srMoveBulk, type BulkBuffers, type PrecisionOps, type StepConstants } from './adamKernels.js';
 import { emaNoiseRatio, meanShrink, normalNodes } from './gradientModel.js';
 import { readValue, resolveValues, type ValueSource, type ValuesInput } from './input.js';
 
@@ -297,235 +297,6 @@ export interface AdamStepResult {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// precisions
-
-const F32 = /* @__PURE__ */ new Float32Array(1);
-const U32 = /* @__PURE__ */ new Uint32Array(F32.buffer);
-
-/** The rounding of a precision: float32 → nearest value, its code, and its neighbours. @internal */
-export interface PrecisionOps {
-  name: AdamPrecision;
-  /** Significand bits including the implicit one. */
-  p: number;
-  /** Smallest positive normal. */
-  minNormal: number;
-  /** Nearest value of a float32 value (ties to even). */
-  round(x: number): number;
-  /** Nearest value of any float64 value, rounded once. */
-  cast(x: number): number;
-  /** The bit pattern of a value of the precision (16-bit code, or float32 bits). */
-  bits(x: number): number;
-  /** Value of a bit pattern. */
-  value(bits: number): number;
-}
-
-function bitsF32(x: number): number { F32[0] = x; return U32[0]; }
-function valueF32(b: number): number { U32[0] = b; return F32[0]; }
-
-// Rounding is on the hot path of every op: the common case works on the float32 bits in place, and the
-// kernels call it through rnd(kind, x), a direct call V8 inlines (a call through ops.round would be
-// polymorphic and box every result). NaN, fp16 overflow and fp16 subnormals go through fast16.
-function roundBf16(x: number): number {
-  F32[0] = x;
-  const u = U32[0];
-  if ((u & 0x7fffffff) > 0x7f800000) { U32[0] = bf16ToF32Bits(f32BitsToBf16(u)); return F32[0]; }
-  U32[0] = (u + 0x7fff + ((u >>> 16) & 1)) & 0xffff0000; // nearest even; a carry moves into the exponent
-  return F32[0];
-}
-function roundFp16(x: number): number {
-  F32[0] = x;
-  const u = U32[0];
-  const a = u & 0x7fffffff;
-  if (a < 0x38800000 || a >= 0x477ff000) { U32[0] = fp16ToF32Bits(f32BitsToFp16(u)); return F32[0]; } // subnormal, 0, overflow, inf, NaN
-  U32[0] = (u & 0x80000000) | ((a + 0xfff + ((a >>> 13) & 1)) & 0x7fffe000);
-  return F32[0];
-}
-/** Rounds a float32 value to precision kind 0 (bf16), 1 (fp16) or 2 (fp32). */
-function rnd(kind: number, x: number): number {
-  return kind === 0 ? roundBf16(x) : kind === 1 ? roundFp16(x) : Math.fround(x);
-}
-const BF16: PrecisionOps = {
-  name: 'bf16', p: 8, minNormal: 2 ** -126,
-  round: roundBf16,
-  cast: (x) => { U32[0] = bf16ToF32Bits(f32BitsToBf16(roundToOddF32Bits(x))); return F32[0]; },
-  bits: (x) => { F32[0] = x; return f32BitsToBf16(U32[0]); },
-  value: (b) => { U32[0] = bf16ToF32Bits(b); return F32[0]; },
-};
-const FP16: PrecisionOps = {
-  name: 'fp16', p: 11, minNormal: 2 ** -14,
-  round: roundFp16,
-  cast: (x) => { U32[0] = fp16ToF32Bits(f32BitsToFp16(roundToOddF32Bits(x))); return F32[0]; },
-  bits: (x) => { F32[0] = x; return f32BitsToFp16(U32[0]); },
-  value: (b) => { U32[0] = fp16ToF32Bits(b); return F32[0]; },
-};
-const FP32P: PrecisionOps = {
-  name: 'fp32', p: 24, minNormal: 2 ** -126,
-  round: Math.fround,
-  cast: Math.fround,
-  bits: bitsF32,
-  value: valueF32,
-};
-
-/** The rounding of a precision. @internal */
-export function precisionOps(p: AdamPrecision): PrecisionOps {
-  return p === 'bf16' ? BF16 : p === 'fp16' ? FP16 : FP32P;
-}
-
-/**
- * Half the distance from x (a value of the precision) to its neighbour in direction `dir` (+1 up,
- * −1 down); Infinity when that neighbour is an infinity or x is not finite.
- *
- * @internal
- */
-export function halfGap(ops: PrecisionOps, x: number, dir: number): number {
-  if (!Number.isFinite(x)) return Infinity;
-  const b = ops.bits(x);
-  const signBit = ops.name === 'fp32' ? 0x80000000 : 0x8000;
-  const mag = (b & (signBit - 1)) >>> 0;
-  const neg = (b & signBit) !== 0 && x !== 0 ? true : false;
-  // moving away from zero increments the magnitude code, toward zero decrements it
-  const away = x === 0 ? true : (dir > 0) !== neg;
-  let nb: number;
-  if (x === 0) nb = dir > 0 ? 1 : (signBit | 1) >>> 0;
-  else nb = away ? b + 1 : mag === 0 ? b : b - 1;
-  const y = ops.value(nb >>> 0);
-  if (!Number.isFinite(y)) return Infinity;
-  return Math.abs(y - x) / 2;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// the kernels
-
-/** Per-call constants of a step. @internal */
-export interface StepConstants {
-  ops: PrecisionOps;
-  kind: number; // 0 bf16, 1 fp16, 2 fp32 (for rnd)
-  hasWd: boolean;
-  decoupled: boolean;
-  wdF: number; // float32(wd)
-  wd: number; // float64 wd (for the lr thresholds)
-  decay: number; // float32(1 − lr·wd)
-  lerpSmall: boolean; // |1 − β1| < 0.5: lerp as m + w·(g − m), else g − (1 − w)·(g − m)
-  w: number; // float32(1 − β1)
-  wc: number; // float32(w − 1)
-  beta2: number; // float32(β2)
-  c2: number; // float32(1 − β2)
-  bc2sqrt: number; // float32(√(1 − β2^t))
-  eps: number; // float32(eps)
-  epsP: number; // eps rounded to the precision ('foreach' adds it in the precision)
-  negStep: number; // float32(−lr / (1 − β1^t))
-  bc1: number; // 1 − β1^t (float64, for the lr thresholds)
-  maximize: boolean;
-  amsgrad: boolean;
-}
-
-/** What one element's step produced (a reused scratch object). @internal */
-export interface ElementOut {
-  p: number; m: number; v: number; vmax: number;
-  /** The new weight in float32 before its final rounding (with unrounded decay), for stochastic rounding. */
-  y: number;
-  /** Denominator, and √v̂ (the part before eps). */
-  d: number; q: number;
-  decayNoop: boolean; vDecayAbsorbed: boolean;
-  /** Update per unit lr (the weight moves by −lr·a), for the lr thresholds. */
-  a: number;
-  /** Decay alone moves the weight at lr above this (Infinity when never). */
-  lrDecay: number;
-}
-
-const f = Math.fround;
-
-function lerpF32(k: StepConstants, m: number, g: number): number {
-  return k.lerpSmall ? fmaF32(k.w, f(g - m), m) : fmaF32(k.wc, f(g - m), g);
-}
-
-/**
- * The for-loop / foreach path on one element: p, m, v (and vmax) are values of the precision, g the
- * gradient already cast to it. Every op rounds to the precision.
- *
- * @internal
- */
-export function foreachElement(k: StepConstants, p0: number, m0: number, v0: number, vmax0: number, g0: number, o: ElementOut): void {
-  const K = k.kind;
-  let g = k.maximize ? -g0 : g0;
-  let p = p0;
-  o.decayNoop = false;
-  o.lrDecay = Infinity;
-  if (k.hasWd) {
-    if (k.decoupled) {
-      p = rnd(K, f(p0 * k.decay)); // param.mul_(1 - lr * weight_decay)
-      o.decayNoop = p === p0 && p0 !== 0 && Number.isFinite(p0);
-    } else {
-      g = rnd(K, fmaF32(p0, k.wdF, g)); // grad.add(param, alpha=weight_decay): vec::fmadd(param, alpha, grad)
-    }
-  }
-  const m = rnd(K, lerpF32(k, m0, g)); // exp_avg.lerp_(grad, 1 - beta1)
-  const vb = rnd(K, f(v0 * k.beta2)); // exp_avg_sq.mul_(beta2)
-  o.vDecayAbsorbed = vb === v0 && v0 !== 0;
-  const v = rnd(K, fmaF32(f(k.c2 * g), g, vb)); // .addcmul_(grad, grad, value=1 - beta2), contracted
-  let vd = v;
-  if (k.amsgrad) {
-    vd = vmax0 !== vmax0 || v !== v ? NaN : vmax0 > v ? vmax0 : v; // torch.maximum(max, v, out=max)
-    o.vmax = vd;
-  }
-  const s = rnd(K, f(Math.sqrt(vd))); // .sqrt()
-  const q = rnd(K, f(s / k.bc2sqrt)); // / bias_correction2_sqrt
-  const d = rnd(K, f(q + k.eps)); // .add_(eps)
-  const upd = f(f(k.negStep * m) / d); // addcdiv_: value * t1 / t2
-  const y = f(p + upd);
-  o.p = rnd(K, y);
-  o.m = m;
-  o.v = v;
-  o.q = q;
-  o.d = d;
-  o.y = k.hasWd && k.decoupled ? f(f(p0 * k.decay) + upd) : y;
-  // per unit lr: the update −lr·m/(bc1·d); the decay threshold is separate (it rounds on its own)
-  o.a = m / (k.bc1 * d);
-  if (k.hasWd && k.decoupled && p0 !== 0 && Number.isFinite(p0)) o.lrDecay = halfGap(k.ops, p0, p0 > 0 ? -1 : 1) / (Math.abs(p0) * k.wd);
-}
-
-/**
- * The fused CPU kernel on one element: loads the rounded values, computes in float32, rounds each stored
- * tensor once.
- *
- * @internal
- */
-export function fusedElement(k: StepConstants, p0: number, m0: number, v0: number, vmax0: number, g0: number, o: ElementOut): void {
-  const K = k.kind;
-  let g = k.maximize ? -g0 : g0;
-  let p = p0;
-  o.decayNoop = false;
-  o.lrDecay = Infinity;
-  if (k.hasWd) {
-    if (k.decoupled) {
-      p = f(p0 * k.decay);
-      o.decayNoop = rnd(K, p) === p0 && p0 !== 0 && Number.isFinite(p0);
-    } else {
-      g = fmaF32(p0, k.wdF, g); // grad += param * wd, contracted
-    }
-  }
-  const M = lerpF32(k, m0, g);
-  const vb = f(v0 * k.beta2);
-  o.vDecayAbsorbed = vb === v0 && v0 !== 0;
-  const V = fmaF32(f(k.c2 * g), g, vb); // v·β2 + ((1−β2)·g)·g, contracted as the compiler does
-  let vd = V;
-  if (k.amsgrad) {
-    vd = vmax0 !== vmax0 || V !== V ? NaN : vmax0 > V ? vmax0 : V;
-    o.vmax = rnd(K, vd);
-  }
-  const q = f(f(Math.sqrt(vd)) / k.bc2sqrt);
-  const d = f(q + k.eps);
-  const y = f(p + f(f(k.negStep * M) / d));
-  o.p = rnd(K, y);
-  o.m = rnd(K, M);
-  o.v = rnd(K, V);
-  o.q = q;
-  o.d = d;
-  o.y = y;
-  o.a = (k.hasWd && k.decoupled ? p0 * k.wd : 0) + M / (k.bc1 * d);
-}
-
-// ---------------------------------------------------------------------------------------------------
 // validation
 
 function checkNumber(v: unknown, name: string, fn: string, lo: number, loInclusive: boolean, hi = Infinity, hiInclusive = false): number {
@@ -549,6 +320,11 @@ function checkInt(v: unknown, name: string, fn: string, min: number, dflt: numbe
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${describeValue(v)}`);
   return v;
 }
+
+const f = Math.fround;
+
+/** Elements per chunk of the bulk kernels. */
+const CHUNK = 4096;
 
 /** Validated hyper-parameters. @internal */
 export interface ResolvedAdamOptions {
@@ -636,16 +412,22 @@ function castSource(src: ValueSource, ops: PrecisionOps, kind: number, fn: strin
   let flushed = 0, subnormal = 0, rounded = 0;
   const minN = ops.minNormal;
   if (src.kind === 'f32') {
+    // float32: copy a chunk, round its bit patterns in place, compare
     const x = src.f32;
-    for (let i = 0; i < len; i++) {
-      const a = x[i];
-      const r = rnd(kind, a);
-      if (out) out[i] = r;
-      if (r !== a && a === a) {
-        rounded++;
-        if (r === 0) flushed++;
+    const scratch = out ? null : new Float32Array(Math.min(len, CHUNK));
+    for (let s = 0; s < len; s += CHUNK) {
+      const e = Math.min(len, s + CHUNK);
+      const dst = out ? out.subarray(s, e) : (scratch as Float32Array).subarray(0, e - s);
+      dst.set(x.subarray(s, e));
+      roundBitsInPlace(kind, new Uint32Array(dst.buffer, dst.byteOffset, e - s), e - s);
+      for (let i = s; i < e; i++) {
+        const a = x[i], r = dst[i - s];
+        if (r !== a && a === a) {
+          rounded++;
+          if (r === 0) flushed++;
+        }
+        if (r !== 0 && r < minN && r > -minN) subnormal++;
       }
-      if (r !== 0 && r < minN && r > -minN) subnormal++;
     }
   } else {
     for (let i = 0; i < len; i++) {
@@ -672,51 +454,62 @@ function zeroCounts(n: number): AdamStepCounts {
   };
 }
 
-/** Probability that stochastic rounding of the float32 value y to the precision gives a value other than p0. */
-function srMoveProbability(ops: PrecisionOps, y: number, p0: number): number {
-  const r = ops.round(y);
-  if (r === y || y !== y || !Number.isFinite(y)) return ops.bits(r) === ops.bits(p0) && r === r ? 0 : 1;
-  // the two neighbours of y: r and the one on y's other side
-  const other = r + (y > r ? 2 : -2) * halfGap(ops, r, y > r ? 1 : -1);
-  const lo = Math.min(r, other), hi = Math.max(r, other);
-  const pHi = (y - lo) / (hi - lo);
-  if (p0 === lo && ops.bits(lo) === ops.bits(p0)) return pHi;
-  if (p0 === hi && ops.bits(hi) === ops.bits(p0)) return 1 - pHi;
-  return 1;
-}
-
-/** Adds the outcome of one element step to counts with weight w; returns 1 (unchanged) | 2 (non-finite). */
-function tally(c: AdamStepCounts, ops: PrecisionOps, p0: number, o: ElementOut, eps: number, w: number): number {
-  let flags = 0;
-  // bits equal: equal values with the same sign of zero, or both NaN (bits() canonicalises NaN)
-  if ((o.p === p0 && (p0 !== 0 || 1 / o.p === 1 / p0)) || (o.p !== o.p && p0 !== p0)) { c.unchanged += w; flags |= 1; }
-  if (!Number.isFinite(o.p)) { c.nonFinite += w; flags |= 2; }
-  c.movedStochastic += w * srMoveProbability(ops, o.y, p0);
-  if (o.decayNoop) c.decayNoop += w;
-  if (o.vDecayAbsorbed) c.expAvgSqDecayAbsorbed += w;
-  if (o.m === 0) c.expAvgZero += w;
-  else if (Math.abs(o.m) < ops.minNormal) c.expAvgSubnormal += w;
-  if (o.v === 0) c.expAvgSqZero += w;
-  else if (Math.abs(o.v) < ops.minNormal) c.expAvgSqSubnormal += w;
-  if (o.d === 0) c.zeroDenominator += w;
-  else if (o.d > 0 && o.d === o.q && eps > 0) c.epsAbsorbed += w;
-  if (eps > 0 && eps > o.q) c.epsDominant += w;
-  return flags;
+/**
+ * Adds the outcomes of a bulk step over n elements to the counts, weight w each; per element 1
+ * (unchanged) | 2 (non-finite) into `res` when given; the lr thresholds into `thr` when given.
+ */
+function tally(c: AdamStepCounts, ops: PrecisionOps, k: StepConstants, foreach: boolean, n: number, p0: Float32Array, b: BulkBuffers, w: number, thr: Float64Array | null, res: Uint8Array | null): void {
+  const minN = ops.minNormal, eps = k.eps, kind = k.kind;
+  const { P, M, V, D, Q, Y, A, flags } = b;
+  const decayThr = foreach && k.hasWd && k.decoupled;
+  const sr = b.SR;
+  srMoveBulk(kind, n, Y, p0, sr);
+  let unchanged = 0, nonFinite = 0, moved = 0, decayNoop = 0, vAbs = 0, mZero = 0, mSub = 0, vZero = 0, vSub = 0, dZero = 0, epsAbs = 0, epsDom = 0;
+  for (let i = 0; i < n; i++) {
+    const x = p0[i], pn = P[i];
+    let fl = 0;
+    // bits equal: equal values with the same sign of zero, or both NaN (a NaN result is the canonical NaN)
+    if ((pn === x && (x !== 0 || 1 / pn === 1 / x)) || (pn !== pn && x !== x)) { unchanged++; fl = 1; }
+    if (pn - pn !== 0) { nonFinite++; fl |= 2; }
+    moved += sr[i];
+    const fg = flags[i];
+    if ((fg & 1) !== 0) decayNoop++;
+    if ((fg & 2) !== 0) vAbs++;
+    const mm = M[i], vv = V[i], d = D[i], q = Q[i];
+    if (mm === 0) mZero++;
+    else if (mm < minN && mm > -minN) mSub++;
+    if (vv === 0) vZero++;
+    else if (vv < minN && vv > -minN) vSub++;
+    if (d === 0) dZero++;
+    else if (d > 0 && d === q && eps > 0) epsAbs++;
+    if (eps > 0 && eps > q) epsDom++;
+    if (thr) {
+      // the lr below which x stays unchanged (0: it moves or breaks at any lr > 0)
+      const a = A[i];
+      let t = 0;
+      if (pn - pn === 0 && a - a === 0 && d !== 0) {
+        t = a === 0 ? Infinity : halfGapFast(kind, x, a > 0 ? -1 : 1) / Math.abs(a);
+        // the for-loop path rounds the decay on its own: it moves x once lr·wd·|x| passes half a gap
+        if (decayThr && x !== 0 && x - x === 0) {
+          const td = halfGapFast(kind, x, x > 0 ? -1 : 1) / (Math.abs(x) * k.wd);
+          if (td < t) t = td;
+        }
+      }
+      thr[i] = t;
+    }
+    if (res) res[i] = fl;
+  }
+  c.unchanged += w * unchanged; c.nonFinite += w * nonFinite; c.movedStochastic += w * moved;
+  c.decayNoop += w * decayNoop; c.expAvgSqDecayAbsorbed += w * vAbs; c.expAvgZero += w * mZero; c.expAvgSubnormal += w * mSub;
+  c.expAvgSqZero += w * vZero; c.expAvgSqSubnormal += w * vSub; c.zeroDenominator += w * dZero; c.epsAbsorbed += w * epsAbs; c.epsDominant += w * epsDom;
 }
 
 /** Optional hook for the training analysis: receives, per evaluated element and gradient node, the lr thresholds. @internal */
 export interface StepHooks {
-  /** Weighted threshold: the weight stays unchanged for lr below `lrCrit` (0: never, Infinity: always). */
-  lrThreshold?: (lrCrit: number, weight: number) => void;
+  /** Per chunk: thresholds[0..n) (each element stays unchanged for lr below its threshold; 0: never, Infinity: always), each of weight `weight`. */
+  lrThresholds?: (thresholds: Float64Array, n: number, weight: number) => void;
   /** Estimate only: skip the returned arrays and the full cast copies (the arrays of the result are empty). */
   countsOnly?: boolean;
-}
-
-function lrThresholdOf(k: StepConstants, p0: number, o: ElementOut): number {
-  if (!Number.isFinite(o.p) || !Number.isFinite(o.a) || o.d === 0) return 0;
-  const a = o.a;
-  const lrUpd = a === 0 ? Infinity : halfGap(k.ops, p0, a > 0 ? -1 : 1) / Math.abs(a);
-  return Math.min(lrUpd, o.lrDecay);
 }
 
 /** The engine behind simulateAdamStep (with internal hooks). @internal */
@@ -758,26 +551,32 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
   if (srcVM) castSource(srcVM, ops, kind, fn, vm);
   if (srcG) castSource(srcG, ops, kind, fn, g);
   const fused = o.implementation === 'fused';
+  const kernel = fused ? fusedBulk : foreachBulk;
   const len = arrays ? n : 0;
   const pOut = new Float32Array(len), mOut = new Float32Array(len), vOut = new Float32Array(len);
   const vmOut = srcVM ? new Float32Array(len) : null;
-  const out: ElementOut = { p: 0, m: 0, v: 0, vmax: 0, y: 0, d: 0, q: 0, decayNoop: false, vDecayAbsorbed: false, a: 0, lrDecay: Infinity };
   const counts = zeroCounts(n);
-  const hook = hooks?.lrThreshold;
+  const hook = hooks?.lrThresholds;
+  const thr = hook ? new Float64Array(CHUNK) : null;
+  const b = bulkBuffers(CHUNK);
   const result: AdamStepResult = {
     precision: o.precision, implementation: o.implementation, mode: estimate ? 'estimate' : 'exact',
     weight: pOut, expAvg: mOut, expAvgSq: vOut, counts,
     cast: { weightRounded: cW.rounded, expAvgFlushed: cM.flushed, expAvgSubnormal: cM.subnormal, expAvgSqFlushed: cV.flushed, expAvgSqSubnormal: cV.subnormal },
     scalars,
   };
+  const keep = (s: number, e: number) => {
+    pOut.set(b.P.subarray(0, e - s), s); mOut.set(b.M.subarray(0, e - s), s); vOut.set(b.V.subarray(0, e - s), s);
+    if (vmOut) vmOut.set(b.VM.subarray(0, e - s), s);
+  };
   if (!estimate) {
     const pa = p as Float32Array, ma = m as Float32Array, va = v as Float32Array, ga = g as Float32Array;
-    for (let i = 0; i < n; i++) {
-      (fused ? fusedElement : foreachElement)(k, pa[i], ma[i], va[i], vm ? vm[i] : 0, ga[i], out);
-      pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
-      if (vmOut) vmOut[i] = out.vmax;
-      tally(counts, ops, pa[i], out, k.eps, 1);
-      if (hook) hook(lrThresholdOf(k, pa[i], out), 1);
+    for (let s = 0; s < n; s += CHUNK) {
+      const e = Math.min(n, s + CHUNK);
+      kernel(k, e - s, pa.subarray(s, e), ma.subarray(s, e), va.subarray(s, e), vm ? vm.subarray(s, e) : null, ga.subarray(s, e), b);
+      keep(s, e);
+      tally(counts, ops, k, !fused, e - s, pa.subarray(s, e), b, 1, thr, null);
+      if (hook && thr) hook(thr, e - s, 1);
     }
   } else {
     // the gradient model: h (what enters the moments) ~ Normal(s·m̂, v̂ − (s·m̂)²) per element, from the
@@ -796,45 +595,72 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
     const K = nodes.length;
     const sign = o.maximize ? -1 : 1;
     const l2 = k.hasWd && !o.decoupled ? o.weightDecay : 0;
-    // the float32 gradient of node z for an element, cast to the precision as p.grad is
-    const gradOf = (mRaw: number, vRaw: number, p0: number, z: number): number => {
-      const mu = (shrink * mRaw) / bc1o;
-      const sd = Math.sqrt(Math.max(vRaw / bc2o - mu * mu, 0));
-      return ops.cast(Math.fround(sign * (mu + sd * z - l2 * p0)));
+    // the float32 gradients of node z for elements [0, len) of the given arrays, cast to the precision as p.grad is
+    const G = new Float32Array(CHUNK);
+    const grads = (len: number, mRaw: Float64Array, vRaw: Float64Array, p0: Float32Array, z: number): Float32Array => {
+      for (let i = 0; i < len; i++) {
+        const mu = (shrink * mRaw[i]) / bc1o;
+        const sd = Math.sqrt(Math.max(vRaw[i] / bc2o - mu * mu, 0));
+        G[i] = sign * (mu + sd * z - l2 * p0[i]);
+      }
+      roundBitsInPlace(kind, new Uint32Array(G.buffer, 0, len), len);
+      return G.subarray(0, len);
+    };
+    const mRawC = new Float64Array(CHUNK), vRawC = new Float64Array(CHUNK);
+    const raw = (s: number, e: number, index: Int32Array | null) => {
+      for (let j = s; j < e; j++) {
+        const i = index ? index[j] : j;
+        mRawC[j - s] = readValue(srcM, i, fn);
+        vRawC[j - s] = readValue(srcV, i, fn);
+      }
     };
     if (arrays) {
       // the returned arrays: the step under the model's mean gradient
       const pa = p as Float32Array, ma = m as Float32Array, va = v as Float32Array;
-      for (let i = 0; i < n; i++) {
-        const gi = gradOf(readValue(srcM, i, fn), readValue(srcV, i, fn), pa[i], 0);
-        (fused ? fusedElement : foreachElement)(k, pa[i], ma[i], va[i], vm ? vm[i] : 0, gi, out);
-        pOut[i] = out.p; mOut[i] = out.m; vOut[i] = out.v;
-        if (vmOut) vmOut[i] = out.vmax;
+      for (let s = 0; s < n; s += CHUNK) {
+        const e = Math.min(n, s + CHUNK);
+        raw(s, e, null);
+        const pc = pa.subarray(s, e);
+        kernel(k, e - s, pc, ma.subarray(s, e), va.subarray(s, e), vm ? vm.subarray(s, e) : null, grads(e - s, mRawC, vRawC, pc, 0), b);
+        keep(s, e);
       }
     }
     const all = o.probabilities || o.sample >= n;
     const evaluated = all ? n : o.sample;
-    const rng = all ? null : createRng(o.seed);
-    const wEach = n / evaluated / K;
+    let index: Int32Array | null = null;
+    if (!all) {
+      const rng = createRng(o.seed);
+      index = new Int32Array(evaluated);
+      for (let j = 0; j < evaluated; j++) index[j] = Math.floor(rng() * n);
+    }
+    const wEach = evaluated > 0 ? n / evaluated / K : 0;
     const probU = o.probabilities ? new Float32Array(n) : null;
     const probN = o.probabilities ? new Float32Array(n) : null;
-    const at = (arr: Float32Array | null, src: ValueSource | null, i: number): number => (arr ? arr[i] : src ? ops.cast(readValue(src, i, fn)) : 0);
+    const pC = new Float32Array(CHUNK), mC = new Float32Array(CHUNK), vC = new Float32Array(CHUNK), vmC = srcVM ? new Float32Array(CHUNK) : null;
+    const res = new Uint8Array(CHUNK), uC = new Uint16Array(CHUNK), nfC = new Uint16Array(CHUNK);
+    const at = (arr: Float32Array | null, src: ValueSource, i: number): number => (arr ? arr[i] : ops.cast(readValue(src, i, fn)));
     let sumU = 0, sumU2 = 0;
-    for (let j = 0; j < evaluated; j++) {
-      const i = rng ? Math.floor(rng() * n) : j;
-      const p0 = at(p, srcW, i), m0 = at(m, srcM, i), v0 = at(v, srcV, i), vm0 = at(vm, srcVM, i);
-      const mRaw = readValue(srcM, i, fn), vRaw = readValue(srcV, i, fn);
-      let u = 0, nf = 0;
-      for (let q = 0; q < K; q++) {
-        (fused ? fusedElement : foreachElement)(k, p0, m0, v0, vm0, gradOf(mRaw, vRaw, p0, nodes[q]), out);
-        const flags = tally(counts, ops, p0, out, k.eps, wEach);
-        u += flags & 1;
-        nf += flags >> 1;
-        if (hook) hook(lrThresholdOf(k, p0, out), wEach);
+    for (let s = 0; s < evaluated; s += CHUNK) {
+      const e = Math.min(evaluated, s + CHUNK), len = e - s;
+      for (let j = s; j < e; j++) {
+        const i = index ? index[j] : j;
+        pC[j - s] = at(p, srcW, i); mC[j - s] = at(m, srcM, i); vC[j - s] = at(v, srcV, i);
+        if (vmC && srcVM) vmC[j - s] = at(vm, srcVM, i);
       }
-      const pu = u / K;
-      sumU += pu; sumU2 += pu * pu;
-      if (probU && probN) { probU[i] = pu; probN[i] = nf / K; }
+      raw(s, e, index);
+      uC.fill(0); nfC.fill(0);
+      const pc = pC.subarray(0, len), mc = mC.subarray(0, len), vc = vC.subarray(0, len), vmc = vmC ? vmC.subarray(0, len) : null;
+      for (let q = 0; q < K; q++) {
+        kernel(k, len, pc, mc, vc, vmc, grads(len, mRawC, vRawC, pc, nodes[q]), b);
+        tally(counts, ops, k, !fused, len, pc, b, wEach, thr, res);
+        if (hook && thr) hook(thr, len, wEach);
+        for (let j = 0; j < len; j++) { uC[j] += res[j] & 1; nfC[j] += res[j] >> 1; }
+      }
+      for (let j = 0; j < len; j++) {
+        const pu = uC[j] / K;
+        sumU += pu; sumU2 += pu * pu;
+        if (probU && probN) { probU[s + j] = pu; probN[s + j] = nfC[j] / K; }
+      }
     }
     let se = 0;
     if (!all && evaluated > 1) {
@@ -846,9 +672,10 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
   }
   if (vmOut) result.maxExpAvgSq = vmOut;
   if (o.precision !== 'fp32') {
+    // the values are exact in the precision: encoding them only repacks the bits
     const enc = (a: Float32Array) => {
       const c = new Uint16Array(a.length);
-      for (let i = 0; i < a.length; i++) c[i] = ops.bits(a[i]);
+      (o.precision === 'bf16' ? encodeBf16Bulk : encodeFp16Bulk)(new Int32Array(a.buffer, a.byteOffset, a.length), c);
       return c;
     };
     result.codes = { weight: enc(pOut), expAvg: enc(mOut), expAvgSq: enc(vOut) };

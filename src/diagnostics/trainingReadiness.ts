@@ -573,7 +573,7 @@ function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: 
         lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: wd, decoupled: o.optimizer === 'adamw', precision: o.precision, implementation: impl,
         estimate: { sample: o.sample, nodes: o.nodes, seed: o.seed + index },
       },
-      { lrThreshold: (t, w) => h.add(t, w), countsOnly: true },
+      { lrThresholds: (t, n, w) => { for (let i = 0; i < n; i++) h.add(t[i], w); }, countsOnly: true },
     );
   }
   const fe = results.foreach;

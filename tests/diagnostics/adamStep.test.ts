@@ -250,7 +250,7 @@ describe('simulateAdamStep properties', () => {
       const st = { weight: w, expAvg: m, expAvgSq: v, step: c.step + 1 };
       const a = simulateAdamStep(st, opts);
       const seen: number[] = [];
-      const b = runAdamStep(st, opts, { countsOnly: true, lrThreshold: (t) => seen.push(t) });
+      const b = runAdamStep(st, opts, { countsOnly: true, lrThresholds: (t, n) => { for (let i = 0; i < n; i++) seen.push(t[i]); } });
       expect(b.counts).toEqual(a.counts);
       expect(b.cast).toEqual(a.cast);
       expect(b.estimate).toEqual(a.estimate);
