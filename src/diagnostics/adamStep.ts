@@ -15,6 +15,7 @@
 // checkpoint's own float32 moments (gradientModel.ts) and every count is its expectation under that
 // model.
 import { describeValue } from '../core/describe.js';
+import { powInt } from '../core/powInt.js';
 import { encodeBf16Bulk, encodeFp16Bulk } from '../formats/fast16.js';
 import { checkOptionsObject } from '../core/options.js';
 import { createRng } from '../core/rng.js';
@@ -373,8 +374,8 @@ export function resolveAdamOptions(options: unknown, fn: string): ResolvedAdamOp
 export function stepConstants(o: ResolvedAdamOptions, step: number): { k: StepConstants; scalars: AdamStepScalars } {
   const ops = precisionOps(o.precision);
   const t = step + 1;
-  const bc1 = 1 - o.beta1 ** t;
-  const bc2 = 1 - o.beta2 ** t;
+  const bc1 = 1 - powInt(o.beta1, t); // Python's beta**step and C's std::pow: float64 pow, correctly rounded here
+  const bc2 = 1 - powInt(o.beta2, t);
   const stepSize = o.lr / bc1;
   const hasWd = o.weightDecay !== 0;
   const decay = hasWd && o.decoupled ? f(1 - o.lr * o.weightDecay) : 1;
@@ -582,7 +583,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
     // the gradient model: h (what enters the moments) ~ Normal(s·m̂, v̂ − (s·m̂)²) per element, from the
     // moments as given (float32 in a checkpoint: before their cast, which may have flushed them)
     const t = step;
-    const bc1o = 1 - o.beta1 ** t, bc2o = 1 - o.beta2 ** t;
+    const bc1o = 1 - powInt(o.beta1, t), bc2o = 1 - powInt(o.beta2, t);
     let sumMeanSq = 0, sumVar = 0;
     for (let i = 0; i < n; i++) {
       const mh = readValue(srcM, i, fn) / bc1o, vh = readValue(srcV, i, fn) / bc2o;

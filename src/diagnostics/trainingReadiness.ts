@@ -7,6 +7,7 @@
 // derived in docs/training.md.
 import { describeValue } from '../core/describe.js';
 import { checkOptionsObject } from '../core/options.js';
+import { powInt } from '../core/powInt.js';
 import { createRng } from '../core/rng.js';
 import { runAdamStep, type AdamImplementation, type AdamStepResult } from './adamStep.js';
 import { resolveValues, readValue, type ValuesInput } from './input.js';
@@ -580,7 +581,7 @@ function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: 
   const n = fe.counts.elements;
   // gradient magnitudes implied by √v̂ (sampled, with the extremes kept exactly)
   const vsrc = resolveValues(input.expAvgSq, fn, `${input.name}.expAvgSq`);
-  const bc2 = o.step > 0 ? 1 - o.beta2 ** o.step : 1;
+  const bc2 = o.step > 0 ? 1 - powInt(o.beta2, o.step) : 1;
   const take = Math.min(n, 4096);
   const sqrtV = new Float32Array(take + 2);
   let max = 0, minNz = Infinity;
