@@ -8,8 +8,9 @@
 // Python scalars (1 − lr·wd, 1 − β1, β2, 1 − β2, √(1 − β2^t), eps, lr / (1 − β1^t)) are float64 values
 // cast to float32 where the kernel meets them. Where the CPU kernels fuse a multiply and an add (lerp_'s
 // explicit vec::fmadd; the compiler's contraction of `v·β2 + (1−β2)·g·g`) the emulation uses a
-// correctly rounded float32 FMA. docs/training.md lists every op and its rounding; the oracle is
-// ../shared/vectors/torch-checkpoints/trainer/truth.* (tests/diagnostics/adamStep.test.ts).
+// correctly rounded float32 FMA. The kernels are in adamKernels.ts; docs/training.md lists every op and
+// its rounding; the oracle is ../shared/vectors/torch-checkpoints/trainer/truth.*
+// (tests/diagnostics/adamStep.test.ts).
 //
 // Without a gradient the step is estimated: the next gradient is modelled per element from the
 // checkpoint's own float32 moments (gradientModel.ts) and every count is its expectation under that

@@ -555,10 +555,6 @@ function figures(r: AdamStepResult): TrainingImplementationFigures {
 
 const impls: readonly AdamImplementation[] = ['foreach', 'fused'];
 
-function implName(i: AdamImplementation): string {
-  return i === 'foreach' ? 'for-loop' : 'fused';
-}
-
 function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: number): TensorPart {
   if (input === null || typeof input !== 'object') throw new TypeError(`${fn}: a tensor must be { name, weight, expAvg, expAvgSq, grad?, weightDecay? }, got ${describeValue(input)}`);
   if (typeof input.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(input.name)}`);

@@ -102,7 +102,6 @@ function adamF64(p: number, m: number, v: number, g: number, o: { lr: number; b1
   return { p: pd - (o.lr / bc1) * (m1 / d), m: m1, v: v1, d };
 }
 
-const mag = (lo: number, hi: number) => fc.double({ min: lo, max: hi, noNaN: true }).chain((x) => fc.constantFrom(x, -x)).map(Math.fround);
 const caseArb = fc.record({
   n: fc.integer({ min: 1, max: 24 }),
   lr: fc.double({ min: 1e-6, max: 1e-2, noNaN: true }),
