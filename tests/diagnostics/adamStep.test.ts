@@ -9,6 +9,7 @@ import { encodeArray } from '../../src/formats/bulk.js';
 import { round } from '../../src/formats/scalar.js';
 import { loadAdamTruth } from '../helpers/adam-truth.js';
 import { powInt } from '../../src/core/powInt.js';
+import { createRng } from '../../src/core/rng.js';
 
 const T = loadAdamTruth();
 const full = T.full;
@@ -257,6 +258,35 @@ describe('simulateAdamStep properties', () => {
       expect(b.weight.length).toBe(0);
       expect(seen.length).toBe(Math.min(sample, c.n) * 4);
     }), { numRuns: 60 });
+  });
+
+  it('the estimate is calibrated on synthetic checkpoints (normal and Student-t gradients, within 3 points of the exact step)', () => {
+    // a checkpoint made by AdamW in float32 on g_t = mu + sigma·noise, then the exact next step with a
+    // fresh gradient: what the estimate, which sees only the checkpoint, has to predict
+    for (const [seed, heavy] of [[11, false], [12, true]] as const) {
+      const rng = createRng(seed);
+      const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+      const noise = heavy ? () => { const z = normal(); const c = normal() ** 2 + normal() ** 2 + normal() ** 2; return z / Math.sqrt(c); } : normal;
+      const n = 4000, T = 80, lr = 1e-3, b1 = 0.9, b2 = 0.99, wd = 0.01;
+      const mu = new Float64Array(n), sg = new Float64Array(n), w = new Float32Array(n), m = new Float32Array(n), v = new Float32Array(n);
+      for (let i = 0; i < n; i++) { sg[i] = 1e-3 * Math.exp(normal()); mu[i] = 0.3 * sg[i] * normal(); w[i] = 0.05 * normal(); }
+      for (let t = 1; t <= T; t++) {
+        for (let i = 0; i < n; i++) {
+          const g = mu[i] + sg[i] * noise();
+          m[i] = b1 * m[i] + (1 - b1) * g; v[i] = b2 * v[i] + (1 - b2) * g * g;
+          w[i] = w[i] * (1 - lr * wd) - (lr * m[i] / (1 - b1 ** t)) / (Math.sqrt(v[i] / (1 - b2 ** t)) + 1e-8);
+        }
+      }
+      const g = new Float32Array(n);
+      for (let i = 0; i < n; i++) g[i] = mu[i] + sg[i] * noise();
+      for (const precision of ['bf16', 'fp16'] as const) for (const implementation of ['foreach', 'fused'] as const) {
+        const o: AdamStepOptions = { lr, betas: [b1, b2], eps: 1e-8, weightDecay: wd, precision, implementation };
+        const exact = simulateAdamStep({ weight: w, expAvg: m, expAvgSq: v, step: T, grad: g }, o).counts;
+        const est = simulateAdamStep({ weight: w, expAvg: m, expAvgSq: v, step: T }, o).counts;
+        expect(Math.abs(est.unchanged - exact.unchanged) / n, `${heavy ? 't3' : 'normal'} ${precision} ${implementation}`).toBeLessThanOrEqual(0.03);
+        expect(Math.abs(est.nonFinite - exact.nonFinite) / n).toBeLessThanOrEqual(0.03);
+      }
+    }
   });
 
   it('a sampled estimate stays within a few standard errors of the full one', () => {
