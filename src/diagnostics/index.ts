@@ -1,5 +1,6 @@
 // lowp/diagnostics: will this tensor survive bf16/fp16/fp8? Cast analysis, format comparison, division
-// risk, constants that vanish, accumulation risk, loss scaling, and the versioned JSON report.
+// risk, constants that vanish, accumulation risk, loss scaling, the versioned JSON report, and what pure
+// bf16/fp16 would do to the next Adam/AdamW step of a training checkpoint (simulateAdamStep, training readiness).
 export { analyzeCast, createCastAnalyzer } from './analyzeCast.js';
 export type { CastAnalysis, CastAnalysisOptions, CastAnalyzer, CastCounts, CastErrorStats, CastOptionsUsed, CastRange } from './analyzeCast.js';
 export type { CodesInput, ValuesInput } from './input.js';
