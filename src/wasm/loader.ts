@@ -22,6 +22,11 @@ export interface KernelExports {
   f32ToBf16(src: number, dst: number, n: number): void;
   bf16ToF32(src: number, dst: number, n: number): void;
   analyzeF32(src: number, n: number, m: number, emin: number, ovBits: number, out: number, hist: number, groups: number, groupSize: number): void;
+  /** ggml quantizers (src/wasm/ggml-quant.ts): `nb` blocks from `src` (float32) to `dst`, 4 KiB of scratch at `s`. */
+  ggmlQ2K(src: number, dst: number, nb: number, s: number): void;
+  ggmlQ3K(src: number, dst: number, nb: number, s: number): void;
+  ggmlQ45K(src: number, dst: number, nb: number, s: number, five: number): void;
+  ggmlQ6K(src: number, dst: number, nb: number, s: number): void;
 }
 
 /** A compiled and instantiated kernel module with its memory. */

@@ -6,6 +6,7 @@ import { describeValue } from '../../core/describe.js';
 import { checkOptionsObject } from '../../core/options.js';
 import { GGML_TYPES, type GgmlType } from './types.js';
 import { ROW_QUANTIZERS } from './row-quantizers.js';
+import { quantizeWasm } from './quantize-wasm.js';
 
 /**
  * The ggml types {@link quantizeGgml} writes.
@@ -165,6 +166,7 @@ export function quantizeGgml(values: Float32Array | Float64Array | readonly numb
   const rowBytes = (row / info.blockSize) * info.typeSize;
   const rows = row === 0 ? 0 : x.length / row;
   const y = new Uint8Array(rows * rowBytes);
+  if (quantizeWasm(t, x, y)) return y;
   const q = ROW_QUANTIZERS[t];
   for (let r = 0; r < rows; r++) q(x, r * row, y, r * rowBytes, row);
   return y;
