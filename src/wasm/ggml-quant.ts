@@ -26,6 +26,7 @@ const GK = memory.data<i32>([
   0x42000000, //  6 32.0f
   0x80000000, //  7 INT_MIN
   0x4f000000, //  8 2^31 as f32
+  0x4b000000, //  9 2^23 as f32
 ]);
 
 function gk(j: i32): v128 {
@@ -648,4 +649,289 @@ export function ggmlQ3K(src: usize, dst: usize, nb: i32, s: usize): void {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------- 32-value blocks (Q8_0, Q4_0 ... Q5_1)
+
+/** C's float-to-int32 conversion on x86-64 (`cvttss2si`) on four lanes: truncation, INT_MIN for NaN and |v| ≥ 2^31. */
+function cvtV(v: v128, absm: v128, two31: v128, intMin: v128): v128 {
+  return v128.bitselect(i32x4.trunc_sat_f32x4_s(v), intMin, f32x4.lt(v128.and(v, absm), two31));
+}
+
+/**
+ * Largest lane of four non-NaN lanes (a zero's sign unspecified), by pseudo-max of shuffled halves:
+ * V8 compiles the scalar f32.max with data-dependent branches (NaN and signed-zero cases), which
+ * mispredict on every block, and f32x4.max with several instructions; f32x4.pmax is one.
+ */
+function hmax(v: v128): f32 {
+  const a = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2)), 0);
+}
+
+/** Smallest lane of four non-NaN lanes, a zero's sign unspecified (see hmax). */
+function hmin(v: v128): f32 {
+  const a = f32x4.pmin(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmin(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2)), 0);
+}
+
+/**
+ * Index of the first of the 32 values at x whose (absolute, when `useAbs`) value equals t (there is
+ * one): the eight lane masks gathered into one 32-bit mask, no data-dependent branch.
+ */
+function firstEqual(x: usize, t: f32, useAbs: bool, absm: v128): i32 {
+  const vt = f32x4.splat(t);
+  let m: u32 = 0;
+  for (let k = 0; k < 8; k++) {
+    let v = v128.load(x + (<usize>k << 4));
+    if (useAbs) v = v128.and(v, absm);
+    m |= <u32>i32x4.bitmask(f32x4.eq(v, vt)) << (<u32>k << 2);
+  }
+  return <i32>ctz<u32>(m);
+}
+
+/**
+ * The running minimum (`isMin`) or maximum of C's `if (v < min) min = v` loop over 32 finite values:
+ * the extreme value; when it is a zero, the first zero (its sign), as the C keeps the first of equals.
+ */
+function extreme(x: usize, isMin: bool, absm: v128): f32 {
+  let m = v128.load(x);
+  for (let k = 1; k < 8; k++) {
+    const v = v128.load(x + (<usize>k << 4));
+    m = isMin ? f32x4.pmin(m, v) : f32x4.pmax(m, v);
+  }
+  const e = isMin ? hmin(m) : hmax(m);
+  if (e != 0) return e;
+  return load<f32>(x + (<usize>firstEqual(x, 0, false, absm) << 2));
+}
+
+/**
+ * Largest |x| of 32 finite values: the maximum of their magnitude bits as int32 (the same order as the
+ * magnitudes; one instruction per vector where V8's f32x4.max needs several for NaN and signed zeros).
+ */
+function amax32(x: usize, absm: v128): f32 {
+  let m = v128.and(v128.load(x), absm);
+  for (let k = 1; k < 8; k++) m = i32x4.max_s(m, v128.and(v128.load(x + (<usize>k << 4)), absm));
+  m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+  return f32x4.extract_lane(i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2)), 0);
+}
+
+/** The value of largest magnitude, the first one (C's `if (amax < fabsf(v))`), or +0 for an all-zero block. */
+function signedMax32(x: usize, absm: v128): f32 {
+  const amax = amax32(x, absm);
+  if (amax == 0) return 0;
+  return load<f32>(x + (<usize>firstEqual(x, amax, true, absm) << 2));
+}
+
+/** Packs 4-bit codes: bytes j = lo[j] | hi[j] << 4 (16 bytes at y; lanes masked to their byte as C's uint8 stores). */
+function packNibbles(y: usize, l0: v128, l1: v128, l2: v128, l3: v128, h0: v128, h1: v128, h2: v128, h3: v128, ff: v128): void {
+  const b0 = v128.and(v128.or(l0, i32x4.shl(h0, 4)), ff);
+  const b1 = v128.and(v128.or(l1, i32x4.shl(h1, 4)), ff);
+  const b2 = v128.and(v128.or(l2, i32x4.shl(h2, 4)), ff);
+  const b3 = v128.and(v128.or(l3, i32x4.shl(h3, 4)), ff);
+  v128.store(y, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(b0, b1), i16x8.narrow_i32x4_u(b2, b3)));
+}
+
+/**
+ * Q4_0 (kind 0: d = max/−8, codes min(15, (int8)(x·id + 8.5))) and Q5_0 (kind 1: d = max/−16,
+ * min(31, (int8)(x·id + 16.5)), the fifth bits in qh) on `nb` blocks of 32.
+ */
+export function ggmlQ40Q50(src: usize, dst: usize, nb: i32, five: i32): void {
+  const absm = gk(3), two31 = gk(8), intMin = gk(7);
+  const ff = i32x4.splat(0xff);
+  const div: f32 = five ? -16 : -8;
+  const add = f32x4.splat(five ? <f32>16.5 : <f32>8.5);
+  const top = i32x4.splat(five ? 31 : 15);
+  const bytes: usize = five ? 22 : 18;
+  for (let ib = 0; ib < nb; ib++) {
+    const x = src + (<usize>ib << 7);
+    const y = dst + <usize>ib * bytes;
+    const mx = signedMax32(x, absm);
+    const d: f32 = mx / div;
+    const id: f32 = d != 0 ? <f32>1 / d : 0;
+    putFp16(y, d);
+    const vid = f32x4.splat(id);
+    // with a finite id, |x·id| <= |max·id| ~ 8 (16): x·id + 8.5 lies in [0, 17) (in [0, 33)), where the
+    // int8 conversion is a plain truncation; otherwise (d so small that 1/d overflows) C's conversion
+    // of ±inf and NaN
+    const exact = abs<f32>(id) < Infinity;
+    let q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128;
+    if (exact) {
+      const two23 = gk(9);
+      q0 = i32x4.min_s(top, floorSmall(f32x4.add(f32x4.mul(v128.load(x), vid), add), two23));
+      q1 = i32x4.min_s(top, floorSmall(f32x4.add(f32x4.mul(v128.load(x, 16), vid), add), two23));
+      q2 = i32x4.min_s(top, floorSmall(f32x4.add(f32x4.mul(v128.load(x, 32), vid), add), two23));
+      q3 = i32x4.min_s(top, floorSmall(f32x4.add(f32x4.mul(v128.load(x, 48), vid), add), two23));
+      q4 = i32x4.min_s(top, floorSmall(f32x4.add(f32x4.mul(v128.load(x, 64), vid), add), two23));
+      q5 = i32x4.min_s(top, floorSmall(f32x4.add(f32x4.mul(v128.load(x, 80), vid), add), two23));
+      q6 = i32x4.min_s(top, floorSmall(f32x4.add(f32x4.mul(v128.load(x, 96), vid), add), two23));
+      q7 = i32x4.min_s(top, floorSmall(f32x4.add(f32x4.mul(v128.load(x, 112), vid), add), two23));
+    } else {
+      q0 = code40(v128.load(x), vid, add, top, absm, two31, intMin);
+      q1 = code40(v128.load(x, 16), vid, add, top, absm, two31, intMin);
+      q2 = code40(v128.load(x, 32), vid, add, top, absm, two31, intMin);
+      q3 = code40(v128.load(x, 48), vid, add, top, absm, two31, intMin);
+      q4 = code40(v128.load(x, 64), vid, add, top, absm, two31, intMin);
+      q5 = code40(v128.load(x, 80), vid, add, top, absm, two31, intMin);
+      q6 = code40(v128.load(x, 96), vid, add, top, absm, two31, intMin);
+      q7 = code40(v128.load(x, 112), vid, add, top, absm, two31, intMin);
+    }
+    if (!five) {
+      packNibbles(y + 2, q0, q1, q2, q3, q4, q5, q6, q7, ff);
+    } else {
+      const f = i32x4.splat(0xf);
+      packNibbles(y + 6, v128.and(q0, f), v128.and(q1, f), v128.and(q2, f), v128.and(q3, f), v128.and(q4, f), v128.and(q5, f), v128.and(q6, f), v128.and(q7, f), ff);
+      store<u32>(y + 2, fifthBits(q0, q1, q2, q3, q4, q5, q6, q7));
+    }
+  }
+}
+
+/**
+ * The integer value of floor(v) for lanes in [0, 2^23), as i32 lanes: floor(v) + 2^23 is exact and its
+ * bits minus those of 2^23 are the integer (three instructions where V8's trunc_sat needs about eight).
+ */
+function floorSmall(v: v128, two23: v128): v128 {
+  return i32x4.sub(f32x4.add(f32x4.floor(v), two23), two23);
+}
+
+/** (uint8_t)MIN(top, (int8_t)(x·id + add)) on four lanes. */
+function code40(v: v128, vid: v128, add: v128, top: v128, absm: v128, two31: v128, intMin: v128): v128 {
+  const c = cvtV(f32x4.add(f32x4.mul(v, vid), add), absm, two31, intMin);
+  return v128.and(i32x4.min_s(top, i32x4.shr_s(i32x4.shl(c, 24), 24)), i32x4.splat(0xff));
+}
+
+/** qh of Q5_0/Q5_1: bit j = bit 4 of code j, codes 0..31 in lanes q0..q7. */
+function fifthBits(q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128): u32 {
+  return <u32>i32x4.bitmask(i32x4.shl(q0, 27)) | (<u32>i32x4.bitmask(i32x4.shl(q1, 27)) << 4) |
+    (<u32>i32x4.bitmask(i32x4.shl(q2, 27)) << 8) | (<u32>i32x4.bitmask(i32x4.shl(q3, 27)) << 12) |
+    (<u32>i32x4.bitmask(i32x4.shl(q4, 27)) << 16) | (<u32>i32x4.bitmask(i32x4.shl(q5, 27)) << 20) |
+    (<u32>i32x4.bitmask(i32x4.shl(q6, 27)) << 24) | (<u32>i32x4.bitmask(i32x4.shl(q7, 27)) << 28);
+}
+
+/**
+ * Q4_1 (five 0: d = (max − min)/15, codes min(15, (int8)((x − min)·id + 0.5))) and Q5_1 (five 1:
+ * /31, codes (uint8)((x − min)·id + 0.5), the fifth bits in qh) on `nb` blocks of 32.
+ */
+export function ggmlQ41Q51(src: usize, dst: usize, nb: i32, five: i32): void {
+  const absm = gk(3), two31 = gk(8), intMin = gk(7);
+  const ff = i32x4.splat(0xff);
+  const div: f32 = five ? 31 : 15;
+  const half = f32x4.splat(<f32>0.5);
+  const top = i32x4.splat(15);
+  const bytes: usize = five ? 24 : 20;
+  for (let ib = 0; ib < nb; ib++) {
+    const x = src + (<usize>ib << 7);
+    const y = dst + <usize>ib * bytes;
+    const mn = extreme(x, true, absm);
+    const mx = extreme(x, false, absm);
+    const d: f32 = (mx - mn) / div;
+    const id: f32 = d != 0 ? <f32>1 / d : 0;
+    putFp16(y, d);
+    putFp16(y + 2, mn);
+    const vid = f32x4.splat(id), vmn = f32x4.splat(mn);
+    // with a finite range and id, (x − min)·id + 0.5 lies in [0, 16) ([0, 32)): a plain floor
+    const exact = abs<f32>(id) < Infinity && abs<f32>(mx - mn) < Infinity;
+    let q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128;
+    if (exact) {
+      const two23 = gk(9);
+      q0 = floorSmall(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x), vmn), vid), half), two23);
+      q1 = floorSmall(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 16), vmn), vid), half), two23);
+      q2 = floorSmall(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 32), vmn), vid), half), two23);
+      q3 = floorSmall(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 48), vmn), vid), half), two23);
+      q4 = floorSmall(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 64), vmn), vid), half), two23);
+      q5 = floorSmall(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 80), vmn), vid), half), two23);
+      q6 = floorSmall(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 96), vmn), vid), half), two23);
+      q7 = floorSmall(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 112), vmn), vid), half), two23);
+    } else {
+      q0 = cvtV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x), vmn), vid), half), absm, two31, intMin);
+      q1 = cvtV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 16), vmn), vid), half), absm, two31, intMin);
+      q2 = cvtV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 32), vmn), vid), half), absm, two31, intMin);
+      q3 = cvtV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 48), vmn), vid), half), absm, two31, intMin);
+      q4 = cvtV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 64), vmn), vid), half), absm, two31, intMin);
+      q5 = cvtV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 80), vmn), vid), half), absm, two31, intMin);
+      q6 = cvtV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 96), vmn), vid), half), absm, two31, intMin);
+      q7 = cvtV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x, 112), vmn), vid), half), absm, two31, intMin);
+    }
+    if (!five) {
+      q0 = i32x4.min_s(top, i32x4.shr_s(i32x4.shl(q0, 24), 24));
+      q1 = i32x4.min_s(top, i32x4.shr_s(i32x4.shl(q1, 24), 24));
+      q2 = i32x4.min_s(top, i32x4.shr_s(i32x4.shl(q2, 24), 24));
+      q3 = i32x4.min_s(top, i32x4.shr_s(i32x4.shl(q3, 24), 24));
+      q4 = i32x4.min_s(top, i32x4.shr_s(i32x4.shl(q4, 24), 24));
+      q5 = i32x4.min_s(top, i32x4.shr_s(i32x4.shl(q5, 24), 24));
+      q6 = i32x4.min_s(top, i32x4.shr_s(i32x4.shl(q6, 24), 24));
+      q7 = i32x4.min_s(top, i32x4.shr_s(i32x4.shl(q7, 24), 24));
+      packNibbles(y + 4, v128.and(q0, ff), v128.and(q1, ff), v128.and(q2, ff), v128.and(q3, ff), v128.and(q4, ff), v128.and(q5, ff), v128.and(q6, ff), v128.and(q7, ff), ff);
+    } else {
+      const f = i32x4.splat(0xf);
+      packNibbles(y + 8, v128.and(q0, f), v128.and(q1, f), v128.and(q2, f), v128.and(q3, f), v128.and(q4, f), v128.and(q5, f), v128.and(q6, f), v128.and(q7, f), ff);
+      store<u32>(y + 4, fifthBits(q0, q1, q2, q3, q4, q5, q6, q7));
+    }
+  }
+}
+
+/**
+ * The int8 codes of Q8_0/Q8_1: (int8_t)roundf(x·id) (ties away from zero) of four lanes, as i32
+ * lanes: trunc(p) plus ±1 where |p − trunc(p)| >= 0.5 (exact: p − trunc(p) is); converted with the
+ * 1.5·2^23 trick when `small` (|p| < 2^22, every block with a finite id), else as C on x86-64.
+ */
+function code80(v: v128, vid: v128, absm: v128, two31: v128, intMin: v128, one: v128, half: v128, sign: v128, small: bool, magic: v128): v128 {
+  const p = f32x4.mul(v, vid);
+  const t = f32x4.trunc(p);
+  const up = f32x4.ge(v128.and(f32x4.sub(p, t), absm), half);
+  const r = f32x4.add(t, v128.and(v128.or(one, v128.and(p, sign)), up));
+  if (small) return i32x4.sub(f32x4.add(r, magic), magic);
+  return i32x4.shr_s(i32x4.shl(cvtV(r, absm, two31, intMin), 24), 24);
+}
+
+/** Q8_0 (q81 0: 34-byte blocks) and Q8_1 (q81 1: 36 bytes, with s = fp16(Σq · d)) on `nb` blocks of 32. */
+export function ggmlQ80Q81(src: usize, dst: usize, nb: i32, q81: i32): void {
+  const absm = gk(3), two31 = gk(8), intMin = gk(7), one = gk(5), sign = gk(7), magic = gk(0);
+  const half = f32x4.splat(<f32>0.5);
+  const ff = i32x4.splat(0xff);
+  const bytes: usize = q81 ? 36 : 34;
+  const qo: usize = q81 ? 4 : 2;
+  for (let ib = 0; ib < nb; ib++) {
+    const x = src + (<usize>ib << 7);
+    const y = dst + <usize>ib * bytes;
+    const amax = amax32(x, absm);
+    const d: f32 = amax / <f32>127;
+    const id: f32 = d != 0 ? <f32>1 / d : 0;
+    putFp16(y, d);
+    const vid = f32x4.splat(id);
+    const small = abs<f32>(id) < Infinity;
+    let sum = gk(4);
+    for (let k = 0; k < 8; k += 4) {
+      const p = x + (<usize>k << 4);
+      const c0 = code80(v128.load(p), vid, absm, two31, intMin, one, half, sign, small, magic);
+      const c1 = code80(v128.load(p, 16), vid, absm, two31, intMin, one, half, sign, small, magic);
+      const c2 = code80(v128.load(p, 32), vid, absm, two31, intMin, one, half, sign, small, magic);
+      const c3 = code80(v128.load(p, 48), vid, absm, two31, intMin, one, half, sign, small, magic);
+      sum = i32x4.add(sum, i32x4.add(i32x4.add(c0, c1), i32x4.add(c2, c3)));
+      v128.store(y + qo + (<usize>k << 2), i8x16.narrow_i16x8_u(
+        i16x8.narrow_i32x4_u(v128.and(c0, ff), v128.and(c1, ff)), i16x8.narrow_i32x4_u(v128.and(c2, ff), v128.and(c3, ff))));
+    }
+    if (q81) {
+      const s = i32x4.extract_lane(sum, 0) + i32x4.extract_lane(sum, 1) + i32x4.extract_lane(sum, 2) + i32x4.extract_lane(sum, 3);
+      putFp16(y + 2, <f32>s * d);
+    }
+  }
+}
+
+/** Index of the first NaN or ±infinity among n float32 values at src, or −1 (ggml's quantizers refuse them). */
+export function ggmlFirstNonFinite(src: usize, n: i32): i32 {
+  const absm = gk(3);
+  const inf = f32x4.splat(Infinity);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = src + (<usize>i << 2);
+    const ok = v128.and(
+      v128.and(f32x4.lt(v128.and(v128.load(p), absm), inf), f32x4.lt(v128.and(v128.load(p, 16), absm), inf)),
+      v128.and(f32x4.lt(v128.and(v128.load(p, 32), absm), inf), f32x4.lt(v128.and(v128.load(p, 48), absm), inf)));
+    if (!i32x4.all_true(ok)) break;
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(src + (<usize>i << 2));
+    if (!(abs<f32>(v) < Infinity)) return i;
+  }
+  return -1;
 }

@@ -27,6 +27,10 @@ export interface KernelExports {
   ggmlQ3K(src: number, dst: number, nb: number, s: number): void;
   ggmlQ45K(src: number, dst: number, nb: number, s: number, five: number): void;
   ggmlQ6K(src: number, dst: number, nb: number, s: number): void;
+  ggmlQ40Q50(src: number, dst: number, nb: number, five: number): void;
+  ggmlQ41Q51(src: number, dst: number, nb: number, five: number): void;
+  ggmlQ80Q81(src: number, dst: number, nb: number, q81: number): void;
+  ggmlFirstNonFinite(src: number, n: number): number;
 }
 
 /** A compiled and instantiated kernel module with its memory. */

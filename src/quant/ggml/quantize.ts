@@ -6,7 +6,7 @@ import { describeValue } from '../../core/describe.js';
 import { checkOptionsObject } from '../../core/options.js';
 import { GGML_TYPES, type GgmlType } from './types.js';
 import { ROW_QUANTIZERS } from './row-quantizers.js';
-import { quantizeWasm } from './quantize-wasm.js';
+import { quantizeWasm, WASM_UNAVAILABLE } from './quantize-wasm.js';
 
 /**
  * The ggml types {@link quantizeGgml} writes.
@@ -53,6 +53,12 @@ export interface QuantizeGgmlOptions {
 }
 
 const FN = 'quantizeGgml';
+
+/**
+ * Below this many values the TypeScript row quantizers run: the WebAssembly path's setup and copies
+ * cost more than its kernels save on a block or two.
+ */
+const WASM_MIN_VALUES = 256;
 
 /** Resolves a type name (case-insensitive) to a supported type, or throws saying which are. */
 export function resolveQuantType(type: unknown, fn: string): GgmlQuantType {
@@ -156,17 +162,24 @@ export function resolveRowLength(options: QuantizeGgmlOptions | undefined, lengt
 export function quantizeGgml(values: Float32Array | Float64Array | readonly number[], type: string, options?: QuantizeGgmlOptions): Uint8Array {
   const t = resolveQuantType(type, FN);
   checkOptionsObject(options, FN, '{ rowLength: 4096 }');
-  const length = (values as { length?: unknown })?.length;
   if (!(values instanceof Float32Array || values instanceof Float64Array || Array.isArray(values))) {
     throw new TypeError(`${FN}: values must be a Float32Array, a Float64Array or an array of numbers, got ${describeValue(values)}`);
   }
-  const row = resolveRowLength(options, length as number, t, FN);
-  const x = toFloat32Values(values, FN);
+  const length = values.length;
+  const row = resolveRowLength(options, length, t, FN);
   const info = GGML_TYPES[t];
   const rowBytes = (row / info.blockSize) * info.typeSize;
-  const rows = row === 0 ? 0 : x.length / row;
+  const rows = row === 0 ? 0 : length / row;
   const y = new Uint8Array(rows * rowBytes);
-  if (quantizeWasm(t, x, y)) return y;
+  // a Float32Array goes to the kernels as it is (they check finiteness on the way); other inputs are
+  // rounded to float32 (and checked) first
+  const x = values instanceof Float32Array ? values : toFloat32Values(values, FN);
+  if (x.length >= WASM_MIN_VALUES) {
+    const r = quantizeWasm(t, x, y);
+    if (r >= 0) throw nonFinite(FN, r, x[r]);
+    if (r !== WASM_UNAVAILABLE) return y;
+  }
+  if (x === values) toFloat32Values(x, FN);
   const q = ROW_QUANTIZERS[t];
   for (let r = 0; r < rows; r++) q(x, r * row, y, r * rowBytes, row);
   return y;
