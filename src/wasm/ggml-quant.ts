@@ -935,3 +935,151 @@ export function ggmlFirstNonFinite(src: usize, n: i32): i32 {
   }
   return -1;
 }
+
+// ---------------------------------------------------------------- MXFP4, IQ4_NL, TQ2_0
+
+/**
+ * MXFP4 on `nb` blocks of 32: E8M0 byte e = (uint8)(floorf(log2f(amax)) − 2 + 127), elements the
+ * nearest of kvalues_mxfp4·2^(e−128) with ties to the smaller magnitude (what ggml's first-minimum
+ * search over the 16 codes gives: the two candidates around |x| have exact float32 errors, so the
+ * search is the exact nearest). `table` holds 277 i32: for each floor(log2 x) = f in −149..127, the
+ * smallest float32 bits whose glibc floorf(log2f(x)) is f + 1 (log2f rounds up just below powers of
+ * two), or 0x7fffffff; the caller computes it.
+ */
+export function ggmlMxfp4(src: usize, dst: usize, nb: i32, table: usize): void {
+  const absm = gk(3), ff = i32x4.splat(0xff), zero = gk(4), eight = i32x4.splat(8);
+  for (let ib = 0; ib < nb; ib++) {
+    const x = src + (<usize>ib << 7);
+    const y = dst + <usize>ib * 17;
+    const a = reinterpret<i32>(amax32(x, absm));
+    let e = 0;
+    if (a != 0) {
+      let fl = a >= 0x00800000 ? (a >>> 23) - 127 : (31 - <i32>clz<u32>(a)) - 149;
+      if (a >= load<i32>(table + (<usize>(fl + 149) << 2))) fl++;
+      e = (fl + 125) & 0xff;
+    }
+    store<u8>(y, <u8>e);
+    const d = reinterpret<f32>(e >= 2 ? <u32>(e - 1) << 23 : <u32>0x00200000 << <u32>e);
+    const t0 = f32x4.splat(mxMid(0.5, 1, d)), t1 = f32x4.splat(mxMid(1.5, 2, d)), t2 = f32x4.splat(mxMid(2.5, 3, d));
+    const t3 = f32x4.splat(mxMid(3.5, 4, d)), t4 = f32x4.splat(mxMid(5, 6, d)), t5 = f32x4.splat(mxMid(7, 8, d)), t6 = f32x4.splat(mxMid(10, 12, d));
+    const c0 = mxCode(v128.load(x), t0, t1, t2, t3, t4, t5, t6, absm, zero, eight);
+    const c1 = mxCode(v128.load(x, 16), t0, t1, t2, t3, t4, t5, t6, absm, zero, eight);
+    const c2 = mxCode(v128.load(x, 32), t0, t1, t2, t3, t4, t5, t6, absm, zero, eight);
+    const c3 = mxCode(v128.load(x, 48), t0, t1, t2, t3, t4, t5, t6, absm, zero, eight);
+    const c4 = mxCode(v128.load(x, 64), t0, t1, t2, t3, t4, t5, t6, absm, zero, eight);
+    const c5 = mxCode(v128.load(x, 80), t0, t1, t2, t3, t4, t5, t6, absm, zero, eight);
+    const c6 = mxCode(v128.load(x, 96), t0, t1, t2, t3, t4, t5, t6, absm, zero, eight);
+    const c7 = mxCode(v128.load(x, 112), t0, t1, t2, t3, t4, t5, t6, absm, zero, eight);
+    packNibbles(y + 1, c0, c1, c2, c3, c4, c5, c6, c7, ff);
+  }
+}
+
+/**
+ * The threshold between two MXFP4 levels `up`·d and the one below: mid·d, or +inf where up·d overflows
+ * float32 (e ≥ 253: ggml's error for that level is then infinite, so it is never chosen).
+ */
+function mxMid(mid: f32, up: f32, d: f32): f32 {
+  return up * d < Infinity ? mid * d : Infinity;
+}
+
+/**
+ * The MXFP4 code of four lanes: the number of midpoints (0.5, 1.5, 2.5, 3.5, 5, 7, 10)·d below |x|
+ * (masks are −1), plus 8 for a negative x with a nonzero magnitude.
+ */
+function mxCode(v: v128, t0: v128, t1: v128, t2: v128, t3: v128, t4: v128, t5: v128, t6: v128, absm: v128, zero: v128, eight: v128): v128 {
+  const av = v128.and(v, absm);
+  const idx = i32x4.sub(zero, i32x4.add(i32x4.add(i32x4.add(f32x4.gt(av, t0), f32x4.gt(av, t1)), i32x4.add(f32x4.gt(av, t2), f32x4.gt(av, t3))),
+    i32x4.add(i32x4.add(f32x4.gt(av, t4), f32x4.gt(av, t5)), f32x4.gt(av, t6))));
+  return i32x4.add(idx, v128.and(v128.and(f32x4.lt(v, zero), i32x4.gt_s(idx, zero)), eight));
+}
+
+/** kvalues_iq4nl midpoints (ggml's best_index_int8 picks the upper level at a tie) and levels. */
+const IQ4 = memory.data<f32>([
+  -115.5, -93.5, -74, -57, -42, -28.5, -16, -4.5, 7, 19, 31.5, 45.5, 61, 79, 101, 0,
+  -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
+]);
+
+/**
+ * IQ4_NL (quantize_row_iq4_nl_ref: one pass, no importance weights) on `nb` blocks of 32, the first
+ * being block `b0` of the tensor, rows of `rowBlocks` blocks. The levels of an all-zero block are
+ * those of the row's previous block (ggml leaves its local array as it was), index 8 at a row's start.
+ * `s`: 32 bytes of levels kept from call to call, then 256 bytes of scratch.
+ */
+export function ggmlIq4nl(src: usize, dst: usize, nb: i32, s: usize, b0: i32, rowBlocks: i32): void {
+  const absm = gk(3), zero = gk(4), ff = i32x4.splat(0xff);
+  const L = s, P = s + 32;
+  for (let ib = 0; ib < nb; ib++) {
+    if ((b0 + ib) % rowBlocks == 0) memory.fill(L, 8, 32);
+    const x = src + (<usize>ib << 7);
+    const y = dst + <usize>ib * 18;
+    const mx = signedMax32(x, absm);
+    let d: f32 = 0;
+    if (abs<f32>(mx) >= <f32>1e-15) {
+      const id: f32 = <f32>1 / (mx / <f32>-127);
+      const vid = f32x4.splat(id);
+      for (let k = 0; k < 8; k++) {
+        const v = v128.load(x + (<usize>k << 4));
+        const al = f32x4.mul(vid, v);
+        let c = zero;
+        for (let m = 0; m < 15; m++) c = i32x4.sub(c, f32x4.ge(al, v128.load32_splat(IQ4 + (<usize>m << 2))));
+        const p = L + (<usize>k << 2);
+        store<u8>(p, <u8>i32x4.extract_lane(c, 0));
+        store<u8>(p + 1, <u8>i32x4.extract_lane(c, 1));
+        store<u8>(p + 2, <u8>i32x4.extract_lane(c, 2));
+        store<u8>(p + 3, <u8>i32x4.extract_lane(c, 3));
+      }
+      let sumqx: f32 = 0, sumq2: f32 = 0;
+      for (let j = 0; j < 32; j++) {
+        const xj = load<f32>(x + (<usize>j << 2));
+        const q = load<f32>(IQ4 + 64 + (<usize>load<u8>(L + <usize>j) << 2));
+        const wq: f32 = xj * xj * q;
+        sumqx += wq * xj;
+        sumq2 += wq * q;
+      }
+      d = sumq2 > 0 ? sumqx / sumq2 : 0;
+    }
+    putFp16(y, d);
+    for (let j = 0; j < 16; j++) store<u8>(y + 2 + <usize>j, load<u8>(L + <usize>j) | (load<u8>(L + <usize>(j + 16)) << 4));
+  }
+}
+
+/**
+ * TQ2_0 on `nb` blocks of 256: d = amax, codes lroundf(x/amax) + 1 in 2 bits. With a finite id the
+ * product lies in [−1, 1] (to a rounding), where lroundf is the sign at |p| >= 0.5; where 1/amax
+ * overflows, x·id is ±inf or NaN, which glibc's lroundf turns into LONG_MIN: code 1 throughout.
+ */
+export function ggmlTq20(src: usize, dst: usize, nb: i32): void {
+  const absm = gk(3), ff = i32x4.splat(0xff), one = i32x4.splat(1);
+  const half = f32x4.splat(<f32>0.5), mhalf = f32x4.splat(<f32>-0.5);
+  for (let ib = 0; ib < nb; ib++) {
+    const x = src + (<usize>ib << 10);
+    const y = dst + <usize>ib * 66;
+    let m = v128.and(v128.load(x), absm);
+    for (let k = 1; k < 64; k++) m = i32x4.max_s(m, v128.and(v128.load(x + (<usize>k << 4)), absm));
+    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+    const d = f32x4.extract_lane(i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2)), 0);
+    const id: f32 = d != 0 ? <f32>1 / d : 0;
+    putFp16(y + 64, d);
+    if (!(abs<f32>(id) < Infinity)) {
+      memory.fill(y, 0x55, 64);
+      continue;
+    }
+    const vid = f32x4.splat(id);
+    for (let c = 0; c < 2; c++) {
+      for (let mm = 0; mm < 32; mm += 4) {
+        let acc = i32x4.splat(0);
+        for (let n = 0; n < 4; n++) {
+          const p = f32x4.mul(v128.load(x + (<usize>((c << 7) + mm + (n << 5)) << 2)), vid);
+          // 1 + (p >= 0.5) − (p <= −0.5): masks are −1
+          const code = i32x4.add(i32x4.sub(one, f32x4.ge(p, half)), f32x4.le(p, mhalf));
+          acc = v128.or(acc, i32x4.shl(code, <i32>(n << 1)));
+        }
+        const o = y + <usize>((c << 5) + mm);
+        store<u8>(o, <u8>i32x4.extract_lane(acc, 0));
+        store<u8>(o + 1, <u8>i32x4.extract_lane(acc, 1));
+        store<u8>(o + 2, <u8>i32x4.extract_lane(acc, 2));
+        store<u8>(o + 3, <u8>i32x4.extract_lane(acc, 3));
+      }
+    }
+  }
+}

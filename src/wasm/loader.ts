@@ -31,6 +31,9 @@ export interface KernelExports {
   ggmlQ41Q51(src: number, dst: number, nb: number, five: number): void;
   ggmlQ80Q81(src: number, dst: number, nb: number, q81: number): void;
   ggmlFirstNonFinite(src: number, n: number): number;
+  ggmlMxfp4(src: number, dst: number, nb: number, table: number): void;
+  ggmlIq4nl(src: number, dst: number, nb: number, s: number, b0: number, rowBlocks: number): void;
+  ggmlTq20(src: number, dst: number, nb: number): void;
 }
 
 /** A compiled and instantiated kernel module with its memory. */

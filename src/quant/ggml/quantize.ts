@@ -175,7 +175,7 @@ export function quantizeGgml(values: Float32Array | Float64Array | readonly numb
   // rounded to float32 (and checked) first
   const x = values instanceof Float32Array ? values : toFloat32Values(values, FN);
   if (x.length >= WASM_MIN_VALUES) {
-    const r = quantizeWasm(t, x, y);
+    const r = quantizeWasm(t, x, y, row);
     if (r >= 0) throw nonFinite(FN, r, x[r]);
     if (r !== WASM_UNAVAILABLE) return y;
   }

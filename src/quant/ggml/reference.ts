@@ -201,14 +201,22 @@ function bestIndexMxfp4(x: number, e: number): number {
 }
 
 /**
- * The E8M0 byte that ggml's MXFP4 quantizer gives a block with largest magnitude `amax` (a positive
- * float32): `(uint8_t)(floorf(log2f(amax)) - 2 + 127)`. glibc's log2f rounds to float32 before the
- * floor, so the last few float32 values below a power of two take the next exponent; the fround of
- * the double log2 reproduces that for every float32 (checked exhaustively against glibc 2.36 locally,
- * and pinned by a test at each binade's boundary); the uint8 conversion keeps the low byte.
+ * glibc's `floorf(log2f(x))` for a positive float32 x: log2f rounds to float32 before the floor, so the
+ * last few float32 values below a power of two take the next integer. The fround of the double log2
+ * gives the same for every positive float32 (checked against glibc 2.36 over all of them, locally;
+ * a test pins the rule at every binade's boundary).
+ */
+export function floorLog2f(x: number): number {
+  return Math.floor(Math.fround(Math.log2(x)));
+}
+
+/**
+ * The E8M0 byte that ggml's MXFP4 quantizer gives a block with largest magnitude `amax` (a float32 >=
+ * 0): `(uint8_t)(floorf(log2f(amax)) - 2 + 127)` (the uint8 conversion keeps the low byte, so blocks
+ * whose amax is below 2^-125 wrap to 232..255), 0 for an all-zero block.
  */
 export function mxfp4ScaleByte(amax: number): number {
-  return amax > 0 ? (Math.floor(Math.fround(Math.log2(amax))) + 125) & 0xff : 0;
+  return amax > 0 ? (floorLog2f(amax) + 125) & 0xff : 0;
 }
 
 /** ggml's GGML_E8M0_TO_FP32_HALF: 2^(e − 128) (a float32 for every byte). */
