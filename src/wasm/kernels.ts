@@ -16,6 +16,7 @@
 //   - Bulk conversions float32 ⇄ fp16/bf16 (round to nearest even, canonical quiet NaN keeping the
 //     sign, -0 kept, subnormals kept, overflow to infinity; decoding keeps NaN payloads bit for bit),
 //     bit-identical to lowp/formats' codec.
+//   - ggml dequantizers (kernels-ggml.ts, re-exported at the end of this file).
 
 import { f16ToF32s, f32ToF16s } from './half-scalar';
 
@@ -594,6 +595,9 @@ function f16ToF32Quad(h: v128, d: usize, special: bool, kMag: v128, kSign: v128,
   v128.store(d, v128.or(o, i32x4.shl(v128.and(h, kSign), 16)));
 }
 
+/** One fp16 code → float32 bits (half-scalar.ts), exported for kernels-ggml.ts (ggml's fp16 block scales). */
+export { f16ToF32s } from './half-scalar';
+
 /** fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32), 16 per step. */
 export function f16ToF32(src: usize, dst: usize, n: i32): void {
   const kExp = kt(21), kZero = kt(22), kMag = kt(9), kSign = kt(10), kRebias = kt(11);
@@ -896,3 +900,6 @@ export function analyzeF32(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, o
 
 // ---------------------------------------------------------------- ggml quantizers (ggml-quant.ts)
 export { ggmlQ2K, ggmlQ3K, ggmlQ45K, ggmlQ6K, ggmlQ40Q50, ggmlQ41Q51, ggmlQ80Q81, ggmlFirstNonFinite, ggmlMxfp4, ggmlIq4nl, ggmlTq20 } from './ggml-quant';
+
+// ---------------------------------------------------------------- ggml dequantizers
+export * from './kernels-ggml';
