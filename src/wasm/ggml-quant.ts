@@ -1019,9 +1019,7 @@ export function ggmlIq4nl(src: usize, dst: usize, nb: i32, s: usize, b0: i32, ro
       const vid = f32x4.splat(id);
       for (let k = 0; k < 8; k++) {
         const v = v128.load(x + (<usize>k << 4));
-        const al = f32x4.mul(vid, v);
-        let c = zero;
-        for (let m = 0; m < 15; m++) c = i32x4.sub(c, f32x4.ge(al, v128.load32_splat(IQ4 + (<usize>m << 2))));
+        const c = iq4Index(f32x4.mul(vid, v), zero);
         const p = L + (<usize>k << 2);
         store<u8>(p, <u8>i32x4.extract_lane(c, 0));
         store<u8>(p + 1, <u8>i32x4.extract_lane(c, 1));
@@ -1079,6 +1077,231 @@ export function ggmlTq20(src: usize, dst: usize, nb: i32): void {
         store<u8>(o + 1, <u8>i32x4.extract_lane(acc, 1));
         store<u8>(o + 2, <u8>i32x4.extract_lane(acc, 2));
         store<u8>(o + 3, <u8>i32x4.extract_lane(acc, 3));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- Q8_K, TQ1_0, IQ4_XS
+
+/** Largest |x| of 256 finite values (magnitude bits as int32, see amax32). */
+function amax256(x: usize, absm: v128): f32 {
+  let m = v128.and(v128.load(x), absm);
+  for (let k = 1; k < 64; k++) m = i32x4.max_s(m, v128.and(v128.load(x + (<usize>k << 4)), absm));
+  m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+  return f32x4.extract_lane(i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2)), 0);
+}
+
+/**
+ * Q8_K on `nb` blocks of 256: float32 d = 1/(−127/max), codes min(127, nearest_int(−127/max · x)),
+ * int16 sums of 16 codes. An all-zero block is all zeros (ggml leaves its sums unwritten; lowp writes 0).
+ */
+export function ggmlQ8K(src: usize, dst: usize, nb: i32): void {
+  const absm = gk(3), magic = gk(0), mant = gk(1), half = gk(2);
+  const top = i32x4.splat(127), ff = i32x4.splat(0xff);
+  for (let ib = 0; ib < nb; ib++) {
+    const x = src + (<usize>ib << 10);
+    const y = dst + <usize>ib * 292;
+    const amax = amax256(x, absm);
+    if (amax == 0) {
+      memory.fill(y, 0, 292);
+      continue;
+    }
+    // the first value of largest magnitude
+    const va = f32x4.splat(amax);
+    let k = 0;
+    let m = 0;
+    for (; k < 64; k++) {
+      m = i32x4.bitmask(f32x4.eq(v128.and(v128.load(x + (<usize>k << 4)), absm), va));
+      if (m != 0) break;
+    }
+    const max = load<f32>(x + (<usize>((k << 2) + <i32>ctz<u32>(m)) << 2));
+    const iscale: f32 = <f32>-127 / max;
+    const vis = f32x4.splat(iscale);
+    for (let j = 0; j < 16; j++) {
+      const p = x + (<usize>j << 6);
+      const c0 = i32x4.min_s(top, nearestV(f32x4.mul(vis, v128.load(p)), magic, mant, half));
+      const c1 = i32x4.min_s(top, nearestV(f32x4.mul(vis, v128.load(p, 16)), magic, mant, half));
+      const c2 = i32x4.min_s(top, nearestV(f32x4.mul(vis, v128.load(p, 32)), magic, mant, half));
+      const c3 = i32x4.min_s(top, nearestV(f32x4.mul(vis, v128.load(p, 48)), magic, mant, half));
+      v128.store(y + 4 + (<usize>j << 4), i8x16.narrow_i16x8_u(
+        i16x8.narrow_i32x4_u(v128.and(c0, ff), v128.and(c1, ff)), i16x8.narrow_i32x4_u(v128.and(c2, ff), v128.and(c3, ff))));
+      // the int8 codes summed as C sums y[i].qs (int8) into an int
+      const sx = i32x4.add(i32x4.add(i32x4.shr_s(i32x4.shl(c0, 24), 24), i32x4.shr_s(i32x4.shl(c1, 24), 24)),
+        i32x4.add(i32x4.shr_s(i32x4.shl(c2, 24), 24), i32x4.shr_s(i32x4.shl(c3, 24), 24)));
+      const s = i32x4.extract_lane(sx, 0) + i32x4.extract_lane(sx, 1) + i32x4.extract_lane(sx, 2) + i32x4.extract_lane(sx, 3);
+      store<i16>(y + 260 + (<usize>j << 1), <i16>s);
+    }
+    store<f32>(y, <f32>1 / iscale);
+  }
+}
+
+/** TQ1_0/TQ2_0 codes lroundf(p) + 1 of four lanes p = x·id (finite id: |p| <= 1 to a rounding). */
+function tritV(p: v128, one: v128, half: v128, mhalf: v128): v128 {
+  return i32x4.add(i32x4.sub(one, f32x4.ge(p, half)), f32x4.le(p, mhalf));
+}
+
+/** ⌈q·256/243⌉ of int32 lanes 0..242 (five trits to a byte): float32 division is exact enough (q·256 + 242 < 2^24, integers 1/243 apart). */
+function tritByte(q: v128, k256: v128, k242: v128, k243: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.floor(f32x4.div(f32x4.convert_i32x4_s(i32x4.add(i32x4.mul(q, k256), k242)), k243)));
+}
+
+/**
+ * TQ1_0 on `nb` blocks of 256: d = amax, codes lroundf(x/amax) + 1, five per byte in base 3 (then
+ * scaled to ⌈q·256/243⌉), the last 16 values four per byte. Where 1/amax overflows every code is 1
+ * (glibc's lroundf of ±inf and NaN is LONG_MIN).
+ */
+export function ggmlTq10(src: usize, dst: usize, nb: i32): void {
+  const absm = gk(3), ff = i32x4.splat(0xff), one = i32x4.splat(1), three = i32x4.splat(3);
+  const half = f32x4.splat(<f32>0.5), mhalf = f32x4.splat(<f32>-0.5);
+  const k256 = i32x4.splat(256), k242 = i32x4.splat(242), k243 = f32x4.splat(243);
+  for (let ib = 0; ib < nb; ib++) {
+    const x = src + (<usize>ib << 10);
+    const y = dst + <usize>ib * 54;
+    const d = amax256(x, absm);
+    const id: f32 = d != 0 ? <f32>1 / d : 0;
+    putFp16(y + 52, d);
+    const finite = abs<f32>(id) < Infinity;
+    const vid = f32x4.splat(id);
+    // 32 bytes of values m + 32n (n = 0..4), then 16 bytes of 160 + m + 16n
+    for (let part = 0; part < 2; part++) {
+      const base = x + (part == 0 ? 0 : 640);
+      const stride: usize = part == 0 ? 128 : 64;
+      const width = part == 0 ? 32 : 16;
+      for (let m = 0; m < width; m += 4) {
+        let q = gk(4);
+        for (let n = 0; n < 5; n++) {
+          const c = finite ? tritV(f32x4.mul(v128.load(base + (<usize>m << 2) + <usize>n * stride), vid), one, half, mhalf) : one;
+          q = i32x4.add(i32x4.mul(q, three), c);
+        }
+        const b = v128.and(tritByte(q, k256, k242, k243), ff);
+        const o = y + <usize>((part == 0 ? 0 : 32) + m);
+        store<u8>(o, <u8>i32x4.extract_lane(b, 0));
+        store<u8>(o + 1, <u8>i32x4.extract_lane(b, 1));
+        store<u8>(o + 2, <u8>i32x4.extract_lane(b, 2));
+        store<u8>(o + 3, <u8>i32x4.extract_lane(b, 3));
+      }
+    }
+    // 4 bytes of values 240 + j + 4m (m = 0..3), the first value in the most significant trit
+    let q = gk(4);
+    for (let m = 0; m < 4; m++) {
+      const c = finite ? tritV(f32x4.mul(v128.load(x + 960 + (<usize>m << 4)), vid), one, half, mhalf) : one;
+      q = i32x4.add(i32x4.mul(q, three), c);
+    }
+    const b = v128.and(tritByte(i32x4.mul(q, three), k256, k242, k243), ff);
+    store<u8>(y + 48, <u8>i32x4.extract_lane(b, 0));
+    store<u8>(y + 49, <u8>i32x4.extract_lane(b, 1));
+    store<u8>(y + 50, <u8>i32x4.extract_lane(b, 2));
+    store<u8>(y + 51, <u8>i32x4.extract_lane(b, 3));
+  }
+}
+
+/**
+ * ggml's best_index_int8 over kvalues_iq4nl on four lanes: the number of midpoints at or below al
+ * (ggml's ties go up); NaN gives 15, as ggml's binary search does (every comparison false). The
+ * midpoint rule is exact: near a midpoint both of ggml's float32 differences are exact.
+ */
+function iq4Index(al: v128, zero: v128): v128 {
+  let c = zero;
+  for (let m = 0; m < 15; m++) c = i32x4.sub(c, f32x4.ge(al, v128.load32_splat(IQ4 + (<usize>m << 2))));
+  return v128.bitselect(i32x4.splat(15), c, f32x4.ne(al, al));
+}
+
+/** kvalues_iq4nl as int8 bytes, for i8x16.swizzle. */
+const IQ4B = memory.data<i8>([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]);
+
+/** The level (as float32 lanes) of four IQ4 indices (i32 lanes 0..15). */
+function iq4Level(l: v128, table: v128): v128 {
+  return f32x4.convert_i32x4_s(i32x4.shr_s(i32x4.shl(i8x16.swizzle(table, l), 24), 24));
+}
+
+/**
+ * IQ4_XS (quantize_iq4_xs without importance weights: ggml's quantize_row_iq4_xs_ref) on `nb` blocks
+ * of 256: each sub-block of 32 gets the best of 15 candidate scales (weights x²), searched on four
+ * sub-blocks at once, one per lane; the scales are then quantized to 6 bits against an fp16 d and the
+ * indices recomputed from them.
+ */
+export function ggmlIq4xs(src: usize, dst: usize, nb: i32, s: usize): void {
+  const T = s + T_OFF, K = s + K_OFF, SC = s + SC_OFF, L = s + L_OFF;
+  const zero = gk(4), magic = gk(0), mant = gk(1), half = gk(2);
+  const table = v128.load(IQ4B);
+  for (let ib = 0; ib < nb; ib++) {
+    const x = src + (<usize>ib << 10);
+    const y = dst + <usize>ib * 136;
+    for (let g = 0; g < 2; g++) {
+      transpose4(x + (<usize>g << 9), 32, T);
+      signedMaxLanes(T, 32, K);
+      const amax = v128.load(K), max = v128.load(K, 16);
+      const allZero = f32x4.lt(amax, f32x4.splat(<f32>1e-15));
+      let d = f32x4.div(f32x4.neg(max), f32x4.splat(<f32>-127));
+      let id = f32x4.div(f32x4.splat(1), d);
+      let sumqx = zero, sumq2 = zero;
+      for (let j = 0; j < 32; j++) {
+        const xj = v128.load(T + (<usize>j << 4));
+        const q = iq4Level(iq4Index(f32x4.mul(id, xj), zero), table);
+        const wq = f32x4.mul(f32x4.mul(xj, xj), q);
+        sumqx = f32x4.add(sumqx, f32x4.mul(wq, xj));
+        sumq2 = f32x4.add(sumq2, f32x4.mul(wq, q));
+      }
+      d = v128.bitselect(f32x4.div(sumqx, sumq2), zero, f32x4.gt(sumq2, zero));
+      let best = f32x4.mul(d, sumqx);
+      for (let itry = -7; itry <= 7; itry++) {
+        id = f32x4.div(f32x4.splat(<f32>(itry - 127)), max);
+        sumqx = zero;
+        sumq2 = zero;
+        for (let j = 0; j < 32; j++) {
+          const xj = v128.load(T + (<usize>j << 4));
+          const q = iq4Level(iq4Index(f32x4.mul(id, xj), zero), table);
+          const wq = f32x4.mul(f32x4.mul(xj, xj), q);
+          sumqx = f32x4.add(sumqx, f32x4.mul(wq, xj));
+          sumq2 = f32x4.add(sumq2, f32x4.mul(wq, q));
+        }
+        const acc = v128.and(f32x4.gt(sumq2, zero), f32x4.gt(f32x4.mul(sumqx, sumqx), f32x4.mul(best, sumq2)));
+        if (v128.any_true(acc)) {
+          const nd = f32x4.div(sumqx, sumq2);
+          d = v128.bitselect(nd, d, acc);
+          best = v128.bitselect(f32x4.mul(nd, sumqx), best, acc);
+        }
+      }
+      v128.store(SC + (<usize>g << 4), v128.bitselect(zero, d, allZero));
+    }
+    let maxScale: f32 = 0, amaxScale: f32 = 0;
+    for (let j = 0; j < 8; j++) {
+      const v = load<f32>(SC + (<usize>j << 2));
+      const a = abs<f32>(v);
+      if (a > amaxScale) {
+        amaxScale = a;
+        maxScale = v;
+      }
+    }
+    const d: f32 = -maxScale / <f32>32;
+    putFp16(y, d);
+    const id: f32 = d != 0 ? <f32>1 / d : 0;
+    let scalesH: u32 = 0;
+    for (let j = 0; j < 8; j++) {
+      let l = nearestS(id * load<f32>(SC + (<usize>j << 2)));
+      l = l < -32 ? -32 : l > 31 ? 31 : l;
+      const dl: f32 = d * <f32>l;
+      const vidl = f32x4.splat(dl != 0 ? <f32>1 / dl : 0);
+      for (let k = 0; k < 32; k += 4) {
+        const c = iq4Index(f32x4.mul(vidl, v128.load(x + (<usize>((j << 5) + k) << 2))), zero);
+        const q = L + <usize>((j << 5) + k);
+        store<u8>(q, <u8>i32x4.extract_lane(c, 0));
+        store<u8>(q + 1, <u8>i32x4.extract_lane(c, 1));
+        store<u8>(q + 2, <u8>i32x4.extract_lane(c, 2));
+        store<u8>(q + 3, <u8>i32x4.extract_lane(c, 3));
+      }
+      l += 32;
+      const p = y + 4 + <usize>(j >> 1);
+      if ((j & 1) == 0) store<u8>(p, <u8>(l & 0xf));
+      else store<u8>(p, load<u8>(p) | <u8>((l & 0xf) << 4));
+      const shift = <u32>(2 * (j & 7));
+      scalesH |= <u32>(l >> 4) << shift;
+    }
+    store<u16>(y + 2, <u16>scalesH);
+    for (let i = 0; i < 8; i++) {
+      for (let j = 0; j < 16; j++) {
+        store<u8>(y + 8 + <usize>((i << 4) + j), load<u8>(L + <usize>((i << 5) + j)) | (load<u8>(L + <usize>((i << 5) + 16 + j)) << 4));
       }
     }
   }

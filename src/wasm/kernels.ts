@@ -899,7 +899,7 @@ export function analyzeF32(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, o
 }
 
 // ---------------------------------------------------------------- ggml quantizers (ggml-quant.ts)
-export { ggmlQ2K, ggmlQ3K, ggmlQ45K, ggmlQ6K, ggmlQ40Q50, ggmlQ41Q51, ggmlQ80Q81, ggmlFirstNonFinite, ggmlMxfp4, ggmlIq4nl, ggmlTq20 } from './ggml-quant';
+export { ggmlQ2K, ggmlQ3K, ggmlQ45K, ggmlQ6K, ggmlQ40Q50, ggmlQ41Q51, ggmlQ80Q81, ggmlFirstNonFinite, ggmlMxfp4, ggmlIq4nl, ggmlTq20, ggmlQ8K, ggmlTq10, ggmlIq4xs } from './ggml-quant';
 
 // ---------------------------------------------------------------- ggml dequantizers
 export * from './kernels-ggml';

@@ -34,6 +34,9 @@ export interface KernelExports {
   ggmlMxfp4(src: number, dst: number, nb: number, table: number): void;
   ggmlIq4nl(src: number, dst: number, nb: number, s: number, b0: number, rowBlocks: number): void;
   ggmlTq20(src: number, dst: number, nb: number): void;
+  ggmlQ8K(src: number, dst: number, nb: number): void;
+  ggmlTq10(src: number, dst: number, nb: number): void;
+  ggmlIq4xs(src: number, dst: number, nb: number, s: number): void;
   // ggml dequantizers (src/wasm/kernels-ggml.ts; driver src/quant/ggml/dequantize-wasm.ts): nb whole
   // blocks at src to float32 at dst; the trailing arguments are the addresses of lookup tables.
   dequantQ4_0(src: number, dst: number, nb: number): void;
