@@ -38,36 +38,6 @@ function mul16(dst: usize, q: v128, d: v128): void {
   v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(b)), d), 48);
 }
 
-/** 16 int8 lanes q → 16 floats (q·d) + m at dst. */
-function mulAdd16(dst: usize, q: v128, d: v128, m: v128): void {
-  const a = i16x8.extend_low_i8x16_s(q);
-  const b = i16x8.extend_high_i8x16_s(q);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(a)), d), m));
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(a)), d), m), 16);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(b)), d), m), 32);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(b)), d), m), 48);
-}
-
-/** 16 int8 lanes q → 16 floats (d·q) − m at dst. */
-function mulSub16(dst: usize, q: v128, d: v128, m: v128): void {
-  const a = i16x8.extend_low_i8x16_s(q);
-  const b = i16x8.extend_high_i8x16_s(q);
-  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(a)), d), m));
-  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(a)), d), m), 16);
-  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(b)), d), m), 32);
-  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(b)), d), m), 48);
-}
-
-/** 16 unsigned byte lanes q → 16 floats q·d at dst (zero-extension: one instruction per widening on x64). */
-function mul16u(dst: usize, q: v128, d: v128): void {
-  const a = i16x8.extend_low_i8x16_u(q);
-  const b = i16x8.extend_high_i8x16_u(q);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(a)), d));
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(a)), d), 16);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(b)), d), 32);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(b)), d), 48);
-}
-
 /** 16 unsigned byte lanes q → 16 floats (q·d) + m at dst. */
 function mulAdd16u(dst: usize, q: v128, d: v128, m: v128): void {
   const a = i16x8.extend_low_i8x16_u(q);

@@ -72,17 +72,16 @@ describe('ggml-quants vectors (dequantize_row_<type> of quantize_row_<type>_ref 
   const { path, source } = oracle('ggml-quants.safetensors', 'ggml-quants-dequant.safetensors');
   const st = open(path);
   const types = st.tensors.filter((t) => t.name.endsWith('.blocks_u8')).map((t) => t.name.slice(0, -'.blocks_u8'.length));
-  it(`holds the 13 types of the issue (${source} file)`, () => {
-    expect(types.sort()).toEqual(['IQ4_NL', 'MXFP4', 'Q2_K', 'Q3_K', 'Q4_0', 'Q4_1', 'Q4_K', 'Q5_0', 'Q5_1', 'Q5_K', 'Q6_K', 'Q8_0', 'TQ2_0']);
+  it(`holds (at least) the 13 types of the issue (${source} file)`, () => {
+    expect(types).toEqual(expect.arrayContaining(['IQ4_NL', 'MXFP4', 'Q2_K', 'Q3_K', 'Q4_0', 'Q4_1', 'Q4_K', 'Q5_0', 'Q5_1', 'Q5_K', 'Q6_K', 'Q8_0', 'TQ2_0']));
   });
   for (const type of types) {
     it(`${type}: every row bit for bit`, () => {
       const blocks = bytesOf(st, `${type}.blocks_u8`);
       const want = floatsOf(st, `${type}.dequant_f32`);
       const t = GGML_TYPES[type as GgmlType];
-      const rows = st.info(`${type}.blocks_u8`).shape[0];
+      expect(st.info(`${type}.blocks_u8`).shape[0]).toBeGreaterThanOrEqual(11);
       expect(blocks.length).toBe((want.length / t.blockSize) * t.typeSize);
-      expect(rows).toBe(source === 'shared' ? 132 : 11);
       expectC(blocks, type, want, type);
     });
   }
@@ -101,6 +100,12 @@ describe('C-made edge cases and grid coverage (tests/fixtures/ggml/dequant-c.saf
       expectC(bytesOf(st, `${type}.blocks_u8`), type, floatsOf(st, `${type}.dequant_f32`), type);
     });
   }
+  it("lowp's type table has the fixture's block shapes (ggml's C decoded those blocks with its own sizeof(block_<type>) and gave lowp's values)", () => {
+    for (const type of types) {
+      const t = GGML_TYPES[type as GgmlType];
+      expect([st.info(`${type}.blocks_u8`).shape[1], st.info(`${type}.dequant_f32`).shape[1]], type).toEqual([t.typeSize, t.blockSize]);
+    }
+  });
   it('reaches the edge cases: infinities and NaNs appear in the C output of scaled types', () => {
     const want = floatsOf(st, 'Q4_K.dequant_f32');
     expect(want.some((v) => v === Infinity) || want.some((v) => v === -Infinity)).toBe(true);
@@ -171,10 +176,10 @@ describe('GGUF tensors (model.gguf written by gguf-py, dequantized by ggml)', ()
   const file = new Uint8Array(readFileSync(g.path));
   const tensors = ggufTensors(file);
   const st = open(e.path);
-  it(`has the 10 tensors of the expected file (${g.source} files)`, () => {
+  it(`has the tensors of the expected file, of the ten types of the public GGUF (${g.source} files)`, () => {
     expect([...tensors.keys()].sort()).toEqual(st.names().sort());
-    expect(new Set([...tensors.values()].map((t) => ggmlTypeById(t.type)?.name))).toEqual(
-      new Set(['F32', 'F16', 'BF16', 'Q4_0', 'Q8_0', 'Q2_K', 'Q4_K', 'Q5_K', 'Q6_K', 'MXFP4']),
+    expect([...new Set([...tensors.values()].map((t) => ggmlTypeById(t.type)?.name))]).toEqual(
+      expect.arrayContaining(['F32', 'F16', 'BF16', 'Q4_0', 'Q8_0', 'Q2_K', 'Q4_K', 'Q5_K', 'Q6_K', 'MXFP4']),
     );
   });
   for (const [name, t] of tensors) {

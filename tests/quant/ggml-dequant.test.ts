@@ -15,7 +15,8 @@ import {
   type GgmlTypeInfo,
 } from '../../src/quant/index.js';
 import * as root from '../../src/index.js';
-import { setWasmEnabled, wasmAvailable } from './ggml-wasm-helper.js';
+import { setWasmEnabled } from '../../src/wasm/loader.js';
+import { wasmSimdAvailable as wasmAvailable } from '../../src/wasm/status.js';
 
 /** Same float32 bits, or both NaN. */
 function sameValues(a: Float32Array, b: Float32Array): boolean {
