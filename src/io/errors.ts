@@ -350,10 +350,11 @@ export class TorchError extends LowpIoError {
  *   that are not whole blocks of the type.
  * - `OFFSETS`: a tensor offset that is not a multiple of the alignment or lies past the end of the
  *   file, or two tensors whose data overlap.
- * - `TRUNCATED`: the file ends inside the header, before the (aligned) data section, or inside a
- *   tensor's data.
- * - `TOO_LARGE`: a count or length declared in the file (tensor count, key/value count, string length,
- *   array length) that the rest of the file cannot hold, or a header past `maxHeaderBytes`.
+ * - `TRUNCATED`: the file ends early: inside the header, before the bytes a count or length declares
+ *   (tensor count, key/value count, string or array length), before the (aligned) data section, or
+ *   inside a tensor's data.
+ * - `TOO_LARGE`: a count or length declared in the file whose bytes would pass `maxHeaderBytes`
+ *   (default 256 MiB; a key length or array length of 2^40), refused before anything is allocated.
  * - and the other {@link CommonIoErrorCode}s.
  *
  * @example

@@ -175,12 +175,18 @@ class Cursor {
     if (end > this.buf.length) throw new NeedMore(end);
   }
 
-  /** A count declared in the file, checked: `count × unitBytes` bytes must fit in the rest of the file. */
+  /**
+   * A count declared in the file, checked before anything is allocated from it: `count × unitBytes`
+   * bytes must fit in the header bound (else TOO_LARGE) and in the rest of the file (else TRUNCATED).
+   */
   declared(count: bigint, unitBytes: number, what: string): number {
-    const left = this.fileSize - this.pos;
-    if (count * BigInt(unitBytes) > BigInt(left)) {
-      const size = unitBytes === 1 ? `${count} bytes` : `${count} × at least ${unitBytes} bytes`;
-      throw new GgufError('TOO_LARGE', `expected ${what} that fits in the ${left} bytes left in the file, got a declared size of ${size}`, this.file);
+    const end = BigInt(this.pos) + count * BigInt(unitBytes);
+    const size = unitBytes === 1 ? `${count} bytes` : `${count} × at least ${unitBytes} bytes`;
+    if (end > BigInt(this.limit)) {
+      throw new GgufError('TOO_LARGE', `expected ${what} within a header of at most ${this.limit} bytes (maxHeaderBytes), got a declared size of ${size} at offset ${this.pos}`, this.file);
+    }
+    if (end > BigInt(this.fileSize)) {
+      throw new GgufError('TRUNCATED', `expected ${what} (a declared size of ${size} at offset ${this.pos}), got the end of the file at ${this.fileSize} bytes`, this.file);
     }
     return Number(count);
   }
@@ -358,14 +364,8 @@ function parseHeader(buf: Uint8Array, fileSize: number, limit: number, file: str
   }
   const nTensors = c.u64('the tensor count');
   const nKv = c.u64('the metadata key/value count');
-  const left = fileSize - c.pos;
-  if (nTensors * BigInt(MIN_TENSOR_INFO_BYTES) + nKv * BigInt(MIN_KV_BYTES) > BigInt(left)) {
-    throw new GgufError(
-      'TOO_LARGE',
-      `expected counts that fit in the ${left} bytes left in the file (a tensor info takes at least ${MIN_TENSOR_INFO_BYTES} bytes, a key/value ${MIN_KV_BYTES}), got ${nTensors} tensors and ${nKv} key/value pairs`,
-      file,
-    );
-  }
+  // every tensor info and key/value takes some bytes: counts the header cannot hold are refused before the loops
+  c.declared(nTensors * BigInt(MIN_TENSOR_INFO_BYTES) + nKv * BigInt(MIN_KV_BYTES), 1, `${nTensors} tensor infos (at least ${MIN_TENSOR_INFO_BYTES} bytes each) and ${nKv} key/value pairs (at least ${MIN_KV_BYTES} bytes each)`);
   const metadata = new Map<string, GgufValue>();
   const metadataTypes = new Map<string, GgufValueType>();
   for (let i = 0, n = Number(nKv); i < n; i++) {

@@ -256,7 +256,7 @@ export function isWellFormedUtf16(s: string): boolean {
 /** The shortest decimal that reads back (through Math.fround) to the float32 `v`. */
 function float32Text(v: number): string {
   if (!Number.isFinite(v) || v === 0) return numberText(v);
-  for (let p = 1; p < 9; p++) {
+  for (let p = 1; p <= 9; p++) {
     const s = v.toPrecision(p);
     if (Math.fround(Number(s)) === v) return numberText(Number(s));
   }
