@@ -311,7 +311,9 @@ function plan(input: GgufWriteInput): Plan {
     w.u32(GGUF_ARRAY_ID);
     w.u32(GGUF_TYPE_IDS[item]);
     w.u64(xs.length);
-    for (let k = 0; k < xs.length; k++) w.scalar(item, xs[k]);
+    // a typed array's bytes as they are (NaN payloads kept); plain arrays value by value
+    if (ArrayBuffer.isView(xs)) w.bytes(typedArrayToBytes(xs, GGUF_TYPE_SIZES[item]));
+    else for (let k = 0; k < xs.length; k++) w.scalar(item, xs[k]);
   }
   let offset = 0;
   const pad = (n: number): number => n + ((alignment - (n % alignment)) % alignment);
