@@ -132,13 +132,13 @@ const GGML_STAGE_VALUES = 1 << 16;
  * caller's (recycled) Float32Array; float64 output goes through a bounded float32 scratch array made
  * for the call.
  */
-function ggmlBlockCodec(t: GgmlTypeInfo): ElementCodec {
+function ggmlBlockCodec(t: GgmlTypeInfo, natural: (bytes: Uint8Array) => TensorData = (bytes) => bytes): ElementCodec {
   return {
     dtype: t.name,
     granule: t.blockSize,
     unitBytes: t.typeSize,
     exact: 'float32',
-    natural: (bytes) => bytes,
+    natural,
     decode(bytes, count, out) {
       const whole = count - (count % t.blockSize);
       let at = 0;
@@ -190,6 +190,26 @@ export function elementCodec(dtype: TensorDType): ElementCodec {
   const c = typeof dtype === 'string' ? CODECS.get(dtype) : undefined;
   if (c === undefined) throw new TypeError(`expected an element type that lowp/io reads, got ${describeValue(dtype)}`);
   return c;
+}
+
+/** F16 and BF16 of GGUF files, decoded as ggml converts them (a signaling NaN comes out quiet, as in C). */
+const GGUF_HALF_CODECS = new Map<string, ElementCodec>(
+  (['F16', 'BF16'] as const).map((d): [string, ElementCodec] => [d, ggmlBlockCodec(GGML_TYPES[d], (bytes) => bytesToTypedArray(d, bytes))]),
+);
+
+/**
+ * The codec of a tensor of a GGUF file: {@link elementCodec}'s, except that F16 and BF16 values are
+ * decoded by lowp/quant's ggml dequantizer like every other ggml type (the same numbers; the one
+ * difference is that a signaling NaN comes out quiet, as ggml's C conversion makes it).
+ *
+ * @example
+ * ```ts
+ * ggufElementCodec('Q4_K').granule; // 256
+ * ggufElementCodec('F16').natural(new Uint8Array(2)); // Uint16Array [0]
+ * ```
+ */
+export function ggufElementCodec(dtype: TensorDType): ElementCodec {
+  return GGUF_HALF_CODECS.get(dtype) ?? elementCodec(dtype);
 }
 
 /**

@@ -98,6 +98,7 @@ export {
   type GgufTensorInfo,
   type GgufTensorInput,
   type GgufValue,
+  type GgufValueInput,
   type GgufValueType,
   type GgufWriteInput,
 } from './gguf/index.js';

@@ -17,6 +17,7 @@ import {
   type GgufScalarType,
   type GgufTensorInput,
   type GgufValue,
+  type GgufValueInput,
   type GgufValueType,
 } from '../../src/io/index.js';
 import { GGML_TYPES, type GgmlType } from '../../src/quant/index.js';
@@ -209,7 +210,7 @@ describe('writeGguf: metadata types', () => {
   it('an inferred type holds its value exactly (numbers, bigints, arrays of them)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.double(), fc.integer(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), fc.array(fc.double(), { minLength: 1 }), fc.array(fc.integer(), { minLength: 1 })), (v) => {
-        const h = parseGguf(writeGguf({ metadata: { v } }));
+        const h = parseGguf(writeGguf({ metadata: { v: v as GgufValueInput } }));
         const got = h.metadata.get('v')!;
         if (Array.isArray(v)) expect([...(got as Float64Array)].map((x) => (Object.is(x, -0) ? '-0' : String(x)))).toEqual(v.map((x) => (Object.is(x, -0) ? '-0' : String(x))));
         else expect(Object.is(got, v) || (typeof v === 'number' && Number.isNaN(v))).toBe(true);

@@ -497,12 +497,15 @@ export function parseGguf(bytes: Uint8Array | ArrayBuffer, options?: GgufReadOpt
 /** Bytes read first from a source for its header; more are read (at least doubling) while the header goes on. */
 const FIRST_READ = 1 << 20;
 
-/** {@link readGguf} over an opened source (the caller closes it). */
-export async function readGgufFrom(source: ByteSource, options?: GgufReadOptions): Promise<GgufHeader> {
+/**
+ * {@link readGguf} over an opened source (the caller closes it). `firstRead`: bytes read first (tests
+ * make it small to exercise the reads that grow the header).
+ */
+export async function readGgufFrom(source: ByteSource, options?: GgufReadOptions, firstRead = FIRST_READ): Promise<GgufHeader> {
   const limit = headerLimit(options);
   const file = options?.name ?? source.name;
   const size = source.size;
-  let buf = await readExact(source, 0, Math.min(size, limit, FIRST_READ), GgufError);
+  let buf = await readExact(source, 0, Math.min(size, limit, Math.max(1, firstRead)), GgufError);
   for (;;) {
     try {
       return parseHeader(buf, size, limit, file);

@@ -18,5 +18,6 @@ export {
   type GgufNumericArray,
   type GgufScalarType,
   type GgufValue,
+  type GgufValueInput,
   type GgufValueType,
 } from './values.js';

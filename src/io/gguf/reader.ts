@@ -3,6 +3,7 @@
 // or streamed in chunks of whole blocks that lowp/quant's dequantizers decode to float32 (elements.ts),
 // so that a file of tens of GB is analysed with a few MB of memory. Metadata values are kept typed
 // (`header.metadata`) and, as every TensorReader has them, as text (`metadata`, see ggufValueToString).
+import { ggufElementCodec, type ElementCodec } from '../elements.js';
 import { GgufError } from '../errors.js';
 import { TensorReaderBase } from '../reader.js';
 import { readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
@@ -61,6 +62,11 @@ export class GgufFile extends TensorReaderBase<GgufTensorInfo> {
   /** The typed value of a metadata key (undefined when absent): `header.metadata.get(key)`. */
   value(key: string): GgufValue | undefined {
     return this.header.metadata.get(key);
+  }
+
+  /** ggml's decoders for every ggml type (F16 and BF16 included: see {@link ggufElementCodec}). */
+  protected override codecOf(t: GgufTensorInfo): ElementCodec {
+    return ggufElementCodec(t.dtype);
   }
 
   protected async readRaw(t: GgufTensorInfo, byteStart: number, target: Uint8Array): Promise<void> {

@@ -53,6 +53,17 @@ export type GgufNumericArray =
  */
 export type GgufValue = number | bigint | boolean | string | GgufNumericArray | boolean[] | string[];
 
+/**
+ * A metadata value as the writer takes it: a {@link GgufValue}, or a plain array of numbers or bigints
+ * (written as the type given in `metadataTypes`, or the one {@link inferGgufType} infers).
+ *
+ * @example
+ * ```ts
+ * const v: GgufValueInput = [1, 2, 3]; // INT32[] unless a type is given
+ * ```
+ */
+export type GgufValueInput = GgufValue | readonly number[] | readonly bigint[] | readonly boolean[] | readonly string[];
+
 /** Id of each type in a GGUF file (ARRAY = 9 is not a value type of its own here). */
 export const GGUF_TYPE_IDS: Readonly<Record<GgufScalarType, number>> = Object.freeze({
   UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6,

@@ -21,7 +21,7 @@ import {
   isWellFormedUtf16,
   splitType,
   type GgufScalarType,
-  type GgufValue,
+  type GgufValueInput,
   type GgufValueType,
 } from './values.js';
 
@@ -57,7 +57,7 @@ export interface GgufTensorInput {
  * @example
  * ```ts
  * const input: GgufWriteInput = {
- *   metadata: new Map<string, GgufValue>([['general.architecture', 'llama'], ['llama.block_count', 2]]),
+ *   metadata: new Map<string, GgufValueInput>([['general.architecture', 'llama'], ['llama.block_count', 2]]),
  *   metadataTypes: new Map([['llama.block_count', 'UINT32']]),
  *   tensors: [{ name: 'w', type: 'F32', shape: [1, 4], data: new Float32Array(4) }],
  * };
@@ -65,7 +65,7 @@ export interface GgufTensorInput {
  */
 export interface GgufWriteInput {
   /** Metadata values by key, written in this order. */
-  readonly metadata?: ReadonlyMap<string, GgufValue> | Readonly<Record<string, GgufValue>>;
+  readonly metadata?: ReadonlyMap<string, GgufValueInput> | Readonly<Record<string, GgufValueInput>>;
   /** The GGUF type of values whose type should not be inferred ('UINT32', 'FLOAT32', 'STRING[]'...). */
   readonly metadataTypes?: ReadonlyMap<string, GgufValueType> | Readonly<Record<string, GgufValueType>>;
   /** Tensors, written in this order. */
