@@ -64,7 +64,7 @@ export class GgufFile extends TensorReaderBase<GgufTensorInfo> {
     return this.header.metadata.get(key);
   }
 
-  /** ggml's decoders for every ggml type (F16 and BF16 included: see {@link ggufElementCodec}). */
+  /** ggml's decoders for every ggml type (F16 and BF16 included: a signaling NaN comes out quiet, as in C). */
   protected override codecOf(t: GgufTensorInfo): ElementCodec {
     return ggufElementCodec(t.dtype);
   }

@@ -342,7 +342,6 @@ function plan(input: GgufWriteInput): Plan {
  * @example
  * ```ts
  * import { writeGguf, readGguf } from 'lowp/io';
- * import { quantizeGgml } from 'lowp/quant';
  * const bytes = writeGguf({
  *   metadata: { 'general.architecture': 'llama', 'llama.block_count': 1, 'general.alignment': 32 },
  *   metadataTypes: { 'llama.block_count': 'UINT32', 'general.alignment': 'UINT32' },
