@@ -38,24 +38,24 @@ function mul16(dst: usize, q: v128, d: v128): void {
   v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(b)), d), 48);
 }
 
-/** 16 int8 lanes q → 16 floats (q·d) + m at dst. */
-function mulAdd16(dst: usize, q: v128, d: v128, m: v128): void {
-  const a = i16x8.extend_low_i8x16_s(q);
-  const b = i16x8.extend_high_i8x16_s(q);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(a)), d), m));
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(a)), d), m), 16);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(b)), d), m), 32);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(b)), d), m), 48);
+/** 16 unsigned byte lanes q → 16 floats (q·d) + m at dst. */
+function mulAdd16u(dst: usize, q: v128, d: v128, m: v128): void {
+  const a = i16x8.extend_low_i8x16_u(q);
+  const b = i16x8.extend_high_i8x16_u(q);
+  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(a)), d), m));
+  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(a)), d), m), 16);
+  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(b)), d), m), 32);
+  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(b)), d), m), 48);
 }
 
-/** 16 int8 lanes q → 16 floats (d·q) − m at dst. */
-function mulSub16(dst: usize, q: v128, d: v128, m: v128): void {
-  const a = i16x8.extend_low_i8x16_s(q);
-  const b = i16x8.extend_high_i8x16_s(q);
-  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(a)), d), m));
-  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(a)), d), m), 16);
-  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(b)), d), m), 32);
-  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(b)), d), m), 48);
+/** 16 unsigned byte lanes q → 16 floats (q·d) − m at dst. */
+function mulSub16u(dst: usize, q: v128, d: v128, m: v128): void {
+  const a = i16x8.extend_low_i8x16_u(q);
+  const b = i16x8.extend_high_i8x16_u(q);
+  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(a)), d), m));
+  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(a)), d), m), 16);
+  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(b)), d), m), 32);
+  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(b)), d), m), 48);
 }
 
 /** Low nibbles of the 16 bytes q. */
@@ -95,8 +95,8 @@ export function dequantQ4_1(src: usize, dst: usize, nb: i32): void {
     const d = f32x4.splat(half(src));
     const m = f32x4.splat(half(src + 2));
     const q = v128.load(src, 4);
-    mulAdd16(dst, lo4(q, k0f), d, m);
-    mulAdd16(dst + 64, hi4(q, k0f), d, m);
+    mulAdd16u(dst, lo4(q, k0f), d, m);
+    mulAdd16u(dst + 64, hi4(q, k0f), d, m);
     src += 20;
     dst += 128;
   }
@@ -124,8 +124,8 @@ export function dequantQ5_1(src: usize, dst: usize, nb: i32): void {
     const m = f32x4.splat(half(src + 2));
     const qh = v128.load32_splat(src + 4);
     const q = v128.load(src, 8);
-    mulAdd16(dst, v128.or(lo4(q, k0f), bit16(qh, i01, bits, k16)), d, m);
-    mulAdd16(dst + 64, v128.or(hi4(q, k0f), bit16(qh, i23, bits, k16)), d, m);
+    mulAdd16u(dst, v128.or(lo4(q, k0f), bit16(qh, i01, bits, k16)), d, m);
+    mulAdd16u(dst + 64, v128.or(hi4(q, k0f), bit16(qh, i23, bits, k16)), d, m);
     src += 24;
     dst += 128;
   }
@@ -253,9 +253,9 @@ export function dequantQ2_K(src: usize, dst: usize, nb: i32): void {
       for (let j = 0; j < 4; j++) {
         const shift = j << 1;
         let sc = <u32>load<u8>(sp);
-        mulSub16(dst, v128.and(i16x8.shr_u(q0, shift), k3), f32x4.splat(d * <f32>(sc & 15)), f32x4.splat(mn * <f32>(sc >> 4)));
+        mulSub16u(dst, v128.and(i16x8.shr_u(q0, shift), k3), f32x4.splat(d * <f32>(sc & 15)), f32x4.splat(mn * <f32>(sc >> 4)));
         sc = <u32>load<u8>(sp, 1);
-        mulSub16(dst + 64, v128.and(i16x8.shr_u(q1, shift), k3), f32x4.splat(d * <f32>(sc & 15)), f32x4.splat(mn * <f32>(sc >> 4)));
+        mulSub16u(dst + 64, v128.and(i16x8.shr_u(q1, shift), k3), f32x4.splat(d * <f32>(sc & 15)), f32x4.splat(mn * <f32>(sc >> 4)));
         sp += 2;
         dst += 128;
       }
@@ -300,31 +300,33 @@ export function dequantQ3_K(src: usize, dst: usize, nb: i32): void {
   }
 }
 
-/** ggml's get_scale_min_k4 for sub-block j of the 12 bytes at q: scale | (min << 8). */
-function scaleMinK4(j: i32, q: usize): u32 {
-  if (j < 4) return (<u32>load<u8>(q + <usize>j) & 63) | ((<u32>load<u8>(q + <usize>j + 4) & 63) << 8);
-  const sc = (<u32>load<u8>(q + <usize>j + 4) & 0xf) | ((<u32>load<u8>(q + <usize>j - 4) >> 6) << 4);
-  const m = (<u32>load<u8>(q + <usize>j + 4) >> 4) | ((<u32>load<u8>(q + <usize>j) >> 6) << 4);
-  return sc | (m << 8);
-}
-
 /** Q4_K (144 bytes): per 32 values d1 = d·sc, m1 = dmin·m; y = d1·q − m1. */
 export function dequantQ4_K(src: usize, dst: usize, nb: i32): void {
   const k0f = kb(48);
   for (let b = 0; b < nb; b++) {
     const d = half(src);
     const mn = half(src + 2);
+    const sc = src + 4;
     for (let j = 0; j < 4; j++) {
-      const sm1 = scaleMinK4(j << 1, src + 4);
-      const sm2 = scaleMinK4((j << 1) + 1, src + 4);
-      const d1 = f32x4.splat(d * <f32>(sm1 & 0xff)), m1 = f32x4.splat(mn * <f32>(sm1 >> 8));
-      const d2 = f32x4.splat(d * <f32>(sm2 & 0xff)), m2 = f32x4.splat(mn * <f32>(sm2 >> 8));
+      // get_scale_min_k4 of sub-blocks 2j and 2j + 1, branch-free: j < 2 reads the 6 low bits
+      const s0 = <u32>load<u8>(sc + (<usize>j << 1)), s1 = <u32>load<u8>(sc + (<usize>j << 1) + 1);
+      const s4 = <u32>load<u8>(sc + (<usize>j << 1) + 4), s5 = <u32>load<u8>(sc + (<usize>j << 1) + 5);
+      let a1: u32, m1: u32, a2: u32, m2: u32;
+      if (j < 2) {
+        a1 = s0 & 63; m1 = s4 & 63; a2 = s1 & 63; m2 = s5 & 63;
+      } else {
+        const l0 = <u32>load<u8>(sc + (<usize>j << 1) - 4), l1 = <u32>load<u8>(sc + (<usize>j << 1) - 3);
+        a1 = (s4 & 0xf) | ((l0 >> 6) << 4); m1 = (s4 >> 4) | ((s0 >> 6) << 4);
+        a2 = (s5 & 0xf) | ((l1 >> 6) << 4); m2 = (s5 >> 4) | ((s1 >> 6) << 4);
+      }
+      const dv1 = f32x4.splat(d * <f32>a1), mv1 = f32x4.splat(mn * <f32>m1);
+      const dv2 = f32x4.splat(d * <f32>a2), mv2 = f32x4.splat(mn * <f32>m2);
       const q0 = v128.load(src + 16 + (<usize>j << 5));
       const q1 = v128.load(src + 32 + (<usize>j << 5));
-      mulSub16(dst, lo4(q0, k0f), d1, m1);
-      mulSub16(dst + 64, lo4(q1, k0f), d1, m1);
-      mulSub16(dst + 128, hi4(q0, k0f), d2, m2);
-      mulSub16(dst + 192, hi4(q1, k0f), d2, m2);
+      mulSub16u(dst, lo4(q0, k0f), dv1, mv1);
+      mulSub16u(dst + 64, lo4(q1, k0f), dv1, mv1);
+      mulSub16u(dst + 128, hi4(q0, k0f), dv2, mv2);
+      mulSub16u(dst + 192, hi4(q1, k0f), dv2, mv2);
       dst += 256;
     }
     src += 144;
@@ -337,20 +339,29 @@ export function dequantQ5_K(src: usize, dst: usize, nb: i32): void {
   for (let b = 0; b < nb; b++) {
     const d = half(src);
     const mn = half(src + 2);
+    const sc = src + 4;
     const qh0 = v128.load(src, 16), qh1 = v128.load(src, 32);
     for (let j = 0; j < 4; j++) {
-      const sm1 = scaleMinK4(j << 1, src + 4);
-      const sm2 = scaleMinK4((j << 1) + 1, src + 4);
-      const d1 = f32x4.splat(d * <f32>(sm1 & 0xff)), m1 = f32x4.splat(mn * <f32>(sm1 >> 8));
-      const d2 = f32x4.splat(d * <f32>(sm2 & 0xff)), m2 = f32x4.splat(mn * <f32>(sm2 >> 8));
+      const s0 = <u32>load<u8>(sc + (<usize>j << 1)), s1 = <u32>load<u8>(sc + (<usize>j << 1) + 1);
+      const s4 = <u32>load<u8>(sc + (<usize>j << 1) + 4), s5 = <u32>load<u8>(sc + (<usize>j << 1) + 5);
+      let a1: u32, m1: u32, a2: u32, m2: u32;
+      if (j < 2) {
+        a1 = s0 & 63; m1 = s4 & 63; a2 = s1 & 63; m2 = s5 & 63;
+      } else {
+        const l0 = <u32>load<u8>(sc + (<usize>j << 1) - 4), l1 = <u32>load<u8>(sc + (<usize>j << 1) - 3);
+        a1 = (s4 & 0xf) | ((l0 >> 6) << 4); m1 = (s4 >> 4) | ((s0 >> 6) << 4);
+        a2 = (s5 & 0xf) | ((l1 >> 6) << 4); m2 = (s5 >> 4) | ((s1 >> 6) << 4);
+      }
+      const dv1 = f32x4.splat(d * <f32>a1), mv1 = f32x4.splat(mn * <f32>m1);
+      const dv2 = f32x4.splat(d * <f32>a2), mv2 = f32x4.splat(mn * <f32>m2);
       const b1: i32 = 1 << (j << 1), b2: i32 = 2 << (j << 1);
       const u1 = i8x16.splat(<i8>b1), u2 = i8x16.splat(<i8>b2);
       const q0 = v128.load(src + 48 + (<usize>j << 5));
       const q1 = v128.load(src + 64 + (<usize>j << 5));
-      mulSub16(dst, v128.or(lo4(q0, k0f), v128.andnot(k16, i8x16.eq(v128.and(qh0, u1), zero))), d1, m1);
-      mulSub16(dst + 64, v128.or(lo4(q1, k0f), v128.andnot(k16, i8x16.eq(v128.and(qh1, u1), zero))), d1, m1);
-      mulSub16(dst + 128, v128.or(hi4(q0, k0f), v128.andnot(k16, i8x16.eq(v128.and(qh0, u2), zero))), d2, m2);
-      mulSub16(dst + 192, v128.or(hi4(q1, k0f), v128.andnot(k16, i8x16.eq(v128.and(qh1, u2), zero))), d2, m2);
+      mulSub16u(dst, v128.or(lo4(q0, k0f), v128.andnot(k16, i8x16.eq(v128.and(qh0, u1), zero))), dv1, mv1);
+      mulSub16u(dst + 64, v128.or(lo4(q1, k0f), v128.andnot(k16, i8x16.eq(v128.and(qh1, u1), zero))), dv1, mv1);
+      mulSub16u(dst + 128, v128.or(hi4(q0, k0f), v128.andnot(k16, i8x16.eq(v128.and(qh0, u2), zero))), dv2, mv2);
+      mulSub16u(dst + 192, v128.or(hi4(q1, k0f), v128.andnot(k16, i8x16.eq(v128.and(qh1, u2), zero))), dv2, mv2);
       dst += 256;
     }
     src += 176;

@@ -294,17 +294,17 @@ export const refQ3_K: BlockDecoder = (s, off, nb, out, o) => {
     q3kScales(s, off + 96, scales);
     const hm = off;
     let q = off + 32;
-    let m = 1;
+    let bit = 0; // C's mask m = 1 << bit; (hm & m ? 0 : 4) is written 4 − 4·(bit of hm), without a branch on random data
     let is = 0;
     for (let n = 0; n < 256; n += 128) {
       let shift = 0;
       for (let j = 0; j < 4; j++) {
         let dl = f(dAll * (scales[is++] - 32));
-        for (let l = 0; l < 16; l++) out[o++] = f(dl * (((s[q + l] >> shift) & 3) - (s[hm + l] & m ? 0 : 4)));
+        for (let l = 0; l < 16; l++) out[o++] = f(dl * (((s[q + l] >> shift) & 3) - (4 - (((s[hm + l] >> bit) & 1) << 2))));
         dl = f(dAll * (scales[is++] - 32));
-        for (let l = 0; l < 16; l++) out[o++] = f(dl * (((s[q + l + 16] >> shift) & 3) - (s[hm + l + 16] & m ? 0 : 4)));
+        for (let l = 0; l < 16; l++) out[o++] = f(dl * (((s[q + l + 16] >> shift) & 3) - (4 - (((s[hm + l + 16] >> bit) & 1) << 2))));
         shift += 2;
-        m <<= 1;
+        bit++;
       }
       q += 32;
     }
@@ -347,8 +347,7 @@ export const refQ5_K: BlockDecoder = (s, off, nb, out, o) => {
     const qh = off + 16;
     let ql = off + 48;
     let is = 0;
-    let u1 = 1;
-    let u2 = 2;
+    let u1 = 0; // C's masks u1 = 1 << this, u2 = 2 << this; (qh & u ? 16 : 0) is written (bit of qh)·16, without a branch
     for (let j = 0; j < 256; j += 64) {
       let [sc, m] = scaleMinK4(is, s, off + 4);
       const d1 = f(d * sc);
@@ -356,12 +355,11 @@ export const refQ5_K: BlockDecoder = (s, off, nb, out, o) => {
       [sc, m] = scaleMinK4(is + 1, s, off + 4);
       const d2 = f(d * sc);
       const m2 = f(min * m);
-      for (let l = 0; l < 32; l++) out[o++] = f(f(d1 * ((s[ql + l] & 0x0f) + (s[qh + l] & u1 ? 16 : 0))) - m1);
-      for (let l = 0; l < 32; l++) out[o++] = f(f(d2 * ((s[ql + l] >> 4) + (s[qh + l] & u2 ? 16 : 0))) - m2);
+      for (let l = 0; l < 32; l++) out[o++] = f(f(d1 * ((s[ql + l] & 0x0f) + (((s[qh + l] >> u1) & 1) << 4))) - m1);
+      for (let l = 0; l < 32; l++) out[o++] = f(f(d2 * ((s[ql + l] >> 4) + (((s[qh + l] >> (u1 + 1)) & 1) << 4))) - m2);
       ql += 32;
       is += 2;
-      u1 <<= 2;
-      u2 <<= 2;
+      u1 += 2;
     }
   }
 };
@@ -457,9 +455,9 @@ export const refIQ4_XS: BlockDecoder = (s, off, nb, out, o) => {
 
 // ------------------------------------------------------------------ grid i-quants
 
-/** ±1 for value j of a group whose sign byte is `signs` (bit j set: negative), as ggml's kmask_iq2xs test. */
+/** ±1 for value j of a group whose sign byte is `signs` (bit j set: −1), as ggml's kmask_iq2xs test (branch-free). */
 function sign(signs: number, j: number): number {
-  return signs & (1 << j) ? -1 : 1;
+  return 1 - (((signs >> j) & 1) << 1);
 }
 
 /** IQ2_XXS: d, then per 32 values two uint32: 4 grid indices (bytes), 4×7 sign bits and a 4-bit scale. */
