@@ -147,7 +147,10 @@ export interface FuzzTarget {
   prefixes?: readonly Uint8Array[];
   /** Maps file bytes to stored bytes for {@link ReadTensor.offset} checks (.npy booleans read as 0/1). */
   storedOf?(dtype: string, fileBytes: Uint8Array): Uint8Array;
-  /** Largest sum of tensor bytes per file byte (default 1: tensors come from the file, no sharing). */
+  /**
+   * Largest sum of tensor bytes per file byte (default 1: tensors come from the file, no sharing; more
+   * where tensors may share storage, or come from other files, as a sharded index's).
+   */
   expansion?: number;
   /** Budgets per case: bytes read and allocated per file byte, and floors (see docs/robustness.md). */
   budget?: Partial<Budget>;
@@ -294,7 +297,7 @@ export function checkTensor(t: ReadTensor, file: Uint8Array, storedOf?: (dtype: 
   const where = `tensor '${t.name.slice(0, 60)}' (${t.dtype} [${t.shape.join(', ')}])`;
   let elements = 1;
   for (const d of t.shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new FuzzCheckError(`${where}: shape entry ${d} is not a non-negative safe integer`);
+    if (!Number.isSafeInteger(d) || d < 0 || Object.is(d, -0)) throw new FuzzCheckError(`${where}: shape entry ${Object.is(d, -0) ? '-0' : d} is not a non-negative safe integer`);
     elements *= d;
   }
   if (!Number.isSafeInteger(elements) || elements !== t.elements) throw new FuzzCheckError(`${where}: elements ${t.elements}, product of the shape ${elements}`);
@@ -302,7 +305,6 @@ export function checkTensor(t: ReadTensor, file: Uint8Array, storedOf?: (dtype: 
   const want = codecBytes(elementCodec(t.dtype), elements);
   if (t.byteLength !== want) throw new FuzzCheckError(`${where}: byteLength ${t.byteLength}, dtype × shape needs ${want}`);
   if (t.bytes.length !== want) throw new FuzzCheckError(`${where}: read ${t.bytes.length} bytes, dtype × shape needs ${want}`);
-  if (t.byteLength > file.length) throw new FuzzCheckError(`${where}: ${t.byteLength} bytes from a file of ${file.length}`);
   if (t.offset !== undefined) {
     if (!Number.isSafeInteger(t.offset) || t.offset < 0 || t.offset + t.byteLength > file.length) {
       throw new FuzzCheckError(`${where}: bytes [${t.offset}, ${t.offset + t.byteLength}) outside a file of ${file.length}`);

@@ -216,6 +216,9 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   sameCode('openSafetensorsSync', main, sync);
   if (!main.ok) throw main.error;
   if (parsed.ok) {
+    for (const t of parsed.value.tensors) {
+      if ([...t.shape, ...t.dataOffsets, t.elements, t.byteLength].some((x) => Object.is(x, -0))) throw new FuzzCheckError(`parseSafetensors reports -0 in tensor '${t.name}' (shape [${t.shape.map((x) => (Object.is(x, -0) ? '-0' : x))}], data_offsets [${t.dataOffsets.map((x) => (Object.is(x, -0) ? '-0' : x))}])`);
+    }
     const names = parsed.value.tensors.map((t) => `${t.name}:${t.dtype}:${t.shape}:${t.byteOffset}`).join('|');
     const got = main.value.map((t) => `${t.name}:${t.dtype}:${t.shape}:${t.offset}`).join('|');
     if (names !== got) throw new FuzzCheckError(`parseSafetensors lists ${names}, openSafetensors read ${got}`);
@@ -288,7 +291,8 @@ type Edit =
   | { kind: 'dropField'; entry: number; field: string }
   | { kind: 'addField'; entry: number; field: string; value: Model }
   | { kind: 'metadata'; value: Model }
-  | { kind: 'data'; delta: number };
+  | { kind: 'data'; delta: number }
+  | { kind: 'signedZero'; entry: number; k: number };
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('dtype' as const), entry: fc.nat(31), value: fc.oneof(fc.constantFrom<Model>(...DTYPES), fc.constantFrom<Model>('F12', 'f32', 'I4', '', 7, null, ['F32'])) }),
@@ -307,6 +311,8 @@ const editArb: fc.Arbitrary<Edit> = fc.oneof(
     ),
   }),
   fc.record({ kind: fc.constant('data' as const), delta: fc.integer({ min: -16, max: 16 }) }),
+  // a zero in the shape or the offsets written as -0 (the first tensor's begin, an empty tensor's dims)
+  fc.record({ kind: fc.constant('signedZero' as const), entry: fc.nat(31), k: fc.nat(7) }),
 );
 
 function applyEdits(seed: FuzzSeed, edits: Edit[]): Uint8Array {
@@ -336,6 +342,18 @@ function applyEdits(seed: FuzzSeed, edits: Edit[]): Uint8Array {
     }
     if (fields === undefined) continue;
     const get = (f: string) => fields.find(([k]) => k === f);
+    if (e.kind === 'signedZero') {
+      const zeros: Array<[Model[], number]> = [];
+      for (const f of ['shape', 'data_offsets']) {
+        const v = get(f)?.[1];
+        if (Array.isArray(v)) v.forEach((x, i) => x === 0 && zeros.push([v, i]));
+      }
+      if (zeros.length > 0) {
+        const [arr, i] = zeros[e.k % zeros.length];
+        arr[i] = new Raw('-0');
+      }
+      continue;
+    }
     if (e.kind === 'dtype') {
       const d = get('dtype');
       if (d) d[1] = e.value;
