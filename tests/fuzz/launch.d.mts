@@ -15,6 +15,8 @@ export interface LaunchOptions {
   caseTimeoutMs?: number;
   heapMb?: number;
   saveDir?: string;
+  /** Add the smallest input of each outcome to tests/fixtures/corpus/<target>/. */
+  collect?: boolean;
   onResult?(r: PropertyResult): void;
 }
 

@@ -47,7 +47,7 @@ export function launchFuzz(opts) {
   const saveDir = opts.saveDir ?? join(tmpdir(), 'lowp-fuzz');
   const progress = new SharedArrayBuffer(16 + MAX_INPUT);
   const p32 = new Int32Array(progress, 0, 4);
-  const options = { seed, scale: opts.scale, only: opts.only, path: opts.path, timeLimitMs: opts.timeLimitMs, saveDir };
+  const options = { seed, scale: opts.scale, only: opts.only, path: opts.path, timeLimitMs: opts.timeLimitMs, saveDir, collect: opts.collect };
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
     workerData: { module, exportName: opts.exportName, options, progress },
     // a clean worker: none of the parent's flags (vitest's, --input-type, ...), a bounded heap

@@ -5,6 +5,8 @@
 //   npm run fuzz -- --minutes 10                  every random property of every target for 10 min each
 //   npm run fuzz -- --target npy --scale 100      one target
 //   npm run fuzz -- --target safetensors --property mutations --seed 123 --path "45:2:1"   replay
+//   npm run fuzz -- --collect                     also add the smallest input of each outcome not yet in
+//                                                 tests/fixtures/corpus/<target>/ to that corpus
 //
 // Prints each property's seed, runs, time and outcome counts; on failure fast-check's report (seed,
 // path, shrunk counterexample), the replay command and where the failing input was saved. Exit 1 on
@@ -22,7 +24,7 @@ const opt = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (args.includes('--help')) {
-  console.log('usage: npm run fuzz -- [--target NAME[,NAME]] [--property P[,P]] [--seed S] [--path P] [--scale K | --minutes M] [--case-timeout MS]');
+  console.log('usage: npm run fuzz -- [--target NAME[,NAME]] [--property P[,P]] [--seed S] [--path P] [--scale K | --minutes M] [--case-timeout MS] [--collect]');
   process.exit(0);
 }
 // the readers import the generated WebAssembly kernels (src/wasm/kernels.generated.ts, built by npm run build)
@@ -49,6 +51,7 @@ for (const target of targets) {
     path: opt('path'),
     timeLimitMs: minutes !== undefined ? minutes * 60_000 : undefined,
     caseTimeoutMs,
+    collect: args.includes('--collect'),
     onResult(r) {
       const codes = Object.entries(r.stats.codes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
       const extra = r.stats.cases > 0 ? ` | ${codes} | slowest case ${r.stats.maxCaseMs.toFixed(1)} ms, reads ≤ ${r.stats.maxReadRatio.toFixed(1)}× the file, allocations ≤ ${r.stats.maxAlloc} B (file ${r.stats.maxAllocFileSize} B)` : '';

@@ -60,6 +60,12 @@ export interface RunOptions {
   timeLimitMs?: number;
   /** Where failing inputs are saved. Default $TMPDIR/lowp-fuzz. */
   saveDir?: string;
+  /**
+   * Collect a corpus: the smallest input of each outcome (error code, or ok) met by the random
+   * properties is written to tests/fixtures/corpus/<target>/ and recorded in its expected.json (entries
+   * already there are kept). For `npm run fuzz -- --collect`.
+   */
+  collect?: boolean;
   /** Progress shared with the watchdog: [case counter, busy, input length, property index] then the input bytes. */
   progress?: SharedArrayBuffer;
   /** Called after each property. */
@@ -166,7 +172,18 @@ class CaseRunner {
     return { cases: 0, accepted: 0, rejected: 0, codes: {}, maxCaseMs: 0, maxReadRatio: 0, maxAlloc: 0, maxAllocFileSize: 0 };
   }
 
+  /** The smallest input per outcome, when collecting. */
+  collected: Map<string, { bytes: Uint8Array; property: string }> | undefined;
+  property = '';
+
+  private keep(code: string, bytes: Uint8Array): void {
+    if (this.collected === undefined || bytes.length > 4096 || this.property === 'seeds' || this.property === 'corpus') return;
+    const prev = this.collected.get(code);
+    if (prev === undefined || bytes.length < prev.bytes.length) this.collected.set(code, { bytes, property: this.property });
+  }
+
   setProperty(i: number): void {
+    this.property = PROPERTY_NAMES[i];
     if (this.p32) Atomics.store(this.p32, 3, i);
   }
 
@@ -259,6 +276,7 @@ class CaseRunner {
       if (!/expected/.test(err.message)) throw new FuzzCheckError(`${err.name} ${err.code}: the message does not say what was expected: ${err.message}`);
       s.rejected++;
       s.codes[err.code] = (s.codes[err.code] ?? 0) + 1;
+      this.keep(err.code, copy);
       return { ok: false, error: err };
     }
 
@@ -277,6 +295,7 @@ class CaseRunner {
     }
     s.accepted++;
     s.codes.ok = (s.codes.ok ?? 0) + 1;
+    this.keep('ok', copy);
     return { ok: true, tensors };
   }
 }
@@ -340,6 +359,7 @@ function save(target: FuzzTarget, dir: string, bytes: Uint8Array, tag: string): 
 /** Runs the properties of one target; resolves to one result per property. */
 export async function runTarget(target: FuzzTarget, options: RunOptions): Promise<PropertyResult[]> {
   const runner = new CaseRunner(target, options.progress);
+  if (options.collect) runner.collected = new Map();
   const scale = options.scale ?? 1;
   const results: PropertyResult[] = [];
   const saveDir = options.saveDir ?? join(tmpdir(), 'lowp-fuzz');
@@ -491,5 +511,22 @@ export async function runTarget(target: FuzzTarget, options: RunOptions): Promis
     const keep = saved ? `input saved to ${saved}: to keep it as a regression, copy it to tests/fixtures/corpus/${target.name}/ and add it to expected.json with the code it must give` : '';
     finish({ status: 'failed', runs: details.numRuns, message: [report.length > 6000 ? report.slice(0, 6000) + '...' : report, replay, keep].filter(Boolean).join('\n'), saved });
   }
+  if (runner.collected !== undefined) writeCorpus(target, runner.collected, options.seed);
   return results;
+}
+
+/** Adds the collected inputs to tests/fixtures/corpus/<target>/ (one per outcome not yet represented). */
+function writeCorpus(target: FuzzTarget, collected: Map<string, { bytes: Uint8Array; property: string }>, seed: number): void {
+  const dir = join(ROOT, 'tests', 'fixtures', 'corpus', target.name);
+  mkdirSync(dir, { recursive: true });
+  const index = join(dir, 'expected.json');
+  const expected = existsSync(index) ? (JSON.parse(readFileSync(index, 'utf8')) as Record<string, { code: string; what: string }>) : {};
+  const have = new Set(Object.values(expected).map((e) => e.code));
+  for (const [code, { bytes, property }] of [...collected].sort()) {
+    if (have.has(code)) continue;
+    const file = `${code.toLowerCase().replace(/_/g, '-')}-${sha(bytes).slice(0, 8)}${target.extension ?? '.bin'}`;
+    writeFileSync(join(dir, file), bytes);
+    expected[file] = { code, what: `smallest ${code} input of the ${property} property (npm run fuzz -- --collect, seed ${seed})` };
+  }
+  writeFileSync(index, JSON.stringify(expected, null, 2) + '\n');
 }
