@@ -2,7 +2,8 @@
 // tests/fixtures/gguf/make-broken.mjs (one or more per rule) through each entry point (parseGguf,
 // readGguf, openGguf, openCheckpoint): the documented GgufError code, a one-line message naming the
 // file. Then fuzzing (fast-check) of mutated valid files against a slow, obviously-correct twin of the
-// parser written here (whole buffer, one DataView, plain recursion, no incremental reads): the reader
+// parser (tests/fuzz/targets/gguf.ts: whole buffer, one DataView, plain loops, no incremental reads,
+// shared with the fuzz harness's target): the reader
 // accepts exactly the files the twin accepts, refuses the others with the twin's code, returns the
 // twin's header, reads every tensor's bytes from where the twin says they are, dequantizes them as
 // lowp/quant does, and never pollutes Object.prototype; the same through a source read in small pieces.
@@ -21,6 +22,18 @@ import {
 import { readGgufFrom } from '../../src/io/gguf/header.js';
 import { dequantizeGgml, GGML_TYPES } from '../../src/quant/index.js';
 import { brokenCases, validGguf } from '../fixtures/gguf/make-broken.mjs';
+import { twinGguf, TwinRefused, type TwinHeader } from '../fuzz/targets/gguf.js';
+
+/** The parts of a twin header lowp's header is compared with. */
+type TwinCore = Pick<TwinHeader, 'version' | 'alignment' | 'meta' | 'tensors' | 'dataOffset'>;
+
+/** The twin's outcome: its header (without the record spans), or its refusal. */
+function twin(b: Uint8Array): TwinCore | TwinRefused {
+  const h = twinGguf(b);
+  if (h instanceof TwinRefused) return h;
+  const { version, alignment, meta, tensors, dataOffset } = h;
+  return { version, alignment, meta, tensors, dataOffset };
+}
 
 const cases = brokenCases();
 
@@ -63,156 +76,8 @@ describe('broken GGUF files (make-broken.mjs): one named refusal each', () => {
   }
 });
 
-// ---------------------------------------------------------------------------------------------------
-// The twin: a slow, obviously-correct GGUF parser (the rules of docs/gguf.md, in file order).
-
-const LIMIT = 256 * 1024 * 1024;
-const SIZES = [1, 1, 2, 2, 4, 4, 4, 1, 8, 0, 8, 8, 8];
-const NAMES = ['UINT8', 'INT8', 'UINT16', 'INT16', 'UINT32', 'INT32', 'FLOAT32', 'BOOL', 'STRING', 'ARRAY', 'UINT64', 'INT64', 'FLOAT64'];
-
-class Refused {
-  constructor(readonly code: string) {}
-}
-
-interface TwinHeader {
-  version: number;
-  alignment: number;
-  meta: [string, string, unknown][];
-  tensors: { name: string; type: string; ne: number[]; offset: number; byteOffset: number; byteLength: number }[];
-  dataOffset: number;
-}
-
-function twin(b: Uint8Array): TwinHeader | Refused {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let p = 0;
-  const fail = (code: string): never => {
-    throw new Refused(code);
-  };
-  const need = (n: number | bigint): void => {
-    const end = BigInt(p) + BigInt(n);
-    if (end > BigInt(b.length)) fail('TRUNCATED');
-  };
-  const declare = (n: bigint): void => {
-    const end = BigInt(p) + n;
-    if (end > BigInt(LIMIT)) fail('TOO_LARGE');
-    if (end > BigInt(b.length)) fail('TRUNCATED');
-  };
-  const u32 = (): number => (need(4), (p += 4), dv.getUint32(p - 4, true));
-  const u64 = (): bigint => (need(8), (p += 8), dv.getBigUint64(p - 8, true));
-  const utf8 = (bytes: Uint8Array): string | null => {
-    try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    } catch {
-      return null;
-    }
-  };
-  const str = (): Uint8Array => {
-    const n = u64();
-    declare(n);
-    p += Number(n);
-    return b.subarray(p - Number(n), p);
-  };
-  const scalar = (t: number): unknown => {
-    if (t === 8) return utf8(str()) ?? fail('VALUE');
-    need(SIZES[t]);
-    const at = p;
-    p += SIZES[t];
-    switch (t) {
-      case 0: return dv.getUint8(at);
-      case 1: return dv.getInt8(at);
-      case 2: return dv.getUint16(at, true);
-      case 3: return dv.getInt16(at, true);
-      case 4: return dv.getUint32(at, true);
-      case 5: return dv.getInt32(at, true);
-      case 6: return dv.getFloat32(at, true);
-      case 7: return dv.getUint8(at) > 1 ? fail('VALUE') : dv.getUint8(at) === 1;
-      case 10: return dv.getBigUint64(at, true);
-      case 11: return dv.getBigInt64(at, true);
-      default: return dv.getFloat64(at, true);
-    }
-  };
-  try {
-    if (b.length < 4) fail('TRUNCATED');
-    const magic = String.fromCharCode(...b.subarray(0, 4));
-    p = 4;
-    if (magic === 'FUGG') fail('BIG_ENDIAN');
-    if (magic !== 'GGUF') fail('MAGIC');
-    const version = u32();
-    if (version !== 0 && version % 65536 === 0) fail('BIG_ENDIAN');
-    if (version !== 2 && version !== 3) fail('VERSION');
-    const nt = u64();
-    const nkv = u64();
-    declare(nt * 24n + nkv * 14n);
-    const meta: [string, string, unknown][] = [];
-    for (let i = 0n; i < nkv; i++) {
-      const key = utf8(str());
-      if (key === null || key === '' || meta.some((m) => m[0] === key)) fail('KEY');
-      let t = u32();
-      let value: unknown;
-      let type: string;
-      if (t === 9) {
-        t = u32();
-        if (t > 12 || t === 9) fail('VALUE');
-        const n = u64();
-        declare(n * BigInt(SIZES[t]));
-        const xs: unknown[] = [];
-        for (let k = 0n; k < n; k++) xs.push(scalar(t));
-        value = xs;
-        type = `${NAMES[t]}[]`;
-      } else {
-        if (t > 12) fail('VALUE');
-        value = scalar(t);
-        type = NAMES[t];
-      }
-      meta.push([key as string, type, value]);
-    }
-    let alignment = 32;
-    const al = meta.find((m) => m[0] === 'general.alignment');
-    if (al) {
-      if (al[1] !== 'UINT32') fail('VALUE');
-      alignment = al[2] as number;
-      if (alignment === 0 || (alignment & (alignment - 1)) !== 0) fail('VALUE');
-    }
-    const raw: { name: string; type: string; ne: number[]; offset: bigint; byteLength: number }[] = [];
-    for (let i = 0n; i < nt; i++) {
-      const name = utf8(str());
-      if (name === null || raw.some((r) => r.name === name)) fail('TENSOR_INFO');
-      const nd = u32();
-      if (nd > 4) fail('TENSOR_INFO');
-      const ne: bigint[] = [];
-      for (let j = 0; j < nd; j++) ne.push(u64());
-      if (ne.some((d) => d > 2n ** 53n - 1n)) fail('TENSOR_INFO');
-      const count = ne.reduce((a, d) => a * d, 1n);
-      if (count > 2n ** 53n - 1n) fail('TENSOR_INFO');
-      const id = u32();
-      const info = Object.values(GGML_TYPES).find((x) => x.id === id) ?? fail('TENSOR_INFO');
-      if ((nd === 0 ? 1n : ne[0]) % BigInt(info.blockSize) !== 0n) fail('TENSOR_INFO');
-      const bytes = (count / BigInt(info.blockSize)) * BigInt(info.typeSize);
-      if (bytes > 2n ** 53n - 1n) fail('TENSOR_INFO');
-      raw.push({ name: name as string, type: info.name, ne: ne.map(Number), offset: u64(), byteLength: Number(bytes) });
-    }
-    const dataOffset = raw.length > 0 ? Math.ceil(p / alignment) * alignment : p;
-    if (dataOffset > b.length) fail('TRUNCATED');
-    const tensors = raw.map((r) => {
-      if (r.offset % BigInt(alignment) !== 0n) fail('OFFSETS');
-      if (BigInt(dataOffset) + r.offset > BigInt(b.length)) fail('OFFSETS');
-      if (dataOffset + Number(r.offset) + r.byteLength > b.length) fail('TRUNCATED');
-      return { name: r.name, type: r.type, ne: r.ne, offset: Number(r.offset), byteOffset: dataOffset + Number(r.offset), byteLength: r.byteLength };
-    });
-    for (const a of tensors) {
-      for (const c of tensors) {
-        if (a !== c && a.byteLength > 0 && c.byteLength > 0 && a.offset < c.offset + c.byteLength && c.offset < a.offset + a.byteLength) fail('OFFSETS');
-      }
-    }
-    return { version, alignment, meta, tensors, dataOffset };
-  } catch (e) {
-    if (e instanceof Refused) return e;
-    throw e;
-  }
-}
-
 /** lowp's header in the twin's terms. */
-function asTwin(h: GgufHeader): TwinHeader {
+function asTwin(h: GgufHeader): TwinCore {
   return {
     version: h.version,
     alignment: h.alignment,
@@ -300,7 +165,7 @@ describe('fuzzing the GGUF reader against its twin', () => {
       fc.property(mutated, (b) => {
         const got = outcome(b);
         const want = twin(b);
-        if (want instanceof Refused) {
+        if (want instanceof TwinRefused) {
           expect(got, `twin refused with ${want.code}`).toBeInstanceOf(GgufError);
           expect((got as GgufError).code).toBe(want.code);
         } else {
@@ -360,7 +225,7 @@ describe('fuzzing the GGUF reader against its twin', () => {
         b.set(rest, 8);
         const got = outcome(b);
         const want = twin(b);
-        expect(got instanceof GgufError ? got.code : 'ok').toBe(want instanceof Refused ? want.code : 'ok');
+        expect(got instanceof GgufError ? got.code : 'ok').toBe(want instanceof TwinRefused ? want.code : 'ok');
       }),
       { numRuns: 2000 },
     );

@@ -7,6 +7,7 @@
 // reference decoder says, and detectFormat must have named that format.
 import { CheckpointError, detectFormat, DETECT_BYTES, LowpIoError, openCheckpoint, type TensorReader } from '../../../src/io/index.js';
 import { FuzzCheckError, readAll, utf8, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
+import { referenceGguf, SEEDS as GGUF_SEEDS } from './gguf.js';
 import { referenceNpy, SEEDS as NPY_SEEDS } from './npy.js';
 import { referenceSafetensors, SEEDS as ST_SEEDS } from './safetensors.js';
 
@@ -49,6 +50,7 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
 function reference(bytes: Uint8Array): ReferenceResult {
   const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
   if (kind === 'safetensors') return referenceSafetensors(bytes);
+  if (kind === 'gguf') return referenceGguf(bytes);
   if (kind === 'npy') {
     const r = referenceNpy(bytes);
     // openCheckpoint names a .npy tensor after the file; bytes have no name, so 'array'
@@ -60,7 +62,7 @@ function reference(bytes: Uint8Array): ReferenceResult {
 const target: FuzzTarget = {
   name: 'checkpoint',
   errors: LowpIoError,
-  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2]],
+  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2], GGUF_SEEDS[0]],
   read,
   reference,
   prefixes: [
