@@ -20,7 +20,7 @@ import {
   type GgufHeader,
 } from '../../src/io/index.js';
 import { readGgufFrom } from '../../src/io/gguf/header.js';
-import { dequantizeGgml, GGML_TYPES } from '../../src/quant/index.js';
+import { dequantizeGgml } from '../../src/quant/index.js';
 import { brokenCases, validGguf } from '../fixtures/gguf/make-broken.mjs';
 import { twinGguf, TwinRefused, type TwinHeader } from '../fuzz/targets/gguf.js';
 
