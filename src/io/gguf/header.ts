@@ -213,10 +213,68 @@ class Cursor {
     return b;
   }
 
-  /** A GGUF string (u64 length, bytes) as raw bytes. */
-  stringBytes(what: string): Uint8Array {
-    const n = this.declared(this.u64(`the length of ${what}`), 1, what);
-    return this.take(n, what);
+  /**
+   * A GGUF string (u64 length, bytes) as raw bytes. `what` names it in messages: a string, or a
+   * function that makes it (called only on failure: the hot loops read millions of strings).
+   */
+  stringBytes(what: string | (() => string)): Uint8Array {
+    // fast path (every real string): a length under 2^32 whose bytes are all here, within the limits
+    const p = this.pos;
+    if (p + 8 <= this.buf.length) {
+      const n = this.dv.getUint32(p, true);
+      const end = p + 8 + n;
+      if (this.dv.getUint32(p + 4, true) === 0 && end <= this.buf.length && end <= this.limit && end <= this.fileSize) {
+        this.pos = end;
+        return this.buf.subarray(p + 8, end);
+      }
+    }
+    const w = typeof what === 'string' ? what : what();
+    const n = this.declared(this.u64(`the length of ${w}`), 1, w);
+    return this.take(n, w);
+  }
+
+  /**
+   * `n` strings of fewer than 128 bytes each (a vocabulary), all in the bytes read so far, decoded with
+   * one UTF-8 decoder call over their whole run and cut apart: their length prefixes are then 8 ASCII
+   * bytes each, so the run is valid UTF-8 exactly when every string is, and no multi-byte sequence can
+   * span two strings. Undefined (nothing consumed) for anything else, left to the string-by-string path
+   * that reports errors precisely.
+   */
+  shortStrings(n: number): string[] | undefined {
+    const buf = this.buf;
+    const stop = Math.min(buf.length, this.limit, this.fileSize);
+    const start = this.pos;
+    let p = start;
+    for (let i = 0; i < n; i++) {
+      if (p + 8 > stop) return undefined;
+      const len = buf[p];
+      if (len >= 128 || this.dv.getUint32(p, true) !== len || this.dv.getUint32(p + 4, true) !== 0) return undefined;
+      p += 8 + len;
+    }
+    if (p > stop) return undefined;
+    let text: string;
+    try {
+      text = utf8.decode(buf.subarray(start, p));
+    } catch {
+      return undefined;
+    }
+    const out = new Array<string>(n);
+    let q = start;
+    let ch = 0;
+    for (let i = 0; i < n; i++) {
+      const len = buf[q];
+      q += 8;
+      ch += 8;
+      let units = 0;
+      for (const end = q + len; q < end; q++) {
+        const b = buf[q];
+        if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
+      }
+      out[i] = text.substring(ch, ch + units);
+      ch += units;
+    }
+    this.pos = p;
+    return out;
   }
 
   /** Reads one scalar of a fixed-size numeric type. */
@@ -259,9 +317,11 @@ function readValue(c: Cursor, t: GgufScalarType, count: bigint | undefined, key:
   }
   const n = c.declared(count, GGUF_TYPE_SIZES[t], `${what} (an array of ${count} ${t})`);
   if (t === 'STRING') {
+    const bulk = c.shortStrings(n);
+    if (bulk !== undefined) return bulk;
     const out = new Array<string>(n);
     for (let i = 0; i < n; i++) {
-      const s = decodeUtf8(c.stringBytes(`element ${i} of ${what}`));
+      const s = decodeUtf8(c.stringBytes(() => `element ${i} of ${what}`));
       if (s === undefined) throw new GgufError('VALUE', `expected element ${i} of ${what} (STRING[]) as UTF-8 text, got invalid UTF-8`, c.file);
       out[i] = s;
     }
@@ -494,8 +554,12 @@ export function parseGguf(bytes: Uint8Array | ArrayBuffer, options?: GgufReadOpt
   return h;
 }
 
-/** Bytes read first from a source for its header; more are read (at least doubling) while the header goes on. */
-const FIRST_READ = 1 << 20;
+/**
+ * Bytes read first from a source for its header (4 MiB: most headers, vocabularies included); while the
+ * header goes on, what was read is quadrupled and parsed again, so a header is parsed at most about
+ * 1.3 times over, whatever its size.
+ */
+const FIRST_READ = 4 << 20;
 
 /**
  * {@link readGguf} over an opened source (the caller closes it). `firstRead`: bytes read first (tests
@@ -512,7 +576,7 @@ export async function readGgufFrom(source: ByteSource, options?: GgufReadOptions
     } catch (e) {
       if (!(e instanceof NeedMore)) throw e;
       // NeedMore only comes for an end inside both the file and the limit, past what was read: progress
-      const want = Math.min(size, limit, Math.max(e.end, 2 * buf.length));
+      const want = Math.min(size, limit, Math.max(e.end, 4 * buf.length));
       const next = new Uint8Array(want);
       next.set(buf);
       await readExactInto(source, buf.length, next.subarray(buf.length), GgufError);
