@@ -214,6 +214,13 @@ describe('GgufFile / openCheckpoint: tensors of the public GGUF', () => {
     expect(JSON.parse(f.metadata['oracle.scores'])).toEqual(expected.metadata['oracle.scores']);
     expect(JSON.parse(f.metadata['oracle.ints'])).toEqual(expected.metadata['oracle.ints']);
     expect(Object.getPrototypeOf(f.metadata)).toBeNull();
+    // every key, in file order, each the text form of its typed value (made when first read, then kept)
+    const h = (f as GgufFile).header;
+    expect(Object.keys(f.metadata)).toEqual([...h.metadata.keys()]);
+    const copy = JSON.parse(JSON.stringify(f.metadata)) as Record<string, string>;
+    for (const [k, v] of h.metadata) expect(copy[k]).toBe(ggufValueToString(v, h.metadataTypes.get(k)!));
+    expect(f.metadata['oracle.tokens']).toBe(f.metadata['oracle.tokens']);
+    expect(Object.isFrozen(f.metadata)).toBe(true);
     await f.close();
   });
 

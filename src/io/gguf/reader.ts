@@ -10,10 +10,20 @@ import { readExactInto, toByteSource, type ByteSource, type SourceInput } from '
 import { readGgufFrom, type GgufHeader, type GgufReadOptions, type GgufTensorInfo } from './header.js';
 import { ggufValueToString, type GgufValue, type GgufValueType } from './values.js';
 
-/** The text form of every metadata value, in a null-prototype object (keys such as `__proto__` stay data). */
+/**
+ * The text form of every metadata value, in a null-prototype object (keys such as `__proto__` stay
+ * data) whose properties are computed when first read: a vocabulary's text (hundreds of thousands of
+ * tokens as JSON) is made only for a caller that asks for it.
+ */
 function metadataText(h: GgufHeader): Record<string, string> {
   const out = Object.create(null) as Record<string, string>;
-  for (const [k, v] of h.metadata) out[k] = ggufValueToString(v, h.metadataTypes.get(k) as GgufValueType);
+  for (const [k, v] of h.metadata) {
+    let text: string | undefined;
+    Object.defineProperty(out, k, {
+      enumerable: true,
+      get: () => (text ??= ggufValueToString(v, h.metadataTypes.get(k) as GgufValueType)),
+    });
+  }
   return out;
 }
 
