@@ -127,6 +127,16 @@ describe('readGguf: the public GGUF (gguf-py GGUFWriter)', () => {
     }
   });
 
+  it('version 2 (the same layout) reads the same', () => {
+    const v2 = modelBytes.slice();
+    v2[4] = 2;
+    const a = parseGguf(v2);
+    const b = parseGguf(modelBytes);
+    expect(a.version).toBe(2);
+    expect(a.tensors).toEqual(b.tensors);
+    expect([...a.metadata]).toEqual([...b.metadata]);
+  });
+
   it('parseGguf (bytes in memory) gives the same header as readGguf (a path)', async () => {
     const a = parseGguf(modelBytes);
     const b = await readGguf(MODEL);
