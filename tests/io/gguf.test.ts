@@ -5,7 +5,8 @@
 // through lowp's readers. Then: the reader's streaming paths (chunks of any size, reuse, float64, a
 // source that grows the header read by read) agree with its whole reads and with lowp/quant's
 // dequantizer; metadata text forms; openCheckpoint by content.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -241,6 +242,20 @@ describe('GgufFile / openCheckpoint: tensors of the public GGUF', () => {
       expect(f.format).toBe('gguf');
       expect(f.tensors).toHaveLength(10);
       await f.close();
+    }
+  });
+
+  it('a folder holding one .gguf file opens that file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lowp-gguf-dir-'));
+    try {
+      writeFileSync(join(dir, 'model-Q4_K_M.gguf'), modelBytes);
+      writeFileSync(join(dir, 'README.md'), 'a model');
+      const f = await openCheckpoint(dir);
+      expect(f.format).toBe('gguf');
+      expect(f.tensors.map((t) => t.name)).toEqual(Object.keys(expected.tensors));
+      await f.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
