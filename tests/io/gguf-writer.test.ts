@@ -246,6 +246,9 @@ describe('writeGguf: metadata types', () => {
     expect(parseGguf(writeGguf({ metadata: { k: [] }, metadataTypes: { k: 'STRING[]' } })).metadataTypes.get('k')).toBe('STRING[]');
     expect(() => writeGguf({ metadata: { 'general.alignment': 32 }, metadataTypes: { 'general.alignment': 'UINT32' }, alignment: 64 })).toThrow(/agree/);
     expect(() => writeGguf({ alignment: 3 })).toThrow(/power of 2/);
+    // general.alignment needs no type: it is the format's UINT32
+    const h = parseGguf(writeGguf({ metadata: { 'general.alignment': 64 }, tensors: [{ name: 'x', type: 'F32', shape: [1], data: new Float32Array(1) }] }));
+    expect([h.alignment, h.metadataTypes.get('general.alignment'), h.tensors[0].byteOffset % 64]).toEqual([64, 'UINT32', 0]);
   });
 });
 

@@ -71,9 +71,10 @@ export interface GgufWriteInput {
   /** Tensors, written in this order. */
   readonly tensors?: readonly GgufTensorInput[];
   /**
-   * Alignment of tensor data (a power of 2). Default: the metadata's `general.alignment`, else 32. When
-   * given and not 32, `general.alignment` (UINT32) is added to the metadata if absent; when both are
-   * given they must agree.
+   * Alignment of tensor data (a power of 2). Default: the metadata's `general.alignment` (written as a
+   * UINT32 unless `metadataTypes` says otherwise, which is then an error), else 32. When given and not
+   * 32, `general.alignment` (UINT32) is added to the metadata if absent; when both are given they must
+   * agree.
    */
   readonly alignment?: number;
 }
@@ -195,7 +196,8 @@ function planMetadata(input: GgufWriteInput): { items: [string, GgufValueType, u
     }
     let type: GgufValueType;
     try {
-      type = declared ?? inferGgufType(value);
+      // general.alignment is the format's own key, a UINT32 for every reader
+      type = declared ?? (key === 'general.alignment' ? 'UINT32' : inferGgufType(value));
     } catch (e) {
       throw new TypeError(`metadata '${key}': ${(e as Error).message}`);
     }
