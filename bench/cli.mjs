@@ -287,6 +287,13 @@ async function benchGguf() {
   }
   const f = await io.openGguf(ggufPath);
   results.push({ label: 'in-process: lowp/io chunks() only (read + dequantize)', ms: await bestAsync(async () => { for (const t of f.tensors) for await (const c of f.chunks(t.name, { reuse: true })) void c; }) });
+  const diag = await lib(process.env.LOWP_DIAG ?? join(root, 'dist', 'diagnostics', 'index.js'));
+  if (diag?.createCastAnalyzer) {
+    results.push({
+      label: 'in-process: chunks() + createCastAnalyzer(fp16)',
+      ms: await bestAsync(async () => { for (const t of f.tensors) { const a = diag.createCastAnalyzer('fp16', { topK: 5 }); for await (const c of f.chunks(t.name, { reuse: true })) a.add(c.data); a.finish(); } }),
+    });
+  }
   await f.close();
   const base = results[0].ms;
   const rows = results.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / base }));
