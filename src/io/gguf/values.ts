@@ -143,12 +143,14 @@ function typedArrayType(v: unknown): NumericScalar | undefined {
   return undefined;
 }
 
-/** The scalar type inferred for a number: INT32, then UINT32 for integers that fit, INT64 for other safe integers, else FLOAT64. */
+/**
+ * The scalar type inferred for a number: INT32, then UINT32 for integers that fit, else FLOAT64 (which
+ * holds every number exactly and reads back as a number; 64-bit integers are bigints).
+ */
 function numberType(x: number): NumericScalar {
   if (Number.isInteger(x) && !Object.is(x, -0)) {
     if (x >= -0x80000000 && x <= 0x7fffffff) return 'INT32';
     if (x >= 0 && x <= 0xffffffff) return 'UINT32';
-    if (Number.isSafeInteger(x)) return 'INT64';
   }
   return 'FLOAT64';
 }
@@ -156,8 +158,8 @@ function numberType(x: number): NumericScalar {
 /**
  * The GGUF type lowp infers for a value given without one: its typed array's element type; `string` →
  * STRING, `boolean` → BOOL, `bigint` → INT64 (UINT64 past 2^63 - 1); a `number` → INT32 when it is an
- * integer that fits, UINT32 past that up to 2^32 - 1, INT64 for larger safe integers, FLOAT64 for any
- * other number (never a lossy FLOAT32: give the type for that); plain arrays by the same rules over
+ * integer that fits, UINT32 past that up to 2^32 - 1, FLOAT64 for any other number (exact, and read
+ * back as a number; never a lossy FLOAT32: give the type for that); plain arrays by the same rules over
  * all their elements (one type for all). An empty plain array, a mixed one, a nested one and any other
  * value are a TypeError: give the type.
  *
@@ -193,8 +195,7 @@ export function inferGgufType(value: unknown): GgufValueType {
     if (k === 'bigint') return (value as bigint[]).some((v) => v > BIG_RANGES.INT64[1]) ? 'UINT64[]' : 'INT64[]';
     const xs = value as number[];
     if (xs.every((x) => numberType(x) === 'INT32')) return 'INT32[]';
-    if (xs.every((x) => numberType(x) === 'INT32' || numberType(x) === 'UINT32') && xs.every((x) => x >= 0)) return 'UINT32[]';
-    if (xs.every((x) => numberType(x) !== 'FLOAT64')) return 'INT64[]';
+    if (xs.every((x) => numberType(x) !== 'FLOAT64' && x >= 0)) return 'UINT32[]';
     return 'FLOAT64[]';
   }
   throw new TypeError(`expected a GGUF metadata value (number, bigint, boolean, string, typed array, or an array of one kind), got ${describeValue(value)}`);
