@@ -7,6 +7,7 @@ import { describeValue } from '../core/describe.js';
 import { CheckpointError, LowpIoError } from './errors.js';
 import { requireNodeFs, requireNodePath, systemMessage } from './node-fs.js';
 import { openNpyFrom } from './npy/reader.js';
+import { openTorchFrom } from './torch/reader.js';
 import type { TensorReader } from './reader.js';
 import type { SafetensorsReadOptions } from './safetensors/header.js';
 import { openSafetensorsFrom } from './safetensors/reader.js';
@@ -126,6 +127,9 @@ async function openSource(source: ByteSource, owned: boolean, options: Checkpoin
       return openSafetensorsFrom(source, owned, o);
     case 'npy':
       return openNpyFrom(source, owned, { name });
+    case 'torch-zip':
+    case 'pickle':
+      return openTorchFrom(source, owned, { name });
     default: {
       if (owned) await source.close?.();
       const what =
@@ -150,6 +154,7 @@ function formatOfName(name: string | undefined): DetectedFormat | undefined {
   if (name === undefined) return undefined;
   if (/\.safetensors$/i.test(name)) return 'safetensors';
   if (/\.npy$/i.test(name)) return 'npy';
+  if (/\.(pt|pth|bin|ckpt)$/i.test(name)) return 'pickle';
   return undefined;
 }
 
