@@ -20,6 +20,11 @@ export interface TorchLimits extends PickleLimits {
   maxDepth: number;
   /** Most tensor names. */
   maxTensors: number;
+  /**
+   * Most bytes of tensors (all names together, tied and expanded views included) per byte of file: a
+   * stride-0 view of a tiny storage could otherwise describe any amount of data.
+   */
+  maxExpansion: number;
 }
 
 /** Default {@link TorchLimits}. */
@@ -27,6 +32,7 @@ export const DEFAULT_TORCH_LIMITS: Readonly<TorchLimits> = Object.freeze({
   maxPickleBytes: 256 << 20,
   maxDepth: 1000,
   maxTensors: 1_000_000,
+  maxExpansion: 16,
   maxMemo: 10_000_000,
   maxObjects: 10_000_000,
   maxIntBytes: 4096,

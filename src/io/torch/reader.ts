@@ -39,6 +39,8 @@ export interface TorchReadOptions {
   maxObjects?: number;
   /** Most memo entries (10,000,000). */
   maxMemo?: number;
+  /** Most bytes of tensors, all names together (tied and expanded views included), per byte of file (16). */
+  maxExpansion?: number;
 }
 
 /**
@@ -133,6 +135,7 @@ function checkOptions(options: unknown): TorchLimits & { name?: string } {
     maxTensors: limit(o.maxTensors, 'maxTensors', DEFAULT_TORCH_LIMITS.maxTensors),
     maxObjects: limit(o.maxObjects, 'maxObjects', DEFAULT_TORCH_LIMITS.maxObjects),
     maxMemo: limit(o.maxMemo, 'maxMemo', DEFAULT_TORCH_LIMITS.maxMemo),
+    maxExpansion: limit(o.maxExpansion, 'maxExpansion', DEFAULT_TORCH_LIMITS.maxExpansion),
   };
 }
 
@@ -175,7 +178,7 @@ export class TorchFile extends TensorReaderBase<TorchTensorInfo> {
    * @param limits - the name limits to apply
    * @param name - the file's name in messages (default: the source's)
    */
-  constructor(source: ByteSource, parsed: ParsedTorch, owned: boolean, limits: Pick<TorchLimits, 'maxDepth' | 'maxTensors'>, name: string | undefined = source.name) {
+  constructor(source: ByteSource, parsed: ParsedTorch, owned: boolean, limits: Pick<TorchLimits, 'maxDepth' | 'maxTensors' | 'maxExpansion'>, name: string | undefined = source.name) {
     const tensors: TorchTensorInfo[] = [];
     const unsupported: TorchUnsupportedInfo[] = [];
     for (const { name: tensorName, ref } of tensorPaths(parsed.root, limits, name)) {
@@ -202,6 +205,10 @@ export class TorchFile extends TensorReaderBase<TorchTensorInfo> {
         ...(ref.names.length > 1 ? { sameAs: ref.names[0] } : {}),
       };
       tensors.push(Object.freeze(info));
+    }
+    const total = tensors.reduce((a, t) => a + t.byteLength, 0);
+    if (total > limits.maxExpansion * source.size) {
+      throw new TorchError('TOO_LARGE', `expected the tensors to hold at most ${limits.maxExpansion} × the file's ${source.size} bytes (maxExpansion), got views of ${total} bytes (stride-0 or repeated views)`, name);
     }
     super({ format: 'torch', name, metadata: parsed.metadata, tensors, errors: TorchError });
     this.container = parsed.container;
