@@ -591,13 +591,15 @@ export interface SaveOptions extends ZipOptions {
   deflateStorages?: boolean;
   /** Write the legacy format instead of a zip archive. */
   legacy?: boolean;
+  /** data.pkl as these bytes instead of the pickle of the object (a hand-made or mutated pickle). */
+  rawPickle?: Uint8Array;
 }
 
 /** torch.save of `obj` whose tensors view `storages`, into `sink` chunk by chunk. */
 export function torchSaveTo(obj: PyW, storages: ReadonlyMap<string, StorageSpec>, sink: (chunk: Uint8Array) => void, options: SaveOptions = {}): void {
   if (options.legacy) return legacySaveTo(obj, storages, sink);
   const folder = options.folder ?? 'archive';
-  const pkl = pickle(obj, { protocol: options.protocol ?? 2, storages });
+  const pkl = options.rawPickle ?? pickle(obj, { protocol: options.protocol ?? 2, storages });
   const entries: ZipEntrySpec[] = [{ name: `${folder}/data.pkl`, bytes: pkl, deflate: options.deflatePickle }];
   entries.push({ name: `${folder}/.format_version`, bytes: new TextEncoder().encode('1') });
   entries.push({ name: `${folder}/.storage_alignment`, bytes: new TextEncoder().encode('64') });

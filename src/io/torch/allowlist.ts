@@ -164,9 +164,9 @@ export function resolveGlobal(module: string, name: string, file?: string): Allo
   if (spec !== undefined) return new AllowedGlobal(m, name, spec);
   const what = `${shown(m)}.${shown(name)}`;
   if (isDangerousGlobal(m, name)) {
-    throw new TorchError('FORBIDDEN_GLOBAL', `refused global '${what}': known to be dangerous (a Python unpickler would call it and could run code); nothing was executed`, file);
+    throw new TorchError('FORBIDDEN_GLOBAL', `refused global '${what}': known to be dangerous (a Python unpickler would call it and could run code); expected only the globals on lowp's allowlist; nothing was executed`, file);
   }
-  throw new TorchError('FORBIDDEN_GLOBAL', `refused global '${what}': not on lowp's allowlist of what torch.save writes (tensors, storages, dtypes, containers); nothing was loaded`, file);
+  throw new TorchError('FORBIDDEN_GLOBAL', `refused global '${what}': not supported (not on lowp's allowlist); expected only what torch.save writes for tensors, storages, dtypes and plain containers; nothing was loaded`, file);
 }
 
 /**

@@ -9,6 +9,10 @@ import { CheckpointError, detectFormat, DETECT_BYTES, LowpIoError, openCheckpoin
 import { FuzzCheckError, readAll, utf8, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
 import { referenceNpy, SEEDS as NPY_SEEDS } from './npy.js';
 import { referenceSafetensors, SEEDS as ST_SEEDS } from './safetensors.js';
+import { referenceTorch, SEEDS as TORCH_SEEDS } from './torch.js';
+
+/** The reader format each detected kind opens as. */
+const READER_OF: Record<string, string> = { 'torch-zip': 'torch', pickle: 'torch' };
 
 const KINDS = new Set(['safetensors', 'torch-zip', 'pickle', 'gguf', 'npy', 'json', 'onnx', 'unknown']);
 
@@ -21,7 +25,7 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
   if (!KINDS.has(kind)) throw new FuzzCheckError(`detectFormat returned ${String(kind)}`);
   // under names whose extension picks a reader for unrecognised content: a reader or a LowpIoError
-  for (const name of ['model.safetensors', 'x.npy', 'model.bin']) {
+  for (const name of ['model.safetensors', 'x.npy', 'model.bin', 'model.pt']) {
     try {
       await (await openCheckpoint(bytes, { name })).close();
     } catch (e) {
@@ -42,13 +46,14 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
     throw e;
   }
   if (viaBytes !== 'success') throw new FuzzCheckError(`openCheckpoint gave ${viaBytes} on bytes, a reader on a ByteSource`);
-  if (reader.format !== kind) throw new FuzzCheckError(`detectFormat says ${kind}, openCheckpoint returned a ${String(reader.format)} reader`);
+  if (reader.format !== (READER_OF[kind] ?? kind)) throw new FuzzCheckError(`detectFormat says ${kind}, openCheckpoint returned a ${String(reader.format)} reader`);
   return readAll(reader);
 }
 
 function reference(bytes: Uint8Array): ReferenceResult {
   const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
   if (kind === 'safetensors') return referenceSafetensors(bytes);
+  if (kind === 'torch-zip') return referenceTorch(bytes);
   if (kind === 'npy') {
     const r = referenceNpy(bytes);
     // openCheckpoint names a .npy tensor after the file; bytes have no name, so 'array'
@@ -60,7 +65,7 @@ function reference(bytes: Uint8Array): ReferenceResult {
 const target: FuzzTarget = {
   name: 'checkpoint',
   errors: LowpIoError,
-  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2]],
+  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2], TORCH_SEEDS[0], TORCH_SEEDS[2]],
   read,
   reference,
   prefixes: [
