@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, SHARED_VECTORS } from './vectors.js';
 
-export const SHARED_TORCH = join(SHARED_VECTORS, 'torch-checkpoints');
+/** ../shared/vectors/torch-checkpoints (LOWP_SHARED_VECTORS overrides ../shared/vectors, e.g. from a worktree). */
+export const SHARED_TORCH = join(process.env.LOWP_SHARED_VECTORS ?? SHARED_VECTORS, 'torch-checkpoints');
 export const HAVE_SHARED_TORCH = existsSync(join(SHARED_TORCH, 'reader', 'manifest.json'));
 
 /** The folder holding `reader/`, `evil/` (shared when present, else the fixtures). */

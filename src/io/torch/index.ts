@@ -16,3 +16,13 @@ export {
 } from './values.js';
 export { allowedGlobals, isDangerousGlobal } from './allowlist.js';
 export { DEFAULT_TORCH_LIMITS, type TorchLimits } from './archive.js';
+export { readOptimizerState, isOptimizerStateDict, type OptimizerState, type OptimizerParamGroup, type OptimizerParamState } from './optimizer.js';
+export {
+  findTrainingCheckpoint,
+  openTrainingCheckpoint,
+  type TrainingCheckpoint,
+  type TrainingCheckpointFiles,
+  type TrainingCheckpointOptions,
+  type TrainerState,
+  type SkippedFile,
+} from './training.js';
