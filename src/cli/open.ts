@@ -3,7 +3,7 @@
 // failure becomes a CliError with one line (exit status 2).
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { SafetensorsError } from '../io/errors.js';
+import { LowpIoError } from '../io/errors.js';
 import { openSafetensors } from '../io/safetensors/reader.js';
 import type { TensorInfo, TensorReader } from '../io/reader.js';
 import { openCheckpoint } from '../io/open.js';
@@ -24,8 +24,14 @@ export interface OpenedInput {
   bytes: Uint8Array | null;
 }
 
-/** The dtypes `lowp check` and `lowp quant-error` analyse (float tensors); integer and bool tensors are skipped. */
-export const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0']);
+/**
+ * Whether `lowp check` and `lowp quant-error` analyse tensors of this dtype: floating-point values (F64,
+ * F32, F16, BF16, the fp8 and fp4 codes) and ggml's block-quantized types (Q4_K, IQ4_NL, MXFP4...: their
+ * dequantized values); integer and bool tensors are skipped.
+ */
+export function isFloatDType(dtype: string): boolean {
+  return /^(F(64|32|16|8_[A-Z0-9]+|4)|BF16|Q\d_[0-9A-Z]+|IQ\d_[A-Z]+|TQ\d_\d|MXFP4|NVFP4)$/.test(dtype);
+}
 
 /**
  * Opens the input of a command: `path` or, with `sample`, the built-in sample. Exactly one of them.
@@ -60,7 +66,7 @@ export async function openInput(path: string | undefined, sample: boolean | unde
     const reader = await openCheckpoint(abs, { name: p });
     return { reader, kind: 'path', label: p, resolved: abs, bytes: null };
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new CliError(e.message);
+    if (e instanceof LowpIoError) throw new CliError(e.message);
     throw e;
   }
 }
@@ -92,7 +98,7 @@ export function selectTensors(
   const skipped: { name: string; dtype: string; reason: string }[] = [];
   for (const t of tensors) {
     if (filter && !filter.test(t.name)) continue;
-    if (!FLOAT_DTYPES.has(t.dtype)) {
+    if (!isFloatDType(t.dtype)) {
       skipped.push({ name: t.name, dtype: t.dtype, reason: `${t.dtype} is not a floating-point dtype` });
       continue;
     }

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const SHARED_VECTORS = join(here, '..', '..', '..', 'shared', 'vectors');
+/** ../shared/vectors beside the checkout, or the folder named by LOWP_SHARED_VECTORS (e.g. from a git worktree). */
+export const SHARED_VECTORS = process.env.LOWP_SHARED_VECTORS || join(here, '..', '..', '..', 'shared', 'vectors');
 export const FIXTURES = join(here, '..', 'fixtures');
 
 export type VectorArray =
