@@ -11,10 +11,13 @@
 //     (one worker per core, up to 8) and with `--threads 1`.
 //   - where the time goes, in this process: lowp/io's chunks() alone (dist/io), and chunks() feeding
 //     lowp/diagnostics' createCastAnalyzer (dist/diagnostics), when those builds export them.
+// Then the same values as a PyTorch pytorch_model.bin (a torch.save zip archive written by the test
+// writer through bench/_torch-bin.ts, needs tsx): `lowp check` against a plain read of it, cold cache,
+// each repetition paired (evict, plain read; evict, lowp check), every ratio printed.
 // Prints MB/s (10^6 bytes per second) and the ratio of each to the plain read (target: within 2×).
-// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--json]
+// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--reps 3] [--formats safetensors,torch] [--json]
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +30,7 @@ const args = process.argv.slice(2);
 const mib = Number(args.includes('--mib') ? args[args.indexOf('--mib') + 1] : 1024);
 const asJson = args.includes('--json');
 const reps = Number(args.includes('--reps') ? args[args.indexOf('--reps') + 1] : 3);
+const formats = (args.includes('--formats') ? args[args.indexOf('--formats') + 1] : 'safetensors,torch').split(',');
 if (!existsSync(bin)) {
   console.error(`bench/cli.mjs: ${bin} not found; run \`npm run build\` first`);
   process.exit(1);
@@ -71,8 +75,8 @@ function writeFile() {
  * Reads the file sequentially into one reused 4 MiB buffer. With `sumValues`, also adds up every
  * value as float32: the least any analysis of the values must do (one thread, no process start-up).
  */
-function plainRead(sumValues = false) {
-  const fd = openSync(path, 'r');
+function plainRead(sumValues = false, file = path) {
+  const fd = openSync(file, 'r');
   const buf = new Uint8Array(4 * 2 ** 20);
   let pos = 0;
   let sum = 0;
@@ -102,8 +106,8 @@ function runBin(argv) {
  * forget them), so the next read comes from the disk, as a checkpoint that was not just written does.
  * Returns false where that is not possible (no dd, not Linux).
  */
-function evict() {
-  const r = spawnSync('dd', [`of=${path}`, 'oflag=nocache', 'conv=notrunc,fdatasync', 'count=0', 'status=none']);
+function evict(file = path) {
+  const r = spawnSync('dd', [`of=${file}`, 'oflag=nocache', 'conv=notrunc,fdatasync', 'count=0', 'status=none']);
   return r.status === 0;
 }
 
@@ -124,6 +128,20 @@ function best(fn, { cold = false } = {}) {
   return { ms, out };
 }
 
+/** The pytorch_model.bin rows: each paired cold run, then the spread of the ratios. */
+function printTorch(t) {
+  if (t === null) {
+    console.log('\n(pytorch_model.bin rows skipped: the file could not be written or evicted from the page cache)');
+    return;
+  }
+  console.log(`\nthe same values as a ${(t.bytes / 2 ** 20).toFixed(0)} MiB pytorch_model.bin (torch.save zip, written by the test writer), read from the disk, ${t.runs.length} paired runs`);
+  for (const [i, r] of t.runs.entries()) {
+    const stText = r.safetensors ? `; the safetensors file in the same run: ${r.safetensors.ratio.toFixed(2)}×` : '';
+    console.log(`  run ${i + 1}: plain read ${(r.plainMs / 1000).toFixed(2)} s (${(t.bytes / 1e6 / (r.plainMs / 1000)).toFixed(0)} MB/s), lowp check --to bf16 ${(r.lowpMs / 1000).toFixed(2)} s (${(t.bytes / 1e6 / (r.lowpMs / 1000)).toFixed(0)} MB/s): ${r.ratio.toFixed(2)}×${stText}`);
+  }
+  console.log(`  ratio lowp check / plain read: median ${t.median.toFixed(2)}×, min ${t.min.toFixed(2)}×, max ${t.max.toFixed(2)}× (target: within 2×)`);
+}
+
 /** One line per result: MB/s, seconds, ratio to the plain read, verdict. */
 function printRows(rows) {
   for (const r of rows) {
@@ -131,7 +149,47 @@ function printRows(rows) {
   }
 }
 
+/**
+ * The pytorch_model.bin case: the same values written as a torch.save archive, then `reps` paired cold
+ * runs (evict, plain read; evict, lowp check --to bf16) with each run's ratio. Null when the file cannot
+ * be written (tsx missing) or the page cache cannot be dropped.
+ */
+function torchCase() {
+  const bin = join(dir, 'pytorch_model.bin');
+  const w = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', '_torch-bin.ts'), bin, String(total), String(TENSORS)], { cwd: root, encoding: 'utf8' });
+  if (w.status !== 0) {
+    console.error(`bench/cli.mjs: could not write pytorch_model.bin (${(w.stderr || '').trim().split('\n').pop()})`);
+    return null;
+  }
+  if (!evict(bin)) return null;
+  const size = statSync(bin).size;
+  // with the safetensors file of the first part still there, its cold runs are paired with these
+  // (the same values, the same load on the machine): the fair comparison on a shared machine
+  const st = existsSync(path) ? path : null;
+  const cold = (file) => {
+    evict(file);
+    const t0 = performance.now();
+    plainRead(false, file);
+    const plainMs = performance.now() - t0;
+    evict(file);
+    const r = runBin(['check', file, '--to', 'bf16', '--json']);
+    const report = JSON.parse(r.stdout);
+    if (report.summary.counts.total !== total / 4) throw new Error(`lowp check counted ${report.summary.counts.total} values in ${file}, expected ${total / 4}`);
+    return { plainMs, lowpMs: r.ms, ratio: r.ms / plainMs };
+  };
+  const runs = [];
+  for (let i = 0; i < reps; i++) runs.push({ ...cold(bin), safetensors: st ? cold(st) : undefined });
+  const ratios = runs.map((x) => x.ratio).sort((a, b) => a - b);
+  return { bytes: size, runs, median: ratios[Math.floor(ratios.length / 2)], min: ratios[0], max: ratios[ratios.length - 1] };
+}
+
 try {
+  if (!formats.includes('safetensors')) {
+    const t = torchCase();
+    if (asJson) console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, reps, torch: t }, null, 2));
+    else printTorch(t);
+    process.exitCode = t === null ? 1 : 0;
+  } else {
   const headerBytes = writeFile();
   plainRead(); // warm the page cache
   const fileBytes = total + headerBytes;
@@ -178,8 +236,9 @@ try {
     }
   }
   const coldRows = cold.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / cold[0].ms }));
+  const torch = formats.includes('torch') ? torchCase() : null;
   if (asJson) {
-    console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows, coldCache: coldRows }, null, 2));
+    console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows, coldCache: coldRows, torch }, null, 2));
   } else {
     console.log(`lowp check throughput, ${(total / 2 ** 20).toFixed(0)} MiB float32 file (random values, page cache warm), Node ${process.version}, best of ${reps}`);
     printRows(rows);
@@ -190,6 +249,8 @@ try {
     } else {
       console.log('\n(cold-cache rows skipped: this system cannot evict a file from the page cache with dd oflag=nocache)');
     }
+    if (formats.includes('torch')) printTorch(torch);
+  }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
