@@ -185,6 +185,7 @@ function torchCase() {
 
 try {
   if (!formats.includes('safetensors')) {
+    writeFile(); // only for the paired cold runs
     const t = torchCase();
     if (asJson) console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, reps, torch: t }, null, 2));
     else printTorch(t);
