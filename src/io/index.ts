@@ -49,6 +49,7 @@ export {
   type TensorData,
 } from './dtypes.js';
 export { exactFloatType, toFloatArray, type FloatType, type FloatArrayOf } from './float-convert.js';
+export { JsonFloat, type JsonValue, type JsonObject } from './json.js';
 export {
   bytesSource,
   blobSource,

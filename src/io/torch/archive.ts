@@ -12,7 +12,15 @@ import { rebuildContext, torchHooks } from './rebuild.js';
 import type { PyValue, TorchStorageRef } from './values.js';
 import { entryDataOffset, readEntry, readZipDirectory } from './zip.js';
 
-/** Limits of reading a torch.save file (defaults in {@link DEFAULT_TORCH_LIMITS}). */
+/**
+ * Limits of reading a torch.save file (defaults in {@link DEFAULT_TORCH_LIMITS}; set them through
+ * {@link TorchReadOptions}).
+ *
+ * @example
+ * ```ts
+ * const limits: TorchLimits = { ...DEFAULT_TORCH_LIMITS, maxDepth: 5000 };
+ * ```
+ */
 export interface TorchLimits extends PickleLimits {
   /** Largest pickle (data.pkl, or each pickle of a legacy file) read into memory. */
   maxPickleBytes: number;
@@ -27,7 +35,14 @@ export interface TorchLimits extends PickleLimits {
   maxExpansion: number;
 }
 
-/** Default {@link TorchLimits}. */
+/**
+ * Default {@link TorchLimits}.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_TORCH_LIMITS.maxPickleBytes; // 268435456 (256 MiB)
+ * ```
+ */
 export const DEFAULT_TORCH_LIMITS: Readonly<TorchLimits> = Object.freeze({
   maxPickleBytes: 256 << 20,
   maxDepth: 1000,

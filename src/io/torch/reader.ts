@@ -172,6 +172,7 @@ export class TorchFile extends TensorReaderBase<TorchTensorInfo> {
   /**
    * Use {@link openTorch} instead.
    *
+   * @internal
    * @param source - the file's bytes
    * @param parsed - its checked structure
    * @param owned - whether `close()` closes the source

@@ -205,7 +205,14 @@ export interface TrainingCheckpoint {
   close(): Promise<void>;
 }
 
-/** Options of {@link openTrainingCheckpoint}: the torch reader's limits. */
+/**
+ * Options of {@link openTrainingCheckpoint}: the torch reader's limits.
+ *
+ * @example
+ * ```ts
+ * await openTrainingCheckpoint('big-run/checkpoint-9000', { maxPickleBytes: 1 << 30 });
+ * ```
+ */
 export type TrainingCheckpointOptions = Omit<TorchReadOptions, 'name'>;
 
 /**
