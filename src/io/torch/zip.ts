@@ -257,6 +257,10 @@ export async function entryDataOffset(source: ByteSource, entry: ZipEntry, limit
  */
 export async function readEntry(source: ByteSource, entry: ZipEntry, limit: number, maxBytes: number, file: string | undefined): Promise<Uint8Array> {
   if (entry.size > maxBytes) throw new TorchError('LIMIT', `expected '${entry.name}' to hold at most ${maxBytes} bytes, got ${entry.size}`, file);
+  // deflate never needs much more room than the data itself: a larger compressed size is not read
+  if (entry.compressedSize > entry.size + (entry.size >> 3) + 1024) {
+    throw new TorchError('ZIP', `expected '${entry.name}' to take at most about its ${entry.size} bytes compressed, got ${entry.compressedSize}`, file);
+  }
   if (entry.method !== 0 && entry.method !== 8) throw new TorchError('COMPRESSED', `expected '${entry.name}' stored or deflated, got compression method ${entry.method}`, file);
   const start = await entryDataOffset(source, entry, limit, file);
   const raw = await readExact(source, start, entry.compressedSize, TorchError);
