@@ -63,7 +63,7 @@ export function torchHooks(ctx: RebuildContext): PickleHooks {
   const persistentLoad = (pid: unknown): TorchStorageRef => {
     if (!isTuple(pid)) fail('PICKLE', `expected a persistent id tuple ('storage', ...), got ${what(pid)}`);
     const p = pid as unknown[];
-    const tag = p[0] instanceof Uint8Array ? String.fromCharCode(...p[0]) : p[0];
+    const tag = p[0] instanceof Uint8Array ? (p[0].length === 7 ? String.fromCharCode(...p[0]) : '') : p[0];
     if (tag !== 'storage') fail('PICKLE', `expected a persistent id of a storage ('storage', ...), got one of ${what(p[0])} (only storages can be loaded)`);
     const want = ctx.format === 'zip' ? 5 : 6;
     if (p.length !== want) fail('PICKLE', `expected a storage persistent id of ${want} items in a ${ctx.format} file, got ${p.length}`);

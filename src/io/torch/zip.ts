@@ -85,7 +85,8 @@ function entryName(b: Uint8Array): string {
   try {
     return utf8.decode(b);
   } catch {
-    return String.fromCharCode(...b);
+    // not UTF-8: the legacy zip code page, close enough to windows-1252 for a name in a message
+    return new TextDecoder('windows-1252').decode(b);
   }
 }
 
