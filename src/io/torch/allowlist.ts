@@ -112,12 +112,11 @@ const DANGEROUS_MODULES = [
 /** Single globals known to be dangerous (besides the modules above). */
 const DANGEROUS_NAMES = new Set([
   ...['eval', 'exec', 'execfile', 'compile', 'open', 'file', '__import__', 'getattr', 'setattr', 'delattr', 'globals',
-    'locals', 'vars', 'input', 'raw_input', 'breakpoint', 'help', 'exit', 'quit', 'apply', 'reload', 'memoryview',
-    'object', 'type', 'super', 'classmethod', 'staticmethod', 'property', 'print'].map((n) => `builtins.${n}`),
+    'locals', 'vars', 'input', 'raw_input', 'breakpoint', 'help', 'exit', 'quit', 'apply', 'reload', 'type'].map((n) => `builtins.${n}`),
   'copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__',
   'torch.load', 'torch.serialization.load', 'torch.serialization._load', 'torch.serialization._legacy_load',
   'torch.storage._load_from_bytes',
-  'numpy.load', 'numpy.loads', 'numpy.core.multiarray._reconstruct', 'numpy.testing._private.utils.runstring',
+  'numpy.load', 'numpy.loads', 'numpy.testing._private.utils.runstring',
   'numpy.f2py.crackfortran.myeval', 'numpy.lib.npyio.load', 'numpy.ctypeslib.load_library',
 ]);
 
