@@ -1,5 +1,6 @@
 // lowp/quant: absmax and vector-wise int8, LLM.int8(), bitsandbytes blockwise 8-bit and 4-bit (NF4,
-// bnb-FP4), scaled fp8 and OCP MX block scaling, error metrics, and quantization-error tables.
+// bnb-FP4), scaled fp8 and OCP MX block scaling, llama.cpp's ggml types (dequantizeGgml, quantizeGgml), error
+// metrics, and quantization-error tables.
 export { quantizeAbsmax, dequantizeAbsmax, absmaxRoundTrip } from './absmax.js';
 export type { AbsmaxGranularity, AbsmaxOptions, AbsmaxInt8, DequantizeAbsmaxOptions } from './absmax.js';
 export { int8VectorwiseQuant, int8VectorwiseDequant, INV127_F32 } from './vectorwise.js';
@@ -31,5 +32,8 @@ export { quantize4bit, dequantize4bit, BLOCKWISE_4BIT_BLOCKSIZES } from './block
 export type { Blockwise4bitQuantized, Quantize4bitOptions, QuantType4bit } from './blockwise4.js';
 export { createDynamicMap, createNormalMap, nf4Code, bnbFp4Code, normalQuantile, normalCdf } from './codebooks.js';
 export type { DynamicMapOptions, NormalMapOptions } from './codebooks.js';
-export { GGML_TYPES, ggmlTypeInfo, ggmlTypeById, ggmlByteLength, dequantizeGgml, dequantizeGgmlInto, GGML_DEQUANTIZE_TYPES } from './ggml/index.js';
-export type { GgmlType, GgmlTypeInfo, DequantizeGgmlOptions, GgmlTypeLike } from './ggml/index.js';
+export {
+  GGML_TYPES, ggmlTypeInfo, ggmlTypeById, ggmlByteLength, dequantizeGgml, dequantizeGgmlInto, GGML_DEQUANTIZE_TYPES, quantizeGgml,
+  GGML_QUANT_TYPES,
+} from './ggml/index.js';
+export type { GgmlType, GgmlTypeInfo, DequantizeGgmlOptions, GgmlTypeLike, GgmlQuantType, QuantizeGgmlOptions } from './ggml/index.js';

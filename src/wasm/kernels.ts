@@ -18,6 +18,8 @@
 //     bit-identical to lowp/formats' codec.
 //   - ggml dequantizers (kernels-ggml.ts, re-exported at the end of this file).
 
+import { f16ToF32s, f32ToF16s } from './half-scalar';
+
 // ---------------------------------------------------------------- f32 GEMM
 
 /** Pack B [K,N] (row-major, at `b`) into panels of 8 columns: dst[((p*K)+k)*8 + jj] = B[k, 8p+jj], 0 past N. */
@@ -550,18 +552,6 @@ function f32ToF16Any(a: v128): v128 {
   return v128.bitselect(infNan, v128.bitselect(sub, normal, i32x4.lt_s(a, kt(7))), i32x4.gt_s(a, kt(8)));
 }
 
-function f32ToF16s(x: u32): u16 {
-  const sign = x & 0x80000000;
-  let a = x ^ sign;
-  let o: u32;
-  if (a >= ((127 + 16) << 23)) o = a > 0x7f800000 ? 0x7e00 : 0x7c00;
-  else if (a < (113 << 23)) {
-    const magic: u32 = ((127 - 15) + (23 - 10) + 1) << 23;
-    o = reinterpret<u32>(reinterpret<f32>(a) + reinterpret<f32>(magic)) - magic;
-  } else o = (a + (((15 - 127) << 23) + 0xfff) + ((a >> 13) & 1)) >> 13;
-  return <u16>(o | (sign >> 16));
-}
-
 /** float32 → fp16 codes (RNE), n values from `src` (f32) to `dst` (u16), 16 per step. */
 export function f32ToF16(src: usize, dst: usize, n: i32): void {
   const kAbs = kt(0), kOne = kt(1), kBias = kt(2), kLo = kt(17), kHi = kt(18), kSign = kt(19), kMag = kt(20);
@@ -605,18 +595,8 @@ function f16ToF32Quad(h: v128, d: usize, special: bool, kMag: v128, kSign: v128,
   v128.store(d, v128.or(o, i32x4.shl(v128.and(h, kSign), 16)));
 }
 
-/** One fp16 code → float32 bits (exact; NaN payload kept). Exported for kernels-ggml.ts (ggml's fp16 block scales). */
-export function f16ToF32s(h: u32): u32 {
-  let o: u32 = (h & 0x7fff) << 13;
-  const e = o & (0x7c00 << 13);
-  o += (127 - 15) << 23;
-  if (e == (0x7c00 << 13)) {
-    o += (128 - 16) << 23; // NaN payload kept as is
-  } else if (e == 0) {
-    o = reinterpret<u32>(reinterpret<f32>(o + (1 << 23)) - reinterpret<f32>(<u32>(113 << 23)));
-  }
-  return o | ((h & 0x8000) << 16);
-}
+/** One fp16 code → float32 bits (half-scalar.ts), exported for kernels-ggml.ts (ggml's fp16 block scales). */
+export { f16ToF32s } from './half-scalar';
 
 /** fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32), 16 per step. */
 export function f16ToF32(src: usize, dst: usize, n: i32): void {
@@ -917,6 +897,9 @@ export function analyzeF32(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, o
   if (emin == -126) analyzeLoop<u8>(src, n, m, emin, ovBits, out, hist, groups, groupSize);
   else analyzeLoop<u16>(src, n, m, emin, ovBits, out, hist, groups, groupSize);
 }
+
+// ---------------------------------------------------------------- ggml quantizers (ggml-quant.ts)
+export { ggmlQ2K, ggmlQ3K, ggmlQ45K, ggmlQ6K, ggmlQ40Q50, ggmlQ41Q51, ggmlQ80Q81, ggmlFirstNonFinite, ggmlMxfp4, ggmlIq4nl, ggmlTq20, ggmlQ8K, ggmlTq10, ggmlIq4xs } from './ggml-quant';
 
 // ---------------------------------------------------------------- ggml dequantizers
 export * from './kernels-ggml';

@@ -22,6 +22,21 @@ export interface KernelExports {
   f32ToBf16(src: number, dst: number, n: number): void;
   bf16ToF32(src: number, dst: number, n: number): void;
   analyzeF32(src: number, n: number, m: number, emin: number, ovBits: number, out: number, hist: number, groups: number, groupSize: number): void;
+  /** ggml quantizers (src/wasm/ggml-quant.ts): `nb` blocks from `src` (float32) to `dst`, 4 KiB of scratch at `s`. */
+  ggmlQ2K(src: number, dst: number, nb: number, s: number): void;
+  ggmlQ3K(src: number, dst: number, nb: number, s: number): void;
+  ggmlQ45K(src: number, dst: number, nb: number, s: number, five: number): void;
+  ggmlQ6K(src: number, dst: number, nb: number, s: number): void;
+  ggmlQ40Q50(src: number, dst: number, nb: number, five: number): void;
+  ggmlQ41Q51(src: number, dst: number, nb: number, five: number): void;
+  ggmlQ80Q81(src: number, dst: number, nb: number, q81: number): void;
+  ggmlFirstNonFinite(src: number, n: number): number;
+  ggmlMxfp4(src: number, dst: number, nb: number, table: number): void;
+  ggmlIq4nl(src: number, dst: number, nb: number, s: number, b0: number, rowBlocks: number): void;
+  ggmlTq20(src: number, dst: number, nb: number): void;
+  ggmlQ8K(src: number, dst: number, nb: number): void;
+  ggmlTq10(src: number, dst: number, nb: number): void;
+  ggmlIq4xs(src: number, dst: number, nb: number, s: number): void;
   // ggml dequantizers (src/wasm/kernels-ggml.ts; driver src/quant/ggml/dequantize-wasm.ts): nb whole
   // blocks at src to float32 at dst; the trailing arguments are the addresses of lookup tables.
   dequantQ4_0(src: number, dst: number, nb: number): void;
