@@ -79,7 +79,11 @@ describe('quantRoundTrip (methods registry)', () => {
     expect(same(r.values, quantRoundTrip({ rows: 2, cols: 3, data: x }, 'int8-row').values)).toBe(true);
     expect(quantRoundTrip(x, 'int8-row', { cols: 3 }).bytes).toBe(14);
     expect(quantRoundTrip(x, 'int8-row').bytes).toBe(10); // one row by default
-    for (const m of QUANT_METHOD_NAMES) quantRoundTrip(x, m);
+    for (const m of QUANT_METHOD_NAMES) {
+      // the ggml types store whole blocks of 32 or 256 values per row: 6 values are refused, never padded
+      if (getQuantMethod(m).ggmlType !== undefined) expect(() => quantRoundTrip(x, m)).toThrow(/row length 6 is not a multiple of/);
+      else quantRoundTrip(x, m);
+    }
     expect(same(x, copy)).toBe(true);
   });
 
@@ -109,7 +113,7 @@ describe('quantErrorTable / linearErrorTable', () => {
       expect(r.elements).toBe(16 * 64);
     }
     // more bits, less error: fp16 beats int8 beats nf4 on the same tensor
-    const all = quantErrorTable([{ name: 'g', data: syntheticMatrix('gaussian', 32, 128, { seed: 1 }) }]);
+    const all = quantErrorTable([{ name: 'g', data: syntheticMatrix('gaussian', 32, 128, { seed: 1 }) }], { unsupported: 'skip' });
     const by = Object.fromEntries(all.map((r) => [r.method, r.sqnrDb]));
     expect(by.fp16).toBeGreaterThan(by['int8-row']);
     expect(by['int8-row']).toBeGreaterThan(by.nf4);
