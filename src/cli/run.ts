@@ -60,7 +60,13 @@ const QUANT_EXAMPLES = `
 Examples:
   $ lowp quant-error --sample
   $ lowp quant-error model.safetensors --methods int8-row,llm-int8,nf4
+  $ lowp quant-error model.safetensors --methods q8_0,q6_k,q4_k,nf4,ggml-mxfp4,mxfp4   llama.cpp's types beside NF4 and MX
   $ lowp quant-error model.safetensors --only 'proj\\.weight$' --json > errors.json
+
+Methods: fp16, bf16, int8-tensor, int8-row, int8-col, llm-int8, fp8-e4m3fn, fp8-e5m2, mxfp8-e4m3, mxfp4 (OCP),
+  blockwise8, nf4, bnb-fp4, and llama.cpp's ggml types q8_0, q6_k, q5_1, q5_k, q5_0, q4_1, q4_k, q4_0, iq4_nl,
+  iq4_xs, ggml-mxfp4, q3_k, q2_k, tq2_0, tq1_0 (any case; along each row, in whole blocks: a tensor whose
+  innermost dimension is not a multiple of the block size, 32 or 256, is n/a, never padded).
 
 Metrics (per tensor and method, against the float values in the file):
   SQNR     10·log10(Σx² / Σ(x − q)²) in dB (higher is better; each 6 dB ≈ one bit)
@@ -122,7 +128,7 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
 
   program
     .command('quant-error')
-    .description('error of tensor quantization methods (int8, LLM.int8, nf4, fp8, bf16, fp16) per tensor: SQNR, relative L2, max error')
+    .description('error of tensor quantization methods (int8, LLM.int8, nf4, fp8, MX, llama.cpp\'s q4_k…) per tensor: SQNR, relative L2, max error, bits per value')
     .argument('[path]', 'a .safetensors file, a folder, or a *.safetensors.index.json')
     .option('--sample', 'use the built-in sample')
     .option('-m, --methods <list>', 'comma-separated methods', DEFAULT_METHODS.join(','))
