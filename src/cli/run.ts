@@ -39,18 +39,26 @@ Examples:
   $ lowp check model.safetensors.index.json --to fp8-e4m3fn --only 'mlp|attn' --top 10
   $ lowp check model.safetensors --to fp16 --json > report.json
   $ lowp check model.safetensors --to fp16 --html report.html
+  $ lowp check model.safetensors --to q4_k           what llama.cpp's Q4_K would do (any ggml type: q8_0, q6_k, iq4_nl, mxfp4…)
+  $ lowp check --sample --to q8_0 --fail-on underflow,overflow,unsupported
 
 Verdicts (per tensor, from lowp/diagnostics analyzeCast; the overall verdict is the worst one):
   overflow-risk   some finite value overflows (becomes inf/NaN, or saturates to the format's max)
   underflow-risk  more than 0.01% of the nonzero values flush to zero, or more than 1% become subnormal
   lossy           in range, but the rounding error is large: SQNR below 40 dB
   safe            none of the above: values round, SQNR at least 40 dB
+For a ggml type (--to q4_k), per tensor: overflow-risk when a block's fp16 scale overflows to inf;
+underflow-risk when more than 0.01% of the nonzero values sit in blocks whose scale rounds to 0 (or
+K-quant sub-blocks whose 6-bit scale does), or more than 1% in blocks whose subnormal fp16 scale keeps
+fewer bits than the codes it scales; lossy below 40 dB (as 4-bit types are); tensors whose rows are
+not whole blocks (32 or 256 values) are listed as not storable, never padded.
 
 --fail-on kinds (exit status 1 when found; default: none, so exit status 0 whatever the verdict):
   overflow    a tensor's verdict is overflow-risk (some finite value overflows)
   underflow   a tensor's verdict is underflow-risk
   lossy       a tensor's verdict is anything but safe
   constants   a well-known constant (Adam eps, LayerNorm eps, mask fill...) flushes to zero or overflows
+  unsupported a ggml target (--to q4_k) cannot store a tensor (its rows are not whole blocks)
   any         all of the above
 
 Exit status: 0 ok, 1 a risk named by --fail-on was found, 2 usage or file error.
@@ -112,8 +120,8 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
     .description('check whether a checkpoint survives a cast: per tensor flushed/subnormal/overflow counts, error and a verdict')
     .argument('[path]', 'a .safetensors file, a folder, or a *.safetensors.index.json')
     .option('--sample', 'check the built-in sample (a small transformer: weights, gradients, Adam moments, activations)')
-    .option('-t, --to <format>', 'target format (see `lowp formats`)', 'bf16')
-    .option('--json', 'print the JSON report (schema lowp.check, versioned) instead of the table')
+    .option('-t, --to <format>', 'target format (see `lowp formats`), or a ggml type to quantize to (q8_0, q4_k, … any case)', 'bf16')
+    .option('--json', 'print the JSON report (lowp.cast-report/1, or lowp.ggml-check/1 for a ggml type; versioned) instead of the table')
     .option('--html <file>', 'also write a self-contained HTML report with histograms')
     .option('--only <regex>', 'check only tensors whose name matches this regular expression')
     .option('--fail-on <kinds>', `exit with status 1 when one of these is found: ${FAIL_ON_KINDS.join(', ')} (comma-separated)`)
