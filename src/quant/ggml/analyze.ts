@@ -117,11 +117,28 @@ export interface GgmlAnalysis {
   /** Counts of values, blocks and scale failures. */
   counts: GgmlCounts;
   /** Largest |x| and smallest nonzero |x| of the finite inputs (0 when none). */
-  range: { maxAbs: number; minAbsNonzero: number };
+  range: {
+    /** Largest |x| of the finite inputs. */
+    maxAbs: number;
+    /** Smallest nonzero |x| of the finite inputs. */
+    minAbsNonzero: number;
+  };
   /** Error of the round trip over the finite blocks (metrics of lowp/quant's `compare`). */
   error: StreamedError;
   /** Histogram of the blocks' scales: counts by floor(log2 |d|), zero and inf/NaN scales apart. */
-  scales: { bins: { exponent: number; count: number }[]; zero: number; nonFinite: number };
+  scales: {
+    /** Blocks by the exponent floor(log2 |d|) of their scale, ascending, nonzero counts only. */
+    bins: {
+      /** floor(log2 |d|). */
+      exponent: number;
+      /** Blocks with that exponent. */
+      count: number;
+    }[];
+    /** Blocks whose scale is 0. */
+    zero: number;
+    /** Blocks whose scale is inf or NaN. */
+    nonFinite: number;
+  };
   /** Problem blocks, up to `examples` of each kind, in tensor order. */
   examples: GgmlBlockExample[];
   /** Where the type's scale fails, as thresholds on a block's max |x| (null for search-based scales). */
