@@ -12,9 +12,14 @@
 //   - where the time goes, in this process: lowp/io's chunks() alone (dist/io), and chunks() feeding
 //     lowp/diagnostics' createCastAnalyzer (dist/diagnostics), when those builds export them.
 // Prints MB/s (10^6 bytes per second) and the ratio of each to the plain read (target: within 2×).
-// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--json]
+// Then the same for a GGUF file of the same size written with lowp/io's writeGgufFile (half the tensors
+// Q8_0, half Q4_K, random but valid blocks: fp16 scales between 2^-10 and 2^-1): plain read, `lowp
+// check` (the ggml blocks dequantized as ggml does, then analysed), lowp/io chunks() alone (read and
+// dequantize) and lowp/quant's dequantizeGgml on bytes in memory (M values/s), warm and evicted from
+// the page cache, with the ratio of each repetition (a plain read and a check, alternately).
+// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--reps 3] [--format safetensors|gguf|all] [--json]
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +32,11 @@ const args = process.argv.slice(2);
 const mib = Number(args.includes('--mib') ? args[args.indexOf('--mib') + 1] : 1024);
 const asJson = args.includes('--json');
 const reps = Number(args.includes('--reps') ? args[args.indexOf('--reps') + 1] : 3);
+const format = args.includes('--format') ? args[args.indexOf('--format') + 1] : 'all';
+if (!['safetensors', 'gguf', 'all'].includes(format)) {
+  console.error('bench/cli.mjs: --format expects safetensors, gguf or all');
+  process.exit(1);
+}
 if (!existsSync(bin)) {
   console.error(`bench/cli.mjs: ${bin} not found; run \`npm run build\` first`);
   process.exit(1);
@@ -71,8 +81,8 @@ function writeFile() {
  * Reads the file sequentially into one reused 4 MiB buffer. With `sumValues`, also adds up every
  * value as float32: the least any analysis of the values must do (one thread, no process start-up).
  */
-function plainRead(sumValues = false) {
-  const fd = openSync(path, 'r');
+function plainRead(sumValues = false, file = path) {
+  const fd = openSync(file, 'r');
   const buf = new Uint8Array(4 * 2 ** 20);
   let pos = 0;
   let sum = 0;
@@ -102,8 +112,8 @@ function runBin(argv) {
  * forget them), so the next read comes from the disk, as a checkpoint that was not just written does.
  * Returns false where that is not possible (no dd, not Linux).
  */
-function evict() {
-  const r = spawnSync('dd', [`of=${path}`, 'oflag=nocache', 'conv=notrunc,fdatasync', 'count=0', 'status=none']);
+function evict(file = path) {
+  const r = spawnSync('dd', [`of=${file}`, 'oflag=nocache', 'conv=notrunc,fdatasync', 'count=0', 'status=none']);
   return r.status === 0;
 }
 
@@ -131,7 +141,11 @@ function printRows(rows) {
   }
 }
 
-try {
+const lib = async (p) => { try { return await import(p); } catch { return null; } };
+const bestAsync = async (fn) => { let ms = Infinity; for (let i = 0; i < reps; i++) { const t0 = performance.now(); await fn(); ms = Math.min(ms, performance.now() - t0); } return ms; };
+
+/** The float32 safetensors file: rows warm, rows cold, start-up. */
+async function benchSafetensors() {
   const headerBytes = writeFile();
   plainRead(); // warm the page cache
   const fileBytes = total + headerBytes;
@@ -147,12 +161,10 @@ try {
     results.push({ label: `lowp check --to ${to} --threads ${threads} (${report.check.options.threads} used)`, ms: r.ms, verdict: report.check.verdict });
   }
   // breakdown, in-process (skipped when the library builds are absent)
-  const lib = async (p) => { try { return await import(p); } catch { return null; } };
   const io = await lib(process.env.LOWP_IO ?? join(root, 'dist', 'io', 'index.js'));
   const diag = await lib(process.env.LOWP_DIAG ?? join(root, 'dist', 'diagnostics', 'index.js'));
   if (io?.openSafetensors) {
     const st = await io.openSafetensors(path);
-    const bestAsync = async (fn) => { let ms = Infinity; for (let i = 0; i < reps; i++) { const t0 = performance.now(); await fn(); ms = Math.min(ms, performance.now() - t0); } return ms; };
     const names = st.tensors.map((t) => t.name);
     results.push({ label: 'in-process: lowp/io chunks() only', ms: await bestAsync(async () => { for (const n of names) for await (const c of st.chunks(n, { as: 'float32', reuse: true })) void c; }) });
     if (diag?.createCastAnalyzer) {
@@ -178,9 +190,8 @@ try {
     }
   }
   const coldRows = cold.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / cold[0].ms }));
-  if (asJson) {
-    console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows, coldCache: coldRows }, null, 2));
-  } else {
+  rmSync(path, { force: true });
+  if (!asJson) {
     console.log(`lowp check throughput, ${(total / 2 ** 20).toFixed(0)} MiB float32 file (random values, page cache warm), Node ${process.version}, best of ${reps}`);
     printRows(rows);
     console.log(`  (lowp --version start-up: ${startup.ms.toFixed(0)} ms, included in the lowp figures; target: within 2× of the plain read)`);
@@ -191,6 +202,164 @@ try {
       console.log('\n(cold-cache rows skipped: this system cannot evict a file from the page cache with dd oflag=nocache)');
     }
   }
+  return { mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows, coldCache: coldRows };
+}
+
+const ggufPath = join(dir, 'random.gguf');
+
+/** Random valid blocks of a type (xorshift32 bytes; fp16 scales 2^-10 .. 2^-1, so every value is finite). */
+function randomBlocks(type, blocks, seed) {
+  const size = type === 'Q8_0' ? 34 : 144;
+  const out = new Uint8Array(blocks * size);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < out.length; i += 4) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = s;
+    out[i + 1] = s >>> 8;
+    out[i + 2] = s >>> 16;
+    out[i + 3] = s >>> 24;
+  }
+  const scale = (b) => (((5 + (b % 10)) << 10) | (b * 7 & 0x3ff)); // exponent field 5..14: 2^-10 .. 2^-1
+  for (let b = 0; b < blocks; b++) {
+    const at = b * size;
+    const d = scale(out[at + 2]);
+    out[at] = d & 255;
+    out[at + 1] = d >> 8;
+    if (type === 'Q4_K') {
+      const m = scale(out[at + 3]);
+      out[at + 2] = m & 255;
+      out[at + 3] = m >> 8;
+    }
+  }
+  return out;
+}
+
+/** The GGUF file (written with lowp/io's writeGgufFile), then its tensors' data regions refilled with fresh random blocks. */
+async function writeGgufBench(io) {
+  const ROW = 4096;
+  const per = total / TENSORS;
+  const tensors = [];
+  const shared = {};
+  for (let i = 0; i < TENSORS; i++) {
+    const type = i % 2 === 0 ? 'Q8_0' : 'Q4_K';
+    const rowBytes = type === 'Q8_0' ? (ROW / 32) * 34 : (ROW / 256) * 144;
+    const rows = Math.floor(per / rowBytes);
+    shared[type] ??= randomBlocks(type, (rows * rowBytes) / (type === 'Q8_0' ? 34 : 144), 7);
+    tensors.push({ name: `blk.${i >> 1}.${type === 'Q8_0' ? 'attn_q' : 'ffn_up'}.weight`, type, shape: [rows, ROW], data: shared[type] });
+  }
+  io.writeGgufFile(ggufPath, { metadata: { 'general.architecture': 'llama', 'general.name': 'lowp bench/cli.mjs random Q8_0/Q4_K' }, tensors });
+  // fresh blocks for every tensor (the shared buffer only sized the file)
+  const h = await io.readGguf(ggufPath);
+  const fd = openSync(ggufPath, 'r+');
+  let seed = 11;
+  for (const t of h.tensors) {
+    const size = t.type === 'Q8_0' ? 34 : 144;
+    const piece = Math.floor((4 << 20) / size);
+    for (let b = 0; b < t.byteLength / size; b += piece) {
+      const n = Math.min(piece, t.byteLength / size - b);
+      writeSync(fd, randomBlocks(t.type, n, seed++), 0, n * size, t.byteOffset + b * size);
+    }
+  }
+  closeSync(fd);
+  const values = h.tensors.reduce((a, t) => a + t.elements, 0);
+  return { fileBytes: statSync(ggufPath).size, values, header: h };
+}
+
+/** The GGUF file: rows warm and cold, per-repetition ratios, and dequantizer rates. */
+async function benchGguf() {
+  const io = await lib(process.env.LOWP_IO ?? join(root, 'dist', 'io', 'index.js'));
+  const quant = await lib(process.env.LOWP_QUANT ?? join(root, 'dist', 'quant', 'index.js'));
+  if (!io?.writeGgufFile) {
+    console.error('bench/cli.mjs: the GGUF case needs dist/io with writeGgufFile (npm run build)');
+    return null;
+  }
+  const { fileBytes, values, header } = await writeGgufBench(io);
+  plainRead(false, ggufPath); // warm
+  const results = [];
+  results.push({ label: 'plain sequential read (fs.readSync, 4 MiB buffer)', ms: best(() => plainRead(false, ggufPath)).ms });
+  for (const [to, threads] of [['fp16', 'auto'], ['bf16', 'auto'], ['fp16', '1']]) {
+    const r = best(() => runBin(['check', ggufPath, '--to', to, '--json', '--threads', threads]));
+    const report = JSON.parse(r.out.stdout);
+    if (report.summary.counts.total !== values) throw new Error(`lowp check counted ${report.summary.counts.total} values, expected ${values}`);
+    results.push({ label: `lowp check --to ${to} --threads ${threads} (${report.check.options.threads} used)`, ms: r.ms, verdict: report.check.verdict });
+  }
+  const f = await io.openGguf(ggufPath);
+  results.push({ label: 'in-process: lowp/io chunks() only (read + dequantize)', ms: await bestAsync(async () => { for (const t of f.tensors) for await (const c of f.chunks(t.name, { reuse: true })) void c; }) });
+  const diag = await lib(process.env.LOWP_DIAG ?? join(root, 'dist', 'diagnostics', 'index.js'));
+  if (diag?.createCastAnalyzer) {
+    results.push({
+      label: 'in-process: chunks() + createCastAnalyzer(fp16)',
+      ms: await bestAsync(async () => { for (const t of f.tensors) { const a = diag.createCastAnalyzer('fp16', { topK: 5 }); for await (const c of f.chunks(t.name, { reuse: true })) a.add(c.data); a.finish(); } }),
+    });
+  }
+  await f.close();
+  const base = results[0].ms;
+  const rows = results.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / base }));
+  // dequantizer rates on bytes in memory (one thread)
+  const rates = [];
+  if (quant?.dequantizeGgml) {
+    for (const type of ['Q8_0', 'Q4_K']) {
+      const blocks = randomBlocks(type, type === 'Q8_0' ? 1 << 15 : 1 << 12, 3);
+      const out = new Float32Array((blocks.length / (type === 'Q8_0' ? 34 : 144)) * (type === 'Q8_0' ? 32 : 256));
+      let ms = Infinity;
+      for (let i = 0; i < Math.max(reps, 5); i++) {
+        const t0 = performance.now();
+        for (let k = 0; k < 8; k++) quant.dequantizeGgml(blocks, type, { out });
+        ms = Math.min(ms, (performance.now() - t0) / 8);
+      }
+      rates.push({ type, mValuesPerS: out.length / 1e6 / (ms / 1000) });
+    }
+  }
+  // cold: a plain read, lowp/io's chunks() (read + dequantize, in this process) and a check, in turn, each
+  // after evicting the file; one ratio per repetition
+  const coldRuns = [];
+  if (evict(ggufPath)) {
+    for (let i = 0; i < reps; i++) {
+      evict(ggufPath);
+      let t0 = performance.now();
+      plainRead(false, ggufPath);
+      const plainMs = performance.now() - t0;
+      evict(ggufPath);
+      t0 = performance.now();
+      const g = await io.openGguf(ggufPath);
+      for (const t of g.tensors) for await (const c of g.chunks(t.name, { reuse: true })) void c;
+      await g.close();
+      const chunksMs = performance.now() - t0;
+      evict(ggufPath);
+      const r = runBin(['check', ggufPath, '--to', 'fp16', '--json', '--threads', 'auto']);
+      coldRuns.push({ plainMs, chunksMs, checkMs: r.ms, chunksRatio: chunksMs / plainMs, ratio: r.ms / plainMs });
+    }
+  }
+  rmSync(ggufPath, { force: true });
+  const types = [...new Set(header.tensors.map((t) => t.type))].join(' and ');
+  if (!asJson) {
+    console.log(`\nlowp check on a ${(fileBytes / 2 ** 20).toFixed(0)} MiB GGUF file (${header.tensors.length} tensors, ${types}: ${(values / 1e6).toFixed(0)} M values, ${(values / (fileBytes / 4)).toFixed(2)}× the values of a float32 file of that size), page cache warm, best of ${reps}`);
+    printRows(rows);
+    if (rates.length) console.log(`  lowp/quant dequantizeGgml in memory, one thread: ${rates.map((r) => `${r.type} ${r.mValuesPerS.toFixed(0)} M values/s`).join(', ')}`);
+    if (coldRuns.length) {
+      console.log(`\nthe same GGUF file read from the disk (evicted before every run), ${reps} runs: lowp/io chunks() and lowp check --to fp16 --threads auto vs a plain read`);
+      for (const [i, r] of coldRuns.entries()) {
+        console.log(`  run ${i + 1}: plain ${(r.plainMs / 1000).toFixed(2)} s (${(fileBytes / 1e6 / (r.plainMs / 1000)).toFixed(0)} MB/s); lowp/io chunks() ${(r.chunksMs / 1000).toFixed(2)} s: ${r.chunksRatio.toFixed(2)}×; lowp check ${(r.checkMs / 1000).toFixed(2)} s: ${r.ratio.toFixed(2)}× the plain read`);
+      }
+      const spread = (xs) => {
+        const v = [...xs].sort((a, b) => a - b);
+        return `min ${v[0].toFixed(2)}×, median ${v[v.length >> 1].toFixed(2)}×, max ${v[v.length - 1].toFixed(2)}×`;
+      };
+      console.log(`  lowp check: ${spread(coldRuns.map((r) => r.ratio))} the plain read (target: within 2×)`);
+      console.log(`  lowp/io chunks() (read + dequantize, no analysis): ${spread(coldRuns.map((r) => r.chunksRatio))}`);
+    } else {
+      console.log('\n(cold-cache rows skipped: this system cannot evict a file from the page cache with dd oflag=nocache)');
+    }
+  }
+  return { mib: fileBytes / 2 ** 20, types, values, results: rows, dequantizeMValuesPerS: rates, coldRuns };
+}
+
+try {
+  const st = format === 'gguf' ? null : await benchSafetensors();
+  const gg = format === 'safetensors' ? null : await benchGguf();
+  if (asJson) console.log(JSON.stringify({ ...(st ?? { node: process.version, reps }), gguf: gg }, null, 2));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -19,9 +19,10 @@
 // passes for 1 s per type, the best of several runs spread over time; ggml-quants.c and the harness built
 // with gcc 12.2 `-O2 -std=c11 -ffp-contract=off -DNDEBUG` (the oracle's flags; gcc 12 vectorizes
 // some loops at -O2) and again with -fno-tree-vectorize added (strictly scalar), the faster of the two
-// per type (the scalar build is faster for MXFP4 only: 70 against 55 M values/s). Five runs of each
-// over ten minutes, Node-independent. Neither the C nor the harness is part of lowp. Re-measure on
-// another machine before reading the ratios.
+// per type (the scalar build is faster for MXFP4 only, at times: 70 against 55 M values/s), the best of
+// 17 runs of each over an hour (load average 7-16 on the 2 cores), interleaved with runs of this script.
+// Neither the C nor the harness is part of lowp. Re-measure on another machine before reading the
+// ratios.
 //
 // Usage: node bench/ggml-quant.mjs [--quick] [--json] [--dump FILE] [TYPE ...]   (after the build; dist/)
 //        LOWP_BENCH_SRC=1 npx tsx bench/ggml-quant.mjs [--typescript] ...      (against src/)
@@ -46,9 +47,9 @@ const only = argv.filter((a, i) => !a.startsWith('--') && (dumpAt < 0 || i !== d
 const C_ISSUE = { Q8_0: 310, Q4_0: 650, MXFP4: 74, Q2_K: 17, Q4_K: 12, Q6_K: 24 };
 /** ggml's C measured on this machine on this script's values (see the header), M values/s. */
 const C_MEASURED = {
-  Q4_0: 989.6, Q4_1: 1066.8, Q5_0: 559.9, Q5_1: 624.2, Q8_0: 264.9, Q8_1: 270.6,
+  Q4_0: 989.8, Q4_1: 1068.4, Q5_0: 560.0, Q5_1: 624.3, Q8_0: 264.9, Q8_1: 270.6,
   Q2_K: 18.6, Q3_K: 87.6, Q4_K: 15.9, Q5_K: 19.2, Q6_K: 28.2, Q8_K: 938.9,
-  IQ4_NL: 71.2, IQ4_XS: 5.7, TQ1_0: 282.8, TQ2_0: 266.6, MXFP4: 70.4,
+  IQ4_NL: 71.2, IQ4_XS: 5.7, TQ1_0: 284.1, TQ2_0: 266.6, MXFP4: 70.7,
 };
 
 const N = 1 << 20;

@@ -1,5 +1,6 @@
 // lowp/diagnostics: will this tensor survive bf16/fp16/fp8? Cast analysis, format comparison, division
-// risk, constants that vanish, accumulation risk, loss scaling, and the versioned JSON report.
+// risk, constants that vanish, accumulation risk, loss scaling, the versioned JSON report, and what pure
+// bf16/fp16 would do to the next Adam/AdamW step of a training checkpoint (simulateAdamStep, training readiness).
 export { analyzeCast, createCastAnalyzer } from './analyzeCast.js';
 export type { CastAnalysis, CastAnalysisOptions, CastAnalyzer, CastCounts, CastErrorStats, CastOptionsUsed, CastRange } from './analyzeCast.js';
 export type { CodesInput, ValuesInput } from './input.js';
@@ -23,3 +24,7 @@ export { simulateLossScale } from './simulateLossScale.js';
 export type { LossScaleSimulation, SimulateLossScaleOptions } from './simulateLossScale.js';
 export { CAST_REPORT_JSON_SCHEMA, CAST_REPORT_SCHEMA, createCastReport, fromJsonNumber, summarizeAnalyses, toJsonSafe } from './report.js';
 export type { CastReport, CastReportInput, CastReportJsonSchema, CastReportSummary, CastReportTensor, CastReportTensorInput, JsonNumber, Jsonified, JsonSchemaNode, ReportGenerator, ReportTarget } from './report.js';
+export { simulateAdamStep } from './adamStep.js';
+export type { AdamEstimateOptions, AdamImplementation, AdamStepCodes, AdamPrecision, AdamStateCast, AdamStepCounts, AdamStepEstimate, AdamStepOptions, AdamStepResult, AdamStepScalars, AdamStepState } from './adamStep.js';
+export { analyzeTrainingTensor, createTrainingAnalyzer, hfLrSchedule, trainingReadiness } from './trainingReadiness.js';
+export type { AbsorptionLevel, AbsorptionPoint, HfScheduleSpec, LrFunction, LrList, LrSchedule, OptimizerKind, ScheduleLevel, SchedulePoint, StepAndLr, TrainingAbsorption, TrainingAnalyzer, TrainingDecayFigures, TrainingEpsFigures, TrainingFinishOptions, TrainingGradientFigures, TrainingLossScale, TrainingMomentFigures, TrainingSchedule, TrainingImplementationFigures, TrainingReadiness, TrainingReadinessOptions, TrainingTensorInput, TrainingTensorReport } from './trainingReadiness.js';

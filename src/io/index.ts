@@ -1,7 +1,7 @@
 // lowp/io: checkpoint files, every format behind one TensorReader and one openCheckpoint that recognises
 // files by content. Safetensors (read one tensor at a time by offset from a path, bytes or a Blob; stream
-// tensors in chunks; write; sharded checkpoints through an index JSON or a folder) and NumPy .npy
-// (versions 1.0-3.0). Every file is treated as untrusted: bounded headers, strict parsing without
+// tensors in chunks; write; sharded checkpoints through an index JSON or a folder), NumPy .npy
+// (versions 1.0-3.0) and GGUF (versions 2 and 3; ggml's quantized blocks dequantized as ggml does). Every file is treated as untrusted: bounded headers, strict parsing without
 // prototype pollution, offsets and sizes checked against the file before any allocation, one named error
 // (a LowpIoError subclass with a stable code) per failure.
 export {
@@ -80,6 +80,28 @@ export {
   parseSafetensorsIndex,
   type SafetensorsIndex,
 } from './safetensors/sharded.js';
+export {
+  DEFAULT_MAX_GGUF_HEADER_BYTES,
+  GGUF_DEFAULT_ALIGNMENT,
+  GgufFile,
+  ggufValueToString,
+  inferGgufType,
+  openGguf,
+  parseGguf,
+  readGguf,
+  writeGguf,
+  writeGgufFile,
+  type GgufHeader,
+  type GgufNumericArray,
+  type GgufReadOptions,
+  type GgufScalarType,
+  type GgufTensorInfo,
+  type GgufTensorInput,
+  type GgufValue,
+  type GgufValueInput,
+  type GgufValueType,
+  type GgufWriteInput,
+} from './gguf/index.js';
 export { NpyFile, openNpy, type NpyOpenOptions, type NpyTensorInfo } from './npy/reader.js';
 export {
   parseNpyHeader,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accumulationRisk, analyzeCast, compare, createDynamicMap, decodeArray, divisionRisk, DynamicLossScaler, encodeArray,
   int8Matmul, int8VectorwiseQuant, llmInt8Linear, matmul, pack4, quantize4bit, quantizeAbsmax, quantizeBlockwise,
-  quantizeMx, quantizeScaledFp8, recommendLossScale,
+  quantizeGgml, quantizeMx, quantizeScaledFp8, recommendLossScale,
 } from '../../src/index.js';
 
 const x = new Float32Array(64).map((_, i) => Math.sin(i));
@@ -25,6 +25,7 @@ const calls: [string, (bad: never) => unknown][] = [
   ['quantize4bit', (o) => quantize4bit(x, o)],
   ['quantizeScaledFp8', (o) => quantizeScaledFp8(x, o)],
   ['quantizeMx', (o) => quantizeMx(x, o)],
+  ['quantizeGgml', (o) => quantizeGgml(x, 'Q8_0', o)],
   ['createDynamicMap', (o) => createDynamicMap(o)],
   ['analyzeCast', (o) => analyzeCast(x, 'fp16', o)],
   ['divisionRisk', (o) => divisionRisk(x, 'fp16', o)],

@@ -56,12 +56,6 @@ export function lroundfLow32(v: number): number {
   return Math.abs(r) < 2147483648 ? r : Number(BigInt.asIntN(32, BigInt(r)));
 }
 
-/** The float32 bit pattern of a float32 value `v` (as an int32). */
-export function f32Bits(v: number): number {
-  F32[0] = v;
-  return I32[0];
-}
-
 /** The fp16 code of a float32 value `v` (nearest even, overflow to ±inf): ggml's GGML_FP32_TO_FP16. */
 export function fp16Code(v: number): number {
   F32[0] = v;

@@ -1,7 +1,9 @@
 // The WebAssembly SIMD path of quantizeGgml (kernels in src/wasm/ggml-quant.ts): the values are
-// streamed through the staging area of lowp's private-memory kernels in chunks of whole blocks. Every
-// type with a kernel quantizes its blocks independently of each other, so rows need no bookkeeping
-// here. Where WebAssembly SIMD is unavailable, quantizeGgml runs the TypeScript row quantizers.
+// streamed through the staging area of lowp's private-memory kernels in chunks of whole blocks, each
+// chunk checked finite first. Blocks are quantized independently of each other, except IQ4_NL's, which
+// carry their indices within a row: its kernel is told where rows start and keeps its indices in the
+// scratch from chunk to chunk. Where WebAssembly SIMD is unavailable, quantizeGgml runs the reference
+// twins (reference.ts).
 import { CONVERT_BASE, CONVERT_BYTES, getStagingKernels, type Kernels } from '../../wasm/loader.js';
 import { GGML_TYPES } from './types.js';
 import type { GgmlQuantType } from './quantize.js';

@@ -1,11 +1,12 @@
 // quantizeGgml: llama.cpp's quantization types, bit for bit what ggml's C reference quantizers
 // (`quantize_row_<type>_ref`, ggml-org/ggml d99724f2 src/ggml-quants.c) write, row by row. This file
-// checks the arguments, rounds float64 inputs to float32 (ggml quantizes float32) and hands each row to
-// the type's row quantizer (fast paths in quantize-*.ts, reference twins in reference.ts).
+// checks the arguments, rounds float64 inputs to float32 (ggml quantizes float32) and runs the type's
+// WebAssembly SIMD kernel (quantize-wasm.ts, src/wasm/ggml-quant.ts) or, for short inputs and where
+// WebAssembly SIMD is unavailable, its reference twin (reference.ts). docs/ggml.md has the rules.
 import { describeValue } from '../../core/describe.js';
 import { checkOptionsObject } from '../../core/options.js';
 import { GGML_TYPES, type GgmlType } from './types.js';
-import { ROW_QUANTIZERS } from './row-quantizers.js';
+import { REFERENCE_QUANTIZERS } from './reference.js';
 import { quantizeWasm, WASM_UNAVAILABLE } from './quantize-wasm.js';
 
 /**
@@ -60,7 +61,11 @@ const FN = 'quantizeGgml';
  */
 const WASM_MIN_VALUES = 256;
 
-/** Resolves a type name (case-insensitive) to a supported type, or throws saying which are. */
+/**
+ * Resolves a type name (case-insensitive) to a supported type, or throws saying which are.
+ *
+ * @internal
+ */
 export function resolveQuantType(type: unknown, fn: string): GgmlQuantType {
   if (typeof type !== 'string') {
     throw new TypeError(`${fn}: type must be a ggml type name (${GGML_QUANT_TYPES.join(', ')}; any case), got ${describeValue(type)}`);
@@ -80,6 +85,8 @@ export function resolveQuantType(type: unknown, fn: string): GgmlQuantType {
 /**
  * The values as float32, checked finite: a Float32Array as it is (never written), a Float64Array or an
  * array of numbers rounded to float32 (nearest, ties to even: what a C caller's `(float)` cast does).
+ *
+ * @internal
  */
 export function toFloat32Values(values: unknown, fn: string): Float32Array {
   if (values instanceof Float32Array) {
@@ -112,7 +119,11 @@ function nonFinite(fn: string, i: number, v: number): RangeError {
   return new RangeError(`${fn}: values[${i}] is ${v}; expected finite values (ggml's quantizers are undefined for NaN and infinity)`);
 }
 
-/** Checks rowLength against the type's block size and the length; returns the row length. */
+/**
+ * Checks rowLength against the type's block size and the length; returns the row length.
+ *
+ * @internal
+ */
 export function resolveRowLength(options: QuantizeGgmlOptions | undefined, length: number, type: GgmlQuantType, fn: string): number {
   const block = GGML_TYPES[type].blockSize;
   const given = options?.rowLength;
@@ -147,9 +158,9 @@ export function resolveRowLength(options: QuantizeGgmlOptions | undefined, lengt
  *   (a `RangeError` otherwise, never padding).
  *
  * NaN and ±infinity (undefined behaviour in ggml's C) are refused with a `RangeError` naming the
- * index. The importance-matrix (imatrix) variants of llama-quantize are not implemented: this is the
- * reference quantization that `llama-quantize` uses when no imatrix is given for Q4_0…Q8_0, the
- * K-quants' `_ref` paths, MXFP4, TQ1_0/TQ2_0 (IQ4_NL/IQ4_XS: their `_ref` paths, see docs/ggml.md).
+ * index. The importance-matrix (imatrix) variants are not implemented. Without an imatrix,
+ * `llama-quantize` writes these very bytes for every type here except IQ4_NL, whose
+ * `quantize_iq4_nl` searches 15 scales where `quantize_row_iq4_nl_ref` makes one pass (docs/ggml.md).
  *
  * @example
  * ```ts
@@ -180,7 +191,7 @@ export function quantizeGgml(values: Float32Array | Float64Array | readonly numb
     if (r !== WASM_UNAVAILABLE) return y;
   }
   if (x === values) toFloat32Values(x, FN);
-  const q = ROW_QUANTIZERS[t];
+  const q = REFERENCE_QUANTIZERS[t];
   for (let r = 0; r < rows; r++) q(x, r * row, y, r * rowBytes, row);
   return y;
 }

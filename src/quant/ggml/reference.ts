@@ -7,6 +7,8 @@
 //
 // Every function quantizes one row: `k` float32 values from `x[xo]` into whole blocks at `y[yo]`.
 import { cvtI32, cvtI8, fp16Value, lroundfLow32, nearestInt, putFp16, roundfAway } from './c-arith.js';
+import { e8m0Half } from './dequantize-ref.js';
+import { KVALUES_IQ4NL, KVALUES_MXFP4 } from './tables.js';
 
 const f = Math.fround;
 /** ggml's FLT_MAX start of a running minimum (Q4_1, Q5_1). */
@@ -184,9 +186,6 @@ export function refQ8_1(x: Float32Array, xo: number, y: Uint8Array, yo: number, 
   }
 }
 
-/** ggml's kvalues_mxfp4: the e2m1 values doubled, indexed by the 4-bit code. */
-export const KVALUES_MXFP4: readonly number[] = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
-
 function bestIndexMxfp4(x: number, e: number): number {
   let best = 0;
   let bestErr = Math.abs(f(f(KVALUES_MXFP4[0] * e) - x));
@@ -219,11 +218,6 @@ export function mxfp4ScaleByte(amax: number): number {
   return amax > 0 ? (floorLog2f(amax) + 125) & 0xff : 0;
 }
 
-/** ggml's GGML_E8M0_TO_FP32_HALF: 2^(e − 128) (a float32 for every byte). */
-export function e8m0Half(e: number): number {
-  return 2 ** (e - 128);
-}
-
 export function refMxfp4(x: Float32Array, xo: number, y: Uint8Array, yo: number, k: number): void {
   const nb = k / 32;
   for (let i = 0; i < nb; i++) {
@@ -243,10 +237,7 @@ export function refMxfp4(x: Float32Array, xo: number, y: Uint8Array, yo: number,
   }
 }
 
-/** ggml's kvalues_iq4nl: the 16 non-linear levels of IQ4_NL and IQ4_XS. */
-export const KVALUES_IQ4NL: readonly number[] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
-
-function bestIndexInt8(val: readonly number[], x: number): number {
+function bestIndexInt8(val: Int8Array, x: number): number {
   const n = val.length;
   if (x <= val[0]) return 0;
   if (x >= val[n - 1]) return n - 1;

@@ -1,0 +1,203 @@
+// Training readiness. Oracles: PyTorch 2.13's next AdamW step on the trainer checkpoints
+// (tests/helpers/adam-truth.ts), exhaustive checks of the absorption bounds over every bf16/fp16 value,
+// lowp's own stochastic rounding (Monte Carlo) for the stochastic-rounding figure, and the per-tensor
+// function as the twin of the streaming totals.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { simulateAdamStep } from '../../src/diagnostics/adamStep.js';
+import {
+  analyzeTrainingTensor, createTrainingAnalyzer, hfLrSchedule, trainingReadiness, type TrainingReadinessOptions, type TrainingTensorInput,
+} from '../../src/diagnostics/trainingReadiness.js';
+import { createRng } from '../../src/core/rng.js';
+import { decode } from '../../src/formats/scalar.js';
+import { round } from '../../src/formats/scalar.js';
+import { loadAdamTruth } from '../helpers/adam-truth.js';
+
+const T = loadAdamTruth();
+
+function tensorsOf(run: string, withGrad: boolean): TrainingTensorInput[] {
+  const h = T.json[run];
+  return h.param_order.map((name) => ({
+    name,
+    weight: T.get(`${run}/weight/${name}`) as Float32Array,
+    expAvg: T.get(`${run}/exp_avg/${name}`) as Float32Array,
+    expAvgSq: T.get(`${run}/exp_avg_sq/${name}`) as Float32Array,
+    grad: withGrad ? (T.get(`${run}/grad/${name}`) as Float32Array) : undefined,
+    weightDecay: h.weight_decay[name],
+  }));
+}
+const optsOf = (run: string, precision: 'bf16' | 'fp16'): TrainingReadinessOptions => {
+  const h = T.json[run];
+  return { precision, lr: h.lr, betas: h.betas, eps: h.eps, step: h.step };
+};
+
+describe('trainingReadiness on the trainer checkpoints', () => {
+  it('with the real gradient: the totals are torch\'s counts, and the reasons say what the issue says', () => {
+    for (const run of ['finetune', 'pretrain'] as const) for (const prec of ['bf16', 'fp16'] as const) {
+      const r = trainingReadiness(tensorsOf(run, true), optsOf(run, prec));
+      expect(r.mode).toBe('exact');
+      for (const impl of ['foreach', 'fused'] as const) {
+        const cases = T.json[run].cases[`${prec}/${impl}`].tensors;
+        for (const t of r.tensors) {
+          const c = cases[t.name];
+          if (!c) continue;
+          expect([t.implementations[impl].unchanged, t.implementations[impl].nonFinite], `${run} ${prec} ${impl} ${t.name}`).toEqual([c.unchanged, c.nonfinite]);
+        }
+      }
+      expect(JSON.parse(JSON.stringify(r))).toEqual(r); // plain JSON: no typed arrays, no Infinity/NaN
+      const text = r.reasons.join('\n');
+      if (T.full && run === 'finetune' && prec === 'bf16') {
+        expect(text).toContain('pure bf16 would leave 99.0% of the weights unchanged on the next step at lr 1.1e-5');
+        expect(text).toContain('keep fp32 master weights (bf16 autocast), or use stochastic rounding or Kahan summation');
+        expect(text).toContain('decoupled weight decay does nothing in bf16');
+        expect(text).toContain('exp_avg_sq never decays in bf16');
+      }
+      if (T.full && run === 'finetune' && prec === 'fp16') {
+        expect(text).toContain('pure fp16: 12,090 weights become inf/NaN on the next step (for-loop): exp_avg_sq flushes to 0 in fp16');
+        expect(text).toContain('eps 1e-8 flushes with it');
+        expect(text).toContain('eps 1e-8 is 0 in fp16');
+      }
+      if (T.full && run === 'pretrain' && prec === 'bf16') expect(text).toContain('leave 42.6% of the weights unchanged');
+    }
+  });
+
+  it('without a gradient: the estimated totals are within 3 (for-loop) and 5 (fused) points of torch\'s', () => {
+    for (const run of ['finetune', 'pretrain'] as const) for (const prec of ['bf16', 'fp16'] as const) {
+      const r = trainingReadiness(tensorsOf(run, false), optsOf(run, prec));
+      expect(r.mode).toBe('estimate');
+      for (const impl of ['foreach', 'fused'] as const) {
+        const cases = T.json[run].cases[`${prec}/${impl}`].tensors;
+        let n = 0, est = 0, tru = 0, estN = 0, truN = 0;
+        for (const t of r.tensors) {
+          const c = cases[t.name];
+          if (!c) continue;
+          n += c.elements; est += t.implementations[impl].unchanged; tru += c.unchanged; estN += t.implementations[impl].nonFinite; truN += c.nonfinite;
+        }
+        const bound = impl === 'foreach' ? 3 : 5;
+        expect(Math.abs(100 * (est - tru) / n), `${run} ${prec} ${impl}`).toBeLessThanOrEqual(bound);
+        expect(Math.abs(100 * (estN - truN) / n), `${run} ${prec} ${impl}`).toBeLessThanOrEqual(bound);
+      }
+    }
+  });
+
+  it('the absorption curve falls as the lr grows and meets the step\'s own count at the current lr (within 3 points)', () => {
+    for (const run of ['finetune', 'pretrain'] as const) for (const prec of ['bf16', 'fp16'] as const) {
+      const r = trainingReadiness(tensorsOf(run, true), optsOf(run, prec));
+      const c = r.absorption.curve;
+      for (let i = 1; i < c.length; i++) {
+        expect(c[i].lr).toBeLessThan(c[i - 1].lr);
+        expect(c[i].foreach).toBeGreaterThanOrEqual(c[i - 1].foreach);
+        expect(c[i].fused).toBeGreaterThanOrEqual(c[i - 1].fused);
+      }
+      const at = c.find((p) => p.lr === r.lr)!;
+      expect(Math.abs(at.foreach - r.implementations.foreach.unchangedFraction)).toBeLessThanOrEqual(0.03);
+      expect(Math.abs(at.fused - r.implementations.fused.unchangedFraction)).toBeLessThanOrEqual(0.03);
+    }
+  });
+
+  it('with a decaying schedule the levels are reached in order, at lrs no larger than the current one', () => {
+    const h = T.json.pretrain;
+    const r = trainingReadiness(tensorsOf('pretrain', false), {
+      ...optsOf('pretrain', 'bf16'), levels: [0.5, 0.9, 0.99],
+      schedule: { lrAt: hfLrSchedule({ kind: 'linear', peakLr: h.lr * 2, warmupSteps: 0, maxSteps: 400 }), maxSteps: 400 },
+    });
+    const s = r.schedule!;
+    expect(s.steps).toBe(200);
+    let last = -1;
+    for (const l of s.reach) {
+      if (l.foreach === null) continue;
+      expect(l.foreach.step).toBeGreaterThanOrEqual(last);
+      last = l.foreach.step;
+    }
+    expect(s.reach[0].foreach).not.toBeNull();
+    expect(r.reasons.some((x) => x.startsWith('as the lr decays, pure bf16 leaves 90.0%') || x.startsWith('as the lr decays, pure bf16 leaves 50.0%'))).toBe(true);
+  });
+
+  it('streaming totals equal the per-tensor analyses (add one by one, or analyzeTrainingTensor alone)', () => {
+    const opts = { ...optsOf('finetune', 'fp16'), sample: 512, nodes: 4 };
+    const a = createTrainingAnalyzer(opts);
+    const inputs = tensorsOf('finetune', false).slice(0, 4);
+    const reps = inputs.map((t) => a.add(t));
+    const r = a.finish();
+    expect(r.tensors).toEqual(reps);
+    let u = 0;
+    for (const t of reps) u += t.implementations.foreach.unchanged;
+    expect(r.implementations.foreach.unchanged).toBeCloseTo(u, 9);
+    expect(analyzeTrainingTensor(inputs[0], opts)).toEqual(reps[0]);
+    expect(() => a.add(inputs[0])).toThrow(RangeError);
+  });
+});
+
+describe('absorption bounds (exhaustive over every finite value of the precision)', () => {
+  for (const [prec, p] of [['bf16', 8], ['fp16', 11]] as const) {
+    const values: number[] = [];
+    for (let c = 0; c < 0x8000; c++) {
+      const x = decode(c, prec);
+      if (Number.isFinite(x) && x !== 0) values.push(x);
+    }
+    const decayIsNoop = (factor: number) => values.every((x) => round(Math.fround(x * factor), prec) === x);
+    it(`${prec}: x·float32(1 − δ) rounds back to x for every x exactly when 1 − float32(1 − δ) <= 2^-${p + 1}`, () => {
+      const bound = 2 ** -(p + 1);
+      const deltas = [bound, bound * (1 - 2 ** -10), bound * (1 + 2 ** -10), bound * 2, bound / 2, 1e-3, 1e-4, 1.1e-7, 1.76e-4, 0.001, 0.05];
+      for (const d of deltas) {
+        const factor = Math.fround(1 - d);
+        expect(decayIsNoop(factor), `δ = ${d}`).toBe(1 - factor <= bound);
+      }
+    });
+    it(`${prec}: simulateAdamStep's decayIsNoop and beta2DecayIsNoop agree with the exhaustive check`, () => {
+      fc.assert(fc.property(fc.double({ min: -14, max: -4, noNaN: true }), (l) => {
+        const lrwd = 2 ** l;
+        const r = simulateAdamStep({ weight: [1], expAvg: [0], expAvgSq: [0], step: 0, grad: [0] },
+          { lr: lrwd, betas: [0.9, 1 - lrwd], eps: 1e-8, weightDecay: 1, precision: prec, implementation: 'foreach' });
+        expect(r.scalars.decayIsNoop).toBe(decayIsNoop(r.scalars.decayFactor));
+        expect(r.scalars.beta2DecayIsNoop).toBe(decayIsNoop(Math.fround(1 - lrwd)));
+      }), { numRuns: 40 });
+    });
+  }
+});
+
+describe('stochastic rounding figure', () => {
+  it('equals a Monte Carlo of lowp\'s stochastic rounding of the fused kernel\'s float32 weights', () => {
+    const n = 400, rng = createRng(5);
+    const w = new Float32Array(n), m = new Float32Array(n), v = new Float32Array(n), g = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      w[i] = round((rng() - 0.5) * 2, 'bf16'); g[i] = round((rng() - 0.5) * 1e-3, 'bf16');
+      m[i] = round(g[i] * rng(), 'bf16'); v[i] = round(g[i] * g[i] * (0.5 + rng()), 'bf16');
+    }
+    const opts = { lr: 3e-4, betas: [0.9, 0.95] as [number, number], eps: 1e-8, weightDecay: 0.1, implementation: 'fused' as const };
+    const r = simulateAdamStep({ weight: w, expAvg: m, expAvgSq: v, grad: g, step: 50 }, { ...opts, precision: 'bf16' });
+    // the fused kernel rounds once: its float32 weights are the fp32 run on the same bf16 inputs
+    const y = simulateAdamStep({ weight: w, expAvg: m, expAvgSq: v, grad: g, step: 50 }, { ...opts, precision: 'fp32' }).weight;
+    const reps = 400;
+    let moved = 0;
+    const sr = { rounding: 'stochastic' as const, random: createRng(9) };
+    for (let k = 0; k < reps; k++) for (let i = 0; i < n; i++) if (round(y[i], 'bf16', sr) !== w[i]) moved++;
+    const mc = moved / reps;
+    // standard error of the Monte Carlo mean is at most √(n/4/reps) = 0.5 weights
+    expect(Math.abs(mc - r.counts.movedStochastic)).toBeLessThanOrEqual(3);
+    expect(r.counts.movedStochastic).toBeGreaterThan(n - r.counts.unchanged); // it moves more than nearest rounding does
+  });
+});
+
+describe('arguments', () => {
+  const t: TrainingTensorInput = { name: 'w', weight: [1], expAvg: [0], expAvgSq: [0] };
+  const ok: TrainingReadinessOptions = { precision: 'bf16', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, step: 1 };
+  it('bad options and inputs are TypeError/RangeError', () => {
+    expect(() => analyzeTrainingTensor(t, { ...ok, precision: 'fp32' as never })).toThrow(RangeError);
+    expect(() => analyzeTrainingTensor(t, { ...ok, optimizer: 'sgd' as never })).toThrow(RangeError);
+    expect(() => analyzeTrainingTensor(t, { ...ok, step: undefined as never })).toThrow(RangeError);
+    expect(() => analyzeTrainingTensor({ ...t, name: 3 as never }, ok)).toThrow(TypeError);
+    expect(() => trainingReadiness(5 as never, ok)).toThrow(TypeError);
+    expect(() => createTrainingAnalyzer(ok).finish()).toThrow(RangeError);
+    expect(() => trainingReadiness([t], { ...ok, levels: [2] })).toThrow(RangeError);
+    expect(() => hfLrSchedule({ kind: 'step' as never, peakLr: 1, warmupSteps: 0, maxSteps: 1 })).toThrow(RangeError);
+  });
+  it('hfLrSchedule follows Hugging Face\'s formulas', () => {
+    const lin = hfLrSchedule({ kind: 'linear', peakLr: 1, warmupSteps: 10, maxSteps: 110 });
+    expect([lin(0), lin(5), lin(10), lin(60), lin(110), lin(200)]).toEqual([0, 0.5, 1, 0.5, 0, 0]);
+    const cos = hfLrSchedule({ kind: 'cosine', peakLr: 2, warmupSteps: 0, maxSteps: 100 });
+    expect(cos(0)).toBe(2);
+    expect(cos(50)).toBeCloseTo(1, 12);
+    expect(cos(100)).toBeCloseTo(0, 12);
+  });
+});
