@@ -4,7 +4,9 @@
 // (the fp16 d of every block read directly) and the block-scale limits; the JSON document has the
 // documented schema; text, HTML, --fail-on exit statuses, usage errors; chunks of any size (whole rows
 // or whole blocks) give the same analysis; the worker threads give the same analysis as one thread
-// (built CLI); the built-in sample and the real digits-transformer weights.
+// (built CLI); the built-in sample, the real digits-transformer weights, and a GGUF file's dequantized
+// tensors (model.gguf of the shared vectors: the analysis of each tensor equals analyzeGgml of gguf-py's
+// own dequantized values, gguf-expected.safetensors, read here without lowp's readers).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeSafetensorsFile } from '../../src/io/safetensors/writer.js';
 import { GGML_TYPES, quantizeGgml } from '../../src/quant/index.js';
 import { ggmlScaleLimits } from '../../src/quant/ggml/scales.js';
-import { vectorsPath } from '../helpers/vectors.js';
+import { FIXTURES, SHARED_VECTORS, vectorsPath } from '../helpers/vectors.js';
+import { analyzeGgml } from '../../src/quant/ggml/analyze.js';
 import { ROOT, runCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowp-check-ggml-'));
@@ -245,6 +248,49 @@ describe('lowp check --to q4_k on the built-in sample and on the real model', ()
     const q8 = await json(['check', path, '--to', 'q8_0', '--only', '^weight\\..*weight$']);
     for (const x of q8.doc.tensors as JsonTensor[]) if (x.status === 'quantized') expect(x.verdict).toBe('safe');
   });
+});
+
+describe('lowp check model.gguf --to <ggml type>: the dequantized tensors of a GGUF file', () => {
+  const oracle = (file: string): string => (existsSync(join(SHARED_VECTORS, 'ggml', file)) ? join(SHARED_VECTORS, 'ggml', file) : join(FIXTURES, 'gguf', file));
+  /** gguf-py's dequantized float32 tensors, parsed here. */
+  function expected(): Map<string, Float32Array> {
+    const buf = readFileSync(oracle('gguf-expected.safetensors'));
+    const n = Number(buf.readBigUInt64LE(0));
+    const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+    const out = new Map<string, Float32Array>();
+    for (const [k, v] of Object.entries(header)) {
+      if (k === '__metadata__') continue;
+      const [b, e] = v.data_offsets;
+      out.set(k, new Float32Array(new Uint8Array(buf.subarray(8 + n + b, 8 + n + e)).buffer));
+    }
+    return out;
+  }
+
+  for (const to of ['q4_k', 'q8_0', 'iq4_nl']) {
+    it(`--to ${to}: each tensor's figures are analyzeGgml of gguf-py's dequantized values`, async () => {
+      const { code, doc } = await json(['check', oracle('model.gguf'), '--to', to]);
+      expect(code).toBe(0);
+      const want = expected();
+      const dtypes = new Set<string>();
+      for (const t of doc.tensors as (JsonTensor & { dtype: string; shape: number[] })[]) {
+        dtypes.add(t.dtype);
+        const x = want.get(t.name)!;
+        expect(x, t.name).toBeDefined();
+        const rowLength = t.shape[t.shape.length - 1];
+        if (t.status === 'unsupported') {
+          expect(() => analyzeGgml(x, to, { rowLength })).toThrow(`row length ${rowLength} is not a multiple of`);
+          continue;
+        }
+        const a = analyzeGgml(x, to, { rowLength });
+        expect(t.counts, t.name).toEqual(a.counts);
+        expect(t.verdict, t.name).toBe(a.verdict);
+        expect(t.error!.sqnrDb, t.name).toBe(Number.isFinite(a.error.sqnrDb) ? a.error.sqnrDb : String(a.error.sqnrDb));
+        expect(t.error!.maxAbsError, t.name).toBe(a.error.maxAbsError);
+      }
+      // the file's tensors are of many ggml types, all read dequantized
+      for (const d of ['Q4_0', 'Q8_0', 'Q2_K', 'Q4_K', 'Q6_K', 'MXFP4', 'F16', 'BF16']) expect(dtypes).toContain(d);
+    });
+  }
 });
 
 describe('parallel ggml check (worker threads, built CLI)', () => {
