@@ -278,8 +278,10 @@ export interface QuantErrorOptions {
   compare?: CompareOptions;
   /**
    * What to do with a (tensor, method) pair the method cannot store (a ggml type whose block size does
-   * not divide the tensor's row length, `getQuantMethod(m).unsupportedShape`): `'throw'` (default) a
-   * RangeError naming the tensor and the reason, or `'skip'`: leave that row out of the table.
+   * not divide the tensor's row length, `getQuantMethod(m).unsupportedShape`): `'throw'` a RangeError
+   * naming the tensor and the reason, or `'skip'`: leave that row out of the table. Default: `'throw'`
+   * when `methods` names the methods, `'skip'` when it is left to the whole registry (whose K-quants
+   * cannot store rows of, say, 64 values).
    */
   unsupported?: 'throw' | 'skip';
 }
@@ -289,10 +291,11 @@ export interface QuantErrorOptions {
  * L2, max and mean absolute error of dequantize(quantize(x)) against x, with the storage cost per
  * element. This is what `lowp quant-error <file> --methods ...` prints per tensor. The ggml methods
  * (`q8_0` … `tq1_0`, `ggml-mxfp4`) quantize along each row: give `cols` (or a matrix's cols) as the row
- * length, ggml's innermost dimension; a tensor whose rows are not whole blocks of the type throws, or
- * is left out with `unsupported: 'skip'`.
+ * length, ggml's innermost dimension; a tensor whose rows are not whole blocks of the type throws
+ * when the methods are named (or is left out with `unsupported: 'skip'`), and is left out when they
+ * are not (the whole registry).
  *
- * @throws RangeError for unknown methods, bad shapes, shapes a method cannot store (unless
+ * @throws RangeError for unknown methods, bad shapes, shapes a named method cannot store (unless
  * `unsupported: 'skip'`) or non-finite values.
  * @example
  * ```ts
@@ -306,7 +309,7 @@ export function quantErrorTable(tensors: readonly TensorCase[], opts?: QuantErro
   checkOptionsObject(opts, fn, "{ methods: ['bf16', 'nf4'] }");
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}: tensors must be an array of { name, data }, got ${describeValue(tensors)}`);
   const methods = opts?.methods ?? QUANT_METHOD_NAMES;
-  const unsupported = opts?.unsupported ?? 'throw';
+  const unsupported = opts?.unsupported ?? (opts?.methods === undefined ? 'skip' : 'throw');
   if (unsupported !== 'throw' && unsupported !== 'skip') throw new RangeError(`${fn}: unsupported must be 'throw' or 'skip', got ${describeValue(unsupported)}`);
   const rows: QuantErrorRow[] = [];
   for (const t of tensors) {

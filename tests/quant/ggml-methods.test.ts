@@ -183,7 +183,7 @@ describe('the ggml methods of the registry', () => {
 });
 
 describe('quantErrorTable with the ggml types', () => {
-  it('rows of tensors a type cannot store throw, or are left out with unsupported: "skip"', () => {
+  it('rows of tensors a named method cannot store throw, or are left out with unsupported: "skip" (the default for all methods)', () => {
     const w256 = syntheticMatrix('gaussian', 8, 256, { seed: 1, scale: 0.02 });
     const w64 = syntheticMatrix('gaussian', 8, 64, { seed: 2, scale: 0.02 });
     const methods: QuantMethodName[] = ['nf4', 'q8_0', 'q4_k', 'ggml-mxfp4'];
@@ -202,5 +202,11 @@ describe('quantErrorTable with the ggml types', () => {
     // flat data: cols is the row length
     expect(quantErrorTable([{ name: 'flat', data: w256.data, rows: 8, cols: 256 }], { methods: ['q4_k'] })[0].sqnrDb).toBe(by.q4_k.sqnrDb);
     expect(() => quantErrorTable([{ name: 'flat', data: w256.data }], { methods: ['q4_k'], unsupported: 'never' as never })).toThrow(/'throw' or 'skip'/);
+    // all methods (none named): the pairs no method can store are left out, the rest are there
+    const every = quantErrorTable([{ name: 'w64', data: w64 }]);
+    expect(every.map((r) => r.method)).toEqual(QUANT_METHOD_NAMES.filter((m) => getQuantMethod(m).unsupportedShape(8, 64) === null));
+    expect(every.map((r) => r.method)).toContain('q8_0');
+    expect(every.map((r) => r.method)).not.toContain('q4_k');
+    expect(() => quantErrorTable([{ name: 'w64', data: w64 }], { unsupported: 'throw' })).toThrow(/q6_k cannot store it/);
   });
 });
