@@ -46,26 +46,29 @@ export function createErrorAccumulator(): ErrorAccumulator {
   return {
     add(r, ro, t, to, count) {
       n += count;
+      // the running state in locals for the loop (closure variables would be boxed and reloaded per value)
+      let mA = maxAbs, mR = maxRel, sA = sumAbs, sE = sumE2, sR = sumR2, sT = sumT2, sRT = sumRT, bad = 0;
       for (let i = 0; i < count; i++) {
         const ri = r[ro + i], ti = t[to + i];
         const e = ti - ri;
         if (e - e !== 0) {
-          nonFinite++;
+          bad++;
           continue;
         }
         const ae = Math.abs(e);
-        if (ae > maxAbs) maxAbs = ae;
-        sumAbs += ae;
-        if (ae !== 0) {
-          const ar = Math.abs(ri);
-          const rel = ar === 0 ? Infinity : ae / ar;
-          if (rel > maxRel) maxRel = rel;
-        }
-        sumE2 += e * e;
-        sumR2 += ri * ri;
-        sumT2 += ti * ti;
-        sumRT += ri * ti;
+        if (ae > mA) mA = ae;
+        sA += ae;
+        // ae / |ri| > mR without a division per value (|ri| = 0 with ae > 0 gives Infinity; once mR is
+        // Infinity, Infinity · 0 is NaN and the test is false, as it should be)
+        const ar = Math.abs(ri);
+        if (ae > mR * ar) mR = ar === 0 ? Infinity : ae / ar;
+        sE += e * e;
+        sR += ri * ri;
+        sT += ti * ti;
+        sRT += ri * ti;
       }
+      maxAbs = mA; maxRel = mR; sumAbs = sA; sumE2 = sE; sumR2 = sR; sumT2 = sT; sumRT = sRT;
+      nonFinite += bad;
     },
     result() {
       if (nonFinite > 0) {

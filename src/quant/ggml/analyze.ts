@@ -261,17 +261,19 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
       const nb = values.length / bs;
       counts.total += x.length;
       // finite blocks go to the quantizer in runs; a block holding NaN/inf is counted and skipped
+      // (the running figures in locals for the loop)
+      let zeros = 0, nonzero = 0, mx = maxAbs, mn = minAbsNonzero;
       let runStart = 0;
       for (let b = 0; b < nb; b++) {
         let bad = 0;
         for (let i = b * bs; i < (b + 1) * bs; i++) {
           const v = x[i];
           if (v - v !== 0) { bad++; continue; }
-          if (v === 0) { counts.zeros++; continue; }
-          counts.nonzeroFinite++;
+          if (v === 0) { zeros++; continue; }
+          nonzero++;
           const a = Math.abs(v);
-          if (a > maxAbs) maxAbs = a;
-          if (a < minAbsNonzero) minAbsNonzero = a;
+          if (a > mx) mx = a;
+          if (a < mn) mn = a;
         }
         if (bad > 0) {
           counts.nonFiniteInputs += bad;
@@ -280,6 +282,10 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
           runStart = b + 1;
         }
       }
+      counts.zeros += zeros;
+      counts.nonzeroFinite += nonzero;
+      maxAbs = mx;
+      minAbsNonzero = mn;
       runBlocks(x, runStart * bs, nb - runStart);
       blockBase += nb;
     },
