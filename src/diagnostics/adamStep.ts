@@ -459,8 +459,10 @@ function zeroCounts(n: number): AdamStepCounts {
 /**
  * Adds the outcomes of a bulk step over n elements to the counts, weight w each; per element 1
  * (unchanged) | 2 (non-finite) into `res` when given; the lr thresholds into `thr` when given.
+ *
+ * @internal
  */
-function tally(c: AdamStepCounts, ops: PrecisionOps, k: StepConstants, foreach: boolean, n: number, p0: Float32Array, b: BulkBuffers, w: number, thr: Float64Array | null, res: Uint8Array | null): void {
+export function tallyChunk(c: AdamStepCounts, ops: PrecisionOps, k: StepConstants, foreach: boolean, n: number, p0: Float32Array, b: BulkBuffers, w: number, thr: Float64Array | null, res: Uint8Array | null): void {
   const minN = ops.minNormal, eps = k.eps, kind = k.kind;
   const { P, M, V, D, Q, Y, A, flags } = b;
   const decayThr = foreach && k.hasWd && k.decoupled;
@@ -577,7 +579,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
       const e = Math.min(n, s + CHUNK);
       kernel(k, e - s, pa.subarray(s, e), ma.subarray(s, e), va.subarray(s, e), vm ? vm.subarray(s, e) : null, ga.subarray(s, e), b);
       keep(s, e);
-      tally(counts, ops, k, !fused, e - s, pa.subarray(s, e), b, 1, thr, null);
+      tallyChunk(counts, ops, k, !fused, e - s, pa.subarray(s, e), b, 1, thr, null);
       if (hook && thr) hook(thr, e - s, 1);
     }
   } else {
@@ -654,7 +656,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
       const pc = pC.subarray(0, len), mc = mC.subarray(0, len), vc = vC.subarray(0, len), vmc = vmC ? vmC.subarray(0, len) : null;
       for (let q = 0; q < K; q++) {
         kernel(k, len, pc, mc, vc, vmc, grads(len, mRawC, vRawC, pc, nodes[q]), b);
-        tally(counts, ops, k, !fused, len, pc, b, wEach, thr, res);
+        tallyChunk(counts, ops, k, !fused, len, pc, b, wEach, thr, res);
         if (hook && thr) hook(thr, len, wEach);
         for (let j = 0; j < len; j++) { uC[j] += res[j] & 1; nfC[j] += res[j] >> 1; }
       }

@@ -9,10 +9,11 @@ import { describeValue } from '../core/describe.js';
 import { checkOptionsObject } from '../core/options.js';
 import { powInt } from '../core/powInt.js';
 import { createRng } from '../core/rng.js';
-import { runAdamStep, type AdamImplementation, type AdamStepResult } from './adamStep.js';
+import { resolveAdamOptions, runAdamStep, type AdamImplementation, type AdamStepOptions, type AdamStepResult } from './adamStep.js';
 import { resolveValues, readValue, type ValuesInput } from './input.js';
 import { recommendLossScale } from './lossScale.js';
 import { fmtCount, fmtLog2, fmtPercent, fmtPrecise, fmtValue } from './text.js';
+import { SQRTV_SAMPLE, TensorStream, type SqrtVFigures, type StepSummary, type StreamOptions } from './trainingStream.js';
 
 /**
  * The optimizer of a checkpoint: Adam (L2 term in the gradient) or AdamW (decoupled decay). The two
@@ -104,6 +105,8 @@ export interface TrainingImplementationFigures {
   stochasticMovedFraction: number;
   /** Denominators that are 0 (division by zero). */
   zeroDenominator: number;
+  /** Standard error of `unchangedFraction` from sampling the elements (0 when every element was evaluated, or exact). */
+  unchangedFractionStdError: number;
 }
 
 /**
@@ -457,6 +460,8 @@ export interface TrainingReadiness {
   implementations: Record<AdamImplementation, TrainingImplementationFigures>;
   /** Per tensor. */
   tensors: TrainingTensorReport[];
+  /** Tensors whose moments alone were analysed ({@link TrainingAnalyzer.beginMomentsOnly}); not in the totals. */
+  momentsOnly: TrainingMomentsReport[];
   /** 2^-(p+1): decay by a factor 1 − δ, δ ≤ this, leaves every value unchanged. */
   absorptionBound: number;
   /** The fp16 loss scale recommended for the gradient magnitudes √v̂ of all tensors (sampled). */
@@ -545,41 +550,81 @@ interface TensorPart {
   sqrtV: Float32Array; // sampled √v̂ plus the extremes
 }
 
-function figures(r: AdamStepResult): TrainingImplementationFigures {
+function figures(r: StepSummary, stdError: number): TrainingImplementationFigures {
   const c = r.counts;
   return {
     elements: c.elements, unchanged: c.unchanged, unchangedFraction: c.elements ? c.unchanged / c.elements : 0,
     nonFinite: c.nonFinite, stochasticMovedFraction: c.elements ? c.movedStochastic / c.elements : 0, zeroDenominator: c.zeroDenominator,
+    unchangedFractionStdError: stdError,
   };
 }
 
 const impls: readonly AdamImplementation[] = ['foreach', 'fused'];
 
-function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: number): TensorPart {
+/** The options of a tensor's step, as runAdamStep receives them (validated there with the same messages). */
+function stepOptions(o: Resolved, lr: number, wd: number, index: number, implementation: AdamImplementation): AdamStepOptions {
+  return {
+    lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: wd, decoupled: o.optimizer === 'adamw', precision: o.precision, implementation,
+    estimate: { sample: o.sample, nodes: o.nodes, seed: o.seed + index },
+  };
+}
+
+/** The options of a streamed tensor. */
+function streamOptions(o: Resolved, lr: number, wd: number, index: number): StreamOptions {
+  return {
+    precision: o.precision, decoupled: o.optimizer === 'adamw', lr, weightDecay: wd, beta1: o.beta1, beta2: o.beta2, eps: o.eps, step: o.step,
+    sample: o.sample, nodes: o.nodes, seed: o.seed + index, sqrtVSeed: o.seed + 7919 * (index + 1),
+  };
+}
+
+/** Checks what runAdamStep would check before a streamed estimate, with its messages. */
+function checkStreamable(o: Resolved, lr: number, wd: number, index: number): void {
+  resolveAdamOptions(stepOptions(o, lr, wd, index, 'foreach'), 'simulateAdamStep');
+  if (o.step < 1) throw new RangeError(`simulateAdamStep: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${o.step}`);
+}
+
+function checkInput(input: TrainingTensorInput, fn: string): void {
   if (input === null || typeof input !== 'object') throw new TypeError(`${fn}: a tensor must be { name, weight, expAvg, expAvgSq, grad?, weightDecay? }, got ${describeValue(input)}`);
   if (typeof input.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(input.name)}`);
+}
+
+/**
+ * One tensor: the streamed estimate when the inputs are float32 arrays and there is no gradient (one
+ * cheap pass over every element, the estimate on its bounded sample), else (or with `reference`) the
+ * reference path, runAdamStep per implementation over the whole tensor. Both give the same report.
+ */
+function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: number, reference = false): TensorPart {
+  checkInput(input, fn);
   const wd = input.weightDecay ?? o.weightDecay;
   const lr = input.lr ?? o.lr;
   const hist = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
+  const { weight, expAvg, expAvgSq } = input;
+  if (!reference && input.grad === undefined && weight instanceof Float32Array && expAvg instanceof Float32Array && expAvgSq instanceof Float32Array) {
+    checkStreamable(o, lr, wd, index);
+    const n = weight.length;
+    for (const [x, name] of [[expAvg, 'expAvg'], [expAvgSq, 'expAvgSq']] as const) {
+      if (x.length !== n) throw new RangeError(`simulateAdamStep: ${name} has ${x.length} elements, weight has ${n}; expected the same length`);
+    }
+    const stream = new TensorStream(n, streamOptions(o, lr, wd, index), false, (impl, t, len, w) => { const h = hist[impl]; for (let i = 0; i < len; i++) h.add(t[i], w); }, fn);
+    stream.push(weight, expAvg, expAvgSq);
+    const r = stream.end();
+    return buildPart({ name: input.name, shape: input.shape, lr, wd }, o, r.results as Record<AdamImplementation, StepSummary>, r.sqrtV, hist);
+  }
   const results = {} as Record<AdamImplementation, AdamStepResult>;
   for (const impl of impls) {
     const h = hist[impl];
     results[impl] = runAdamStep(
       { weight: input.weight, expAvg: input.expAvg, expAvgSq: input.expAvgSq, grad: input.grad, step: o.step },
-      {
-        lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: wd, decoupled: o.optimizer === 'adamw', precision: o.precision, implementation: impl,
-        estimate: { sample: o.sample, nodes: o.nodes, seed: o.seed + index },
-      },
+      stepOptions(o, lr, wd, index, impl),
       { lrThresholds: (t, n, w) => { for (let i = 0; i < n; i++) h.add(t[i], w); }, countsOnly: true },
     );
   }
-  const fe = results.foreach;
-  const n = fe.counts.elements;
+  const n = results.foreach.counts.elements;
   // gradient magnitudes implied by √v̂ (sampled, with the extremes kept exactly)
   const vsrc = resolveValues(input.expAvgSq, fn, `${input.name}.expAvgSq`);
   const bc2 = o.step > 0 ? 1 - powInt(o.beta2, o.step) : 1;
-  const take = Math.min(n, 4096);
-  const sqrtV = new Float32Array(take + 2);
+  const take = Math.min(n, SQRTV_SAMPLE);
+  const sample = new Float32Array(take);
   let max = 0, minNz = Infinity;
   for (let i = 0; i < n; i++) {
     const x = Math.sqrt(Math.abs(readValue(vsrc, i, fn)) / bc2);
@@ -589,21 +634,45 @@ function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: 
   const rng = createRng(o.seed + 7919 * (index + 1));
   for (let j = 0; j < take; j++) {
     const i = take === n ? j : Math.floor(rng() * n);
-    sqrtV[j] = Math.sqrt(Math.abs(readValue(vsrc, i, fn)) / bc2);
+    sample[j] = Math.sqrt(Math.abs(readValue(vsrc, i, fn)) / bc2);
   }
-  sqrtV[take] = max;
-  sqrtV[take + 1] = minNz === Infinity ? 0 : minNz;
-  const sorted = sqrtV.slice(0, take).filter((x) => Number.isFinite(x)).sort();
+  return buildPart({ name: input.name, shape: input.shape, lr, wd }, o, results, { max, minNonzero: minNz, sample }, hist);
+}
+
+/** The √v̂ figures of a tensor: the sample and its extremes as recommendLossScale gets them, the median, the loss scale. */
+function gradientFigures(sq: SqrtVFigures): { figures: TrainingGradientFigures; sqrtV: Float32Array } {
+  const take = sq.sample.length;
+  const sqrtV = new Float32Array(take + 2);
+  sqrtV.set(sq.sample);
+  const minNz = sq.minNonzero === Infinity ? 0 : sq.minNonzero;
+  sqrtV[take] = sq.max;
+  sqrtV[take + 1] = minNz;
+  const sorted = sq.sample.filter((x) => Number.isFinite(x)).sort();
   const median = sorted.length ? sorted[sorted.length >> 1] : 0;
   const ls = recommendLossScale(sqrtV, 'fp16', { minLog2Scale: 0 });
+  return {
+    figures: { median, max: sq.max, minNonzero: minNz, flushedFp16Fraction: ls.nonzero ? ls.before.flushedToZero / ls.nonzero : 0, fp16LossScale: ls.scale },
+    sqrtV,
+  };
+}
+
+function buildPart(
+  meta: { name: string; shape?: readonly number[]; lr: number; wd: number }, o: Resolved, results: Record<AdamImplementation, StepSummary>, sq: SqrtVFigures,
+  hist: Record<AdamImplementation, ThresholdHistogram>,
+): TensorPart {
+  const fe = results.foreach;
+  const n = fe.counts.elements;
+  const { lr, wd } = meta;
+  const { figures: gradients, sqrtV } = gradientFigures(sq);
   const decay = {
     lrTimesWd: lr * wd,
     noop: o.optimizer !== 'adamw' || wd === 0 || fe.scalars.decayIsNoop,
     noopFraction: o.optimizer === 'adamw' && wd !== 0 ? fe.counts.decayNoop / Math.max(n, 1) : 1,
   };
+  const se = (r: StepSummary) => r.estimate?.unchangedFractionStdError ?? 0;
   const report: TrainingTensorReport = {
-    name: input.name, elements: n, mode: fe.mode, lr, weightDecay: wd,
-    implementations: { foreach: figures(fe), fused: figures(results.fused) },
+    name: meta.name, elements: n, mode: fe.mode, lr, weightDecay: wd,
+    implementations: { foreach: figures(fe, se(fe)), fused: figures(results.fused, se(results.fused)) },
     decay,
     moments: {
       expAvgFlushed: fe.cast.expAvgFlushed, expAvgSubnormal: fe.cast.expAvgSubnormal,
@@ -611,13 +680,10 @@ function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: 
       expAvgSqDecayAbsorbedFraction: n ? fe.counts.expAvgSqDecayAbsorbed / n : 0,
     },
     eps: { inPrecision: fe.scalars.epsUsed, absorbedFraction: n ? fe.counts.epsAbsorbed / n : 0, dominantFraction: n ? fe.counts.epsDominant / n : 0 },
-    gradients: {
-      median, max, minNonzero: minNz === Infinity ? 0 : minNz,
-      flushedFp16Fraction: ls.nonzero ? ls.before.flushedToZero / ls.nonzero : 0, fp16LossScale: ls.scale,
-    },
+    gradients,
     reasons: [],
   };
-  if (input.shape !== undefined) report.shape = input.shape.slice();
+  if (meta.shape !== undefined) report.shape = meta.shape.slice();
   report.reasons = tensorReasons(report, o);
   return { report, hist, sqrtV };
 }
@@ -657,8 +723,85 @@ export function analyzeTrainingTensor(input: TrainingTensorInput, options: Train
 }
 
 /**
- * The per-tensor analysis plus the totals: `add` each tensor as it is read (its arrays can be dropped
- * afterwards: the analyzer keeps only bounded summaries), then `finish`.
+ * The reference twin of {@link analyzeTrainingTensor}: runAdamStep per implementation over the whole
+ * tensor, with every element read through the generic value reader (what the streamed path must equal).
+ *
+ * @internal
+ */
+export function analyzeTrainingTensorReference(input: TrainingTensorInput, options: TrainingReadinessOptions, index = 0): TrainingTensorReport {
+  const o = resolveOptions(options, 'analyzeTrainingTensor');
+  return analyzeOne(input, o, 'analyzeTrainingTensor', index, true).report;
+}
+
+/**
+ * What {@link TrainingAnalyzer.begin} needs to know of a tensor before its chunks arrive.
+ *
+ * @example
+ * ```ts
+ * const t = analyzer.begin({ name: 'blocks.0.fc1.weight', elements: 16384, shape: [256, 64], weightDecay: 0.1 });
+ * ```
+ */
+export interface TrainingTensorInfo {
+  /** Parameter name. */
+  name: string;
+  /** Elements of the tensor (the chunks pushed must add up to it). */
+  elements: number;
+  /** Shape, carried into the report. */
+  shape?: number[];
+  /** This parameter's group weight decay; default the options' `weightDecay`. */
+  weightDecay?: number;
+  /** This parameter's group lr; default the options' `lr`. */
+  lr?: number;
+}
+
+/**
+ * A tensor fed chunk by chunk ({@link TrainingAnalyzer.begin}): `push` consecutive chunks of the weight and
+ * both moments (float32, the same elements in each), then `end`.
+ *
+ * @example
+ * ```ts
+ * const t = analyzer.begin({ name: 'w', elements: n });
+ * for (const [w, m, v] of chunks) t.push(w, m, v);
+ * const report = t.end();
+ * ```
+ */
+export interface TrainingTensorStream<R> {
+  /** Adds the next elements (chunks of equal length; weight null for a moments-only tensor). */
+  push(weight: Float32Array | null, expAvg: Float32Array, expAvgSq: Float32Array): void;
+  /** Completes the tensor (every element pushed) and returns its report. */
+  end(): R;
+}
+
+/**
+ * The moments of a tensor analysed without its weight ({@link TrainingAnalyzer.beginMomentsOnly}: e.g.
+ * a parameter whose weight could not be identified with certainty): what the cast does to both moments,
+ * and the gradient magnitudes √v̂ implies. Nothing of the step (it needs the weight).
+ *
+ * @example
+ * ```ts
+ * report.momentsOnly[0].moments.expAvgSqFlushed;
+ * ```
+ */
+export interface TrainingMomentsReport {
+  /** Name. */
+  name: string;
+  /** Shape, when given. */
+  shape?: number[];
+  /** Elements. */
+  elements: number;
+  /** The moments cast to the precision. */
+  moments: Omit<TrainingMomentFigures, 'expAvgSqDecayAbsorbedFraction'>;
+  /** Gradient magnitudes implied by √v̂. */
+  gradients: TrainingGradientFigures;
+  /** Sentences. */
+  reasons: string[];
+}
+
+/**
+ * The per-tensor analysis plus the totals: `add` each tensor as it is read, or feed it chunk by chunk
+ * with `begin` (a tensor of any size in bounded memory: the weight and moments are never held whole),
+ * then `finish`. The analyzer keeps only bounded summaries per tensor. A tensor's estimate is seeded by
+ * its position (the order of `add`/`begin` calls), so the same calls give the same figures.
  *
  * @example
  * ```ts
@@ -670,8 +813,24 @@ export function analyzeTrainingTensor(input: TrainingTensorInput, options: Train
 export interface TrainingAnalyzer {
   /** Analyses one tensor and returns its report. */
   add(input: TrainingTensorInput): TrainingTensorReport;
+  /**
+   * Starts a tensor fed in chunks (float32, no gradient: the step is estimated): the same report as
+   * `add` of the whole arrays, computed in one pass over the chunks plus the estimate on its bounded sample.
+   */
+  begin(info: TrainingTensorInfo): TrainingTensorStream<TrainingTensorReport>;
+  /**
+   * Starts a tensor whose weight is not known (chunks pushed with weight null): only its moments are
+   * analysed (casts, gradient magnitudes); it counts in the loss scale, not in the step's totals.
+   */
+  beginMomentsOnly(info: TrainingTensorInfo): TrainingTensorStream<TrainingMomentsReport>;
   /** The totals, absorption curve and reasons (with `schedule`: where absorption goes as the lr decays). */
   finish(opts?: TrainingFinishOptions): TrainingReadiness;
+}
+
+function checkInfo(info: TrainingTensorInfo, fn: string): void {
+  if (info === null || typeof info !== 'object') throw new TypeError(`${fn}: begin expects { name, elements, shape?, weightDecay?, lr? }, got ${describeValue(info)}`);
+  if (typeof info.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(info.name)}`);
+  if (!Number.isSafeInteger(info.elements) || info.elements < 0) throw new RangeError(`${fn}: elements must be a non-negative integer, got ${describeValue(info.elements)}`);
 }
 
 /**
@@ -689,26 +848,83 @@ export function createTrainingAnalyzer(options: TrainingReadinessOptions): Train
   const fn = 'createTrainingAnalyzer';
   const o = resolveOptions(options, fn);
   const hist = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
-  const tensors: TrainingTensorReport[] = [];
-  const sqrtVs: Float32Array[] = [];
+  // per position (add/begin order): the report once ended
+  const slots: Array<{ report?: TrainingTensorReport; moments?: TrainingMomentsReport; sqrtV?: Float32Array }> = [];
   let finished = false;
+  const open = (what: string): number => {
+    if (finished) throw new RangeError(`${fn}: ${what} after finish; create a new analyzer`);
+    slots.push({});
+    return slots.length - 1;
+  };
+  const merge = (part: TensorPart, index: number): void => {
+    hist.foreach.merge(part.hist.foreach);
+    hist.fused.merge(part.hist.fused);
+    slots[index] = { report: part.report, sqrtV: part.sqrtV };
+  };
   return {
     add(input) {
-      if (finished) throw new RangeError(`${fn}: add after finish; create a new analyzer`);
-      const part = analyzeOne(input, o, fn, tensors.length);
-      tensors.push(part.report);
-      hist.foreach.merge(part.hist.foreach);
-      hist.fused.merge(part.hist.fused);
-      sqrtVs.push(part.sqrtV);
-      return part.report;
+      const index = open('add');
+      try {
+        const part = analyzeOne(input, o, fn, index);
+        merge(part, index);
+        return part.report;
+      } catch (e) {
+        slots.pop();
+        throw e;
+      }
+    },
+    begin(info) {
+      checkInfo(info, fn);
+      const wd = info.weightDecay ?? o.weightDecay;
+      const lr = info.lr ?? o.lr;
+      const index = slots.length;
+      checkStreamable(o, lr, wd, index);
+      open('begin');
+      const h = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
+      const stream = new TensorStream(info.elements, streamOptions(o, lr, wd, index), false, (impl, t, len, w) => { const x = h[impl]; for (let i = 0; i < len; i++) x.add(t[i], w); }, fn);
+      return {
+        push: (w, m, v) => stream.push(w, m, v),
+        end: () => {
+          const r = stream.end();
+          const part = buildPart({ name: info.name, shape: info.shape, lr, wd }, o, r.results as Record<AdamImplementation, StepSummary>, r.sqrtV, h);
+          merge(part, index);
+          return part.report;
+        },
+      };
+    },
+    beginMomentsOnly(info) {
+      checkInfo(info, fn);
+      const wd = info.weightDecay ?? o.weightDecay;
+      const lr = info.lr ?? o.lr;
+      const index = open('beginMomentsOnly');
+      const stream = new TensorStream(info.elements, streamOptions(o, lr, wd, index), true, null, fn);
+      return {
+        push: (w, m, v) => stream.push(null, m, v),
+        end: () => {
+          const r = stream.end();
+          const { figures: gradients, sqrtV } = gradientFigures(r.sqrtV);
+          const moments = {
+            expAvgFlushed: r.cast.expAvgFlushed, expAvgSubnormal: r.cast.expAvgSubnormal, expAvgSqFlushed: r.cast.expAvgSqFlushed, expAvgSqSubnormal: r.cast.expAvgSqSubnormal,
+          };
+          const report: TrainingMomentsReport = { name: info.name, elements: info.elements, moments, gradients, reasons: [] };
+          if (info.shape !== undefined) report.shape = info.shape.slice();
+          if (moments.expAvgSqFlushed > 0) report.reasons.push(`${fmtCount(moments.expAvgSqFlushed)} exp_avg_sq values (${fmtPercent(moments.expAvgSqFlushed / Math.max(info.elements, 1))}) flush to 0 in ${o.precision}.`);
+          slots[index] = { moments: report, sqrtV };
+          return report;
+        },
+      };
     },
     finish(fo) {
       checkOptionsObject(fo, `${fn}: finish`, '{ schedule: { lrs }, levels: [0.5, 0.9] }');
-      if (tensors.length === 0) throw new RangeError(`${fn}: no tensors were added; expected at least one`);
+      if (slots.length === 0) throw new RangeError(`${fn}: no tensors were added; expected at least one`);
+      const pending = slots.findIndex((x) => x.sqrtV === undefined);
+      if (pending >= 0) throw new RangeError(`${fn}: tensor #${pending} was begun but not ended; end every stream before finish`);
       finished = true;
       const levels = fo?.levels ?? [0.5, 0.9, 0.99];
       for (const l of levels) if (typeof l !== 'number' || !(l > 0 && l <= 1)) throw new RangeError(`${fn}: levels must be fractions in (0, 1], got ${describeValue(l)}`);
-      return finishReport(o, tensors, hist, sqrtVs, levels, fo?.schedule, fn);
+      const tensors = slots.flatMap((x) => (x.report ? [x.report] : []));
+      const momentsOnly = slots.flatMap((x) => (x.moments ? [x.moments] : []));
+      return finishReport(o, tensors, momentsOnly, hist, slots.map((x) => x.sqrtV as Float32Array), levels, fo?.schedule, fn);
     },
   };
 }
@@ -775,23 +991,27 @@ function levelLr(h: ThresholdHistogram, level: number, lr: number): number | nul
 }
 
 function finishReport(
-  o: Resolved, tensors: TrainingTensorReport[], hist: Record<AdamImplementation, ThresholdHistogram>, sqrtVs: Float32Array[],
+  o: Resolved, tensors: TrainingTensorReport[], momentsOnly: TrainingMomentsReport[], hist: Record<AdamImplementation, ThresholdHistogram>, sqrtVs: Float32Array[],
   levels: readonly number[], schedule: LrSchedule | undefined, fn: string,
 ): TrainingReadiness {
   const p = o.precision;
   const sig = p === 'bf16' ? 8 : 11;
   const bound = 2 ** -(sig + 1);
   const tot = (impl: AdamImplementation): TrainingImplementationFigures => {
-    let elements = 0, unchanged = 0, nonFinite = 0, moved = 0, zeroDen = 0;
+    let elements = 0, unchanged = 0, nonFinite = 0, moved = 0, zeroDen = 0, var2 = 0;
     for (const t of tensors) {
       const f = t.implementations[impl];
       elements += f.elements; unchanged += f.unchanged; nonFinite += f.nonFinite; moved += f.stochasticMovedFraction * f.elements; zeroDen += f.zeroDenominator;
+      var2 += (f.unchangedFractionStdError * f.elements) ** 2;
     }
-    return { elements, unchanged, unchangedFraction: elements ? unchanged / elements : 0, nonFinite, stochasticMovedFraction: elements ? moved / elements : 0, zeroDenominator: zeroDen };
+    return {
+      elements, unchanged, unchangedFraction: elements ? unchanged / elements : 0, nonFinite, stochasticMovedFraction: elements ? moved / elements : 0, zeroDenominator: zeroDen,
+      unchangedFractionStdError: elements ? Math.sqrt(var2) / elements : 0,
+    };
   };
   const implementations = { foreach: tot('foreach'), fused: tot('fused') };
   const modes = new Set(tensors.map((t) => t.mode));
-  const mode = modes.size === 1 ? [...modes][0] : 'mixed';
+  const mode = modes.size === 1 ? [...modes][0] : modes.size === 0 ? 'estimate' : 'mixed';
   const ls = recommendLossScale(sqrtVs, 'fp16', { minLog2Scale: 0 });
   const lossScale = { scale: ls.scale, log2Scale: ls.log2Scale, flushedBefore: ls.nonzero ? ls.before.flushedToZero / ls.nonzero : 0, flushedAfter: ls.nonzero ? ls.after.flushedToZero / ls.nonzero : 0, reason: ls.reason };
   const curve: AbsorptionPoint[] = [];
@@ -805,7 +1025,7 @@ function finishReport(
   };
   const report: TrainingReadiness = {
     optimizer: o.optimizer, precision: p, lr: o.lr, step: o.step, betas: [o.beta1, o.beta2], eps: o.eps, mode,
-    implementations, tensors, absorptionBound: bound, lossScale, absorption, reasons: [],
+    implementations, tensors, momentsOnly, absorptionBound: bound, lossScale, absorption, reasons: [],
   };
   if (schedule !== undefined) report.schedule = scheduleReport(schedule, o, hist, levels, fn);
   report.reasons = overallReasons(report, o);
@@ -839,7 +1059,28 @@ function scheduleReport(s: LrSchedule, o: Resolved, hist: Record<AdamImplementat
   return { steps: lrs.length, points, reach };
 }
 
+/** Sentences about the tensors whose moments alone were analysed. */
+function momentsOnlyReasons(r: TrainingReadiness): string[] {
+  const m = r.momentsOnly;
+  if (m.length === 0) return [];
+  const elements = m.reduce((a, t) => a + t.elements, 0);
+  const zeroSq = m.reduce((a, t) => a + t.moments.expAvgSqFlushed, 0);
+  const what = `${fmtCount(m.length)} parameter${m.length === 1 ? '' : 's'} (${fmtCount(elements)} elements) analysed without the step (their moments only)`;
+  return [zeroSq > 0
+    ? `${what}: ${fmtCount(zeroSq)} of their exp_avg_sq values (${fmtPercent(zeroSq / Math.max(elements, 1))}) flush to 0 in ${r.precision}.`
+    : `${what}: none of their exp_avg_sq values flush to 0 in ${r.precision}.`];
+}
+
 function overallReasons(r: TrainingReadiness, o: Resolved): string[] {
+  if (r.tensors.length === 0) {
+    const ls = r.lossScale;
+    return [
+      ...momentsOnlyReasons(r),
+      ls.flushedBefore > 0
+        ? `the gradients implied by √v̂ would flush to 0 in fp16 for ${fmtPercent(ls.flushedBefore)} of the elements without loss scaling; a loss scale of 2^${ls.log2Scale} leaves ${fmtPercent(ls.flushedAfter)}.`
+        : `the gradients implied by √v̂ fit fp16 without loss scaling; recommended scale 2^${ls.log2Scale}.`,
+    ];
+  }
   const out: string[] = [];
   const p = r.precision;
   const fe = r.implementations.foreach, fu = r.implementations.fused;
@@ -870,6 +1111,7 @@ function overallReasons(r: TrainingReadiness, o: Resolved): string[] {
   } else if (zeroSq > 0) {
     out.push(`${fmtCount(zeroSq)} exp_avg_sq values (${fmtPercent(zeroSq / elements)}) flush to 0 when cast to ${p}; the next step still gives no inf/NaN (for-loop and fused${est}).`);
   }
+  out.push(...momentsOnlyReasons(r));
   // 3. stochastic rounding
   out.push(`with stochastic rounding of the new weights (lowp's rounding: 'stochastic'), an expected ${fmtPercent(fe.stochasticMovedFraction)} of the weights would move on the next step (for-loop; fused ${fmtPercent(fu.stochasticMovedFraction)}) instead of ${fmtPercent(1 - uf)}: updates below half an ulp survive in expectation.`);
   // 4. weight decay
