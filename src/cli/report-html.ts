@@ -12,6 +12,7 @@ import { describeGgmlTarget, ggmlWorstFirst, type GgmlCheckReport } from './comm
 import type { GgmlAnalysis } from '../quant/ggml/analyze.js';
 import { finfo } from '../formats/index.js';
 import { fmtBits, fmtBytes, fmtCount, fmtCountShare, fmtDb, fmtNum, fmtRelError, fmtSeconds, fmtShape } from './units.js';
+import { renderTrainingHtml, TRAINING_STYLE } from './training-html.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -241,7 +242,7 @@ function renderCastHtmlReport(report: CheckReport): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="lowp ${escapeHtml(report.lowpVersion)}">
 <title>lowp check: ${escapeHtml(report.input.label)} → ${escapeHtml(t.name)}</title>
-<style>${css}</style><style>${STYLE}</style></head>
+<style>${css}</style><style>${STYLE}${report.training ? TRAINING_STYLE : ''}</style></head>
 <body>
 <h1>lowp check: ${escapeHtml(report.input.label)} → ${escapeHtml(t.name)}</h1>
 <div class="muted">${escapeHtml(fmtCount(s.tensors))} tensors · ${escapeHtml(fmtCount(s.total))} values · ${escapeHtml(fmtBytes(s.bytes))} · checked in ${escapeHtml(fmtSeconds(s.seconds))} · lowp ${escapeHtml(report.lowpVersion)}</div>
@@ -258,6 +259,7 @@ function renderCastHtmlReport(report: CheckReport): string {
 <tr><th>smallest headroom</th><td>${escapeHtml(fmtBits(s.minHeadroomBits))} (log2 of ${escapeHtml(t.name)}'s max over a tensor's max |x|)</td></tr>
 <tr><th>${escapeHtml(t.name)}</th><td>max ${escapeHtml(fmtNum(t.max, 5))}, smallest normal ${escapeHtml(fmtNum(t.smallestNormal))}, smallest subnormal ${escapeHtml(fmtNum(t.smallestSubnormal))}, ${t.mantissaBits + 1} significant bits (eps ${escapeHtml(fmtNum(t.eps))})</td></tr>
 </table>
+${renderTrainingHtml(report.training)}
 
 <h2>Well-known constants in ${escapeHtml(t.name)}</h2>
 <table><tr><th>constant</th><th class="num">value</th><th class="num">becomes</th><th>kind</th><th>suggestion</th></tr>

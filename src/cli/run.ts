@@ -25,6 +25,14 @@ function parsePositiveInt(name: string, allowZero: boolean, max = Number.MAX_SAF
 /** Largest `--size` of `lowp bench`: its four arrays of that many values then take about 1.9 GB. */
 const BENCH_MAX_SIZE = 2 ** 27;
 
+function parseNonNegative(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} expects a number >= 0 (e.g. 1e-5).`);
+    return n;
+  };
+}
+
 function parseThreads(value: string): number | 'auto' {
   if (value === 'auto') return 'auto';
   return parsePositiveInt('--threads', false)(value);
@@ -39,6 +47,8 @@ Examples:
   $ lowp check model.safetensors.index.json --to fp8-e4m3fn --only 'mlp|attn' --top 10
   $ lowp check model.safetensors --to fp16 --json > report.json
   $ lowp check model.safetensors --to fp16 --html report.html
+  $ lowp check out/checkpoint-150 --to bf16          an HF Trainer folder (optimizer.pt): adds the training section
+  $ lowp check last.ckpt --to fp16 --lr 1e-5 --optimizer adam   a Lightning checkpoint, at another lr
   $ lowp check model.safetensors --to q4_k           what llama.cpp's Q4_K would do (any ggml type: q8_0, q6_k, iq4_nl, mxfp4…)
   $ lowp check --sample --to q8_0 --fail-on underflow,overflow,unsupported
 
@@ -60,6 +70,14 @@ not whole blocks (32 or 256 values) are listed as not storable, never padded.
   constants   a well-known constant (Adam eps, LayerNorm eps, mask fill...) flushes to zero or overflows
   unsupported a ggml target (--to q4_k) cannot store a tensor (its rows are not whole blocks)
   any         all of the above
+
+Training checkpoints (--to bf16 or fp16): an HF Trainer folder (model.safetensors or pytorch_model.bin,
+optimizer.pt, trainer_state.json, scheduler.pt), a Lightning .ckpt, or a torch.save file with an Adam
+state adds a training section: what the next optimizer step does with weights and both moments kept in
+that format (weights left unchanged, weights that become inf/NaN, weight decay, moments, eps, the fp16
+loss scale), for PyTorch's for-loop and fused AdamW, estimated from the saved moments. Optimizer indices
+are paired with parameters by param_names, else HF Trainer's order, checked shape by shape; what cannot
+be paired with certainty is said, and analysed through its moments only.
 
 Exit status: 0 ok, 1 a risk named by --fail-on was found, 2 usage or file error.
 `;
@@ -118,8 +136,8 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   program
     .command('check')
     .description('check whether a checkpoint survives a cast: per tensor flushed/subnormal/overflow counts, error and a verdict')
-    .argument('[path]', 'a .safetensors file, a folder, or a *.safetensors.index.json')
-    .option('--sample', 'check the built-in sample (a small transformer: weights, gradients, Adam moments, activations)')
+    .argument('[path]', 'a .safetensors file, a folder (an HF Trainer checkpoint folder too), a *.safetensors.index.json, a .bin/.pt/.ckpt, a .gguf')
+    .option('--sample', 'check the built-in sample (a small transformer: weights, gradients, Adam moments, activations; a training checkpoint too)')
     .option('-t, --to <format>', 'target format (see `lowp formats`), or a ggml type to quantize to (q8_0, q4_k, … any case)', 'bf16')
     .option('--json', 'print the JSON report (lowp.cast-report/1, or lowp.ggml-check/1 for a ggml type; versioned) instead of the table')
     .option('--html <file>', 'also write a self-contained HTML report with histograms')
@@ -129,6 +147,12 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
     .addOption(new Option('--chunk <elements>', 'elements read per chunk (memory bound)').argParser(parsePositiveInt('--chunk', false)).default(1 << 20))
     .option('--threads <n>', "worker threads, or 'auto' (up to 8 for inputs of 64 MiB or more)", parseThreads, 'auto')
     .option('--no-progress', 'never show the progress bar')
+    .option('--lr <lr>', 'training checkpoints: the lr of the next step (default: the lr saved in the optimizer\'s param groups)', parseNonNegative('--lr'))
+    .addOption(new Option('--optimizer <kind>', 'training checkpoints: adam or adamw (default: what the param groups say, else adamw)').choices(['adam', 'adamw']))
+    .addOption(new Option('--schedule <kind>', 'training checkpoints: the lr schedule of the remaining steps (auto: fitted to trainer_state.json\'s logged lrs)').choices(['auto', 'linear', 'cosine', 'constant', 'none']).default('auto'))
+    .option('--param-names <file>', 'training checkpoints: the model\'s parameter names in named_parameters() order (one per line, or a JSON array), to pair optimizer indices with weights')
+    .option('--sample-elements <n>', 'training checkpoints: elements per tensor the estimate of the next step evaluates', parsePositiveInt('--sample-elements', false), 16384)
+    .option('--no-training', 'no training section, even for a training checkpoint')
     .addHelpText('after', CHECK_EXAMPLES)
     .action(async (path: string | undefined, opts) => {
       state.exitCode = await checkCommand(path, opts, io);

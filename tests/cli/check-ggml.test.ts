@@ -132,11 +132,11 @@ describe('lowp check --to <ggml type> on a planted file', () => {
     expect(doc.summary.storedBytes).toBe((2048 + 1024 + 256) / 256 * 144);
   });
 
-  it('the JSON document: schema lowp.ggml-check/1, check block version 2, no null lost to JSON', async () => {
+  it('the JSON document: schema lowp.ggml-check/1, check block version 3, no null lost to JSON', async () => {
     const { doc } = await json(['check', FILE, '--to', 'q4_0']);
     expect(doc.schema).toBe('lowp.ggml-check/1');
     expect(doc.generator).toEqual({ name: 'lowp', version: expect.any(String) });
-    expect(doc.check.version).toBe(2);
+    expect(doc.check.version).toBe(3);
     expect(doc.check.targetKind).toBe('ggml');
     expect(doc.check.targetInfo.type).toBe('Q4_0');
     expect(doc.target.limits.zeroAtOrBelow).toBeCloseTo(8 * 2 ** -25, 20); // d = max/−8

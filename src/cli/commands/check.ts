@@ -26,6 +26,7 @@ import { openInput, selectInputTensors } from '../open.js';
 import { analyzeInWorkers, analyzeTensor, analyzeTensorGgml, type CheckWorkerJob, type GgmlTensorResult, type TensorResult } from '../parallel.js';
 import { createProgress } from '../progress.js';
 import { renderHtmlReport } from '../report-html.js';
+import { renderTrainingText, runTrainingSection, trainingJson, type TrainingOptions, type TrainingSection } from '../training.js';
 import { resolveStorageType } from '../../quant/ggml/analyze.js';
 import { GGML_STORAGE_TYPES, type GgmlStorageType } from '../../quant/ggml/scales.js';
 import {
@@ -44,12 +45,13 @@ export type FailOnKind = (typeof FAIL_ON_KINDS)[number];
  * Version of the `check` block that `lowp check --json` adds to lowp/diagnostics' cast report (schema
  * 'lowp.cast-report/1') and to the ggml report (schema 'lowp.ggml-check/1'): the CLI's verdict line,
  * `--fail-on` outcome, options and skipped tensors. Version 2 added `targetKind` ('format' or 'ggml'):
- * `targetInfo` is a format's finfo or a ggml type's facts; `--fail-on` gained 'unsupported'.
+ * `targetInfo` is a format's finfo or a ggml type's facts; `--fail-on` gained 'unsupported'. Version 3
+ * added the top-level `training` block (schema 'lowp.training/1': training checkpoints, --to bf16/fp16).
  */
-export const CHECK_BLOCK_VERSION = 2;
+export const CHECK_BLOCK_VERSION = 3;
 
-/** Options of {@link checkCommand} (the command-line flags). */
-export interface CheckOptions {
+/** Options of {@link checkCommand} (the command-line flags; the training section's in {@link TrainingOptions}). */
+export interface CheckOptions extends TrainingOptions {
   /** Target format (default 'bf16'). */
   to?: string;
   /** Check the built-in sample instead of a path. */
@@ -137,6 +139,8 @@ export interface CheckReport {
   reasons: string[];
   failOn: { kinds: FailOnKind[]; triggered: FailOnKind[] };
   exitCode: number;
+  /** The training section (training checkpoints only: src/cli/training.ts). */
+  training?: TrainingSection | null;
 }
 
 /** What `lowp check` returns: the cast report of a format target, or the ggml report of a ggml type. */
@@ -357,8 +361,10 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
     const constants = checkWellKnownConstants(target.info.name);
     const { verdict, reasons } = overallVerdict(checks, summary, constants.rows, target.info);
     const triggered = triggeredFailOn(failOn, summary.byVerdict, constants.rows);
+    const training = await runTrainingSection(path, opts.sample === true, target.info.name, opts, io);
     return {
       targetKind: 'format',
+      training,
       lowpVersion: packageVersion(),
       input: inputInfo,
       target: target.info,
@@ -378,6 +384,8 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
 
 /** The JSON document of `lowp check --json`: lowp/diagnostics' cast report plus the `check` block. */
 export type CheckJson = CastReport & {
+  /** The training section (training checkpoints only; schema 'lowp.training/1'). */
+  training?: Record<string, unknown>;
   /** What the command adds (version {@link CHECK_BLOCK_VERSION}); non-finite numbers as strings. */
   check: {
     version: number;
@@ -430,6 +438,7 @@ export function checkReportJson(report: CheckReport): CheckJson {
       bytes: report.summary.bytes,
       seconds: report.summary.seconds,
     },
+    ...(report.training ? { training: trainingJson(report.training) } : {}),
   };
 }
 
@@ -544,7 +553,7 @@ export function renderCheckText(report: CheckReport, top: number): string {
         : `--fail-on ${report.failOn.kinds.join(',')}: nothing found (exit status 0)`,
     );
   }
-  return lines.join('\n') + '\n';
+  return lines.join('\n') + '\n' + (report.training ? renderTrainingText(report.training, top) : '');
 }
 
 /**
