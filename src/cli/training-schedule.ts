@@ -108,8 +108,9 @@ export function fitSchedule(points: ReadonlyArray<readonly [number, number]>, pe
   return best;
 }
 
+/** A fitted fraction in [0, 0.999]; rounding noise around 0 (HF's own schedules) is 0. */
 function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 0.999 ? 0.999 : x;
+  return x < 1e-9 ? 0 : x > 0.999 ? 0.999 : x;
 }
 
 /** One line about the schedule: "cosine, warmup 20 steps from 10%, to a floor of 10% at step 400 (fits the 21 logged lrs within 0.1%)". */

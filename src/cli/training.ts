@@ -6,7 +6,7 @@
 // indices with parameter names (training-map.ts), streams each parameter's weight and moments through
 // the analyzer (one pass, bounded memory), infers the lr schedule (training-schedule.ts), and renders the
 // section as text and JSON; training-html.ts renders it as HTML. Docs: docs/cli.md, docs/training.md.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
   createTrainingAnalyzer, type OptimizerKind, type TrainingMomentsReport, type TrainingReadiness, type TrainingTensorReport,
@@ -14,6 +14,7 @@ import {
 import { fmtPercent as fmtShare, fmtValue } from '../diagnostics/text.js';
 import { LowpIoError } from '../io/errors.js';
 import { JsonFloat } from '../io/json.js';
+import { detectFormat } from '../io/open.js';
 import type { TensorReader } from '../io/reader.js';
 import { openSafetensors } from '../io/safetensors/reader.js';
 import { findTrainingCheckpoint, openTrainingCheckpoint, type SkippedFile } from '../io/torch/training.js';
@@ -149,19 +150,20 @@ interface TrainingInputs {
 
 const checkpointName = (p: string | undefined): string | null => (p === undefined ? null : p);
 
-/** Whether a file starts as torch.save files do: a zip archive ('PK') or a pickle (protocol 2+: 0x80). */
+/** Whether a file's content is a torch.save file (a zip archive or a legacy pickle), as openCheckpoint sniffs it. */
 function isTorchFile(path: string): boolean {
-  const head = new Uint8Array(2);
+  const head = new Uint8Array(64);
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    if (readSync(fd, head, 0, 2, 0) < 2) return false;
+    const n = readSync(fd, head, 0, head.length, 0);
+    const f = detectFormat(head.subarray(0, n), fstatSync(fd).size);
+    return f === 'torch-zip' || f === 'pickle';
   } catch {
     return false;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  return (head[0] === 0x50 && head[1] === 0x4b) || head[0] === 0x80;
 }
 
 /** Opens what the training section reads; null when the input is not a training checkpoint. */
@@ -477,7 +479,7 @@ function coverageNotes(r: TrainingReadiness, m: TrainingMappingInfo, optimizer: 
   const out: string[] = [];
   const opt = optimizer === 'adamw' ? 'AdamW' : 'Adam';
   const why = source === '--optimizer' ? 'as --optimizer says' : source === 'param-groups' ? `the param groups say decoupled_weight_decay=${optimizer === 'adamw' ? 'True' : 'False'}` : 'assumed: Adam and AdamW look alike in optimizer.pt; --optimizer adam to change';
-  out.push(`optimizer: ${opt} (${why}); lr ${fmtValue(lr)} (${lrSource === '--lr' ? 'from --lr' : 'the saved group lr, the one the next step uses'}); the next step is step ${fmtCount(r.step + 1)}.`);
+  out.push(`optimizer: ${opt} (${why}); lr ${fmtNum(lr)} (${lrSource === '--lr' ? 'from --lr' : 'the saved group lr, the one the next step uses'}); the next step is step ${fmtCount(r.step + 1)}.`);
   const analysed = r.tensors.reduce((a, t) => a + t.elements, 0);
   const mo = r.momentsOnly.reduce((a, t) => a + t.elements, 0);
   if (m.paired === m.indices) out.push(`every parameter with optimizer state (${fmtCount(m.indices)}, ${fmtCount(analysed)} weights) is paired with its weights and analysed.`);
@@ -537,11 +539,11 @@ export function renderTrainingText(t: TrainingSection, top: number): string {
   const r = t.report;
   const opt = r.optimizer === 'adamw' ? 'AdamW' : 'Adam';
   const c = t.checkpoint;
-  lines.push(`Training: the next ${opt} step (step ${fmtCount(r.step + 1)}${t.maxSteps ? ` of ${fmtCount(t.maxSteps)}` : ''}) at lr ${fmtValue(r.lr)} with weights and both moments kept in ${r.precision} (estimated from the saved moments)`);
+  lines.push(`Training: the next ${opt} step (step ${fmtCount(r.step + 1)}${t.maxSteps ? ` of ${fmtCount(t.maxSteps)}` : ''}) at lr ${fmtNum(r.lr)} with weights and both moments kept in ${r.precision} (estimated from the saved moments)`);
   const files = [c.weights, c.optimizer, c.scheduler, c.trainerState].filter((x): x is string => x !== null);
   lines.push(c.kind === 'sample' ? `  built-in sample: its weights with ${c.optimizer}` : `  ${c.kind === 'hf-trainer' ? 'HF Trainer folder' : 'torch.save checkpoint'}: ${files.map((f) => f.split(/[\\/]/).pop()).join(', ')}`);
   for (const s of c.skipped) lines.push(`  skipped ${s.file.split(/[\\/]/).pop()}: ${s.reason}`);
-  lines.push(`  betas ${r.betas.join(', ')}; eps ${fmtNum(r.eps)}; groups: ${t.groups.map((g) => `#${g.index} ${g.parameters} parameters, lr ${g.lr === null ? '?' : fmtValue(g.lr)}, weight decay ${g.weightDecay ?? '?'}`).join('; ')}${t.runImplementation ? `; the run used the ${t.runImplementation === 'fused' ? 'fused kernel (fused=True)' : 'foreach path'}` : ''}`);
+  lines.push(`  betas ${r.betas.join(', ')}; eps ${fmtNum(r.eps)}; groups: ${t.groups.map((g) => `#${g.index} ${g.parameters} parameters, lr ${g.lr === null ? '?' : fmtNum(g.lr)}, weight decay ${g.weightDecay ?? '?'}`).join('; ')}${t.runImplementation ? `; the run used the ${t.runImplementation === 'fused' ? 'fused kernel (fused=True)' : 'foreach path'}` : ''}`);
   lines.push(`  pairing: ${t.mapping.notes.join('; ')}`);
   for (const a of t.mapping.ambiguous.slice(0, 6)) lines.push(`    not paired: optimizer ${a.indices.length === 1 ? 'index' : 'indices'} ${someIndices(a.indices)} ↔ ${a.names.length > 0 ? someNames(a.names, 3) : '?'}: ${a.reason}`);
   if (t.mapping.ambiguous.length > 6) lines.push(`    (+${t.mapping.ambiguous.length - 6} more ambiguities; --json lists them all)`);
@@ -589,7 +591,7 @@ export function renderTrainingText(t: TrainingSection, top: number): string {
   if (r.schedule && r.tensors.length > 0) {
     const pts = r.schedule.points;
     const pick = [pts[0], pts[Math.floor(pts.length / 2)], pts[pts.length - 1]].filter((p, i, a) => p !== undefined && a.indexOf(p) === i);
-    lines.push(`  unchanged as the lr decays (for-loop / fused, moments as now): ${pick.map((p) => `step ${fmtCount(p.step)} lr ${fmtValue(p.lr)}: ${pct(p.foreach)} / ${pct(p.fused)}`).join('; ')}`);
+    lines.push(`  unchanged as the lr decays (for-loop / fused, moments as now): ${pick.map((p) => `step ${fmtCount(p.step)} lr ${fmtNum(p.lr)}: ${pct(p.foreach)} / ${pct(p.fused)}`).join('; ')}`);
   }
   lines.push('');
   lines.push(`Training verdict for pure ${r.precision}:`);

@@ -1093,6 +1093,8 @@ function overallReasons(r: TrainingReadiness, o: Resolved): string[] {
     out.push(`pure ${p} would leave ${fmtPercent(uf)} of the weights unchanged on the next step at lr ${lr} (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}${est}): keep fp32 master weights (${p} autocast), or use stochastic rounding or Kahan summation.`);
   } else if (uf >= 0.05) {
     out.push(`pure ${p} would leave ${fmtPercent(uf)} of the weights unchanged on the next step at lr ${lr} (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}${est}): those updates are below half a ${p} ulp of their weight and are lost; fp32 master weights keep them.`);
+  } else if (fe.nonFinite > 0.5 * (1 - uf) * fe.elements) {
+    out.push(`pure ${p} leaves ${fmtPercent(uf)} of the weights unchanged on the next step at lr ${lr} (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}${est}), but most of the others become inf/NaN (below).`);
   } else {
     out.push(`pure ${p} moves nearly every weight on the next step at lr ${lr}: ${fmtPercent(uf)} stay unchanged (${opt}, for-loop; fused ${fmtPercent(fu.unchangedFraction)}${est}).`);
   }

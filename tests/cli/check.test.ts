@@ -194,7 +194,8 @@ describe('lowp check text output', () => {
   it('lists the --top worst tensors, worst first, and ends with a one-line verdict', async () => {
     const { stdout, code } = await runCli(['check', '--sample', '--to', 'fp16', '--top', '5']);
     expect(code).toBe(0);
-    const lines = stdout.trimEnd().split('\n');
+    // the cast report ends with its one-line verdict (the sample's training section follows it)
+    const lines = stdout.split('\nTraining: ')[0].trimEnd().split('\n');
     // both risks named, overflow first (the second alternative of an earlier `a|b` regex accepted any reason)
     expect(lines[lines.length - 1]).toMatch(/^Verdict for fp16: overflow-risk: .*beyond fp16's max 65504 .*; \d+ tensors underflow: /);
     expect(stdout).toMatch(/\(the 5 worst of \d+ tensors; --top 0 lists all\)/);
