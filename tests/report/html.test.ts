@@ -72,6 +72,36 @@ describe('HTML report (static checks)', () => {
   });
 });
 
+describe.skipIf(!haveChromium)('the training section in headless Chromium', () => {
+  it('the sample (a training checkpoint) → fp16: the section, its bar chart and lr curve are drawn (inline SVG, no script, no request)', async () => {
+    const path = await makeReport(['check', '--sample', '--to', 'fp16'], 'training-fp16.html');
+    const html = readFileSync(path, 'utf8');
+    // the section adds no script: the report's three script elements are all there is
+    expect(html.split('</script>').length - 1).toBe(3);
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`file://${path}`, { waitUntil: 'load' });
+    await page.locator('#training svg.bars').scrollIntoViewIfNeeded();
+    const bars = await page.$$eval('#training svg.bars rect.bar-foreach', (els) => els.map((e) => (e as SVGGraphicsElement).getBBox().width));
+    expect(bars).toHaveLength(20);
+    expect(bars.some((w) => w > 1)).toBe(true);
+    const curveWidth = await page.$eval('#training svg.curve polyline.curve-foreach', (e) => (e as SVGGraphicsElement).getBBox().width);
+    expect(curveWidth).toBeGreaterThan(100);
+    expect(await page.locator('#training li', { hasText: 'become inf/NaN on the next step' }).count()).toBe(1);
+    const shot = join(out, 'training-fp16.png');
+    await page.screenshot({ path: shot, fullPage: false });
+    console.log(`tests/report: screenshot ${shot}`);
+    expect(errors).toEqual([]);
+    expect(requests.filter((u) => u !== `file://${path}`)).toEqual([]);
+    await page.close();
+    rmSync(path);
+  });
+});
+
 describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
   for (const [label, args, file] of [
     ['sample → fp16', ['check', '--sample', '--to', 'fp16'], 'sample-fp16.html'],
