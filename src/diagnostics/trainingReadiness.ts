@@ -497,8 +497,17 @@ class ThresholdHistogram {
     this.w[j] += weight;
   }
   merge(o: ThresholdHistogram): void {
+    this.mergeState(o);
+  }
+  /** Adds bin weights and a total (a histogram's state, e.g. from another thread). */
+  mergeState(o: { w: Float64Array; total: number }): void {
+    if (o.w.length !== NBINS) throw new RangeError(`a threshold histogram has ${NBINS} bins, got ${o.w.length}`);
     for (let j = 0; j < NBINS; j++) this.w[j] += o.w[j];
     this.total += o.total;
+  }
+  /** A copy of the bin weights and total. */
+  state(): { w: Float64Array; total: number } {
+    return { w: this.w.slice(), total: this.total };
   }
   /** Fraction of weight with threshold above lr (bins counted by their geometric centre). */
   unchangedAt(lr: number): number {
@@ -847,26 +856,20 @@ function checkInfo(info: TrainingTensorInfo, fn: string): void {
 export function createTrainingAnalyzer(options: TrainingReadinessOptions): TrainingAnalyzer {
   const fn = 'createTrainingAnalyzer';
   const o = resolveOptions(options, fn);
-  const hist = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
-  // per position (add/begin order): the report once ended
-  const slots: Array<{ report?: TrainingTensorReport; moments?: TrainingMomentsReport; sqrtV?: Float32Array }> = [];
+  // per position (add/begin order): the tensor's part once ended; histograms are merged in position order
+  const slots: Array<TrainingPart | null> = [];
   let finished = false;
   const open = (what: string): number => {
     if (finished) throw new RangeError(`${fn}: ${what} after finish; create a new analyzer`);
-    slots.push({});
+    slots.push(null);
     return slots.length - 1;
-  };
-  const merge = (part: TensorPart, index: number): void => {
-    hist.foreach.merge(part.hist.foreach);
-    hist.fused.merge(part.hist.fused);
-    slots[index] = { report: part.report, sqrtV: part.sqrtV };
   };
   return {
     add(input) {
       const index = open('add');
       try {
         const part = analyzeOne(input, o, fn, index);
-        merge(part, index);
+        slots[index] = { kind: 'full', report: part.report, hist: { foreach: part.hist.foreach.state(), fused: part.hist.fused.state() }, sqrtV: part.sqrtV };
         return part.report;
       } catch (e) {
         slots.pop();
@@ -874,59 +877,126 @@ export function createTrainingAnalyzer(options: TrainingReadinessOptions): Train
       }
     },
     begin(info) {
-      checkInfo(info, fn);
-      const wd = info.weightDecay ?? o.weightDecay;
-      const lr = info.lr ?? o.lr;
       const index = slots.length;
-      checkStreamable(o, lr, wd, index);
+      const stream = partStream(o, info, index, false, fn);
       open('begin');
-      const h = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
-      const stream = new TensorStream(info.elements, streamOptions(o, lr, wd, index), false, (impl, t, len, w) => { const x = h[impl]; for (let i = 0; i < len; i++) x.add(t[i], w); }, fn);
       return {
         push: (w, m, v) => stream.push(w, m, v),
         end: () => {
-          const r = stream.end();
-          const part = buildPart({ name: info.name, shape: info.shape, lr, wd }, o, r.results as Record<AdamImplementation, StepSummary>, r.sqrtV, h);
-          merge(part, index);
-          return part.report;
+          const part = stream.end();
+          slots[index] = part;
+          return part.report as TrainingTensorReport;
         },
       };
     },
     beginMomentsOnly(info) {
-      checkInfo(info, fn);
-      const wd = info.weightDecay ?? o.weightDecay;
-      const lr = info.lr ?? o.lr;
-      const index = open('beginMomentsOnly');
-      const stream = new TensorStream(info.elements, streamOptions(o, lr, wd, index), true, null, fn);
+      const index = slots.length;
+      const stream = partStream(o, info, index, true, fn);
+      open('beginMomentsOnly');
       return {
         push: (w, m, v) => stream.push(null, m, v),
         end: () => {
-          const r = stream.end();
-          const { figures: gradients, sqrtV } = gradientFigures(r.sqrtV);
-          const moments = {
-            expAvgFlushed: r.cast.expAvgFlushed, expAvgSubnormal: r.cast.expAvgSubnormal, expAvgSqFlushed: r.cast.expAvgSqFlushed, expAvgSqSubnormal: r.cast.expAvgSqSubnormal,
-          };
-          const report: TrainingMomentsReport = { name: info.name, elements: info.elements, moments, gradients, reasons: [] };
-          if (info.shape !== undefined) report.shape = info.shape.slice();
-          if (moments.expAvgSqFlushed > 0) report.reasons.push(`${fmtCount(moments.expAvgSqFlushed)} exp_avg_sq values (${fmtPercent(moments.expAvgSqFlushed / Math.max(info.elements, 1))}) flush to 0 in ${o.precision}.`);
-          slots[index] = { moments: report, sqrtV };
-          return report;
+          const part = stream.end();
+          slots[index] = part;
+          return part.report as TrainingMomentsReport;
         },
       };
     },
     finish(fo) {
       checkOptionsObject(fo, `${fn}: finish`, '{ schedule: { lrs }, levels: [0.5, 0.9] }');
       if (slots.length === 0) throw new RangeError(`${fn}: no tensors were added; expected at least one`);
-      const pending = slots.findIndex((x) => x.sqrtV === undefined);
+      const pending = slots.findIndex((x) => x === null);
       if (pending >= 0) throw new RangeError(`${fn}: tensor #${pending} was begun but not ended; end every stream before finish`);
       finished = true;
       const levels = fo?.levels ?? [0.5, 0.9, 0.99];
       for (const l of levels) if (typeof l !== 'number' || !(l > 0 && l <= 1)) throw new RangeError(`${fn}: levels must be fractions in (0, 1], got ${describeValue(l)}`);
-      const tensors = slots.flatMap((x) => (x.report ? [x.report] : []));
-      const momentsOnly = slots.flatMap((x) => (x.moments ? [x.moments] : []));
-      return finishReport(o, tensors, momentsOnly, hist, slots.map((x) => x.sqrtV as Float32Array), levels, fo?.schedule, fn);
+      return finishParts(o, slots as TrainingPart[], levels, fo?.schedule, fn);
     },
   };
+}
+
+/**
+ * What one tensor contributes to a training analysis, in a form that crosses threads (plain objects and
+ * typed arrays): its report, its lr-threshold histograms and its √v̂ sample.
+ *
+ * @internal
+ */
+export interface TrainingPart {
+  /** 'full' (the step analysed) or 'moments' (moments only). */
+  kind: 'full' | 'moments';
+  report: TrainingTensorReport | TrainingMomentsReport;
+  /** Per implementation: bin weights and their total (full parts only). */
+  hist?: Record<AdamImplementation, { w: Float64Array; total: number }>;
+  /** The √v̂ sample and extremes, as recommendLossScale receives them. */
+  sqrtV: Float32Array;
+}
+
+/**
+ * A tensor streamed into a {@link TrainingPart} at a given position (the seed of its samples), outside any
+ * analyzer: what worker threads compute; {@link finishTrainingParts} puts the parts together.
+ *
+ * @internal
+ */
+export function streamTrainingPart(options: TrainingReadinessOptions, info: TrainingTensorInfo, position: number, momentsOnly: boolean): TrainingTensorStream<TrainingPart> {
+  const fn = 'createTrainingAnalyzer';
+  if (!Number.isSafeInteger(position) || position < 0) throw new RangeError(`${fn}: position must be a non-negative integer, got ${describeValue(position)}`);
+  return partStream(resolveOptions(options, fn), info, position, momentsOnly, fn);
+}
+
+/**
+ * The totals of parts computed apart (in position order: parts[i] at position i), as the analyzer's
+ * finish computes them.
+ *
+ * @internal
+ */
+export function finishTrainingParts(options: TrainingReadinessOptions, parts: readonly TrainingPart[], fo?: TrainingFinishOptions): TrainingReadiness {
+  const fn = 'createTrainingAnalyzer';
+  const o = resolveOptions(options, fn);
+  if (parts.length === 0) throw new RangeError(`${fn}: no tensors were added; expected at least one`);
+  const levels = fo?.levels ?? [0.5, 0.9, 0.99];
+  return finishParts(o, parts, levels, fo?.schedule, fn);
+}
+
+function partStream(o: Resolved, info: TrainingTensorInfo, index: number, momentsOnly: boolean, fn: string): TrainingTensorStream<TrainingPart> {
+  checkInfo(info, fn);
+  const wd = info.weightDecay ?? o.weightDecay;
+  const lr = info.lr ?? o.lr;
+  if (!momentsOnly) checkStreamable(o, lr, wd, index);
+  const h = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
+  const stream = new TensorStream(info.elements, streamOptions(o, lr, wd, index), momentsOnly, momentsOnly ? null : (impl, t, len, w) => { const x = h[impl]; for (let i = 0; i < len; i++) x.add(t[i], w); }, fn);
+  return {
+    push: (w, m, v) => stream.push(momentsOnly ? null : w, m, v),
+    end: () => {
+      const r = stream.end();
+      if (!momentsOnly) {
+        const part = buildPart({ name: info.name, shape: info.shape, lr, wd }, o, r.results as Record<AdamImplementation, StepSummary>, r.sqrtV, h);
+        return { kind: 'full', report: part.report, hist: { foreach: h.foreach.state(), fused: h.fused.state() }, sqrtV: part.sqrtV };
+      }
+      const { figures: gradients, sqrtV } = gradientFigures(r.sqrtV);
+      const moments = {
+        expAvgFlushed: r.cast.expAvgFlushed, expAvgSubnormal: r.cast.expAvgSubnormal, expAvgSqFlushed: r.cast.expAvgSqFlushed, expAvgSqSubnormal: r.cast.expAvgSqSubnormal,
+      };
+      const report: TrainingMomentsReport = { name: info.name, elements: info.elements, moments, gradients, reasons: [] };
+      if (info.shape !== undefined) report.shape = info.shape.slice();
+      if (moments.expAvgSqFlushed > 0) report.reasons.push(`${fmtCount(moments.expAvgSqFlushed)} exp_avg_sq values (${fmtPercent(moments.expAvgSqFlushed / Math.max(info.elements, 1))}) flush to 0 in ${o.precision}.`);
+      return { kind: 'moments', report, sqrtV };
+    },
+  };
+}
+
+/** The totals of the parts, in position order. */
+function finishParts(o: Resolved, parts: readonly TrainingPart[], levels: readonly number[], schedule: LrSchedule | undefined, fn: string): TrainingReadiness {
+  for (const l of levels) if (typeof l !== 'number' || !(l > 0 && l <= 1)) throw new RangeError(`${fn}: levels must be fractions in (0, 1], got ${describeValue(l)}`);
+  const hist = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
+  for (const p of parts) {
+    if (p.hist) {
+      hist.foreach.mergeState(p.hist.foreach);
+      hist.fused.mergeState(p.hist.fused);
+    }
+  }
+  const tensors = parts.flatMap((p) => (p.kind === 'full' ? [p.report as TrainingTensorReport] : []));
+  const momentsOnly = parts.flatMap((p) => (p.kind === 'moments' ? [p.report as TrainingMomentsReport] : []));
+  return finishReport(o, tensors, momentsOnly, hist, parts.map((p) => p.sqrtV), levels, schedule, fn);
 }
 
 /**
