@@ -4,10 +4,14 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { checkWorkerMain, type CheckWorkerJob } from './parallel.js';
 import { run } from './run.js';
+import { openForWorker } from './training.js';
+import { trainingWorkerMain, type TrainingWorkerJob } from './training-workers.js';
 
 const data = workerData as { lowpWorker?: string; job?: CheckWorkerJob } | null;
 if (!isMainThread && data?.lowpWorker === 'check' && parentPort !== null) {
   await checkWorkerMain(data.job as CheckWorkerJob, parentPort);
+} else if (!isMainThread && data?.lowpWorker === 'training' && parentPort !== null) {
+  await trainingWorkerMain(data.job as unknown as TrainingWorkerJob, openForWorker, parentPort);
 } else {
   // `lowp check … | head`: the reader went away; stop quietly, as Unix tools do
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -9,7 +9,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
-  createTrainingAnalyzer, type OptimizerKind, type TrainingMomentsReport, type TrainingReadiness, type TrainingTensorReport,
+  finishTrainingParts, type OptimizerKind, type TrainingMomentsReport, type TrainingPart, type TrainingReadiness, type TrainingReadinessOptions, type TrainingTensorReport,
 } from '../diagnostics/trainingReadiness.js';
 import { fmtPercent as fmtShare, fmtValue } from '../diagnostics/text.js';
 import { LowpIoError } from '../io/errors.js';
@@ -26,6 +26,7 @@ import { sampleTraining } from './sample/training.js';
 import { renderTable } from './table.js';
 import { mapOptimizerParams, isSortedByName, parseParamNames, type Ambiguity, type ParamCandidate } from './training-map.js';
 import { describeSchedule, fitSchedule, scheduleFactor, type FittedSchedule, type ScheduleKind } from './training-schedule.js';
+import { streamWork, trainingInWorkers, trainingThreads, type TrainingWork } from './training-workers.js';
 import { fmtBytes, fmtCount, fmtNum, fmtSeconds, fmtShape } from './units.js';
 
 /** Schema of the `training` block of `lowp check --json` (docs/cli.md). */
@@ -50,6 +51,8 @@ export interface TrainingOptions {
   /** Progress bar. */
   progress?: boolean;
   json?: boolean;
+  /** Worker threads (as lowp check's --threads). */
+  threads?: number | 'auto';
 }
 
 /** A group as the section reports it. */
@@ -121,6 +124,8 @@ export interface TrainingAnalysed {
   indexOf: Record<string, { index: number; group: number }>;
   /** Elements per tensor the estimate evaluated (at most). */
   sampleElements: number;
+  /** Threads that streamed the parameters. */
+  threads: number;
   /** Sentences of the CLI (mapping, coverage, optimizer), before the analysis' own. */
   notes: string[];
   /** lowp/diagnostics' training report. */
@@ -131,6 +136,8 @@ export interface TrainingAnalysed {
 
 /** The pieces of a training checkpoint, whatever the layout. */
 interface TrainingInputs {
+  /** The checkpoint's absolute path (what worker threads open), or null for the sample. */
+  path: string | null;
   info: TrainingCheckpointInfo;
   weights: TensorReader | undefined;
   /** Weights that are parameters (the sample's file also holds gradients and activations). */
@@ -212,6 +219,7 @@ async function openInputs(path: string | undefined, sample: boolean, cwd: string
     }
   }
   return {
+    path: abs,
     info,
     weights,
     isParam: () => true,
@@ -237,6 +245,7 @@ async function sampleInputs(): Promise<TrainingInputs> {
   const states = new Map<number, { tensors: ReadonlyMap<string, string>; step: number | undefined }>();
   for (const g of t.groups) for (const i of g.params) states.set(i, { tensors: new Map([['exp_avg', `state.${i}.exp_avg`], ['exp_avg_sq', `state.${i}.exp_avg_sq`]]), step: t.step });
   return {
+    path: null,
     info: { kind: 'sample', weights: 'built-in sample', optimizer: 'an AdamW state after 2,000 of 10,000 steps (in memory)', scheduler: null, trainerState: null, skipped: [] },
     weights,
     isParam: (n) => params.has(n),
@@ -254,6 +263,16 @@ async function sampleInputs(): Promise<TrainingInputs> {
       await moments.close();
     },
   };
+}
+
+/** What a training worker thread opens: the checkpoint's weights and optimizer state readers. */
+export async function openForWorker(path: string): Promise<{ weights: TensorReader | undefined; moments: TensorReader; close(): Promise<void> }> {
+  const ckpt = await openTrainingCheckpoint(path);
+  if (ckpt.optimizer === undefined) {
+    await ckpt.close();
+    throw new CliError(`${path}: no optimizer state`);
+  }
+  return { weights: ckpt.weights, moments: ckpt.optimizer.file, close: () => ckpt.close() };
 }
 
 const OPTIMIZERS = ['adam', 'adamw'];
@@ -392,11 +411,9 @@ async function analyse(inp: TrainingInputs, precision: 'bf16' | 'fp16', opts: Tr
   const mapping = mapOptimizerParams({ params, orderKnown, orderLabel, groups: groups.map((g) => ({ index: g.index, params: g.params, weightDecay: g.weightDecay ?? 0, paramNames: g.paramNames })), stateShapes });
   if (weights === undefined) mapping.notes.unshift('the checkpoint holds no model weights (an optimizer state alone): every parameter is analysed without the step');
   const withoutStateNames = mapping.withoutState;
-  // the work: analysed (paired), or moments only (not paired, or not the common hyper-parameters)
-  interface Work { index: number; group: number; name: string; weight: string | null; m: string; v: string; shape: number[]; elements: number; wd: number; lr: number }
-  const work: Work[] = [];
-  const groupOfIndex = new Map<number, (typeof groups)[number]>();
-  for (const g of groups) for (const i of g.params) groupOfIndex.set(i, g);
+  const indexOfPosition: Array<{ index: number; group: number }> = [];
+  // the work, in optimizer order: analysed (paired), or moments only (not paired, or not the common hyper-parameters)
+  const work: TrainingWork[] = [];
   const ambiguousNames = new Map<number, Ambiguity>();
   for (const a of mapping.ambiguous) for (const i of a.indices) ambiguousNames.set(i, a);
   let badShape = 0;
@@ -411,36 +428,39 @@ async function analyse(inp: TrainingInputs, precision: 'bf16' | 'fp16', opts: Tr
       const full = paired !== undefined && sameHyper(g) && !otherStep.has(index) && weights !== undefined && weights.info(paired).elements === mi.elements;
       const a = ambiguousNames.get(index);
       const label = paired ?? (a && a.names.length > 0 ? `optimizer index ${index} (one of ${a.names.length <= 3 ? a.names.join(', ') : `${a.names.slice(0, 2).join(', ')} +${a.names.length - 2} more`})` : `optimizer index ${index}`);
-      work.push({ index, group: g.index, name: label, weight: full ? (paired as string) : null, m, v, shape: [...mi.shape], elements: mi.elements, wd: g.weightDecay ?? 0, lr: groupLr(g) as number });
+      const weight = full ? (paired as string) : null;
+      work.push({
+        position: work.length, name: label, weight, m, v, elements: mi.elements, shape: [...mi.shape], wd: g.weightDecay ?? 0, lr: groupLr(g) as number,
+        bytes: (weight !== null ? (weights as TensorReader).info(weight).byteLength : 0) + mi.byteLength + vi.byteLength,
+      });
+      indexOfPosition.push({ index, group: g.index });
     }
   }
   if (badShape > 0) notes.push(`${badShape} optimizer state${badShape === 1 ? '' : 's'} with exp_avg and exp_avg_sq of different sizes or non-float dtypes: left out`);
+  if (work.length === 0) return { status: 'skipped', reason: 'no parameter has both exp_avg and exp_avg_sq in float dtypes', checkpoint: inp.info };
   const sampleElements = opts.sampleElements ?? 16384;
-  const analyzer = createTrainingAnalyzer({
-    precision, optimizer, lr: lr0, betas: [betas[0], betas[1]], eps, step, weightDecay: 0, sample: sampleElements,
-  });
+  const analysis: TrainingReadinessOptions = { precision, optimizer, lr: lr0, betas: [betas[0], betas[1]], eps, step, weightDecay: 0, sample: sampleElements };
   const chunk = opts.chunk ?? 1 << 20;
-  const bytes = work.reduce((a, w) => a + (w.weight ? (weights as TensorReader).info(w.weight).byteLength : 0) + moments.info(w.m).byteLength + moments.info(w.v).byteLength, 0);
+  const bytes = work.reduce((acc, w) => acc + w.bytes, 0);
+  const threads = inp.path === null ? 1 : trainingThreads(opts.threads, work.length, bytes, io.workerEntry);
   const progress = createProgress({ stream: io.stderr, total: bytes, enabled: opts.progress !== false && !opts.json });
-  const indexOf: Record<string, { index: number; group: number }> = {};
+  let parts: TrainingPart[];
   try {
-    for (const w of work) {
-      progress.label(`training: ${w.name}`);
-      const info = { name: w.name, elements: w.elements, shape: w.shape, weightDecay: w.wd, lr: w.lr };
-      const stream = w.weight !== null ? analyzer.begin(info) : analyzer.beginMomentsOnly(info);
-      const sources = [moments.chunks(w.m, { as: 'float32', elements: chunk, reuse: true }), moments.chunks(w.v, { as: 'float32', elements: chunk, reuse: true })];
-      if (w.weight !== null) sources.unshift((weights as TensorReader).chunks(w.weight, { as: 'float32', elements: chunk, reuse: true }));
-      for await (const parts of aligned(sources)) {
-        if (parts.length === 3) stream.push(parts[0], parts[1], parts[2]);
-        else stream.push(null, parts[0], parts[1]);
-        progress.tick(parts[0].length * 4 * parts.length);
+    if (threads > 1) {
+      progress.label(`training: ${threads} threads`);
+      parts = await trainingInWorkers(io.workerEntry as URL, { path: inp.path as string, options: analysis, chunk }, work, threads, (w) => progress.tick(w.bytes));
+    } else {
+      parts = [];
+      for (const w of work) {
+        progress.label(`training: ${w.name}`);
+        parts.push(await streamWork(weights, moments, w, analysis, chunk, (n) => progress.tick(n)));
       }
-      stream.end();
-      indexOf[w.name] = { index: w.index, group: w.group };
     }
   } finally {
     progress.stop();
   }
+  const indexOf: Record<string, { index: number; group: number }> = {};
+  work.forEach((w, k) => (indexOf[w.name] = indexOfPosition[k]));
   // the schedule
   let schedule: TrainingAnalysed['schedule'] = null;
   let scheduleNote: string | null = null;
@@ -456,7 +476,7 @@ async function analyse(inp: TrainingInputs, precision: 'bf16' | 'fp16', opts: Tr
     else schedule = { ...fit, description: describeSchedule(fit) };
   }
   const scale = opts.lr !== undefined && g0.lr !== undefined && g0.lr > 0 ? opts.lr / g0.lr : 1;
-  const report = analyzer.finish(schedule ? { schedule: { lrAt: (t: number) => scale * schedule.peakLr * scheduleFactor(schedule, t), maxSteps: schedule.maxSteps } } : undefined);
+  const report = finishTrainingParts(analysis, parts, schedule ? { schedule: { lrAt: (t: number) => scale * schedule.peakLr * scheduleFactor(schedule, t), maxSteps: schedule.maxSteps } } : undefined);
   const indices = adamLike.length;
   const mappingInfo: TrainingMappingInfo = {
     method: mapping.method, orderSource, notes: mapping.notes, indices, paired: report.tensors.length, ambiguous: mapping.ambiguous,
@@ -469,7 +489,7 @@ async function analyse(inp: TrainingInputs, precision: 'bf16' | 'fp16', opts: Tr
     groups: groups.map((g) => ({
       index: g.index, parameters: g.params.length, lr: groupLr(g) ?? null, initialLr: g.initialLr ?? null, betas: g.betas ? [g.betas[0], g.betas[1]] : null, eps: g.eps ?? null, weightDecay: g.weightDecay ?? null,
     })),
-    maxSteps: inp.maxSteps ?? null, mapping: mappingInfo, schedule, scheduleNote, indexOf, sampleElements, notes, report, bytes,
+    maxSteps: inp.maxSteps ?? null, mapping: mappingInfo, schedule, scheduleNote, indexOf, sampleElements, threads, notes, report, bytes,
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -490,27 +510,6 @@ function coverageNotes(r: TrainingReadiness, m: TrainingMappingInfo, optimizer: 
 
 function someNames(names: readonly string[], n = 4): string {
   return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} +${names.length - n} more`;
-}
-
-/** Zips chunk streams of the same elements: yields views of equal length, whatever each stream's chunk sizes. */
-async function* aligned(sources: AsyncGenerator<{ data: Float32Array }, void, undefined>[]): AsyncGenerator<Float32Array[], void, undefined> {
-  const cur: (Float32Array | null)[] = sources.map(() => null);
-  const off = sources.map(() => 0);
-  for (;;) {
-    for (let k = 0; k < sources.length; k++) {
-      if (cur[k] === null || off[k] === (cur[k] as Float32Array).length) {
-        const r = await sources[k].next();
-        cur[k] = r.done ? null : r.value.data;
-        off[k] = 0;
-      }
-    }
-    if (cur.every((c) => c === null)) return;
-    if (cur.some((c) => c === null)) throw new CliError('a weight and its optimizer state have different numbers of elements');
-    const len = Math.min(...cur.map((c, k) => (c as Float32Array).length - off[k]));
-    if (len === 0) continue;
-    yield cur.map((c, k) => (c as Float32Array).subarray(off[k], off[k] + len));
-    for (let k = 0; k < sources.length; k++) off[k] += len;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -642,6 +641,7 @@ export function trainingJson(t: TrainingSection): Record<string, unknown> {
     groups: t.groups,
     mapping: t.mapping,
     sampleElements: t.sampleElements,
+    threads: t.threads,
     bytes: t.bytes,
     seconds: t.seconds,
   };
