@@ -49,18 +49,29 @@ const next = (): number => {
   return (s >>> 0) / 4294967296;
 };
 const block = new Float32Array(1 << 20);
-/** Values of one tensor in 4 MiB chunks: 'w' weights, 'm' exp_avg, 'v' exp_avg_sq. */
+/**
+ * Values of one tensor in 4 MiB chunks: 'w' weights, 'm' exp_avg, 'v' exp_avg_sq. The moments of an
+ * element share its gradient scale g (log-uniform 1e-6 … 1e-3, from a stream seeded per tensor, so m and v
+ * are generated apart and still agree): v = g²(0.5 … 1.5), m = 0.3·g·(−1 … 1), as Adam's moments are
+ * (m² below v).
+ */
 function* values(p: Param, what: 'w' | 'm' | 'v'): Iterable<Uint8Array> {
   const n = count(p);
+  let seed = (2463534242 ^ p.name.length * 2654435761 ^ p.shape[0] * 40503) >>> 0 || 1;
+  const scale = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
   for (let done = 0; done < n; ) {
     const k = Math.min(block.length, n - done);
     for (let i = 0; i < k; i++) {
       const u = next() - 0.5;
       if (what === 'w') block[i] = p.kind === 'norm' ? 1 + 0.2 * u : 0.04 * u;
       else {
-        // gradient scale 1e-6 … 1e-3 (log-uniform), the same stream for m and v of an element is not needed
-        const g = 10 ** (-6 + 3 * next());
-        block[i] = what === 'v' ? g * g : 0.3 * g * (2 * u);
+        const g = 10 ** (-6 + 3 * scale());
+        block[i] = what === 'v' ? g * g * (1 + u) : 0.3 * g * 2 * u;
       }
     }
     yield new Uint8Array(block.buffer, 0, k * 4);

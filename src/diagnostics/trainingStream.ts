@@ -243,8 +243,9 @@ export class TensorStream {
       if (mh - mh === 0 && vh - vh === 0) {
         const mm = mh * mh;
         sumMeanSq += mm;
+        // max(d, 0), exactly (d is finite: (d + |d|)/2 is d or +0), without a branch the data can mispredict
         const d = vh - mm;
-        sumVar += d > 0 ? d : 0;
+        sumVar += (d + Math.abs(d)) * 0.5;
       }
     }
     this.mFlushed = mFlushed; this.mSub = mSub; this.vFlushed = vFlushed; this.vSub = vSub;
