@@ -232,7 +232,7 @@ function byOrder(input: MappingInput): Partial | null | 'too-large' {
   }
   const notes = [
     groups.length === 2
-      ? `paired by HF Trainer's order (decay group, then no-decay group, each in named_parameters() order), which ${label} gives; every shape checked`
+      ? `paired by HF Trainer's order (decay group, then no-decay group, each in named_parameters() order), taken from ${label}; every shape checked`
       : groups.length === 1
         ? `paired in ${label} (one param group: model.parameters()); every shape checked`
         : `paired in ${label}, the ${groups.length} param groups taken one after the other; every shape checked`,

@@ -407,7 +407,10 @@ async function analyse(inp: TrainingInputs, precision: 'bf16' | 'fp16', opts: Tr
     const m = s?.tensors.get('exp_avg');
     stateShapes.set(i, m !== undefined ? shapeOf(m) : null);
   }
-  const orderLabel = ({ 'state-dict': 'the checkpoint\'s state dict order', 'file-order': 'the weights file\'s order (not sorted by name)', 'param-names-file': 'the order --param-names gives', 'model-order': 'the model\'s parameter order' } as Record<string, string>)[orderSource];
+  const orderLabel = ({
+    'state-dict': 'the order of the checkpoint\'s state dict', 'file-order': 'the weights file\'s order (the model\'s: not sorted by name)',
+    'param-names-file': 'the order --param-names gives', 'model-order': 'the model\'s parameter order',
+  } as Record<string, string>)[orderSource];
   const mapping = mapOptimizerParams({ params, orderKnown, orderLabel, groups: groups.map((g) => ({ index: g.index, params: g.params, weightDecay: g.weightDecay ?? 0, paramNames: g.paramNames })), stateShapes });
   if (weights === undefined) mapping.notes.unshift('the checkpoint holds no model weights (an optimizer state alone): every parameter is analysed without the step');
   const withoutStateNames = mapping.withoutState;
