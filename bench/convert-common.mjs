@@ -68,10 +68,12 @@ export function measure(fn, n, reps) {
 
 /**
  * Times several conversions in interleaved rounds: one warm-up call of each, then `reps` rounds that
- * call each once in turn, so that every round compares them under the same conditions (the machine's
- * load changes between rounds; a ratio taken within a round changes less). `cases` maps a name to
- * [fn, n] (one call converts n values). Returns, per name, the median rate in millions of values per
- * second and the rate of every round (aligned by round across names).
+ * time each in turn, so that every round compares them under the same conditions (the machine's load
+ * changes between rounds; a ratio taken within a round changes less). `cases` maps a name to [fn, n]
+ * (one call converts n values); a timed sample calls fn enough times to convert at least 2^22 values
+ * (once for large arrays), so that short calls are not lost in the timer's resolution. Returns, per
+ * name, the median rate in millions of values per second and the rate of every round (aligned by round
+ * across names).
  */
 export function measureRounds(cases, reps) {
   const entries = Object.entries(cases);
@@ -79,9 +81,10 @@ export function measureRounds(cases, reps) {
   const rates = Object.fromEntries(entries.map(([name]) => [name, []]));
   for (let r = 0; r < reps; r++) {
     for (const [name, [fn, n]] of entries) {
+      const calls = Math.max(1, Math.ceil(2 ** 22 / n));
       const t = performance.now();
-      fn();
-      rates[name].push(n / (performance.now() - t) / 1e3);
+      for (let c = 0; c < calls; c++) fn();
+      rates[name].push((n * calls) / (performance.now() - t) / 1e3);
     }
   }
   return Object.fromEntries(entries.map(([name]) => [name, { mps: median(rates[name]), rates: rates[name] }]));
@@ -94,10 +97,14 @@ export function median(xs) {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** Per-round ratios a[r] / b[r] of two aligned rate lists: median, min and max. */
+/**
+ * Per-round ratios a[r] / b[r] of two aligned rate lists: median, min and max; and `best`, the ratio of
+ * the two best rounds (on a shared machine a slow round is one the scheduler or a neighbour's memory
+ * traffic interrupted, so the best rates are each conversion's least disturbed speed).
+ */
 export function roundRatios(a, b) {
   const r = a.map((x, i) => x / b[i]);
-  return { median: median(r), min: Math.min(...r), max: Math.max(...r), rounds: r.length };
+  return { median: median(r), min: Math.min(...r), max: Math.max(...r), best: Math.max(...a) / Math.max(...b), rounds: r.length };
 }
 
 // ---- straightforward peers: what one writes first, correct but not tuned ----------------------------
