@@ -1,8 +1,9 @@
 // `lowp check`'s analysis workers when one fails: the built CLI (dist/cli/main.js, made by `npm run
 // build`, which `npm test` runs first) checks a generated 8-tensor file with --threads 2 in a child
-// process (bounded timeout), with a preload that sabotages the first worker thread the process starts:
-// it is terminated when handed its second tensor (a worker killed mid-check), terminated right after its
-// first, started from a module that throws (a worker that fails to load), or its constructor throws.
+// process (bounded timeout), with a preload that sabotages the workers: the first worker handed a second
+// tensor is terminated instead (a worker killed mid-check), the first worker is terminated right after
+// its first tensor, every worker starts from a module that throws (workers that fail to load), or the
+// first Worker constructor throws.
 // The check must end with exit status 0 and exactly the tensors' analyses of --threads 1, and say on
 // stderr, in one line, which worker failed. (The preload, given with --import, acts on the main thread
 // only.)
@@ -27,20 +28,25 @@ const mode = process.env.LOWP_TEST_SABOTAGE;
 if (wt.isMainThread && mode) {
   const Real = wt.Worker;
   let made = 0;
+  let killed = false;
   wt.Worker = class extends Real {
     constructor(entry, opts) {
       const first = ++made === 1;
       if (first && mode === 'constructor-throws') throw new Error('test: no workers here');
-      super(first && mode === 'fails-to-load' ? new URL('data:text/javascript,throw new Error("test: worker load failure")') : entry, opts);
-      this.sabotage = first ? mode : null;
+      super(mode === 'fails-to-load' ? new URL('data:text/javascript,throw new Error("test: worker load failure")') : entry, opts);
+      this.first = first;
       this.given = 0;
     }
     postMessage(m, transfer) {
-      if (this.sabotage !== null && m && typeof m.name === 'string') {
+      if (m && typeof m.name === 'string') {
         this.given++;
-        if (this.sabotage === 'killed-on-second-tensor' && this.given === 2) return void this.terminate();
+        // the first worker handed a second tensor (one exists: 8 tensors, 2 workers) dies instead
+        if (mode === 'killed-on-second-tensor' && this.given === 2 && !killed) {
+          killed = true;
+          return void this.terminate();
+        }
         super.postMessage(m, transfer);
-        if (this.sabotage === 'killed-after-first-tensor' && this.given === 1) void this.terminate();
+        if (mode === 'killed-after-first-tensor' && this.first && this.given === 1) void this.terminate();
         return;
       }
       return super.postMessage(m, transfer);
@@ -91,8 +97,8 @@ describe('lowp check --threads 2 when a worker thread fails', () => {
   });
 
   it.each([
-    ['killed-on-second-tensor', /^lowp: warning: worker thread 1 stopped \(exit code 1\) before the check was done; the remaining [1-7] tensors? (was|were) analysed on the main thread$/],
-    ['fails-to-load', /^lowp: warning: worker thread 1 failed: test: worker load failure; the remaining 8 tensors were analysed on the main thread$/],
+    ['killed-on-second-tensor', /^lowp: warning: worker thread [12] stopped \(exit code 1\) before the check was done; the remaining [1-7] tensors? (was|were) analysed on the main thread$/],
+    ['fails-to-load', /^lowp: warning: worker thread [12] failed: test: worker load failure; the remaining 8 tensors were analysed on the main thread$/],
     ['constructor-throws', /^lowp: warning: worker thread 1 could not start: test: no workers here; the remaining 8 tensors were analysed on the main thread$/],
   ])('a worker %s: the same analyses, one warning line', (sabotage, warning) => {
     const r = check('2', sabotage);

@@ -98,7 +98,8 @@ function kernelSabotage(action: string, always = false): string {
 
 /**
  * A child that installs `hook` (its testData: a shared probe), then runs threaded float and int8
- * products, 20 ms apart, until a LOWP_THREADS warning came (at most `tries`), then `after` more; each is
+ * products, 20 ms apart, until a LOWP_THREADS warning came, then more until a worker computed a share
+ * again (a new pool; at most `after`: the workers of a new pool take a moment to start); each is
  * compared with the single-thread product. Prints the counts as JSON.
  */
 function sabotaged(hook: string, opts: { head?: string; after?: number; tries?: number; end?: string } = {}) {
@@ -121,10 +122,11 @@ const product = () => {
   if (!same(lowp.matmul(a, a, { threads: 2 }).data, ref)) wrong++;
   if (!same(lowp.int8Matmul(q, q, { transB: true, threads: 2 }).data, iref)) wrong++;
 };
-for (let i = 0; i < ${opts.tries ?? 150} && warnings.length === 0; i++) { product(); await sleep(20); }
+for (let i = 0; i < ${opts.tries ?? 300} && warnings.length === 0; i++) { product(); await sleep(20); }
 const failedAt = products;
 const callsAtFailure = Atomics.load(probe, 0);
-for (let i = 0; i < ${opts.after ?? 30}; i++) { product(); await sleep(20); }
+for (let i = 0; i < ${opts.after ?? 300} && Atomics.load(probe, 0) === callsAtFailure; i++) { product(); await sleep(20); }
+for (let i = 0; i < 5; i++) product();
 ${opts.end ?? ''}
 console.log(JSON.stringify({ products, failedAt, wrong, warnings, callsAtFailure, calls: Atomics.load(probe, 0), sabotaged: Atomics.load(probe, 1) }));
 `,
@@ -183,8 +185,10 @@ describe('worker pool failures: the caller finishes the product, warns once, and
 
   it('threads turn off after three failed pools in a row; shutdownThreads() allows them again', () => {
     const r = sabotaged(`{ testData: probe.buffer, workerPrelude: ${JSON.stringify(kernelSabotage("throw new Error('test: always')", true))} }`, {
-      after: 60,
+      after: 0,
       end: `
+// each new pool's worker fails at its first share: products until the third failure turned threads off
+for (let i = 0; i < 600 && warnings.length < 2; i++) { product(); await sleep(20); }
 const offWarnings = warnings.length;
 const callsWhenOff = Atomics.load(probe, 0);
 product(); // threads are off: this product runs on the calling thread alone
@@ -192,7 +196,7 @@ const callsOff = Atomics.load(probe, 0) - callsWhenOff;
 setPoolTestHook({ testData: probe.buffer, workerPrelude: ${JSON.stringify(kernelSabotage(''))} });
 await lowp.shutdownThreads();
 const before = Atomics.load(probe, 0);
-for (let i = 0; i < 30; i++) { product(); await sleep(20); }
+for (let i = 0; i < 300 && Atomics.load(probe, 0) === before; i++) { product(); await sleep(20); }
 console.log(JSON.stringify({ offWarnings, callsOff, resumed: Atomics.load(probe, 0) - before }));
 `,
     });
@@ -210,6 +214,7 @@ console.log(JSON.stringify({ offWarnings, callsOff, resumed: Atomics.load(probe,
     const r = sabotaged(`null`, {
       head: `process.getBuiltinModule('node:worker_threads').Worker = class { constructor() { throw new Error('test: no eval workers'); } };`,
       after: 10,
+      tries: 10,
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.out!.wrong).toBe(0);
