@@ -1,5 +1,5 @@
 // The worker pool never keeps a process alive: a child process that ran threaded products (and one
-// that called shutdownThreads) exits by itself with status 0, quickly. Also checks threaded results
+// that called shutdownThreads) exits by itself with status 0 (within the children's 60 s timeout). Also checks threaded results
 // against the single-thread ones inside the child, for a product large enough to use the default pool.
 // Then the pool's failures, each in a child process with a bounded timeout (a hang would be killed and
 // fail the test): a worker whose kernel throws, that calls process.exit, that runs out of its heap limit
@@ -20,14 +20,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const entry = pathToFileURL(join(root, 'src', 'matmul', 'index.ts')).href;
 const threadsEntry = pathToFileURL(join(root, 'src', 'matmul', 'threads.ts')).href;
 
-function runChild(body: string, head = ''): { status: number | null; stdout: string; stderr: string; ms: number } {
+function runChild(body: string, head = ''): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'lowp-threads-'));
   const file = join(dir, 'child.mts');
   writeFileSync(file, `${head}\nimport * as lowp from '${entry}';\nimport { setPoolTestHook } from '${threadsEntry}';\n${body}\n`);
-  const t0 = Date.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   rmSync(dir, { recursive: true, force: true });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('worker pool lifecycle', () => {
@@ -52,7 +51,7 @@ console.log(JSON.stringify({ ok: same(one, two) && same(one, dflt) && same(i1, i
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ ok: true });
-    expect(r.ms).toBeLessThan(30_000);
+    expect(r.signal, 'killed at the 60 s timeout').toBe(null);
   });
 
   it('shutdownThreads() stops the pool; the next threaded product restarts it', () => {
