@@ -1,6 +1,7 @@
 // The worker pool never keeps a process alive: a child process that ran threaded products (and one
-// that called shutdownThreads) exits by itself with status 0 (within the children's 60 s timeout). Also checks threaded results
-// against the single-thread ones inside the child, for a product large enough to use the default pool.
+// that called shutdownThreads) exits by itself with status 0 (within the children's 60 s timeout). Also
+// checks threaded results against the single-thread ones inside the child, for a product large enough
+// to use the default pool.
 // Then the pool's failures, each in a child process with a bounded timeout (a hang would be killed and
 // fail the test): a worker whose kernel throws, that calls process.exit, that runs out of its heap limit
 // (all mid-product), that fails to load, a keeper that fails to start, and a Worker constructor that
