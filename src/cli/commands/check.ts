@@ -273,6 +273,7 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
     const progress = createProgress({ stream: io.stderr, total: totalBytes, enabled: opts.progress !== false && !opts.json });
     const threads = chooseThreads(opts.threads, selected, totalBytes, io.workerEntry);
     let analyses: CastAnalysis[];
+    const warnings: string[] = [];
     try {
       if (threads > 1) {
         const job: CheckWorkerJob = {
@@ -281,7 +282,10 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
           chunk,
         };
         progress.label(`${threads} threads`);
-        analyses = await analyzeInWorkers(io.workerEntry as URL, job, selected, threads, (t) => progress.tick(t.byteLength));
+        analyses = await analyzeInWorkers(io.workerEntry as URL, job, selected, threads, (t) => progress.tick(t.byteLength), {
+          analyze: (t) => analyzeTensor(input.reader, t, target.name, chunk),
+          warn: (message) => warnings.push(message),
+        });
       } else {
         analyses = [];
         for (const t of selected) {
@@ -291,6 +295,7 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
       }
     } finally {
       progress.stop();
+      for (const w of warnings) println(io.stderr, `lowp: warning: ${w}`);
     }
     const checks: TensorCheck[] = selected.map((t, i) => ({
       name: t.name,
