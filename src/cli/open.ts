@@ -25,7 +25,7 @@ export interface OpenedInput {
 }
 
 /** The dtypes `lowp check` and `lowp quant-error` analyse (float tensors); integer and bool tensors are skipped. */
-export const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0']);
+export const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F8_E4M3FNUZ', 'F8_E5M2FNUZ', 'F4']);
 
 /**
  * Opens the input of a command: `path` or, with `sample`, the built-in sample. Exactly one of them.

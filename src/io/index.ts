@@ -1,7 +1,7 @@
 // lowp/io: checkpoint files, every format behind one TensorReader and one openCheckpoint that recognises
 // files by content. Safetensors (read one tensor at a time by offset from a path, bytes or a Blob; stream
 // tensors in chunks; write; sharded checkpoints through an index JSON or a folder) and NumPy .npy
-// (versions 1.0-3.0). Every file is treated as untrusted: bounded headers, strict parsing without
+// (versions 1.0-3.0). ONNX models (their initializers, raw_data, typed fields or external data). Every file is treated as untrusted: bounded headers, strict parsing without
 // prototype pollution, offsets and sizes checked against the file before any allocation, one named error
 // (a LowpIoError subclass with a stable code) per failure.
 export {
@@ -94,3 +94,39 @@ export {
   type NpyReadResult,
   type NpyWriteOptions,
 } from './npy/npy.js';
+export {
+  OnnxFile,
+  openOnnx,
+  SUBGRAPH_SEPARATOR,
+  checkLocation,
+  onnxElementType,
+  ONNX_DATA_TYPES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_MESSAGES,
+  decodeModelBytes,
+  decodeModelFrom,
+  encodeOnnxModel,
+  type OnnxOpenOptions,
+  type OnnxTensorInfo,
+  type OnnxExternalRef,
+  type ExternalDataOption,
+  type OnnxAttribute,
+  type ByteRange,
+  type OnnxEntry,
+  type OnnxOpset,
+  type OnnxDecodeOptions,
+  type OnnxGraph,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensorProto,
+  type OnnxType,
+  type OnnxTypedData,
+  type OnnxTypedSegment,
+  type OnnxValueInfo,
+  type OnnxAttributeInit,
+  type OnnxGraphInit,
+  type OnnxModelInit,
+  type OnnxNodeInit,
+  type OnnxTensorInit,
+  type OnnxValueInit,
+} from './onnx/index.js';

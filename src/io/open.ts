@@ -7,6 +7,8 @@ import { describeValue } from '../core/describe.js';
 import { CheckpointError, LowpIoError } from './errors.js';
 import { requireNodeFs, requireNodePath, systemMessage } from './node-fs.js';
 import { openNpyFrom } from './npy/reader.js';
+import type { ExternalDataOption } from './onnx/external.js';
+import { openOnnxFrom } from './onnx/reader.js';
 import type { TensorReader } from './reader.js';
 import type { SafetensorsReadOptions } from './safetensors/header.js';
 import { openSafetensorsFrom } from './safetensors/reader.js';
@@ -100,7 +102,10 @@ function plausibleField(b: Uint8Array, fileSize: number): boolean {
  * await openCheckpoint('model.bin', { name: 'model.bin' });
  * ```
  */
-export type CheckpointOptions = SafetensorsReadOptions;
+export type CheckpointOptions = SafetensorsReadOptions & {
+  /** ONNX models: where external data files are (default for a path: the model's folder); see {@link ExternalDataOption}. */
+  externalData?: ExternalDataOption;
+};
 
 function describeFirst(prefix: Uint8Array): string {
   const shown = [...prefix.subarray(0, 8)].map((x) => x.toString(16).padStart(2, '0')).join(' ');
@@ -126,6 +131,11 @@ async function openSource(source: ByteSource, owned: boolean, options: Checkpoin
       return openSafetensorsFrom(source, owned, o);
     case 'npy':
       return openNpyFrom(source, owned, { name });
+    case 'onnx': {
+      // a model opened by path (owned: a file source named by its path) finds external data next to it
+      const dir = owned && source.name !== undefined ? requireNodePath((m) => new CheckpointError('NO_FS', m, name)).dirname(source.name) : undefined;
+      return openOnnxFrom(source, owned, { name, externalData: options?.externalData ?? dir });
+    }
     default: {
       if (owned) await source.close?.();
       const what =
@@ -150,6 +160,7 @@ function formatOfName(name: string | undefined): DetectedFormat | undefined {
   if (name === undefined) return undefined;
   if (/\.safetensors$/i.test(name)) return 'safetensors';
   if (/\.npy$/i.test(name)) return 'npy';
+  if (/\.onnx$/i.test(name)) return 'onnx';
   return undefined;
 }
 
