@@ -1,0 +1,517 @@
+// traceActivations: run an ONNX model once with onnxruntime (graph optimisations off, so every node of
+// the graph as written runs and keeps its output) with every float node output exposed, and summarise
+// each output against a target format as it arrives, without keeping the activations. onnxruntime
+// returns all the outputs of a run at once, and computes every node whatever it is asked to return, so
+// memory is bounded by running the model in passes, each returning the outputs of the next stretch of
+// the graph whose estimated size fits `maxActivationBytes` (sizes from the session's output metadata,
+// refined by the sizes seen): one pass when the activations fit, P passes (P runs) when they do not.
+// With `emulate`, the same session also computes a copy of the graph whose every float output is
+// rounded to the target (rewrite.ts), and each pass compares the two.
+import { describeValue } from '../core/describe.js';
+import type { CastOptions } from '../formats/options.js';
+import { getFormat } from '../formats/registry.js';
+import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
+import { decodeModelBytes, type OnnxModel } from '../io/onnx/model.js';
+import { OnnxError } from '../io/errors.js';
+import { requireNodePath } from '../io/node-fs.js';
+import { isBlob, readExact, toByteSource } from '../io/source.js';
+import { emulationPlan, type EmulationMethod } from './emulate.js';
+import { TraceError } from './errors.js';
+import { traceFindings, type Origin } from './findings.js';
+import { graphFacts, vocabularyOf, type GraphFacts, type TracedValue } from './graph.js';
+import { buildFeeds, type TraceInput, type TraceInputInfo } from './inputs.js';
+import { withEmulation, withOutputs } from './rewrite.js';
+import { loadRuntime, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike, type OrtValueMetadata } from './runtime.js';
+import { compareEmulated, summarizeValues, type SqnrDb } from './summarize.js';
+
+/**
+ * Why an output overflows the target format:
+ *
+ * - `'literal'`: the output is computed from constants alone (a Constant, an initializer, what
+ *   deterministic nodes make of them), e.g. a -1e9 attention mask: it becomes ±inf in fp16, usually
+ *   harmless where a softmax or a min/max reads it;
+ * - `'mask'`: an activation that overflows only where an overflowing literal input does (scores plus
+ *   a -1e9 mask);
+ * - `'propagated'`: an input that is itself an overflowing activation (the residual stream after the
+ *   first overflow);
+ * - `'activation'`: none of its traced inputs overflows: the activation itself outgrows the format
+ *   (a massive residual channel at 7.5e4 in fp16): fatal in that format.
+ *
+ * @example
+ * ```ts
+ * const k: OverflowKind = 'activation';
+ * ```
+ */
+export type OverflowKind = 'literal' | 'mask' | 'propagated' | 'activation';
+
+/**
+ * One traced output: the node that makes it and its figures against the target format.
+ *
+ * @example
+ * ```ts
+ * for (const o of report.outputs) if (o.overflowed > 0) console.log(o.node, o.output, o.overflowKind);
+ * ```
+ */
+export interface TraceOutput {
+  /** Position in the graph's order (among the traced outputs). */
+  index: number;
+  /** The node's name (or `<op_type>#<index>`). */
+  node: string;
+  /** The node's operator. */
+  op: string;
+  /** The output's name. */
+  output: string;
+  /** Element type ('float32', 'float16', 'float64'). */
+  dtype: string;
+  /** Dimensions in this run. */
+  shape: number[];
+  /** Elements. */
+  elements: number;
+  /** Largest finite |x| of the fp32 values. */
+  maxAbs: number;
+  /** fp32 values that would overflow the target (as lowp/diagnostics' analyzeCast counts them). */
+  overflowed: number;
+  /** fp32 values that would flush to zero. */
+  flushedToZero: number;
+  /** fp32 values that would become subnormal. */
+  subnormal: number;
+  /** NaN values in the fp32 run. */
+  nan: number;
+  /** ±inf values in the fp32 run. */
+  inf: number;
+  /** Whether the output is computed from constants alone. */
+  literal: boolean;
+  /** Why it overflows (null when nothing overflows). */
+  overflowKind: OverflowKind | null;
+  /** The value whose cast is worst (the overflowing value of a literal, e.g. -1e9), or null. */
+  worstValue: number | null;
+  /** With `emulate`: SQNR of the emulated output against the fp32 one. */
+  emulatedSqnrDb?: SqnrDb;
+  /** With `emulate`: NaN values in the emulated output. */
+  emulatedNan?: number;
+  /** With `emulate`: ±inf values in the emulated output. */
+  emulatedInf?: number;
+  /** With `emulate`: whether the emulated run becomes non-finite here while every input is finite. */
+  emulatedOrigin?: boolean;
+}
+
+/**
+ * A node output named in a report.
+ *
+ * @example
+ * ```ts
+ * report.firstOverflow; // { node: '/Constant_1', output: '/Constant_1_output_0' }
+ * ```
+ */
+export interface TraceRef {
+  /** The node. */
+  node: string;
+  /** The output. */
+  output: string;
+}
+
+/**
+ * What {@link traceActivations} returns (and `lowp trace --json` prints, schema `lowp.trace/1`).
+ *
+ * @example
+ * ```ts
+ * const r = await traceActivations('model.onnx', { input_ids: ids }, { to: 'fp16' });
+ * console.log(r.firstOverflow, r.findings.join('\n'));
+ * ```
+ */
+export interface TraceReport {
+  /** Schema name and version. */
+  schema: 'lowp.trace/1';
+  /** The model: name, producer, opset, node counts. */
+  model: { name: string; producer: string; opset: number; nodes: number; subgraphNodes: number };
+  /** The runtime: onnxruntime package, version, and the optimisation level (always 'disabled': the graph as written). */
+  runtime: { name: string; version: string | undefined; graphOptimizationLevel: 'disabled' };
+  /** The target format. */
+  to: string;
+  /** The target's range: max, smallest normal, smallest subnormal. */
+  format: { max: number; smallestNormal: number; smallestSubnormal: number; mantissaBits: number };
+  /** What the run was fed. */
+  inputs: TraceInputInfo[];
+  /** Every traced output in the graph's order. */
+  outputs: TraceOutput[];
+  /** Node outputs not traced: non-float tensors, non-tensors, and the nodes of subgraphs. */
+  skipped: { nonFloat: number; nonTensor: number; subgraphNodes: number };
+  /** The first output (graph order) that overflows the target, or null. */
+  firstOverflow: TraceRef | null;
+  /** The first output whose overflow is the activation's own (kind 'activation'), or null. */
+  firstActivationOverflow: TraceRef | null;
+  /** The first output with values that flush to zero, or null. */
+  firstFlush: TraceRef | null;
+  /** With `emulate`: how the run was emulated and where it breaks. */
+  emulation: {
+    /** 'cast' (Cast pairs) or 'arithmetic' (the rounding subgraph). */
+    method: EmulationMethod;
+    /** The overflow policy of the emulated casts. */
+    overflow: OverflowPolicy;
+    /** The first output that is non-finite in the emulated run. */
+    firstNonFinite: TraceRef | null;
+    /**
+     * Where the format breaks the model: the output that the first non-finite model output traces
+     * back to (through non-finite inputs, an activation's cause before a literal's), or null when the
+     * model's outputs stay finite.
+     */
+    breaksAt: TraceRef | null;
+    /** The graph's own outputs and their emulated SQNR. */
+    graphOutputs: { output: string; sqnrDb: SqnrDb }[];
+  } | null;
+  /** Runs of the model (passes over stretches of outputs), the memory bound per pass and the largest pass seen. */
+  passes: { count: number; maxActivationBytes: number; largestBytes: number };
+  /** Sentences: what overflows or flushes, literals told from activations, where the emulated run breaks. */
+  findings: string[];
+  /** Seconds: loading, session creation, runs, analysis, total. */
+  seconds: { load: number; session: number; run: number; analysis: number; total: number };
+}
+
+/**
+ * Options of {@link traceActivations}.
+ *
+ * @example
+ * ```ts
+ * await traceActivations('model.onnx', {}, { to: 'bf16', emulate: true, maxActivationBytes: 256 * 2 ** 20 });
+ * ```
+ */
+export interface TraceOptions {
+  /** Target format (default 'fp16'): fp16, bf16, fp8-e4m3fn, fp8-e5m2, ... (see `lowp formats`). */
+  to?: string;
+  /** Also run the graph with every float output rounded to `to` and compare (SQNR, where it breaks). */
+  emulate?: boolean;
+  /** Overflow policy of the emulated casts and the analysis (default: the format's). */
+  overflow?: OverflowPolicy;
+  /** Bytes of activations one run may return (default 512 MiB; with `emulate` both runs' outputs count). */
+  maxActivationBytes?: number;
+  /** The onnxruntime module (default: onnxruntime-node in Node, onnxruntime-web elsewhere, imported now). */
+  runtime?: OrtModuleLike;
+  /** Where the external data of a model given as bytes is: a folder (Node). Default for a path: the model's folder. */
+  externalDataFolder?: string;
+  /** Extra onnxruntime session options (execution providers, threads); the optimisation level stays 'disabled'. */
+  sessionOptions?: Record<string, unknown>;
+  /** Seed of random token ids (default 0). */
+  seed?: number;
+  /** Vocabulary size for random token ids (default: the embedding table's rows). */
+  vocab?: number;
+  /** Batch size of generated inputs when no input fixes it (default 1). */
+  batch?: number;
+  /** Tokens of generated inputs when no input fixes it (default 16). */
+  sequenceLength?: number;
+  /** Called with each output's figures as it is summarised (graph order). */
+  onOutput?: (o: TraceOutput) => void;
+}
+
+/** Default {@link TraceOptions.maxActivationBytes}: 512 MiB. */
+export const DEFAULT_MAX_ACTIVATION_BYTES = 512 * 2 ** 20;
+
+const FLOAT_TYPES: Record<string, number> = { float32: 1, float16: 10, float64: 11 };
+const BYTES: Record<string, number> = { float32: 4, float16: 2, float64: 8 };
+
+/** The model's bytes, its name and the folder of its external data. */
+async function loadModel(model: unknown, options: TraceOptions): Promise<{ bytes: Uint8Array; name: string; folder: string | undefined }> {
+  if (typeof model === 'string') {
+    const { source } = toByteSource(model, model, OnnxError);
+    try {
+      const bytes = await readExact(source, 0, source.size, OnnxError);
+      const folder = options.externalDataFolder ?? requireNodePath((m) => new OnnxError('NO_FS', m, model)).dirname(model);
+      return { bytes, name: model, folder };
+    } finally {
+      await source.close?.();
+    }
+  }
+  if (model instanceof Uint8Array) return { bytes: model, name: 'model', folder: options.externalDataFolder };
+  if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), name: 'model', folder: options.externalDataFolder };
+  if (isBlob(model)) {
+    const n = (model as { name?: unknown }).name;
+    return { bytes: new Uint8Array(await model.arrayBuffer()), name: typeof n === 'string' ? n : 'model', folder: options.externalDataFolder };
+  }
+  throw new TypeError(`expected the model as a path, a Uint8Array, an ArrayBuffer or a Blob, got ${describeValue(model)}`);
+}
+
+function checkOptions(o: TraceOptions): void {
+  if (typeof o !== 'object' || o === null) throw new TypeError(`expected options as an object, got ${describeValue(o)}`);
+  const m = o.maxActivationBytes;
+  if (m !== undefined && (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1)) {
+    throw new RangeError(`expected maxActivationBytes to be a positive integer, got ${describeValue(m)}`);
+  }
+  if (o.onOutput !== undefined && typeof o.onOutput !== 'function') throw new TypeError(`expected onOutput to be a function, got ${describeValue(o.onOutput)}`);
+}
+
+function opsetOf(m: OnnxModel): number {
+  const o = m.opsetImports.find((x) => x.domain === '' || x.domain === 'ai.onnx');
+  return o?.version ?? 0;
+}
+
+/** Creates a session, turning onnxruntime's failure into a TraceError. */
+async function createSession(ort: OrtModuleLike, bytes: Uint8Array, folder: string | undefined, extra: Record<string, unknown> | undefined): Promise<OrtSessionLike> {
+  const options: Record<string, unknown> = { logSeverityLevel: 3, ...extra, graphOptimizationLevel: 'disabled' };
+  if (folder !== undefined) {
+    const given = (extra?.extra ?? {}) as Record<string, Record<string, unknown>>;
+    options.extra = { ...given, session: { ...(given.session ?? {}), model_external_initializers_file_folder_path: folder } };
+  }
+  try {
+    return await ort.InferenceSession.create(bytes, options);
+  } catch (e) {
+    throw new TraceError('RUNTIME', `expected onnxruntime to load the model, got: ${(e as Error).message ?? String(e)}`);
+  }
+}
+
+/** Estimated bytes of each output from the session's metadata (symbolic dimensions from the feeds), or -1. */
+function estimates(meta: Map<string, OrtValueMetadata>, inputs: readonly OrtValueMetadata[], feeds: Record<string, OrtTensorLike>): (name: string) => number {
+  const symbols = new Map<string, number>();
+  for (const m of inputs) {
+    const f = feeds[m.name];
+    m.shape?.forEach((d, i) => {
+      if (typeof d === 'string' && f !== undefined && f.dims[i] !== undefined) symbols.set(d, f.dims[i]);
+    });
+  }
+  return (name) => {
+    const m = meta.get(name);
+    if (m?.shape === undefined || m.type === undefined) return -1;
+    let n = BYTES[m.type] ?? 4;
+    for (const d of m.shape) {
+      const v = typeof d === 'number' && d >= 0 ? d : symbols.get(String(d));
+      if (v === undefined) return -1;
+      n *= v;
+    }
+    return n;
+  };
+}
+
+/**
+ * Runs an ONNX model once with onnxruntime and measures every float node output against a target
+ * format: how many of its fp32 values would overflow, flush to zero or become subnormal (lowp's cast
+ * analysis), the first node that overflows, and whether each overflow is a literal (a -1e9 mask),
+ * inherited from one, or an activation's own (fatal). With `emulate`, the graph also runs with every
+ * float output rounded to the target, and each output gets its SQNR against the fp32 run; the report
+ * says where the emulated run first becomes non-finite. The graph runs as written (onnxruntime's graph
+ * optimisations off). Activations are summarised as they arrive and dropped; memory stays near what
+ * the model needs plus `maxActivationBytes`. onnxruntime is an optional peer dependency, imported now.
+ *
+ * @param model - the model: a path (Node), bytes or a Blob
+ * @param inputs - inputs by name (arrays, onnxruntime tensors, or `{ random: shape }` token ids);
+ *   missing token ids, attention masks, positions and KV-cache inputs are made as a first decoding step makes them
+ * @param options - target format, emulation, memory bound, runtime
+ * @example
+ * ```ts
+ * import { traceActivations } from 'lowp/onnx';
+ * import { readNpyFile } from 'lowp/io';
+ * const report = await traceActivations('model.onnx', { input_ids: readNpyFile('input_ids.npy') }, { to: 'fp16', emulate: true });
+ * console.log(report.firstOverflow);            // { node: '/Constant_1', output: '/Constant_1_output_0' }
+ * console.log(report.firstActivationOverflow);  // { node: '/blocks.0/down/Add', ... }
+ * console.log(report.findings.join('\n'));
+ * ```
+ */
+export async function traceActivations(model: string | Uint8Array | ArrayBuffer | Blob, inputs: Readonly<Record<string, TraceInput>> = {}, options: TraceOptions = {}): Promise<TraceReport> {
+  checkOptions(options);
+  if (typeof inputs !== 'object' || inputs === null) throw new TypeError(`expected inputs as an object by input name, got ${describeValue(inputs)}`);
+  const t0 = performance.now();
+  let format: FloatFormat;
+  try {
+    format = getFormat(options.to ?? 'fp16');
+  } catch (e) {
+    throw new TraceError('FORMAT', (e as Error).message);
+  }
+  const { ort, name: runtimeName, version } = await loadRuntime(options.runtime);
+  const { bytes, name, folder } = await loadModel(model, options);
+  const decoded = decodeModelBytes(bytes, { name });
+  if (!decoded.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none', name);
+  const facts = graphFacts(decoded.graph);
+  const opset = opsetOf(decoded);
+  const plan = options.emulate ? emulationPlan(format, opset, options.overflow) : undefined;
+  const cast: CastOptions = options.overflow !== undefined ? { overflow: options.overflow } : {};
+  const tLoad = performance.now();
+
+  // a session that exposes every node output: onnxruntime infers their types (and shapes)
+  const graphOutputs = new Set(decoded.graph.outputs.map((o) => o.name));
+  const probeBytes = withOutputs(bytes, facts.values.map((v) => v.output).filter((o) => !graphOutputs.has(o)));
+  let session = await createSession(ort, probeBytes, folder, options.sessionOptions);
+  let tSession = performance.now() - tLoad;
+  const meta = new Map((session.outputMetadata ?? []).map((m) => [m.name, m]));
+  if (meta.size === 0) throw new TraceError('RUNTIME', 'expected onnxruntime to give output metadata (onnxruntime 1.21 or later), got none');
+  const traced: TracedValue[] = [];
+  const floatTypes = new Map<string, number>();
+  let nonFloat = 0;
+  let nonTensor = 0;
+  for (const v of facts.values) {
+    const m = meta.get(v.output);
+    if (m === undefined || !m.isTensor) {
+      nonTensor++;
+      continue;
+    }
+    const t = FLOAT_TYPES[m.type ?? ''];
+    if (t === undefined) {
+      nonFloat++;
+      continue;
+    }
+    traced.push(v);
+    floatTypes.set(v.output, t);
+  }
+  if (traced.length === 0) throw new TraceError('MODEL', `expected float node outputs to trace, got none (${facts.values.length} node outputs)`);
+
+  const inputMeta = session.inputMetadata ?? [];
+  const { feeds, info } = buildFeeds(ort, inputMeta, inputs, (input) => vocabularyOf(decoded.graph, input), options);
+  const estimate = estimates(meta, inputMeta, feeds);
+
+  let twin: Map<string, string> | undefined;
+  if (plan !== undefined) {
+    for (const m of inputMeta) {
+      const t = FLOAT_TYPES[m.type ?? ''];
+      if (t !== undefined) floatTypes.set(m.name, t);
+    }
+    const emu = withEmulation(bytes, decoded, facts, floatTypes, plan, traced.map((v) => v.output));
+    twin = emu.twin;
+    await session.release();
+    const s0 = performance.now();
+    session = await createSession(ort, emu.bytes, folder, options.sessionOptions);
+    tSession += performance.now() - s0;
+  }
+
+  // passes over stretches of the graph whose estimated outputs fit the memory bound
+  const budget = options.maxActivationBytes ?? DEFAULT_MAX_ACTIVATION_BYTES;
+  const factor = plan !== undefined ? 2 : 1;
+  let seenMax = 0;
+  let knownMax = 0;
+  for (const v of traced) knownMax = Math.max(knownMax, estimate(v.output));
+  const outputs: TraceOutput[] = [];
+  const overflowOf = new Map<string, number>();
+  const causeOf = new Map<string, string>();
+  let passes = 0;
+  let largest = 0;
+  let tRun = 0;
+  let tAnalysis = 0;
+  const nodes = decoded.graph.nodes;
+  try {
+    for (let start = 0; start < traced.length; ) {
+      let end = start;
+      let sum = 0;
+      while (end < traced.length) {
+        const e = estimate(traced[end].output);
+        const guess = (e >= 0 ? e : Math.max(seenMax, knownMax, 1 << 22)) * factor;
+        if (end > start && sum + guess > budget) break;
+        sum += guess;
+        end++;
+      }
+      const stretch = traced.slice(start, end);
+      const fetches = stretch.map((v) => v.output);
+      if (twin !== undefined) for (const v of stretch) fetches.push(twin.get(v.output) as string);
+      const r0 = performance.now();
+      let result: Record<string, OrtTensorLike>;
+      try {
+        result = await session.run(feeds, fetches);
+      } catch (e) {
+        throw new TraceError('RUNTIME', `expected onnxruntime to run the model, got: ${(e as Error).message ?? String(e)}`);
+      }
+      const a0 = performance.now();
+      tRun += a0 - r0;
+      passes++;
+      let passBytes = 0;
+      for (const v of stretch) {
+        const t = result[v.output];
+        const s = summarizeValues(t, format, cast);
+        const bytes = s.elements * (BYTES[t.type] ?? 4);
+        passBytes += bytes * factor;
+        seenMax = Math.max(seenMax, bytes);
+        const node = nodes[v.nodeIndex];
+        const literal = facts.literals.has(v.output);
+        overflowOf.set(v.output, s.overflowed);
+        const o: TraceOutput = {
+          index: v.index, node: v.node, op: v.op, output: v.output, dtype: s.dtype, shape: s.shape, elements: s.elements,
+          maxAbs: s.maxAbs, overflowed: s.overflowed, flushedToZero: s.flushedToZero, subnormal: s.subnormal, nan: s.nan, inf: s.inf,
+          literal, overflowKind: s.overflowed > 0 ? overflowKind(node.inputs, literal, facts, overflowOf) : null, worstValue: s.worst,
+        };
+        if (twin !== undefined) {
+          const e = compareEmulated(t, result[twin.get(v.output) as string]);
+          o.emulatedSqnrDb = e.sqnrDb;
+          o.emulatedNan = e.nan;
+          o.emulatedInf = e.inf;
+          // where a non-finite value comes from: itself when every input is finite, else the cause of a
+          // non-finite input (an activation's cause before a literal's: a -inf mask is expected)
+          let cause: string | undefined;
+          if (e.nan + e.inf > 0) {
+            let literalCause: string | undefined;
+            for (const x of node.inputs) {
+              const c = causeOf.get(x);
+              if (c === undefined) continue;
+              if (!facts.literals.has(c)) {
+                cause = c;
+                break;
+              }
+              literalCause ??= c;
+            }
+            cause ??= literalCause;
+            o.emulatedOrigin = cause === undefined;
+            causeOf.set(v.output, cause ?? v.output);
+          } else o.emulatedOrigin = false;
+        }
+        outputs.push(o);
+        options.onOutput?.(o);
+      }
+      largest = Math.max(largest, passBytes);
+      tAnalysis += performance.now() - a0;
+      result = {};
+      start = end;
+    }
+  } finally {
+    await session.release();
+  }
+  const firstRef = (f: (o: TraceOutput) => boolean): TraceRef | null => {
+    const o = outputs.find(f);
+    return o === undefined ? null : { node: o.node, output: o.output };
+  };
+  const report: TraceReport = {
+    schema: 'lowp.trace/1',
+    model: { name, producer: `${decoded.producerName}${decoded.producerVersion ? ' ' + decoded.producerVersion : ''}`, opset, nodes: nodes.length, subgraphNodes: facts.subgraphNodes },
+    runtime: { name: runtimeName, version, graphOptimizationLevel: 'disabled' },
+    to: format.name,
+    format: { max: format.max, smallestNormal: 2 ** format.minNormalExponent, smallestSubnormal: 2 ** (format.minNormalExponent - format.mantissaBits), mantissaBits: format.mantissaBits },
+    inputs: info,
+    outputs,
+    skipped: { nonFloat, nonTensor, subgraphNodes: facts.subgraphNodes },
+    firstOverflow: firstRef((o) => o.overflowed > 0),
+    firstActivationOverflow: firstRef((o) => o.overflowKind === 'activation'),
+    firstFlush: firstRef((o) => o.flushedToZero > 0),
+    emulation: plan === undefined ? null : {
+      method: plan.method,
+      overflow: plan.overflow,
+      firstNonFinite: firstRef((o) => (o.emulatedNan ?? 0) + (o.emulatedInf ?? 0) > 0),
+      breaksAt: breakingPoint(outputs, graphOutputs, causeOf),
+      graphOutputs: outputs.filter((o) => graphOutputs.has(o.output)).map((o) => ({ output: o.output, sqnrDb: o.emulatedSqnrDb as SqnrDb })),
+    },
+    passes: { count: passes, maxActivationBytes: budget, largestBytes: largest },
+    findings: [],
+    seconds: { load: (tLoad - t0) / 1000, session: tSession / 1000, run: tRun / 1000, analysis: tAnalysis / 1000, total: (performance.now() - t0) / 1000 },
+  };
+  report.findings = traceFindings(report, consumersOf(facts, nodes.map((n) => n.opType)));
+  return report;
+}
+
+/** The output the first non-finite graph output traces back to, or null. */
+function breakingPoint(outputs: readonly TraceOutput[], graphOutputs: ReadonlySet<string>, causeOf: ReadonlyMap<string, string>): TraceRef | null {
+  const bad = outputs.find((o) => graphOutputs.has(o.output) && (o.emulatedNan ?? 0) + (o.emulatedInf ?? 0) > 0);
+  if (bad === undefined) return null;
+  const cause = causeOf.get(bad.output) ?? bad.output;
+  const o = outputs.find((x) => x.output === cause) ?? bad;
+  return { node: o.node, output: o.output };
+}
+
+/** Why an output of a node with `inputs` overflows, from the overflow counts of the traced inputs. */
+function overflowKind(inputs: readonly string[], literal: boolean, facts: GraphFacts, overflowOf: ReadonlyMap<string, number>): OverflowKind {
+  if (literal) return 'literal';
+  let literalOver = false;
+  let activationOver = false;
+  for (const x of inputs) {
+    if ((overflowOf.get(x) ?? 0) === 0) continue;
+    if (facts.literals.has(x)) literalOver = true;
+    else activationOver = true;
+  }
+  if (activationOver) return 'propagated';
+  if (literalOver) return 'mask';
+  return 'activation';
+}
+
+/** For each value, the operators of the nodes that read it. */
+function consumersOf(facts: GraphFacts, ops: readonly string[]): Origin {
+  return (output) => (facts.consumers.get(output) ?? []).map((i) => ops[i]);
+}
