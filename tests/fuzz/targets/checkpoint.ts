@@ -7,6 +7,7 @@
 // reference decoder says, and detectFormat must have named that format.
 import { CheckpointError, detectFormat, DETECT_BYTES, LowpIoError, openCheckpoint, type TensorReader } from '../../../src/io/index.js';
 import { FuzzCheckError, readAll, utf8, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
+import { referenceGguf, SEEDS as GGUF_SEEDS } from './gguf.js';
 import { referenceNpy, SEEDS as NPY_SEEDS } from './npy.js';
 import { referenceSafetensors, SEEDS as ST_SEEDS } from './safetensors.js';
 
@@ -21,7 +22,7 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
   if (!KINDS.has(kind)) throw new FuzzCheckError(`detectFormat returned ${String(kind)}`);
   // under names whose extension picks a reader for unrecognised content: a reader or a LowpIoError
-  for (const name of ['model.safetensors', 'x.npy', 'model.bin']) {
+  for (const name of ['model.safetensors', 'x.npy', 'model.gguf', 'model.bin']) {
     try {
       await (await openCheckpoint(bytes, { name })).close();
     } catch (e) {
@@ -49,18 +50,16 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
 function reference(bytes: Uint8Array): ReferenceResult {
   const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
   if (kind === 'safetensors') return referenceSafetensors(bytes);
-  if (kind === 'npy') {
-    const r = referenceNpy(bytes);
-    // openCheckpoint names a .npy tensor after the file; bytes have no name, so 'array'
-    return r;
-  }
+  // openCheckpoint names a .npy tensor after the file; bytes have no name, so 'array', as the reference
+  if (kind === 'npy') return referenceNpy(bytes);
+  if (kind === 'gguf') return referenceGguf(bytes);
   return 'unknown';
 }
 
 const target: FuzzTarget = {
   name: 'checkpoint',
   errors: LowpIoError,
-  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2]],
+  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2], GGUF_SEEDS[1]],
   read,
   reference,
   prefixes: [
