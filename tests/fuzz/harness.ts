@@ -154,6 +154,11 @@ export interface FuzzTarget {
   expansion?: number;
   /** Budgets per case: bytes read and allocated per file byte, and floors (see docs/robustness.md). */
   budget?: Partial<Budget>;
+  /**
+   * What every error message must match (default /expected/: the house rule says what was expected
+   * and what came). Loosen it only for a documented exception, and say why.
+   */
+  messagePattern?: RegExp;
   /** Runs per property at scale 1 (CI). Defaults in DEFAULT_RUNS. */
   runs?: Partial<Record<PropertyName, number>>;
   /** Extra corpus folders to replay (with an expected.json of { file: { code, what } }). */
