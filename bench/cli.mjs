@@ -11,6 +11,9 @@
 //     (one worker per core, up to 8) and with `--threads 1`.
 //   - where the time goes, in this process: lowp/io's chunks() alone (dist/io), and chunks() feeding
 //     lowp/diagnostics' createCastAnalyzer (dist/diagnostics), when those builds export them.
+//   - the same values as an ONNX model (the 8 tensors as initializers in raw_data, and the same model
+//     with its weights in one external data file): the plain read of that file and `lowp check`, so
+//     ONNX's ratio to its own plain read sits beside safetensors' (skip with --no-onnx).
 // Prints MB/s (10^6 bytes per second) and the ratio of each to the plain read (target: within 2×).
 // Usage: npm run build && node bench/cli.mjs [--mib 1024] [--json]
 import { spawnSync } from 'node:child_process';
@@ -18,6 +21,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onnxLayout } from './_onnx-model.mjs';
 import { safetensorsHeader } from './_safetensors-header.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +31,7 @@ const args = process.argv.slice(2);
 const mib = Number(args.includes('--mib') ? args[args.indexOf('--mib') + 1] : 1024);
 const asJson = args.includes('--json');
 const reps = Number(args.includes('--reps') ? args[args.indexOf('--reps') + 1] : 3);
+const withOnnx = !args.includes('--no-onnx');
 if (!existsSync(bin)) {
   console.error(`bench/cli.mjs: ${bin} not found; run \`npm run build\` first`);
   process.exit(1);
@@ -71,8 +76,8 @@ function writeFile() {
  * Reads the file sequentially into one reused 4 MiB buffer. With `sumValues`, also adds up every
  * value as float32: the least any analysis of the values must do (one thread, no process start-up).
  */
-function plainRead(sumValues = false) {
-  const fd = openSync(path, 'r');
+function plainRead(sumValues = false, file = path) {
+  const fd = openSync(file, 'r');
   const buf = new Uint8Array(4 * 2 ** 20);
   let pos = 0;
   let sum = 0;
@@ -87,6 +92,35 @@ function plainRead(sumValues = false) {
   }
   closeSync(fd);
   return sum;
+}
+
+/**
+ * Writes the safetensors file's tensors as an ONNX model at `to`: initializers in raw_data, or with
+ * `external`, in that data file (next to the model) at the same offsets as in the safetensors data.
+ */
+function writeOnnx(to, headerBytes, external) {
+  const per = total / TENSORS;
+  const tensors = Array.from({ length: TENSORS }, (_, i) => ({ name: `layers.${i}.weight`, shape: [per / 4 / 1024, 1024], bytes: per, offset: i * per }));
+  const src = openSync(path, 'r');
+  const copy = (fd, from, n) => {
+    const buf = new Uint8Array(4 * 2 ** 20);
+    for (let done = 0; done < n; ) {
+      const k = readSync(src, buf, 0, Math.min(buf.length, n - done), from + done);
+      writeSync(fd, buf, 0, k);
+      done += k;
+    }
+  };
+  const fd = openSync(to, 'w');
+  for (const part of onnxLayout(tensors, external)) {
+    if (part instanceof Uint8Array) writeSync(fd, part);
+    else copy(fd, headerBytes + tensors[part.data].offset, per);
+  }
+  closeSync(fd);
+  if (external) {
+    const dfd = openSync(join(dirname(to), external), 'w');
+    copy(dfd, headerBytes, total);
+    closeSync(dfd);
+  }
 }
 
 function runBin(argv) {
@@ -167,6 +201,27 @@ try {
   }
   const base = results[0].ms;
   const rows = results.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / base }));
+  // the same tensors as ONNX models: each against the plain read of the file that holds the values
+  const onnxRows = [];
+  if (withOnnx) {
+    const embedded = join(dir, 'model.onnx');
+    const external = join(dir, 'external', 'model.onnx');
+    spawnSync('mkdir', ['-p', join(dir, 'external')]);
+    writeOnnx(embedded, headerBytes, undefined);
+    writeOnnx(external, headerBytes, 'model.onnx.data');
+    for (const [label, model, data] of [['raw_data', embedded, embedded], ['external data', external, join(dir, 'external', 'model.onnx.data')]]) {
+      plainRead(false, data);
+      const plainOnnx = best(() => plainRead(false, data));
+      onnxRows.push({ label: `ONNX ${label}: plain sequential read of ${label === 'raw_data' ? 'model.onnx' : 'model.onnx.data'}`, ms: plainOnnx.ms, base: plainOnnx.ms });
+      for (const [to, threads] of [['fp16', 'auto'], ['fp16', '1']]) {
+        const r = best(() => runBin(['check', model, '--to', to, '--json', '--threads', threads]));
+        const report = JSON.parse(r.out.stdout);
+        if (report.summary.counts.total !== total / 4) throw new Error(`lowp check (ONNX ${label}) counted ${report.summary.counts.total} values, expected ${total / 4}`);
+        onnxRows.push({ label: `ONNX ${label}: lowp check --to ${to} --threads ${threads}`, ms: r.ms, base: plainOnnx.ms, verdict: report.check.verdict });
+      }
+    }
+  }
+  const onnxOut = onnxRows.map((r) => ({ label: r.label, ms: r.ms, verdict: r.verdict, mbPerS: total / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / r.base }));
   // cold page cache: the file is read from the disk each time (a checkpoint that is not in memory)
   const cold = [];
   if (evict()) {
@@ -179,11 +234,15 @@ try {
   }
   const coldRows = cold.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / cold[0].ms }));
   if (asJson) {
-    console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows, coldCache: coldRows }, null, 2));
+    console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows, onnx: onnxOut, coldCache: coldRows }, null, 2));
   } else {
     console.log(`lowp check throughput, ${(total / 2 ** 20).toFixed(0)} MiB float32 file (random values, page cache warm), Node ${process.version}, best of ${reps}`);
     printRows(rows);
     console.log(`  (lowp --version start-up: ${startup.ms.toFixed(0)} ms, included in the lowp figures; target: within 2× of the plain read)`);
+    if (onnxOut.length) {
+      console.log(`\nthe same values as ONNX models (8 float32 initializers), each against the plain read of its own file`);
+      printRows(onnxOut);
+    }
     if (coldRows.length) {
       console.log(`\nthe same file read from the disk (evicted from the page cache before every run), best of ${reps}`);
       printRows(coldRows);

@@ -26,11 +26,11 @@ export interface OpenedInput {
 }
 
 /**
- * The dtypes `lowp check` and `lowp quant-error` analyse (float tensors, and GGUF's ggml block types:
+ * The dtypes `lowp check` and `lowp quant-error` analyse (float tensors, ONNX's fp8 fnuz and fp4, and GGUF's ggml block types:
  * Q8_0, Q4_K, MXFP4... dequantized as ggml does); integer and bool tensors are skipped.
  */
 export const FLOAT_DTYPES: ReadonlySet<string> = new Set([
-  'F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0',
+  'F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F8_E4M3FNUZ', 'F8_E5M2FNUZ', 'F4',
   ...Object.values(GGML_TYPES).filter((t) => t.quantized).map((t) => t.name),
 ]);
 
