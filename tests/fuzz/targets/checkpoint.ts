@@ -9,6 +9,7 @@ import { CheckpointError, detectFormat, DETECT_BYTES, LowpIoError, openCheckpoin
 import { FuzzCheckError, readAll, utf8, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
 import { referenceGguf, SEEDS as GGUF_SEEDS } from './gguf.js';
 import { referenceNpy, SEEDS as NPY_SEEDS } from './npy.js';
+import { referenceOnnx, SEEDS as ONNX_SEEDS } from './onnx.js';
 import { referenceSafetensors, SEEDS as ST_SEEDS } from './safetensors.js';
 import { SEEDS as TORCH_SEEDS } from './torch.js';
 
@@ -23,7 +24,7 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
   if (!KINDS.has(kind)) throw new FuzzCheckError(`detectFormat returned ${String(kind)}`);
   // under names whose extension picks a reader for unrecognised content: a reader or a LowpIoError
-  for (const name of ['model.safetensors', 'x.npy', 'model.gguf', 'model.bin']) {
+  for (const name of ['model.safetensors', 'x.npy', 'model.gguf', 'model.bin', 'model.onnx']) {
     try {
       await (await openCheckpoint(bytes, { name })).close();
     } catch (e) {
@@ -46,7 +47,8 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   if (viaBytes !== 'success') throw new FuzzCheckError(`openCheckpoint gave ${viaBytes} on bytes, a reader on a ByteSource`);
   const formatOf: Record<string, string> = { 'torch-zip': 'torch', pickle: 'torch' };
   if (reader.format !== (formatOf[kind] ?? kind)) throw new FuzzCheckError(`detectFormat says ${kind}, openCheckpoint returned a ${String(reader.format)} reader`);
-  return readAll(reader);
+  // ONNX initializers of types lowp lists but does not read refuse reads with DTYPE (checked by the onnx target)
+  return readAll(reader, { skip: (t) => (t as { storage?: unknown }).storage === 'unread' });
 }
 
 function reference(bytes: Uint8Array): ReferenceResult {
@@ -55,13 +57,14 @@ function reference(bytes: Uint8Array): ReferenceResult {
   // openCheckpoint names a .npy tensor after the file; bytes have no name, so 'array', as the reference
   if (kind === 'npy') return referenceNpy(bytes);
   if (kind === 'gguf') return referenceGguf(bytes);
+  if (kind === 'onnx') return referenceOnnx(bytes);
   return 'unknown';
 }
 
 const target: FuzzTarget = {
   name: 'checkpoint',
   errors: LowpIoError,
-  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2], GGUF_SEEDS[1], TORCH_SEEDS[2], TORCH_SEEDS[0]],
+  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2], GGUF_SEEDS[1], TORCH_SEEDS[2], TORCH_SEEDS[0], ONNX_SEEDS[0], ONNX_SEEDS[1]],
   read,
   reference,
   prefixes: [
