@@ -3,7 +3,8 @@
 // failure becomes a CliError with one line (exit status 2).
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { SafetensorsError } from '../io/errors.js';
+import { LowpIoError } from '../io/errors.js';
+import { GGML_TYPES } from '../quant/ggml/types.js';
 import { openSafetensors } from '../io/safetensors/reader.js';
 import type { TensorInfo, TensorReader } from '../io/reader.js';
 import { openCheckpoint } from '../io/open.js';
@@ -24,8 +25,14 @@ export interface OpenedInput {
   bytes: Uint8Array | null;
 }
 
-/** The dtypes `lowp check` and `lowp quant-error` analyse (float tensors); integer and bool tensors are skipped. */
-export const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F8_E4M3FNUZ', 'F8_E5M2FNUZ', 'F4']);
+/**
+ * The dtypes `lowp check` and `lowp quant-error` analyse (float tensors, ONNX's fp8 fnuz and fp4, and GGUF's ggml block types:
+ * Q8_0, Q4_K, MXFP4... dequantized as ggml does); integer and bool tensors are skipped.
+ */
+export const FLOAT_DTYPES: ReadonlySet<string> = new Set([
+  'F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F8_E4M3FNUZ', 'F8_E5M2FNUZ', 'F4',
+  ...Object.values(GGML_TYPES).filter((t) => t.quantized).map((t) => t.name),
+]);
 
 /**
  * Opens the input of a command: `path` or, with `sample`, the built-in sample. Exactly one of them.
@@ -60,7 +67,7 @@ export async function openInput(path: string | undefined, sample: boolean | unde
     const reader = await openCheckpoint(abs, { name: p });
     return { reader, kind: 'path', label: p, resolved: abs, bytes: null };
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new CliError(e.message);
+    if (e instanceof LowpIoError) throw new CliError(e.message);
     throw e;
   }
 }

@@ -5,7 +5,7 @@
 // (src/cli/main.ts, built to dist/cli/main.js), started with `workerData.lowpWorker` set.
 import { Worker } from 'node:worker_threads';
 import type { CastAnalysis } from '../diagnostics/analyzeCast.js';
-import { SafetensorsError } from '../io/errors.js';
+import { LowpIoError } from '../io/errors.js';
 import { elementCodec } from '../io/elements.js';
 import { openSafetensors } from '../io/safetensors/reader.js';
 import type { TensorInfo, TensorReader } from '../io/reader.js';
@@ -82,7 +82,7 @@ export async function checkWorkerMain(job: CheckWorkerJob, port: { postMessage(m
         if (t === undefined) throw new CliError(`worker: no tensor '${m.name}'`);
         port.postMessage({ name: m.name, result: await analyzeTensor(reader, t, job.to, job.chunk) });
       } catch (e) {
-        port.postMessage({ name: m.name, error: (e as Error).message, code: e instanceof SafetensorsError ? e.code : undefined });
+        port.postMessage({ name: m.name, error: (e as Error).message, code: e instanceof LowpIoError ? e.code : undefined });
       }
     });
   });

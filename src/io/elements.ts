@@ -5,6 +5,8 @@
 // a new element type is one entry here, not a change in every reader.
 import { describeValue } from '../core/describe.js';
 import { decodeArray } from '../formats/index.js';
+import { dequantizeGgmlInto } from '../quant/ggml/dequantize.js';
+import { GGML_TYPES, type GgmlTypeInfo } from '../quant/ggml/types.js';
 import { bytesToTypedArray, DTYPES, dtypeSize, type DType, type TensorData } from './dtypes.js';
 import { exactFloatType, toFloatArray, type FloatType } from './float-convert.js';
 
@@ -121,6 +123,46 @@ function nibbleCodec(dtype: PackedDType, value: (nibble: number) => number): Ele
 
 const FP4_E2M1 = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
 
+/** Values decoded at a time into a float32 scratch array when a ggml block type is read as float64. */
+const GGML_STAGE_VALUES = 1 << 16;
+
+/**
+ * ggml's block-quantized types (GGUF tensors: Q8_0, Q4_K, MXFP4...): one unit is one block, decoded to
+ * float32 by lowp/quant's dequantizers (bit for bit ggml's `dequantize_row_*`), straight into the
+ * caller's (recycled) Float32Array; float64 output goes through a bounded float32 scratch array made
+ * for the call.
+ */
+function ggmlBlockCodec(t: GgmlTypeInfo, natural: (bytes: Uint8Array) => TensorData = (bytes) => bytes): ElementCodec {
+  return {
+    dtype: t.name,
+    granule: t.blockSize,
+    unitBytes: t.typeSize,
+    exact: 'float32',
+    natural,
+    decode(bytes, count, out) {
+      const whole = count - (count % t.blockSize);
+      let at = 0;
+      if (out instanceof Float32Array) {
+        if (whole > 0) at = dequantizeGgmlInto(bytes, 0, t, whole, out, 0);
+      } else {
+        const stage = new Float32Array(Math.min(whole, Math.max(t.blockSize, GGML_STAGE_VALUES - (GGML_STAGE_VALUES % t.blockSize))));
+        for (let done = 0; done < whole; ) {
+          const n = Math.min(stage.length, whole - done);
+          at += dequantizeGgmlInto(bytes, at, t, n, stage, 0);
+          out.set(stage.subarray(0, n), done);
+          done += n;
+        }
+      }
+      if (whole < count) {
+        // a partial last block (only a caller asking for fewer values than whole blocks): decode it whole
+        const last = new Float32Array(t.blockSize);
+        dequantizeGgmlInto(bytes, at, t, t.blockSize, last, 0);
+        out.set(last.subarray(0, count - whole), whole);
+      }
+    },
+  };
+}
+
 const CODECS = new Map<string, ElementCodec>([
   ...DTYPES.map((d): [string, ElementCodec] => [d, plainCodec(d)]),
   ['F8_E4M3FNUZ', fnuzCodec('F8_E4M3FNUZ', 'fp8-e4m3fnuz')],
@@ -128,6 +170,10 @@ const CODECS = new Map<string, ElementCodec>([
   ['I4', nibbleCodec('I4', (q) => (q >= 8 ? q - 16 : q))],
   ['U4', nibbleCodec('U4', (q) => q)],
   ['F4', nibbleCodec('F4', (q) => (q & 8 ? -1 : 1) * FP4_E2M1[q & 7])],
+  // ggml's plain types (F32, F16, BF16, F64, I8...) are the safetensors dtypes of the same names
+  ...Object.values(GGML_TYPES)
+    .filter((t) => t.quantized)
+    .map((t): [string, ElementCodec] => [t.name, ggmlBlockCodec(t)]),
 ]);
 
 /**
@@ -144,6 +190,26 @@ export function elementCodec(dtype: TensorDType): ElementCodec {
   const c = typeof dtype === 'string' ? CODECS.get(dtype) : undefined;
   if (c === undefined) throw new TypeError(`expected an element type that lowp/io reads, got ${describeValue(dtype)}`);
   return c;
+}
+
+/** F16 and BF16 of GGUF files, decoded as ggml converts them (a signaling NaN comes out quiet, as in C). */
+const GGUF_HALF_CODECS = new Map<string, ElementCodec>(
+  (['F16', 'BF16'] as const).map((d): [string, ElementCodec] => [d, ggmlBlockCodec(GGML_TYPES[d], (bytes) => bytesToTypedArray(d, bytes))]),
+);
+
+/**
+ * The codec of a tensor of a GGUF file: {@link elementCodec}'s, except that F16 and BF16 values are
+ * decoded by lowp/quant's ggml dequantizer like every other ggml type (the same numbers; the one
+ * difference is that a signaling NaN comes out quiet, as ggml's C conversion makes it).
+ *
+ * @example
+ * ```ts
+ * ggufElementCodec('Q4_K').granule; // 256
+ * ggufElementCodec('F16').natural(new Uint8Array(2)); // Uint16Array [0]
+ * ```
+ */
+export function ggufElementCodec(dtype: TensorDType): ElementCodec {
+  return GGUF_HALF_CODECS.get(dtype) ?? elementCodec(dtype);
 }
 
 /**

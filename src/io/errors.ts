@@ -334,18 +334,28 @@ export class TorchError extends LowpIoError {
 }
 
 /**
- * Stable codes of {@link GgufError} (GGUF files, versions 2 and 3). See docs/gguf.md.
+ * Stable codes of {@link GgufError} (GGUF files, versions 2 and 3, little-endian). See docs/gguf.md for
+ * the rule behind each and where lowp is stricter or looser than llama.cpp's loader.
  *
  * - `MAGIC`: the file does not start with `GGUF`.
- * - `VERSION`: a version other than 2 or 3, or a big-endian file (detected by its version field).
+ * - `VERSION`: a version other than 2 or 3 (0, 1, or a later one).
+ * - `BIG_ENDIAN`: a big-endian file (its version field reads byte-swapped, or the magic is `FUGG`):
+ *   lowp reads little-endian GGUF only, and refuses these rather than misread them.
  * - `KEY`: a metadata key that is empty, not valid UTF-8, or repeated.
- * - `VALUE`: a metadata value of an unknown type, a nested array, invalid UTF-8, or a bad
- *   `general.alignment`.
- * - `TENSOR_INFO`: a tensor name repeated or invalid, an unknown tensor type, more than 4 dimensions,
- *   a dimension that is zero/negative where not allowed or whose product overflows, or rows that are not
- *   whole blocks.
- * - `OFFSETS`: a tensor offset that is not aligned, runs past the end of the file, or overlaps another.
- * - and the {@link CommonIoErrorCode}s.
+ * - `VALUE`: a metadata value of an unknown type, an array of arrays (nested arrays), a string that is
+ *   not valid UTF-8, a BOOL byte other than 0 or 1, or a `general.alignment` that is not a UINT32
+ *   power of two.
+ * - `TENSOR_INFO`: a tensor name repeated or not valid UTF-8, an unknown ggml type id, more than 4
+ *   dimensions, a dimension or element count past 2^53 - 1 (their product overflows), or rows (`ne[0]`)
+ *   that are not whole blocks of the type.
+ * - `OFFSETS`: a tensor offset that is not a multiple of the alignment or lies past the end of the
+ *   file, or two tensors whose data overlap.
+ * - `TRUNCATED`: the file ends early: inside the header, before the bytes a count or length declares
+ *   (tensor count, key/value count, string or array length), before the (aligned) data section, or
+ *   inside a tensor's data.
+ * - `TOO_LARGE`: a count or length declared in the file whose bytes would pass `maxHeaderBytes`
+ *   (default 256 MiB; a key length or array length of 2^40), refused before anything is allocated.
+ * - and the other {@link CommonIoErrorCode}s.
  *
  * @example
  * ```ts
@@ -354,7 +364,7 @@ export class TorchError extends LowpIoError {
  * }
  * ```
  */
-export type GgufErrorCode = 'MAGIC' | 'VERSION' | 'KEY' | 'VALUE' | 'TENSOR_INFO' | 'OFFSETS' | CommonIoErrorCode;
+export type GgufErrorCode = 'MAGIC' | 'VERSION' | 'BIG_ENDIAN' | 'KEY' | 'VALUE' | 'TENSOR_INFO' | 'OFFSETS' | CommonIoErrorCode;
 
 /**
  * Thrown for any invalid or unsupported GGUF file. `code` is stable (see {@link GgufErrorCode});

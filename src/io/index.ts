@@ -1,7 +1,10 @@
 // lowp/io: checkpoint files, every format behind one TensorReader and one openCheckpoint that recognises
 // files by content. Safetensors (read one tensor at a time by offset from a path, bytes or a Blob; stream
-// tensors in chunks; write; sharded checkpoints through an index JSON or a folder) and NumPy .npy
-// (versions 1.0-3.0). ONNX models (their initializers, raw_data, typed fields or external data). Every file is treated as untrusted: bounded headers, strict parsing without
+// tensors in chunks; write; sharded checkpoints through an index JSON or a folder), NumPy .npy
+// (versions 1.0-3.0), GGUF (versions 2 and 3; ggml's quantized blocks dequantized as ggml does),
+// PyTorch torch.save files (zip and legacy formats, through a restricted unpickler that never calls
+// anything) and ONNX models (their initializers, raw_data, typed fields or external data). Every file
+// is treated as untrusted: bounded headers, strict parsing without
 // prototype pollution, offsets and sizes checked against the file before any allocation, one named error
 // (a LowpIoError subclass with a stable code) per failure.
 export {
@@ -80,6 +83,28 @@ export {
   parseSafetensorsIndex,
   type SafetensorsIndex,
 } from './safetensors/sharded.js';
+export {
+  DEFAULT_MAX_GGUF_HEADER_BYTES,
+  GGUF_DEFAULT_ALIGNMENT,
+  GgufFile,
+  ggufValueToString,
+  inferGgufType,
+  openGguf,
+  parseGguf,
+  readGguf,
+  writeGguf,
+  writeGgufFile,
+  type GgufHeader,
+  type GgufNumericArray,
+  type GgufReadOptions,
+  type GgufScalarType,
+  type GgufTensorInfo,
+  type GgufTensorInput,
+  type GgufValue,
+  type GgufValueInput,
+  type GgufValueType,
+  type GgufWriteInput,
+} from './gguf/index.js';
 export { NpyFile, openNpy, type NpyOpenOptions, type NpyTensorInfo } from './npy/reader.js';
 export {
   parseNpyHeader,
@@ -94,6 +119,28 @@ export {
   type NpyReadResult,
   type NpyWriteOptions,
 } from './npy/npy.js';
+export {
+  TorchFile,
+  openTorch,
+  allowedGlobals,
+  isDangerousGlobal,
+  DEFAULT_TORCH_LIMITS,
+  PyGlobal,
+  PyComplex,
+  PyObject,
+  TorchStorageRef,
+  TorchTensorRef,
+  TorchUnsupportedTensor,
+  keyText,
+  valueAt,
+  toJsonValue,
+  type PyValue,
+  type TorchLimits,
+  type TorchReadOptions,
+  type TorchTensorInfo,
+  type TorchUnsupportedInfo,
+  type TorchStorageInfo,
+} from './torch/index.js';
 export {
   OnnxFile,
   openOnnx,

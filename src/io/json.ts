@@ -7,8 +7,8 @@
 import { SafetensorsError, type SafetensorsErrorCode } from './errors.js';
 
 /**
- * A number written with a fraction or an exponent, or an integer of more than 64 characters (never
- * accepted where an integer is expected).
+ * A number written with a fraction or an exponent, `-0`, or an integer of more than 64 characters (never
+ * accepted where an integer is expected, as in serde_json).
  */
 export class JsonFloat {
   /**
@@ -165,7 +165,9 @@ export function parseJsonStrict(text: string, options: JsonParseOptions = {}): J
       while (i < n && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
     }
     const raw = s.slice(begin, i);
-    if (isFloat) return new JsonFloat(Number(raw), raw);
+    // -0 is no integer either: serde_json reads it as the float -0.0, so a size or offset written -0 is
+    // refused as in the reference instead of surfacing as a -0 dimension
+    if (isFloat || raw === '-0') return new JsonFloat(Number(raw), raw);
     const v = Number(raw);
     if (Number.isSafeInteger(v)) return v;
     // exact beyond 2^53 (u64 offsets), but never a BigInt of a megabyte of digits (quadratic to parse)

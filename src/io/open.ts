@@ -5,8 +5,10 @@
 // bytes and dispatches.
 import { describeValue } from '../core/describe.js';
 import { CheckpointError, LowpIoError } from './errors.js';
+import { openGgufFrom } from './gguf/reader.js';
 import { requireNodeFs, requireNodePath, systemMessage } from './node-fs.js';
 import { openNpyFrom } from './npy/reader.js';
+import { openTorchFrom } from './torch/reader.js';
 import type { ExternalDataOption } from './onnx/external.js';
 import { openOnnxFrom } from './onnx/reader.js';
 import type { TensorReader } from './reader.js';
@@ -21,7 +23,7 @@ import { readExact, toByteSource, type ByteSource, type SourceInput } from './so
  * - `safetensors`: an 8-byte little-endian header length that fits the file, then `{`.
  * - `torch-zip`: a zip archive (`PK\x03\x04`), as `torch.save` writes since PyTorch 1.6.
  * - `pickle`: a pickle stream (`\x80` and a protocol 2-5): a legacy `torch.save` file or a plain pickle.
- * - `gguf`: the magic `GGUF`.
+ * - `gguf`: the magic `GGUF` (or `FUGG`, which big-endian writers use: its reader refuses it by name).
  * - `npy`: the magic `\x93NUMPY`.
  * - `json`: text starting with `{` (a sharded checkpoint's index).
  * - `onnx`: a protobuf message whose first field is one of ONNX `ModelProto`'s.
@@ -71,7 +73,7 @@ export function detectFormat(prefix: Uint8Array, fileSize: number): DetectedForm
     if (n >= 2n && n <= BigInt(fileSize - 8) && (b[8] === 0x7b || b[8] === 0x20)) return 'safetensors';
   }
   if (has(0x50, 0x4b, 0x03, 0x04) || has(0x50, 0x4b, 0x05, 0x06)) return 'torch-zip';
-  if (has(0x47, 0x47, 0x55, 0x46)) return 'gguf';
+  if (has(0x47, 0x47, 0x55, 0x46) || has(0x46, 0x55, 0x47, 0x47)) return 'gguf';
   if (has(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'npy';
   if (b.length >= 2 && b[0] === 0x80 && b[1] >= 2 && b[1] <= 5) return 'pickle';
   let i = 0;
@@ -131,6 +133,11 @@ async function openSource(source: ByteSource, owned: boolean, options: Checkpoin
       return openSafetensorsFrom(source, owned, o);
     case 'npy':
       return openNpyFrom(source, owned, { name });
+    case 'gguf':
+      return openGgufFrom(source, owned, { name, maxHeaderBytes: options?.maxHeaderBytes });
+    case 'torch-zip':
+    case 'pickle':
+      return openTorchFrom(source, owned, { name });
     case 'onnx': {
       // a model opened by path (owned: a file source named by its path) finds external data next to it
       const dir = owned && source.name !== undefined ? requireNodePath((m) => new CheckpointError('NO_FS', m, name)).dirname(source.name) : undefined;
@@ -160,6 +167,8 @@ function formatOfName(name: string | undefined): DetectedFormat | undefined {
   if (name === undefined) return undefined;
   if (/\.safetensors$/i.test(name)) return 'safetensors';
   if (/\.npy$/i.test(name)) return 'npy';
+  if (/\.gguf$/i.test(name)) return 'gguf';
+  if (/\.(pt|pth|bin|ckpt)$/i.test(name)) return 'pickle';
   if (/\.onnx$/i.test(name)) return 'onnx';
   return undefined;
 }
@@ -213,7 +222,7 @@ async function openFolder(dir: string, options: CheckpointOptions | undefined): 
 }
 
 /**
- * Opens whatever holds a checkpoint, recognised by its content: a safetensors file, a `.npy` file, a
+ * Opens whatever holds a checkpoint, recognised by its content: a safetensors file, a GGUF file, a `.npy` file, a
  * sharded checkpoint's index JSON (`*.safetensors.index.json`, `pytorch_model.bin.index.json`), or a
  * folder (Node: its index, its `*.safetensors` files, or its single model file); or a single file as
  * bytes, a Blob or a ByteSource (browsers). The result lists every tensor (`tensors`: name, dtype,

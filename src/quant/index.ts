@@ -31,3 +31,5 @@ export { quantize4bit, dequantize4bit, BLOCKWISE_4BIT_BLOCKSIZES } from './block
 export type { Blockwise4bitQuantized, Quantize4bitOptions, QuantType4bit } from './blockwise4.js';
 export { createDynamicMap, createNormalMap, nf4Code, bnbFp4Code, normalQuantile, normalCdf } from './codebooks.js';
 export type { DynamicMapOptions, NormalMapOptions } from './codebooks.js';
+export { GGML_TYPES, ggmlTypeInfo, ggmlTypeById, ggmlByteLength, dequantizeGgml, dequantizeGgmlInto, GGML_DEQUANTIZE_TYPES } from './ggml/index.js';
+export type { GgmlType, GgmlTypeInfo, DequantizeGgmlOptions, GgmlTypeLike } from './ggml/index.js';

@@ -16,6 +16,7 @@
 //   - Bulk conversions float32 ⇄ fp16/bf16 (round to nearest even, canonical quiet NaN keeping the
 //     sign, -0 kept, subnormals kept, overflow to infinity; decoding keeps NaN payloads bit for bit),
 //     bit-identical to lowp/formats' codec.
+//   - ggml dequantizers (kernels-ggml.ts, re-exported at the end of this file).
 
 // ---------------------------------------------------------------- f32 GEMM
 
@@ -604,7 +605,8 @@ function f16ToF32Quad(h: v128, d: usize, special: bool, kMag: v128, kSign: v128,
   v128.store(d, v128.or(o, i32x4.shl(v128.and(h, kSign), 16)));
 }
 
-function f16ToF32s(h: u32): u32 {
+/** One fp16 code → float32 bits (exact; NaN payload kept). Exported for kernels-ggml.ts (ggml's fp16 block scales). */
+export function f16ToF32s(h: u32): u32 {
   let o: u32 = (h & 0x7fff) << 13;
   const e = o & (0x7c00 << 13);
   o += (127 - 15) << 23;
@@ -915,3 +917,6 @@ export function analyzeF32(src: usize, n: i32, m: i32, emin: i32, ovBits: u32, o
   if (emin == -126) analyzeLoop<u8>(src, n, m, emin, ovBits, out, hist, groups, groupSize);
   else analyzeLoop<u16>(src, n, m, emin, ovBits, out, hist, groups, groupSize);
 }
+
+// ---------------------------------------------------------------- ggml dequantizers
+export * from './kernels-ggml';

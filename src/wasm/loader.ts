@@ -22,6 +22,34 @@ export interface KernelExports {
   f32ToBf16(src: number, dst: number, n: number): void;
   bf16ToF32(src: number, dst: number, n: number): void;
   analyzeF32(src: number, n: number, m: number, emin: number, ovBits: number, out: number, hist: number, groups: number, groupSize: number): void;
+  // ggml dequantizers (src/wasm/kernels-ggml.ts; driver src/quant/ggml/dequantize-wasm.ts): nb whole
+  // blocks at src to float32 at dst; the trailing arguments are the addresses of lookup tables.
+  dequantQ4_0(src: number, dst: number, nb: number): void;
+  dequantQ4_1(src: number, dst: number, nb: number): void;
+  dequantQ5_0(src: number, dst: number, nb: number): void;
+  dequantQ5_1(src: number, dst: number, nb: number): void;
+  dequantQ8_0(src: number, dst: number, nb: number): void;
+  dequantMXFP4(src: number, dst: number, nb: number, kvalues: number): void;
+  dequantIQ4_NL(src: number, dst: number, nb: number, kvalues: number): void;
+  dequantNVFP4(src: number, dst: number, nb: number, kvalues: number): void;
+  dequantQ1_0(src: number, dst: number, nb: number): void;
+  dequantQ2_0(src: number, dst: number, nb: number): void;
+  dequantQ2_K(src: number, dst: number, nb: number): void;
+  dequantQ3_K(src: number, dst: number, nb: number): void;
+  dequantQ4_K(src: number, dst: number, nb: number): void;
+  dequantQ5_K(src: number, dst: number, nb: number): void;
+  dequantQ6_K(src: number, dst: number, nb: number): void;
+  dequantQ8_K(src: number, dst: number, nb: number): void;
+  dequantTQ1_0(src: number, dst: number, nb: number): void;
+  dequantTQ2_0(src: number, dst: number, nb: number): void;
+  dequantIQ4_XS(src: number, dst: number, nb: number, kvalues: number): void;
+  dequantIQ2_XXS(src: number, dst: number, nb: number, grid: number, ksigns: number, signs: number): void;
+  dequantIQ2_XS(src: number, dst: number, nb: number, grid: number, ksigns: number, signs: number): void;
+  dequantIQ2_S(src: number, dst: number, nb: number, grid: number, signs: number): void;
+  dequantIQ3_XXS(src: number, dst: number, nb: number, grid: number, ksigns: number, signs: number): void;
+  dequantIQ3_S(src: number, dst: number, nb: number, grid: number, signs: number): void;
+  dequantIQ1_S(src: number, dst: number, nb: number, grid: number): void;
+  dequantIQ1_M(src: number, dst: number, nb: number, grid: number): void;
 }
 
 /** A compiled and instantiated kernel module with its memory. */
@@ -36,7 +64,12 @@ export interface Kernels {
   ensure(bytes: number): boolean;
 }
 
-/** First byte of the bulk-conversion staging area (below it: the module's constant table at 1024; the rest of the first 64 KiB is left alone). */
+/**
+ * First byte of the ggml dequantizers' lookup tables (codebooks, i-quant grids, sign patterns), which
+ * src/quant/ggml/dequantize-wasm.ts writes once per memory; they end below {@link CONVERT_BASE}.
+ */
+export const GGML_TABLES_BASE = 16384;
+/** First byte of the bulk-conversion staging area (below it: the module's constant tables at 1024 and the ggml tables at GGML_TABLES_BASE; the rest of the first 64 KiB is left alone). */
 export const CONVERT_BASE = 65536;
 /** Bytes reserved for bulk-conversion staging (src/wasm/convert.ts), so conversions never clobber a product's operands. */
 export const CONVERT_BYTES = 262144;

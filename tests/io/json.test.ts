@@ -73,6 +73,9 @@ describe('parseJsonStrict vs JSON.parse', () => {
     expect(parse('1.0')).toBeInstanceOf(JsonFloat);
     expect(parse('1e3')).toBeInstanceOf(JsonFloat);
     expect((parse('-0.5') as JsonFloat).value).toBe(-0.5);
+    // -0 is a float too (serde_json reads it as -0.0), so no size or offset comes out as -0
+    expect(parse('-0')).toBeInstanceOf(JsonFloat);
+    expect(parse('0')).toBe(0);
     // a megabyte of digits is not turned into a BigInt (quadratic): kept as a non-integer marker, which
     // only the path that skips the BigInt conversion produces
     const huge = (parse(`[${'9'.repeat(1_000_000)}]`) as JsonValue[])[0];

@@ -106,7 +106,8 @@ export function parsePythonLiteral(text: string, file?: string, maxDepth = 32): 
     if (num && !/[\d.eEjx_]/.test(s[i + num[0].length] ?? '')) {
       i += num[0].length;
       const digits = num[0].replace(/L$/, '');
-      const v = Number(digits);
+      // + 0 turns -0 into 0: Python integers have no negative zero (ast.literal_eval('-0') == 0)
+      const v = Number(digits) + 0;
       return Number.isSafeInteger(v) ? v : BigInt(digits);
     }
     return fail('a Python literal (dict, tuple, list, string, integer, True, False, None)');

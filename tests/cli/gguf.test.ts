@@ -1,0 +1,104 @@
+// `lowp check` and `lowp quant-error` on GGUF files: the public GGUF (gguf-py's model.gguf) is analysed
+// tensor by tensor on its dequantized values (ggml block types count as float tensors), with figures
+// that match the oracle's dequantized values (gguf-expected.safetensors, read here independently);
+// every broken file of tests/fixtures/gguf/make-broken.mjs exits with status 2 and one line naming the
+// file, in-process and through the real process; worker threads give the single-thread analyses.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES } from '../helpers/vectors.js';
+import { brokenCases } from '../fixtures/gguf/make-broken.mjs';
+import { ROOT, runCli, spawnCli } from './helpers.js';
+
+const MODEL = join(FIXTURES, 'gguf', 'model.gguf');
+const tmp = mkdtempSync(join(tmpdir(), 'lowp-gguf-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** max |x| of each tensor of gguf-expected.safetensors (ggml's dequantized values), read without lowp. */
+function oracleMaxAbs(): Map<string, number> {
+  const buf = readFileSync(join(FIXTURES, 'gguf', 'gguf-expected.safetensors'));
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { data_offsets: [number, number] }>;
+  const out = new Map<string, number>();
+  for (const [k, v] of Object.entries(header)) {
+    if (k === '__metadata__') continue;
+    const x = new Float32Array(new Uint8Array(buf.subarray(8 + n + v.data_offsets[0], 8 + n + v.data_offsets[1])).buffer);
+    out.set(k, x.reduce((m, y) => Math.max(m, Math.abs(y)), 0));
+  }
+  return out;
+}
+
+function expectOneLineError(r: { code: number; stderr: string; stdout: string }, name: string): void {
+  expect(r.code, `${name}: ${r.stderr}`).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines, name).toHaveLength(1);
+  expect(lines[0]).toMatch(/^lowp: /);
+  expect(lines[0]).toContain(name);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('lowp check model.gguf', () => {
+  it('--to fp16 analyses every tensor, quantized ones on their dequantized values (max |x| as ggml dequantizes)', async () => {
+    const r = await runCli(['check', MODEL, '--to', 'fp16', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.check.input.skipped).toEqual([]);
+    expect(report.summary.counts.total).toBe(8 * 64 + 4 * 32 + 2 * 64 + 7 * 6 * 256);
+    const want = oracleMaxAbs();
+    expect(report.tensors.map((t: { name: string }) => t.name).sort()).toEqual([...want.keys()].sort());
+    for (const t of report.tensors) expect(t.range.maxAbs, t.name).toBe(want.get(t.name));
+    expect(report.tensors.find((t: { name: string }) => t.name === 'blk.q4_k.weight').dtype).toBe('Q4_K');
+  });
+
+  it('the text report names the ggml types', async () => {
+    const r = await runCli(['check', MODEL, '--to', 'bf16']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const t of ['Q4_K', 'Q8_0', 'MXFP4', 'Q6_K', 'BF16']) expect(r.stdout).toContain(t);
+  });
+
+  it('quant-error measures the dequantized GGUF tensors too', async () => {
+    const r = await runCli(['quant-error', MODEL, '--methods', 'int8-row', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('blk.q4_k.weight');
+  });
+
+  const bin = process.env.LOWP_CLI_BIN ?? join(ROOT, 'dist', 'cli', 'main.js');
+  it.skipIf(!existsSync(bin))('--threads 2 (worker threads opening the GGUF file) gives the analyses of --threads 1', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const runBin = (threads: string) => {
+      const r = spawnSync(process.execPath, [bin, 'check', MODEL, '--to', 'fp16', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const one = runBin('1');
+    const two = runBin('2');
+    expect(two.check.options.threads).toBe(2);
+    expect(two.tensors).toEqual(one.tensors);
+  });
+});
+
+describe('lowp check on broken GGUF files: exit 2, one line', () => {
+  const cases = brokenCases();
+  it(`every broken file (${cases.length}), with check and quant-error`, async () => {
+    for (const c of cases) {
+      const path = join(tmp, c.name);
+      writeFileSync(path, c.bytes);
+      for (const cmd of [['check', path, '--to', 'fp16'], ['quant-error', path, '--methods', 'int8-row']]) {
+        const r = await runCli(cmd);
+        expectOneLineError(r, c.name);
+      }
+    }
+  });
+
+  it('through the real process: exit 2, one line, no stack trace, no hang', async () => {
+    for (const c of cases.filter((x) => ['tensor-count-2p40.gguf', 'big-endian-version.gguf', 'nested-array.gguf', 'overlap.gguf', 'data-cut.gguf'].includes(x.name))) {
+      const path = join(tmp, `real-${c.name}`);
+      writeFileSync(path, c.bytes);
+      const r = await spawnCli(['check', path, '--to', 'bf16'], { timeoutMs: 20_000 });
+      expect(r.signal, c.name).toBeNull();
+      expectOneLineError(r, c.name);
+    }
+  });
+});

@@ -1,0 +1,53 @@
+// The fuzz harness catches what it claims to: toy readers with one planted bug each
+// (tests/fuzz/selftest/toy.ts) fail with the right reason, and the correct toy passes every property.
+// Without this, a harness that checked nothing would pass every reader.
+import { describe, expect, it } from 'vitest';
+import { launchFuzz, type LaunchReport } from './launch.mjs';
+
+const TOY = new URL('./selftest/toy.ts', import.meta.url).href;
+const run = (exportName: string, caseTimeoutMs = 10_000): Promise<LaunchReport> =>
+  launchFuzz({ module: TOY, exportName, seed: 42, caseTimeoutMs });
+
+function failures(r: LaunchReport): string {
+  return [...r.results.filter((x) => x.status === 'failed').map((x) => `${x.property}: ${x.message}`), r.failure?.message ?? ''].join('\n');
+}
+
+describe('fuzz harness self-test (planted bugs)', () => {
+  it('a correct reader passes every property, exercising both outcomes', async () => {
+    const r = await run('none');
+    expect(r.failure).toBeUndefined();
+    expect(failures(r).trim()).toBe('');
+    const mutations = r.results.find((x) => x.property === 'mutations')!;
+    expect(mutations.stats.accepted).toBeGreaterThan(0);
+    expect(mutations.stats.rejected).toBeGreaterThan(0);
+    expect(r.results.find((x) => x.property === 'payload')!.stats.accepted).toBe(40);
+  });
+
+  const planted: Array<[string, RegExp]> = [
+    ['rangeerror', /expected a ToyError, got RangeError/],
+    ['alloc', /allocation budget exceeded/],
+    ['misread', /differ/],
+    ['pollute', /prototype pollution: Object\.prototype\.seen was added/],
+    ['rereads', /read budget exceeded/],
+    ['code', /code 'WHATEVER' is not documented/],
+  ];
+  for (const [bug, reason] of planted) {
+    it.concurrent(`catches a reader that ${bug === 'code' ? 'throws an undocumented code' : bug}`, async () => {
+      const r = await run(bug);
+      expect(failures(r)).toMatch(reason);
+      // a failure of a random property names its seed, path and a replay command, and saves the input
+      const failed = r.results.find((x) => x.status === 'failed' && x.property !== 'seeds');
+      expect(failed, 'a random property fails').toBeDefined();
+      expect(failed!.message).toMatch(/seed: 42, path: "[\d:]+"/);
+      expect(failed!.message).toMatch(/replay: npm run fuzz -- --target toy-\w+ --property \w+ --seed 42 --path/);
+      expect(failed!.saved).toBeDefined();
+    });
+  }
+
+  it.concurrent('catches a reader that loops forever (watchdog, worker terminated)', async () => {
+    const r = await run('hang', 1000);
+    expect(r.failure?.kind).toBe('hang');
+    expect(r.failure?.message).toMatch(/ran for more than 1000 ms/);
+    expect(r.failure?.saved).toBeDefined();
+  });
+});
