@@ -10,9 +10,17 @@ export {
   type TraceOutput,
   type TraceRef,
   type TraceReport,
+  type TraceModelInfo,
+  type TraceRuntimeInfo,
+  type TraceFormatInfo,
+  type TraceSkipped,
+  type TraceGraphOutput,
+  type TraceEmulation,
+  type TracePasses,
+  type TraceSeconds,
 } from './trace.js';
 export { TraceError, type TraceErrorCode } from './errors.js';
 export type { TraceInput, TraceInputInfo, RandomTokens } from './inputs.js';
 export type { SqnrDb } from './summarize.js';
 export type { EmulationMethod } from './emulate.js';
-export { loadRuntime, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike, type OrtValueMetadata, type LoadedRuntime } from './runtime.js';
+export { loadRuntime, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike, type OrtValueMetadata, type LoadedRuntime, type OrtSessionFactory, type OrtTensorConstructor, type OrtEnvLike } from './runtime.js';

@@ -80,11 +80,62 @@ export interface OrtSessionLike {
  */
 export interface OrtModuleLike {
   /** The session factory. */
-  readonly InferenceSession: { create(model: Uint8Array | string, options?: Record<string, unknown>): Promise<OrtSessionLike> };
+  readonly InferenceSession: OrtSessionFactory;
   /** The tensor constructor. */
-  readonly Tensor: new (type: string, data: unknown, dims?: readonly number[]) => OrtTensorLike;
-  /** Version information, where the module has it. */
-  readonly env?: { versions?: Record<string, string> };
+  readonly Tensor: OrtTensorConstructor;
+  /** The runtime's environment (its versions), where the module has it. */
+  readonly env?: OrtEnvLike;
+}
+
+/**
+ * onnxruntime's `InferenceSession` class, as far as lowp uses it.
+ *
+ * @example
+ * ```ts
+ * const factory: OrtSessionFactory = ort.InferenceSession;
+ * ```
+ */
+export interface OrtSessionFactory {
+  /**
+   * Creates a session from model bytes or a path.
+   *
+   * @param model - the model
+   * @param options - session options
+   */
+  create(model: Uint8Array | string, options?: Record<string, unknown>): Promise<OrtSessionLike>;
+}
+
+/**
+ * onnxruntime's `Tensor` class, as far as lowp uses it.
+ *
+ * @example
+ * ```ts
+ * const T: OrtTensorConstructor = ort.Tensor;
+ * const t = new T('int64', new BigInt64Array(4), [1, 4]);
+ * ```
+ */
+export interface OrtTensorConstructor {
+  /**
+   * A tensor of `type` holding `data` with dimensions `dims`.
+   *
+   * @param type - element type ('float32', 'int64'...)
+   * @param data - the values
+   * @param dims - dimensions
+   */
+  new (type: string, data: unknown, dims?: readonly number[]): OrtTensorLike;
+}
+
+/**
+ * onnxruntime's `env`, as far as lowp uses it.
+ *
+ * @example
+ * ```ts
+ * ort.env.versions; // { common: '1.30.0', node: '1.30.0' }
+ * ```
+ */
+export interface OrtEnvLike {
+  /** Package versions by component. */
+  readonly versions?: Readonly<Record<string, string>>;
 }
 
 /** The loaded runtime and its name, for reports. */

@@ -111,6 +111,159 @@ export interface TraceRef {
 }
 
 /**
+ * The traced model, as a report names it.
+ *
+ * @example
+ * ```ts
+ * report.model; // { name: 'model.onnx', producer: 'pytorch 2.13.0', opset: 17, nodes: 99, subgraphNodes: 0 }
+ * ```
+ */
+export interface TraceModelInfo {
+  /** The model's path or name. */
+  name: string;
+  /** `producer_name` and `producer_version`. */
+  producer: string;
+  /** Version of the default ONNX opset. */
+  opset: number;
+  /** Nodes of the main graph. */
+  nodes: number;
+  /** Nodes inside If/Loop/Scan bodies (not traced). */
+  subgraphNodes: number;
+}
+
+/**
+ * The runtime a trace ran on.
+ *
+ * @example
+ * ```ts
+ * report.runtime; // { name: 'onnxruntime-node', version: '1.30.0', graphOptimizationLevel: 'disabled' }
+ * ```
+ */
+export interface TraceRuntimeInfo {
+  /** 'onnxruntime-node', 'onnxruntime-web', or 'given'. */
+  name: string;
+  /** Its version, when known. */
+  version: string | undefined;
+  /** Always 'disabled': the graph runs as written, no fusion hides an output or changes a value. */
+  graphOptimizationLevel: 'disabled';
+}
+
+/**
+ * The target format's range, as a report states it.
+ *
+ * @example
+ * ```ts
+ * report.format; // { max: 65504, smallestNormal: 6.103515625e-5, smallestSubnormal: 5.960464477539063e-8, mantissaBits: 10 }
+ * ```
+ */
+export interface TraceFormatInfo {
+  /** Largest finite value. */
+  max: number;
+  /** Smallest positive normal value. */
+  smallestNormal: number;
+  /** Smallest positive subnormal value. */
+  smallestSubnormal: number;
+  /** Stored mantissa bits. */
+  mantissaBits: number;
+}
+
+/**
+ * Node outputs a trace did not measure.
+ *
+ * @example
+ * ```ts
+ * report.skipped; // { nonFloat: 9, nonTensor: 0, subgraphNodes: 0 }
+ * ```
+ */
+export interface TraceSkipped {
+  /** Outputs of integer, bool or string type (shapes, indices, masks). */
+  nonFloat: number;
+  /** Outputs that are not tensors (sequences, maps, optionals). */
+  nonTensor: number;
+  /** Nodes inside If/Loop/Scan bodies, whose outputs cannot be exposed. */
+  subgraphNodes: number;
+}
+
+/**
+ * The SQNR of one of the model's own outputs in the emulated run.
+ *
+ * @example
+ * ```ts
+ * const g: TraceGraphOutput = { output: 'logits', sqnrDb: 'non-finite' };
+ * ```
+ */
+export interface TraceGraphOutput {
+  /** The graph output. */
+  output: string;
+  /** Its emulated SQNR. */
+  sqnrDb: SqnrDb;
+}
+
+/**
+ * How a trace emulated the target format, and where the emulated run breaks.
+ *
+ * @example
+ * ```ts
+ * report.emulation?.breaksAt; // { node: '/blocks.0/down/Add', output: '/blocks.0/down/Add_output_0' }
+ * ```
+ */
+export interface TraceEmulation {
+  /** 'cast' (Cast pairs) or 'arithmetic' (the rounding subgraph). */
+  method: EmulationMethod;
+  /** The overflow policy of the emulated casts. */
+  overflow: OverflowPolicy;
+  /** The first output that is non-finite in the emulated run. */
+  firstNonFinite: TraceRef | null;
+  /**
+   * Where the format breaks the model: the output that the first non-finite model output traces
+   * back to (through non-finite inputs, an activation's cause before a literal's), or null when the
+   * model's outputs stay finite.
+   */
+  breaksAt: TraceRef | null;
+  /** The graph's own outputs and their emulated SQNR. */
+  graphOutputs: TraceGraphOutput[];
+}
+
+/**
+ * The runs of a trace: passes over stretches of the graph, each returning at most about
+ * `maxActivationBytes` of outputs.
+ *
+ * @example
+ * ```ts
+ * report.passes; // { count: 1, maxActivationBytes: 536870912, largestBytes: 1475648 }
+ * ```
+ */
+export interface TracePasses {
+  /** Runs of the model. */
+  count: number;
+  /** The memory bound per run. */
+  maxActivationBytes: number;
+  /** Bytes of the largest run's returned outputs. */
+  largestBytes: number;
+}
+
+/**
+ * Where a trace's time went, in seconds.
+ *
+ * @example
+ * ```ts
+ * report.seconds.total; // 0.87
+ * ```
+ */
+export interface TraceSeconds {
+  /** Reading and decoding the model, preparing it. */
+  load: number;
+  /** Creating onnxruntime sessions. */
+  session: number;
+  /** Running the model (every pass). */
+  run: number;
+  /** Summarising the outputs. */
+  analysis: number;
+  /** Everything. */
+  total: number;
+}
+
+/**
  * What {@link traceActivations} returns (and `lowp trace --json` prints, schema `lowp.trace/1`).
  *
  * @example
@@ -122,49 +275,34 @@ export interface TraceRef {
 export interface TraceReport {
   /** Schema name and version. */
   schema: 'lowp.trace/1';
-  /** The model: name, producer, opset, node counts. */
-  model: { name: string; producer: string; opset: number; nodes: number; subgraphNodes: number };
-  /** The runtime: onnxruntime package, version, and the optimisation level (always 'disabled': the graph as written). */
-  runtime: { name: string; version: string | undefined; graphOptimizationLevel: 'disabled' };
+  /** The model. */
+  model: TraceModelInfo;
+  /** The runtime. */
+  runtime: TraceRuntimeInfo;
   /** The target format. */
   to: string;
-  /** The target's range: max, smallest normal, smallest subnormal. */
-  format: { max: number; smallestNormal: number; smallestSubnormal: number; mantissaBits: number };
+  /** The target's range. */
+  format: TraceFormatInfo;
   /** What the run was fed. */
   inputs: TraceInputInfo[];
   /** Every traced output in the graph's order. */
   outputs: TraceOutput[];
-  /** Node outputs not traced: non-float tensors, non-tensors, and the nodes of subgraphs. */
-  skipped: { nonFloat: number; nonTensor: number; subgraphNodes: number };
+  /** Node outputs not traced. */
+  skipped: TraceSkipped;
   /** The first output (graph order) that overflows the target, or null. */
   firstOverflow: TraceRef | null;
   /** The first output whose overflow is the activation's own (kind 'activation'), or null. */
   firstActivationOverflow: TraceRef | null;
   /** The first output with values that flush to zero, or null. */
   firstFlush: TraceRef | null;
-  /** With `emulate`: how the run was emulated and where it breaks. */
-  emulation: {
-    /** 'cast' (Cast pairs) or 'arithmetic' (the rounding subgraph). */
-    method: EmulationMethod;
-    /** The overflow policy of the emulated casts. */
-    overflow: OverflowPolicy;
-    /** The first output that is non-finite in the emulated run. */
-    firstNonFinite: TraceRef | null;
-    /**
-     * Where the format breaks the model: the output that the first non-finite model output traces
-     * back to (through non-finite inputs, an activation's cause before a literal's), or null when the
-     * model's outputs stay finite.
-     */
-    breaksAt: TraceRef | null;
-    /** The graph's own outputs and their emulated SQNR. */
-    graphOutputs: { output: string; sqnrDb: SqnrDb }[];
-  } | null;
-  /** Runs of the model (passes over stretches of outputs), the memory bound per pass and the largest pass seen. */
-  passes: { count: number; maxActivationBytes: number; largestBytes: number };
+  /** With `emulate`: how the run was emulated and where it breaks; null without. */
+  emulation: TraceEmulation | null;
+  /** The runs. */
+  passes: TracePasses;
   /** Sentences: what overflows or flushes, literals told from activations, where the emulated run breaks. */
   findings: string[];
-  /** Seconds: loading, session creation, runs, analysis, total. */
-  seconds: { load: number; session: number; run: number; analysis: number; total: number };
+  /** Where the time went. */
+  seconds: TraceSeconds;
 }
 
 /**
