@@ -62,7 +62,7 @@ export interface OrtSessionLike {
   /** Output metadata (onnxruntime >= 1.21). */
   readonly outputMetadata?: readonly OrtValueMetadata[];
   /** Runs the model: feeds by input name, the outputs to fetch. */
-  run(feeds: Record<string, OrtTensorLike>, fetches?: readonly string[]): Promise<Record<string, OrtTensorLike>>;
+  run(feeds: Record<string, OrtTensorLike>, fetches: readonly string[]): Promise<Record<string, OrtTensorLike>>;
   /** Releases the session. */
   release(): Promise<void>;
 }
