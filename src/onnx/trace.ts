@@ -452,7 +452,9 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
     throw new TraceError('FORMAT', (e as Error).message);
   }
   const { ort, name: runtimeName, version } = await loadRuntime(options.runtime);
-  const { bytes, name, folder } = await loadModel(model, options);
+  const { name, folder, ...loaded } = await loadModel(model, options);
+  // the model's bytes are dropped once the sessions are made (the sessions hold their own copy)
+  let bytes: Uint8Array | undefined = loaded.bytes;
   const decoded = decodeModelBytes(bytes, { name });
   if (!decoded.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none', name);
   const facts = graphFacts(decoded.graph);
@@ -463,8 +465,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
 
   // a session that exposes every node output: onnxruntime infers their types (and shapes)
   const graphOutputs = new Set(decoded.graph.outputs.map((o) => o.name));
-  const probeBytes = withOutputs(bytes, facts.values.map((v) => v.output).filter((o) => !graphOutputs.has(o)));
-  let session = await createSession(ort, probeBytes, folder, options.sessionOptions);
+  let session = await createSession(ort, withOutputs(bytes, facts.values.map((v) => v.output).filter((o) => !graphOutputs.has(o))), folder, options.sessionOptions);
   let tSession = performance.now() - tLoad;
   const meta = new Map((session.outputMetadata ?? []).map((m) => [m.name, m]));
   if (meta.size === 0) throw new TraceError('RUNTIME', 'expected onnxruntime to give output metadata (onnxruntime 1.21 or later), got none');
@@ -492,21 +493,18 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   const { feeds, info } = buildFeeds(ort, inputMeta, inputs, (input) => vocabularyOf(decoded.graph, input), options);
   const estimate = estimates(meta, inputMeta, feeds);
 
-  let twin: Map<string, string> | undefined;
   if (plan !== undefined) {
     for (const m of inputMeta) {
       const t = FLOAT_TYPES[m.type ?? ''];
       if (t !== undefined) floatTypes.set(m.name, t);
     }
-    const emu = withEmulation(bytes, decoded, facts, floatTypes, plan, traced.map((v) => v.output));
-    twin = emu.twin;
-    await session.release();
-    const s0 = performance.now();
-    session = await createSession(ort, emu.bytes, folder, options.sessionOptions);
-    tSession += performance.now() - s0;
   }
 
-  // passes over stretches of the graph whose estimated outputs fit the memory bound
+  // Passes over stretches of the graph, in order, each with a session that exposes only that stretch's
+  // outputs: onnxruntime keeps every output a model exposes until the run ends, fetched or not, so the
+  // memory of a run is bounded by what its model exposes. A stretch takes outputs while their estimated
+  // bytes (sizes from the metadata; unknown ones as the largest size known or seen, at least 4 MiB)
+  // fit the bound. When everything fits one run without emulation, the probe session itself runs.
   const budget = options.maxActivationBytes ?? DEFAULT_MAX_ACTIVATION_BYTES;
   const factor = plan !== undefined ? 2 : 1;
   let seenMax = 0;
@@ -520,6 +518,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   let tRun = 0;
   let tAnalysis = 0;
   const nodes = decoded.graph.nodes;
+  let probe: OrtSessionLike | undefined = session;
   try {
     for (let start = 0; start < traced.length; ) {
       let end = start;
@@ -532,7 +531,24 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
         end++;
       }
       const stretch = traced.slice(start, end);
-      const fetches = stretch.map((v) => v.output);
+      const names = stretch.map((v) => v.output);
+      let twin: Map<string, string> | undefined;
+      const s0 = performance.now();
+      if (plan === undefined && start === 0 && end === traced.length) session = probe as OrtSessionLike;
+      else {
+        if (probe !== undefined) {
+          await probe.release();
+          probe = undefined;
+        }
+        const model = bytes as Uint8Array;
+        if (plan !== undefined) {
+          const emu = withEmulation(model, decoded, facts, floatTypes, plan, names);
+          twin = emu.twin;
+          session = await createSession(ort, emu.bytes, folder, options.sessionOptions);
+        } else session = await createSession(ort, withOutputs(model, names.filter((o) => !graphOutputs.has(o))), folder, options.sessionOptions);
+        tSession += performance.now() - s0;
+      }
+      const fetches = [...names];
       if (twin !== undefined) for (const v of stretch) fetches.push(twin.get(v.output) as string);
       const r0 = performance.now();
       let result: Record<string, OrtTensorLike>;
@@ -540,6 +556,8 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
         result = await session.run(feeds, fetches);
       } catch (e) {
         throw new TraceError('RUNTIME', `expected onnxruntime to run the model, got: ${(e as Error).message ?? String(e)}`);
+      } finally {
+        if (session !== probe) await session.release();
       }
       const a0 = performance.now();
       tRun += a0 - r0;
@@ -548,9 +566,9 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
       for (const v of stretch) {
         const t = result[v.output];
         const s = summarizeValues(t, format, cast);
-        const bytes = s.elements * (BYTES[t.type] ?? 4);
-        passBytes += bytes * factor;
-        seenMax = Math.max(seenMax, bytes);
+        const size = s.elements * (BYTES[t.type] ?? 4);
+        passBytes += size * factor;
+        seenMax = Math.max(seenMax, size);
         const node = nodes[v.nodeIndex];
         const literal = facts.literals.has(v.output);
         overflowOf.set(v.output, s.overflowed);
@@ -583,6 +601,9 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
             causeOf.set(v.output, cause ?? v.output);
           } else o.emulatedOrigin = false;
         }
+        // the values are not kept: drop this output (and its twin) before summarising the next
+        delete result[v.output];
+        if (twin !== undefined) delete result[twin.get(v.output) as string];
         outputs.push(o);
         options.onOutput?.(o);
       }
@@ -592,7 +613,8 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
       start = end;
     }
   } finally {
-    await session.release();
+    if (probe !== undefined) await probe.release();
+    bytes = undefined;
   }
   const firstRef = (f: (o: TraceOutput) => boolean): TraceRef | null => {
     const o = outputs.find(f);
