@@ -85,7 +85,8 @@ each output against --to (lowp/diagnostics' cast analysis): values that overflow
 become subnormal. Overflows are told apart: a literal (a -1e9 mask, harmless in a softmax), an
 activation that carries one, or an activation that overflows by itself (fatal). --emulate runs the
 graph a second time with every float output rounded to --to and reports each output's SQNR and
-where the run first turns inf/NaN. Outputs of nodes inside If/Loop/Scan bodies are not traced.
+where the run first turns inf/NaN. An If whose condition is a fed bool input (a merged decoder's
+use_cache_branch) is replaced by the branch that runs; other If/Loop/Scan bodies are not traced.
 
 Exit status: 0 ok, 2 usage, file or runtime error.
 `;

@@ -67,6 +67,9 @@ export function traceFindings(r: TraceReport, readers: Origin): string[] {
       (skipped.length > 0 ? `; not traced: ${skipped.join(', ')}.` : '.'),
   );
 
+  for (const i of r.model.inlinedIfs) {
+    out.push(`If node ${i.node} was inlined: ${i.condition} is ${i.branch === 'then_branch' ? 'true' : 'false'} in this run, so the nodes of its ${i.branch} ran in the main graph and are traced.`);
+  }
   const over = r.outputs.filter((o) => o.overflowed > 0);
   if (over.length === 0) {
     const big = r.outputs.reduce((a, o) => (o.maxAbs > a.maxAbs ? o : a), r.outputs[0]);

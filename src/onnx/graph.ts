@@ -119,7 +119,8 @@ export function graphFacts(g: OnnxGraph): GraphFacts {
 
 /**
  * The vocabulary size for a token-id input: the first dimension of the initializer a Gather node
- * reads rows of with it (an embedding table), directly or through Cast/Identity/Unsqueeze/Reshape.
+ * reads rows of with it (an embedding table), directly or through Cast/Identity/Unsqueeze/Reshape, in
+ * the graph or any of its subgraphs.
  *
  * @example
  * ```ts
@@ -127,15 +128,28 @@ export function graphFacts(g: OnnxGraph): GraphFacts {
  * ```
  */
 export function vocabularyOf(g: OnnxGraph, input: string): number | undefined {
-  const dims = new Map(g.initializers.map((t) => [t.name, t.dims]));
-  const reach = new Set([input]);
-  for (const n of g.nodes) {
-    if (['Cast', 'Identity', 'Unsqueeze', 'Reshape', 'Squeeze', 'Flatten'].includes(n.opType) && reach.has(n.inputs[0])) {
-      for (const o of n.outputs) reach.add(o);
+  // every graph, subgraphs included: a merged decoder embeds its tokens inside If branches
+  const graphs: OnnxGraph[] = [];
+  const stack: OnnxGraph[] = [g];
+  while (stack.length > 0) {
+    const cur = stack.pop() as OnnxGraph;
+    graphs.push(cur);
+    for (const n of cur.nodes) for (const a of n.attributes) {
+      if (a.g !== undefined) stack.push(a.g);
+      for (const sg of a.graphs ?? []) stack.push(sg);
     }
-    if (n.opType === 'Gather' && reach.has(n.inputs[1])) {
-      const d = dims.get(n.inputs[0]);
-      if (d !== undefined && d.length >= 1 && d[0] > 0) return d[0];
+  }
+  const dims = new Map(graphs.flatMap((x) => x.initializers.map((t): [string, number[]] => [t.name, t.dims])));
+  const reach = new Set([input]);
+  for (const cur of graphs) {
+    for (const n of cur.nodes) {
+      if (['Cast', 'Identity', 'Unsqueeze', 'Reshape', 'Squeeze', 'Flatten'].includes(n.opType) && reach.has(n.inputs[0])) {
+        for (const o of n.outputs) reach.add(o);
+      }
+      if (n.opType === 'Gather' && reach.has(n.inputs[1])) {
+        const d = dims.get(n.inputs[0]);
+        if (d !== undefined && d.length >= 1 && d[0] > 0) return d[0];
+      }
     }
   }
   return undefined;

@@ -23,4 +23,5 @@ export { TraceError, type TraceErrorCode } from './errors.js';
 export type { TraceInput, TraceInputInfo, RandomTokens } from './inputs.js';
 export type { SqnrDb } from './summarize.js';
 export type { EmulationMethod } from './emulate.js';
+export type { InlinedIf } from './inline.js';
 export { loadRuntime, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike, type OrtValueMetadata, type LoadedRuntime, type OrtSessionFactory, type OrtTensorConstructor, type OrtEnvLike } from './runtime.js';

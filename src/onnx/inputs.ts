@@ -6,6 +6,7 @@
 // metadata), with `use_cache_branch` false for merged decoders. Symbolic dimensions are resolved from
 // the given inputs (batch and sequence length), else from the options (batch 1, 16 tokens).
 import type { NpyArray } from '../io/npy/npy.js';
+import type { OnnxGraph } from '../io/onnx/model.js';
 import { TraceError } from './errors.js';
 import type { OrtModuleLike, OrtTensorLike, OrtValueMetadata } from './runtime.js';
 
@@ -78,6 +79,28 @@ const LOWP_TO_ORT: Record<string, string> = {
 };
 
 const INT_TYPES = new Set(['int64', 'int32', 'int16', 'int8', 'uint8', 'uint16', 'uint32', 'uint64']);
+
+/** onnxruntime's names of ONNX element types. */
+const ORT_TYPES: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
+  10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+};
+
+/**
+ * The inputs a run must feed, from the model file (the graph's inputs that no initializer backs), in
+ * onnxruntime's terms: element type names, dimensions as numbers or symbolic names (`?<i>` when the
+ * file leaves one unnamed).
+ */
+export function fileInputMetadata(g: OnnxGraph): OrtValueMetadata[] {
+  const inits = new Set(g.initializers.map((t) => t.name));
+  return g.inputs
+    .filter((v) => !inits.has(v.name))
+    .map((v) => {
+      const t = v.type;
+      if (t === undefined || t.kind !== 'tensor') return { name: v.name, isTensor: t === undefined };
+      return { name: v.name, isTensor: true, type: ORT_TYPES[t.elemType] ?? `onnx:${t.elemType}`, shape: t.shape?.map((d, i) => (d === null ? `?${i}` : d)) };
+    });
+}
 
 /** A small seeded generator (xorshift32) for token ids. */
 function generator(seed: number): () => number {

@@ -19,7 +19,8 @@ import { emulationPlan, type EmulationMethod } from './emulate.js';
 import { TraceError } from './errors.js';
 import { traceFindings, type Origin } from './findings.js';
 import { graphFacts, vocabularyOf, type GraphFacts, type TracedValue } from './graph.js';
-import { buildFeeds, type TraceInput, type TraceInputInfo } from './inputs.js';
+import { inlineIfs, type InlinedIf } from './inline.js';
+import { buildFeeds, fileInputMetadata, type TraceInput, type TraceInputInfo } from './inputs.js';
 import { withEmulation, withOutputs } from './rewrite.js';
 import { loadRuntime, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike, type OrtValueMetadata } from './runtime.js';
 import { compareEmulated, summarizeValues, type SqnrDb } from './summarize.js';
@@ -115,7 +116,7 @@ export interface TraceRef {
  *
  * @example
  * ```ts
- * report.model; // { name: 'model.onnx', producer: 'pytorch 2.13.0', opset: 17, nodes: 99, subgraphNodes: 0 }
+ * report.model; // { name: 'model.onnx', producer: 'pytorch 2.13.0', opset: 17, nodes: 99, subgraphNodes: 0, inlinedIfs: [] }
  * ```
  */
 export interface TraceModelInfo {
@@ -127,8 +128,10 @@ export interface TraceModelInfo {
   opset: number;
   /** Nodes of the main graph. */
   nodes: number;
-  /** Nodes inside If/Loop/Scan bodies (not traced). */
+  /** Nodes inside If/Loop/Scan bodies (not traced), after inlining the If nodes whose branch is known. */
   subgraphNodes: number;
+  /** If nodes replaced by the branch their condition (a fed bool input) selects, whose nodes are traced. */
+  inlinedIfs: InlinedIf[];
 }
 
 /**
@@ -455,8 +458,18 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   const { name, folder, ...loaded } = await loadModel(model, options);
   // the model's bytes are dropped once the sessions are made (the sessions hold their own copy)
   let bytes: Uint8Array | undefined = loaded.bytes;
-  const decoded = decodeModelBytes(bytes, { name });
-  if (!decoded.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none', name);
+  const original = decodeModelBytes(bytes, { name });
+  if (!original.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none', name);
+  // the feeds first (from the model's declared inputs): they decide which branch of an If runs
+  const inputMeta = fileInputMetadata(original.graph);
+  const { feeds, info } = buildFeeds(ort, inputMeta, inputs, (input) => vocabularyOf(original.graph, input), options);
+  const fed = (input: string): boolean | undefined => {
+    const f = feeds[input];
+    return f !== undefined && f.type === 'bool' && f.size >= 1 ? (f.data as Uint8Array)[0] !== 0 : undefined;
+  };
+  const inlining = inlineIfs(bytes, original, fed);
+  bytes = inlining.bytes;
+  const decoded = inlining.model;
   const facts = graphFacts(decoded.graph);
   const opset = opsetOf(decoded);
   const plan = options.emulate ? emulationPlan(format, opset, options.overflow) : undefined;
@@ -489,8 +502,6 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   }
   if (traced.length === 0) throw new TraceError('MODEL', `expected float node outputs to trace, got none (${facts.values.length} node outputs)`);
 
-  const inputMeta = session.inputMetadata ?? [];
-  const { feeds, info } = buildFeeds(ort, inputMeta, inputs, (input) => vocabularyOf(decoded.graph, input), options);
   const estimate = estimates(meta, inputMeta, feeds);
 
   if (plan !== undefined) {
@@ -622,7 +633,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   };
   const report: TraceReport = {
     schema: 'lowp.trace/1',
-    model: { name, producer: `${decoded.producerName}${decoded.producerVersion ? ' ' + decoded.producerVersion : ''}`, opset, nodes: nodes.length, subgraphNodes: facts.subgraphNodes },
+    model: { name, producer: `${decoded.producerName}${decoded.producerVersion ? ' ' + decoded.producerVersion : ''}`, opset, nodes: nodes.length, subgraphNodes: facts.subgraphNodes, inlinedIfs: inlining.inlined },
     runtime: { name: runtimeName, version, graphOptimizationLevel: 'disabled' },
     to: format.name,
     format: { max: format.max, smallestNormal: 2 ** format.minNormalExponent, smallestSubnormal: 2 ** (format.minNormalExponent - format.mantissaBits), mantissaBits: format.mantissaBits },

@@ -255,3 +255,67 @@ describe('inputs', () => {
     await expect(traceActivations(42 as unknown as Uint8Array, { x }, {})).rejects.toBeInstanceOf(TypeError);
   });
 });
+
+// ---- merged decoders: the If on use_cache_branch is inlined
+
+describe('If nodes whose condition the run feeds', () => {
+  const branch = (k: string, out: string): OnnxGraphInit => ({
+    name: out,
+    nodes: [{ name: `${out}/mul`, opType: 'Mul', inputs: ['x', k], outputs: [`${out}/y`] }, { name: `${out}/relu`, opType: 'Relu', inputs: [`${out}/y`], outputs: [out] }],
+    outputs: [{ name: out, elemType: 1, shape: [4] }],
+  });
+  const merged = encodeOnnxModel({
+    opset: 17,
+    graph: {
+      nodes: [
+        { name: 'pre', opType: 'Identity', inputs: ['x'], outputs: ['x0'] },
+        { name: 'optimum::if', opType: 'If', inputs: ['use_cache_branch'], outputs: ['h'], attributes: [{ name: 'then_branch', g: branch('kb', 'then_out') }, { name: 'else_branch', g: branch('ks', 'else_out') }] },
+        { name: 'post', opType: 'Neg', inputs: ['h'], outputs: ['logits'] },
+      ],
+      initializers: [{ name: 'kb', dataType: 1, dims: [], raw: f32([1e5]) }, { name: 'ks', dataType: 1, dims: [], raw: f32([0.5]) }],
+      inputs: [{ name: 'x', elemType: 1, shape: [4] }, { name: 'use_cache_branch', elemType: 9, shape: [1] }],
+      outputs: [{ name: 'logits', elemType: 1, shape: [4] }],
+    },
+  });
+
+  it('use_cache_branch made false: the else branch is inlined and its nodes traced', async () => {
+    const r = await traceActivations(merged, { x }, { to: 'fp16' });
+    expect(r.inputs[1]).toEqual({ name: 'use_cache_branch', type: 'bool', shape: [1], source: 'false' });
+    expect(r.model.inlinedIfs).toEqual([{ node: 'optimum::if', branch: 'else_branch', condition: 'use_cache_branch' }]);
+    expect(r.outputs.map((o) => o.node)).toEqual(['pre', 'else_out/mul', 'else_out/relu', 'optimum::if::out0', 'post']);
+    expect(r.firstOverflow).toBeNull();
+    expect(r.model.subgraphNodes).toBe(0);
+    expect(r.findings.join(' ')).toMatch(/If node optimum::if was inlined: use_cache_branch is false/);
+  });
+
+  it('use_cache_branch given true: the then branch runs, and its planted overflow is found at its node', async () => {
+    const r = await traceActivations(merged, { x, use_cache_branch: { dtype: 'BOOL', shape: [1], data: new Uint8Array([1]) } }, { to: 'fp16', emulate: true });
+    expect(r.model.inlinedIfs[0].branch).toBe('then_branch');
+    expect(r.firstActivationOverflow).toEqual({ node: 'then_out/mul', output: 'then_out/y' });
+    expect(r.emulation?.breaksAt?.output).toBe('then_out/y');
+    const fp32 = r.outputs.find((o) => o.output === 'logits');
+    expect(fp32?.maxAbs).toBe(3e5);
+  });
+
+  it('an If whose condition is computed is left alone: its nodes are counted as not traced', async () => {
+    const computed = encodeOnnxModel({
+      opset: 17,
+      graph: {
+        nodes: [
+          { name: 'cmp', opType: 'Greater', inputs: ['x', 'ks'], outputs: ['c4'] },
+          { name: 'cast', opType: 'Cast', inputs: ['c4'], outputs: ['cb'], attributes: [{ name: 'to', i: 1 }] },
+          { name: 'red', opType: 'ReduceMax', inputs: ['cb'], outputs: ['cr'], attributes: [{ name: 'keepdims', i: 0 }] },
+          { name: 'tob', opType: 'Cast', inputs: ['cr'], outputs: ['cond'], attributes: [{ name: 'to', i: 9 }] },
+          { name: 'if', opType: 'If', inputs: ['cond'], outputs: ['h'], attributes: [{ name: 'then_branch', g: branch('kb', 'then_out') }, { name: 'else_branch', g: branch('ks', 'else_out') }] },
+        ],
+        initializers: [{ name: 'kb', dataType: 1, dims: [], raw: f32([1e5]) }, { name: 'ks', dataType: 1, dims: [], raw: f32([0.5]) }],
+        inputs: [{ name: 'x', elemType: 1, shape: [4] }],
+        outputs: [{ name: 'h', elemType: 1, shape: [4] }],
+      },
+    });
+    const r = await traceActivations(computed, { x }, { to: 'fp16' });
+    expect(r.model.inlinedIfs).toEqual([]);
+    expect(r.model.subgraphNodes).toBe(4);
+    expect(r.outputs.map((o) => o.output)).toEqual(['cb', 'cr', 'h']);
+  });
+});
