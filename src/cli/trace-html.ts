@@ -13,6 +13,7 @@ const CLIENT = String.raw`
 (function () {
   var d = JSON.parse(document.getElementById('lowp-trace').textContent);
   function width(el) { return Math.max(320, el.clientWidth); }
+  function pow10(u, vals) { return vals.map(function (v) { return v == null ? '' : (v >= 1e4 || v < 1e-2) ? v.toExponential(0).replace('e+', 'e') : String(+v.toPrecision(3)); }); }
   function tip(u) {
     var i = u.cursor.idx, el = document.getElementById('tip');
     if (i == null) return;
@@ -24,7 +25,7 @@ const CLIENT = String.raw`
   new uPlot({
     width: width(el), height: 320, cursor: { drag: { x: true, y: false } },
     scales: { x: { time: false }, y: { distr: 3 } },
-    axes: [{ label: 'output (graph order)', labelSize: 18 }, { label: 'max |x|', labelSize: 18, size: 60 }],
+    axes: [{ label: 'output (graph order)', labelSize: 18 }, { label: 'max |x|', labelSize: 18, size: 64, values: pow10 }],
     series: [{},
       { label: 'max |x|', stroke: '#1f5fbf', width: 1.5, points: { show: true, size: 4 } },
       { label: 'overflows', stroke: '#d62728', width: 0, points: { show: true, size: 9, fill: '#d62728' } },
