@@ -6,7 +6,7 @@
 //
 // HOW A READER PLUGS IN (see docs/robustness.md for the whole story)
 //
-//   1. tests/fuzz/targets/<name>.ts, default export a FuzzTarget (targets/gguf.ts is a full example):
+//   1. tests/fuzz/targets/<name>.ts, default export a FuzzTarget (targets/gguf-layout.ts is a full example):
 //
 //        import { GgufError, openGguf } from '../../../src/io/index.js';
 //        import { readAll, type FuzzTarget } from '../harness.js';
