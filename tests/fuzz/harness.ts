@@ -6,17 +6,19 @@
 //
 // HOW A READER PLUGS IN (see docs/robustness.md for the whole story)
 //
-//   1. tests/fuzz/targets/<name>.ts, default export a FuzzTarget:
+//   1. tests/fuzz/targets/<name>.ts, default export a FuzzTarget (targets/gguf-layout.ts is a full example):
 //
 //        import { GgufError, openGguf } from '../../../src/io/index.js';
 //        import { readAll, type FuzzTarget } from '../harness.js';
 //        const target: FuzzTarget = {
 //          name: 'gguf',                      // corpus: tests/fixtures/corpus/gguf/
 //          errors: GgufError,                 // every failure must be instanceof this, with a documented code
-//          seeds: [{ name: 'small', bytes: seedBytes, tensors: [{ name: 'w', dtype: 'F32', shape: [2], bytes: w }] }],
+//          seeds: [{ name: 'small', bytes: seedBytes, tensors: [{ name: 'w', dtype: 'F32', shape: [2], bytes: w }],
+//                    payload: [{ tensor: 'w', fileOffset: 96, byteLength: 8 }] }],  // optional: verbatim data
 //          read: async (bytes, ctx) => readAll(await openGguf(ctx.source(bytes))), // ctx.source counts reads
-//          records: (bytes) => [...],         // optional: record lists (duplicated, dropped, reordered)
-//          reference: (bytes) => [...],       // optional: slow, obviously-correct decoding of an accepted file
+//          reference: (bytes) => [...] | 'invalid' | 'unknown', // optional: slow decoding of an accepted file
+//          records: (bytes) => [{ items: [{ start, end }, ...], reframe }],   // optional: sibling records
+//          structured: (seed) => fc.array(editArb).map((e) => applyEdits(seed, e)), // optional: mutants
 //        };
 //        export default target;
 //

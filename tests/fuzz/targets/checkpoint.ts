@@ -7,11 +7,11 @@
 // reference decoder says, and detectFormat must have named that format.
 import { CheckpointError, detectFormat, DETECT_BYTES, LowpIoError, openCheckpoint, type TensorReader } from '../../../src/io/index.js';
 import { FuzzCheckError, readAll, utf8, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
-import { referenceGguf, SEEDS as GGUF_SEEDS } from './gguf.js';
+import { referenceGguf, SEEDS as GGUF_SEEDS } from './gguf-layout.js';
 import { referenceNpy, SEEDS as NPY_SEEDS } from './npy.js';
 import { referenceOnnx, SEEDS as ONNX_SEEDS } from './onnx.js';
 import { referenceSafetensors, SEEDS as ST_SEEDS } from './safetensors.js';
-import { SEEDS as TORCH_SEEDS } from './torch.js';
+import { SEEDS as TORCH_SEEDS } from './torch-pickles.js';
 
 const KINDS = new Set(['safetensors', 'torch-zip', 'pickle', 'gguf', 'npy', 'json', 'onnx', 'unknown']);
 

@@ -1,5 +1,6 @@
 // Fuzz target: GGUF files (versions 2 and 3), built byte by byte here from the format's description
-// (ggml docs/gguf.md), not by lowp's writer. Each case is read through openGguf over a counting
+// (ggml docs/gguf.md), not by lowp's writer; beside the gguf branch's own `gguf` target (its twin parser
+// and make-broken.mjs seeds), with seeds, reference and mutants of its own. Each case is read through openGguf over a counting
 // ByteSource (every tensor whole, as floats, in chunks of whole blocks) and parseGguf on the bytes, which
 // must agree. Accepted files are checked against a slow reference decoder (a plain sequential reading of
 // the layout, with its own table of ggml block sizes); records are the key/value pairs and the tensor
@@ -447,7 +448,7 @@ function applyEdits(seed: FuzzSeed, edits: Edit[]): Uint8Array {
 }
 
 const target: FuzzTarget = {
-  name: 'gguf',
+  name: 'gguf-layout',
   errors: GgufError,
   seeds: SEEDS,
   read,

@@ -1,12 +1,13 @@
-// Fuzz target: PyTorch torch.save files (zip and legacy formats), the seeds and the structure-aware
-// mutants written by tests/helpers/torch-writer.ts (written from the format's description, independent
-// of the reader). Each case is opened with openTorch over a counting ByteSource and every tensor read
+// Fuzz target: hostile pickles in PyTorch torch.save files (zip and legacy formats), beside the torch
+// branch's own `torch` target (reference decoder, zip-record mutations). Seeds and structure-aware
+// mutants are written by tests/helpers/torch-writer.ts (from the format's description, independent of
+// the reader). Each case is opened with openTorch over a counting ByteSource and every tensor read
 // whole, as floats and in chunks; contiguous tensors of a little-endian file must be the bytes at the
 // place the reader reports (its storage's file offset). The structure-aware mutants are whole pickles
 // of hostile but well-formed content: storages whose sizes disagree with their views, shapes and strides
 // past the storage or past 2^53, unknown dtypes, tensors of missing storages, forbidden and unknown
-// globals, calls, raw opcodes (frames, memo gets and byte strings with huge lengths), deep nesting,
-// in every protocol and container the writer knows.
+// globals, calls, raw opcodes (frames, memo gets and byte strings with huge lengths), deep nesting, in
+// every protocol and container the writer knows.
 import fc from 'fast-check';
 import { openTorch, TorchError, type TorchFile } from '../../../src/io/index.js';
 import { Call, ELEMENT_SIZE, F, G, NewObj, Ordered, PySet, Raw, T, torchSave, Tuple, type PyW, type StorageSpec, type TensorSpec } from '../../helpers/torch-writer.js';
@@ -199,7 +200,7 @@ const structured = fc.record({
 });
 
 const target: FuzzTarget = {
-  name: 'torch',
+  name: 'torch-pickles',
   errors: TorchError,
   seeds: SEEDS,
   read,
@@ -211,7 +212,8 @@ const target: FuzzTarget = {
   // tied and expanded views may hold more bytes than the file (the reader bounds them by maxExpansion, 16)
   expansion: 16,
   extension: '.pt',
-  // a structured case pickles up to 5,000 nested lists: fewer of them in CI
-  runs: { structured: 100 },
+  // the structured hostile pickles are this target's point; the byte-level properties are the torch
+  // target's, so they run little here (a structured case pickles up to 5,000 nested lists: 100 in CI)
+  runs: { structured: 100, payload: 20, mutations: 100, random: 50 },
 };
 export default target;

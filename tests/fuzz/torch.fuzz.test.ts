@@ -1,4 +1,0 @@
-// Fuzzing the PyTorch reader (tests/fuzz/targets/torch.ts) with the shared harness.
-import { fuzzSuite } from './suite.js';
-
-fuzzSuite('torch');
