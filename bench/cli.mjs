@@ -136,8 +136,8 @@ function runBin(argv) {
  * forget them), so the next read comes from the disk, as a checkpoint that was not just written does.
  * Returns false where that is not possible (no dd, not Linux).
  */
-function evict() {
-  const r = spawnSync('dd', [`of=${path}`, 'oflag=nocache', 'conv=notrunc,fdatasync', 'count=0', 'status=none']);
+function evict(file = path) {
+  const r = spawnSync('dd', [`of=${file}`, 'oflag=nocache', 'conv=notrunc,fdatasync', 'count=0', 'status=none']);
   return r.status === 0;
 }
 
@@ -145,11 +145,11 @@ function evict() {
  * The best time of `reps` runs of `fn` (its own `ms` when it returns one, as runBin does), and its last
  * result. With `cold`, the file is evicted from the page cache before every repetition.
  */
-function best(fn, { cold = false } = {}) {
+function best(fn, { cold = false, file = path } = {}) {
   let ms = Infinity;
   let out;
   for (let i = 0; i < reps; i++) {
-    if (cold) evict();
+    if (cold) evict(file);
     const t0 = performance.now();
     out = fn();
     const dt = out && typeof out === 'object' && 'ms' in out ? out.ms : performance.now() - t0;
@@ -203,8 +203,8 @@ try {
   const rows = results.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / base }));
   // the same tensors as ONNX models: each against the plain read of the file that holds the values
   const onnxRows = [];
+  const embedded = join(dir, 'model.onnx');
   if (withOnnx) {
-    const embedded = join(dir, 'model.onnx');
     const external = join(dir, 'external', 'model.onnx');
     spawnSync('mkdir', ['-p', join(dir, 'external')]);
     writeOnnx(embedded, headerBytes, undefined);
@@ -231,8 +231,15 @@ try {
       const r = best(() => runBin(['check', path, '--to', to, '--json', '--threads', 'auto']), { cold: true });
       cold.push({ label: `lowp check --to ${to} --threads auto`, ms: r.ms, verdict: JSON.parse(r.out.stdout).check.verdict });
     }
+    if (withOnnx) {
+      // the same values as an ONNX model (raw_data), against the cold read of that file
+      const plainOnnx = best(() => plainRead(false, embedded), { cold: true, file: embedded });
+      cold.push({ label: 'ONNX raw_data: plain sequential read of model.onnx', ms: plainOnnx.ms, base: plainOnnx.ms });
+      const r = best(() => runBin(['check', embedded, '--to', 'fp16', '--json', '--threads', 'auto']), { cold: true, file: embedded });
+      cold.push({ label: 'ONNX raw_data: lowp check --to fp16 --threads auto', ms: r.ms, base: plainOnnx.ms, verdict: JSON.parse(r.out.stdout).check.verdict });
+    }
   }
-  const coldRows = cold.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / cold[0].ms }));
+  const coldRows = cold.map((r) => ({ label: r.label, ms: r.ms, verdict: r.verdict, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / (r.base ?? cold[0].ms) }));
   if (asJson) {
     console.log(JSON.stringify({ mib: total / 2 ** 20, node: process.version, startupMs: startup.ms, reps, results: rows, onnx: onnxOut, coldCache: coldRows }, null, 2));
   } else {
