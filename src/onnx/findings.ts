@@ -4,6 +4,7 @@
 // which is fatal), and, for an emulated run, where it first becomes non-finite and where the format
 // breaks the model. Plain text, numbers included, for the table and the JSON report alike.
 import { fmtCount } from '../diagnostics/text.js';
+import { getFormat } from '../formats/registry.js';
 import type { SqnrDb } from './summarize.js';
 import type { TraceOutput, TraceReport } from './trace.js';
 
@@ -37,7 +38,7 @@ function some(list: TraceOutput[], n = 3): string {
 
 /** What an overflowing value becomes under the report's overflow policy. */
 function becomes(value: number | null, r: TraceReport): string {
-  const policy = r.emulation?.overflow ?? (r.to === 'fp8-e4m3fn' || r.to.endsWith('fnuz') ? 'nan' : 'inf');
+  const policy = r.emulation?.overflow ?? getFormat(r.to).defaultOverflow;
   const neg = value !== null && value < 0;
   if (policy === 'nan') return 'NaN';
   if (policy === 'saturate') return `${neg ? '-' : ''}${fmtNum(r.format.max)}`;
@@ -113,7 +114,7 @@ export function traceFindings(r: TraceReport, readers: Origin): string[] {
   const flushLit = r.outputs.filter((o) => o.flushedToZero > 0 && o.literal);
   if (flush.length > 0) {
     const f = flush[0];
-    const all = f.flushedToZero + f.subnormal >= f.elements - 0 && f.maxAbs < r.format.smallestNormal;
+    const all = f.maxAbs < r.format.smallestNormal;
     out.push(
       `${fmtCount(flush.length)} activations lose values to zero in ${to}; the first is ${where(f)}: ${fmtCount(f.flushedToZero)} of ${fmtCount(f.elements)} values flush to zero` +
         (f.subnormal > 0 ? ` and ${fmtCount(f.subnormal)} become subnormal` : '') +

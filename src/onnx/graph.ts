@@ -16,7 +16,7 @@ import type { OnnxGraph, OnnxNode } from '../io/onnx/model.js';
  * ```
  */
 export interface TracedValue {
-  /** Position among the candidate outputs (graph order). */
+  /** Position among the graph's node outputs (graph order). */
   index: number;
   /** The node's name, or `<op_type>#<index>` when it has none. */
   node: string;

@@ -54,7 +54,7 @@ export type OverflowKind = 'literal' | 'mask' | 'propagated' | 'activation';
  * ```
  */
 export interface TraceOutput {
-  /** Position in the graph's order (among the traced outputs). */
+  /** Position among the graph's node outputs, in graph order (gaps where non-float outputs were skipped). */
   index: number;
   /** The node's name (or `<op_type>#<index>`). */
   node: string;
