@@ -16,7 +16,7 @@ import { dequantizeGgml } from './dequantize.js';
 import { quantizeGgml } from './quantize.js';
 import { ggmlRowProblem } from './rows.js';
 import {
-  emptyScanCounts, ggmlScaleLimits, scanGgmlBlocks, GGML_STORAGE_TYPES, MULTIPLIER_BITS, SCALE_LAYOUTS,
+  emptyScanCounts, ggmlScaleLimits, scanGgmlBlocks, GGML_STORAGE_TYPES, HISTOGRAM_OFFSET, MULTIPLIER_BITS, SCALE_LAYOUTS,
   type BlockProblem, type BlockScanCounts, type GgmlScaleLimits, type GgmlStorageType,
 } from './scales.js';
 import { GGML_TYPES, type GgmlType } from './types.js';
@@ -176,6 +176,29 @@ export interface GgmlAnalyzer {
 const FN = 'createGgmlAnalyzer';
 
 /**
+ * Adds the values x[from .. from + n) to `acc` (zeros, nonzero finite values, max |x|, min nonzero |x|)
+ * and returns how many are NaN or ±inf. Module-level (not a closure per analyzer) so that V8 optimizes it
+ * once for every tensor.
+ */
+function scanInputs(x: Float32Array, from: number, n: number, acc: Float64Array): number {
+  let zeros = 0, nonzero = 0, mx = acc[2], mn = acc[3], bad = 0;
+  for (let i = from; i < from + n; i++) {
+    const v = x[i];
+    if (v - v !== 0) { bad++; continue; }
+    if (v === 0) { zeros++; continue; }
+    nonzero++;
+    const a = Math.abs(v);
+    if (a > mx) mx = a;
+    if (a < mn) mn = a;
+  }
+  acc[0] += zeros;
+  acc[1] += nonzero;
+  acc[2] = mx;
+  acc[3] = mn;
+  return bad;
+}
+
+/**
  * The storage type named `type` (any case), or a RangeError/TypeError listing them; `ggml-mxfp4` is
  * accepted for MXFP4.
  *
@@ -225,11 +248,10 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
   if (!Number.isSafeInteger(keep) || keep < 0) throw new RangeError(`${FN}: examples must be a non-negative integer, got ${describeValue(keep)}`);
   const counts: GgmlCounts = { ...emptyScanCounts(), total: 0, zeros: 0, nonzeroFinite: 0, nonFiniteInputs: 0, nonFiniteBlocks: 0 };
   const err = createErrorAccumulator();
-  const histogram = new Map<number, number>();
-  const hist0 = { zero: 0, nonFinite: 0 };
+  const histogram = new Float64Array(320);
   const examples: GgmlBlockExample[] = [];
   const perKind = new Map<BlockProblem, number>();
-  let maxAbs = 0, minAbsNonzero = Infinity;
+  const inputs = Float64Array.of(0, 0, 0, Infinity); // zeros, nonzero finite, max |x|, min nonzero |x|
   let blockBase = 0; // index of the first block of the chunk being scanned
   let done = false;
 
@@ -241,7 +263,7 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
     err.add(xs, 0, y, 0, xs.length);
     const base = blockBase + from / bs;
     scanGgmlBlocks(t, xs, 0, y, 0, blocks, 0, nb, counts, {
-      histogram, hist0,
+      histogram,
       problem: (kind, b, m, scale) => {
         const k = perKind.get(kind) ?? 0;
         if (k >= keep) return;
@@ -261,20 +283,9 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
       const nb = values.length / bs;
       counts.total += x.length;
       // finite blocks go to the quantizer in runs; a block holding NaN/inf is counted and skipped
-      // (the running figures in locals for the loop)
-      let zeros = 0, nonzero = 0, mx = maxAbs, mn = minAbsNonzero;
       let runStart = 0;
       for (let b = 0; b < nb; b++) {
-        let bad = 0;
-        for (let i = b * bs; i < (b + 1) * bs; i++) {
-          const v = x[i];
-          if (v - v !== 0) { bad++; continue; }
-          if (v === 0) { zeros++; continue; }
-          nonzero++;
-          const a = Math.abs(v);
-          if (a > mx) mx = a;
-          if (a < mn) mn = a;
-        }
+        const bad = scanInputs(x, b * bs, bs, inputs);
         if (bad > 0) {
           counts.nonFiniteInputs += bad;
           counts.nonFiniteBlocks++;
@@ -282,10 +293,6 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
           runStart = b + 1;
         }
       }
-      counts.zeros += zeros;
-      counts.nonzeroFinite += nonzero;
-      maxAbs = mx;
-      minAbsNonzero = mn;
       runBlocks(x, runStart * bs, nb - runStart);
       blockBase += nb;
     },
@@ -299,15 +306,19 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
       } else if (counts.total % row !== 0) {
         throw new RangeError(`${FN}: ${counts.total} values are not whole rows of ${row}`);
       }
+      counts.zeros = inputs[0];
+      counts.nonzeroFinite = inputs[1];
+      const maxAbs = inputs[2], minAbsNonzero = inputs[3];
       const error = err.result();
-      const bins = [...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([exponent, count]) => ({ exponent, count }));
+      const bins: { exponent: number; count: number }[] = [];
+      for (let i = 0; i < 318; i++) if (histogram[i] > 0) bins.push({ exponent: i - HISTOGRAM_OFFSET, count: histogram[i] });
       const analysis: GgmlAnalysis = {
         type: t, blockSize: bs, typeSize: ts, bitsPerValue: (ts * 8) / bs, rowLength,
         bytes: (counts.total / bs) * ts,
         counts,
         range: { maxAbs, minAbsNonzero: minAbsNonzero === Infinity ? 0 : minAbsNonzero },
         error,
-        scales: { bins, zero: hist0.zero, nonFinite: hist0.nonFinite },
+        scales: { bins, zero: histogram[318], nonFinite: histogram[319] },
         examples,
         limits: ggmlScaleLimits(t),
         scaleDescription: SCALE_LAYOUTS[t].description,
