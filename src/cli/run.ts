@@ -47,7 +47,8 @@ Verdicts (per tensor, from lowp/diagnostics analyzeCast; the overall verdict is 
   underflow-risk  more than 0.01% of the nonzero values flush to zero, or more than 1% become subnormal
   lossy           in range, but the rounding error is large: SQNR below 40 dB
   safe            none of the above: values round, SQNR at least 40 dB
-For a ggml type (--to q4_k), per tensor: overflow-risk when a block's fp16 scale overflows to inf;
+For a ggml type (--to q4_k), per tensor: overflow-risk when a block's fp16 scale overflows to inf (or
+a block holds NaN/inf, undefined in ggml);
 underflow-risk when more than 0.01% of the nonzero values sit in blocks whose scale rounds to 0 (or
 K-quant sub-blocks whose 6-bit scale does), or more than 1% in blocks whose subnormal fp16 scale keeps
 fewer bits than the codes it scales; lossy below 40 dB (as 4-bit types are); tensors whose rows are

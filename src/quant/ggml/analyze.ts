@@ -347,11 +347,13 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
  *   significant bits than the integers it multiplies (**coarse**: Q8_0's 7-bit codes, Q4_K's 6-bit
  *   sub-scales; such a block is rounded more coarsely than the type's own resolution), and blocks whose
  *   d or minimum **overflows** fp16 (inf: the values become inf/NaN);
- * - a verdict: 'overflow-risk' (an output is inf/NaN), 'underflow-risk' (more than 0.01% of the nonzero
+ * - a verdict: 'overflow-risk' (an output is inf/NaN, or an input block holds NaN/inf), 'underflow-risk' (more than 0.01% of the nonzero
  *   values sit in lost blocks or zeroed sub-blocks, or more than 1% in blocks with a coarse scale),
  *   'lossy' (SQNR below 40 dB, as almost every 4-bit type is), 'safe'.
  *
- * NaN and ±inf inputs (undefined behaviour in ggml's C) are counted and their blocks left out.
+ * NaN and ±inf inputs (undefined behaviour in ggml's C) are counted and their blocks left out of the
+ * figures; a tensor holding any is an 'overflow-risk' (the whole block of such a value comes out of
+ * NaN/inf arithmetic in ggml).
  *
  * @param values - the tensor's values (row-major; Float64Array values are rounded to float32 first)
  * @param type - a ggml storage type, any case (see {@link createGgmlAnalyzer})
@@ -438,10 +440,13 @@ function ggmlVerdict(a: GgmlAnalysis): { verdict: CastVerdict; reasons: string[]
   const lossy = nz > 0 && e.sqnrDb < t.minSqnrDb;
   if (lossy && !over) reasons.push(`SQNR is ${fmtFixed(e.sqnrDb)} dB, below the ${fmtFixed(t.minSqnrDb)} dB threshold (relative L2 error ${fmtPercent(e.relL2)}, max |error| ${fmtValue(e.maxAbsError)}).`);
   if (c.nonFiniteInputs > 0) {
-    reasons.push(`${plural(c.nonFiniteInputs, 'input is', 'inputs are')} NaN or ±inf (in ${plural(c.nonFiniteBlocks, 'block')}): ggml's quantizers are undefined for them, so those blocks are left out of the figures.`);
+    // one NaN or inf makes a whole block undefined in ggml (its scale comes from NaN/inf arithmetic):
+    // its finite values are lost with it, as values are by an overflowing scale
+    over = true;
+    reasons.push(`${plural(c.nonFiniteInputs, 'input is', 'inputs are')} NaN or ±inf (in ${plural(c.nonFiniteBlocks, 'block')}): ggml's quantizers are undefined for them, and a block's scale and codes come out of NaN/inf arithmetic, so none of those blocks' values can be trusted; they are left out of the figures.`);
   }
   const verdict: CastVerdict = over ? 'overflow-risk' : under ? 'underflow-risk' : lossy ? 'lossy' : 'safe';
-  if (!over && c.lostBlocks === 0 && c.zeroedSubBlocks === 0 && c.coarseScaleBlocks === 0) {
+  if (c.infScaleBlocks === 0 && c.overflowValues === 0 && c.lostBlocks === 0 && c.zeroedSubBlocks === 0 && c.coarseScaleBlocks === 0) {
     const first = nz === 0
       ? `All ${fmtCount(c.total)} values are zero or non-finite; nothing to lose.`
       : `Every ${a.type} block keeps its scales (none is 0, infinite or too coarse); SQNR ${fmtFixed(e.sqnrDb)} dB, relative L2 error ${fmtPercent(e.relL2)}, max |error| ${fmtValue(e.maxAbsError)}, at ${a.bitsPerValue} bits per value.`;
