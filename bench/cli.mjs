@@ -17,7 +17,10 @@
 // check` (the ggml blocks dequantized as ggml does, then analysed), lowp/io chunks() alone (read and
 // dequantize) and lowp/quant's dequantizeGgml on bytes in memory (M values/s), warm and evicted from
 // the page cache, with the ratio of each repetition (a plain read and a check, alternately).
-// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--reps 3] [--format safetensors|gguf|all] [--json]
+// Then the same values as a PyTorch pytorch_model.bin (a torch.save zip archive written by the test
+// writer through bench/_torch-bin.ts, needs tsx): `lowp check` against a plain read of it, cold cache,
+// each repetition paired with the safetensors file (evict, plain read; evict, lowp check), every ratio printed.
+// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--reps 3] [--format safetensors,gguf,torch|all] [--json]
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,9 +35,11 @@ const args = process.argv.slice(2);
 const mib = Number(args.includes('--mib') ? args[args.indexOf('--mib') + 1] : 1024);
 const asJson = args.includes('--json');
 const reps = Number(args.includes('--reps') ? args[args.indexOf('--reps') + 1] : 3);
-const format = args.includes('--format') ? args[args.indexOf('--format') + 1] : 'all';
-if (!['safetensors', 'gguf', 'all'].includes(format)) {
-  console.error('bench/cli.mjs: --format expects safetensors, gguf or all');
+const FORMATS = ['safetensors', 'gguf', 'torch'];
+const formatArg = args.includes('--format') ? args[args.indexOf('--format') + 1] : 'all';
+const formats = formatArg === 'all' ? FORMATS : formatArg.split(',');
+if (formats.some((f) => !FORMATS.includes(f))) {
+  console.error(`bench/cli.mjs: --format expects a comma-separated list of ${FORMATS.join(', ')}, or all`);
   process.exit(1);
 }
 if (!existsSync(bin)) {
@@ -141,6 +146,54 @@ function printRows(rows) {
   }
 }
 
+/** The pytorch_model.bin rows: each paired cold run, then the spread of the ratios. */
+function printTorch(t) {
+  if (t === null) {
+    console.log('\n(pytorch_model.bin rows skipped: the file could not be written or evicted from the page cache)');
+    return;
+  }
+  console.log(`\nthe same values as a ${(t.bytes / 2 ** 20).toFixed(0)} MiB pytorch_model.bin (torch.save zip, written by the test writer), read from the disk, ${t.runs.length} paired runs`);
+  for (const [i, r] of t.runs.entries()) {
+    const stText = r.safetensors ? `; the safetensors file in the same run: ${r.safetensors.ratio.toFixed(2)}×` : '';
+    console.log(`  run ${i + 1}: plain read ${(r.plainMs / 1000).toFixed(2)} s (${(t.bytes / 1e6 / (r.plainMs / 1000)).toFixed(0)} MB/s), lowp check --to bf16 ${(r.lowpMs / 1000).toFixed(2)} s (${(t.bytes / 1e6 / (r.lowpMs / 1000)).toFixed(0)} MB/s): ${r.ratio.toFixed(2)}×${stText}`);
+  }
+  console.log(`  ratio lowp check / plain read: median ${t.median.toFixed(2)}×, min ${t.min.toFixed(2)}×, max ${t.max.toFixed(2)}× (target: within 2×)`);
+}
+
+/**
+ * The pytorch_model.bin case: the same values written as a torch.save archive, then `reps` paired cold
+ * runs (evict, plain read; evict, lowp check --to bf16) with each run's ratio. Null when the file cannot
+ * be written (tsx missing) or the page cache cannot be dropped.
+ */
+function torchCase() {
+  const bin = join(dir, 'pytorch_model.bin');
+  const w = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', '_torch-bin.ts'), bin, String(total), String(TENSORS)], { cwd: root, encoding: 'utf8' });
+  if (w.status !== 0) {
+    console.error(`bench/cli.mjs: could not write pytorch_model.bin (${(w.stderr || '').trim().split('\n').pop()})`);
+    return null;
+  }
+  if (!evict(bin)) return null;
+  const size = statSync(bin).size;
+  // with the safetensors file of the first part still there, its cold runs are paired with these
+  // (the same values, the same load on the machine): the fair comparison on a shared machine
+  const st = existsSync(path) ? path : null;
+  const cold = (file) => {
+    evict(file);
+    const t0 = performance.now();
+    plainRead(false, file);
+    const plainMs = performance.now() - t0;
+    evict(file);
+    const r = runBin(['check', file, '--to', 'bf16', '--json']);
+    const report = JSON.parse(r.stdout);
+    if (report.summary.counts.total !== total / 4) throw new Error(`lowp check counted ${report.summary.counts.total} values in ${file}, expected ${total / 4}`);
+    return { plainMs, lowpMs: r.ms, ratio: r.ms / plainMs };
+  };
+  const runs = [];
+  for (let i = 0; i < reps; i++) runs.push({ ...cold(bin), safetensors: st ? cold(st) : undefined });
+  const ratios = runs.map((x) => x.ratio).sort((a, b) => a - b);
+  return { bytes: size, runs, median: ratios[Math.floor(ratios.length / 2)], min: ratios[0], max: ratios[ratios.length - 1] };
+}
+
 const lib = async (p) => { try { return await import(p); } catch { return null; } };
 const bestAsync = async (fn) => { let ms = Infinity; for (let i = 0; i < reps; i++) { const t0 = performance.now(); await fn(); ms = Math.min(ms, performance.now() - t0); } return ms; };
 
@@ -190,7 +243,7 @@ async function benchSafetensors() {
     }
   }
   const coldRows = cold.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / cold[0].ms }));
-  rmSync(path, { force: true });
+  if (!formats.includes('torch')) rmSync(path, { force: true });
   if (!asJson) {
     console.log(`lowp check throughput, ${(total / 2 ** 20).toFixed(0)} MiB float32 file (random values, page cache warm), Node ${process.version}, best of ${reps}`);
     printRows(rows);
@@ -357,9 +410,16 @@ async function benchGguf() {
 }
 
 try {
-  const st = format === 'gguf' ? null : await benchSafetensors();
-  const gg = format === 'safetensors' ? null : await benchGguf();
-  if (asJson) console.log(JSON.stringify({ ...(st ?? { node: process.version, reps }), gguf: gg }, null, 2));
+  const st = formats.includes('safetensors') ? await benchSafetensors() : null;
+  let torch = null;
+  if (formats.includes('torch')) {
+    if (!existsSync(path)) writeFile(); // the same values as safetensors, for the paired cold runs
+    torch = torchCase();
+    if (!asJson) printTorch(torch);
+    rmSync(path, { force: true });
+  }
+  const gg = formats.includes('gguf') ? await benchGguf() : null;
+  if (asJson) console.log(JSON.stringify({ ...(st ?? { node: process.version, reps }), torch, gguf: gg }, null, 2));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

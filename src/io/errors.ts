@@ -285,7 +285,8 @@ export class CheckpointError extends LowpIoError {
  * - `LIMIT`: a bound was reached (nesting depth, memo size, container size, total objects).
  * - `STORAGE`: a storage record disagrees with its data (size, missing entry, dtype).
  * - `VIEW`: a tensor view reaches outside its storage, or has invalid sizes/strides.
- * - `DTYPE`: a tensor type lowp does not read.
+ * - `DTYPE`: a tensor lowp lists but does not read (complex, quantized, sparse...) was asked for.
+ * - `OPTIMIZER`: the value asked for as an optimizer state dict has no `state` dict and `param_groups` list.
  * - and the {@link CommonIoErrorCode}s.
  *
  * @example
@@ -305,6 +306,7 @@ export type TorchErrorCode =
   | 'STORAGE'
   | 'VIEW'
   | 'DTYPE'
+  | 'OPTIMIZER'
   | CommonIoErrorCode;
 
 /**

@@ -1,7 +1,9 @@
 // lowp/io: checkpoint files, every format behind one TensorReader and one openCheckpoint that recognises
 // files by content. Safetensors (read one tensor at a time by offset from a path, bytes or a Blob; stream
 // tensors in chunks; write; sharded checkpoints through an index JSON or a folder), NumPy .npy
-// (versions 1.0-3.0) and GGUF (versions 2 and 3; ggml's quantized blocks dequantized as ggml does). Every file is treated as untrusted: bounded headers, strict parsing without
+// (versions 1.0-3.0), GGUF (versions 2 and 3; ggml's quantized blocks dequantized as ggml does) and
+// PyTorch torch.save files (zip and legacy formats, through a restricted unpickler that never calls
+// anything). Every file is treated as untrusted: bounded headers, strict parsing without
 // prototype pollution, offsets and sizes checked against the file before any allocation, one named error
 // (a LowpIoError subclass with a stable code) per failure.
 export {
@@ -48,6 +50,7 @@ export {
   type TensorData,
 } from './dtypes.js';
 export { exactFloatType, toFloatArray, type FloatType, type FloatArrayOf } from './float-convert.js';
+export { JsonFloat, type JsonValue, type JsonObject } from './json.js';
 export {
   bytesSource,
   blobSource,
@@ -116,3 +119,37 @@ export {
   type NpyReadResult,
   type NpyWriteOptions,
 } from './npy/npy.js';
+export {
+  TorchFile,
+  openTorch,
+  allowedGlobals,
+  isDangerousGlobal,
+  DEFAULT_TORCH_LIMITS,
+  PyGlobal,
+  PyComplex,
+  PyObject,
+  TorchStorageRef,
+  TorchTensorRef,
+  TorchUnsupportedTensor,
+  keyText,
+  valueAt,
+  toJsonValue,
+  type PyValue,
+  type TorchLimits,
+  type TorchReadOptions,
+  type TorchTensorInfo,
+  type TorchUnsupportedInfo,
+  type TorchStorageInfo,
+  readOptimizerState,
+  isOptimizerStateDict,
+  type OptimizerState,
+  type OptimizerParamGroup,
+  type OptimizerParamState,
+  findTrainingCheckpoint,
+  openTrainingCheckpoint,
+  type TrainingCheckpoint,
+  type TrainingCheckpointFiles,
+  type TrainingCheckpointOptions,
+  type TrainerState,
+  type SkippedFile,
+} from './torch/index.js';

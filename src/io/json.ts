@@ -9,6 +9,12 @@ import { SafetensorsError, type SafetensorsErrorCode } from './errors.js';
 /**
  * A number written with a fraction or an exponent, `-0`, or an integer of more than 64 characters (never
  * accepted where an integer is expected, as in serde_json).
+ *
+ * @example
+ * ```ts
+ * const epoch = state.trainerState?.json instanceof Map ? state.trainerState.json.get('epoch') : undefined;
+ * if (epoch instanceof JsonFloat) console.log(epoch.value, 'written as', epoch.raw); // 0 written as '0.0'
+ * ```
  */
 export class JsonFloat {
   /**
@@ -21,9 +27,23 @@ export class JsonFloat {
   ) {}
 }
 
-/** A parsed JSON value; objects are Maps in source order. */
+/**
+ * A parsed JSON value; objects are Maps in source order.
+ *
+ * @example
+ * ```ts
+ * const v: JsonValue = new Map([['global_step', 150]]);
+ * ```
+ */
 export type JsonValue = null | boolean | string | number | bigint | JsonFloat | JsonValue[] | JsonObject;
-/** A parsed JSON object. */
+/**
+ * A parsed JSON object.
+ *
+ * @example
+ * ```ts
+ * const o: JsonObject = new Map([['max_steps', 300]]);
+ * ```
+ */
 export type JsonObject = Map<string, JsonValue>;
 
 /** Keys that could pollute a prototype if a consumer copied them into a plain object. */

@@ -8,6 +8,7 @@ import { CheckpointError, LowpIoError } from './errors.js';
 import { openGgufFrom } from './gguf/reader.js';
 import { requireNodeFs, requireNodePath, systemMessage } from './node-fs.js';
 import { openNpyFrom } from './npy/reader.js';
+import { openTorchFrom } from './torch/reader.js';
 import type { TensorReader } from './reader.js';
 import type { SafetensorsReadOptions } from './safetensors/header.js';
 import { openSafetensorsFrom } from './safetensors/reader.js';
@@ -129,6 +130,9 @@ async function openSource(source: ByteSource, owned: boolean, options: Checkpoin
       return openNpyFrom(source, owned, { name });
     case 'gguf':
       return openGgufFrom(source, owned, { name, maxHeaderBytes: options?.maxHeaderBytes });
+    case 'torch-zip':
+    case 'pickle':
+      return openTorchFrom(source, owned, { name });
     default: {
       if (owned) await source.close?.();
       const what =
@@ -154,6 +158,7 @@ function formatOfName(name: string | undefined): DetectedFormat | undefined {
   if (/\.safetensors$/i.test(name)) return 'safetensors';
   if (/\.npy$/i.test(name)) return 'npy';
   if (/\.gguf$/i.test(name)) return 'gguf';
+  if (/\.(pt|pth|bin|ckpt)$/i.test(name)) return 'pickle';
   return undefined;
 }
 

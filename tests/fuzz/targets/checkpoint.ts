@@ -10,6 +10,10 @@ import { FuzzCheckError, readAll, utf8, type FuzzTarget, type ReadTensor, type R
 import { referenceGguf, SEEDS as GGUF_SEEDS } from './gguf.js';
 import { referenceNpy, SEEDS as NPY_SEEDS } from './npy.js';
 import { referenceSafetensors, SEEDS as ST_SEEDS } from './safetensors.js';
+import { referenceTorch, SEEDS as TORCH_SEEDS } from './torch.js';
+
+/** The reader format each detected kind opens as. */
+const READER_OF: Record<string, string> = { 'torch-zip': 'torch', pickle: 'torch' };
 
 const KINDS = new Set(['safetensors', 'torch-zip', 'pickle', 'gguf', 'npy', 'json', 'onnx', 'unknown']);
 
@@ -22,7 +26,7 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
   if (!KINDS.has(kind)) throw new FuzzCheckError(`detectFormat returned ${String(kind)}`);
   // under names whose extension picks a reader for unrecognised content: a reader or a LowpIoError
-  for (const name of ['model.safetensors', 'x.npy', 'model.bin']) {
+  for (const name of ['model.safetensors', 'x.npy', 'model.bin', 'model.pt']) {
     try {
       await (await openCheckpoint(bytes, { name })).close();
     } catch (e) {
@@ -43,7 +47,7 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
     throw e;
   }
   if (viaBytes !== 'success') throw new FuzzCheckError(`openCheckpoint gave ${viaBytes} on bytes, a reader on a ByteSource`);
-  if (reader.format !== kind) throw new FuzzCheckError(`detectFormat says ${kind}, openCheckpoint returned a ${String(reader.format)} reader`);
+  if (reader.format !== (READER_OF[kind] ?? kind)) throw new FuzzCheckError(`detectFormat says ${kind}, openCheckpoint returned a ${String(reader.format)} reader`);
   return readAll(reader);
 }
 
@@ -51,6 +55,7 @@ function reference(bytes: Uint8Array): ReferenceResult {
   const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
   if (kind === 'safetensors') return referenceSafetensors(bytes);
   if (kind === 'gguf') return referenceGguf(bytes);
+  if (kind === 'torch-zip') return referenceTorch(bytes);
   if (kind === 'npy') {
     const r = referenceNpy(bytes);
     // openCheckpoint names a .npy tensor after the file; bytes have no name, so 'array'
@@ -62,7 +67,7 @@ function reference(bytes: Uint8Array): ReferenceResult {
 const target: FuzzTarget = {
   name: 'checkpoint',
   errors: LowpIoError,
-  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2], GGUF_SEEDS[0]],
+  seeds: [ST_SEEDS[0], ST_SEEDS[2], NPY_SEEDS[0], NPY_SEEDS[2], GGUF_SEEDS[0], TORCH_SEEDS[0], TORCH_SEEDS[2]],
   read,
   reference,
   prefixes: [
