@@ -19,7 +19,7 @@ export function escapeHtml(s: string): string {
 }
 
 /** JSON safe to place inside a <script> element (no '</script>', no U+2028/9 surprises). */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
@@ -48,7 +48,8 @@ const VERDICT_CLASS: Record<CastVerdict, string> = {
   'overflow-risk': 'v-over',
 };
 
-const STYLE = `
+/** The stylesheet shared by lowp's HTML reports. */
+export const STYLE = `
 :root { --fg:#1d232a; --muted:#5b6673; --line:#d9dee4; --bg:#fff; --flush:rgba(214,39,40,.16); --sub:rgba(255,160,0,.20); --norm:rgba(44,160,44,.10); --over:rgba(214,39,40,.16); }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0; padding: 24px 32px 64px; max-width: 1280px; }
