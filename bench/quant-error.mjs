@@ -5,11 +5,20 @@
 //     with a few outlier feature columns of magnitude 20–60, (c) the real activations and weights of the
 //     digits-transformer (../shared/vectors, else tests/fixtures).
 //  2. Tensor round trips (SQNR / relative L2 / max error and bytes per element) of every registered method
-//     on Gaussian, heavy-tailed (Student-t, 3 dof) and the real weights.
-// Usage: node bench/quant-error.mjs [--small] [--long] [--json]   (after the build; runs against dist/)
+//     on Gaussian, heavy-tailed (Student-t, 3 dof) and the real weights; llama.cpp's ggml types included
+//     ('—' where a type cannot store a tensor: its rows are not whole blocks of 32 or 256 values).
+//  3. llama.cpp's ggml types beside NF4, MXFP4, fp8 and int8 on the same weights with the same metrics,
+//     one row per method: what `lowp quant-error --json` measures on the built-in sample's weight
+//     matrices and on digits-transformer's, summarised per method as the command's own summary does
+//     (median and worst SQNR over the tensors), with bits per value and how many tensors the method can
+//     store (issue 12).
+// Usage: node bench/quant-error.mjs [--small] [--long] [--json] [--ggml]   (after the build; runs against dist/)
+//        --ggml: only table 3
 //        LOWP_BENCH_SRC=1 npx tsx bench/quant-error.mjs   (against src/, no build needed)
 //        LOWP_BENCH_FIXTURE=1 ...                          (the tests/fixtures subset even if ../shared exists)
+//        LOWP_SHARED_VECTORS=/path/to/shared/vectors ...    (where the shared vectors are, e.g. from a git worktree)
 // All data is seeded: the same numbers on every run and machine (up to the platform's Math.log/cos).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +33,7 @@ const { openSafetensorsSync } = process.env.LOWP_BENCH_SRC
   : await import('../dist/io/index.js');
 
 const args = new Set(process.argv.slice(2));
+const ggmlOnly = args.has('--ggml');
 const small = args.has('--small');
 const json = args.has('--json');
 
@@ -43,7 +53,8 @@ function as2d(t) {
 
 const relu = (m) => ({ ...m, data: m.data.map((v) => (v > 0 ? v : 0)) });
 
-const shared = join(here, '..', '..', 'shared', 'vectors', 'digits-transformer.safetensors');
+// ../shared/vectors beside the checkout, or the folder named by LOWP_SHARED_VECTORS (as for the tests)
+const shared = join(process.env.LOWP_SHARED_VECTORS || join(here, '..', '..', 'shared', 'vectors'), 'digits-transformer.safetensors');
 const fixture = join(here, '..', 'tests', 'fixtures', 'digits-transformer.safetensors');
 const modelPath = existsSync(shared) && !process.env.LOWP_BENCH_FIXTURE ? shared : fixture;
 const model = readSafetensors(modelPath);
@@ -74,7 +85,7 @@ const linearCases = [
   ...realPairs.map(([name, a, w]) => ({ name: `digits ${name}`, a, w })),
 ];
 const t0 = performance.now();
-const linear = linearErrorTable(linearCases);
+const linear = ggmlOnly ? [] : linearErrorTable(linearCases);
 const t1 = performance.now();
 
 const tensorCases = [
@@ -83,7 +94,7 @@ const tensorCases = [
   ...[...model.keys()].filter((key) => key.startsWith('weight.') && key.endsWith('weight') && model.get(key).shape.length === 2 && model.get(key).data.length >= 4096)
     .map((key) => ({ name: key.slice(7), data: as2d(model.get(key)) })),
 ];
-const tensors = quantErrorTable(tensorCases);
+const tensors = ggmlOnly ? [] : quantErrorTable(tensorCases, { unsupported: 'skip' });
 const t2 = performance.now();
 
 /** Pivot: one row per `rowKey`, one column per `colKey`, cells formatted by `cell`. */
@@ -94,22 +105,87 @@ function pivot(rows, rowKey, colKey, cell, lead = []) {
   const sep = `| ${['---', ...lead.map(() => '---:'), ...ck.map(() => '---:')].join(' | ')} |`;
   const body = rk.map((r) => {
     const mine = rows.filter((x) => x[rowKey] === r);
-    return `| ${[r, ...lead.map(([, f]) => f(mine)), ...ck.map((c) => { const x = mine.find((y) => y[colKey] === c); return x ? cell(x) : ''; })].join(' | ')} |`;
+    return `| ${[r, ...lead.map(([, f]) => f(mine)), ...ck.map((c) => { const x = mine.find((y) => y[colKey] === c); return x ? cell(x) : '—'; })].join(' | ')} |`;
   });
   return [head, sep, ...body].join('\n');
 }
 const rel = (x) => (x === 0 ? '0' : x < 1e-3 ? x.toExponential(1) : x.toFixed(4));
 const db = (x) => (x === Infinity ? 'inf' : x.toFixed(1));
 
+// ---------------------------------------------------------------- 3. ggml types beside NF4, MXFP4, fp8
+// `lowp quant-error --json` itself (the built CLI, or the sources with LOWP_BENCH_SRC), so the figures
+// are exactly what a user gets from the command.
+const GGML_TABLE_METHODS = [
+  'q8_0', 'int8-row', 'fp8-e4m3fn', 'q6_k', 'q5_k', 'q5_0', 'q4_k', 'q4_0', 'iq4_nl', 'nf4', 'iq4_xs', 'ggml-mxfp4', 'mxfp4', 'bnb-fp4', 'q3_k', 'q2_k',
+];
+function quantErrorCli(cliArgs) {
+  const cli = process.env.LOWP_BENCH_SRC ? ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts')] : [join(here, '..', 'dist', 'cli', 'main.js')];
+  const r = spawnSync(process.execPath, [...cli, 'quant-error', ...cliArgs, '--json', '--no-progress'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`lowp quant-error ${cliArgs.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+/**
+ * Per method: bits per value, median and worst SQNR, median rel L2 over the tensors every method can
+ * store (the same weights for all), and how many of all the tensors the method can store.
+ */
+function perMethod(doc) {
+  const out = new Map();
+  const common = doc.tensors.filter((t) => t.results.every((c) => c.error === undefined));
+  doc.methods.forEach((m, i) => {
+    const cells = common.map((t) => t.results[i]);
+    const num = (v) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
+    const sq = cells.map((c) => num(c.sqnrDb)).sort((a, b) => a - b);
+    const rl = cells.map((c) => num(c.relL2)).sort((a, b) => a - b);
+    out.set(m, {
+      each: cells.map((c) => num(c.sqnrDb)),
+      bits: cells.length ? cells[0].bitsPerValue : null,
+      median: sq.length ? sq[Math.floor((sq.length - 1) / 2)] : null,
+      worst: sq.length ? sq[0] : null,
+      relL2: rl.length ? rl[Math.floor((rl.length - 1) / 2)] : null,
+      stored: doc.tensors.filter((t) => t.results[i].error === undefined).length,
+      of: doc.tensors.length,
+      common: common.map((t) => t.name),
+    });
+  });
+  return out;
+}
+const SAMPLE_ONLY = '^model\\..*(proj|embed_tokens)\\.weight$';
+const DIGITS_ONLY = '^weight\\.(?!.*norm).*weight$';
+const t3 = performance.now();
+const ggmlSample = perMethod(quantErrorCli(['--sample', '--only', SAMPLE_ONLY, '--methods', GGML_TABLE_METHODS.join(',')]));
+const ggmlDigits = perMethod(quantErrorCli([modelPath, '--only', DIGITS_ONLY, '--methods', GGML_TABLE_METHODS.join(',')]));
+const t4 = performance.now();
+function ggmlTable() {
+  const pct = (x) => (x === null ? '—' : `${(100 * x).toPrecision(3)}%`);
+  const d1 = (x) => (x === null ? '—' : x === Infinity ? 'exact' : x.toFixed(1));
+  const common = ggmlDigits.get(GGML_TABLE_METHODS[0]).common;
+  const head = `| method | bits/value | sample: median SQNR (dB) | sample: worst SQNR (dB) | sample: median rel L2 | digits: SQNR (dB) of ${common.map((n) => n.replace(/^weight\.enc\.layers\.(\d+)\.(.*)\.weight$/, 'L$1 $2')).join(', ')} | digits: weights it can store |`;
+  const sep = '| --- | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const rows = GGML_TABLE_METHODS.map((m) => {
+    const a = ggmlSample.get(m), b = ggmlDigits.get(m);
+    const bits = a.bits ?? b.bits;
+    return `| ${m} | ${bits === null ? '—' : Number(bits.toPrecision(5))} | ${d1(a.median)} | ${d1(a.worst)} | ${pct(a.relL2)} | ${b.each.map(d1).join(', ')} | ${b.stored} of ${b.of} |`;
+  });
+  return [head, sep, ...rows].join('\n');
+}
+
 if (json) {
-  console.log(JSON.stringify({ model: modelPath, linear, tensors }, null, 1));
+  console.log(JSON.stringify({ model: modelPath, linear, tensors, ggml: { sample: Object.fromEntries(ggmlSample), digits: Object.fromEntries(ggmlDigits) } }, null, 1));
+} else if (ggmlOnly) {
+  console.log(`# llama.cpp's ggml types beside NF4, MXFP4, fp8 and int8 (lowp quant-error), Node ${process.versions.node}\n`);
+  console.log(ggmlTable());
+  console.log(`\nsample: lowp quant-error --sample --only '${SAMPLE_ONLY}' (${ggmlSample.get('q8_0').common.length} weight matrices); digits: lowp quant-error ${modelPath.includes('shared') ? '../shared/vectors' : 'tests/fixtures'}/digits-transformer.safetensors --only '${DIGITS_ONLY}' (SQNR over the ${ggmlDigits.get('q8_0').common.length} weight matrices every method can store: ${ggmlDigits.get('q8_0').common.join(', ')}; of ${ggmlDigits.get('q8_0').of}); (${(t4 - t3).toFixed(0)} ms)`);
 } else {
   console.log(`# Quantization error (lowp), model: ${modelPath.includes('shared') ? '../shared/vectors' : 'tests/fixtures'}/digits-transformer.safetensors\n`);
   console.log('## Y = A·Wᵀ: relative L2 error against the float64 product\n');
   console.log(pivot(linear, 'case', 'method', (r) => rel(r.relL2), [['max abs A', (m) => m[0].maxAbsA.toFixed(1)], ['outlier cols', (m) => String(Math.max(...m.map((x) => x.outlierCols)))]]));
   console.log(`\n(${(t1 - t0).toFixed(0)} ms)\n\n## Tensor round trips: SQNR in dB (bytes per element incl. scales)\n`);
-  console.log(pivot(tensors, 'method', 'tensor', (r) => db(r.sqnrDb), [['bytes/elt (gaussian)', (m) => m[0].bytesPerElement.toFixed(3)]]));
+  console.log(pivot(tensors, 'method', 'tensor', (r) => db(r.sqnrDb), [['bytes/elt', (m) => m[0].bytesPerElement.toFixed(3)]]));
+  console.log("\n('—': the method cannot store the tensor: its rows are not whole blocks of the ggml type, 32 or 256 values)");
   console.log(`\n(${(t2 - t1).toFixed(0)} ms)`);
+  console.log(`\n## llama.cpp's ggml types beside NF4, MXFP4, fp8 and int8: lowp quant-error per method (median / worst SQNR over the tensors)\n`);
+  console.log(ggmlTable());
+  console.log(`\n(${(t4 - t3).toFixed(0)} ms)`);
   if (args.has('--long')) {
     console.log('\n## All A·Wᵀ figures\n');
     console.log(formatErrorTable(linear, ['case', 'method', 'maxAbsA', 'outlierCols', 'relL2', 'sqnrDb', 'maxAbsError', 'verdict']));

@@ -2,7 +2,9 @@
 // tensor per task (largest first, each worker takes the next tensor when it is done), each worker
 // streaming its tensor chunk by chunk like the single-threaded path; the results are the same objects
 // in the same order, whatever the number of threads. The worker code is the CLI entry itself
-// (src/cli/main.ts, built to dist/cli/main.js), started with `workerData.lowpWorker` set.
+// (src/cli/main.ts, built to dist/cli/main.js), started with `workerData.lowpWorker` set. A worker either
+// casts (lowp/diagnostics' cast analyzer) or, for `--to q4_k` and the other ggml types, quantizes each
+// tensor with lowp/quant's ggml analyzer.
 import { Worker } from 'node:worker_threads';
 import type { CastAnalysis } from '../diagnostics/analyzeCast.js';
 import { LowpIoError } from '../io/errors.js';
@@ -12,20 +14,29 @@ import type { TensorInfo, TensorReader } from '../io/reader.js';
 import { openCheckpoint } from '../io/open.js';
 import { cleanWorkerOptions } from '../core/workers.js';
 import { createCliCastAnalyzer } from './analysis.js';
+import { createGgmlAnalyzer, type GgmlAnalysis } from '../quant/ggml/analyze.js';
+import { ggmlRowProblem } from '../quant/ggml/rows.js';
+import type { GgmlStorageType } from '../quant/ggml/scales.js';
+import { GGML_TYPES } from '../quant/ggml/types.js';
 import { CliError } from './io.js';
 
 /** What every worker needs to open the input and analyse tensors. */
 export interface CheckWorkerJob {
   /** A path (file, folder, index), or the sample's bytes in shared memory. */
   input: { kind: 'path'; path: string; label: string } | { kind: 'bytes'; bytes: SharedArrayBuffer; label: string };
-  /** Target format. */
+  /** Target format (a cast), or, with `ggml`, the ggml type's name. */
   to: string;
+  /** Set when the target is a ggml type: the worker quantizes instead of casting. */
+  ggml?: GgmlStorageType;
   /** Elements per chunk. */
   chunk: number;
 }
 
+/** What one tensor's analysis gives: a cast analysis, or a ggml result. */
+export type TensorResult = CastAnalysis | GgmlTensorResult;
+
 type ToWorker = { name: string } | { done: true };
-type FromWorker = { name: string; result: CastAnalysis } | { name: string; error: string; code?: string } | { ready: true } | { fatal: string };
+type FromWorker = { name: string; result: TensorResult } | { name: string; error: string; code?: string } | { ready: true } | { fatal: string };
 
 /**
  * Streams one tensor through a cast analyzer (the single-threaded path, also what each worker runs).
@@ -46,6 +57,63 @@ export async function analyzeTensor(reader: TensorReader, t: TensorInfo, to: str
     onBytes?.(c.data.length * bytesPerElement);
   }
   return analyzer.finish();
+}
+
+/**
+ * What storing one tensor in a ggml type does: the analysis, or why the type cannot store it (rows
+ * that are not whole blocks; never padded).
+ */
+export interface GgmlTensorResult {
+  /** 'quantized': analysed; 'unsupported': the type cannot store the tensor (see `reason`). */
+  status: 'quantized' | 'unsupported';
+  /** Values per row: the innermost dimension (ggml's ne[0]); 1 for a scalar. */
+  rowLength: number;
+  /** Why the type cannot store the tensor, or null. */
+  reason: string | null;
+  /** lowp/quant's analysis of the tensor (null when unsupported). */
+  analysis: GgmlAnalysis | null;
+}
+
+/** The row length ggml quantizes a tensor of this shape with: its innermost dimension (1 for a scalar). */
+export function ggmlRowLength(shape: readonly number[]): number {
+  return shape.length === 0 ? 1 : shape[shape.length - 1];
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Streams one tensor through lowp/quant's ggml analyzer (the single-threaded path, also what each worker
+ * runs). Chunks hold whole rows when a row fits in `chunk` elements, else whole blocks (ggml quantizes
+ * every block independently, so both give the same analysis), in whole storage units of the source.
+ *
+ * @param reader - the opened checkpoint
+ * @param t - the tensor
+ * @param type - the ggml type
+ * @param chunk - elements per chunk (upper bound, unless one block is larger)
+ * @param onBytes - called with the bytes of each chunk once analysed (progress)
+ * @returns the analysis, or why the type cannot store the tensor
+ */
+export async function analyzeTensorGgml(reader: TensorReader, t: TensorInfo, type: GgmlStorageType, chunk: number, onBytes?: (n: number) => void): Promise<GgmlTensorResult> {
+  const rowLength = ggmlRowLength(t.shape);
+  const reason = ggmlRowProblem(type, rowLength);
+  if (reason !== null) {
+    onBytes?.(t.byteLength);
+    return { status: 'unsupported', rowLength, reason, analysis: null };
+  }
+  const codec = elementCodec(t.dtype);
+  const block = GGML_TYPES[type].blockSize;
+  const unit = (block / gcd(block, codec.granule)) * codec.granule; // whole target blocks and whole source units
+  const elements = rowLength > 0 && rowLength <= chunk && rowLength % unit === 0 ? Math.floor(chunk / rowLength) * rowLength : Math.max(unit, Math.floor(chunk / unit) * unit);
+  const analyzer = createGgmlAnalyzer(type, { rowLength: rowLength === 0 ? undefined : rowLength });
+  const bytesPerElement = t.elements > 0 ? t.byteLength / t.elements : 0;
+  for await (const c of reader.chunks(t.name, { elements, as: 'float32', reuse: true })) {
+    analyzer.add(c.data);
+    onBytes?.(c.data.length * bytesPerElement);
+  }
+  return { status: 'quantized', rowLength, reason: null, analysis: analyzer.finish() };
 }
 
 async function openJobInput(job: CheckWorkerJob): Promise<TensorReader> {
@@ -81,7 +149,8 @@ export async function checkWorkerMain(job: CheckWorkerJob, port: { postMessage(m
       const t = infos.get(m.name);
       try {
         if (t === undefined) throw new CliError(`worker: no tensor '${m.name}'`);
-        port.postMessage({ name: m.name, result: await analyzeTensor(reader, t, job.to, job.chunk) });
+        const result = job.ggml !== undefined ? await analyzeTensorGgml(reader, t, job.ggml, job.chunk) : await analyzeTensor(reader, t, job.to, job.chunk);
+        port.postMessage({ name: m.name, result });
       } catch (e) {
         port.postMessage({ name: m.name, error: (e as Error).message, code: e instanceof LowpIoError ? e.code : undefined });
       }
@@ -91,9 +160,9 @@ export async function checkWorkerMain(job: CheckWorkerJob, port: { postMessage(m
 }
 
 /** What {@link analyzeInWorkers} does when a worker thread fails (fails to start, throws, or stops). */
-export interface WorkerFallback {
+export interface WorkerFallback<T extends TensorResult = CastAnalysis> {
   /** Analyses a tensor on the calling thread (the tensors that no worker finished). */
-  analyze(t: TensorInfo): Promise<CastAnalysis>;
+  analyze(t: TensorInfo): Promise<T>;
   /** Told once, with one line saying which worker failed and how. */
   warn(message: string): void;
 }
@@ -117,17 +186,17 @@ export interface WorkerFallback {
  * @param fallback - what to do when a worker fails (default: reject)
  * @returns the analyses, in the order of `tensors`
  */
-export async function analyzeInWorkers(
+export async function analyzeInWorkers<T extends TensorResult = CastAnalysis>(
   entry: URL,
   job: CheckWorkerJob,
   tensors: readonly TensorInfo[],
   threads: number,
   onTensorDone: (t: TensorInfo) => void,
-  fallback?: WorkerFallback,
-): Promise<CastAnalysis[]> {
+  fallback?: WorkerFallback<T>,
+): Promise<T[]> {
   const order = [...tensors].sort((a, b) => b.byteLength - a.byteLength);
   const byName = new Map(tensors.map((t) => [t.name, t]));
-  const results = new Map<string, CastAnalysis>();
+  const results = new Map<string, T>();
   const workers: Worker[] = [];
   let lost: string | null = null;
   try {
@@ -164,7 +233,7 @@ export async function analyzeInWorkers(
           if ('ready' in m) return give(w);
           if ('fatal' in m) return finish(`worker thread ${id} could not open the input: ${m.fatal}`);
           if ('error' in m) return fail(new CliError(m.error));
-          results.set(m.name, m.result);
+          results.set(m.name, m.result as T);
           onTensorDone(byName.get(m.name)!);
           if (results.size === order.length) finish(null);
           else give(w);

@@ -6,9 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { VERDICT_ORDER, type CastVerdict } from './analysis.js';
-import type { CheckReport } from './commands/check.js';
+import type { AnyCheckReport, CheckReport } from './commands/check.js';
 import { worstFirst } from './commands/check.js';
-import { fmtBits, fmtBytes, fmtCount, fmtCountShare, fmtNum, fmtRelError, fmtSeconds, fmtShape } from './units.js';
+import { describeGgmlTarget, ggmlWorstFirst, type GgmlCheckReport } from './commands/check-ggml.js';
+import type { GgmlAnalysis } from '../quant/ggml/analyze.js';
+import { finfo } from '../formats/index.js';
+import { fmtBits, fmtBytes, fmtCount, fmtCountShare, fmtDb, fmtNum, fmtRelError, fmtSeconds, fmtShape } from './units.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -110,7 +113,7 @@ const CLIENT = String.raw`
       legend: { show: false }, cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false, range: [lo, hi] }, y: { distr: 3, range: function (u, mn, mx) { return [0.5, Math.max(10, mx * 2)]; } } },
       axes: [
-        { label: 'log2 |x|', labelSize: 18, size: 32, incrs: [1, 2, 5, 10, 20, 50, 100], values: function (u, v) { return v.map(function (x) { return x == null ? '' : String(x); }); } },
+        { label: data.xLabel || 'log2 |x|', labelSize: 18, size: 32, incrs: [1, 2, 5, 10, 20, 50, 100], values: function (u, v) { return v.map(function (x) { return x == null ? '' : String(x); }); } },
         { label: 'count', labelSize: 18, size: 48,
           splits: function (u, ai, mn, mx) { var s = []; for (var p = 1; p <= mx * 1.0001; p *= 10) if (p >= mn * 0.9999) s.push(p); return s; },
           values: function (u, v) { return v.map(function (x) { return x == null ? '' : x >= 1e6 ? (x / 1e6) + 'M' : x >= 1e3 ? (x / 1e3) + 'k' : String(x); }); } }
@@ -159,7 +162,8 @@ function badge(v: CastVerdict): string {
 
 /**
  * Renders a `lowp check` report as one self-contained HTML document (inline CSS, inline uPlot, inline
- * data; no external resource of any kind).
+ * data; no external resource of any kind): the cast report of a format target, or the ggml report of
+ * `--to q4_k` (see {@link renderGgmlHtmlReport}).
  *
  * @param report - the result of `runCheck`
  * @returns the HTML text
@@ -168,7 +172,12 @@ function badge(v: CastVerdict): string {
  * writeFileSync('report.html', renderHtmlReport(await runCheck(undefined, { sample: true, to: 'fp16' }, io)));
  * ```
  */
-export function renderHtmlReport(report: CheckReport): string {
+export function renderHtmlReport(report: AnyCheckReport): string {
+  return report.targetKind === 'ggml' ? renderGgmlHtmlReport(report) : renderCastHtmlReport(report);
+}
+
+/** The HTML report of a cast (a format target). */
+function renderCastHtmlReport(report: CheckReport): string {
   const { js, css } = chartAssets();
   const t = report.target;
   const s = report.summary;
@@ -263,6 +272,129 @@ ${rows}
 </table></div>
 
 <h2>Histograms of log2 |x|</h2>
+<div class="legend">${legend}</div>
+<div class="grid">
+${cards}
+</div>
+<script id="lowp-data" type="application/json">${scriptJson(data)}</script>
+<script>${js}</script>
+<script>${CLIENT}</script>
+</body></html>
+`;
+}
+
+/**
+ * The HTML report of `lowp check --to <ggml type>`: the verdict and its reasons, the summary (blocks and
+ * their scale failures, SQNR over the model, size), every analysed tensor worst first with its error
+ * figures and block counts, the tensors the type cannot store, and per tensor a histogram of log2 |d|
+ * of its block scales over fp16's ranges (a scale below half the smallest subnormal is 0: the block's
+ * values are lost; subnormal; normal; overflow to inf), or E8M0's for MXFP4.
+ *
+ * @param report - a ggml report of `runCheck`
+ * @returns the HTML text
+ */
+export function renderGgmlHtmlReport(report: GgmlCheckReport): string {
+  const { js, css } = chartAssets();
+  const t = report.target;
+  const s = report.summary;
+  const k = s.counts;
+  const e8 = t.type === 'MXFP4';
+  // fp16's bands from its own constants (the scale d is an fp16); ggml's E8M0 half scale is 2^(e − 128), e = 0..255
+  const h = finfo('fp16');
+  const bands = e8
+    ? { flushBelow: -129, normal: -128, overflowAbove: 127 }
+    : { flushBelow: Math.log2(h.smallestSubnormal) - 1, normal: Math.log2(h.smallestNormal), overflowAbove: Math.log2(h.max) };
+  const analysed = report.tensors.filter((c) => c.result.analysis !== null).sort(ggmlWorstFirst);
+  const unsupported = report.tensors.filter((c) => c.result.status === 'unsupported');
+  const A = (c: (typeof analysed)[number]): GgmlAnalysis => c.result.analysis as GgmlAnalysis;
+  // zero scales are drawn one bin below the flush edge, inf/NaN scales one above the overflow edge
+  const zeroAt = Math.floor(bands.flushBelow) - 1;
+  const infAt = Math.ceil(bands.overflowAbove) + 1;
+  const chartData = analysed.map((c) => {
+    const sc = A(c).scales;
+    const bins = [...sc.bins];
+    if (sc.zero > 0) bins.unshift({ exponent: zeroAt, count: sc.zero });
+    if (sc.nonFinite > 0) bins.push({ exponent: infAt, count: sc.nonFinite });
+    if (bins.length === 0) return { h: null };
+    const lo = bins[0].exponent;
+    const hi = bins[bins.length - 1].exponent;
+    let vlo = lo - 2, vhi = hi + 3;
+    for (const edge of [bands.flushBelow, bands.normal, bands.overflowAbove]) {
+      if (edge < vlo && vlo - edge <= 12) vlo = edge - 2;
+      if (edge > vhi && edge - vhi <= 12) vhi = edge + 2;
+    }
+    vlo = Math.floor(vlo);
+    vhi = Math.ceil(vhi);
+    // one bin per exponent over the whole view (empty ones too), so every bar is one unit wide
+    const edges: number[] = [];
+    const counts: number[] = [];
+    for (let x = vlo; x < vhi; x++) {
+      edges.push(x);
+      counts.push(bins.find((b) => b.exponent === x)?.count ?? 0);
+    }
+    edges.push(vhi);
+    return { h: { edges, counts, view: [vlo, vhi] } };
+  });
+  const hasSub = k.zeroedSubBlocks > 0 || ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS'].includes(t.type);
+  const rows = analysed
+    .map((c, i) => {
+      const a = A(c);
+      const n = a.counts;
+      return `<tr><td class="name"><a href="#t${i}">${escapeHtml(c.name)}</a></td><td>${escapeHtml(c.dtype)}</td><td class="num">${escapeHtml(fmtShape(c.shape))}</td><td>${badge(a.verdict)}</td><td class="num">${n.blocks === 0 ? '—' : escapeHtml(fmtDb(a.error.sqnrDb))}</td><td class="num">${n.blocks === 0 ? '—' : escapeHtml(fmtRelError(a.error.relL2))}</td><td class="num">${n.blocks === 0 ? '—' : escapeHtml(fmtNum(a.error.maxAbsError))}</td><td class="num">${escapeHtml(fmtCountShare(n.lostBlocks, n.blocks))}</td>${hasSub ? `<td class="num">${escapeHtml(fmtCount(n.zeroedSubBlocks))}</td>` : ''}<td class="num">${escapeHtml(fmtCountShare(n.subnormalScaleBlocks, n.blocks))}</td><td class="num">${escapeHtml(fmtCountShare(n.coarseScaleBlocks, n.blocks))}</td><td class="num">${escapeHtml(fmtCountShare(n.infScaleBlocks, n.blocks))}</td></tr>`;
+    })
+    .join('\n');
+  const cards = analysed
+    .map((c, i) => {
+      const a = A(c);
+      const n = a.counts;
+      const ex = a.examples.slice(0, 4).map((x) => `block ${fmtCount(x.block)} (values ${fmtCount(x.block * a.blockSize)}…): ${x.kind}, max |x| ${fmtNum(x.maxAbs, 3)}, d ${fmtNum(x.scale, 3)}`);
+      return `<div class="card" id="t${i}"><h3>${escapeHtml(c.name)} ${badge(a.verdict)}</h3>
+<div class="facts">${escapeHtml(c.dtype)} ${escapeHtml(fmtShape(c.shape))} · ${escapeHtml(fmtCount(n.total))} values in ${escapeHtml(fmtCount(n.blocks))} block${n.blocks === 1 ? '' : 's'} · SQNR ${escapeHtml(fmtDb(a.error.sqnrDb))} · rel L2 ${escapeHtml(fmtRelError(a.error.relL2))} · max |error| ${escapeHtml(fmtNum(a.error.maxAbsError))} · max |x| ${escapeHtml(fmtNum(a.range.maxAbs))} · lost ${escapeHtml(fmtCountShare(n.lostBlocks, n.blocks))} · subnormal d ${escapeHtml(fmtCountShare(n.subnormalScaleBlocks, n.blocks))} · coarse d ${escapeHtml(fmtCountShare(n.coarseScaleBlocks, n.blocks))} · inf d ${escapeHtml(fmtCountShare(n.infScaleBlocks, n.blocks))}</div>
+<div class="facts">${escapeHtml(a.reasons.join(' '))}</div>${ex.length > 0 ? `<div class="facts">examples: ${escapeHtml(ex.join(' · '))}</div>` : ''}
+<div class="chart" data-i="${i}" role="img" aria-label="histogram of log2 of the block scales of ${escapeHtml(c.name)}"></div></div>`;
+    })
+    .join('\n');
+  const notStored = unsupported.map((c) => `<tr><td class="name">${escapeHtml(c.name)}</td><td>${escapeHtml(c.dtype)}</td><td class="num">${escapeHtml(fmtShape(c.shape))}</td><td>${escapeHtml(c.result.reason ?? '')}</td></tr>`).join('\n');
+  const byVerdict = [...VERDICT_ORDER].reverse().filter((v) => s.byVerdict[v] > 0).map((v) => `${s.byVerdict[v]} ${badge(v)}`).join(' ');
+  const legend = e8
+    ? 'block scales 2^(e − 128) of E8M0 bytes e (ggml\'s MXFP4); a block whose byte wraps (max |x| below 2^-125) is lost'
+    : `<span class="sw" style="background:var(--flush)"></span>d rounds to 0 (below 2^${bands.flushBelow}; zero scales drawn at 2^${zeroAt})<span class="sw" style="background:var(--sub)"></span>subnormal d (fewer significant bits)<span class="sw" style="background:var(--norm)"></span>normal (from 2^${bands.normal})<span class="sw" style="background:var(--over)"></span>overflow to inf (above ${escapeHtml(fmtNum(h.max, 5))}; inf scales drawn at 2^${infAt})`;
+  const data = { target: t.type, bands, tensors: chartData, xLabel: 'log2 |d| (block scale)' };
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="lowp ${escapeHtml(report.lowpVersion)}">
+<title>lowp check: ${escapeHtml(report.input.label)} → ${escapeHtml(t.type)}</title>
+<style>${css}</style><style>${STYLE}</style></head>
+<body>
+<h1>lowp check: ${escapeHtml(report.input.label)} → ${escapeHtml(t.type)}</h1>
+<div class="muted">${escapeHtml(fmtCount(s.tensors))} tensors · ${escapeHtml(fmtCount(k.total))} values quantized · ${escapeHtml(fmtBytes(s.bytes))} read · checked in ${escapeHtml(fmtSeconds(s.seconds))} · lowp ${escapeHtml(report.lowpVersion)}</div>
+<div class="verdict ${VERDICT_CLASS[report.verdict]}"><b>${escapeHtml(report.verdict)}</b> for ${escapeHtml(t.type)}<ul class="reasons">${report.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>
+
+<h2>Summary</h2>
+<table>
+<tr><th>${escapeHtml(t.type)}</th><td>${escapeHtml(describeGgmlTarget(t))}</td></tr>
+<tr><th>tensors by verdict</th><td>${byVerdict || 'none'}${s.unsupported > 0 ? ` · ${escapeHtml(fmtCount(s.unsupported))} not storable as ${escapeHtml(t.type)}` : ''}</td></tr>
+<tr><th>blocks</th><td>${escapeHtml(fmtCount(k.blocks))} of ${t.blockSize} values</td></tr>
+<tr><th>lost (scale 0)</th><td>${escapeHtml(fmtCountShare(k.lostBlocks, k.blocks))} blocks, ${escapeHtml(fmtCount(k.lostValues))} nonzero values</td></tr>
+${hasSub ? `<tr><th>sub-blocks zeroed</th><td>${escapeHtml(fmtCount(k.zeroedSubBlocks))}, ${escapeHtml(fmtCount(k.zeroedSubBlockValues))} nonzero values</td></tr>` : ''}
+<tr><th>subnormal scale d</th><td>${escapeHtml(fmtCountShare(k.subnormalScaleBlocks, k.blocks))} blocks; coarse (fewer than ${t.multiplierBits} significant bits) ${escapeHtml(fmtCountShare(k.coarseScaleBlocks, k.blocks))}</td></tr>
+<tr><th>scale overflows (inf)</th><td>${escapeHtml(fmtCountShare(k.infScaleBlocks, k.blocks))} blocks, ${escapeHtml(fmtCount(k.overflowValues))} values inf/NaN</td></tr>
+<tr><th>SQNR</th><td>${escapeHtml(fmtDb(s.sqnrDb))} over all values · median tensor ${escapeHtml(fmtDb(s.medianSqnrDb))} · worst ${s.worstSqnr ? `${escapeHtml(fmtDb(s.worstSqnr.sqnrDb))} (${escapeHtml(s.worstSqnr.name)})` : '—'}</td></tr>
+<tr><th>size</th><td>${escapeHtml(fmtCount(s.elements))} values in ${escapeHtml(fmtBytes(s.storedBytes))} (${t.bitsPerValue} bits per value)</td></tr>
+</table>
+${unsupported.length > 0 ? `
+<h2>Not storable as ${escapeHtml(t.type)}</h2>
+<div class="scroll"><table><tr><th>tensor</th><th>dtype</th><th class="num">shape</th><th>why</th></tr>
+${notStored}
+</table></div>` : ''}
+
+<h2>Tensors, worst first</h2>
+<div class="scroll"><table>
+<tr><th>tensor</th><th>dtype</th><th class="num">shape</th><th>verdict</th><th class="num">SQNR</th><th class="num">rel L2</th><th class="num">max err</th><th class="num">lost blocks</th>${hasSub ? '<th class="num">zeroed sub-blocks</th>' : ''}<th class="num">subnormal d</th><th class="num">coarse d</th><th class="num">inf d</th></tr>
+${rows}
+</table></div>
+
+<h2>Histograms of the block scales, log2 |d|</h2>
 <div class="legend">${legend}</div>
 <div class="grid">
 ${cards}

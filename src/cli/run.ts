@@ -40,18 +40,27 @@ Examples:
   $ lowp check model.safetensors.index.json --to fp8-e4m3fn --only 'mlp|attn' --top 10
   $ lowp check model.safetensors --to fp16 --json > report.json
   $ lowp check model.safetensors --to fp16 --html report.html
+  $ lowp check model.safetensors --to q4_k           what llama.cpp's Q4_K would do (any ggml type: q8_0, q6_k, iq4_nl, mxfp4…)
+  $ lowp check --sample --to q8_0 --fail-on underflow,overflow,unsupported
 
 Verdicts (per tensor, from lowp/diagnostics analyzeCast; the overall verdict is the worst one):
   overflow-risk   some finite value overflows (becomes inf/NaN, or saturates to the format's max)
   underflow-risk  more than 0.01% of the nonzero values flush to zero, or more than 1% become subnormal
   lossy           in range, but the rounding error is large: SQNR below 40 dB
   safe            none of the above: values round, SQNR at least 40 dB
+For a ggml type (--to q4_k), per tensor: overflow-risk when a block's fp16 scale overflows to inf (or
+a block holds NaN/inf, undefined in ggml);
+underflow-risk when more than 0.01% of the nonzero values sit in blocks whose scale rounds to 0 (or
+K-quant sub-blocks whose 6-bit scale does), or more than 1% in blocks whose subnormal fp16 scale keeps
+fewer bits than the codes it scales; lossy below 40 dB (as 4-bit types are); tensors whose rows are
+not whole blocks (32 or 256 values) are listed as not storable, never padded.
 
 --fail-on kinds (exit status 1 when found; default: none, so exit status 0 whatever the verdict):
   overflow    a tensor's verdict is overflow-risk (some finite value overflows)
   underflow   a tensor's verdict is underflow-risk
   lossy       a tensor's verdict is anything but safe
   constants   a well-known constant (Adam eps, LayerNorm eps, mask fill...) flushes to zero or overflows
+  unsupported a ggml target (--to q4_k) cannot store a tensor (its rows are not whole blocks)
   any         all of the above
 
 Exit status: 0 ok, 1 a risk named by --fail-on was found, 2 usage or file error.
@@ -61,7 +70,13 @@ const QUANT_EXAMPLES = `
 Examples:
   $ lowp quant-error --sample
   $ lowp quant-error model.safetensors --methods int8-row,llm-int8,nf4
+  $ lowp quant-error model.safetensors --methods q8_0,q6_k,q4_k,nf4,ggml-mxfp4,mxfp4   llama.cpp's types beside NF4 and MX
   $ lowp quant-error model.safetensors --only 'proj\\.weight$' --json > errors.json
+
+Methods: fp16, bf16, int8-tensor, int8-row, int8-col, llm-int8, fp8-e4m3fn, fp8-e5m2, mxfp8-e4m3, mxfp4 (OCP),
+  blockwise8, nf4, bnb-fp4, and llama.cpp's ggml types q8_0, q6_k, q5_1, q5_k, q5_0, q4_1, q4_k, q4_0, iq4_nl,
+  iq4_xs, ggml-mxfp4, q3_k, q2_k, tq2_0, tq1_0 (any case; along each row, in whole blocks: a tensor whose
+  innermost dimension is not a multiple of the block size, 32 or 256, is n/a, never padded).
 
 Metrics (per tensor and method, against the float values in the file):
   SQNR     10·log10(Σx² / Σ(x − q)²) in dB (higher is better; each 6 dB ≈ one bit)
@@ -128,8 +143,8 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
     .description('check whether a checkpoint survives a cast: per tensor flushed/subnormal/overflow counts, error and a verdict')
     .argument('[path]', 'a .safetensors file, a folder, or a *.safetensors.index.json')
     .option('--sample', 'check the built-in sample (a small transformer: weights, gradients, Adam moments, activations)')
-    .option('-t, --to <format>', 'target format (see `lowp formats`)', 'bf16')
-    .option('--json', 'print the JSON report (schema lowp.check, versioned) instead of the table')
+    .option('-t, --to <format>', 'target format (see `lowp formats`), or a ggml type to quantize to (q8_0, q4_k, … any case)', 'bf16')
+    .option('--json', 'print the JSON report (lowp.cast-report/1, or lowp.ggml-check/1 for a ggml type; versioned) instead of the table')
     .option('--html <file>', 'also write a self-contained HTML report with histograms')
     .option('--only <regex>', 'check only tensors whose name matches this regular expression')
     .option('--fail-on <kinds>', `exit with status 1 when one of these is found: ${FAIL_ON_KINDS.join(', ')} (comma-separated)`)
@@ -144,7 +159,7 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
 
   program
     .command('quant-error')
-    .description('error of tensor quantization methods (int8, LLM.int8, nf4, fp8, bf16, fp16) per tensor: SQNR, relative L2, max error')
+    .description('error of tensor quantization methods (int8, LLM.int8, nf4, fp8, MX, llama.cpp\'s q4_k…) per tensor: SQNR, relative L2, max error, bits per value')
     .argument('[path]', 'a .safetensors file, a folder, or a *.safetensors.index.json')
     .option('--sample', 'use the built-in sample')
     .option('-m, --methods <list>', 'comma-separated methods', DEFAULT_METHODS.join(','))

@@ -34,6 +34,10 @@ export { createDynamicMap, createNormalMap, nf4Code, bnbFp4Code, normalQuantile,
 export type { DynamicMapOptions, NormalMapOptions } from './codebooks.js';
 export {
   GGML_TYPES, ggmlTypeInfo, ggmlTypeById, ggmlByteLength, dequantizeGgml, dequantizeGgmlInto, GGML_DEQUANTIZE_TYPES, quantizeGgml,
-  GGML_QUANT_TYPES,
+  GGML_QUANT_TYPES, analyzeGgml, createGgmlAnalyzer, ggmlScaleLimits, GGML_STORAGE_TYPES,
 } from './ggml/index.js';
-export type { GgmlType, GgmlTypeInfo, DequantizeGgmlOptions, GgmlTypeLike, GgmlQuantType, QuantizeGgmlOptions } from './ggml/index.js';
+export type {
+  GgmlType, GgmlTypeInfo, DequantizeGgmlOptions, GgmlTypeLike, GgmlQuantType, QuantizeGgmlOptions, GgmlAnalysis, GgmlAnalyzer,
+  GgmlAnalyzerOptions, GgmlCounts, GgmlBlockExample, GgmlScaleLimits, GgmlStorageType, BlockScanCounts, BlockProblem,
+} from './ggml/index.js';
+export type { StreamedError } from './error-stream.js';

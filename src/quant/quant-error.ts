@@ -2,7 +2,7 @@
 // fp32/fp16/bf16 GEMMs, per-tensor int8, vector-wise int8 and LLM.int8 (both weight modes) against the
 // float64 product of the same float32 inputs, the experiment of Dettmers et al. (2022), figure/table on
 // outlier features; (2) `quantErrorTable`: the round-trip error (SQNR, relative L2, max error) of every
-// registered tensor method (methods.ts) with its storage cost. Plus seeded synthetic data generators
+// registered tensor method (methods.ts, llama.cpp's ggml types included) with its storage cost. Plus seeded synthetic data generators
 // (Gaussian, Student-t, activations with outlier feature columns) and a markdown formatter. Metrics are
 // those of metrics.ts, computed in float64.
 import { describeValue } from '../core/describe.js';
@@ -13,7 +13,7 @@ import { int8Matmul } from '../matmul/int8.js';
 import { matmul } from '../matmul/matmul.js';
 import { quantizeAbsmax } from './absmax.js';
 import { llmInt8Linear } from './llm-int8.js';
-import { QUANT_METHOD_NAMES, quantRoundTrip, type QuantMethodName } from './methods.js';
+import { getQuantMethod, QUANT_METHOD_NAMES, quantRoundTrip, type QuantMethodName } from './methods.js';
 import { compare, type CompareOptions, type Verdict } from './metrics.js';
 import { asFloat32, tensorValues } from './tensor-input.js';
 import { checkOptionsObject } from '../core/options.js';
@@ -276,14 +276,27 @@ export interface QuantErrorOptions {
   methods?: readonly QuantMethodName[];
   /** Verdict thresholds passed to `compare`. */
   compare?: CompareOptions;
+  /**
+   * What to do with a (tensor, method) pair the method cannot store (a ggml type whose block size does
+   * not divide the tensor's row length, `getQuantMethod(m).unsupportedShape`): `'throw'` a RangeError
+   * naming the tensor and the reason, or `'skip'`: leave that row out of the table. Default: `'throw'`
+   * when `methods` names the methods, `'skip'` when it is left to the whole registry (whose K-quants
+   * cannot store rows of, say, 64 values).
+   */
+  unsupported?: 'throw' | 'skip';
 }
 
 /**
  * The tensor round-trip error table: for each tensor and method (see methods.ts), the SQNR, relative
  * L2, max and mean absolute error of dequantize(quantize(x)) against x, with the storage cost per
- * element. This is what `lowp quant-error <file> --methods ...` prints per tensor.
+ * element. This is what `lowp quant-error <file> --methods ...` prints per tensor. The ggml methods
+ * (`q8_0` … `tq1_0`, `ggml-mxfp4`) quantize along each row: give `cols` (or a matrix's cols) as the row
+ * length, ggml's innermost dimension; a tensor whose rows are not whole blocks of the type throws
+ * when the methods are named (or is left out with `unsupported: 'skip'`), and is left out when they
+ * are not (the whole registry).
  *
- * @throws RangeError for unknown methods, bad shapes or non-finite values.
+ * @throws RangeError for unknown methods, bad shapes, shapes a named method cannot store (unless
+ * `unsupported: 'skip'`) or non-finite values.
  * @example
  * ```ts
  * const x = syntheticMatrix('student-t', 64, 64, { seed: 3, dof: 3 });
@@ -296,6 +309,8 @@ export function quantErrorTable(tensors: readonly TensorCase[], opts?: QuantErro
   checkOptionsObject(opts, fn, "{ methods: ['bf16', 'nf4'] }");
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}: tensors must be an array of { name, data }, got ${describeValue(tensors)}`);
   const methods = opts?.methods ?? QUANT_METHOD_NAMES;
+  const unsupported = opts?.unsupported ?? (opts?.methods === undefined ? 'skip' : 'throw');
+  if (unsupported !== 'throw' && unsupported !== 'skip') throw new RangeError(`${fn}: unsupported must be 'throw' or 'skip', got ${describeValue(unsupported)}`);
   const rows: QuantErrorRow[] = [];
   for (const t of tensors) {
     if (t === null || typeof t !== 'object' || typeof t.name !== 'string') throw new TypeError(`${fn}: each tensor must be { name, data }, got ${describeValue(t)}`);
@@ -304,7 +319,17 @@ export function quantErrorTable(tensors: readonly TensorCase[], opts?: QuantErro
       throw new TypeError(`${fn}: tensor '${t.name}': data must be a matrix { rows, cols, data } or a Float32Array/Float64Array, got ${describeValue(t.data)}`);
     }
     const ref = flat ? (t.data as Float32Array | Float64Array) : valuesOf(validateMatrix(t.data as Matrix, `${fn}: tensor '${t.name}': data`));
+    const shape = flat
+      ? { rows: t.rows ?? (t.cols !== undefined && t.cols > 0 ? ref.length / t.cols : 1), cols: t.cols ?? (t.rows !== undefined ? (t.rows > 0 ? ref.length / t.rows : 0) : ref.length) }
+      : { rows: (t.data as Matrix).rows, cols: (t.data as Matrix).cols };
     for (const method of methods) {
+      // (a shape that does not fit the length is left to quantRoundTrip, which says so)
+      const fits = Number.isSafeInteger(shape.rows) && Number.isSafeInteger(shape.cols) && shape.rows * shape.cols === ref.length;
+      const problem = fits ? getQuantMethod(method).unsupportedShape(shape.rows, shape.cols) : null;
+      if (problem !== null) {
+        if (unsupported === 'skip') continue;
+        throw new RangeError(`${fn}: tensor '${t.name}': ${method} cannot store it: ${problem}`);
+      }
       const r = flat
         ? quantRoundTrip(t.data as Float32Array, method, t.rows === undefined && t.cols === undefined ? undefined : { rows: t.rows, cols: t.cols })
         : quantRoundTrip(t.data as Matrix, method);

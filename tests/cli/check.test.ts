@@ -152,7 +152,8 @@ describe('lowp check --json schema', () => {
     expect(r.generator).toEqual({ name: 'lowp', version: expect.any(String) });
     expect(r.target.format).toBe('fp16');
     expect(r.input).toBe('built-in sample');
-    expect(r.check.version).toBe(1);
+    expect(r.check.version).toBe(2);
+    expect(r.check.targetKind).toBe('format');
     expect(r.check.targetInfo.max).toBe(65504);
     expect(r.check.input.kind).toBe('sample');
     for (const key of ['verdict', 'reasons', 'failOn', 'exitCode', 'options', 'bytes', 'seconds']) expect(r.check).toHaveProperty(key);

@@ -2,6 +2,7 @@
 // it loads from a file with no console error, no page error and no network request besides the file
 // itself (self-contained: uPlot, CSS and data are inline), the histograms are drawn (canvases with a
 // nonzero size, one per visible tensor card, all of them after scrolling), the shaded bands are painted,
+// for the cast report and for the ggml report of `--to q4_k` (histograms of the blocks' scales),
 // and a screenshot is taken (kept in a temp folder; path printed). Skipped, with a message, when
 // /usr/bin/chromium is not installed (`apt-get install -y chromium`).
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -34,7 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   // keep the screenshots for a person to look at; remove only the HTML files
-  for (const f of ['sample-fp16.html', 'digits-bf16.html']) rmSync(join(out, f), { force: true });
+  for (const f of ['sample-fp16.html', 'digits-bf16.html', 'sample-q4k.html', 'digits-q8_0.html']) rmSync(join(out, f), { force: true });
 });
 
 async function makeReport(args: string[], file: string): Promise<string> {
@@ -75,6 +76,9 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
   for (const [label, args, file] of [
     ['sample → fp16', ['check', '--sample', '--to', 'fp16'], 'sample-fp16.html'],
     ['digits-transformer → bf16', ['check', vectorsPath('digits-transformer').path, '--to', 'bf16'], 'digits-bf16.html'],
+    // the ggml report: histograms of the block scales log2 |d| over fp16's ranges (lost blocks drawn in the flush band)
+    ['sample → Q4_K', ['check', '--sample', '--to', 'q4_k'], 'sample-q4k.html'],
+    ['digits-transformer → Q8_0', ['check', vectorsPath('digits-transformer').path, '--to', 'q8_0'], 'digits-q8_0.html'],
   ] as const) {
     it(`${label}: loads without errors or network, draws every histogram, screenshot`, async () => {
       const path = await makeReport([...args], file);

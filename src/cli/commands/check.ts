@@ -2,7 +2,8 @@
 // chunk through lowp/diagnostics' cast analyzer (bounded memory whatever the file size), then prints
 // per-tensor figures (flushed to zero, subnormal, overflow, max relative error, headroom), a summary over
 // the model, the well-known constants check and a one-line verdict; or the JSON report (schema
-// `lowp.check`, see docs/cli.md); optionally a self-contained HTML report.
+// `lowp.cast-report/1` plus the `check` block, see docs/cli.md); optionally a self-contained HTML report.
+// `--to q4_k` (any ggml type) quantizes instead of casting: see check-ggml.ts.
 import { realpathSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -22,23 +23,30 @@ import {
 } from '../analysis.js';
 import { CliError, EXIT_OK, EXIT_RISK, println, type CliIO } from '../io.js';
 import { openInput, selectInputTensors } from '../open.js';
-import { analyzeInWorkers, analyzeTensor, type CheckWorkerJob } from '../parallel.js';
+import { analyzeInWorkers, analyzeTensor, analyzeTensorGgml, type CheckWorkerJob, type GgmlTensorResult, type TensorResult } from '../parallel.js';
 import { createProgress } from '../progress.js';
 import { renderHtmlReport } from '../report-html.js';
+import { resolveStorageType } from '../../quant/ggml/analyze.js';
+import { GGML_STORAGE_TYPES, type GgmlStorageType } from '../../quant/ggml/scales.js';
+import {
+  ggmlCheckReportJson, ggmlOverallVerdict, ggmlTargetInfo, renderGgmlCheckText, summarizeGgml, type GgmlCheckReport, type GgmlTensorCheck,
+} from './check-ggml.js';
 import { packageVersion } from '../version.js';
 import { renderTable } from '../table.js';
 import { fmtBits, fmtBytes, fmtCount, fmtCountShare, fmtNum, fmtPercent, fmtRelError, fmtSeconds, fmtShape } from '../units.js';
 
 /** Kinds accepted by `--fail-on`. */
-export const FAIL_ON_KINDS = ['overflow', 'underflow', 'lossy', 'constants', 'any'] as const;
+export const FAIL_ON_KINDS = ['overflow', 'underflow', 'lossy', 'constants', 'unsupported', 'any'] as const;
 /** One `--fail-on` kind. */
 export type FailOnKind = (typeof FAIL_ON_KINDS)[number];
 
 /**
  * Version of the `check` block that `lowp check --json` adds to lowp/diagnostics' cast report (schema
- * 'lowp.cast-report/1'): the CLI's verdict line, `--fail-on` outcome, options and skipped tensors.
+ * 'lowp.cast-report/1') and to the ggml report (schema 'lowp.ggml-check/1'): the CLI's verdict line,
+ * `--fail-on` outcome, options and skipped tensors. Version 2 added `targetKind` ('format' or 'ggml'):
+ * `targetInfo` is a format's finfo or a ggml type's facts; `--fail-on` gained 'unsupported'.
  */
-export const CHECK_BLOCK_VERSION = 1;
+export const CHECK_BLOCK_VERSION = 2;
 
 /** Options of {@link checkCommand} (the command-line flags). */
 export interface CheckOptions {
@@ -114,8 +122,10 @@ export interface CheckSummary extends CastCounts {
   seconds: number;
 }
 
-/** Everything `lowp check` found (printed as text, as the JSON cast report, or as HTML). */
+/** Everything `lowp check --to <format>` found (printed as text, as the JSON cast report, or as HTML). */
 export interface CheckReport {
+  /** Tells this report from the ggml report of `--to q4_k` ({@link GgmlCheckReport}). */
+  targetKind: 'format';
   lowpVersion: string;
   input: { kind: 'sample' | 'path'; label: string; path: string | null; tensors: number; skipped: { name: string; dtype: string; reason: string }[] };
   target: FormatInfo;
@@ -129,6 +139,29 @@ export interface CheckReport {
   exitCode: number;
 }
 
+/** What `lowp check` returns: the cast report of a format target, or the ggml report of a ggml type. */
+export type AnyCheckReport = CheckReport | GgmlCheckReport;
+
+/** A `--to` target: a lowp format (a cast) or one of llama.cpp's ggml types (a quantization). */
+export type CheckTarget = { kind: 'format'; info: FormatInfo } | { kind: 'ggml'; type: GgmlStorageType };
+
+/**
+ * Resolves `--to`: a format of `lowp formats` (names and aliases), else a ggml type lowp quantizes (any
+ * case: q4_k, Q8_0, iq4_nl; `mxfp4` and `ggml-mxfp4` are ggml's MXFP4 here), else a CliError naming both.
+ */
+export function resolveCheckTarget(name: string): CheckTarget {
+  try {
+    return { kind: 'format', info: finfo(getFormat(name)) };
+  } catch (e) {
+    try {
+      return { kind: 'ggml', type: resolveStorageType(name, '--to') };
+    } catch (g) {
+      const known = /^(q\d|iq\d|tq\d|mxfp|ggml-)/i.test(name);
+      throw new CliError(`--to: ${known ? (g as Error).message.replace(/^--to: /, '') : `${(e as Error).message}; or a ggml type (${GGML_STORAGE_TYPES.join(', ')}; any case)`}`);
+    }
+  }
+}
+
 /** Parses `--fail-on overflow,underflow`; throws CliError on an unknown kind. */
 export function parseFailOn(text: string | undefined): FailOnKind[] {
   if (text === undefined || text.trim() === '' || text.trim() === 'none') return [];
@@ -139,21 +172,26 @@ export function parseFailOn(text: string | undefined): FailOnKind[] {
     }
   }
   const set = new Set(kinds as FailOnKind[]);
-  if (set.has('any')) return ['overflow', 'underflow', 'lossy', 'constants'];
+  if (set.has('any')) return ['overflow', 'underflow', 'lossy', 'constants', 'unsupported'];
   return [...set];
 }
 
 /** Constant kinds that `--fail-on constants` counts: the value is lost or becomes infinite. */
 const BAD_CONSTANT_KINDS = new Set(['flush-to-zero', 'overflow']);
 
-/** Which `--fail-on` kinds the report triggers. */
-export function triggeredFailOn(kinds: readonly FailOnKind[], byVerdict: Record<CastVerdict, number>, constants: readonly ConstantFigures[]): FailOnKind[] {
+/**
+ * Which `--fail-on` kinds the report triggers. `unsupported` counts the tensors a ggml target cannot
+ * store (0 for a format target); `constants` only applies to format targets (none are checked for a
+ * ggml type).
+ */
+export function triggeredFailOn(kinds: readonly FailOnKind[], byVerdict: Record<CastVerdict, number>, constants: readonly ConstantFigures[], unsupported = 0): FailOnKind[] {
   const out: FailOnKind[] = [];
   for (const k of kinds) {
     if (k === 'overflow' && byVerdict['overflow-risk'] > 0) out.push(k);
     else if (k === 'underflow' && byVerdict['underflow-risk'] > 0) out.push(k);
     else if (k === 'lossy' && byVerdict.lossy + byVerdict['underflow-risk'] + byVerdict['overflow-risk'] > 0) out.push(k);
     else if (k === 'constants' && constants.some((c) => BAD_CONSTANT_KINDS.has(c.kind))) out.push(k);
+    else if (k === 'unsupported' && unsupported > 0) out.push(k);
   }
   return out;
 }
@@ -244,7 +282,8 @@ export function overallVerdict(checks: TensorCheck[], summary: CheckSummary, con
 }
 
 /**
- * Runs the whole check (open, stream, analyse, summarise) and returns the report, printing nothing.
+ * Runs the whole check (open, stream, analyse, summarise) and returns the report, printing nothing: the
+ * cast report for a format target, the ggml report for a ggml type (`--to q4_k`).
  *
  * @param path - file, folder or index path (undefined with `--sample`)
  * @param opts - the command-line options
@@ -256,14 +295,8 @@ export function overallVerdict(checks: TensorCheck[], summary: CheckSummary, con
  * report.verdict; // 'overflow-risk'
  * ```
  */
-export async function runCheck(path: string | undefined, opts: CheckOptions, io: CliIO): Promise<CheckReport> {
-  const toName = opts.to ?? 'bf16';
-  let target: FormatInfo;
-  try {
-    target = finfo(getFormat(toName));
-  } catch (e) {
-    throw new CliError(`--to: ${(e as Error).message}`);
-  }
+export async function runCheck(path: string | undefined, opts: CheckOptions, io: CliIO): Promise<AnyCheckReport> {
+  const target = resolveCheckTarget(opts.to ?? 'bf16');
   const failOn = parseFailOn(opts.failOn);
   const chunk = opts.chunk ?? 1 << 20;
   const input = await openInput(path, opts.sample, io.cwd ?? process.cwd());
@@ -272,31 +305,53 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
     const { selected, skipped, totalBytes } = selectInputTensors(input, opts.only, 'check');
     const progress = createProgress({ stream: io.stderr, total: totalBytes, enabled: opts.progress !== false && !opts.json });
     const threads = chooseThreads(opts.threads, selected, totalBytes, io.workerEntry);
-    let analyses: CastAnalysis[];
+    const ggml = target.kind === 'ggml' ? target.type : undefined;
+    let results: TensorResult[];
     const warnings: string[] = [];
+    // one tensor on the calling thread: the whole path, and the workers' fallback
+    const analyzeHere = (t: TensorInfo, onBytes?: (n: number) => void): Promise<TensorResult> =>
+      ggml !== undefined ? analyzeTensorGgml(input.reader, t, ggml, chunk, onBytes) : analyzeTensor(input.reader, t, (target as { info: FormatInfo }).info.name, chunk, onBytes);
     try {
       if (threads > 1) {
         const job: CheckWorkerJob = {
           input: input.bytes !== null ? { kind: 'bytes', bytes: toShared(input.bytes), label: input.label } : { kind: 'path', path: input.resolved as string, label: input.label },
-          to: target.name,
+          to: target.kind === 'format' ? target.info.name : target.type,
+          ggml,
           chunk,
         };
         progress.label(`${threads} threads`);
-        analyses = await analyzeInWorkers(io.workerEntry as URL, job, selected, threads, (t) => progress.tick(t.byteLength), {
-          analyze: (t) => analyzeTensor(input.reader, t, target.name, chunk),
+        results = await analyzeInWorkers<TensorResult>(io.workerEntry as URL, job, selected, threads, (t) => progress.tick(t.byteLength), {
+          analyze: (t) => analyzeHere(t),
           warn: (message) => warnings.push(message),
         });
       } else {
-        analyses = [];
+        results = [];
         for (const t of selected) {
           progress.label(t.name);
-          analyses.push(await analyzeTensor(input.reader, t, target.name, chunk, (n) => progress.tick(n)));
+          results.push(await analyzeHere(t, (n) => progress.tick(n)));
         }
       }
     } finally {
       progress.stop();
       for (const w of warnings) println(io.stderr, `lowp: warning: ${w}`);
     }
+    const seconds = (performance.now() - t0) / 1000;
+    const inputInfo = { kind: input.kind, label: input.label, path: input.resolved, tensors: input.reader.tensors.length, skipped };
+    const options = { only: opts.only ?? null, failOn, chunkElements: chunk, threads };
+    if (target.kind === 'ggml') {
+      const checks: GgmlTensorCheck[] = selected.map((t, i) => ({
+        name: t.name, dtype: t.dtype, shape: [...t.shape], elements: t.elements, byteLength: t.byteLength, result: results[i] as GgmlTensorResult,
+      }));
+      const info = ggmlTargetInfo(target.type);
+      const summary = summarizeGgml(checks, totalBytes, seconds);
+      const { verdict, reasons } = ggmlOverallVerdict(checks, summary, info);
+      const triggered = triggeredFailOn(failOn, summary.byVerdict, [], summary.unsupported);
+      return {
+        targetKind: 'ggml', lowpVersion: packageVersion(), input: inputInfo, target: info, options, tensors: checks, summary, verdict, reasons,
+        failOn: { kinds: failOn, triggered }, exitCode: triggered.length > 0 ? EXIT_RISK : EXIT_OK,
+      };
+    }
+    const analyses = results as CastAnalysis[];
     const checks: TensorCheck[] = selected.map((t, i) => ({
       name: t.name,
       dtype: t.dtype,
@@ -305,16 +360,16 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
       analysis: analyses[i],
       figures: castFigures(analyses[i]),
     }));
-    const seconds = (performance.now() - t0) / 1000;
     const summary = summarize(checks, totalBytes, seconds);
-    const constants = checkWellKnownConstants(target.name);
-    const { verdict, reasons } = overallVerdict(checks, summary, constants.rows, target);
+    const constants = checkWellKnownConstants(target.info.name);
+    const { verdict, reasons } = overallVerdict(checks, summary, constants.rows, target.info);
     const triggered = triggeredFailOn(failOn, summary.byVerdict, constants.rows);
     return {
+      targetKind: 'format',
       lowpVersion: packageVersion(),
-      input: { kind: input.kind, label: input.label, path: input.resolved, tensors: input.reader.tensors.length, skipped },
-      target,
-      options: { only: opts.only ?? null, failOn, chunkElements: chunk, threads },
+      input: inputInfo,
+      target: target.info,
+      options,
       tensors: checks,
       summary,
       constants,
@@ -333,6 +388,7 @@ export type CheckJson = CastReport & {
   /** What the command adds (version {@link CHECK_BLOCK_VERSION}); non-finite numbers as strings. */
   check: {
     version: number;
+    targetKind: 'format';
     verdict: CastVerdict;
     reasons: string[];
     failOn: { kinds: FailOnKind[]; triggered: FailOnKind[] };
@@ -370,6 +426,7 @@ export function checkReportJson(report: CheckReport): CheckJson {
     ...cast,
     check: {
       version: CHECK_BLOCK_VERSION,
+      targetKind: 'format',
       verdict: report.verdict,
       reasons: report.reasons,
       failOn: report.failOn,
@@ -547,7 +604,10 @@ export async function checkCommand(path: string | undefined, opts: CheckOptions,
     }
     println(io.stderr, `lowp: HTML report written to ${opts.html}`);
   }
-  if (opts.json) io.stdout.write(JSON.stringify(checkReportJson(report), null, 2) + '\n');
+  if (report.targetKind === 'ggml') {
+    if (opts.json) io.stdout.write(JSON.stringify(ggmlCheckReportJson(report, CHECK_BLOCK_VERSION), null, 2) + '\n');
+    else io.stdout.write(renderGgmlCheckText(report, opts.top ?? 20));
+  } else if (opts.json) io.stdout.write(JSON.stringify(checkReportJson(report), null, 2) + '\n');
   else io.stdout.write(renderCheckText(report, opts.top ?? 20));
   return report.exitCode;
 }

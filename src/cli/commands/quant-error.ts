@@ -1,8 +1,10 @@
 // `lowp quant-error`: what each quantization method does to each tensor. Every float tensor is read (one
 // at a time), quantized and dequantized by each method of lowp/quant's registry, and compared with the
 // original values by lowp/quant's metrics (SQNR, relative L2 error, max absolute error): a table per
-// tensor and method, a per-method summary over the model, or JSON.
-import { parseQuantMethods, quantRoundTrip, type QuantMethodName } from '../../quant/methods.js';
+// tensor and method, a per-method summary over the model, or JSON. The ggml types (q4_k, …) quantize
+// along each tensor's innermost dimension, as llama.cpp does; a tensor whose rows are not whole blocks
+// gets an n/a cell with the reason (lowp never pads).
+import { getQuantMethod, parseQuantMethods, quantRoundTrip, type QuantMethodName } from '../../quant/methods.js';
 import { compare, type Comparison } from '../../quant/metrics.js';
 import { CliError, println, type CliIO } from '../io.js';
 import { openInput, selectInputTensors } from '../open.js';
@@ -44,7 +46,7 @@ export interface QuantErrorCell {
   bitsPerValue: number | null;
   /** compare()'s verdict: 'exact' | 'close' | 'lossy' | 'broken'. */
   verdict: Comparison['verdict'] | null;
-  /** Why the method could not run (non-finite values...), else absent. */
+  /** Why the method could not run (non-finite values, rows that are not whole blocks of a ggml type...), else absent. */
   error?: string;
 }
 
@@ -61,6 +63,15 @@ export interface QuantErrorRow {
 export function matrixShape(shape: readonly number[]): { rows: number; cols: number } {
   if (shape.length <= 1) return { rows: 1, cols: shape.length === 0 ? 1 : shape[0] };
   return { rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) };
+}
+
+/**
+ * The [rows, cols] a ggml type quantizes a tensor as: rows along the innermost dimension (ggml's ne[0],
+ * the last of a row-major shape), [product of the others, last]; 1-D and scalars as one row.
+ */
+export function ggmlRowShape(shape: readonly number[]): { rows: number; cols: number } {
+  if (shape.length <= 1) return { rows: 1, cols: shape.length === 0 ? 1 : shape[0] };
+  return { rows: shape.slice(0, -1).reduce((a, b) => a * b, 1), cols: shape[shape.length - 1] };
 }
 
 function parseMethods(text: string | undefined): QuantMethodName[] {
@@ -97,8 +108,9 @@ export async function runQuantError(path: string | undefined, opts: QuantErrorOp
         // default type: exact (float32 for 16/8-bit floats and F32, float64 for F64)
         const values = await input.reader.readFloat(t.name);
         const results: QuantErrorCell[] = [];
-        const shape = matrixShape(t.shape);
         for (const method of methods) {
+          // the ggml types quantize along the innermost dimension, the others per [shape[0], rest]
+          const shape = getQuantMethod(method).ggmlType !== undefined ? ggmlRowShape(t.shape) : matrixShape(t.shape);
           try {
             const q = quantRoundTrip(values, method, shape);
             const c = compare(values, q.values);
