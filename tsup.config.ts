@@ -11,6 +11,7 @@ export default defineConfig([
       'matmul/index': 'src/matmul/index.ts',
       'diagnostics/index': 'src/diagnostics/index.ts',
       'io/index': 'src/io/index.ts',
+      'onnx/index': 'src/onnx/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -20,7 +21,8 @@ export default defineConfig([
     treeshake: true,
     target: 'es2022',
     platform: 'neutral',
-    external: [/^node:/],
+    // onnxruntime is an optional peer dependency of lowp/onnx, imported at run time, never bundled
+    external: [/^node:/, 'onnxruntime-node', 'onnxruntime-web'],
   },
   {
     entry: { 'cli/main': 'src/cli/main.ts' },
@@ -29,5 +31,6 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
+    external: ['onnxruntime-node', 'onnxruntime-web'],
   },
 ]);

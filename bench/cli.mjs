@@ -11,6 +11,9 @@
 //     (one worker per core, up to 8) and with `--threads 1`.
 //   - where the time goes, in this process: lowp/io's chunks() alone (dist/io), and chunks() feeding
 //     lowp/diagnostics' createCastAnalyzer (dist/diagnostics), when those builds export them.
+//   - the same values as an ONNX model (the 8 tensors as initializers in raw_data, and the same model
+//     with its weights in one external data file): the plain read of that file and `lowp check`, so
+//     ONNX's ratio to its own plain read sits beside safetensors' (with --format onnx or all).
 // Prints MB/s (10^6 bytes per second) and the ratio of each to the plain read (target: within 2×).
 // Then the same for a GGUF file of the same size written with lowp/io's writeGgufFile (half the tensors
 // Q8_0, half Q4_K, random but valid blocks: fp16 scales between 2^-10 and 2^-1): plain read, `lowp
@@ -20,12 +23,13 @@
 // Then the same values as a PyTorch pytorch_model.bin (a torch.save zip archive written by the test
 // writer through bench/_torch-bin.ts, needs tsx): `lowp check` against a plain read of it, cold cache,
 // each repetition paired with the safetensors file (evict, plain read; evict, lowp check), every ratio printed.
-// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--reps 3] [--format safetensors,gguf,torch|all] [--json]
+// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--reps 3] [--format safetensors,gguf,torch,onnx|all] [--json]
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onnxLayout } from './_onnx-model.mjs';
 import { safetensorsHeader } from './_safetensors-header.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,9 +39,10 @@ const args = process.argv.slice(2);
 const mib = Number(args.includes('--mib') ? args[args.indexOf('--mib') + 1] : 1024);
 const asJson = args.includes('--json');
 const reps = Number(args.includes('--reps') ? args[args.indexOf('--reps') + 1] : 3);
-const FORMATS = ['safetensors', 'gguf', 'torch'];
+const FORMATS = ['safetensors', 'gguf', 'torch', 'onnx'];
 const formatArg = args.includes('--format') ? args[args.indexOf('--format') + 1] : 'all';
 const formats = formatArg === 'all' ? FORMATS : formatArg.split(',');
+const withOnnx = formats.includes('onnx');
 if (formats.some((f) => !FORMATS.includes(f))) {
   console.error(`bench/cli.mjs: --format expects a comma-separated list of ${FORMATS.join(', ')}, or all`);
   process.exit(1);
@@ -104,6 +109,35 @@ function plainRead(sumValues = false, file = path) {
   return sum;
 }
 
+/**
+ * Writes the safetensors file's tensors as an ONNX model at `to`: initializers in raw_data, or with
+ * `external`, in that data file (next to the model) at the same offsets as in the safetensors data.
+ */
+function writeOnnx(to, headerBytes, external) {
+  const per = total / TENSORS;
+  const tensors = Array.from({ length: TENSORS }, (_, i) => ({ name: `layers.${i}.weight`, shape: [per / 4 / 1024, 1024], bytes: per, offset: i * per }));
+  const src = openSync(path, 'r');
+  const copy = (fd, from, n) => {
+    const buf = new Uint8Array(4 * 2 ** 20);
+    for (let done = 0; done < n; ) {
+      const k = readSync(src, buf, 0, Math.min(buf.length, n - done), from + done);
+      writeSync(fd, buf, 0, k);
+      done += k;
+    }
+  };
+  const fd = openSync(to, 'w');
+  for (const part of onnxLayout(tensors, external)) {
+    if (part instanceof Uint8Array) writeSync(fd, part);
+    else copy(fd, headerBytes + tensors[part.data].offset, per);
+  }
+  closeSync(fd);
+  if (external) {
+    const dfd = openSync(join(dirname(to), external), 'w');
+    copy(dfd, headerBytes, total);
+    closeSync(dfd);
+  }
+}
+
 function runBin(argv) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -126,11 +160,11 @@ function evict(file = path) {
  * The best time of `reps` runs of `fn` (its own `ms` when it returns one, as runBin does), and its last
  * result. With `cold`, the file is evicted from the page cache before every repetition.
  */
-function best(fn, { cold = false } = {}) {
+function best(fn, { cold = false, file = path } = {}) {
   let ms = Infinity;
   let out;
   for (let i = 0; i < reps; i++) {
-    if (cold) evict();
+    if (cold) evict(file);
     const t0 = performance.now();
     out = fn();
     const dt = out && typeof out === 'object' && 'ms' in out ? out.ms : performance.now() - t0;
@@ -194,6 +228,7 @@ function torchCase() {
   return { bytes: size, runs, median: ratios[Math.floor(ratios.length / 2)], min: ratios[0], max: ratios[ratios.length - 1] };
 }
 
+
 const lib = async (p) => { try { return await import(p); } catch { return null; } };
 const bestAsync = async (fn) => { let ms = Infinity; for (let i = 0; i < reps; i++) { const t0 = performance.now(); await fn(); ms = Math.min(ms, performance.now() - t0); } return ms; };
 
@@ -232,6 +267,27 @@ async function benchSafetensors() {
   }
   const base = results[0].ms;
   const rows = results.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / base }));
+  // the same tensors as ONNX models: each against the plain read of the file that holds the values
+  const onnxRows = [];
+  const embedded = join(dir, 'model.onnx');
+  if (withOnnx) {
+    const external = join(dir, 'external', 'model.onnx');
+    spawnSync('mkdir', ['-p', join(dir, 'external')]);
+    writeOnnx(embedded, headerBytes, undefined);
+    writeOnnx(external, headerBytes, 'model.onnx.data');
+    for (const [label, model, data] of [['raw_data', embedded, embedded], ['external data', external, join(dir, 'external', 'model.onnx.data')]]) {
+      plainRead(false, data);
+      const plainOnnx = best(() => plainRead(false, data));
+      onnxRows.push({ label: `ONNX ${label}: plain sequential read of ${label === 'raw_data' ? 'model.onnx' : 'model.onnx.data'}`, ms: plainOnnx.ms, base: plainOnnx.ms });
+      for (const [to, threads] of [['fp16', 'auto'], ['fp16', '1']]) {
+        const r = best(() => runBin(['check', model, '--to', to, '--json', '--threads', threads]));
+        const report = JSON.parse(r.out.stdout);
+        if (report.summary.counts.total !== total / 4) throw new Error(`lowp check (ONNX ${label}) counted ${report.summary.counts.total} values, expected ${total / 4}`);
+        onnxRows.push({ label: `ONNX ${label}: lowp check --to ${to} --threads ${threads}`, ms: r.ms, base: plainOnnx.ms, verdict: report.check.verdict });
+      }
+    }
+  }
+  const onnxOut = onnxRows.map((r) => ({ label: r.label, ms: r.ms, verdict: r.verdict, mbPerS: total / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / r.base }));
   // cold page cache: the file is read from the disk each time (a checkpoint that is not in memory)
   const cold = [];
   if (evict()) {
@@ -241,6 +297,13 @@ async function benchSafetensors() {
       const r = best(() => runBin(['check', path, '--to', to, '--json', '--threads', 'auto']), { cold: true });
       cold.push({ label: `lowp check --to ${to} --threads auto`, ms: r.ms, verdict: JSON.parse(r.out.stdout).check.verdict });
     }
+    if (withOnnx) {
+      // the same values as an ONNX model (raw_data), against the cold read of that file
+      const plainOnnx = best(() => plainRead(false, embedded), { cold: true, file: embedded });
+      cold.push({ label: 'ONNX raw_data: plain sequential read of model.onnx', ms: plainOnnx.ms, base: plainOnnx.ms });
+      const r = best(() => runBin(['check', embedded, '--to', 'fp16', '--json', '--threads', 'auto']), { cold: true, file: embedded });
+      cold.push({ label: 'ONNX raw_data: lowp check --to fp16 --threads auto', ms: r.ms, base: plainOnnx.ms, verdict: JSON.parse(r.out.stdout).check.verdict });
+    }
   }
   const coldRows = cold.map((r) => ({ ...r, mbPerS: fileBytes / 1e6 / (r.ms / 1000), ratioToPlain: r.ms / cold[0].ms }));
   if (!formats.includes('torch')) rmSync(path, { force: true });
@@ -248,6 +311,10 @@ async function benchSafetensors() {
     console.log(`lowp check throughput, ${(total / 2 ** 20).toFixed(0)} MiB float32 file (random values, page cache warm), Node ${process.version}, best of ${reps}`);
     printRows(rows);
     console.log(`  (lowp --version start-up: ${startup.ms.toFixed(0)} ms, included in the lowp figures; target: within 2× of the plain read)`);
+    if (onnxOut.length) {
+      console.log(`\nthe same values as ONNX models (8 float32 initializers), each against the plain read of its own file`);
+      printRows(onnxOut);
+    }
     if (coldRows.length) {
       console.log(`\nthe same file read from the disk (evicted from the page cache before every run), best of ${reps}`);
       printRows(coldRows);
@@ -410,7 +477,7 @@ async function benchGguf() {
 }
 
 try {
-  const st = formats.includes('safetensors') ? await benchSafetensors() : null;
+  const st = formats.includes('safetensors') || withOnnx ? await benchSafetensors() : null;
   let torch = null;
   if (formats.includes('torch')) {
     if (!existsSync(path)) writeFile(); // the same values as safetensors, for the paired cold runs

@@ -12,6 +12,8 @@ export function option(args, name, dflt) {
  * Seeded float32 test data of n values.
  * - 'normal': Gaussian, mean 0, standard deviation 1 (weights/activations; almost all in fp16's normal
  *   range, a few fp16 subnormals);
+ * - 'range': wide-range magnitudes, (u − 0.5) · 2^k with u uniform in [0, 1) and k uniform in −20…19
+ *   (as bench/convert-wasm.mjs): about a fifth of the values are fp16 subnormals, a tenth overflow fp16;
  * - 'wide': uniformly random float32 bit patterns (every exponent: fp16 overflow, underflow, subnormals,
  *   NaN; the worst case for branchy code).
  */
@@ -30,7 +32,11 @@ export function makeData(n, kind = 'normal', seed = 20240601) {
     for (let i = 0; i < n; i++) u32[i] = next();
     return f32;
   }
-  if (kind !== 'normal') throw new Error(`unknown data kind '${kind}' (normal | wide)`);
+  if (kind === 'range') {
+    for (let i = 0; i < n; i++) f32[i] = (next() / 4294967296 - 0.5) * 2 ** ((next() % 40) - 20);
+    return f32;
+  }
+  if (kind !== 'normal') throw new Error(`unknown data kind '${kind}' (normal | range | wide)`);
   for (let i = 0; i < n; i += 2) {
     const u1 = (next() + 1) / 4294967297;
     const u2 = next() / 4294967296;
@@ -58,6 +64,47 @@ export function measure(fn, n, reps) {
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { mps: median, rates };
+}
+
+/**
+ * Times several conversions in interleaved rounds: one warm-up call of each, then `reps` rounds that
+ * time each in turn, so that every round compares them under the same conditions (the machine's load
+ * changes between rounds; a ratio taken within a round changes less). `cases` maps a name to [fn, n]
+ * (one call converts n values); a timed sample calls fn enough times to convert at least 2^22 values
+ * (once for large arrays), so that short calls are not lost in the timer's resolution. Returns, per
+ * name, the median rate in millions of values per second and the rate of every round (aligned by round
+ * across names).
+ */
+export function measureRounds(cases, reps) {
+  const entries = Object.entries(cases);
+  for (const [, [fn]] of entries) fn();
+  const rates = Object.fromEntries(entries.map(([name]) => [name, []]));
+  for (let r = 0; r < reps; r++) {
+    for (const [name, [fn, n]] of entries) {
+      const calls = Math.max(1, Math.ceil(2 ** 22 / n));
+      const t = performance.now();
+      for (let c = 0; c < calls; c++) fn();
+      rates[name].push((n * calls) / (performance.now() - t) / 1e3);
+    }
+  }
+  return Object.fromEntries(entries.map(([name]) => [name, { mps: median(rates[name]), rates: rates[name] }]));
+}
+
+/** Median of numbers (mean of the middle two for an even count). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Per-round ratios a[r] / b[r] of two aligned rate lists: median, min and max; and `best`, the ratio of
+ * the two best rounds (on a shared machine a slow round is one the scheduler or a neighbour's memory
+ * traffic interrupted, so the best rates are each conversion's least disturbed speed).
+ */
+export function roundRatios(a, b) {
+  const r = a.map((x, i) => x / b[i]);
+  return { median: median(r), min: Math.min(...r), max: Math.max(...r), best: Math.max(...a) / Math.max(...b), rounds: r.length };
 }
 
 // ---- straightforward peers: what one writes first, correct but not tuned ----------------------------

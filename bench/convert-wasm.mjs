@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Bulk conversion benchmark (issue 5 item 5): lowp's WebAssembly SIMD float32 ⇄ fp16/bf16 against a
 // plain `Float32Array.prototype.set` copy (the memory-bandwidth ceiling), lowp/formats' pure-JS bulk
-// path, and — on Node ≥ 24 — native Float16Array (`f16.set(f32)`, `f32.set(f16)`), on the same data in
+// path, and — on Node ≥ 24 (Node 26 is the LTS to compare with) — native Float16Array (`f16.set(f32)`, `f32.set(f16)`), on the same data in
 // one run. Targets: f32→fp16 and fp16→f32 ≥ 2× native Float16Array; f32⇄bf16 ≥ half the copy rate.
-// Usage (after `npm run build`): npx -p node@24 node bench/convert-wasm.mjs [--n 16777216]
+// Usage (after `npm run build`): npx -p node@26 node bench/convert-wasm.mjs [--n 16777216]
 // From source: node --import tsx bench/convert-wasm.mjs --src
 import { measure, option } from './convert-common.mjs';
 
@@ -75,7 +75,7 @@ for (const [kind, r] of Object.entries(results)) {
   if (r.nativeEnc) {
     console.log(`  [${kind}] f32→fp16 lowp / native Float16Array: ${(r.f32ToFp16 / r.nativeEnc).toFixed(2)}× (target ≥ 2)`);
     console.log(`  [${kind}] fp16→f32 lowp / native Float16Array: ${(r.fp16ToF32 / r.nativeDec).toFixed(2)}× (target ≥ 2)`);
-  } else console.log('  (no native Float16Array in this Node: run with `npx -p node@24 node bench/convert-wasm.mjs`)');
+  } else console.log('  (no native Float16Array in this Node: run with `npx -p node@26 node bench/convert-wasm.mjs`)');
   console.log(`  [${kind}] f32→bf16 lowp / copy: ${(r.f32ToBf16 / r.copy).toFixed(2)} (target ≥ 0.5)`);
   console.log(`  [${kind}] bf16→f32 lowp / copy: ${(r.bf16ToF32 / r.copy).toFixed(2)} (target ≥ 0.5)`);
 }

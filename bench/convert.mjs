@@ -6,15 +6,19 @@
 //     they return rounded *values*, not codes, so their output is a Float32Array of fp16 values)
 //   - a straightforward round-to-nearest-even bit-twiddling loop, and a table-driven fp16 decode
 //   - a plain copy (Float32Array.prototype.set: the memory-bandwidth ceiling)
-//   - the native Float16Array on Node 24 (`npx -y -p node@24`, bench/convert-native.mjs), which measures
-//     native and lowp in the same process so those ratios are within one runtime.
+//   - the native Float16Array on Node 26, the active LTS (`npx -y -p node@26`, bench/convert-native.mjs,
+//     or --native-node), which measures native and lowp in the same process, in interleaved rounds, so
+//     that issue 5's four ratios (f32→fp16 and fp16→f32 ÷ native, f32→bf16 and bf16→f32 ÷ a plain copy)
+//     are taken within one runtime and one round; their median and range over the rounds are printed.
 // Every rate is the median of --reps timed runs (after one warm-up) in millions of values per second;
 // ratios are lowp's rate divided by the peer's. Outputs are checked against lowp's (mismatch counts).
 // Slow peers (@petamoriken, @stdlib) run on the first --slow-n values (the rate barely depends on size).
+// Data (--data): normal (Gaussian), range (wide-range magnitudes 2^-20…2^20: fp16 subnormals and
+// overflows), wide (random float32 bit patterns: every exponent, NaN); both = normal and range; all.
 //
-// Usage (after `npm run build`):  node bench/convert.mjs [--n 16777216] [--reps 5] [--data normal|wide|both]
-//                                  [--slow-n 2097152] [--no-native] [--quick] [--json out.json] [--lib path]
-//                                  [--candidates]
+// Usage (after `npm run build`):  node bench/convert.mjs [--n 16777216] [--reps 5]
+//                                  [--data normal|range|wide|both|all] [--slow-n 2097152] [--no-native]
+//                                  [--native-node node@26] [--quick] [--json out.json] [--lib path] [--candidates]
 //   --lib: the lowp ESM build to measure (default ../dist/index.js; LOWP_BENCH_LIB works too).
 //   --candidates: also measure the faster formulations proposed in bench/convert-candidates.mjs.
 import { spawnSync } from 'node:child_process';
@@ -32,7 +36,9 @@ const quick = args.includes('--quick');
 const n = Number(option(args, '--n', quick ? 2 ** 21 : 16 * 2 ** 20));
 const reps = Number(option(args, '--reps', quick ? 3 : 5));
 const slowN = Math.min(n, Number(option(args, '--slow-n', quick ? 2 ** 18 : 2 ** 21)));
-const kinds = option(args, '--data', 'normal') === 'both' ? ['normal', 'wide'] : [option(args, '--data', 'normal')];
+const dataArg = option(args, '--data', 'normal');
+const kinds = { both: ['normal', 'range'], all: ['normal', 'range', 'wide'] }[dataArg] ?? [dataArg];
+const nativeNode = option(args, '--native-node', 'node@26');
 const jsonOut = option(args, '--json', null);
 const libArg = option(args, '--lib', process.env.LOWP_BENCH_LIB ?? resolve(here, '..', 'dist', 'index.js'));
 const libPath = isAbsolute(libArg) ? libArg : resolve(process.cwd(), libArg);
@@ -47,6 +53,7 @@ const { default: stdlibToFloat16 } = await import('@stdlib/number-float64-base-t
 const { default: stdlibFromFloat16 } = await import('@stdlib/number-float16-base-to-float64');
 
 const report = { node: process.version, n, reps, slowN, lib: libPath, runs: [] };
+const summary = [];
 console.log(`# lowp bulk conversions — Node ${process.version}, ${n.toLocaleString('en-US')} values, median of ${reps} runs (M values/s)\n`);
 
 for (const kind of kinds) {
@@ -133,12 +140,12 @@ for (const kind of kinds) {
   const copy = new Float32Array(n);
   add('copy', 'Float32Array.prototype.set (plain copy)', measure(() => copy.set(src), n, reps));
 
-  // ---- native Float16Array on Node 24, measured together with lowp in that process
+  // ---- native Float16Array on Node 26, measured together with lowp in that process
   let native = null;
   if (!args.includes('--no-native')) {
     const child = spawnSync(
       'npx',
-      ['-y', '-p', 'node@24', 'node', resolve(here, 'convert-native.mjs'), '--lib', libUrl, '--n', String(n), '--reps', String(reps), '--data', kind, ...(withCandidates ? ['--candidates'] : [])],
+      ['-y', '-p', nativeNode, 'node', resolve(here, 'convert-native.mjs'), '--lib', libUrl, '--n', String(n), '--reps', String(reps), '--data', kind, ...(withCandidates ? ['--candidates'] : [])],
       { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, npm_config_yes: 'true', npm_config_update_notifier: 'false' } },
     );
     if (child.status === 0) {
@@ -147,7 +154,7 @@ for (const kind of kinds) {
       } catch {
         native = { error: `unreadable output: ${child.stdout.slice(-300)}` };
       }
-    } else native = { error: `npx -p node@24 failed (exit ${child.status}): ${(child.stderr || '').trim().slice(-300)}` };
+    } else native = { error: `npx -p ${nativeNode} failed (exit ${child.status}): ${(child.stderr || '').trim().slice(-300)}` };
   }
 
   report.runs.push({ data: kind, rows, native });
@@ -172,11 +179,23 @@ if (typeof lowp.Fp16Array === 'function' && typeof lowp.BFloat16Array === 'funct
   ];
   report.access = cases.map(([method, fn]) => ({ method, ...measure(fn, m, reps) }));
   globalThis.__sink = sink;
-  console.log(`## element access (${m.toLocaleString('en-US')} values, Node ${process.version}; native Float16Array figures are in the Node 24 section)\n`);
+  console.log(`## element access (${m.toLocaleString('en-US')} values, Node ${process.version}; native Float16Array figures are in the ${nativeNode} section)\n`);
   console.log('| method | M elements/s |');
   console.log('| --- | ---: |');
   for (const a of report.access) console.log(`| ${a.method} | ${fmt(a.mps)} |`);
   console.log('');
+}
+
+if (summary.length) {
+  console.log(`## issue 5's targets on ${summary[0].node} (lowp ÷ peer: median of the per-round ratios [min–max], then the ratio of the best rounds; n = ${n.toLocaleString('en-US')}, ${reps} rounds)\n`);
+  console.log('| data | f32→fp16 ÷ native (≥ 2) | fp16→f32 ÷ native (≥ 2) | f32→bf16 ÷ copy (≥ 0.5) | bf16→f32 ÷ copy (≥ 0.5) |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const { data, ratios } of summary) {
+    const cell = (name, want) => { const r = ratios[name]; return `${r.median.toFixed(2)} [${r.min.toFixed(2)}–${r.max.toFixed(2)}]${r.median >= want ? '' : ' NOT met'}; best ${r.best.toFixed(2)}`; };
+    console.log(`| ${data} | ${cell('f32->fp16 / native', 2)} | ${cell('fp16->f32 / native', 2)} | ${cell('f32->bf16 / copy', 0.5)} | ${cell('bf16->f32 / copy', 0.5)} |`);
+  }
+  console.log('');
+  report.summary = summary;
 }
 
 if (jsonOut) {
@@ -185,7 +204,7 @@ if (jsonOut) {
 }
 
 function printRun(kind, rows, native) {
-  const desc = kind === 'normal' ? 'Gaussian values (σ = 1)' : 'random float32 bit patterns (every exponent, NaN)';
+  const desc = { normal: 'Gaussian values (σ = 1)', range: 'wide-range magnitudes 2^-20…2^20 (fp16 subnormals and overflows)', wide: 'random float32 bit patterns (every exponent, NaN)' }[kind];
   console.log(`## data: ${kind} — ${desc}\n`);
   const copyRate = rows.find((r) => r.direction === 'copy').mps;
   for (const dir of ['f32->fp16', 'fp16->f32', 'f32->bf16', 'bf16->f32']) {
@@ -227,13 +246,12 @@ function printRun(kind, rows, native) {
       for (const a of native.access) console.log(`| ${a.method} | ${fmt(a.mps)} |`);
     }
     console.log('');
-    targets.push(['f32->fp16 >= native Float16Array set (Node 24)', get('f32->fp16', 'lowp', native.rows) / get('f32->fp16', 'native', native.rows), 1]);
-    targets.push(['fp16->f32 >= native Float32Array set (Node 24)', get('fp16->f32', 'lowp', native.rows) / get('fp16->f32', 'native', native.rows), 1]);
-    targets.push(['f32->fp16 >= 2x native Float16Array set (issue 5, Node 24)', get('f32->fp16', 'lowp', native.rows) / get('f32->fp16', 'native', native.rows), 2]);
-    targets.push(['fp16->f32 >= 2x native Float32Array set (issue 5, Node 24)', get('fp16->f32', 'lowp', native.rows) / get('fp16->f32', 'native', native.rows), 2]);
-    const copyNative = get('copy', 'Float32Array', native.rows);
-    targets.push([`f32->bf16 >= 0.5x plain copy (issue 5, Node ${native.node})`, get('f32->bf16', 'lowp', native.rows) / copyNative, 0.5]);
-    targets.push([`bf16->f32 >= 0.5x plain copy (issue 5, Node ${native.node})`, get('bf16->f32', 'lowp', native.rows) / copyNative, 0.5]);
+    // issue 5's four targets on the native runtime: ratios taken within each round (median, range)
+    for (const [name, want] of [['f32->fp16 / native', 2], ['fp16->f32 / native', 2], ['f32->bf16 / copy', 0.5], ['bf16->f32 / copy', 0.5]]) {
+      const r = native.ratios[name];
+      targets.push([`${name.replace('native', 'native Float16Array set').replace('copy', 'plain copy')} >= ${want}x (issue 5, Node ${native.node}; median of ${r.rounds} rounds, range ${r.min.toFixed(2)}–${r.max.toFixed(2)})`, r.median, want]);
+    }
+    summary.push({ data: kind, node: native.node, ratios: native.ratios });
   } else if (native?.error) {
     console.log(`native Float16Array: not measured (${native.error})\n`);
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds tests/fixtures/*.safetensors: small subsets of ../shared/vectors (the oracle outputs of
-// PyTorch, ml_dtypes, numpy, bitsandbytes, cuBLAS and an exact rational rounding oracle), so the
+// PyTorch, ml_dtypes, numpy, bitsandbytes, cuBLAS and an exact rational rounding oracle), and copies
+// tests/fixtures/onnx/ (the ONNX vector model, unchanged), so the
 // conformance tests run on a fresh clone without ../shared. When ../shared/vectors exists the tests
 // read the full files instead (tests/helpers/vectors.ts).
 //   usage: node scripts/make-fixtures.mjs [path/to/shared/vectors]
@@ -76,3 +77,11 @@ for (const [name, spec] of Object.entries(SPECS)) {
   write(join(out, `${name}.safetensors`), kept, metadata);
   console.log(`${name}: kept ${kept.length} tensors`);
 }
+
+// ONNX (lowp/io's reader, lowp trace): the vector model, its external-data twin, its input and
+// activations.json, copied unchanged (about 1 MB; tests/fixtures/onnx/README.md)
+for (const file of ['model.onnx', 'input_ids.npy', 'activations.json', 'external/model.onnx', 'external/model.onnx.data']) {
+  mkdirSync(dirname(join(out, 'onnx', file)), { recursive: true });
+  writeFileSync(join(out, 'onnx', file), readFileSync(join(src, 'onnx', file)));
+}
+console.log('onnx: copied 5 files');

@@ -12,6 +12,7 @@ import { elementCodec } from '../io/elements.js';
 import { openSafetensors } from '../io/safetensors/reader.js';
 import type { TensorInfo, TensorReader } from '../io/reader.js';
 import { openCheckpoint } from '../io/open.js';
+import { cleanWorkerOptions } from '../core/workers.js';
 import { createCliCastAnalyzer } from './analysis.js';
 import { createGgmlAnalyzer, type GgmlAnalysis } from '../quant/ggml/analyze.js';
 import { ggmlRowProblem } from '../quant/ggml/rows.js';
@@ -158,15 +159,31 @@ export async function checkWorkerMain(job: CheckWorkerJob, port: { postMessage(m
   port.postMessage({ ready: true });
 }
 
+/** What {@link analyzeInWorkers} does when a worker thread fails (fails to start, throws, or stops). */
+export interface WorkerFallback<T extends TensorResult = CastAnalysis> {
+  /** Analyses a tensor on the calling thread (the tensors that no worker finished). */
+  analyze(t: TensorInfo): Promise<T>;
+  /** Told once, with one line saying which worker failed and how. */
+  warn(message: string): void;
+}
+
 /**
  * Analyses `tensors` on `threads` worker threads started from `entry` (the CLI's main module), largest
  * tensor first. Resolves with one analysis per tensor, in the order of `tensors`.
+ *
+ * Workers start with an empty execArgv and without NODE_OPTIONS, so the flags the CLI was started with
+ * (--require/--import hooks, --input-type, --experimental-*) do not reach them. A worker that fails to
+ * start, throws or stops before the check is done stops all of them: with `fallback`, the tensors no
+ * worker finished are then analysed on the calling thread (and `fallback.warn` is told why); without
+ * it, the promise rejects with a CliError naming the cause. A tensor that cannot be read rejects either
+ * way, as it does on one thread.
  *
  * @param entry - URL of the module that runs {@link checkWorkerMain} when started as a worker
  * @param job - how to open the input, target, chunk size
  * @param tensors - the tensors to analyse
  * @param threads - number of workers (at least 1)
  * @param onTensorDone - called with each finished tensor's byte length (progress)
+ * @param fallback - what to do when a worker fails (default: reject)
  * @returns the analyses, in the order of `tensors`
  */
 export async function analyzeInWorkers<T extends TensorResult = CastAnalysis>(
@@ -175,21 +192,26 @@ export async function analyzeInWorkers<T extends TensorResult = CastAnalysis>(
   tensors: readonly TensorInfo[],
   threads: number,
   onTensorDone: (t: TensorInfo) => void,
+  fallback?: WorkerFallback<T>,
 ): Promise<T[]> {
   const order = [...tensors].sort((a, b) => b.byteLength - a.byteLength);
+  const byName = new Map(tensors.map((t) => [t.name, t]));
   const results = new Map<string, T>();
   const workers: Worker[] = [];
-  let next = 0;
-  let failure: Error | null = null;
+  let lost: string | null = null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let finished = 0;
+    lost = await new Promise<string | null>((resolve, reject) => {
+      let next = 0;
+      let settled = false;
+      const finish = (why: string | null): void => {
+        if (!settled) (settled = true), resolve(why);
+      };
       const fail = (e: Error): void => {
-        if (failure === null) failure = e;
-        reject(e);
+        if (!settled) (settled = true), reject(e);
       };
       const retired = new Set<Worker>();
       const give = (w: Worker): void => {
+        if (settled) return;
         if (next < order.length) w.postMessage({ name: order[next++].name } satisfies ToWorker);
         else {
           retired.add(w);
@@ -197,27 +219,48 @@ export async function analyzeInWorkers<T extends TensorResult = CastAnalysis>(
         }
       };
       const n = Math.max(1, Math.min(threads, order.length));
-      for (let i = 0; i < n; i++) {
-        const w = new Worker(entry, { workerData: { lowpWorker: 'check', job } });
+      for (let i = 0; i < n && !settled; i++) {
+        const id = i + 1;
+        let w: Worker;
+        try {
+          w = new Worker(entry, { ...cleanWorkerOptions(), workerData: { lowpWorker: 'check', job } });
+        } catch (e) {
+          finish(`worker thread ${id} could not start: ${oneLineError(e)}`);
+          break;
+        }
         workers.push(w);
         w.on('message', (m: FromWorker) => {
           if ('ready' in m) return give(w);
-          if ('fatal' in m) return fail(new CliError(m.fatal));
+          if ('fatal' in m) return finish(`worker thread ${id} could not open the input: ${m.fatal}`);
           if ('error' in m) return fail(new CliError(m.error));
           results.set(m.name, m.result as T);
-          onTensorDone(tensors.find((t) => t.name === m.name)!);
-          finished++;
-          if (finished === order.length) resolve();
+          onTensorDone(byName.get(m.name)!);
+          if (results.size === order.length) finish(null);
           else give(w);
         });
-        w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+        w.on('error', (e) => finish(`worker thread ${id} failed: ${oneLineError(e)}`));
         w.on('exit', (code) => {
-          if (!retired.has(w) && finished < order.length && failure === null) fail(new CliError(`a worker thread stopped (exit code ${code}) before the check was done`));
+          if (!retired.has(w)) finish(`worker thread ${id} stopped (exit code ${code}) before the check was done`);
         });
       }
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+  if (lost !== null) {
+    if (!fallback) throw new CliError(lost);
+    const left = tensors.filter((t) => !results.has(t.name));
+    fallback.warn(`${lost}; the remaining ${left.length} tensor${left.length === 1 ? '' : 's'} ${left.length === 1 ? 'was' : 'were'} analysed on the main thread`);
+    for (const t of left) {
+      results.set(t.name, await fallback.analyze(t));
+      onTensorDone(t);
+    }
+  }
   return tensors.map((t) => results.get(t.name)!);
+}
+
+function oneLineError(e: unknown): string {
+  const err = e as { code?: string; message?: string } | null;
+  const text = err && typeof err === 'object' && typeof err.message === 'string' ? err.message : String(e);
+  return (err?.code ? `${err.code}: ` : '') + text.split('\n')[0];
 }

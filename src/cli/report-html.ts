@@ -20,7 +20,7 @@ export function escapeHtml(s: string): string {
 }
 
 /** JSON safe to place inside a <script> element (no '</script>', no U+2028/9 surprises). */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
@@ -49,7 +49,8 @@ const VERDICT_CLASS: Record<CastVerdict, string> = {
   'overflow-risk': 'v-over',
 };
 
-const STYLE = `
+/** The stylesheet shared by lowp's HTML reports. */
+export const STYLE = `
 :root { --fg:#1d232a; --muted:#5b6673; --line:#d9dee4; --bg:#fff; --flush:rgba(214,39,40,.16); --sub:rgba(255,160,0,.20); --norm:rgba(44,160,44,.10); --over:rgba(214,39,40,.16); }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0; padding: 24px 32px 64px; max-width: 1280px; }
@@ -341,7 +342,7 @@ export function renderGgmlHtmlReport(report: GgmlCheckReport): string {
     .map((c, i) => {
       const a = A(c);
       const n = a.counts;
-      return `<tr><td class="name"><a href="#t${i}">${escapeHtml(c.name)}</a></td><td>${escapeHtml(c.dtype)}</td><td class="num">${escapeHtml(fmtShape(c.shape))}</td><td>${badge(a.verdict)}</td><td class="num">${escapeHtml(fmtDb(a.error.sqnrDb))}</td><td class="num">${escapeHtml(fmtRelError(a.error.relL2))}</td><td class="num">${escapeHtml(fmtNum(a.error.maxAbsError))}</td><td class="num">${escapeHtml(fmtCountShare(n.lostBlocks, n.blocks))}</td>${hasSub ? `<td class="num">${escapeHtml(fmtCount(n.zeroedSubBlocks))}</td>` : ''}<td class="num">${escapeHtml(fmtCountShare(n.subnormalScaleBlocks, n.blocks))}</td><td class="num">${escapeHtml(fmtCountShare(n.coarseScaleBlocks, n.blocks))}</td><td class="num">${escapeHtml(fmtCountShare(n.infScaleBlocks, n.blocks))}</td></tr>`;
+      return `<tr><td class="name"><a href="#t${i}">${escapeHtml(c.name)}</a></td><td>${escapeHtml(c.dtype)}</td><td class="num">${escapeHtml(fmtShape(c.shape))}</td><td>${badge(a.verdict)}</td><td class="num">${n.blocks === 0 ? '—' : escapeHtml(fmtDb(a.error.sqnrDb))}</td><td class="num">${n.blocks === 0 ? '—' : escapeHtml(fmtRelError(a.error.relL2))}</td><td class="num">${n.blocks === 0 ? '—' : escapeHtml(fmtNum(a.error.maxAbsError))}</td><td class="num">${escapeHtml(fmtCountShare(n.lostBlocks, n.blocks))}</td>${hasSub ? `<td class="num">${escapeHtml(fmtCount(n.zeroedSubBlocks))}</td>` : ''}<td class="num">${escapeHtml(fmtCountShare(n.subnormalScaleBlocks, n.blocks))}</td><td class="num">${escapeHtml(fmtCountShare(n.coarseScaleBlocks, n.blocks))}</td><td class="num">${escapeHtml(fmtCountShare(n.infScaleBlocks, n.blocks))}</td></tr>`;
     })
     .join('\n');
   const cards = analysed

@@ -8,6 +8,7 @@ import { benchCommand } from './commands/bench.js';
 import { checkCommand, FAIL_ON_KINDS } from './commands/check.js';
 import { formatsCommand } from './commands/formats.js';
 import { quantErrorCommand, DEFAULT_METHODS } from './commands/quant-error.js';
+import { traceCommand } from './commands/trace.js';
 import { CliError, EXIT_OK, EXIT_USAGE, println, type CliIO } from './io.js';
 import { packageVersion } from './version.js';
 
@@ -57,7 +58,8 @@ Verdicts (per tensor, from lowp/diagnostics analyzeCast; the overall verdict is 
   underflow-risk  more than 0.01% of the nonzero values flush to zero, or more than 1% become subnormal
   lossy           in range, but the rounding error is large: SQNR below 40 dB
   safe            none of the above: values round, SQNR at least 40 dB
-For a ggml type (--to q4_k), per tensor: overflow-risk when a block's fp16 scale overflows to inf;
+For a ggml type (--to q4_k), per tensor: overflow-risk when a block's fp16 scale overflows to inf (or
+a block holds NaN/inf, undefined in ggml);
 underflow-risk when more than 0.01% of the nonzero values sit in blocks whose scale rounds to 0 (or
 K-quant sub-blocks whose 6-bit scale does), or more than 1% in blocks whose subnormal fp16 scale keeps
 fewer bits than the codes it scales; lossy below 40 dB (as 4-bit types are); tensors whose rows are
@@ -102,11 +104,32 @@ Metrics (per tensor and method, against the float values in the file):
 Exit status: 0 ok, 2 usage or file error.
 `;
 
+const TRACE_EXAMPLES = `
+Examples:
+  $ lowp trace model.onnx --input input_ids=ids.npy --to fp16
+  $ lowp trace model.onnx --input input_ids=random:1x128 --to fp16 --emulate
+  $ lowp trace decoder_model.onnx --to fp16 --emulate       token ids, attention mask, positions and an empty KV cache are made
+  $ lowp trace model.onnx --to bf16 --json > trace.json
+  $ lowp trace model.onnx --to fp8-e4m3fn --emulate --html trace.html
+
+What it does: runs the model once with onnxruntime (onnxruntime-node, an optional peer dependency),
+the graph as written (graph optimisations off), with every float node output exposed, and measures
+each output against --to (lowp/diagnostics' cast analysis): values that overflow, flush to zero,
+become subnormal. Overflows are told apart: a literal (a -1e9 mask, harmless in a softmax), an
+activation that carries one, or an activation that overflows by itself (fatal). --emulate runs the
+graph a second time with every float output rounded to --to and reports each output's SQNR and
+where the run first turns inf/NaN. An If whose condition is a fed bool input (a merged decoder's
+use_cache_branch) is replaced by the branch that runs; other If/Loop/Scan bodies are not traced.
+
+Exit status: 0 ok, 2 usage, file or runtime error.
+`;
+
 const TOP_EXAMPLES = `
 Examples:
   $ lowp check --sample --to bf16      the main job: can this model switch to bf16?
   $ lowp check model.safetensors --to fp16 --html report.html
   $ lowp quant-error model.safetensors --methods int8-row,nf4
+  $ lowp trace model.onnx --input input_ids=ids.npy --to fp16 --emulate
   $ lowp formats
   $ lowp bench
 
@@ -170,6 +193,26 @@ function buildProgram(io: CliIO, state: { exitCode: number }): Command {
     .addHelpText('after', QUANT_EXAMPLES)
     .action(async (path: string | undefined, opts) => {
       state.exitCode = await quantErrorCommand(path, opts, io);
+    });
+
+  program
+    .command('trace')
+    .description('run an ONNX model once and find where fp16/bf16/fp8 activations overflow, flush to zero or diverge, node by node')
+    .argument('<model>', 'an .onnx model (external data next to it is found)')
+    .option('-i, --input <name=value>', 'an input: name=file.npy, or name=random:SHAPE for random token ids (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('-t, --to <format>', 'target format (see `lowp formats`)', 'fp16')
+    .option('--emulate', 'also run the graph with every float output rounded to --to: SQNR per output, where it breaks')
+    .option('--json', 'print the JSON report (schema lowp.trace/1) instead of the table')
+    .option('--html <file>', 'also write a self-contained HTML report with the figures along the graph')
+    .option('--top <n>', 'rows of the table: outputs that overflow, flush or become subnormal (0: every output)', parsePositiveInt('--top', true), 30)
+    .option('--vocab <n>', 'vocabulary size of random token ids (default: the rows of the embedding table)', parsePositiveInt('--vocab', false))
+    .option('--seq-len <n>', 'tokens of generated inputs when no input fixes it', parsePositiveInt('--seq-len', false))
+    .option('--batch <n>', 'batch of generated inputs when no input fixes it', parsePositiveInt('--batch', false))
+    .option('--seed <n>', 'seed of random token ids', parsePositiveInt('--seed', true))
+    .option('--max-memory <MiB>', 'activations one run may return, in MiB (more are traced in several runs)', parsePositiveInt('--max-memory', false))
+    .addHelpText('after', TRACE_EXAMPLES)
+    .action(async (path: string, opts) => {
+      state.exitCode = await traceCommand(path, opts, io);
     });
 
   program

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { streamTrainingPart, type TrainingPart, type TrainingReadinessOptions } from '../diagnostics/trainingReadiness.js';
 import type { TensorReader } from '../io/reader.js';
+import { cleanWorkerOptions } from '../core/workers.js';
 import { CliError } from './io.js';
 
 /** One parameter to analyse: where its weight (null: moments only) and moments are, and its group's settings. */
@@ -124,49 +125,86 @@ export function trainingThreads(requested: number | 'auto' | undefined, items: n
   return Math.max(1, Math.min(availableParallelism(), 8, items));
 }
 
-/** Streams every parameter on `threads` worker threads, largest first; the parts in position order. */
-export async function trainingInWorkers(entry: URL, job: TrainingWorkerJob, work: readonly TrainingWork[], threads: number, onDone: (w: TrainingWork) => void): Promise<TrainingPart[]> {
+/** What to do when a worker fails: warn, and stream the parameters no worker finished on this thread. */
+export interface TrainingFallback {
+  warn(message: string): void;
+  run(w: TrainingWork): Promise<TrainingPart>;
+}
+
+function oneLineError(e: unknown): string {
+  const err = e as { code?: string; message?: string } | null;
+  const text = err && typeof err === 'object' && typeof err.message === 'string' ? err.message : String(e);
+  return (err?.code ? `${err.code}: ` : '') + text.split('\n')[0];
+}
+
+/**
+ * Streams every parameter on `threads` worker threads, largest first; the parts in position order. As
+ * lowp check's cast workers (parallel.ts): workers start with an empty execArgv and without NODE_OPTIONS;
+ * a worker that fails to start, throws or stops stops them all, and with `fallback` the parameters no
+ * worker finished are streamed on the calling thread (with a warning); a parameter that cannot be read
+ * rejects, as on one thread.
+ */
+export async function trainingInWorkers(entry: URL, job: TrainingWorkerJob, work: readonly TrainingWork[], threads: number, onDone: (w: TrainingWork) => void, fallback?: TrainingFallback): Promise<TrainingPart[]> {
   const order = [...work].sort((a, b) => b.bytes - a.bytes);
   const parts = new Map<number, TrainingPart>();
   const byPosition = new Map(work.map((w) => [w.position, w]));
   const workers: Worker[] = [];
-  let next = 0;
-  let failure: Error | null = null;
+  let lost: string | null = null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let finished = 0;
+    lost = await new Promise<string | null>((resolve, reject) => {
+      let next = 0;
+      let settled = false;
+      const finish = (why: string | null): void => {
+        if (!settled) (settled = true), resolve(why);
+      };
       const fail = (e: Error): void => {
-        if (failure === null) failure = e;
-        reject(e);
+        if (!settled) (settled = true), reject(e);
       };
       const retired = new Set<Worker>();
       const give = (w: Worker): void => {
+        if (settled) return;
         if (next < order.length) w.postMessage({ work: order[next++] } satisfies ToWorker);
         else {
           retired.add(w);
           w.postMessage({ done: true } satisfies ToWorker);
         }
       };
-      for (let i = 0; i < Math.max(1, Math.min(threads, order.length)); i++) {
-        const w = new Worker(entry, { workerData: { lowpWorker: 'training', job } });
+      for (let i = 0; i < Math.max(1, Math.min(threads, order.length)) && !settled; i++) {
+        const id = i + 1;
+        let w: Worker;
+        try {
+          w = new Worker(entry, { ...cleanWorkerOptions(), workerData: { lowpWorker: 'training', job } });
+        } catch (e) {
+          finish(`training worker thread ${id} could not start: ${oneLineError(e)}`);
+          break;
+        }
         workers.push(w);
         w.on('message', (m: FromWorker) => {
           if ('ready' in m) return give(w);
-          if ('fatal' in m) return fail(new CliError(m.fatal));
+          if ('fatal' in m) return finish(`training worker thread ${id} could not open the checkpoint: ${m.fatal}`);
           if ('error' in m) return fail(new CliError(m.error));
           parts.set(m.position, m.part);
           onDone(byPosition.get(m.position) as TrainingWork);
-          if (++finished === order.length) resolve();
+          if (parts.size === order.length) finish(null);
           else give(w);
         });
-        w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+        w.on('error', (e) => finish(`training worker thread ${id} failed: ${oneLineError(e)}`));
         w.on('exit', (code) => {
-          if (!retired.has(w) && finished < order.length && failure === null) fail(new CliError(`a worker thread stopped (exit code ${code}) before the training analysis was done`));
+          if (!retired.has(w)) finish(`training worker thread ${id} stopped (exit code ${code}) before the analysis was done`);
         });
       }
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
+  }
+  if (lost !== null) {
+    if (!fallback) throw new CliError(lost);
+    const left = work.filter((w) => !parts.has(w.position));
+    fallback.warn(`${lost}; the remaining ${left.length} parameter${left.length === 1 ? '' : 's'} ${left.length === 1 ? 'was' : 'were'} analysed on the main thread`);
+    for (const w of left) {
+      parts.set(w.position, await fallback.run(w));
+      onDone(w);
+    }
   }
   return work.map((w) => parts.get(w.position) as TrainingPart);
 }

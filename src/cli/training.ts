@@ -19,7 +19,7 @@ import type { TensorReader } from '../io/reader.js';
 import { openSafetensors } from '../io/safetensors/reader.js';
 import { findTrainingCheckpoint, openTrainingCheckpoint, type SkippedFile } from '../io/torch/training.js';
 import type { PyValue } from '../io/torch/values.js';
-import { CliError, type CliIO } from './io.js';
+import { CliError, println, type CliIO } from './io.js';
 import { isFloatDType } from './open.js';
 import { createProgress } from './progress.js';
 import { sampleTraining } from './sample/training.js';
@@ -451,7 +451,13 @@ async function analyse(inp: TrainingInputs, precision: 'bf16' | 'fp16', opts: Tr
   try {
     if (threads > 1) {
       progress.label(`training: ${threads} threads`);
-      parts = await trainingInWorkers(io.workerEntry as URL, { path: inp.path as string, options: analysis, chunk }, work, threads, (w) => progress.tick(w.bytes));
+      const warnings: string[] = [];
+      parts = await trainingInWorkers(io.workerEntry as URL, { path: inp.path as string, options: analysis, chunk }, work, threads, (w) => progress.tick(w.bytes), {
+        warn: (m) => warnings.push(m),
+        run: (w) => streamWork(weights, moments, w, analysis, chunk),
+      });
+      progress.stop();
+      for (const m of warnings) println(io.stderr, `lowp: warning: ${m}`);
     } else {
       parts = [];
       for (const w of work) {

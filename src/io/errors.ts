@@ -394,16 +394,26 @@ export class GgufError extends LowpIoError {
 }
 
 /**
- * Stable codes of {@link OnnxError} (ONNX models: protobuf, external data). See docs/onnx.md.
+ * Stable codes of {@link OnnxError} (ONNX models: protobuf, tensors, external data). See docs/onnx.md.
  *
- * - `PROTOBUF`: the bytes are not valid protobuf wire format (bad varint, length past the end, wrong
- *   wire type for a known field, nesting too deep).
- * - `MODEL`: valid protobuf that is not a usable ONNX model (no graph, a node or initializer that
- *   contradicts itself).
- * - `DTYPE`: an initializer data type lowp does not read (strings are listed but not read).
- * - `EXTERNAL_DATA`: external data whose location leaves the model's folder, is missing, or whose
- *   offset/length do not fit the file.
- * - and the {@link CommonIoErrorCode}s.
+ * - `PROTOBUF`: the bytes are not valid protobuf wire format: a varint longer than 10 bytes or 64 bits,
+ *   a field number 0 or wire type 6/7, a length that runs past the end of its enclosing message, a
+ *   known field with the wrong wire type, packed values cut in the middle, messages nested deeper than
+ *   `maxDepth` (default 64).
+ * - `MODEL`: valid protobuf that is not a usable ONNX model: no graph, a name that is not UTF-8, a
+ *   tensor without data type, with data in two places, of a size its dims contradict (raw_data bytes,
+ *   typed value count), a dimension past 2^53, a repeated initializer name, a chunked (segment)
+ *   tensor, a typed value out of its type's range (found when read).
+ * - `DTYPE`: reading an initializer of a type lowp does not read (STRING, COMPLEX64/128, UINT2/INT2,
+ *   an unknown number): such tensors are listed, not read.
+ * - `EXTERNAL_DATA`: an external data reference that cannot be honoured: no or an empty location, an
+ *   absolute location, a `..` segment, a symbolic link that leaves the model's folder, a missing file,
+ *   an offset/length that is not a decimal integer or does not fit the file, a length that differs from
+ *   the tensor's size, a model given as bytes without `options.externalData`.
+ * - `TOO_LARGE`: a limit was reached (more than `maxMessages` messages, default 10,000,000; a string
+ *   field over 16 MiB).
+ * - `TRUNCATED`: the file ends inside a field (a cut download).
+ * - and the other {@link CommonIoErrorCode}s (`NOT_FOUND`, `IO`, `NO_FS`, `CLOSED`).
  *
  * @example
  * ```ts

@@ -1,9 +1,10 @@
 // lowp/io: checkpoint files, every format behind one TensorReader and one openCheckpoint that recognises
 // files by content. Safetensors (read one tensor at a time by offset from a path, bytes or a Blob; stream
 // tensors in chunks; write; sharded checkpoints through an index JSON or a folder), NumPy .npy
-// (versions 1.0-3.0), GGUF (versions 2 and 3; ggml's quantized blocks dequantized as ggml does) and
+// (versions 1.0-3.0), GGUF (versions 2 and 3; ggml's quantized blocks dequantized as ggml does),
 // PyTorch torch.save files (zip and legacy formats, through a restricted unpickler that never calls
-// anything). Every file is treated as untrusted: bounded headers, strict parsing without
+// anything) and ONNX models (their initializers, raw_data, typed fields or external data). Every file
+// is treated as untrusted: bounded headers, strict parsing without
 // prototype pollution, offsets and sizes checked against the file before any allocation, one named error
 // (a LowpIoError subclass with a stable code) per failure.
 export {
@@ -153,3 +154,39 @@ export {
   type TrainerState,
   type SkippedFile,
 } from './torch/index.js';
+export {
+  OnnxFile,
+  openOnnx,
+  SUBGRAPH_SEPARATOR,
+  checkLocation,
+  onnxElementType,
+  ONNX_DATA_TYPES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_MESSAGES,
+  decodeModelBytes,
+  decodeModelFrom,
+  encodeOnnxModel,
+  type OnnxOpenOptions,
+  type OnnxTensorInfo,
+  type OnnxExternalRef,
+  type ExternalDataOption,
+  type OnnxAttribute,
+  type ByteRange,
+  type OnnxEntry,
+  type OnnxOpset,
+  type OnnxDecodeOptions,
+  type OnnxGraph,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensorProto,
+  type OnnxType,
+  type OnnxTypedData,
+  type OnnxTypedSegment,
+  type OnnxValueInfo,
+  type OnnxAttributeInit,
+  type OnnxGraphInit,
+  type OnnxModelInit,
+  type OnnxNodeInit,
+  type OnnxTensorInit,
+  type OnnxValueInit,
+} from './onnx/index.js';

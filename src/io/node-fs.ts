@@ -22,6 +22,7 @@ export interface NodeFs {
   readdirSync(path: string): string[];
   writeFileSync(path: string, data: Uint8Array): void;
   ftruncateSync(fd: number, len: number): void;
+  realpathSync(path: string): string;
 }
 
 /** The subset of `node:path` that lowp/io uses. */

@@ -9,6 +9,8 @@ import { openGgufFrom } from './gguf/reader.js';
 import { requireNodeFs, requireNodePath, systemMessage } from './node-fs.js';
 import { openNpyFrom } from './npy/reader.js';
 import { openTorchFrom } from './torch/reader.js';
+import type { ExternalDataOption } from './onnx/external.js';
+import { openOnnxFrom } from './onnx/reader.js';
 import type { TensorReader } from './reader.js';
 import type { SafetensorsReadOptions } from './safetensors/header.js';
 import { openSafetensorsFrom } from './safetensors/reader.js';
@@ -102,7 +104,10 @@ function plausibleField(b: Uint8Array, fileSize: number): boolean {
  * await openCheckpoint('model.bin', { name: 'model.bin' });
  * ```
  */
-export type CheckpointOptions = SafetensorsReadOptions;
+export type CheckpointOptions = SafetensorsReadOptions & {
+  /** ONNX models: where external data files are (default for a path: the model's folder); see {@link ExternalDataOption}. */
+  externalData?: ExternalDataOption;
+};
 
 function describeFirst(prefix: Uint8Array): string {
   const shown = [...prefix.subarray(0, 8)].map((x) => x.toString(16).padStart(2, '0')).join(' ');
@@ -133,6 +138,11 @@ async function openSource(source: ByteSource, owned: boolean, options: Checkpoin
     case 'torch-zip':
     case 'pickle':
       return openTorchFrom(source, owned, { name });
+    case 'onnx': {
+      // a model opened by path (owned: a file source named by its path) finds external data next to it
+      const dir = owned && source.name !== undefined ? requireNodePath((m) => new CheckpointError('NO_FS', m, name)).dirname(source.name) : undefined;
+      return openOnnxFrom(source, owned, { name, externalData: options?.externalData ?? dir });
+    }
     default: {
       if (owned) await source.close?.();
       const what =
@@ -159,6 +169,7 @@ function formatOfName(name: string | undefined): DetectedFormat | undefined {
   if (/\.npy$/i.test(name)) return 'npy';
   if (/\.gguf$/i.test(name)) return 'gguf';
   if (/\.(pt|pth|bin|ckpt)$/i.test(name)) return 'pickle';
+  if (/\.onnx$/i.test(name)) return 'onnx';
   return undefined;
 }
 

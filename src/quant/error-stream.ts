@@ -35,57 +35,64 @@ export interface ErrorAccumulator {
   result(): StreamedError;
 }
 
+// The running state of an accumulation, in one Float64Array (slots below), so that the loop is one
+// module-level function: V8 optimizes it once for every accumulator (closures created per tensor would
+// each start cold and run their first million values unoptimized).
+const N = 0, MAX_ABS = 1, MAX_REL = 2, SUM_ABS = 3, SUM_E2 = 4, SUM_R2 = 5, SUM_T2 = 6, SUM_RT = 7, NON_FINITE = 8;
+
+function accumulate(st: Float64Array, r: Float32Array, ro: number, t: Float32Array, to: number, count: number): void {
+  let mA = st[MAX_ABS], mR = st[MAX_REL], sA = st[SUM_ABS], sE = st[SUM_E2], sR = st[SUM_R2], sT = st[SUM_T2], sRT = st[SUM_RT], bad = 0;
+  for (let i = 0; i < count; i++) {
+    const ri = r[ro + i], ti = t[to + i];
+    const e = ti - ri;
+    if (e - e !== 0) {
+      bad++;
+      continue;
+    }
+    const ae = Math.abs(e);
+    if (ae > mA) mA = ae;
+    sA += ae;
+    // ae / |ri| > mR without a division per value (|ri| = 0 with ae > 0 gives Infinity; once mR is
+    // Infinity, Infinity · 0 is NaN and the test is false, as it should be)
+    const ar = Math.abs(ri);
+    if (ae > mR * ar) mR = ar === 0 ? Infinity : ae / ar;
+    sE += e * e;
+    sR += ri * ri;
+    sT += ti * ti;
+    sRT += ri * ti;
+  }
+  st[N] += count;
+  st[MAX_ABS] = mA; st[MAX_REL] = mR; st[SUM_ABS] = sA; st[SUM_E2] = sE; st[SUM_R2] = sR; st[SUM_T2] = sT; st[SUM_RT] = sRT;
+  st[NON_FINITE] += bad;
+}
+
 /**
  * A new accumulator of the error of t against a finite float32 reference r.
  *
  * @internal
  */
 export function createErrorAccumulator(): ErrorAccumulator {
-  let n = 0, maxAbs = 0, maxRel = 0, sumAbs = 0, sumE2 = 0, sumR2 = 0, sumT2 = 0, sumRT = 0;
-  let nonFinite = 0;
+  const st = new Float64Array(9);
   return {
     add(r, ro, t, to, count) {
-      n += count;
-      // the running state in locals for the loop (closure variables would be boxed and reloaded per value)
-      let mA = maxAbs, mR = maxRel, sA = sumAbs, sE = sumE2, sR = sumR2, sT = sumT2, sRT = sumRT, bad = 0;
-      for (let i = 0; i < count; i++) {
-        const ri = r[ro + i], ti = t[to + i];
-        const e = ti - ri;
-        if (e - e !== 0) {
-          bad++;
-          continue;
-        }
-        const ae = Math.abs(e);
-        if (ae > mA) mA = ae;
-        sA += ae;
-        // ae / |ri| > mR without a division per value (|ri| = 0 with ae > 0 gives Infinity; once mR is
-        // Infinity, Infinity · 0 is NaN and the test is false, as it should be)
-        const ar = Math.abs(ri);
-        if (ae > mR * ar) mR = ar === 0 ? Infinity : ae / ar;
-        sE += e * e;
-        sR += ri * ri;
-        sT += ti * ti;
-        sRT += ri * ti;
-      }
-      maxAbs = mA; maxRel = mR; sumAbs = sA; sumE2 = sE; sumR2 = sR; sumT2 = sT; sumRT = sRT;
-      nonFinite += bad;
+      accumulate(st, r, ro, t, to, count);
     },
     result() {
-      if (nonFinite > 0) {
-        return { n, maxAbsError: Infinity, maxRelError: Infinity, meanAbsError: Infinity, relL2: Infinity, sqnrDb: -Infinity, cosine: cos(), signalEnergy: sumR2, noiseEnergy: Infinity };
+      const n = st[N], sumE2 = st[SUM_E2], sumR2 = st[SUM_R2], sumT2 = st[SUM_T2], sumRT = st[SUM_RT];
+      let cosine: number;
+      if (sumR2 === 0 && sumT2 === 0) cosine = 1;
+      else if (sumR2 === 0 || sumT2 === 0) cosine = 0;
+      else cosine = Math.max(-1, Math.min(1, sumRT / Math.sqrt(sumR2 * sumT2)));
+      if (st[NON_FINITE] > 0) {
+        return { n, maxAbsError: Infinity, maxRelError: Infinity, meanAbsError: Infinity, relL2: Infinity, sqnrDb: -Infinity, cosine, signalEnergy: sumR2, noiseEnergy: Infinity };
       }
       let relL2: number, sqnrDb: number;
       if (sumE2 === 0) { relL2 = 0; sqnrDb = Infinity; }
       else if (sumR2 === 0) { relL2 = Infinity; sqnrDb = -Infinity; }
       else { relL2 = Math.sqrt(sumE2 / sumR2); sqnrDb = 10 * Math.log10(sumR2 / sumE2); }
-      return { n, maxAbsError: maxAbs, maxRelError: maxRel, meanAbsError: n === 0 ? 0 : sumAbs / n, relL2, sqnrDb, cosine: cos(), signalEnergy: sumR2, noiseEnergy: sumE2 };
+      return { n, maxAbsError: st[MAX_ABS], maxRelError: st[MAX_REL], meanAbsError: n === 0 ? 0 : st[SUM_ABS] / n, relL2, sqnrDb, cosine, signalEnergy: sumR2, noiseEnergy: sumE2 };
     },
   };
-  function cos(): number {
-    if (sumR2 === 0 && sumT2 === 0) return 1;
-    if (sumR2 === 0 || sumT2 === 0) return 0;
-    return Math.max(-1, Math.min(1, sumRT / Math.sqrt(sumR2 * sumT2)));
-  }
 }
 
 /**

@@ -511,26 +511,28 @@ const KT = memory.data<i32>([
   0x7fffffff,                              //  0 |x| mask
   1,                                       //  1
   ((15 - 127) << 23) + 0xfff,              //  2 fp16 rebias + (half ulp − 1)
-  0x7f800000,                              //  3 float32 infinity
+  0x7f800000,                              //  3 float32 infinity (exponent field)
   0x200,                                   //  4 fp16 quiet bit
   0x7c00,                                  //  5 fp16 infinity
   ((127 - 15) + (23 - 10) + 1) << 23,      //  6 0.5: adding it rounds |x| < 2^-14 to fp16's quantum 2^-24
   113 << 23,                               //  7 2^-14, the smallest fp16 normal
-  ((127 + 16) << 23) - 1,                  //  8 largest |x| bits below 2^16 (fp16 overflows from 65520)
+  0x0fffe000,                              //  8 a code's magnitude bits, shifted left by 13
   0x7fff,                                  //  9
   0x8000,                                  // 10
   (127 - 15) << 23,                        // 11 fp16 → float32 exponent rebias
-  0x7c00 << 13,                            // 12 fp16 exponent field, shifted to float32's
-  (128 - 16) << 23,                        // 13 further rebias for inf/NaN (exponent 31 → 255)
-  1 << 23,                                 // 14
+  0x0f800000,                              // 12 fp16 exponent field, shifted left by 13
+  0x8fffffff,                              // 13 clears bits 28-30 (sign copies left by a sign-extended shift)
+  1 << 23,                                 // 14 (unused)
   0x80000000,                              // 15 sign bit
   0x7fc00000,                              // 16 float32 canonical quiet NaN
-  (113 << 7) * 0x10001,                    // 17 i16x8: high half of 2^-14
-  (((127 + 16) << 7) - 1) * 0x10001,       // 18 i16x8: largest high half below 2^16
+  (0x8000 - (113 << 7)) * 0x10001,         // 17 i16x8: moves the normal high halves [113 << 7, (143 << 7) − 1] to [0x8000, 0x8EFF]
+  (0x8000 + ((143 - 113) << 7) - 1) * 0x10001, // 18 i16x8: 0x8EFF
   0x80008000,                              // 19 i16x8 sign bits
   0x7fff7fff,                              // 20 i16x8 magnitude mask
   0x7c007c00,                              // 21 i16x8 fp16 exponent field
   0,                                       // 22
+  0x04000400,                              // 23 i16x8: one fp16 exponent step
+  0x08000800,                              // 24 i16x8: two fp16 exponent steps
 ]);
 
 /** Splat of constant `j` of KT. */
@@ -543,76 +545,106 @@ function rne13(a: v128, bias: v128, one: v128): v128 {
   return i32x4.shr_u(i32x4.add(i32x4.add(a, bias), v128.and(i32x4.shr_u(a, 13), one)), 13);
 }
 
-/** fp16 code (no sign) of any |x| bits `a`: normal, subnormal (rounded by the FPU), overflow, inf, NaN. */
+/**
+ * fp16 code (no sign) of any |x| bits `a`: the normal-range rounding clamped to 0x7C00 (from 65520 on,
+ * inf and NaN, for which the rounding only grows), the NaN quiet bit added; below 2^-14 the FPU rounds
+ * |x| + 0.5 to the subnormal quantum 2^-24.
+ */
 function f32ToF16Any(a: v128): v128 {
   const magic = kt(6);
-  const normal = rne13(a, kt(2), kt(1));
+  const big = v128.or(i32x4.min_u(rne13(a, kt(2), kt(1)), kt(5)), v128.and(i32x4.gt_s(a, kt(3)), kt(4)));
   const sub = i32x4.sub(f32x4.add(a, magic), magic);
-  const infNan = v128.or(kt(5), v128.and(i32x4.gt_s(a, kt(3)), kt(4)));
-  return v128.bitselect(infNan, v128.bitselect(sub, normal, i32x4.lt_s(a, kt(7))), i32x4.gt_s(a, kt(8)));
+  return v128.bitselect(sub, big, i32x4.lt_s(a, kt(7)));
 }
 
-/** float32 → fp16 codes (RNE), n values from `src` (f32) to `dst` (u16), 16 per step. */
+/**
+ * Whether a lane of i16x8 `h` lies above `top` once `shift` is added (wrapping): one add and one
+ * signed compare test a range that `shift` moves to the bottom of the signed i16 range.
+ */
+function above(h: v128, shift: v128, top: v128): v128 {
+  return i16x8.gt_s(i16x8.add(h, shift), top);
+}
+
+/**
+ * float32 → fp16 codes (RNE), n values from `src` (f32) to `dst` (u16), 16 per step. The high halves
+ * of the bits (sign, exponent, 7 mantissa bits) as i16x8 give the signs and the range test: when a
+ * magnitude's high half lies outside [113 << 7, (143 << 7) − 1] (zero, subnormal, below 2^-14, from 2^16
+ * on, inf, NaN) the 16 values take the full path, else the normal-range rounding alone.
+ */
 export function f32ToF16(src: usize, dst: usize, n: i32): void {
-  const kAbs = kt(0), kOne = kt(1), kBias = kt(2), kLo = kt(17), kHi = kt(18), kSign = kt(19), kMag = kt(20);
+  const kAbs = kt(0), kOne = kt(1), kBias = kt(2), kShift = kt(17), kTop = kt(18), kSign = kt(19), kMag = kt(20);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const s = src + (<usize>i << 2);
     const x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
-    // the high halves of the bits (sign, exponent, 7 mantissa bits) as i16x8: sign and range test
     const t0 = i16x8.narrow_i32x4_s(i32x4.shr_s(x0, 16), i32x4.shr_s(x1, 16));
     const t1 = i16x8.narrow_i32x4_s(i32x4.shr_s(x2, 16), i32x4.shr_s(x3, 16));
-    const e0 = v128.and(t0, kMag), e1 = v128.and(t1, kMag);
     const a0 = v128.and(x0, kAbs), a1 = v128.and(x1, kAbs), a2 = v128.and(x2, kAbs), a3 = v128.and(x3, kAbs);
-    let h0: v128, h1: v128, h2: v128, h3: v128;
-    // any lane outside the fp16 normal range (zero, subnormal, overflow, inf, NaN)? then the full path
-    if (v128.any_true(v128.or(v128.or(i16x8.lt_s(e0, kLo), i16x8.gt_s(e0, kHi)), v128.or(i16x8.lt_s(e1, kLo), i16x8.gt_s(e1, kHi))))) {
-      h0 = f32ToF16Any(a0); h1 = f32ToF16Any(a1); h2 = f32ToF16Any(a2); h3 = f32ToF16Any(a3);
+    let h0: v128, h1: v128;
+    if (v128.any_true(v128.or(above(v128.and(t0, kMag), kShift, kTop), above(v128.and(t1, kMag), kShift, kTop)))) {
+      h0 = i16x8.narrow_i32x4_u(f32ToF16Any(a0), f32ToF16Any(a1));
+      h1 = i16x8.narrow_i32x4_u(f32ToF16Any(a2), f32ToF16Any(a3));
     } else {
-      h0 = rne13(a0, kBias, kOne); h1 = rne13(a1, kBias, kOne); h2 = rne13(a2, kBias, kOne); h3 = rne13(a3, kBias, kOne);
+      h0 = i16x8.narrow_i32x4_u(rne13(a0, kBias, kOne), rne13(a1, kBias, kOne));
+      h1 = i16x8.narrow_i32x4_u(rne13(a2, kBias, kOne), rne13(a3, kBias, kOne));
     }
     const d = dst + (<usize>i << 1);
-    v128.store(d, v128.or(i16x8.narrow_i32x4_u(h0, h1), v128.and(t0, kSign)));
-    v128.store(d, v128.or(i16x8.narrow_i32x4_u(h2, h3), v128.and(t1, kSign)), 16);
+    v128.store(d, v128.or(h0, v128.and(t0, kSign)));
+    v128.store(d, v128.or(h1, v128.and(t1, kSign)), 16);
   }
   for (; i < n; i++) store<u16>(dst + (<usize>i << 1), f32ToF16s(load<u32>(src + (<usize>i << 2))));
 }
 
-/** float32 bits of fp16 code magnitudes `m` (the code's 15 low bits << 13) rebiased as normals (`o`), fixed up for zero, subnormal, inf and NaN. */
-function f16SpecialToF32(m: v128, o: v128): v128 {
-  const shExp = kt(12);
-  const e = v128.and(m, shExp);
-  const infNan = i32x4.add(o, kt(13)); // NaN payload kept (not quieted), as lowp/formats
-  const sub = f32x4.sub(i32x4.add(o, kt(14)), kt(7)); // (2^-14 + m·2^-24) − 2^-14, exact
-  return v128.bitselect(infNan, v128.bitselect(sub, o, i32x4.eq(e, kt(22))), i32x4.eq(e, shExp));
+/**
+ * Four fp16 codes of any class (sign-extended to i32 lanes `x`) → float32 bits. y = x << 13 holds the
+ * sign in bit 31 and the magnitude in bits 13-27 (m). Normal: m + rebias; exponent 31: that with
+ * float32's exponent 255 ORed in (inf, NaN with its payload kept, not quieted, as lowp/formats); zero
+ * and subnormal: (m + 2^-14's bits) − 2^-14 in float32, exact (no subnormal operand); then the sign.
+ */
+function f16ToF32Any(x: v128, kM: v128, kE: v128, kRebias: v128, kInf: v128, kMin: v128, kSignBit: v128, kZero: v128): v128 {
+  const y = i32x4.shl(x, 13);
+  const m = v128.and(y, kM);
+  const e = v128.and(y, kE);
+  const o = v128.or(i32x4.add(m, kRebias), v128.and(i32x4.eq(e, kE), kInf));
+  const sub = f32x4.sub(i32x4.add(m, kMin), kMin);
+  return v128.or(v128.bitselect(sub, o, i32x4.eq(e, kZero)), v128.and(y, kSignBit));
 }
 
-/** Four fp16 codes (u32 lanes) → float32, stored at `d`. */
-function f16ToF32Quad(h: v128, d: usize, special: bool, kMag: v128, kSign: v128, kRebias: v128): void {
-  const m = i32x4.shl(v128.and(h, kMag), 13);
-  let o = i32x4.add(m, kRebias);
-  if (special) o = f16SpecialToF32(m, o);
-  v128.store(d, v128.or(o, i32x4.shl(v128.and(h, kSign), 16)));
+/** Four normal fp16 codes (sign-extended to i32 lanes): x << 13 with bits 28-30 cleared, plus the rebias. */
+function f16ToF32Normal(x: v128, kKeep: v128, kRebias: v128): v128 {
+  return i32x4.add(v128.and(i32x4.shl(x, 13), kKeep), kRebias);
 }
 
 /** One fp16 code → float32 bits (half-scalar.ts), exported for kernels-ggml.ts (ggml's fp16 block scales). */
 export { f16ToF32s } from './half-scalar';
 
-/** fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32), 16 per step. */
+/**
+ * fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32), 16 per step: codes whose
+ * exponent field is 0 (zero, subnormal) or 31 (inf, NaN) send their 16 values through the full path.
+ * The test adds one exponent step to the i16 exponent fields: 0 and 31 are the only ones that land
+ * below two steps as signed i16 (0x0400 and 0x8000).
+ */
 export function f16ToF32(src: usize, dst: usize, n: i32): void {
-  const kExp = kt(21), kZero = kt(22), kMag = kt(9), kSign = kt(10), kRebias = kt(11);
+  const kExp = kt(21), kStep = kt(23), kTwo = kt(24), kKeep = kt(13), kRebias = kt(11);
+  const kM = kt(8), kE = kt(12), kInf = kt(3), kMin = kt(7), kSignBit = kt(15), kZero = kt(22);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const s = src + (<usize>i << 1);
     const h0 = v128.load(s), h1 = v128.load(s, 16);
-    const e0 = v128.and(h0, kExp), e1 = v128.and(h1, kExp);
-    // any zero/subnormal (exponent 0) or inf/NaN (exponent 31) code? then the full path
-    const special = v128.any_true(v128.or(v128.or(i16x8.eq(e0, kZero), i16x8.eq(e0, kExp)), v128.or(i16x8.eq(e1, kZero), i16x8.eq(e1, kExp))));
+    const x0 = i32x4.extend_low_i16x8_s(h0), x1 = i32x4.extend_high_i16x8_s(h0);
+    const x2 = i32x4.extend_low_i16x8_s(h1), x3 = i32x4.extend_high_i16x8_s(h1);
     const d = dst + (<usize>i << 2);
-    f16ToF32Quad(i32x4.extend_low_i16x8_u(h0), d, special, kMag, kSign, kRebias);
-    f16ToF32Quad(i32x4.extend_high_i16x8_u(h0), d + 16, special, kMag, kSign, kRebias);
-    f16ToF32Quad(i32x4.extend_low_i16x8_u(h1), d + 32, special, kMag, kSign, kRebias);
-    f16ToF32Quad(i32x4.extend_high_i16x8_u(h1), d + 48, special, kMag, kSign, kRebias);
+    if (v128.any_true(v128.or(i16x8.lt_s(i16x8.add(v128.and(h0, kExp), kStep), kTwo), i16x8.lt_s(i16x8.add(v128.and(h1, kExp), kStep), kTwo)))) {
+      v128.store(d, f16ToF32Any(x0, kM, kE, kRebias, kInf, kMin, kSignBit, kZero));
+      v128.store(d, f16ToF32Any(x1, kM, kE, kRebias, kInf, kMin, kSignBit, kZero), 16);
+      v128.store(d, f16ToF32Any(x2, kM, kE, kRebias, kInf, kMin, kSignBit, kZero), 32);
+      v128.store(d, f16ToF32Any(x3, kM, kE, kRebias, kInf, kMin, kSignBit, kZero), 48);
+    } else {
+      v128.store(d, f16ToF32Normal(x0, kKeep, kRebias));
+      v128.store(d, f16ToF32Normal(x1, kKeep, kRebias), 16);
+      v128.store(d, f16ToF32Normal(x2, kKeep, kRebias), 32);
+      v128.store(d, f16ToF32Normal(x3, kKeep, kRebias), 48);
+    }
   }
   for (; i < n; i++) store<u32>(dst + (<usize>i << 2), f16ToF32s(<u32>load<u16>(src + (<usize>i << 1))));
 }

@@ -187,6 +187,29 @@ describe('lowp check --to <ggml type> on a planted file', () => {
     expect(lines[lines.length - 1]).toMatch(/^Verdict for Q8_0: overflow-risk: 1 tensor has blocks whose fp16 scale overflows to inf \(1 block; 32 values become inf or NaN\) \(w\.huge\); 1 tensor loses values to its block scales: 13 blocks lost to a zero scale, 1 block with a coarse subnormal scale; .*; 1 tensor cannot be stored as Q8_0/);
   });
 
+  it('empty tensors, a scalar, and a tensor holding NaN/inf (its blocks left out, an overflow-risk)', async () => {
+    const x = gaussian(768, 12, 0.1);
+    x[3] = NaN;
+    x[600] = -Infinity;
+    const path = join(dir, 'edge.safetensors');
+    writeSafetensorsFile(path, {
+      empty: { dtype: 'F32', shape: [0, 256], data: new Float32Array(0) },
+      scalar: { dtype: 'F32', shape: [], data: new Float32Array([1]) },
+      nan: { dtype: 'F32', shape: [3, 256], data: x },
+    });
+    const { code, doc } = await json(['check', path, '--to', 'q4_k', '--fail-on', 'overflow']);
+    expect(code).toBe(1);
+    const t = byName(doc);
+    expect(t.empty).toMatchObject({ status: 'quantized', verdict: 'safe' });
+    expect(t.empty.counts!.blocks).toBe(0);
+    expect(t.scalar).toMatchObject({ status: 'unsupported', rowLength: 1 });
+    expect(t.nan.verdict).toBe('overflow-risk');
+    expect(t.nan.counts).toMatchObject({ blocks: 1, nonFiniteBlocks: 2, nonFiniteInputs: 2 });
+    expect(doc.summary.reasons.join(' ')).toMatch(/1 tensor holds NaN or ±inf values: ggml's quantizers are undefined for them, so the 2 blocks holding them cannot be trusted/);
+    const text = await runCli(['check', path, '--to', 'q4_k']);
+    expect(text.stdout).toMatch(/^empty\s+F32\s+\[0, 256\]\s+safe\s+—\s+—\s+—/m);
+  });
+
   it('the same analysis whatever the chunk: whole rows, or whole blocks when a row is longer than a chunk', async () => {
     const strip = (d: { tensors: unknown[]; summary: Record<string, unknown> }) => ({ tensors: d.tensors, counts: d.summary.counts, sqnr: d.summary.sqnrDb });
     for (const to of ['q8_0', 'q4_k', 'ggml-mxfp4']) {

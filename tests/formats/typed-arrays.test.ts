@@ -489,7 +489,7 @@ describe('Fp16Array and the native Float16Array', () => {
 
   it('hasNativeFloat16Array reports the runtime; without one, toFloat16Array/fromFloat16Array throw a TypeError saying so', () => {
     expect(Fp16Array.hasNativeFloat16Array()).toBe(typeof native === 'function');
-    if (typeof native === 'function') return; // covered by tests/interop on Node 24
+    if (typeof native === 'function') return; // covered by tests/interop on Node 26
     expect(() => Fp16Array.of(1).toFloat16Array()).toThrow(/no native Float16Array \(it needs Node >= 24/);
     expect(() => Fp16Array.fromFloat16Array(new Uint16Array(1) as never)).toThrow(TypeError);
   });

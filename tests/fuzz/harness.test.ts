@@ -26,6 +26,7 @@ describe('fuzz harness self-test (planted bugs)', () => {
   const planted: Array<[string, RegExp]> = [
     ['rangeerror', /expected a ToyError, got RangeError/],
     ['alloc', /allocation budget exceeded/],
+    ['allocbuffer', /allocation budget exceeded.*Buffer\.allocUnsafeSlow/],
     ['misread', /differ/],
     ['pollute', /prototype pollution: Object\.prototype\.seen was added/],
     ['rereads', /read budget exceeded/],
@@ -48,6 +49,13 @@ describe('fuzz harness self-test (planted bugs)', () => {
     const r = await run('hang', 1000);
     expect(r.failure?.kind).toBe('hang');
     expect(r.failure?.message).toMatch(/ran for more than 1000 ms/);
+    expect(r.failure?.saved).toBeDefined();
+  });
+
+  it.concurrent('catches a reader whose await never settles (the worker stops mid-case, or the watchdog fires)', async () => {
+    const r = await run('asynchang', 1000);
+    expect(['exit', 'hang']).toContain(r.failure?.kind);
+    expect(r.failure?.property).toBeDefined();
     expect(r.failure?.saved).toBeDefined();
   });
 });

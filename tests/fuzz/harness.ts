@@ -6,17 +6,19 @@
 //
 // HOW A READER PLUGS IN (see docs/robustness.md for the whole story)
 //
-//   1. tests/fuzz/targets/<name>.ts, default export a FuzzTarget:
+//   1. tests/fuzz/targets/<name>.ts, default export a FuzzTarget (targets/gguf-layout.ts is a full example):
 //
 //        import { GgufError, openGguf } from '../../../src/io/index.js';
 //        import { readAll, type FuzzTarget } from '../harness.js';
 //        const target: FuzzTarget = {
 //          name: 'gguf',                      // corpus: tests/fixtures/corpus/gguf/
 //          errors: GgufError,                 // every failure must be instanceof this, with a documented code
-//          seeds: [{ name: 'small', bytes: seedBytes, tensors: [{ name: 'w', dtype: 'F32', shape: [2], bytes: w }] }],
+//          seeds: [{ name: 'small', bytes: seedBytes, tensors: [{ name: 'w', dtype: 'F32', shape: [2], bytes: w }],
+//                    payload: [{ tensor: 'w', fileOffset: 96, byteLength: 8 }] }],  // optional: verbatim data
 //          read: async (bytes, ctx) => readAll(await openGguf(ctx.source(bytes))), // ctx.source counts reads
-//          records: (bytes) => [...],         // optional: record lists (duplicated, dropped, reordered)
-//          reference: (bytes) => [...],       // optional: slow, obviously-correct decoding of an accepted file
+//          reference: (bytes) => [...] | 'invalid' | 'unknown', // optional: slow decoding of an accepted file
+//          records: (bytes) => [{ items: [{ start, end }, ...], reframe }],   // optional: sibling records
+//          structured: (seed) => fc.array(editArb).map((e) => applyEdits(seed, e)), // optional: mutants
 //        };
 //        export default target;
 //
@@ -154,6 +156,11 @@ export interface FuzzTarget {
   expansion?: number;
   /** Budgets per case: bytes read and allocated per file byte, and floors (see docs/robustness.md). */
   budget?: Partial<Budget>;
+  /**
+   * What every error message must match (default /expected/: the house rule says what was expected
+   * and what came). Loosen it only for a documented exception, and say why.
+   */
+  messagePattern?: RegExp;
   /** Runs per property at scale 1 (CI). Defaults in DEFAULT_RUNS. */
   runs?: Partial<Record<PropertyName, number>>;
   /** Extra corpus folders to replay (with an expected.json of { file: { code, what } }). */
@@ -223,6 +230,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export interface ReadAllOptions {
   /** Where a tensor's stored bytes lie in the file; default: its `byteOffset` field when a number. */
   offsetOf?(t: TensorInfo): number | undefined;
+  /** Tensors not to read (a format's documented "listed, not read" tensors); their infos are still checked. */
+  skip?(t: TensorInfo): boolean;
   /** Close the reader at the end and check that a read after close is a CLOSED error. Default true. */
   close?: boolean;
 }
@@ -240,8 +249,19 @@ export async function readAll(reader: TensorReader, options: ReadAllOptions = {}
     throw new FuzzCheckError('names() disagrees with tensors');
   }
   if (new Set(names).size !== names.length) throw new FuzzCheckError(`tensor names repeat: ${names.slice(0, 8).join(', ')}`);
+  for (const t of reader.tensors) {
+    // every listed tensor's info holds, read or not
+    let product = 1;
+    for (const d of t.shape) {
+      if (!Number.isSafeInteger(d) || d < 0 || Object.is(d, -0)) throw new FuzzCheckError(`info('${t.name.slice(0, 60)}'): shape entry ${Object.is(d, -0) ? '-0' : d} is not a non-negative safe integer`);
+      product *= d;
+    }
+    if (t.elements !== product || !Number.isSafeInteger(t.elements)) throw new FuzzCheckError(`info('${t.name.slice(0, 60)}'): elements ${t.elements}, product of the shape ${product}`);
+    if (!Number.isSafeInteger(t.byteLength) || t.byteLength < 0) throw new FuzzCheckError(`info('${t.name.slice(0, 60)}'): byteLength ${t.byteLength} is not a non-negative safe integer`);
+  }
   try {
     for (const t of reader.tensors) {
+      if (options.skip?.(t)) continue;
       if (!reader.has(t.name) || reader.info(t.name) !== t) throw new FuzzCheckError(`has()/info() disagree with tensors for '${t.name}'`);
       const whole = await reader.tensor(t.name);
       if (whole.dtype !== t.dtype || whole.shape.length !== t.shape.length || whole.shape.some((d, i) => d !== t.shape[i])) {
@@ -263,16 +283,18 @@ export async function readAll(reader: TensorReader, options: ReadAllOptions = {}
       if (at !== t.elements) throw new FuzzCheckError(`chunks('${t.name}') yielded ${at} of ${t.elements} elements`);
       const codec = isTensorDType(t.dtype) ? elementCodec(t.dtype) : undefined;
       if (codec !== undefined && codec.granule === 1 && codec.unitBytes * t.elements === bytes.length) {
-        // natural chunks (fresh arrays) must be the stored bytes themselves
+        // natural chunks (fresh arrays) must be the stored bytes themselves; types whose natural array is
+        // raw bytes (fp8 fnuz, packed and block types) chunk as float32 by default, checked above as floats
         let pos = 0;
         for await (const c of reader.chunks(t.name, { elements: 2 + (t.elements % 3) })) {
+          if (c.data.constructor !== whole.data.constructor) break;
           const b = new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength);
           if (c.start * codec.unitBytes !== pos || !sameBytes(b, bytes.subarray(pos, pos + b.length))) {
             throw new FuzzCheckError(`natural chunks('${t.name}') differ from tensor() at byte ${pos}`);
           }
           pos += b.length;
         }
-        if (t.elements > 0 && pos !== bytes.length) throw new FuzzCheckError(`natural chunks('${t.name}') gave ${pos} of ${bytes.length} bytes`);
+        if (t.elements > 0 && pos > 0 && pos !== bytes.length) throw new FuzzCheckError(`natural chunks('${t.name}') gave ${pos} of ${bytes.length} bytes`);
       }
       const o = options.offsetOf ? options.offsetOf(t) : (t as { byteOffset?: unknown }).byteOffset;
       out.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], elements: t.elements, byteLength: t.byteLength, bytes, offset: typeof o === 'number' ? o : undefined });
@@ -280,10 +302,11 @@ export async function readAll(reader: TensorReader, options: ReadAllOptions = {}
   } finally {
     if (options.close !== false) await reader.close();
   }
-  if (options.close !== false && reader.tensors.length > 0) {
+  const first = reader.tensors.find((t) => !options.skip?.(t));
+  if (options.close !== false && first !== undefined) {
     let closedError: unknown;
     try {
-      await reader.tensor(reader.tensors[0].name);
+      await reader.tensor(first.name);
     } catch (e) {
       closedError = e;
     }

@@ -42,7 +42,8 @@ export function randomSeed() {
 export function launchFuzz(opts) {
   const seed = opts.seed ?? randomSeed();
   const module = opts.module ?? pathToFileURL(join(HERE, 'targets', `${opts.target}.ts`)).href;
-  const name = opts.target ?? module.split('/').pop();
+  const file = module.split('/').pop().replace(/\.[cm]?[jt]s$/, '');
+  const name = opts.target ?? (opts.exportName && opts.exportName !== 'default' ? `${file}-${opts.exportName}` : file);
   const caseTimeoutMs = opts.caseTimeoutMs ?? 10_000;
   const saveDir = opts.saveDir ?? join(tmpdir(), 'lowp-fuzz');
   const progress = new SharedArrayBuffer(16 + MAX_INPUT);

@@ -12,7 +12,7 @@
 // path, shrunk counterexample), the replay command and where the failing input was saved. Exit 1 on
 // any failure.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchFuzz, randomSeed } from './launch.mjs';
@@ -27,8 +27,10 @@ if (args.includes('--help')) {
   console.log('usage: npm run fuzz -- [--target NAME[,NAME]] [--property P[,P]] [--seed S] [--path P] [--scale K | --minutes M] [--case-timeout MS] [--collect]');
   process.exit(0);
 }
-// the readers import the generated WebAssembly kernels (src/wasm/kernels.generated.ts, built by npm run build)
-if (!existsSync(join(HERE, '..', '..', 'src', 'wasm', 'kernels.generated.ts'))) {
+// the readers import the generated WebAssembly kernels (src/wasm/kernels.generated.ts, built by npm run build):
+// build them when missing or older than their source
+const generated = join(HERE, '..', '..', 'src', 'wasm', 'kernels.generated.ts');
+if (!existsSync(generated) || statSync(generated).mtimeMs < statSync(join(HERE, '..', '..', 'src', 'wasm', 'kernels.ts')).mtimeMs) {
   execFileSync(process.execPath, [join(HERE, '..', '..', 'scripts', 'build-wasm.mjs')], { stdio: 'inherit' });
 }
 const all = readdirSync(join(HERE, 'targets')).filter((f) => f.endsWith('.ts') && !f.startsWith('toy')).map((f) => f.slice(0, -3)).sort();

@@ -273,7 +273,7 @@ class CaseRunner {
       const allowed = t.codes ?? documentedCodes(err.format);
       if (!allowed.includes(err.code)) throw new FuzzCheckError(`${err.name} code '${err.code}' is not documented for ${err.format} (documented: ${allowed.join(', ')}); message: ${err.message}`);
       if (typeof err.message !== 'string' || err.message.length === 0 || /[\r\n\u2028\u2029]/.test(err.message)) throw new FuzzCheckError(`${err.name} ${err.code}: expected a one-line message, got ${JSON.stringify(err.message)}`);
-      if (!/expected/.test(err.message)) throw new FuzzCheckError(`${err.name} ${err.code}: the message does not say what was expected: ${err.message}`);
+      if (!(t.messagePattern ?? /expected/).test(err.message)) throw new FuzzCheckError(`${err.name} ${err.code}: the message does not say what was expected: ${err.message}`);
       s.rejected++;
       s.codes[err.code] = (s.codes[err.code] ?? 0) + 1;
       this.keep(err.code, copy);
@@ -330,13 +330,17 @@ function applyPayload(target: FuzzTarget, seeds: readonly FuzzSeed[], plan: Payl
   const expected = seed.tensors.map((t) => ({ ...t, bytes: t.bytes.slice() }));
   for (const e of plan.edits) {
     if (ranges.length === 0) break;
-    const r = ranges[e.range % ranges.length];
-    const k = e.offset % r.byteLength;
-    bytes[r.fileOffset + k] = e.value;
-    const t = expected.find((x) => x.name === r.tensor);
-    if (t === undefined) throw new FuzzCheckError(`payload range names tensor '${r.tensor}', which seed '${seed.name}' does not list`);
-    const stored = target.storedOf ? target.storedOf(t.dtype, Uint8Array.of(e.value)) : Uint8Array.of(e.value);
-    t.bytes[k] = stored[0];
+    const r0 = ranges[e.range % ranges.length];
+    const at = r0.fileOffset + (e.offset % r0.byteLength);
+    bytes[at] = e.value;
+    // every tensor whose stored bytes include that file byte (tied tensors share their storage)
+    for (const r of ranges) {
+      if (at < r.fileOffset || at >= r.fileOffset + r.byteLength) continue;
+      const t = expected.find((x) => x.name === r.tensor);
+      if (t === undefined) throw new FuzzCheckError(`payload range names tensor '${r.tensor}', which seed '${seed.name}' does not list`);
+      const stored = target.storedOf ? target.storedOf(t.dtype, Uint8Array.of(e.value)) : Uint8Array.of(e.value);
+      t.bytes[at - r.fileOffset] = stored[0];
+    }
   }
   return { bytes, expected };
 }

@@ -1,5 +1,5 @@
-// lowp against the platform's native Float16Array (ES2025), on a Node that has it (Node 24, fetched with
-// `npx -y -p node@24`; the repository itself runs on Node >= 20, which has none). The oracle is V8's own
+// lowp against the platform's native Float16Array (ES2025), on Node 26, the active LTS line (fetched with
+// `npx -y -p node@26`; the repository itself runs on Node >= 20, which has none). The oracle is V8's own
 // Float16Array: `new Float16Array(float32Array)` / `new Float16Array(float64Array)` round every value to
 // nearest, ties to even (ECMAScript's ToFloat16 is a single correctly rounded conversion), and reading an
 // element decodes it exactly. Checked: lowp's encodeArray/decodeArray and Fp16Array agree with it bit for
@@ -8,8 +8,8 @@
 //
 // The library under test is bundled from source with esbuild (src/index.ts, which exports the typed-array
 // classes too) into a temporary .mjs, so the test does not depend on dist/ or on a build having run. It is skipped
-// (with the reason) only when node@24 cannot be fetched, and fails instead when CI is set.
-// LOWP_INTEROP_DEBUG=1 prints the Node 24 report.
+// (with the reason) only when node@26 cannot be fetched, and fails instead when CI is set.
+// LOWP_INTEROP_DEBUG=1 prints the Node 26 report.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,13 +19,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const NODE_SPEC = 'node@24';
+const NODE_SPEC = 'node@26';
+/** The major version NODE_SPEC must report. */
+const NODE_MAJOR = 26;
 const work = mkdtempSync(join(tmpdir(), 'lowp-interop-'));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs `node` from the npm package `node@24` (downloaded once into the npm cache). */
-function runNode24(args: string[], timeout = 180_000) {
+/** Runs `node` from the npm package NODE_SPEC (downloaded once into the npm cache). */
+function runNativeNode(args: string[], timeout = 180_000) {
   return spawnSync('npx', ['-y', '-p', NODE_SPEC, 'node', ...args], {
     cwd: work,
     encoding: 'utf8',
@@ -34,9 +36,9 @@ function runNode24(args: string[], timeout = 180_000) {
   });
 }
 
-/** null when Node 24 runs here, else why not. */
-function node24Unavailable(): string | null {
-  const r = runNode24(['-e', 'process.stdout.write(process.version + " " + typeof Float16Array)'], 120_000);
+/** null when NODE_SPEC runs here, else why not. */
+function nativeNodeUnavailable(): string | null {
+  const r = runNativeNode(['-e', 'process.stdout.write(process.version + " " + typeof Float16Array)'], 120_000);
   if (r.error) return `${r.error.message}`;
   if (r.status !== 0) return `exit ${r.status}: ${(r.stderr || r.stdout).trim().slice(-500)}`;
   if (!/ function$/.test(r.stdout.trim())) return `it ran (${r.stdout.trim()}) but has no Float16Array`;
@@ -55,7 +57,7 @@ async function bundleLowp(): Promise<string> {
   return out;
 }
 
-// The script Node 24 runs: it prints one JSON object with counts of mismatches and a few examples.
+// The script Node 26 runs: it prints one JSON object with counts of mismatches and a few examples.
 const SCRIPT = String.raw`
 import * as lowp from __LOWP__;
 const { encodeArray, decodeArray, Fp16Array } = lowp;
@@ -163,7 +165,7 @@ process.stdout.write(JSON.stringify(report));
 
 describe(`lowp vs the native Float16Array (${NODE_SPEC})`, () => {
   it('encodeArray/decodeArray/Fp16Array agree bit for bit with native Float16Array and share its memory', async (ctx) => {
-    const why = node24Unavailable();
+    const why = nativeNodeUnavailable();
     if (why !== null) {
       const msg = `${NODE_SPEC} could not be fetched or run with npx (${why}); this test needs network access to the npm registry once`;
       if (process.env.CI) throw new Error(`${msg} (CI is set: not skipping)`);
@@ -173,11 +175,11 @@ describe(`lowp vs the native Float16Array (${NODE_SPEC})`, () => {
     const lib = await bundleLowp();
     const script = join(work, 'check-native.mjs');
     writeFileSync(script, SCRIPT.replace('__LOWP__', JSON.stringify(pathToFileURL(lib).href)));
-    const r = runNode24([script]);
-    if (r.status !== 0) throw new Error(`the Node 24 check script failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
+    const r = runNativeNode([script]);
+    if (r.status !== 0) throw new Error(`the ${NODE_SPEC} check script failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
     if (process.env.LOWP_INTEROP_DEBUG) console.log(r.stdout);
     const report = JSON.parse(r.stdout) as { node: string; checks: Record<string, number>; examples: Record<string, unknown> };
-    expect(report.node).toMatch(/^v24\./);
+    expect(report.node).toMatch(new RegExp(`^v${NODE_MAJOR}\\.`));
     expect(report.checks.values_compared).toBeGreaterThan(1_000_000);
     const { values_compared: _n, ...mismatches } = report.checks;
     expect({ mismatches, examples: report.examples }).toEqual({

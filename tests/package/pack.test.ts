@@ -24,7 +24,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   types: string;
   dependencies?: Record<string, string>;
 };
-const SUBPATHS = ['lowp', 'lowp/formats', 'lowp/quant', 'lowp/matmul', 'lowp/diagnostics', 'lowp/io'];
+const SUBPATHS = ['lowp', 'lowp/formats', 'lowp/quant', 'lowp/matmul', 'lowp/diagnostics', 'lowp/io', 'lowp/onnx'];
+// subpaths the root does not re-export: lowp/onnx runs models with onnxruntime (an optional peer dependency)
+const NOT_IN_ROOT = ['lowp/onnx'];
 const CORE_SUBPATHS = ['lowp', 'lowp/formats', 'lowp/quant', 'lowp/matmul', 'lowp/diagnostics'];
 const TOP_LEVEL = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
 const TSC = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -136,7 +138,7 @@ describe('installed from the tarball into a fresh project', () => {
       out.values = [root.round(0.1, 'bf16'), croot.round(0.1, 'bf16'), Array.from(root.encodeArray(new Float32Array([1, 65520]), 'fp16'))];
       // the root re-exports every area: the same objects as the subpath (ESM)
       out.rootMissing = {};
-      for (const sp of ${JSON.stringify(SUBPATHS.slice(1))}) {
+      for (const sp of ${JSON.stringify(SUBPATHS.slice(1).filter((s) => !NOT_IN_ROOT.includes(s)))}) {
         const m = await import(sp);
         out.rootMissing[sp] = Object.keys(m).filter((k) => root[k] !== m[k]);
       }
@@ -151,7 +153,7 @@ describe('installed from the tarball into a fresh project', () => {
       expect(res[sp].cjs, `${sp}: CJS and ESM export different names`).toEqual(res[sp].esm);
     }
     expect(res.values).toEqual([0.10009765625, 0.10009765625, [0x3c00, 0x7c00]]);
-    expect(res.rootMissing, 'exports of a subpath the root does not re-export').toEqual(Object.fromEntries(SUBPATHS.slice(1).map((s) => [s, []])));
+    expect(res.rootMissing, 'exports of a subpath the root does not re-export').toEqual(Object.fromEntries(SUBPATHS.slice(1).filter((s) => !NOT_IN_ROOT.includes(s)).map((s) => [s, []])));
     expect(res.version).toBe(pkg.version);
     expect(res.deep, 'files outside the exports map must not be importable').toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });
@@ -196,6 +198,24 @@ describe('installed from the tarball into a fresh project', () => {
       const r = run('node', [TSC, '-p', cfg], project);
       if (r.status !== 0) throw new Error(`tsc -p ${cfg} found errors in the shipped types:\n${r.stdout}${r.stderr}`);
     }
+  });
+
+  it('lowp/onnx without onnxruntime installed (an optional peer dependency): a TraceError saying what to install, and lowp trace exits 2 with one line', () => {
+    expect(existsSync(join(project, 'node_modules', 'onnxruntime-node')), 'npm installed the optional peer dependency').toBe(false);
+    writeFileSync(
+      join(project, 'trace.mjs'),
+      `import { traceActivations, TraceError } from 'lowp/onnx';
+       try { await traceActivations(new Uint8Array(8)); process.stdout.write('no error'); }
+       catch (e) { process.stdout.write(JSON.stringify({ trace: e instanceof TraceError, code: e.code, message: e.message })); }`,
+    );
+    const res = JSON.parse(ok(run('node', ['trace.mjs'], project), 'node trace.mjs')) as { trace: boolean; code: string; message: string };
+    expect(res).toMatchObject({ trace: true, code: 'RUNTIME_MISSING' });
+    expect(res.message).toMatch(/npm install onnxruntime-node/);
+    writeFileSync(join(project, 'empty.onnx'), new Uint8Array([0x08, 0x08]));
+    const r = run(join(project, 'node_modules', '.bin', 'lowp'), ['trace', 'empty.onnx'], project);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^lowp: .*onnxruntime-node/);
   });
 
   it('the lowp bin runs from node_modules/.bin: --version prints the package version', () => {

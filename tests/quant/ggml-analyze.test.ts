@@ -291,6 +291,9 @@ describe('analyzeGgml / createGgmlAnalyzer', () => {
     expect(a.counts.blocks).toBe(8); // the blocks quantized
     expect(a.error).toEqual(b.error);
     expect(a.reasons.join(' ')).toMatch(/2 inputs are NaN or ±inf \(in 1 block\): ggml's quantizers are undefined for them/);
+    // a block's NaN/inf makes the whole block undefined in ggml: a risk like an overflowing scale
+    expect(a.verdict).toBe('overflow-risk');
+    expect(b.verdict).toBe('safe');
   });
 
   it('refuses rows that are not whole blocks, unknown and intermediate types, bad chunks', () => {

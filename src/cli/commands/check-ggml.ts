@@ -171,8 +171,11 @@ export function ggmlOverallVerdict(checks: readonly GgmlTensorCheck[], s: GgmlCh
   const reasons: string[] = [];
   const over = analysed.filter((c) => A(c).verdict === 'overflow-risk');
   if (over.length > 0) {
-    const nb = sum(over, 'infScaleBlocks'), nv = sum(over, 'overflowValues');
-    reasons.push(`${tensors(over.length)} ${over.length === 1 ? 'has' : 'have'} blocks whose fp16 scale overflows to inf (${fmtCount(nb)} block${nb === 1 ? '' : 's'}; ${fmtCount(nv)} value${nv === 1 ? ' becomes' : 's become'} inf or NaN) (${someNames(over.map((c) => c.name), 2)})`);
+    const inf = over.filter((c) => A(c).counts.infScaleBlocks > 0 || A(c).counts.overflowValues > 0);
+    if (inf.length > 0) {
+      const nb = sum(inf, 'infScaleBlocks'), nv = sum(inf, 'overflowValues');
+      reasons.push(`${tensors(inf.length)} ${inf.length === 1 ? 'has' : 'have'} blocks whose fp16 scale overflows to inf (${fmtCount(nb)} block${nb === 1 ? '' : 's'}; ${fmtCount(nv)} value${nv === 1 ? ' becomes' : 's become'} inf or NaN) (${someNames(inf.map((c) => c.name), 2)})`);
+    }
   }
   const under = analysed.filter((c) => A(c).verdict === 'underflow-risk');
   if (under.length > 0) {
@@ -205,7 +208,8 @@ export function ggmlOverallVerdict(checks: readonly GgmlTensorCheck[], s: GgmlCh
   if (analysed.length === 0) reasons.push(`no tensor was quantized to ${t.type}`);
   const nonFinite = analysed.filter((c) => A(c).counts.nonFiniteInputs > 0);
   if (nonFinite.length > 0) {
-    reasons.push(`${tensors(nonFinite.length)} ${nonFinite.length === 1 ? 'holds' : 'hold'} NaN or ±inf values, whose blocks ggml cannot quantize (left out: ${someNames(nonFinite.map((c) => c.name), 2)})`);
+    const nb = sum(nonFinite, 'nonFiniteBlocks');
+    reasons.push(`${tensors(nonFinite.length)} ${nonFinite.length === 1 ? 'holds' : 'hold'} NaN or ±inf values: ggml's quantizers are undefined for them, so the ${fmtCount(nb)} block${nb === 1 ? '' : 's'} holding them cannot be trusted (left out of the figures: ${someNames(nonFinite.map((c) => c.name), 2)})`);
   }
   return { verdict, reasons };
 }
@@ -270,7 +274,8 @@ export function renderGgmlCheckText(r: GgmlCheckReport, top: number): string {
           const a = c.result.analysis as GgmlAnalysis;
           const k = a.counts;
           return [
-            c.name, c.dtype, fmtShape(c.shape), a.verdict, fmtDb(a.error.sqnrDb), fmtRelError(a.error.relL2), fmtNum(a.error.maxAbsError),
+            c.name, c.dtype, fmtShape(c.shape), a.verdict,
+            ...(k.blocks === 0 ? ['—', '—', '—'] : [fmtDb(a.error.sqnrDb), fmtRelError(a.error.relL2), fmtNum(a.error.maxAbsError)]),
             fmtCountShare(k.lostBlocks, k.blocks),
             ...(hasSub ? [fmtCount(k.zeroedSubBlocks)] : []),
             fmtCountShare(k.subnormalScaleBlocks, k.blocks), fmtCountShare(k.coarseScaleBlocks, k.blocks), fmtCountShare(k.infScaleBlocks, k.blocks),

@@ -311,6 +311,10 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
     const threads = chooseThreads(opts.threads, selected, totalBytes, io.workerEntry);
     const ggml = target.kind === 'ggml' ? target.type : undefined;
     let results: TensorResult[];
+    const warnings: string[] = [];
+    // one tensor on the calling thread: the whole path, and the workers' fallback
+    const analyzeHere = (t: TensorInfo, onBytes?: (n: number) => void): Promise<TensorResult> =>
+      ggml !== undefined ? analyzeTensorGgml(input.reader, t, ggml, chunk, onBytes) : analyzeTensor(input.reader, t, (target as { info: FormatInfo }).info.name, chunk, onBytes);
     try {
       if (threads > 1) {
         const job: CheckWorkerJob = {
@@ -320,17 +324,20 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
           chunk,
         };
         progress.label(`${threads} threads`);
-        results = await analyzeInWorkers<TensorResult>(io.workerEntry as URL, job, selected, threads, (t) => progress.tick(t.byteLength));
+        results = await analyzeInWorkers<TensorResult>(io.workerEntry as URL, job, selected, threads, (t) => progress.tick(t.byteLength), {
+          analyze: (t) => analyzeHere(t),
+          warn: (message) => warnings.push(message),
+        });
       } else {
         results = [];
         for (const t of selected) {
           progress.label(t.name);
-          const onBytes = (n: number): void => progress.tick(n);
-          results.push(ggml !== undefined ? await analyzeTensorGgml(input.reader, t, ggml, chunk, onBytes) : await analyzeTensor(input.reader, t, (target as { info: FormatInfo }).info.name, chunk, onBytes));
+          results.push(await analyzeHere(t, (n) => progress.tick(n)));
         }
       }
     } finally {
       progress.stop();
+      for (const w of warnings) println(io.stderr, `lowp: warning: ${w}`);
     }
     const seconds = (performance.now() - t0) / 1000;
     const inputInfo = { kind: input.kind, label: input.label, path: input.resolved, tensors: input.reader.tensors.length, skipped };

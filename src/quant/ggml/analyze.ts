@@ -16,7 +16,7 @@ import { dequantizeGgml } from './dequantize.js';
 import { quantizeGgml } from './quantize.js';
 import { ggmlRowProblem } from './rows.js';
 import {
-  emptyScanCounts, ggmlScaleLimits, scanGgmlBlocks, GGML_STORAGE_TYPES, MULTIPLIER_BITS, SCALE_LAYOUTS,
+  emptyScanCounts, ggmlScaleLimits, scanGgmlBlocks, GGML_STORAGE_TYPES, HISTOGRAM_OFFSET, MULTIPLIER_BITS, SCALE_LAYOUTS,
   type BlockProblem, type BlockScanCounts, type GgmlScaleLimits, type GgmlStorageType,
 } from './scales.js';
 import { GGML_TYPES, type GgmlType } from './types.js';
@@ -176,6 +176,29 @@ export interface GgmlAnalyzer {
 const FN = 'createGgmlAnalyzer';
 
 /**
+ * Adds the values x[from .. from + n) to `acc` (zeros, nonzero finite values, max |x|, min nonzero |x|)
+ * and returns how many are NaN or ±inf. Module-level (not a closure per analyzer) so that V8 optimizes it
+ * once for every tensor.
+ */
+function scanInputs(x: Float32Array, from: number, n: number, acc: Float64Array): number {
+  let zeros = 0, nonzero = 0, mx = acc[2], mn = acc[3], bad = 0;
+  for (let i = from; i < from + n; i++) {
+    const v = x[i];
+    if (v - v !== 0) { bad++; continue; }
+    if (v === 0) { zeros++; continue; }
+    nonzero++;
+    const a = Math.abs(v);
+    if (a > mx) mx = a;
+    if (a < mn) mn = a;
+  }
+  acc[0] += zeros;
+  acc[1] += nonzero;
+  acc[2] = mx;
+  acc[3] = mn;
+  return bad;
+}
+
+/**
  * The storage type named `type` (any case), or a RangeError/TypeError listing them; `ggml-mxfp4` is
  * accepted for MXFP4.
  *
@@ -225,11 +248,10 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
   if (!Number.isSafeInteger(keep) || keep < 0) throw new RangeError(`${FN}: examples must be a non-negative integer, got ${describeValue(keep)}`);
   const counts: GgmlCounts = { ...emptyScanCounts(), total: 0, zeros: 0, nonzeroFinite: 0, nonFiniteInputs: 0, nonFiniteBlocks: 0 };
   const err = createErrorAccumulator();
-  const histogram = new Map<number, number>();
-  const hist0 = { zero: 0, nonFinite: 0 };
+  const histogram = new Float64Array(320);
   const examples: GgmlBlockExample[] = [];
   const perKind = new Map<BlockProblem, number>();
-  let maxAbs = 0, minAbsNonzero = Infinity;
+  const inputs = Float64Array.of(0, 0, 0, Infinity); // zeros, nonzero finite, max |x|, min nonzero |x|
   let blockBase = 0; // index of the first block of the chunk being scanned
   let done = false;
 
@@ -241,7 +263,7 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
     err.add(xs, 0, y, 0, xs.length);
     const base = blockBase + from / bs;
     scanGgmlBlocks(t, xs, 0, y, 0, blocks, 0, nb, counts, {
-      histogram, hist0,
+      histogram,
       problem: (kind, b, m, scale) => {
         const k = perKind.get(kind) ?? 0;
         if (k >= keep) return;
@@ -261,20 +283,9 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
       const nb = values.length / bs;
       counts.total += x.length;
       // finite blocks go to the quantizer in runs; a block holding NaN/inf is counted and skipped
-      // (the running figures in locals for the loop)
-      let zeros = 0, nonzero = 0, mx = maxAbs, mn = minAbsNonzero;
       let runStart = 0;
       for (let b = 0; b < nb; b++) {
-        let bad = 0;
-        for (let i = b * bs; i < (b + 1) * bs; i++) {
-          const v = x[i];
-          if (v - v !== 0) { bad++; continue; }
-          if (v === 0) { zeros++; continue; }
-          nonzero++;
-          const a = Math.abs(v);
-          if (a > mx) mx = a;
-          if (a < mn) mn = a;
-        }
+        const bad = scanInputs(x, b * bs, bs, inputs);
         if (bad > 0) {
           counts.nonFiniteInputs += bad;
           counts.nonFiniteBlocks++;
@@ -282,10 +293,6 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
           runStart = b + 1;
         }
       }
-      counts.zeros += zeros;
-      counts.nonzeroFinite += nonzero;
-      maxAbs = mx;
-      minAbsNonzero = mn;
       runBlocks(x, runStart * bs, nb - runStart);
       blockBase += nb;
     },
@@ -299,15 +306,19 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
       } else if (counts.total % row !== 0) {
         throw new RangeError(`${FN}: ${counts.total} values are not whole rows of ${row}`);
       }
+      counts.zeros = inputs[0];
+      counts.nonzeroFinite = inputs[1];
+      const maxAbs = inputs[2], minAbsNonzero = inputs[3];
       const error = err.result();
-      const bins = [...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([exponent, count]) => ({ exponent, count }));
+      const bins: { exponent: number; count: number }[] = [];
+      for (let i = 0; i < 318; i++) if (histogram[i] > 0) bins.push({ exponent: i - HISTOGRAM_OFFSET, count: histogram[i] });
       const analysis: GgmlAnalysis = {
         type: t, blockSize: bs, typeSize: ts, bitsPerValue: (ts * 8) / bs, rowLength,
         bytes: (counts.total / bs) * ts,
         counts,
         range: { maxAbs, minAbsNonzero: minAbsNonzero === Infinity ? 0 : minAbsNonzero },
         error,
-        scales: { bins, zero: hist0.zero, nonFinite: hist0.nonFinite },
+        scales: { bins, zero: histogram[318], nonFinite: histogram[319] },
         examples,
         limits: ggmlScaleLimits(t),
         scaleDescription: SCALE_LAYOUTS[t].description,
@@ -336,11 +347,13 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
  *   significant bits than the integers it multiplies (**coarse**: Q8_0's 7-bit codes, Q4_K's 6-bit
  *   sub-scales; such a block is rounded more coarsely than the type's own resolution), and blocks whose
  *   d or minimum **overflows** fp16 (inf: the values become inf/NaN);
- * - a verdict: 'overflow-risk' (an output is inf/NaN), 'underflow-risk' (more than 0.01% of the nonzero
+ * - a verdict: 'overflow-risk' (an output is inf/NaN, or an input block holds NaN/inf), 'underflow-risk' (more than 0.01% of the nonzero
  *   values sit in lost blocks or zeroed sub-blocks, or more than 1% in blocks with a coarse scale),
  *   'lossy' (SQNR below 40 dB, as almost every 4-bit type is), 'safe'.
  *
- * NaN and ±inf inputs (undefined behaviour in ggml's C) are counted and their blocks left out.
+ * NaN and ±inf inputs (undefined behaviour in ggml's C) are counted and their blocks left out of the
+ * figures; a tensor holding any is an 'overflow-risk' (the whole block of such a value comes out of
+ * NaN/inf arithmetic in ggml).
  *
  * @param values - the tensor's values (row-major; Float64Array values are rounded to float32 first)
  * @param type - a ggml storage type, any case (see {@link createGgmlAnalyzer})
@@ -427,10 +440,13 @@ function ggmlVerdict(a: GgmlAnalysis): { verdict: CastVerdict; reasons: string[]
   const lossy = nz > 0 && e.sqnrDb < t.minSqnrDb;
   if (lossy && !over) reasons.push(`SQNR is ${fmtFixed(e.sqnrDb)} dB, below the ${fmtFixed(t.minSqnrDb)} dB threshold (relative L2 error ${fmtPercent(e.relL2)}, max |error| ${fmtValue(e.maxAbsError)}).`);
   if (c.nonFiniteInputs > 0) {
-    reasons.push(`${plural(c.nonFiniteInputs, 'input is', 'inputs are')} NaN or ±inf (in ${plural(c.nonFiniteBlocks, 'block')}): ggml's quantizers are undefined for them, so those blocks are left out of the figures.`);
+    // one NaN or inf makes a whole block undefined in ggml (its scale comes from NaN/inf arithmetic):
+    // its finite values are lost with it, as values are by an overflowing scale
+    over = true;
+    reasons.push(`${plural(c.nonFiniteInputs, 'input is', 'inputs are')} NaN or ±inf (in ${plural(c.nonFiniteBlocks, 'block')}): ggml's quantizers are undefined for them, and a block's scale and codes come out of NaN/inf arithmetic, so none of those blocks' values can be trusted; they are left out of the figures.`);
   }
   const verdict: CastVerdict = over ? 'overflow-risk' : under ? 'underflow-risk' : lossy ? 'lossy' : 'safe';
-  if (!over && c.lostBlocks === 0 && c.zeroedSubBlocks === 0 && c.coarseScaleBlocks === 0) {
+  if (c.infScaleBlocks === 0 && c.overflowValues === 0 && c.lostBlocks === 0 && c.zeroedSubBlocks === 0 && c.coarseScaleBlocks === 0) {
     const first = nz === 0
       ? `All ${fmtCount(c.total)} values are zero or non-finite; nothing to lose.`
       : `Every ${a.type} block keeps its scales (none is 0, infinite or too coarse); SQNR ${fmtFixed(e.sqnrDb)} dB, relative L2 error ${fmtPercent(e.relL2)}, max |error| ${fmtValue(e.maxAbsError)}, at ${a.bitsPerValue} bits per value.`;

@@ -168,14 +168,30 @@ export function emptyScanCounts(): BlockScanCounts {
 /** Kinds of a block problem, for examples in reports. */
 export type BlockProblem = 'inf-scale' | 'lost' | 'zeroed-sub-block' | 'coarse-scale';
 
+/** Offset of exponent 0 in a {@link ScanSinks} histogram (E8M0 exponents reach -128, fp16's -24). */
+export const HISTOGRAM_OFFSET = 160;
+
 /** Extra outputs of a scan: the scale histogram and a callback for problem blocks. */
 export interface ScanSinks {
-  /** Counts of blocks by floor(log2 |d|), keyed by exponent. */
-  histogram?: Map<number, number>;
-  /** Blocks whose d is 0 / inf or NaN (histogram side counts). */
-  hist0?: { zero: number; nonFinite: number };
+  /**
+   * Counts of blocks by floor(log2 |d|), at index exponent + HISTOGRAM_OFFSET (length 320); then the
+   * blocks whose d is 0 at index 318 and inf or NaN at 319.
+   */
+  histogram?: Float64Array;
   /** Called for each problem block with the block index within the scan and the block's max |x|. */
   problem?: (kind: BlockProblem, block: number, maxAbs: number, scale: number) => void;
+}
+
+function blockMaxAbs(x: Float32Array, i0: number, n: number): number {
+  let m = 0;
+  for (let i = i0; i < i0 + n; i++) { const a = Math.abs(x[i]); if (a > m) m = a; }
+  return m;
+}
+
+function nonFiniteCount(y: Float32Array, j0: number, n: number): number {
+  let bad = 0;
+  for (let j = j0; j < j0 + n; j++) { const v = y[j]; if (v - v !== 0) bad++; }
+  return bad;
 }
 
 /**
@@ -220,30 +236,30 @@ export function scanGgmlBlocks(
   const multBits = MULTIPLIER_BITS[type];
   const mult = sub ? new Int32Array(sub.count) : null;
   counts.blocks += nb;
+  const hist = sinks?.histogram;
+  const problem = sinks?.problem;
   for (let b = 0; b < nb; b++) {
     const off = bo + b * ts;
     const i0 = xo + b * bs;
     const j0 = yo + b * bs;
-    let maxAbs = 0;
-    for (let i = i0; i < i0 + bs; i++) { const a = Math.abs(x[i]); if (a > maxAbs) maxAbs = a; }
-    let bad = 0;
-    for (let j = j0; j < j0 + bs; j++) { const v = y[j]; if (v - v !== 0) bad++; }
-    counts.overflowValues += bad;
-    const ex = scaleExponent(layout, blocks, off);
-    if (sinks?.histogram !== undefined) {
-      if (ex !== null) sinks.histogram.set(ex, (sinks.histogram.get(ex) ?? 0) + 1);
-      else if (layout.scale === 'fp16' && (code16(blocks, off + layout.d) & 0x7c00) === 0x7c00) sinks.hist0!.nonFinite++;
-      else sinks.hist0!.zero++;
+    if (hist !== undefined) {
+      const ex = scaleExponent(layout, blocks, off);
+      if (ex !== null) hist[ex + HISTOGRAM_OFFSET]++;
+      else if (layout.scale === 'fp16' && (code16(blocks, off + layout.d) & 0x7c00) === 0x7c00) hist[319]++;
+      else hist[318]++;
     }
     if (layout.scale === 'e8m0') {
-      // the byte is a power of two for every value; a block is lost only when the byte wrapped (every output 0)
-      if (maxAbs > 0) {
-        let allZero = true;
-        for (let j = j0; j < j0 + bs; j++) if (y[j] !== 0) { allZero = false; break; }
-        if (allZero) {
+      // the byte is a power of two for every value; a block is lost only when the byte wrapped (every
+      // output 0); the largest byte times the largest level can pass float32's range, so outputs are checked
+      counts.overflowValues += nonFiniteCount(y, j0, bs);
+      let allZero = true;
+      for (let j = j0; j < j0 + bs; j++) if (y[j] !== 0) { allZero = false; break; }
+      if (allZero) {
+        const maxAbs = blockMaxAbs(x, i0, bs);
+        if (maxAbs > 0) {
           counts.lostBlocks++;
           counts.lostValues += nonzeros(x, i0, i0 + bs);
-          sinks?.problem?.('lost', b, maxAbs, blockScale(layout, blocks, off));
+          problem?.('lost', b, maxAbs, blockScale(layout, blocks, off));
         }
       }
       continue;
@@ -251,15 +267,18 @@ export function scanGgmlBlocks(
     const dc = code16(blocks, off + layout.d) & 0x7fff;
     const mc = layout.min >= 0 ? code16(blocks, off + layout.min) & 0x7fff : 0;
     if ((dc & 0x7c00) === 0x7c00 || (mc & 0x7c00) === 0x7c00) {
+      // (with finite d and minimum every output is finite: |code · d| ≤ 127 · 65504, and the K-quants'
+      // d · scale · code and dmin · min stay far below float32's range)
       counts.infScaleBlocks++;
-      sinks?.problem?.('inf-scale', b, maxAbs, blockScale(layout, blocks, off));
+      counts.overflowValues += nonFiniteCount(y, j0, bs);
+      problem?.('inf-scale', b, blockMaxAbs(x, i0, bs), blockScale(layout, blocks, off));
       continue;
     }
     if (dc === 0) {
       if (informative(x, i0, i0 + bs, y, j0)) {
         counts.lostBlocks++;
         counts.lostValues += nonzeros(x, i0, i0 + bs);
-        sinks?.problem?.('lost', b, maxAbs, 0);
+        problem?.('lost', b, blockMaxAbs(x, i0, bs), 0);
       }
       continue;
     }
@@ -271,7 +290,7 @@ export function scanGgmlBlocks(
       if (32 - Math.clz32(dc) < multBits) {
         counts.coarseScaleBlocks++;
         counts.coarseScaleValues += nz;
-        sinks?.problem?.('coarse-scale', b, maxAbs, blockScale(layout, blocks, off));
+        problem?.('coarse-scale', b, blockMaxAbs(x, i0, bs), blockScale(layout, blocks, off));
       }
     }
     if (sub !== null && mult !== null) {
@@ -285,7 +304,7 @@ export function scanGgmlBlocks(
         counts.zeroedSubBlockValues += nonzeros(x, s0, s0 + sub.size);
         if (!reported) {
           reported = true;
-          sinks?.problem?.('zeroed-sub-block', b, maxAbs, blockScale(layout, blocks, off));
+          problem?.('zeroed-sub-block', b, blockMaxAbs(x, i0, bs), blockScale(layout, blocks, off));
         }
       }
     }

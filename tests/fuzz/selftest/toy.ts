@@ -15,7 +15,7 @@ class ToyError extends LowpIoError {
   }
 }
 
-type Bug = 'none' | 'rangeerror' | 'alloc' | 'hang' | 'misread' | 'pollute' | 'rereads' | 'code';
+type Bug = 'none' | 'rangeerror' | 'alloc' | 'allocbuffer' | 'hang' | 'asynchang' | 'misread' | 'pollute' | 'rereads' | 'code';
 
 function u32(n: number): Uint8Array {
   return le(new Uint32Array([n]));
@@ -43,7 +43,7 @@ const SEEDS = [
   toyFile([{ name: 'w', values: [0.5] }]),
 ];
 
-function parse(bytes: Uint8Array, ctx: FuzzContext, bug: Bug): ReadTensor[] {
+async function parse(bytes: Uint8Array, ctx: FuzzContext, bug: Bug): Promise<ReadTensor[]> {
   const src = ctx.source(bytes, 'toy', ToyError as never);
   const need = (at: number, n: number): void => {
     if (bug !== 'rangeerror' && at + n > bytes.length) throw new ToyError('TRUNCATED', `expected ${n} bytes at ${at}, got a file of ${bytes.length}`);
@@ -52,7 +52,7 @@ function parse(bytes: Uint8Array, ctx: FuzzContext, bug: Bug): ReadTensor[] {
   need(0, 8);
   if (String.fromCharCode(...bytes.subarray(0, 4)) !== 'TOY1') throw new ToyError(bug === 'code' ? 'WHATEVER' : 'MAGIC', 'expected TOY1, got something else');
   const count = dv.getUint32(4, true);
-  if (bug !== 'alloc' && count > bytes.length) throw new ToyError('TOO_LARGE', `expected at most ${bytes.length} tensors, got ${count}`);
+  if (bug !== 'alloc' && bug !== 'allocbuffer' && count > bytes.length) throw new ToyError('TOO_LARGE', `expected at most ${bytes.length} tensors, got ${count}`);
   const out: ReadTensor[] = [];
   const byName: Record<string, Record<string, unknown>> = {};
   let at = 8;
@@ -68,6 +68,8 @@ function parse(bytes: Uint8Array, ctx: FuzzContext, bug: Bug): ReadTensor[] {
     // a loop driven by a declared count, re-reading the same bytes, before the count is checked
     if (bug === 'rereads') for (let i = 0; i < n; i++) src.readSync!(at - 4, 4);
     if (bug === 'hang' && n === 0) for (;;) at += 0; // a loop without progress
+    if (bug === 'asynchang' && n === 0) await new Promise(() => undefined); // an await that never settles
+    if (bug === 'allocbuffer') Buffer.allocUnsafeSlow(n * 4); // as lowp's allocForRead does, before the check
     if (bug === 'alloc') {
       const data = new Float32Array(n); // allocated from the declared size, before any check
       need(at, n * 4);
@@ -129,6 +131,8 @@ export const none = make('none');
 export const rangeerror = make('rangeerror');
 export const alloc = make('alloc');
 export const hang = make('hang');
+export const asynchang = make('asynchang');
+export const allocbuffer = make('allocbuffer');
 export const misread = make('misread');
 export const pollute = make('pollute');
 export const rereads = make('rereads');

@@ -10,7 +10,7 @@
 // tensors, some with a storage of the wrong size or a view out of range.
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
-import { LowpIoError, openCheckpoint, openTorch, TorchError, type TorchFile, type TorchTensorInfo } from '../../../src/io/index.js';
+import { detectFormat, DETECT_BYTES, LowpIoError, openCheckpoint, openTorch, TorchError, type TorchFile, type TorchTensorInfo } from '../../../src/io/index.js';
 import { ELEMENT_SIZE, Ordered, pickle, T, Tuple, torchSave, type PyW, type SaveOptions, type StorageSpec, type TensorSpec } from '../../helpers/torch-writer.js';
 import { applyMutation, FuzzCheckError, mutationArb, readAll, type ExpectedTensor, type FuzzSeed, type FuzzTarget, type PayloadRange, type ReadTensor, type ReferenceResult } from '../harness.js';
 
@@ -380,9 +380,13 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   try {
     file = await openTorch(ctx.source(bytes, 'fuzz.pt'));
   } catch (e) {
-    // openCheckpoint may send unrecognised content to no reader at all (CheckpointError); otherwise the same
-    if (viaCheckpoint === 'success') throw new FuzzCheckError(`openTorch gave ${outcome(e)}, openCheckpoint a reader`);
-    if (viaCheckpoint !== outcome(e) && !viaCheckpoint.startsWith('CheckpointError')) throw new FuzzCheckError(`openTorch gave ${outcome(e)}, openCheckpoint ${viaCheckpoint}`);
+    // openCheckpoint may send unrecognised content to no reader at all (CheckpointError), and content it
+    // recognises as another format (a mutant whose first bytes read as ONNX or safetensors) to that
+    // format's reader; content it sends to the torch reader must fail there the same way
+    const kind = detectFormat(bytes.subarray(0, DETECT_BYTES), bytes.length);
+    const torchBound = kind === 'torch-zip' || kind === 'pickle' || kind === 'unknown';
+    if (viaCheckpoint === 'success' && torchBound) throw new FuzzCheckError(`openTorch gave ${outcome(e)}, openCheckpoint a reader`);
+    if (torchBound && viaCheckpoint !== outcome(e) && !viaCheckpoint.startsWith('CheckpointError')) throw new FuzzCheckError(`openTorch gave ${outcome(e)}, openCheckpoint ${viaCheckpoint}`);
     throw e;
   }
   if (viaCheckpoint !== 'success') throw new FuzzCheckError(`openCheckpoint gave ${viaCheckpoint}, openTorch a reader`);
