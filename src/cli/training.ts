@@ -174,8 +174,8 @@ function isTorchFile(path: string): boolean {
 }
 
 /** Opens what the training section reads; null when the input is not a training checkpoint. */
-async function openInputs(path: string | undefined, sample: boolean, cwd: string): Promise<TrainingInputs | TrainingSkipped | null> {
-  if (sample) return sampleInputs();
+async function openInputs(path: string | undefined, sample: boolean, cwd: string, sampleBytes?: Uint8Array | null): Promise<TrainingInputs | TrainingSkipped | null> {
+  if (sample) return sampleInputs(sampleBytes ?? undefined);
   const abs = isAbsolute(path as string) ? (path as string) : resolve(cwd, path as string);
   let files;
   try {
@@ -235,11 +235,13 @@ async function openInputs(path: string | undefined, sample: boolean, cwd: string
   };
 }
 
-/** The built-in sample as a training checkpoint (src/cli/sample/training.ts). */
-async function sampleInputs(): Promise<TrainingInputs> {
+/** The built-in sample as a training checkpoint (src/cli/sample/training.ts); its weights from the cast's bytes when given. */
+async function sampleInputs(bytes?: Uint8Array): Promise<TrainingInputs> {
   const { sampleSafetensors } = await import('./sample/transformer.js');
-  const t = sampleTraining();
-  const weights = await openSafetensors(sampleSafetensors(), { name: 'built-in sample' });
+  const weights = await openSafetensors(bytes ?? sampleSafetensors(), { name: 'built-in sample' });
+  const v = new Map<string, Float32Array>();
+  for (const x of weights.tensors) if (x.name.startsWith('optimizer.exp_avg_sq.')) v.set(x.name.slice('optimizer.exp_avg_sq.'.length), await weights.readFloat(x.name, { as: 'float32' }));
+  const t = sampleTraining({}, (name) => v.get(name));
   const moments = await openSafetensors(t.stateBytes, { name: 'built-in sample (optimizer state)' });
   const params = new Set(t.params.map((p) => p.name));
   const states = new Map<number, { tensors: ReadonlyMap<string, string>; step: number | undefined }>();
@@ -287,13 +289,13 @@ export function checkTrainingOptions(o: TrainingOptions): void {
 
 /** The training section of a check, or null when the input is not a training checkpoint. */
 export async function runTrainingSection(
-  path: string | undefined, sample: boolean, precision: string, opts: TrainingOptions, io: CliIO,
+  path: string | undefined, sample: boolean, precision: string, opts: TrainingOptions, io: CliIO, sampleBytes?: Uint8Array | null,
 ): Promise<TrainingSection | null> {
   if (opts.training === false) return null;
   checkTrainingOptions(opts);
   let inputs: TrainingInputs | TrainingSkipped | null;
   try {
-    inputs = await openInputs(path, sample, io.cwd ?? process.cwd());
+    inputs = await openInputs(path, sample, io.cwd ?? process.cwd(), sampleBytes);
   } catch (e) {
     if (e instanceof LowpIoError) throw new CliError(e.message);
     throw e;

@@ -368,7 +368,7 @@ export async function runCheck(path: string | undefined, opts: CheckOptions, io:
     const constants = checkWellKnownConstants(target.info.name);
     const { verdict, reasons } = overallVerdict(checks, summary, constants.rows, target.info);
     const triggered = triggeredFailOn(failOn, summary.byVerdict, constants.rows);
-    const training = await runTrainingSection(path, opts.sample === true, target.info.name, opts, io);
+    const training = await runTrainingSection(path, opts.sample === true, target.info.name, opts, io, input.bytes);
     return {
       targetKind: 'format',
       training,

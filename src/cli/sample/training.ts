@@ -10,7 +10,7 @@
 // training section reads exactly as it reads optimizer.pt's tensors.
 import { createRng } from '../../core/rng.js';
 import { writeSafetensors, type TensorInput } from '../../io/safetensors/writer.js';
-import { DEFAULT_SAMPLE_CONFIG, sampleTensors, type SampleConfig } from './transformer.js';
+import { DEFAULT_SAMPLE_CONFIG, sampleParams, sampleTensors, type SampleConfig } from './transformer.js';
 
 /** The sample's training run: what optimizer.pt and trainer_state.json would say. */
 export interface SampleTraining {
@@ -48,17 +48,20 @@ function hash(s: string): number {
  * The sample's optimizer state and run facts (deterministic).
  *
  * @param config - the sample's sizes and seed; defaults {@link DEFAULT_SAMPLE_CONFIG}
+ * @param ownExpAvgSq - the sample's `optimizer.exp_avg_sq.<name>` tensors, when already at hand (else they are generated)
  * @example
  * ```ts
  * const t = sampleTraining();
  * t.groups[0].lr; // 2.76e-4: the lr of step 2,001
  * ```
  */
-export function sampleTraining(config: Partial<SampleConfig> = {}): SampleTraining {
+export function sampleTraining(config: Partial<SampleConfig> = {}, ownExpAvgSq?: (name: string) => Float32Array | undefined): SampleTraining {
   const c: SampleConfig = { ...DEFAULT_SAMPLE_CONFIG, ...config };
-  const tensors = sampleTensors(c);
-  const byName = new Map(tensors.map((t) => [t.name, t]));
-  const params = tensors.filter((t) => t.name.startsWith('model.')).map((t) => ({ name: t.name, shape: t.shape }));
+  const own = ownExpAvgSq ?? ((): ((name: string) => Float32Array | undefined) => {
+    const byName = new Map(sampleTensors(c).map((t) => [t.name, t.data]));
+    return (name) => byName.get(`optimizer.exp_avg_sq.${name}`);
+  })();
+  const params = sampleParams(c).map((p) => ({ name: p.name, shape: p.shape }));
   const peak = 3e-4, warmup = 200, maxSteps = 10_000, step = 2000;
   const lr = lrAt(step, peak, warmup, maxSteps);
   const isNorm = (name: string) => /norm\.weight$/.test(name);
@@ -75,9 +78,9 @@ export function sampleTraining(config: Partial<SampleConfig> = {}): SampleTraini
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
     };
     // the second moment: the sample's own tensor where it has one, else the same kind of values
-    const own = byName.get(`optimizer.exp_avg_sq.${p.name}`);
+    const given = own(p.name);
     let v: Float32Array;
-    if (own) v = own.data;
+    if (given) v = given;
     else {
       const median = isNorm(p.name) ? 1e-5 : /mlp/.test(p.name) ? 1.5e-6 : 1e-6;
       v = new Float32Array(n);

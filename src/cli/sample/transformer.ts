@@ -119,6 +119,36 @@ function logNormal(g: Gen, n: number, median: number, sigma: number): Float32Arr
 }
 
 /**
+ * The sample model's parameters in its own order (its `named_parameters()`), with their shapes and
+ * initialisation scales ('norm' for RMSNorm weights); no values are generated.
+ *
+ * @param config - sizes; defaults {@link DEFAULT_SAMPLE_CONFIG}
+ * @returns the parameters, embedding first
+ * @example
+ * ```ts
+ * sampleParams()[0].name; // 'model.embed_tokens.weight'
+ * ```
+ */
+export function sampleParams(config: Partial<SampleConfig> = {}): { name: string; shape: number[]; std: number | 'norm' }[] {
+  const { vocab, dModel: d, dFfn: f, layers: L } = { ...DEFAULT_SAMPLE_CONFIG, ...config };
+  const residStd = 0.02 / Math.sqrt(2 * L);
+  const params: { name: string; shape: number[]; std: number | 'norm' }[] = [];
+  params.push({ name: 'model.embed_tokens.weight', shape: [vocab, d], std: 0.02 });
+  for (let l = 0; l < L; l++) {
+    const p = `model.layers.${l}`;
+    params.push({ name: `${p}.input_layernorm.weight`, shape: [d], std: 'norm' });
+    for (const proj of ['q_proj', 'k_proj', 'v_proj']) params.push({ name: `${p}.self_attn.${proj}.weight`, shape: [d, d], std: 0.02 });
+    params.push({ name: `${p}.self_attn.o_proj.weight`, shape: [d, d], std: residStd });
+    params.push({ name: `${p}.post_attention_layernorm.weight`, shape: [d], std: 'norm' });
+    params.push({ name: `${p}.mlp.gate_proj.weight`, shape: [f, d], std: 0.02 });
+    params.push({ name: `${p}.mlp.up_proj.weight`, shape: [f, d], std: 0.02 });
+    params.push({ name: `${p}.mlp.down_proj.weight`, shape: [d, f], std: residStd });
+  }
+  params.push({ name: 'model.norm.weight', shape: [d], std: 'norm' });
+  return params;
+}
+
+/**
  * The tensors of the built-in sample (see the header of this file for what each group models).
  * Deterministic: the same config gives the same values on every machine.
  *
@@ -141,19 +171,7 @@ export function sampleTensors(config: Partial<SampleConfig> = {}): SampleTensor[
   const residStd = 0.02 / Math.sqrt(2 * L);
 
   // weights
-  const params: { name: string; shape: number[]; std: number | 'norm' }[] = [];
-  params.push({ name: 'model.embed_tokens.weight', shape: [vocab, d], std: 0.02 });
-  for (let l = 0; l < L; l++) {
-    const p = `model.layers.${l}`;
-    params.push({ name: `${p}.input_layernorm.weight`, shape: [d], std: 'norm' });
-    for (const proj of ['q_proj', 'k_proj', 'v_proj']) params.push({ name: `${p}.self_attn.${proj}.weight`, shape: [d, d], std: 0.02 });
-    params.push({ name: `${p}.self_attn.o_proj.weight`, shape: [d, d], std: residStd });
-    params.push({ name: `${p}.post_attention_layernorm.weight`, shape: [d], std: 'norm' });
-    params.push({ name: `${p}.mlp.gate_proj.weight`, shape: [f, d], std: 0.02 });
-    params.push({ name: `${p}.mlp.up_proj.weight`, shape: [f, d], std: 0.02 });
-    params.push({ name: `${p}.mlp.down_proj.weight`, shape: [d, f], std: residStd });
-  }
-  params.push({ name: 'model.norm.weight', shape: [d], std: 'norm' });
+  const params = sampleParams(c);
   for (const p of params) {
     const std = p.std;
     add(p.name, p.shape, std === 'norm' ? 'RMSNorm weight (around 1)' : `weight, init std ${Number(std.toPrecision(3))}`, (g, n) =>
