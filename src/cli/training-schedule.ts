@@ -14,7 +14,7 @@
 // the kind with the smallest largest relative error is kept, and the fit error is reported. `--schedule
 // linear|cosine|constant` fixes the kind (HF's default is linear), `--schedule none` skips the schedule.
 
-import { fmtNum } from './units.js';
+import { fmtCount, fmtNum } from './units.js';
 
 /** A schedule kind: HF's get_linear_schedule_with_warmup, cosine (half a cycle), constant. */
 export type ScheduleKind = 'linear' | 'cosine' | 'constant';
@@ -122,5 +122,5 @@ export function describeSchedule(s: FittedSchedule): string {
   const floor = s.kind === 'constant' ? '' : s.floor > 0 ? ` to ${pct(s.floor)} of the peak` : ' to 0';
   const err = s.maxRelError < 1e-9 ? 'exactly' : `within ${Number((s.maxRelError * 100).toPrecision(2))}%`;
   const fit = `${s.source === 'given' ? 'as --schedule says; ' : ''}fits the ${s.points} known lr${s.points === 1 ? '' : 's'} ${err}`;
-  return `${s.kind}${warm}${floor} at step ${s.maxSteps} (peak lr ${fmtNum(s.peakLr)}; ${fit})`;
+  return `${s.kind}${warm}${floor} at step ${fmtCount(s.maxSteps)} (peak lr ${fmtNum(s.peakLr)}; ${fit})`;
 }
