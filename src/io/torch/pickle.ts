@@ -721,6 +721,8 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, containers: Pick
 /** A short description of an unpickled value for messages. */
 export function kindOf(v: unknown, containers?: PickleContainers): string {
   if (v === null) return 'None';
+  // a missing item (the first of an empty persistent-id tuple) is no unpickled value at all
+  if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return containers?.tuples.has(v) ? `a tuple of ${v.length}` : `a list of ${v.length}`;
   if (v instanceof Map) return `a dict of ${v.size}`;
   if (v instanceof Set) return 'a set';
