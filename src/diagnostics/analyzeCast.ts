@@ -1,8 +1,8 @@
 // analyzeCast and createCastAnalyzer: what casting an array to a lower-precision format does to it —
 // counts (exact, rounded, flushed to zero, subnormal, overflowed), range, error statistics (the
 // definitions of src/quant/metrics.ts), a log2-magnitude histogram with the format's bands, the k worst
-// elements and a verdict with reasons — in one pass with no copy, whole or streamed chunk by chunk.
-// The analysis is castAnalyzer.ts (its header
+// elements and a verdict with reasons — in one pass with no copy, whole or streamed chunk by chunk
+// (also straight from ggml blocks: CastAnalyzer.addGgml). The analysis is castAnalyzer.ts (its header
 // says which path runs for which input, and the reference every path equals); the result types are
 // castTypes.ts, re-exported here.
 import type { FormatLike } from '../formats/registry.js';

@@ -14,7 +14,10 @@
 // indexed by the float32 exponent field, integer tests on the bit patterns for the rare cases.
 // Everything else (Float64Array, number[], codes, toward-zero/stochastic rounding, flushed subnormals)
 // runs the generic codec. Tests compare all three with an independent per-element computation through
-// `round`, and with each other.
+// `round`, and with each other. ggml blocks (addGgml) are the values dequantizeGgml gives: Q8_0 and Q4_K
+// blocks on the float32 WebAssembly path run the fused kernels of src/wasm/kernels-analyze-ggml.ts,
+// which give what the float32 kernel gives on the dequantized values, bit for bit (tests compare the
+// two); every other case dequantizes and adds the values.
 import { describeValue } from '../core/describe.js';
 import { checkOptionsObject } from '../core/options.js';
 import { decodeGeneric, encodeGeneric } from '../formats/codec.js';
@@ -22,8 +25,10 @@ import { resolveCastOptions, type ResolvedCastOptions } from '../formats/options
 import { exponentOf, pow2 } from '../formats/pow2.js';
 import { FP32, getFormat, type FormatLike } from '../formats/registry.js';
 import type { FloatFormat } from '../formats/spec.js';
-import { analyzeF32Wasm, analyzeKernelSupports, type F32CastTotals } from '../wasm/analyze.js';
+import { dequantizeGgml, type GgmlTypeLike } from '../quant/ggml/dequantize.js';
+import { analyzeF32Wasm, analyzeGgmlWasm, analyzeKernelSupports, ANALYZE_GROUP, type F32CastTotals } from '../wasm/analyze.js';
 import type { CastAnalysis, CastAnalysisOptions, CastAnalyzer, CastCounts, CastErrorStats, CastOptionsUsed, CastRange, VerdictThresholds } from './castTypes.js';
+import { groupReader, resolveGgmlBlocks, type GgmlBlocks } from './castGgml.js';
 import { buildHistogram, HIST_OFFSET, HIST_SIZE } from './histogram.js';
 import { badCode, resolveValues, type ValueSource, type ValuesInput } from './input.js';
 import { overflowThreshold } from './overflow.js';
@@ -150,6 +155,21 @@ export class Analyzer implements CastAnalyzer {
     return this.addSource(resolveValues(chunk, 'CastAnalyzer.add', 'chunk'));
   }
 
+  addGgml(blocks: Uint8Array, type: GgmlTypeLike): CastAnalyzer {
+    const fn = 'CastAnalyzer.addGgml';
+    const g = resolveGgmlBlocks(blocks, type, fn);
+    // the fused kernel where add() of the dequantized values would run the float32 kernel
+    if (g.fused !== null && this.wasm && g.count >= WASM_MIN) {
+      const source = this.source === null || this.source === 'fp32' ? 'fp32' : 'mixed';
+      if (this.addGgmlWasm(blocks, g)) {
+        this.source = source;
+        this.count += g.count;
+        return this;
+      }
+    }
+    return this.addSource(resolveValues(dequantizeGgml(blocks, g.info), fn, 'blocks'));
+  }
+
   /** Adds an already validated source. */
   addSource(src: ValueSource): CastAnalyzer {
     this.source = this.source === null || this.source === src.sourceName ? src.sourceName : 'mixed';
@@ -187,6 +207,24 @@ export class Analyzer implements CastAnalyzer {
       () => heap.threshold(), (start, end) => this.rescanF32(f32, i32, base, start, end));
     if (t === null) return false;
     this.addTotals(t, f32.length);
+    return true;
+  }
+
+  /**
+   * The WebAssembly path of `addGgml` for the types with a fused kernel: the same totals and worst-list
+   * groups as addF32Wasm over the dequantized values (src/wasm/analyze.ts analyzeGgmlWasm); a group is
+   * rescanned from its dequantized values. False, having changed nothing, without the kernels.
+   */
+  private addGgmlWasm(blocks: Uint8Array, g: GgmlBlocks): boolean {
+    const heap = this.heap, base = this.count;
+    const values = groupReader(blocks, g.info, ANALYZE_GROUP);
+    const t = analyzeGgmlWasm(blocks, g.fused!, this.f.mantissaBits, this.f.minNormalExponent, this.ovBits, this.hist, HIST_OFFSET,
+      () => heap.threshold(), (start, end) => {
+        const v = values(start, end);
+        this.rescanF32(v, new Int32Array(v.buffer, v.byteOffset, v.length), base + start, 0, v.length);
+      });
+    if (t === null) return false;
+    this.addTotals(t, g.count);
     return true;
   }
 

@@ -3,6 +3,7 @@
 // format, and the streaming analyzer's interface. Types only: the analysis is castAnalyzer.ts.
 import type { CastOptions, ResolvedCastOptions } from '../formats/options.js';
 import type { OverflowPolicy } from '../formats/spec.js';
+import type { GgmlTypeLike } from '../quant/ggml/dequantize.js';
 import type { Log2Histogram } from './histogram.js';
 import type { ValuesInput } from './input.js';
 import type { WorstElement } from './worst.js';
@@ -217,6 +218,24 @@ export interface CastAnalyzer {
   readonly count: number;
   /** Adds a chunk (indices in the worst list continue across chunks). Returns the analyzer. */
   add(chunk: ValuesInput): CastAnalyzer;
+  /**
+   * Adds the values that whole ggml blocks of `type` hold (a GGUF tensor's raw bytes, streamed): the
+   * same analysis as `add(dequantizeGgml(blocks, type))` (lowp/quant), bit for bit, without the
+   * float32 copy: Q8_0 and Q4_K blocks are analysed straight from the blocks where WebAssembly SIMD
+   * runs, other types are dequantized first. Returns the analyzer.
+   *
+   * @param blocks - whole blocks, as stored in a GGUF file (not modified).
+   * @param type - the ggml type: name (case-insensitive, e.g. `'Q4_K'`), GGUF id or type info.
+   * @throws TypeError for `blocks` that is not a Uint8Array or a type lowp cannot decode; RangeError
+   *   for a length that is not a whole number of blocks.
+   * @example
+   * ```ts
+   * const an = createCastAnalyzer('fp16');
+   * for await (const c of gguf.chunks('blk.0.attn_q.weight', { raw: true })) an.addGgml(c.data, 'Q8_0');
+   * an.finish().verdict;
+   * ```
+   */
+  addGgml(blocks: Uint8Array, type: GgmlTypeLike): CastAnalyzer;
   /** The analysis of everything added so far. */
   finish(): CastAnalysis;
 }
