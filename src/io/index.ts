@@ -33,6 +33,7 @@ export {
   type Tensor,
   type TensorChunk,
   type ChunkOptions,
+  type RawChunkOptions,
   type ReadFloatOptions,
 } from './reader.js';
 export { elementCodec, isTensorDType, type ElementCodec, type PackedDType, type TensorDType } from './elements.js';
