@@ -50,9 +50,9 @@ const HIST_OFF = OUT_OFF + 128;
 const GROUPS_OFF = HIST_OFF + 4 * HIST_COPY;
 /** The kernels' state (ANALYZE_STATE = 304 bytes in kernels-analyze.ts). */
 const STATE_OFF = GROUPS_OFF + (ANALYZE_CHUNK / ANALYZE_GROUP) * 8;
-/** The fused kernels' scratch (ANALYZE_GGML_SCRATCH = 3712 bytes in kernels-analyze-ggml.ts). */
+/** The fused kernels' scratch (at least ANALYZE_GGML_SCRATCH = 3904 bytes in kernels-analyze-ggml.ts). */
 const SCRATCH_OFF = STATE_OFF + 320;
-const END_OFF = SCRATCH_OFF + 3712;
+const END_OFF = SCRATCH_OFF + 4096;
 
 /** Views of the kernel's staging area, kept while the memory's buffer stays the same. */
 interface Views {

@@ -28,14 +28,14 @@
 // nonzero value below 2^emin, as rangeStats found), which also count flushes and subnormal results.
 // Zeros (r = |x| = 0) count there as exact, flushed and below 2^emin and are taken off at the end of
 // the group. The ulp error is err·2^23/C as in analyzeLoop (for bf16 the same number as its bit
-// distance / 2^16). Histogram: Q8_0 values of a block lie in the 8 binades [2^Ed, 2^(Ed+8)) of its
-// scale |d| = 2^Ed·1.f (1 ≤ |q| ≤ 128), so each vector adds one-hot nibbles (a swizzle of a 16-byte
-// table by E − Ed) to per-lane counters, summed per block into 8 u16 bins at hist16[Ed] (at most
-// 32768 per bin per call: added to the u32 histogram at the end of the call); Q4_K values span any
-// binades: one u32 increment per value in analyzeLoop's 4 lane copies (measured: the one-hot
-// nibbles cost half as much).
+// distance / 2^16). Histogram (rangeStats): a block of 32 values whose nonzero values lie within the
+// 8 binades below its largest (every Q8_0 block: its values are |q|·|d| with 1 ≤ |q| ≤ 128; most Q4_K
+// blocks) adds one-hot nibbles per vector (a swizzle of a 16-byte table by the exponent field) to
+// per-lane counters, summed per block into 8 u16 bins (at most 32768 per bin per call: added to the
+// u32 histogram at the end of the call); other blocks add one u32 increment per value, in analyzeLoop's
+// 4 lane copies (measured: the nibbles cost half as much).
 // `buf` is the kernels' scratch (ANALYZE_GGML_SCRATCH bytes): 256 f32 values, 512 f32 (|x| and err of
-// the group), 160 u16 bins, 8 block exponents, the state.
+// the group), 264 u16 bins, the state.
 import { analyzeLoop, analyzeStateFinish, analyzeStateInit, ANALYZE_STATE, S_EXACT, S_FLUSH, S_MAXA, S_MERR, S_MINA, S_MREL, S_MULP, S_SABS, S_SE, S_SREL, S_SUBLT, S_SX, S_ZERO } from './kernels-analyze';
 import { dequantQ4_K, dequantQ8_0 } from './kernels-ggml';
 import { f16ToF32s } from './half-scalar';
