@@ -23,7 +23,11 @@
 // Then the same values as a PyTorch pytorch_model.bin (a torch.save zip archive written by the test
 // writer through bench/_torch-bin.ts, needs tsx): `lowp check` against a plain read of it, cold cache,
 // each repetition paired with the safetensors file (evict, plain read; evict, lowp check), every ratio printed.
-// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--reps 3] [--format safetensors,gguf,torch,onnx|all] [--json]
+// The GGUF part also measures the cast analysis alone, one thread, on blocks in memory: the blocks
+// themselves (CastAnalyzer.addGgml, the fused kernels) and their dequantized values (add), in M values/s;
+// with --baseline <another build's dist/cli/main.js>, each cold repetition also runs that build's lowp
+// check (paired: the same file, the same load), with its ratio.
+// Usage: npm run build && node bench/cli.mjs [--mib 1024] [--reps 3] [--format safetensors,gguf,torch,onnx|all] [--baseline BIN] [--json]
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +45,11 @@ const asJson = args.includes('--json');
 const reps = Number(args.includes('--reps') ? args[args.indexOf('--reps') + 1] : 3);
 const FORMATS = ['safetensors', 'gguf', 'torch', 'onnx'];
 const formatArg = args.includes('--format') ? args[args.indexOf('--format') + 1] : 'all';
+const baselineBin = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : null;
+if (baselineBin !== null && !existsSync(baselineBin)) {
+  console.error(`bench/cli.mjs: --baseline ${baselineBin} not found`);
+  process.exit(1);
+}
 const formats = formatArg === 'all' ? FORMATS : formatArg.split(',');
 const withOnnx = formats.includes('onnx');
 if (formats.some((f) => !FORMATS.includes(f))) {
@@ -138,9 +147,9 @@ function writeOnnx(to, headerBytes, external) {
   }
 }
 
-function runBin(argv) {
+function runBin(argv, which = bin) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [which, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`lowp ${argv.join(' ')} exited with ${r.status}: ${r.stderr}`);
   return { ms, stdout: r.stdout };
@@ -413,6 +422,12 @@ async function benchGguf() {
       label: 'in-process: chunks() + createCastAnalyzer(fp16)',
       ms: await bestAsync(async () => { for (const t of f.tensors) { const a = diag.createCastAnalyzer('fp16', { topK: 5 }); for await (const c of f.chunks(t.name, { reuse: true })) a.add(c.data); a.finish(); } }),
     });
+    if (typeof diag.createCastAnalyzer('fp16').addGgml === 'function') {
+      results.push({
+        label: 'in-process: chunks({ raw }) + addGgml (fp16)',
+        ms: await bestAsync(async () => { for (const t of f.tensors) { const a = diag.createCastAnalyzer('fp16', { topK: 5 }); for await (const c of f.chunks(t.name, { raw: true, reuse: true })) a.addGgml(c.data, t.type); a.finish(); } }),
+      });
+    }
   }
   await f.close();
   const base = results[0].ms;
@@ -432,6 +447,33 @@ async function benchGguf() {
       rates.push({ type, mValuesPerS: out.length / 1e6 / (ms / 1000) });
     }
   }
+  // the cast analysis alone, one thread, blocks in memory (1M-value pieces, as lowp check's chunks):
+  // of the blocks (addGgml) and of their dequantized values (add; the dequantization not timed)
+  const analysisRates = [];
+  if (diag?.createCastAnalyzer && typeof diag.createCastAnalyzer('fp16').addGgml === 'function' && quant?.dequantizeGgml) {
+    const CH = 1 << 20;
+    for (const type of ['Q8_0', 'Q4_K']) {
+      const per = type === 'Q8_0' ? 32 : 256, size = type === 'Q8_0' ? 34 : 144;
+      const blocks = randomBlocks(type, (16 * CH) / per, 5);
+      const pieces = [];
+      for (let v = 0; v < 16 * CH; v += CH) pieces.push(blocks.subarray((v / per) * size, ((v + CH) / per) * size));
+      const floats = pieces.map((p) => quant.dequantizeGgml(p, type));
+      for (const to of ['bf16', 'fp16']) {
+        const best = { add: Infinity, addGgml: Infinity };
+        for (let i = 0; i < Math.max(reps, 5); i++) {
+          for (const how of ['add', 'addGgml']) {
+            const t0 = performance.now();
+            const a = diag.createCastAnalyzer(to, { topK: 5 });
+            if (how === 'add') for (const x of floats) a.add(x);
+            else for (const p of pieces) a.addGgml(p, type);
+            a.finish();
+            best[how] = Math.min(best[how], performance.now() - t0);
+          }
+        }
+        analysisRates.push({ type, to, addMValuesPerS: (16 * CH) / 1e3 / best.add, addGgmlMValuesPerS: (16 * CH) / 1e3 / best.addGgml });
+      }
+    }
+  }
   // cold: a plain read, lowp/io's chunks() (read + dequantize, in this process) and a check, in turn, each
   // after evicting the file; one ratio per repetition
   const coldRuns = [];
@@ -449,7 +491,15 @@ async function benchGguf() {
       const chunksMs = performance.now() - t0;
       evict(ggufPath);
       const r = runBin(['check', ggufPath, '--to', 'fp16', '--json', '--threads', 'auto']);
-      coldRuns.push({ plainMs, chunksMs, checkMs: r.ms, chunksRatio: chunksMs / plainMs, ratio: r.ms / plainMs });
+      const run = { plainMs, chunksMs, checkMs: r.ms, chunksRatio: chunksMs / plainMs, ratio: r.ms / plainMs };
+      if (baselineBin !== null) {
+        evict(ggufPath);
+        const b = runBin(['check', ggufPath, '--to', 'fp16', '--json', '--threads', 'auto'], baselineBin);
+        if (JSON.stringify(JSON.parse(b.stdout).tensors) !== JSON.stringify(JSON.parse(r.stdout).tensors)) throw new Error('the baseline build analysed the tensors differently');
+        run.baselineMs = b.ms;
+        run.baselineRatio = b.ms / plainMs;
+      }
+      coldRuns.push(run);
     }
   }
   rmSync(ggufPath, { force: true });
@@ -458,10 +508,12 @@ async function benchGguf() {
     console.log(`\nlowp check on a ${(fileBytes / 2 ** 20).toFixed(0)} MiB GGUF file (${header.tensors.length} tensors, ${types}: ${(values / 1e6).toFixed(0)} M values, ${(values / (fileBytes / 4)).toFixed(2)}× the values of a float32 file of that size), page cache warm, best of ${reps}`);
     printRows(rows);
     if (rates.length) console.log(`  lowp/quant dequantizeGgml in memory, one thread: ${rates.map((r) => `${r.type} ${r.mValuesPerS.toFixed(0)} M values/s`).join(', ')}`);
+    for (const r of analysisRates) console.log(`  cast analysis alone, one thread, ${r.type} → ${r.to}: blocks (addGgml) ${r.addGgmlMValuesPerS.toFixed(0)} M values/s, dequantized values (add) ${r.addMValuesPerS.toFixed(0)} M values/s`);
     if (coldRuns.length) {
       console.log(`\nthe same GGUF file read from the disk (evicted before every run), ${reps} runs: lowp/io chunks() and lowp check --to fp16 --threads auto vs a plain read`);
       for (const [i, r] of coldRuns.entries()) {
-        console.log(`  run ${i + 1}: plain ${(r.plainMs / 1000).toFixed(2)} s (${(fileBytes / 1e6 / (r.plainMs / 1000)).toFixed(0)} MB/s); lowp/io chunks() ${(r.chunksMs / 1000).toFixed(2)} s: ${r.chunksRatio.toFixed(2)}×; lowp check ${(r.checkMs / 1000).toFixed(2)} s: ${r.ratio.toFixed(2)}× the plain read`);
+        const base = r.baselineMs === undefined ? '' : `; baseline lowp check ${(r.baselineMs / 1000).toFixed(2)} s: ${r.baselineRatio.toFixed(2)}×`;
+        console.log(`  run ${i + 1}: plain ${(r.plainMs / 1000).toFixed(2)} s (${(fileBytes / 1e6 / (r.plainMs / 1000)).toFixed(0)} MB/s); lowp/io chunks() ${(r.chunksMs / 1000).toFixed(2)} s: ${r.chunksRatio.toFixed(2)}×; lowp check ${(r.checkMs / 1000).toFixed(2)} s: ${r.ratio.toFixed(2)}× the plain read${base}`);
       }
       const spread = (xs) => {
         const v = [...xs].sort((a, b) => a - b);
@@ -469,11 +521,12 @@ async function benchGguf() {
       };
       console.log(`  lowp check: ${spread(coldRuns.map((r) => r.ratio))} the plain read (target: within 2×)`);
       console.log(`  lowp/io chunks() (read + dequantize, no analysis): ${spread(coldRuns.map((r) => r.chunksRatio))}`);
+      if (baselineBin !== null) console.log(`  baseline lowp check (${baselineBin}): ${spread(coldRuns.map((r) => r.baselineRatio))}`);
     } else {
       console.log('\n(cold-cache rows skipped: this system cannot evict a file from the page cache with dd oflag=nocache)');
     }
   }
-  return { mib: fileBytes / 2 ** 20, types, values, results: rows, dequantizeMValuesPerS: rates, coldRuns };
+  return { mib: fileBytes / 2 ** 20, types, values, results: rows, dequantizeMValuesPerS: rates, analysisAlone: analysisRates, coldRuns };
 }
 
 try {

@@ -52,6 +52,14 @@ export async function analyzeTensor(reader: TensorReader, t: TensorInfo, to: str
   const analyzer = createCliCastAnalyzer(to);
   const bytesPerElement = t.elements > 0 ? t.byteLength / t.elements : 0;
   // reuse: chunks are views into two recycled buffers; the analyzer keeps no reference to them
+  if (RAW_GGML.has(t.dtype)) {
+    // ggml blocks with a fused kernel: the blocks themselves, the same result as their dequantized values
+    for await (const c of reader.chunks(t.name, { elements: chunk, raw: true, reuse: true })) {
+      analyzer.addGgml(c.data, t.dtype);
+      onBytes?.(c.data.length);
+    }
+    return analyzer.finish();
+  }
   for await (const c of reader.chunks(t.name, { elements: chunk, as: elementCodec(t.dtype).exact, reuse: true })) {
     analyzer.add(c.data);
     onBytes?.(c.data.length * bytesPerElement);
@@ -115,6 +123,9 @@ export async function analyzeTensorGgml(reader: TensorReader, t: TensorInfo, typ
   }
   return { status: 'quantized', rowLength, reason: null, analysis: analyzer.finish() };
 }
+
+/** Tensor dtypes (ggml block types of GGUF files) streamed as raw blocks into CastAnalyzer.addGgml. */
+const RAW_GGML: ReadonlySet<string> = new Set(['Q8_0', 'Q4_K']);
 
 async function openJobInput(job: CheckWorkerJob): Promise<TensorReader> {
   if (job.input.kind === 'bytes') return openSafetensors(new Uint8Array(job.input.bytes), { name: job.input.label });

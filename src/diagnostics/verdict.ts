@@ -5,44 +5,13 @@
 import { describeValue } from '../core/describe.js';
 import { finfo } from '../formats/finfo.js';
 import type { FloatFormat } from '../formats/spec.js';
-import type { CastAnalysis } from './analyzeCast.js';
+import type { CastAnalysis, CastVerdict, VerdictThresholds } from './castTypes.js';
 import { fmtCount, fmtFixed, fmtLog2, fmtPercent, fmtValue, plural } from './text.js';
 
-/**
- * The verdict of a cast: `'overflow-risk'` (values overflow, or too little headroom below the format's
- * max), `'underflow-risk'` (too many nonzero values flush to zero or lose precision as subnormals),
- * `'lossy'` (in range, but the rounding error is above the SQNR threshold), `'safe'` (none of these).
- *
- * @example
- * ```ts
- * analyzeCast(new Float32Array([1e5]), 'fp16').verdict; // 'overflow-risk'
- * ```
- */
-export type CastVerdict = 'safe' | 'lossy' | 'underflow-risk' | 'overflow-risk';
+export type { CastVerdict, VerdictThresholds } from './castTypes.js';
 
 /** The verdicts from best to worst: the order compareFormats ranks by and a report's summary takes the worst of. */
 export const VERDICT_ORDER: readonly CastVerdict[] = Object.freeze(['safe', 'lossy', 'underflow-risk', 'overflow-risk']);
-
-/**
- * Thresholds of the verdict. Fractions are of the finite nonzero inputs.
- *
- * @example
- * ```ts
- * analyzeCast(x, 'fp16', { thresholds: { maxFlushedFraction: 0, minHeadroomBits: 1 } });
- * ```
- */
-export interface VerdictThresholds {
-  /** Largest tolerated fraction of overflowing values; default 0 (a single overflow is a risk: inf → NaN loss). */
-  maxOverflowFraction?: number;
-  /** Smallest tolerated headroom log2(max / maxAbs) in bits; default 0 (only values beyond max count). */
-  minHeadroomBits?: number;
-  /** Largest tolerated fraction of nonzero values that flush to zero; default 1e-4 (0.01%). */
-  maxFlushedFraction?: number;
-  /** Largest tolerated fraction of nonzero values that become subnormal; default 0.01 (1%). */
-  maxSubnormalFraction?: number;
-  /** Smallest SQNR in dB for `'safe'`; default 40 (relative L2 error ≤ 1%, as src/quant/metrics.ts' 'close'). */
-  minSqnrDb?: number;
-}
 
 /**
  * The defaults of {@link VerdictThresholds}.

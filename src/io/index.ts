@@ -34,6 +34,7 @@ export {
   type Tensor,
   type TensorChunk,
   type ChunkOptions,
+  type RawChunkOptions,
   type ReadFloatOptions,
 } from './reader.js';
 export { elementCodec, isTensorDType, type ElementCodec, type PackedDType, type TensorDType } from './elements.js';

@@ -111,6 +111,28 @@ export interface ChunkOptions<F extends FloatType | undefined = FloatType | unde
 }
 
 /**
+ * Options of `chunks()` for the stored bytes themselves: each chunk's `data` is a Uint8Array of the
+ * bytes of its elements as the file stores them (whole storage units: for a ggml block type, whole
+ * blocks; for packed 4-bit types, whole bytes), not decoded. Chunk `start` is in elements, as always;
+ * a chunk holds `data.length / unit bytes · elements per unit` elements.
+ *
+ * @example
+ * ```ts
+ * for await (const { start, data } of gguf.chunks('blk.0.ffn_up.weight', { raw: true, reuse: true })) {
+ *   analyzer.addGgml(data, 'Q4_K'); // data: whole Q4_K blocks (144 bytes per 256 values)
+ * }
+ * ```
+ */
+export interface RawChunkOptions {
+  /** Elements per chunk, as {@link ChunkOptions.elements} (rounded down to whole storage units). */
+  elements?: number;
+  /** Stream the stored bytes (required: distinguishes these options from {@link ChunkOptions}). */
+  raw: true;
+  /** Recycle two internal buffers, as {@link ChunkOptions.reuse}. */
+  reuse?: boolean;
+}
+
+/**
  * Options of `readFloat()`.
  *
  * @example
@@ -157,6 +179,8 @@ export interface TensorReader {
   tensor(name: string): Promise<Tensor>;
   /** Reads a whole tensor as float values. */
   readFloat<F extends FloatType = FloatType>(name: string, options?: ReadFloatOptions<F>): Promise<FloatArrayOf<F>>;
+  /** Streams a tensor's stored bytes in chunks of whole storage units (see {@link RawChunkOptions}). */
+  chunks(name: string, options: RawChunkOptions): AsyncGenerator<TensorChunk<Uint8Array>, void, undefined>;
   /** Streams a tensor in chunks of `options.elements` elements, natural or converted to floats. */
   chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
   /** Streams a tensor in chunks converted to float values (`options.as`). */
@@ -179,6 +203,16 @@ export function checkChunkElements(elements: unknown, granule = 1): number {
     throw new RangeError(`expected chunk elements to be a positive integer, got ${describeValue(elements)}`);
   }
   return granule === 1 ? e : Math.max(granule, e - (e % granule));
+}
+
+/** `raw`, checked: true streams stored bytes (then `as` must be absent), false or absent decodes. */
+export function checkRaw(options: unknown): boolean {
+  const o = options as { raw?: unknown; as?: unknown } | null | undefined;
+  const raw = o?.raw;
+  if (raw === undefined || raw === false) return false;
+  if (raw !== true) throw new TypeError(`expected raw to be true or false, got ${describeValue(raw)}`);
+  if (o?.as !== undefined) throw new TypeError(`expected either raw (stored bytes) or as (decoded floats), got both (as: ${describeValue(o.as)})`);
+  return true;
 }
 
 /** `as`, checked: undefined, 'float32' or 'float64'. */
@@ -395,43 +429,46 @@ export abstract class TensorReaderBase<I extends TensorInfo = TensorInfo> implem
    * caller works on the current one; memory stays at about two chunks whatever the tensor's size.
    * Arguments are checked at the call, not at the first `next()`.
    */
+  chunks(name: string, options: RawChunkOptions): AsyncGenerator<TensorChunk<Uint8Array>, void, undefined>;
   chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
   chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
-  chunks(name: string, options?: ChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+  chunks(name: string, options?: ChunkOptions | RawChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
     const t = this.info(name);
     checkOptionsObject(options, 'chunks');
     const codec = this.codecOf(t);
     const elements = checkChunkElements(options?.elements, codec.granule);
-    const as = defaultAs(codec, checkFloatType(options?.as));
-    return this.chunkGenerator(t, codec, elements, as, options?.reuse === true);
+    const raw = checkRaw(options);
+    const as = raw ? undefined : defaultAs(codec, checkFloatType((options as ChunkOptions | undefined)?.as));
+    return this.chunkGenerator(t, codec, elements, as, options?.reuse === true, raw);
   }
 
-  private async *chunkGenerator(t: I, codec: ElementCodec, elements: number, as: FloatType | undefined, reuse: boolean): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+  private async *chunkGenerator(t: I, codec: ElementCodec, elements: number, as: FloatType | undefined, reuse: boolean, raw: boolean): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
     if (t.elements === 0) return;
     const per = Math.min(elements, t.elements);
     // with reuse: two byte buffers and two float buffers, alternating (one being read, one with the caller)
     const pool = reuse ? [0, 1].map(() => new ChunkBuffers(codec, per, as)) : undefined;
     let turn = 0;
-    const read = async (start: number): Promise<TensorChunk<TensorData | Float32Array | Float64Array>> => {
+    const read = async (start: number): Promise<{ chunk: TensorChunk<TensorData | Float32Array | Float64Array>; count: number }> => {
       this.ensureOpen();
       const count = Math.min(elements, t.elements - start);
       const byteStart = (start / codec.granule) * codec.unitBytes;
       const n = codecBytes(codec, count);
       if (pool === undefined) {
-        const raw = allocForRead(n);
-        await this.readRaw(t, byteStart, raw);
-        return { start, data: decodeRaw(codec, raw, count, as) };
+        const bytes = allocForRead(n);
+        await this.readRaw(t, byteStart, bytes);
+        return { chunk: { start, data: raw ? bytes : decodeRaw(codec, bytes, count, as) }, count };
       }
       const b = pool[turn];
       turn ^= 1;
       await this.readRaw(t, byteStart, b.bytes.subarray(0, n));
-      return { start, data: b.view(count) };
+      return { chunk: { start, data: raw ? b.bytes.subarray(0, n) : b.view(count) }, count };
     };
-    let next: Promise<TensorChunk<TensorData | Float32Array | Float64Array>> | undefined = read(0);
+    let next: Promise<{ chunk: TensorChunk<TensorData | Float32Array | Float64Array>; count: number }> | undefined = read(0);
     try {
       while (next !== undefined) {
-        const cur: TensorChunk<TensorData | Float32Array | Float64Array> = await next;
-        const following = cur.start + cur.data.length;
+        const got: { chunk: TensorChunk<TensorData | Float32Array | Float64Array>; count: number } = await next;
+        const following: number = got.chunk.start + got.count;
+        const cur = got.chunk;
         next = following < t.elements ? read(following) : undefined;
         yield cur;
       }

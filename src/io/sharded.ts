@@ -6,7 +6,7 @@ import { describeValue } from '../core/describe.js';
 import type { TensorData } from './dtypes.js';
 import { CheckpointError, type IoFormat } from './errors.js';
 import type { FloatArrayOf, FloatType } from './float-convert.js';
-import type { ChunkOptions, ReadFloatOptions, Tensor, TensorChunk, TensorInfo, TensorReader } from './reader.js';
+import type { ChunkOptions, RawChunkOptions, ReadFloatOptions, Tensor, TensorChunk, TensorInfo, TensorReader } from './reader.js';
 
 /**
  * A tensor of a sharded checkpoint: its entry in its shard plus the shard file that holds it.
@@ -100,9 +100,10 @@ export class ShardedCheckpoint implements TensorReader {
   }
 
   /** Streams a tensor from its shard in chunks (see {@link TensorReader.chunks}). */
+  chunks(name: string, options: RawChunkOptions): AsyncGenerator<TensorChunk<Uint8Array>, void, undefined>;
   chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
   chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
-  chunks(name: string, options?: ChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+  chunks(name: string, options?: ChunkOptions | RawChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
     return this.entry(name).shard.chunks(name, options as ChunkOptions<FloatType>);
   }
 

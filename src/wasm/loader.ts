@@ -21,7 +21,10 @@ export interface KernelExports {
   f16ToF32(src: number, dst: number, n: number): void;
   f32ToBf16(src: number, dst: number, n: number): void;
   bf16ToF32(src: number, dst: number, n: number): void;
-  analyzeF32(src: number, n: number, m: number, emin: number, ovBits: number, out: number, hist: number, groups: number, groupSize: number): void;
+  analyzeF32(src: number, n: number, m: number, emin: number, ovBits: number, out: number, hist: number, groups: number, groupSize: number, st: number): void;
+  /** Fused ggml cast analysis (src/wasm/kernels-analyze-ggml.ts): analyzeF32's aggregates of the values of n/blockSize blocks at `src`; `buf`: scratch. */
+  analyzeQ8_0(src: number, n: number, m: number, emin: number, ovBits: number, out: number, hist: number, groups: number, buf: number): void;
+  analyzeQ4_K(src: number, n: number, m: number, emin: number, ovBits: number, out: number, hist: number, groups: number, buf: number): void;
   /** ggml quantizers (src/wasm/ggml-quant.ts): `nb` blocks from `src` (float32) to `dst`, 4 KiB of scratch at `s`. */
   ggmlQ2K(src: number, dst: number, nb: number, s: number): void;
   ggmlQ3K(src: number, dst: number, nb: number, s: number): void;

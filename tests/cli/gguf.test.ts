@@ -7,6 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createCastAnalyzer } from '../../src/diagnostics/analyzeCast.js';
+import { toJsonSafe } from '../../src/diagnostics/report.js';
+import { openGguf, writeGguf } from '../../src/io/index.js';
+import { dequantizeGgml } from '../../src/quant/index.js';
 import { FIXTURES } from '../helpers/vectors.js';
 import { brokenCases } from '../fixtures/gguf/make-broken.mjs';
 import { ROOT, runCli, spawnCli } from './helpers.js';
@@ -76,6 +80,68 @@ describe('lowp check model.gguf', () => {
     const two = runBin('2');
     expect(two.check.options.threads).toBe(2);
     expect(two.tensors).toEqual(one.tensors);
+  });
+});
+
+describe('lowp check on Q8_0 and Q4_K tensors (streamed as raw blocks into the fused analysis)', () => {
+  /** Random blocks; fp16 scales of every kind in some blocks (zero, subnormal, inf, NaN, large). */
+  function blocks(type: 'Q8_0' | 'Q4_K', nb: number, seed: number): Uint8Array {
+    const ts = type === 'Q8_0' ? 34 : 144;
+    const b = new Uint8Array(nb * ts);
+    let s = seed;
+    const r = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+    for (let i = 0; i < b.length; i++) b[i] = r() & 255;
+    for (let j = 0; j < nb; j++) {
+      for (const p of type === 'Q8_0' ? [j * ts] : [j * ts, j * ts + 2]) {
+        const u = r();
+        const h = u % 50 === 0 ? [0, 0x8000, 0x0001, 0x7c00, 0x7e00, 0x7bff, 0x03ff][u % 7] : ((3 + (u % 12)) << 10) | ((u >>> 8) & 0x3ff) | (u & 0x8000);
+        b[p] = h & 255;
+        b[p + 1] = h >> 8;
+      }
+    }
+    return b;
+  }
+
+  it('the same tensor analyses as the dequantized values fed chunk by chunk to the analyzer (every figure), with --chunk and --threads', async () => {
+    const path = join(tmp, 'q8-q4k.gguf');
+    // rows of 4096 values; Q8_0: 40 rows (163,840 values), Q4_K: 24 rows, one short of a multiple of --chunk
+    writeFileSync(path, writeGguf({
+      metadata: { 'general.architecture': 'llama' },
+      tensors: [
+        { name: 'a.q8', type: 'Q8_0', shape: [40, 4096], data: blocks('Q8_0', 40 * 128, 11) },
+        { name: 'b.q4k', type: 'Q4_K', shape: [24, 4096], data: blocks('Q4_K', 24 * 16, 12) },
+        { name: 'c.q8small', type: 'Q8_0', shape: [1, 32], data: blocks('Q8_0', 1, 13) },
+      ],
+    }));
+    const f = await openGguf(path);
+    for (const to of ['fp16', 'bf16', 'fp8-e4m3fn']) {
+      for (const chunk of [1 << 20, 40_000]) {
+        const r = await runCli(['check', path, '--to', to, '--json', '--chunk', String(chunk)]);
+        expect(r.code, r.stderr).toBe(0);
+        const report = JSON.parse(r.stdout);
+        for (const t of f.tensors) {
+          // what the CLI gave before the fused path: dequantized chunks of the same size, added in turn
+          const an = createCastAnalyzer(to, { topK: 5 });
+          const raw = (await f.tensor(t.name)).data as Uint8Array;
+          const per = t.type === 'Q8_0' ? 32 : 256;
+          const step = Math.max(per, chunk - (chunk % per));
+          const ts = t.type === 'Q8_0' ? 34 : 144;
+          for (let v = 0; v < t.elements; v += step) an.add(dequantizeGgml(raw.subarray((v / per) * ts, (Math.min(t.elements, v + step) / per) * ts), t.type));
+          const want = toJsonSafe(an.finish()) as Record<string, unknown>;
+          const got = report.tensors.find((x: { name: string }) => x.name === t.name);
+          expect(Object.fromEntries(Object.keys(want).map((k) => [k, got[k]])), `${t.name} → ${to}, chunk ${chunk}`).toEqual(want);
+        }
+      }
+    }
+    await f.close();
+    const bin = process.env.LOWP_CLI_BIN ?? join(ROOT, 'dist', 'cli', 'main.js');
+    if (existsSync(bin)) {
+      const { spawnSync } = await import('node:child_process');
+      const runBin = (threads: string) => JSON.parse(spawnSync(process.execPath, [bin, 'check', path, '--to', 'fp16', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 }).stdout);
+      expect(runBin('2').tensors).toEqual(runBin('1').tensors);
+      const one = await runCli(['check', path, '--to', 'fp16', '--json']);
+      expect(runBin('1').tensors).toEqual(JSON.parse(one.stdout).tensors);
+    }
   });
 });
 

@@ -196,6 +196,30 @@ describe('GgufFile / openCheckpoint: tensors of the public GGUF', () => {
     await f.close();
   });
 
+  it('raw chunks: whole blocks of the stored bytes, any chunk size, concatenating to the tensor\'s bytes', async () => {
+    const f = await openGguf(modelBytes);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...f.tensors.map((t) => t.name)), fc.integer({ min: 1, max: 3000 }), fc.boolean(), async (name, elements, reuse) => {
+        const t = f.info(name);
+        const { blockSize, typeSize } = GGML_TYPES[t.type];
+        const parts: number[] = [];
+        let next = 0;
+        for await (const c of f.chunks(name, { elements, raw: true, reuse })) {
+          expect(c.start).toBe(next);
+          expect(c.data.length % typeSize).toBe(0);
+          // and the blocks dequantize to the values of the same range
+          expect(bits(dequantizeGgml(c.data, t.type))).toEqual(bits(Float32Array.from(want.get(name)!.subarray(c.start, c.start + (c.data.length / typeSize) * blockSize))));
+          parts.push(...c.data);
+          next = c.start + (c.data.length / typeSize) * blockSize;
+        }
+        expect(next).toBe(t.elements);
+        expect(Uint8Array.from(parts)).toEqual(modelBytes.subarray(t.byteOffset, t.byteOffset + t.byteLength));
+      }),
+      { numRuns: 40 },
+    );
+    await f.close();
+  });
+
   it('tensor(): the stored values (raw blocks for quantized types), the bytes at byteOffset', async () => {
     const f = await openGguf(MODEL);
     for (const t of f.tensors) {

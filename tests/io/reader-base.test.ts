@@ -111,6 +111,49 @@ describe('TensorReaderBase', () => {
     );
   });
 
+  it('raw chunks: the stored bytes of whole units, concatenating to tensor()\'s bytes, starts in elements', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('I4', 'U4', 'F4', 'F32', 'BF16', 'I16', 'U8'),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (dtype, elements, chunk, reuse, seed) => {
+          const codec = elementCodec(dtype);
+          const byteLength = Math.ceil(elements / codec.granule) * codec.unitBytes;
+          const bytes = new Uint8Array(byteLength);
+          let x = seed;
+          for (let i = 0; i < byteLength; i++) bytes[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+          const copy = bytes.slice();
+          const r = new MemoryReader(new Map([['t', bytes]]), [{ name: 't', dtype, shape: [elements], elements, byteLength }]);
+          const got: number[] = [];
+          let expectStart = 0;
+          for await (const c of r.chunks('t', { elements: chunk, raw: true, reuse })) {
+            expect(c.data).toBeInstanceOf(Uint8Array);
+            expect(c.start).toBe(expectStart);
+            expect(c.data.length % codec.unitBytes).toBe(0);
+            got.push(...c.data);
+            expectStart += Math.min((c.data.length / codec.unitBytes) * codec.granule, elements - c.start);
+          }
+          expect(expectStart).toBe(elements);
+          expect(Uint8Array.from(got)).toEqual(copy);
+          expect(bytes).toEqual(copy);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('raw chunks refuse a raw that is not a boolean and raw together with as, at the call', async () => {
+    const r = new MemoryReader(new Map([['t', new Uint8Array(8)]]), [{ name: 't', dtype: 'F32', shape: [2], elements: 2, byteLength: 8 }]);
+    expect(() => r.chunks('t', { raw: 'yes' } as never)).toThrow(TypeError);
+    expect(() => r.chunks('t', { raw: true, as: 'float32' } as never)).toThrow(/either raw .* or as/);
+    const plain = [];
+    for await (const c of r.chunks('t', { raw: false } as never)) plain.push(c.data);
+    expect(plain).toEqual([new Float32Array(2)]);
+  });
+
   it('packed types stream as float32 by default; tensor() gives their raw bytes', async () => {
     const bytes = new Uint8Array([0x21, 0xf3]);
     const r = new MemoryReader(new Map([['q', bytes]]), [{ name: 'q', dtype: 'I4', shape: [4], elements: 4, byteLength: 2 }]);

@@ -12,7 +12,7 @@ import type { FloatArrayOf, FloatType } from '../float-convert.js';
 import { parseJsonStrict, type JsonValue } from '../json.js';
 import { requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
 import { openCheckpoint } from '../open.js';
-import type { ChunkOptions, ReadFloatOptions, Tensor, TensorChunk, TensorInfo, TensorReader } from '../reader.js';
+import type { ChunkOptions, RawChunkOptions, ReadFloatOptions, Tensor, TensorChunk, TensorInfo, TensorReader } from '../reader.js';
 import { isOptimizerStateDict, readOptimizerState, type OptimizerState } from './optimizer.js';
 import { openTorch, type TorchFile, type TorchReadOptions } from './reader.js';
 import { keyText, TorchTensorRef, type PyValue } from './values.js';
@@ -405,9 +405,10 @@ class PrefixedReader implements TensorReader {
     return this.file.readFloat(this.orig(name), options);
   }
 
+  chunks(name: string, options: RawChunkOptions): AsyncGenerator<TensorChunk<Uint8Array>, void, undefined>;
   chunks(name: string, options?: ChunkOptions<undefined>): AsyncGenerator<TensorChunk<TensorData>, void, undefined>;
   chunks<F extends FloatType>(name: string, options: ChunkOptions<F>): AsyncGenerator<TensorChunk<FloatArrayOf<F>>, void, undefined>;
-  chunks(name: string, options?: ChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
+  chunks(name: string, options?: ChunkOptions | RawChunkOptions): AsyncGenerator<TensorChunk<TensorData | Float32Array | Float64Array>, void, undefined> {
     return this.file.chunks(this.orig(name), options as ChunkOptions<FloatType>);
   }
 

@@ -112,7 +112,11 @@ export const WASM_MIN_VALUES = 128;
 export type GgmlTypeLike = string | number | GgmlTypeInfo;
 
 /** The type info of a GgmlTypeLike, or a TypeError naming what came. */
-function resolveType(type: unknown, fn: string): GgmlTypeInfo {
+/**
+ * The type info of a {@link GgmlTypeLike} argument of `fn`, or a TypeError saying what was expected.
+ * @internal
+ */
+export function resolveGgmlType(type: unknown, fn: string): GgmlTypeInfo {
   if (typeof type === 'string' || typeof type === 'number') {
     try {
       return ggmlTypeInfo(type);
@@ -225,7 +229,7 @@ export interface DequantizeGgmlOptions {
 export function dequantizeGgml(blocks: Uint8Array, type: GgmlTypeLike, options?: DequantizeGgmlOptions): Float32Array {
   const fn = 'dequantizeGgml';
   checkBlocks(blocks, fn);
-  const t = resolveType(type, fn);
+  const t = resolveGgmlType(type, fn);
   const d = decoderOf(t, fn);
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`${fn}: expected options as an object ({ length, out }), got ${describeValue(options)}`);
@@ -296,7 +300,7 @@ export function dequantizeGgmlInto(
   const fn = 'dequantizeGgmlInto';
   checkBlocks(blocks, fn);
   const off = checkIndex(byteOffset, 'byteOffset', fn);
-  const t = resolveType(type, fn);
+  const t = resolveGgmlType(type, fn);
   const d = decoderOf(t, fn);
   const n = checkCount(count, t, 'count', fn);
   if (!(out instanceof Float32Array)) throw new TypeError(`${fn}: expected out as a Float32Array, got ${describeValue(out)}`);
@@ -318,6 +322,6 @@ export function dequantizeGgmlInto(
  * @internal
  */
 export function referenceDecoder(type: GgmlTypeLike): ref.BlockDecoder {
-  const t = resolveType(type, 'referenceDecoder');
+  const t = resolveGgmlType(type, 'referenceDecoder');
   return decoderOf(t, 'referenceDecoder').ref;
 }
