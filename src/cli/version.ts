@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
  *
  * @example
  * ```ts
- * packageVersion(); // '0.1.0'
+ * packageVersion(); // '0.2.0'
  * ```
  */
 export function packageVersion(): string {
