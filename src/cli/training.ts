@@ -593,7 +593,11 @@ export function renderTrainingText(t: TrainingSection, top: number): string {
   if (r.tensors.length > 0) {
     const fe = r.implementations.foreach, fu = r.implementations.fused;
     lines.push(`Next step in pure ${r.precision}, ${fmtCount(fe.elements)} weights: for-loop ${withError(fe.unchangedFraction, fe.unchangedFractionStdError)} unchanged, ${fmtCount(fe.nonFinite)} inf/NaN; fused ${withError(fu.unchangedFraction, fu.unchangedFractionStdError)} unchanged, ${fmtCount(fu.nonFinite)} inf/NaN`);
-    lines.push(`  with stochastic rounding: ${pct(fe.stochasticMovedFraction)} of the weights would move (for-loop; fused ${pct(fu.stochasticMovedFraction)}) instead of ${pct(1 - fe.unchangedFraction)}`);
+    lines.push(
+      fe.nonFinite >= 0.5 * fe.elements
+        ? `  with stochastic rounding: fused ${pct(fu.stochasticMovedFraction)} of the weights would move instead of ${pct(1 - fu.unchangedFraction)} (the for-loop path turns them inf/NaN, rounding or not)`
+        : `  with stochastic rounding: ${pct(fe.stochasticMovedFraction)} of the weights would move (for-loop; fused ${pct(fu.stochasticMovedFraction)}) instead of ${pct(1 - fe.unchangedFraction)}`,
+    );
   }
   lines.push(`  fp16 loss scale for the gradients √v̂ implies: 2^${r.lossScale.log2Scale} (flushed to 0 at scale 1: ${pct(r.lossScale.flushedBefore)}; at 2^${r.lossScale.log2Scale}: ${pct(r.lossScale.flushedAfter)})`);
   if (t.schedule) lines.push(`  schedule: ${t.schedule.description}`);

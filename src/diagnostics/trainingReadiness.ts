@@ -1185,7 +1185,12 @@ function overallReasons(r: TrainingReadiness, o: Resolved): string[] {
   }
   out.push(...momentsOnlyReasons(r));
   // 3. stochastic rounding
-  out.push(`with stochastic rounding of the new weights (lowp's rounding: 'stochastic'), an expected ${fmtPercent(fe.stochasticMovedFraction)} of the weights would move on the next step (for-loop; fused ${fmtPercent(fu.stochasticMovedFraction)}) instead of ${fmtPercent(1 - uf)}: updates below half an ulp survive in expectation.`);
+  // (rounding cannot rescue a path whose weights turn inf/NaN: then only the fused kernel's figure means something)
+  if (fe.nonFinite >= 0.5 * elements) {
+    out.push(`stochastic rounding cannot help the for-loop path, whose weights become inf/NaN; with the fused kernel and stochastic rounding of the new weights (lowp's rounding: 'stochastic'), an expected ${fmtPercent(fu.stochasticMovedFraction)} of the weights would move on the next step instead of ${fmtPercent(1 - fu.unchangedFraction)}.`);
+  } else {
+    out.push(`with stochastic rounding of the new weights (lowp's rounding: 'stochastic'), an expected ${fmtPercent(fe.stochasticMovedFraction)} of the weights would move on the next step (for-loop; fused ${fmtPercent(fu.stochasticMovedFraction)}) instead of ${fmtPercent(1 - uf)}: updates below half an ulp survive in expectation.`);
+  }
   // 4. weight decay
   if (r.optimizer === 'adamw') {
     const decaying = r.tensors.filter((t) => t.weightDecay > 0);

@@ -179,6 +179,23 @@ describe('stochastic rounding figure', () => {
   });
 });
 
+describe('stochastic rounding sentence', () => {
+  it('when the for-loop path turns most weights inf/NaN, only the fused kernel\'s stochastic-rounding figure is offered', () => {
+    // fp16 second moments of 1e-12 flush to 0 and eps 1e-8 with them: the for-loop update divides by 0
+    const n = 64;
+    const grad = Float32Array.from({ length: n }, (_, i) => (i % 2 ? 1 : -1) * 1e-6);
+    const t: TrainingTensorInput = { name: 'w', weight: new Float32Array(n).fill(0.5), expAvg: new Float32Array(n).fill(1e-6), expAvgSq: new Float32Array(n).fill(1e-12), grad };
+    const o: TrainingReadinessOptions = { precision: 'fp16', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, step: 10 };
+    const r = trainingReadiness([t], o);
+    expect(r.implementations.foreach.nonFinite).toBeGreaterThan(n / 2);
+    expect(r.reasons.some((x) => x.startsWith('stochastic rounding cannot help the for-loop path'))).toBe(true);
+    expect(r.reasons.some((x) => x.startsWith('with stochastic rounding of the new weights'))).toBe(false);
+    // and a healthy bf16 step gets the usual sentence
+    const b = trainingReadiness([t], { ...o, precision: 'bf16' });
+    expect(b.reasons.some((x) => x.startsWith('with stochastic rounding of the new weights'))).toBe(true);
+  });
+});
+
 describe('arguments', () => {
   const t: TrainingTensorInput = { name: 'w', weight: [1], expAvg: [0], expAvgSq: [0] };
   const ok: TrainingReadinessOptions = { precision: 'bf16', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, step: 1 };
