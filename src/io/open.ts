@@ -4,7 +4,7 @@
 // model file). Every format's reader then validates its file fully; this module only sniffs the first
 // bytes and dispatches.
 import { describeValue } from '../core/describe.js';
-import { CheckpointError, LowpIoError } from './errors.js';
+import { CheckpointError, type LowpIoError } from './errors.js';
 import { openGgufFrom } from './gguf/reader.js';
 import { requireNodeFs, requireNodePath, systemMessage } from './node-fs.js';
 import { openNpyFrom } from './npy/reader.js';
@@ -114,20 +114,31 @@ function describeFirst(prefix: Uint8Array): string {
   return prefix.length === 0 ? 'an empty file' : `bytes ${shown}`;
 }
 
-/** Opens one file's reader by its content. `source` is owned by the reader on success. */
-async function openSource(source: ByteSource, owned: boolean, options: CheckpointOptions | undefined): Promise<TensorReader> {
-  const name = options?.name ?? source.name;
-  let kind: DetectedFormat;
+/** A file's first bytes and what they say it is. */
+interface Sniffed {
+  kind: DetectedFormat;
+  prefix: Uint8Array;
+}
+
+/** Reads a source's first bytes (failures as CheckpointError) and recognises them; closes an owned source when they cannot be read. */
+async function sniff(source: ByteSource, owned: boolean): Promise<Sniffed> {
   try {
-    kind = detectFormat(await readExact(source, 0, Math.min(source.size, DETECT_BYTES)), source.size);
+    const prefix = await readExact(source, 0, Math.min(source.size, DETECT_BYTES), CheckpointError);
+    return { kind: detectFormat(prefix, source.size), prefix };
   } catch (e) {
     if (owned) await source.close?.();
     throw e;
   }
+}
+
+/** Opens one file's reader by its content (`sniffed`: its first bytes, when already read). `source` is owned by the reader on success. */
+async function openSource(source: ByteSource, owned: boolean, options: CheckpointOptions | undefined, sniffed?: Sniffed): Promise<TensorReader> {
+  const name = options?.name ?? source.name;
+  const { kind: detected, prefix } = sniffed ?? (await sniff(source, owned));
   const o = { ...options, name };
   // content decides; only when it says nothing, a file name's extension picks the reader whose own
   // validation then explains what is wrong (an empty or cut '.safetensors' file is TRUNCATED, not unknown)
-  if (kind === 'unknown') kind = formatOfName(name) ?? kind;
+  const kind = detected === 'unknown' ? (formatOfName(name) ?? detected) : detected;
   switch (kind) {
     case 'safetensors':
       return openSafetensorsFrom(source, owned, o);
@@ -147,18 +158,10 @@ async function openSource(source: ByteSource, owned: boolean, options: Checkpoin
       if (owned) await source.close?.();
       const what =
         kind === 'json' ? 'an index JSON, which lists shard files: open it by its path (Node) or use openShardedSafetensors' :
-        kind === 'unknown' ? describeFirst(await firstBytes(source)) :
+        kind === 'unknown' ? describeFirst(prefix) :
         `a ${kind} file, which this version of lowp/io does not read yet`;
       throw new CheckpointError('UNKNOWN_FORMAT', `expected a safetensors, PyTorch, GGUF, ONNX or .npy file, got ${what}`, name);
     }
-  }
-}
-
-async function firstBytes(source: ByteSource): Promise<Uint8Array> {
-  try {
-    return await readExact(source, 0, Math.min(source.size, 8));
-  } catch {
-    return new Uint8Array(0);
   }
 }
 
@@ -258,16 +261,10 @@ export async function openCheckpoint(input: SourceInput, options?: CheckpointOpt
   }
   if (isDir) return openFolder(input, options);
   const { source, owned } = toByteSource(input, label, CheckpointError);
-  let kind: DetectedFormat;
-  try {
-    kind = detectFormat(await readExact(source, 0, Math.min(source.size, DETECT_BYTES), CheckpointError), source.size);
-  } catch (e) {
-    await source.close?.();
-    throw e instanceof LowpIoError ? e : new CheckpointError('IO', `cannot read: ${systemMessage(e)}`, label);
-  }
-  if (kind === 'json') {
+  const sniffed = await sniff(source, owned);
+  if (sniffed.kind === 'json') {
     await source.close?.();
     return openIndexFile(input, { ...options, name: label }, anyShard);
   }
-  return openSource(source, owned, { ...options, name: label });
+  return openSource(source, owned, { ...options, name: label }, sniffed);
 }

@@ -215,4 +215,15 @@ describe('detectFormat and openCheckpoint', () => {
     writeFileSync(join(dir, 'cut.npy'), npy.subarray(0, 5));
     await expect(openCheckpoint(join(dir, 'cut.npy'))).rejects.toBeInstanceOf(NpyError);
   });
+
+  it('UNKNOWN_FORMAT shows the first bytes of a path too, and a failing source is a CheckpointError', async () => {
+    writeFileSync(join(dir, 'notes.dat'), 'hello world');
+    await expect(openCheckpoint(join(dir, 'notes.dat'))).rejects.toMatchObject({
+      name: 'CheckpointError',
+      code: 'UNKNOWN_FORMAT',
+      message: expect.stringContaining('got bytes 68 65 6c 6c 6f 20 77 6f'),
+    });
+    const failing = { size: 100, name: 'remote', read: async (): Promise<Uint8Array> => Promise.reject(new Error('connection reset')) };
+    await expect(openCheckpoint(failing)).rejects.toMatchObject({ name: 'CheckpointError', code: 'IO', message: expect.stringContaining('connection reset') });
+  });
 });
