@@ -149,11 +149,8 @@ async function openSource(source: ByteSource, owned: boolean, options: Checkpoin
     case 'torch-zip':
     case 'pickle':
       return openTorchFrom(source, owned, { name });
-    case 'onnx': {
-      // a model opened by path (owned: a file source named by its path) finds external data next to it
-      const dir = owned && source.name !== undefined ? requireNodePath((m) => new CheckpointError('NO_FS', m, name)).dirname(source.name) : undefined;
-      return openOnnxFrom(source, owned, { name, externalData: options?.externalData ?? dir });
-    }
+    case 'onnx':
+      return openOnnxFrom(source, owned, { name, externalData: options?.externalData });
     default: {
       if (owned) await source.close?.();
       const what =

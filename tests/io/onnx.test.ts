@@ -335,6 +335,14 @@ describe('external data', () => {
     await expect(openOnnx(bytes, { externalData: { 'other.bin': dataBytes } })).rejects.toMatchObject({ code: 'EXTERNAL_DATA' });
   });
 
+  it('an externalData option that is none of a folder, a map, an object or a function is a TypeError, through openCheckpoint too', async () => {
+    const bytes = ext('d.bin');
+    for (const externalData of [42, dataBytes, true]) {
+      await expect(openOnnx(bytes, { externalData } as never)).rejects.toBeInstanceOf(TypeError);
+      await expect(openCheckpoint(bytes, { externalData } as never)).rejects.toBeInstanceOf(TypeError);
+    }
+  });
+
   it('locations that leave the model folder are refused: absolute paths, drive letters, ".." segments, symbolic links out', async () => {
     const outside = folder('outside', { 'd.bin': dataBytes });
     const dir = folder('hostile', { 'd.bin': dataBytes });

@@ -124,15 +124,18 @@ export class OnnxFile extends TensorReaderBase<OnnxTensorInfo> {
   /** Builds the reader over a source already opened (what {@link openOnnx} calls). */
   static async create(source: ByteSource, owned: boolean, options: OnnxOpenOptions | undefined): Promise<OnnxFile> {
     const name = options?.name ?? source.name;
-    const externals = new ExternalFiles(options?.externalData, name);
+    let externals: ExternalFiles | undefined;
     try {
+      checkExternalDataOption(options?.externalData);
+      // a model opened by path (owned: a file source named by its path) finds external data next to it
+      const folder = owned && source.name !== undefined ? requireNodePath((m) => new OnnxError('NO_FS', m, name)).dirname(source.name) : undefined;
+      externals = new ExternalFiles(options?.externalData ?? folder, name);
       const model = await decodeModelFrom(source, { ...options, name });
       if (!model.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none (is this an ONNX model?)', name);
-      const listed = listInitializers(model.graph, options?.subgraphs !== false);
+      const listed = listInitializers(model.graph, options?.subgraphs !== false, name);
       const tensors: OnnxTensorInfo[] = [];
       const located = new Map<string, Located>();
-      for (const { tensor, name: unique, graph } of listed) {
-        const label = unique;
+      for (const { tensor, name: label, graph } of listed) {
         for (const d of tensor.typed) if (d.segments.some((s) => s.count < 0)) await countTypedUnits(source, d);
         const c = checkTensor(tensor, label, name);
         let src: ByteSource | undefined = source;
@@ -149,9 +152,9 @@ export class OnnxFile extends TensorReaderBase<OnnxTensorInfo> {
           if (storage.length === 0) storage = { kind: 'empty' };
         }
         const typed = storage.kind === 'typed' ? new TypedFieldReader(source, storage.data, c.dtype, tensor.dataType, label) : undefined;
-        located.set(unique, { storage, source: src, typed });
+        located.set(label, { storage, source: src, typed });
         tensors.push(Object.freeze({
-          name: unique,
+          name: label,
           dtype: c.dtype,
           shape: Object.freeze([...tensor.dims]),
           elements: c.elements,
@@ -165,7 +168,7 @@ export class OnnxFile extends TensorReaderBase<OnnxTensorInfo> {
       }
       return new OnnxFile(source, owned, model, tensors, located, externals, modelMetadata(model));
     } catch (e) {
-      await externals.close();
+      await externals?.close();
       if (owned) await source.close?.();
       throw e;
     }
@@ -220,7 +223,7 @@ function modelMetadata(m: OnnxModel): Record<string, string> {
 }
 
 /** Every initializer to list, in order (main graph first, then subgraphs depth-first), with unique names. */
-export function listInitializers(main: OnnxGraph, subgraphs: boolean): { tensor: OnnxTensorProto; name: string; graph: string }[] {
+function listInitializers(main: OnnxGraph, subgraphs: boolean, file: string | undefined): { tensor: OnnxTensorProto; name: string; graph: string }[] {
   const out: { tensor: OnnxTensorProto; name: string; graph: string }[] = [];
   const taken = new Set<string>();
   const unique = (n: string): string => {
@@ -231,7 +234,7 @@ export function listInitializers(main: OnnxGraph, subgraphs: boolean): { tensor:
   };
   // main graph initializers first, with their own names (a repeated name is an invalid model)
   for (const t of main.initializers) {
-    if (taken.has(t.name)) throw new OnnxError('MODEL', `expected unique initializer names, got '${t.name.slice(0, 80)}' twice`);
+    if (taken.has(t.name)) throw new OnnxError('MODEL', `expected unique initializer names, got '${t.name.slice(0, 80)}' twice`, file);
     taken.add(t.name);
     out.push({ tensor: t, name: t.name, graph: '' });
   }
@@ -278,13 +281,8 @@ export function listInitializers(main: OnnxGraph, subgraphs: boolean): { tensor:
  */
 export async function openOnnx(input: SourceInput, options?: OnnxOpenOptions): Promise<OnnxFile> {
   if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError(`expected options as an object, got ${describeValue(options)}`);
-  checkExternalDataOption(options?.externalData);
   const { source, owned } = toByteSource(input, options?.name, OnnxError);
-  let o = options;
-  if (typeof input === 'string' && options?.externalData === undefined) {
-    o = { ...options, externalData: requireNodePath((m) => new OnnxError('NO_FS', m, input)).dirname(input) };
-  }
-  return openOnnxFrom(source, owned, o);
+  return openOnnxFrom(source, owned, options);
 }
 
 /** {@link openOnnx} over a source already opened; `owned`: the reader closes it (now, on failure). */
