@@ -15,7 +15,7 @@ import type { TensorReader } from './reader.js';
 import type { SafetensorsReadOptions } from './safetensors/header.js';
 import { openSafetensorsFrom } from './safetensors/reader.js';
 import { openIndexFile, openSafetensorsDir, type ShardOpener } from './safetensors/sharded.js';
-import { readExact, toByteSource, type ByteSource, type SourceInput } from './source.js';
+import { closeOnFailure, readExact, toByteSource, type ByteSource, type SourceInput } from './source.js';
 
 /**
  * What the first bytes of a file say it is.
@@ -122,13 +122,10 @@ interface Sniffed {
 
 /** Reads a source's first bytes (failures as CheckpointError) and recognises them; closes an owned source when they cannot be read. */
 async function sniff(source: ByteSource, owned: boolean): Promise<Sniffed> {
-  try {
+  return closeOnFailure(source, owned, async () => {
     const prefix = await readExact(source, 0, Math.min(source.size, DETECT_BYTES), CheckpointError);
     return { kind: detectFormat(prefix, source.size), prefix };
-  } catch (e) {
-    if (owned) await source.close?.();
-    throw e;
-  }
+  });
 }
 
 /** Opens one file's reader by its content (`sniffed`: its first bytes, when already read). `source` is owned by the reader on success. */

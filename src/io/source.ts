@@ -299,6 +299,26 @@ export function toByteSource(input: SourceInput, name?: string, errors: IoErrorC
 }
 
 /**
+ * Runs `open` (which builds a reader over `source`) and, when it fails, closes the source first if it
+ * is `owned` (opened from a path here), so that a file refused while opening leaves no descriptor open.
+ * The failure is rethrown as it came, even when closing fails too.
+ */
+export async function closeOnFailure<T>(source: ByteSource, owned: boolean, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (e) {
+    if (owned) {
+      try {
+        await source.close?.();
+      } catch {
+        // the failure to report is the one that came first
+      }
+    }
+    throw e;
+  }
+}
+
+/**
  * What a failed read of a source throws: the lowp errors (and RangeError for bad arguments) as they are,
  * anything else (a custom source's own failure) as the `errors` class (code `IO`) naming the range.
  */

@@ -6,7 +6,7 @@
 import { ggufElementCodec, type ElementCodec } from '../elements.js';
 import { GgufError } from '../errors.js';
 import { TensorReaderBase } from '../reader.js';
-import { readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
+import { closeOnFailure, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
 import { readGgufFrom, type GgufHeader, type GgufReadOptions, type GgufTensorInfo } from './header.js';
 import { ggufValueToString, type GgufValue, type GgufValueType } from './values.js';
 
@@ -112,12 +112,9 @@ export async function openGguf(input: SourceInput, options?: GgufReadOptions): P
 
 /** {@link openGguf} over a source already opened; `owned`: the reader closes it (on `close()`, or now on failure). */
 export async function openGgufFrom(source: ByteSource, owned: boolean, options?: GgufReadOptions): Promise<GgufFile> {
-  try {
+  return closeOnFailure(source, owned, async () => {
     const name = options?.name ?? source.name;
     const header = await readGgufFrom(source, { ...options, name });
     return new GgufFile(source, header, owned, name);
-  } catch (e) {
-    if (owned) await source.close?.();
-    throw e;
-  }
+  });
 }

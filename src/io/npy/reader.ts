@@ -4,7 +4,7 @@
 import { describeValue } from '../../core/describe.js';
 import { NpyError } from '../errors.js';
 import { TensorReaderBase, type TensorInfo } from '../reader.js';
-import { readExact, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
+import { closeOnFailure, readExact, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
 import { parseNpyHeader, type NpyDType, type NpyHeader, type NpyReadOptions } from './npy.js';
 
 /**
@@ -106,7 +106,7 @@ export async function openNpy(input: SourceInput, options?: NpyOpenOptions): Pro
 
 /** {@link openNpy} over a source already opened; `owned`: the reader closes it (now, on failure). */
 export async function openNpyFrom(source: ByteSource, owned: boolean, options?: NpyOpenOptions): Promise<NpyFile> {
-  try {
+  return closeOnFailure(source, owned, async () => {
     const name = options?.name ?? source.name;
     const o = { ...options, name };
     // magic (6) + version (2) + header length (2 or 4), then the header itself
@@ -123,8 +123,5 @@ export async function openNpyFrom(source: ByteSource, owned: boolean, options?: 
     const tensorName = options?.tensorName ?? defaultName(name);
     if (typeof tensorName !== 'string') throw new TypeError(`expected tensorName to be a string, got ${describeValue(tensorName)}`);
     return new NpyFile(source, header, tensorName, owned);
-  } catch (e) {
-    if (owned) await source.close?.();
-    throw e;
-  }
+  });
 }

@@ -8,7 +8,7 @@ import { elementCodec, type ElementCodec } from '../elements.js';
 import { OnnxError } from '../errors.js';
 import { requireNodePath } from '../node-fs.js';
 import { TensorReaderBase, type TensorInfo } from '../reader.js';
-import { readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
+import { closeOnFailure, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
 import { checkExternalDataOption, checkLocation, ExternalFiles, type ExternalDataOption } from './external.js';
 import { decodeModelFrom, type OnnxDecodeOptions, type OnnxGraph, type OnnxModel, type OnnxTensorProto } from './model.js';
 import { checkTensor, countTypedUnits, TypedFieldReader, type OnnxStorage } from './tensors.js';
@@ -124,54 +124,54 @@ export class OnnxFile extends TensorReaderBase<OnnxTensorInfo> {
   /** Builds the reader over a source already opened (what {@link openOnnx} calls). */
   static async create(source: ByteSource, owned: boolean, options: OnnxOpenOptions | undefined): Promise<OnnxFile> {
     const name = options?.name ?? source.name;
-    let externals: ExternalFiles | undefined;
-    try {
+    return closeOnFailure(source, owned, async () => {
       checkExternalDataOption(options?.externalData);
       // a model opened by path (owned: a file source named by its path) finds external data next to it
       const folder = owned && source.name !== undefined ? requireNodePath((m) => new OnnxError('NO_FS', m, name)).dirname(source.name) : undefined;
-      externals = new ExternalFiles(options?.externalData ?? folder, name);
-      const model = await decodeModelFrom(source, { ...options, name });
-      if (!model.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none (is this an ONNX model?)', name);
-      const listed = listInitializers(model.graph, options?.subgraphs !== false, name);
-      const tensors: OnnxTensorInfo[] = [];
-      const located = new Map<string, Located>();
-      for (const { tensor, name: label, graph } of listed) {
-        for (const d of tensor.typed) if (d.segments.some((s) => s.count < 0)) await countTypedUnits(source, d);
-        const c = checkTensor(tensor, label, name);
-        let src: ByteSource | undefined = source;
-        let external: OnnxTensorInfo['external'];
-        let storage = c.storage;
-        if (storage.kind === 'external') {
-          const location = checkLocation(storage.location, label, name);
-          src = await externals.source(location, label);
-          if (storage.offset + storage.length > src.size) {
-            throw new OnnxError('EXTERNAL_DATA', `expected ${storage.length} bytes at offset ${storage.offset} of '${location}' for tensor '${label}', got a file of ${src.size} bytes`, name);
+      const externals = new ExternalFiles(options?.externalData ?? folder, name);
+      try {
+        const model = await decodeModelFrom(source, { ...options, name });
+        if (!model.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none (is this an ONNX model?)', name);
+        const listed = listInitializers(model.graph, options?.subgraphs !== false, name);
+        const tensors: OnnxTensorInfo[] = [];
+        const located = new Map<string, Located>();
+        for (const { tensor, name: label, graph } of listed) {
+          for (const d of tensor.typed) if (d.segments.some((s) => s.count < 0)) await countTypedUnits(source, d);
+          const c = checkTensor(tensor, label, name);
+          let src: ByteSource | undefined = source;
+          let external: OnnxTensorInfo['external'];
+          let storage = c.storage;
+          if (storage.kind === 'external') {
+            const location = checkLocation(storage.location, label, name);
+            src = await externals.source(location, label);
+            if (storage.offset + storage.length > src.size) {
+              throw new OnnxError('EXTERNAL_DATA', `expected ${storage.length} bytes at offset ${storage.offset} of '${location}' for tensor '${label}', got a file of ${src.size} bytes`, name);
+            }
+            external = Object.freeze({ location, offset: storage.offset, length: storage.length, checksum: storage.checksum });
+            storage = { ...storage, location };
+            if (storage.length === 0) storage = { kind: 'empty' };
           }
-          external = Object.freeze({ location, offset: storage.offset, length: storage.length, checksum: storage.checksum });
-          storage = { ...storage, location };
-          if (storage.length === 0) storage = { kind: 'empty' };
+          const typed = storage.kind === 'typed' ? new TypedFieldReader(source, storage.data, c.dtype, tensor.dataType, label) : undefined;
+          located.set(label, { storage, source: src, typed });
+          tensors.push(Object.freeze({
+            name: label,
+            dtype: c.dtype,
+            shape: Object.freeze([...tensor.dims]),
+            elements: c.elements,
+            byteLength: c.byteLength,
+            onnxType: tensor.dataType,
+            storage: c.storage.kind === 'external' ? 'external' : storage.kind,
+            graph,
+            onnxName: tensor.name,
+            external,
+          }));
         }
-        const typed = storage.kind === 'typed' ? new TypedFieldReader(source, storage.data, c.dtype, tensor.dataType, label) : undefined;
-        located.set(label, { storage, source: src, typed });
-        tensors.push(Object.freeze({
-          name: label,
-          dtype: c.dtype,
-          shape: Object.freeze([...tensor.dims]),
-          elements: c.elements,
-          byteLength: c.byteLength,
-          onnxType: tensor.dataType,
-          storage: c.storage.kind === 'external' ? 'external' : storage.kind,
-          graph,
-          onnxName: tensor.name,
-          external,
-        }));
+        return new OnnxFile(source, owned, model, tensors, located, externals, modelMetadata(model));
+      } catch (e) {
+        await externals.close();
+        throw e;
       }
-      return new OnnxFile(source, owned, model, tensors, located, externals, modelMetadata(model));
-    } catch (e) {
-      await externals?.close();
-      if (owned) await source.close?.();
-      throw e;
-    }
+    });
   }
 
   protected override codecOf(t: OnnxTensorInfo): ElementCodec {

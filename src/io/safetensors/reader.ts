@@ -27,7 +27,7 @@ import {
   type SafetensorsReadOptions,
   type SafetensorsTensorInfo,
 } from './header.js';
-import { readExact, readExactInto, readExactIntoSync, readExactSync, toByteSource, type ByteSource, type SourceInput } from '../source.js';
+import { closeOnFailure, readExact, readExactInto, readExactIntoSync, readExactSync, toByteSource, type ByteSource, type SourceInput } from '../source.js';
 
 /**
  * A safetensors file opened for reading: validated header, then one tensor at a time by offset.
@@ -160,16 +160,13 @@ export async function openSafetensors(input: SourceInput, options?: SafetensorsR
  * now when the header is invalid).
  */
 export async function openSafetensorsFrom(source: ByteSource, owned: boolean, options?: SafetensorsReadOptions): Promise<SafetensorsFile> {
-  try {
+  return closeOnFailure(source, owned, async () => {
     const o = { ...options, name: options?.name ?? source.name };
     const prefix = source.size >= 8 ? await readExact(source, 0, 8) : new Uint8Array(0);
     const n = readHeaderLength(prefix, source.size, o);
     const header = parseHeaderJson(await readExact(source, 8, n), source.size, o);
     return new SafetensorsFile(source, header, owned);
-  } catch (e) {
-    if (owned) await source.close?.();
-    throw e;
-  }
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { describeValue } from '../../core/describe.js';
 import { swapBytes } from '../dtypes.js';
 import { TorchError } from '../errors.js';
 import { TensorReaderBase, type TensorInfo } from '../reader.js';
-import { readExact, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
+import { closeOnFailure, readExact, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
 import { DEFAULT_TORCH_LIMITS, parseZipCheckpoint, type ParsedTorch, type StorageData, type TorchLimits } from './archive.js';
 import { TORCH_DTYPES } from './dtypes.js';
 import { parseLegacyCheckpoint } from './legacy.js';
@@ -297,7 +297,7 @@ export async function openTorch(input: SourceInput, options?: TorchReadOptions):
 
 /** {@link openTorch} over a source already opened; `owned`: the reader closes it (now, on failure). */
 export async function openTorchFrom(source: ByteSource, owned: boolean, options?: TorchReadOptions): Promise<TorchFile> {
-  try {
+  return closeOnFailure(source, owned, async () => {
     const o = checkOptions(options);
     const file = o.name ?? source.name;
     const head = await readExact(source, 0, Math.min(source.size, 4), TorchError);
@@ -309,8 +309,5 @@ export async function openTorchFrom(source: ByteSource, owned: boolean, options?
       throw new TorchError('FORMAT', `expected a PyTorch file (a zip archive 'PK...' or a legacy pickle '80 02...'), got ${head.length === 0 ? 'an empty file' : `bytes ${shown}`}`, file);
     }
     return new TorchFile(source, parsed, owned, o, file);
-  } catch (e) {
-    if (owned) await source.close?.();
-    throw e;
-  }
+  });
 }
