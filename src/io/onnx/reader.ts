@@ -186,9 +186,8 @@ export class OnnxFile extends TensorReaderBase<OnnxTensorInfo> {
     const s = loc.storage;
     switch (s.kind) {
       case 'raw':
-        await readExactInto(loc.source as ByteSource, s.offset + byteStart, target, OnnxError);
-        return;
       case 'external':
+        // loc.source: the model's file for raw_data, the data file for external data
         await readExactInto(loc.source as ByteSource, s.offset + byteStart, target, OnnxError);
         return;
       case 'typed': {
