@@ -1,7 +1,7 @@
 // lowp/io's ONNX reader: the model's structure decoded by a protobuf reader of its own (no generated
 // code, every length checked against the file), initializers of every data type lowp knows listed as
 // tensors and read on demand (raw_data, typed fields, external data), subgraph initializers included.
-export { OnnxFile, openOnnx, openOnnxFrom, SUBGRAPH_SEPARATOR, type OnnxOpenOptions, type OnnxTensorInfo, type OnnxExternalRef } from './reader.js';
+export { OnnxFile, openOnnx, SUBGRAPH_SEPARATOR, type OnnxOpenOptions, type OnnxTensorInfo, type OnnxExternalRef } from './reader.js';
 export { checkLocation, type ExternalDataOption } from './external.js';
 export { onnxElementType } from './tensors.js';
 export {
