@@ -5,7 +5,7 @@
 // of elements.ts: chunks hold whole storage units (pairs of 4-bit values, ggml blocks), the next chunk is
 // read while the caller works on the current one, and with `reuse` two recycled buffers bound memory.
 import { describeValue } from '../core/describe.js';
-import type { TensorData } from './dtypes.js';
+import { isDType, type TensorData } from './dtypes.js';
 import { codecBytes, elementCodec, type ElementCodec, type TensorDType } from './elements.js';
 import { LowpIoError, type IoErrorClass, type IoFormat } from './errors.js';
 import type { FloatArrayOf, FloatType } from './float-convert.js';
@@ -226,9 +226,9 @@ function isNaturalFloat(dtype: TensorDType, as: FloatType | undefined): boolean 
   return (as === 'float32' && dtype === 'F32') || (as === 'float64' && dtype === 'F64');
 }
 
-/** Whether the natural array of a codec is raw bytes (packed or block types), which chunks decode by default. */
+/** Whether the natural array of a codec is raw bytes (packed, fnuz or block types: no safetensors dtype), which chunks decode by default. */
 function naturalIsRaw(codec: ElementCodec): boolean {
-  return codec.granule > 1 || !/^(F64|F32|F16|BF16|F8_E4M3|F8_E5M2|F8_E8M0|[IU](8|16|32|64)|BOOL)$/.test(codec.dtype);
+  return codec.granule > 1 || !isDType(codec.dtype);
 }
 
 /** The float type chunks and readFloat produce when the caller gives none: undefined means natural arrays. */
@@ -390,19 +390,24 @@ export abstract class TensorReaderBase<I extends TensorInfo = TensorInfo> implem
     return this.closed;
   }
 
+  /** All of a tensor's stored bytes, then `view` of them; an allocation the engine refuses is a clear RangeError. */
+  private async readWhole<R>(t: I, view: (bytes: Uint8Array) => R): Promise<R> {
+    try {
+      const bytes = allocForRead(t.byteLength);
+      if (t.byteLength > 0) await this.readRaw(t, 0, bytes);
+      return view(bytes);
+    } catch (e) {
+      throw tooBig(e, t);
+    }
+  }
+
   /** Reads a whole tensor into a fresh array of its natural type (use `chunks()` for huge tensors). */
   async tensor(name: string): Promise<Tensor> {
     const t = this.info(name);
     this.ensureOpen();
     const codec = this.codecOf(t);
-    let bytes: Uint8Array;
-    try {
-      bytes = allocForRead(t.byteLength);
-      if (t.byteLength > 0) await this.readRaw(t, 0, bytes);
-    } catch (e) {
-      throw tooBig(e, t);
-    }
-    return { name: t.name, dtype: t.dtype, shape: [...t.shape], data: codec.natural(bytes) };
+    const data = await this.readWhole(t, (bytes) => codec.natural(bytes));
+    return { name: t.name, dtype: t.dtype, shape: [...t.shape], data };
   }
 
   /** Reads a whole tensor as float values (default: the lossless float type of its dtype). */
@@ -412,14 +417,7 @@ export abstract class TensorReaderBase<I extends TensorInfo = TensorInfo> implem
     const t = this.info(name);
     this.ensureOpen();
     const codec = this.codecOf(t);
-    let bytes: Uint8Array;
-    try {
-      bytes = allocForRead(t.byteLength);
-      if (t.byteLength > 0) await this.readRaw(t, 0, bytes);
-      return decodeRaw(codec, bytes, t.elements, as ?? codec.exact) as FloatArrayOf<F>;
-    } catch (e) {
-      throw tooBig(e, t);
-    }
+    return this.readWhole(t, (bytes) => decodeRaw(codec, bytes, t.elements, as ?? codec.exact) as FloatArrayOf<F>);
   }
 
   /**
