@@ -80,45 +80,34 @@ function plainCodec(dtype: DType): ElementCodec {
     exact: exactFloatType(dtype),
     natural: (bytes) => bytesToTypedArray(dtype, bytes),
     decode(bytes, count, out) {
-      const raw = bytesToTypedArray(dtype, bytes.byteOffset % size === 0 ? bytes.subarray(0, count * size) : bytes.slice(0, count * size));
-      toFloatArray(dtype, raw as never, undefined, out.subarray(0, count) as never);
+      // bytesToTypedArray copies bytes that are not aligned to the element size
+      toFloatArray(dtype, bytesToTypedArray(dtype, bytes.subarray(0, count * size)) as never, undefined, out.subarray(0, count) as never);
     },
   };
 }
 
+/** A type stored in single bytes that `tensor()` returns as they are (fp8 fnuz codes, 4-bit pairs), exact in float32. */
+function byteCodec(dtype: PackedDType, granule: 1 | 2, decode: ElementCodec['decode']): ElementCodec {
+  return { dtype, granule, unitBytes: 1, exact: 'float32', natural: (bytes) => bytes, decode };
+}
+
 function fnuzCodec(dtype: PackedDType, format: string): ElementCodec {
-  return {
-    dtype,
-    granule: 1,
-    unitBytes: 1,
-    exact: 'float32',
-    natural: (bytes) => bytes,
-    decode(bytes, count, out) {
-      decodeArray(bytes.subarray(0, count), format, { out: out.subarray(0, count) });
-    },
-  };
+  return byteCodec(dtype, 1, (bytes, count, out) => void decodeArray(bytes.subarray(0, count), format, { out: out.subarray(0, count) }));
 }
 
 /** Packed 4-bit values, two per byte, the first in the low nibble; `value` maps a nibble to its number. */
 function nibbleCodec(dtype: PackedDType, value: (nibble: number) => number): ElementCodec {
   const table = new Float64Array(16);
   for (let q = 0; q < 16; q++) table[q] = value(q);
-  return {
-    dtype,
-    granule: 2,
-    unitBytes: 1,
-    exact: 'float32',
-    natural: (bytes) => bytes,
-    decode(bytes, count, out) {
-      const pairs = count >> 1;
-      for (let i = 0; i < pairs; i++) {
-        const b = bytes[i];
-        out[2 * i] = table[b & 15];
-        out[2 * i + 1] = table[b >> 4];
-      }
-      if (count & 1) out[count - 1] = table[bytes[pairs] & 15];
-    },
-  };
+  return byteCodec(dtype, 2, (bytes, count, out) => {
+    const pairs = count >> 1;
+    for (let i = 0; i < pairs; i++) {
+      const b = bytes[i];
+      out[2 * i] = table[b & 15];
+      out[2 * i + 1] = table[b >> 4];
+    }
+    if (count & 1) out[count - 1] = table[bytes[pairs] & 15];
+  });
 }
 
 const FP4_E2M1 = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
