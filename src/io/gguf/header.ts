@@ -9,6 +9,7 @@
 // header bound before anything is allocated from it.
 import { describeValue } from '../../core/describe.js';
 import { GGML_TYPES, ggmlTypeById, type GgmlType } from '../../quant/ggml/types.js';
+import { LITTLE_ENDIAN_HOST, swapBytes } from '../dtypes.js';
 import { GgufError } from '../errors.js';
 import type { TensorInfo } from '../reader.js';
 import { readExact, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
@@ -49,7 +50,6 @@ const MAX_DIMS = 4;
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8;
 const MIN_KV_BYTES = 8 + 1 + 4 + 1;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
  * One tensor of a GGUF file, as its tensor info describes it (validated).
@@ -338,10 +338,7 @@ function readValue(c: Cursor, t: GgufScalarType, count: bigint | undefined, key:
   }
   const Ctor = GGUF_ARRAY_CLASSES[t];
   const copy = raw.slice(); // own, aligned buffer
-  if (!LITTLE_ENDIAN_HOST) {
-    const size = Ctor.BYTES_PER_ELEMENT;
-    for (let i = 0; i < copy.length; i += size) copy.subarray(i, i + size).reverse();
-  }
+  if (!LITTLE_ENDIAN_HOST) swapBytes(copy, Ctor.BYTES_PER_ELEMENT);
   return new Ctor(copy.buffer, 0, n);
 }
 
