@@ -29,6 +29,11 @@ export function oneLine(message: string, max = 500): string {
   return flat.length > max ? flat.slice(0, max - 3) + '...' : flat;
 }
 
+/** A name (of a tensor, a key, a file) quoted for a message, cut to 80 characters with '...' when longer. */
+export function quoteName(name: string): string {
+  return `'${name.length > 80 ? name.slice(0, 77) + '...' : name}'`;
+}
+
 /**
  * The file formats lowp/io reads, as named in {@link LowpIoError.format}.
  *

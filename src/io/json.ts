@@ -4,7 +4,7 @@
 // 2^53 - 1 are kept exactly as bigint, and numbers written with a fraction or exponent are marked so that
 // an integer field can reject `1.0` like serde_json does. Errors are SafetensorsError with one-line
 // messages naming the character position.
-import { SafetensorsError, type SafetensorsErrorCode } from './errors.js';
+import { quoteName, SafetensorsError, type SafetensorsErrorCode } from './errors.js';
 
 /**
  * A number written with a fraction or an exponent, `-0`, or an integer of more than 64 characters (never
@@ -218,7 +218,7 @@ export function parseJsonStrict(text: string, options: JsonParseOptions = {}): J
         const keyAt = i;
         const key = parseString();
         if (obj.has(key)) {
-          throw new SafetensorsError('DUPLICATE_KEY', `expected unique keys in each JSON object, got key '${key.slice(0, 80)}' twice (second at character ${keyAt})`, file);
+          throw new SafetensorsError('DUPLICATE_KEY', `expected unique keys in each JSON object, got key ${quoteName(key)} twice (second at character ${keyAt})`, file);
         }
         if (!allowUnsafe && UNSAFE_KEYS.has(key)) {
           throw new SafetensorsError('UNSAFE_KEY', `expected no '${key}' key (rejected to prevent prototype pollution), got one at character ${keyAt}`, file);

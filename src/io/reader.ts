@@ -7,7 +7,7 @@
 import { describeValue } from '../core/describe.js';
 import { isDType, type TensorData } from './dtypes.js';
 import { codecBytes, elementCodec, type ElementCodec, type TensorDType } from './elements.js';
-import { LowpIoError, type IoErrorClass, type IoFormat } from './errors.js';
+import { LowpIoError, quoteName, type IoErrorClass, type IoFormat } from './errors.js';
 import type { FloatArrayOf, FloatType } from './float-convert.js';
 import { allocForRead } from './source.js';
 
@@ -254,7 +254,7 @@ export function decodeRaw(codec: ElementCodec, raw: Uint8Array, count: number, a
 /** Turns the engine's allocation failure for a huge whole-tensor read into a clear RangeError. */
 export function tooBig(e: unknown, t: TensorInfo): unknown {
   if (e instanceof RangeError && !(e instanceof LowpIoError) && /alloc|length|size/i.test(e.message)) {
-    return new RangeError(`expected a tensor that fits in one array, got '${t.name.slice(0, 80)}' of ${t.byteLength} bytes (${e.message}): read it with chunks()`);
+    return new RangeError(`expected a tensor that fits in one array, got ${quoteName(t.name)} of ${t.byteLength} bytes (${e.message}): read it with chunks()`);
   }
   return e;
 }
@@ -374,7 +374,7 @@ export abstract class TensorReaderBase<I extends TensorInfo = TensorInfo> implem
   info(name: string): I {
     const t = this.byName.get(name);
     if (t === undefined) {
-      const shown = typeof name === 'string' ? `'${name.length > 80 ? name.slice(0, 77) + '...' : name}'` : describeValue(name);
+      const shown = typeof name === 'string' ? quoteName(name) : describeValue(name);
       throw new this.errors('NOT_FOUND', `expected the name of a tensor in the file (${this.tensors.length} tensors), got ${shown}`, this.name);
     }
     return t;

@@ -4,7 +4,7 @@
 // or the files of a folder), so one class serves every sharded layout.
 import { describeValue } from '../core/describe.js';
 import type { TensorData } from './dtypes.js';
-import { CheckpointError, type IoFormat } from './errors.js';
+import { CheckpointError, quoteName, type IoFormat } from './errors.js';
 import type { FloatArrayOf, FloatType } from './float-convert.js';
 import type { ChunkOptions, RawChunkOptions, ReadFloatOptions, Tensor, TensorChunk, TensorInfo, TensorReader } from './reader.js';
 
@@ -78,7 +78,7 @@ export class ShardedCheckpoint implements TensorReader {
   private entry(name: string): { info: ShardedTensorInfo; shard: TensorReader } {
     const e = this.byName.get(name);
     if (e === undefined) {
-      const shown = typeof name === 'string' ? `'${name.slice(0, 80)}'` : describeValue(name);
+      const shown = typeof name === 'string' ? quoteName(name) : describeValue(name);
       throw new CheckpointError('NOT_FOUND', `expected the name of a tensor in the checkpoint (${this.tensors.length} tensors in ${this.shards.size} files), got ${shown}`);
     }
     return e;

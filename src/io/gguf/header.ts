@@ -10,7 +10,7 @@
 import { describeValue } from '../../core/describe.js';
 import { GGML_TYPES, ggmlTypeById, type GgmlType } from '../../quant/ggml/types.js';
 import { LITTLE_ENDIAN_HOST, swapBytes } from '../dtypes.js';
-import { GgufError } from '../errors.js';
+import { GgufError, quoteName } from '../errors.js';
 import type { TensorInfo } from '../reader.js';
 import { readExact, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
 import {
@@ -142,11 +142,6 @@ function decodeUtf8(b: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A short printable form of a name for messages. */
-function shown(s: string): string {
-  return `'${s.length > 80 ? s.slice(0, 77) + '...' : s}'`;
 }
 
 /** Sequential little-endian reads over the bytes read so far, bounded by the file size and the header limit. */
@@ -301,7 +296,7 @@ class Cursor {
 
 /** Reads one metadata value of type `t` (an array when `count` is given). */
 function readValue(c: Cursor, t: GgufScalarType, count: bigint | undefined, key: string): GgufValue {
-  const what = `the value of ${shown(key)}`;
+  const what = `the value of ${quoteName(key)}`;
   if (count === undefined) {
     if (t === 'STRING') {
       const s = decodeUtf8(c.stringBytes(what));
@@ -370,9 +365,9 @@ function readTensorInfo(c: Cursor, i: number, names: Set<string>): RawTensorInfo
   const what = `the name of tensor ${i}`;
   const name = decodeUtf8(c.stringBytes(what));
   if (name === undefined) throw new GgufError('TENSOR_INFO', `expected ${what} as UTF-8 text, got invalid UTF-8`, c.file);
-  if (names.has(name)) throw new GgufError('TENSOR_INFO', `expected unique tensor names, got ${shown(name)} twice (tensor ${i})`, c.file);
+  if (names.has(name)) throw new GgufError('TENSOR_INFO', `expected unique tensor names, got ${quoteName(name)} twice (tensor ${i})`, c.file);
   names.add(name);
-  const label = `tensor ${shown(name)}`;
+  const label = `tensor ${quoteName(name)}`;
   const nDims = c.u32(`the number of dimensions of ${label}`);
   if (nDims > MAX_DIMS) throw new GgufError('TENSOR_INFO', `expected at most ${MAX_DIMS} dimensions for ${label}, got ${nDims}`, c.file);
   const dims: bigint[] = [];
@@ -429,21 +424,21 @@ function parseHeader(buf: Uint8Array, fileSize: number, limit: number, file: str
     const key = decodeUtf8(c.stringBytes(`metadata key ${i}`));
     if (key === undefined) throw new GgufError('KEY', `expected metadata key ${i} as UTF-8 text, got invalid UTF-8`, file);
     if (key === '') throw new GgufError('KEY', `expected metadata key ${i} to be non-empty, got an empty key`, file);
-    if (metadata.has(key)) throw new GgufError('KEY', `expected unique metadata keys, got ${shown(key)} twice (key ${i})`, file);
-    const typeId = c.u32(`the value type of ${shown(key)}`);
+    if (metadata.has(key)) throw new GgufError('KEY', `expected unique metadata keys, got ${quoteName(key)} twice (key ${i})`, file);
+    const typeId = c.u32(`the value type of ${quoteName(key)}`);
     let item: GgufScalarType | undefined;
     let count: bigint | undefined;
     if (typeId === GGUF_ARRAY_ID) {
-      const itemId = c.u32(`the element type of ${shown(key)}`);
+      const itemId = c.u32(`the element type of ${quoteName(key)}`);
       if (itemId === GGUF_ARRAY_ID) {
-        throw new GgufError('VALUE', `expected an array of scalars for ${shown(key)}, got an array of arrays (nested arrays are refused, as llama.cpp's loader refuses them)`, file);
+        throw new GgufError('VALUE', `expected an array of scalars for ${quoteName(key)}, got an array of arrays (nested arrays are refused, as llama.cpp's loader refuses them)`, file);
       }
       item = scalarTypeById(itemId);
-      if (item === undefined) throw new GgufError('VALUE', `expected a GGUF value type id (0-12) for the elements of ${shown(key)}, got ${itemId}`, file);
-      count = c.u64(`the length of ${shown(key)}`);
+      if (item === undefined) throw new GgufError('VALUE', `expected a GGUF value type id (0-12) for the elements of ${quoteName(key)}, got ${itemId}`, file);
+      count = c.u64(`the length of ${quoteName(key)}`);
     } else {
       item = scalarTypeById(typeId);
-      if (item === undefined) throw new GgufError('VALUE', `expected a GGUF value type id (0-12) for ${shown(key)}, got ${typeId}`, file);
+      if (item === undefined) throw new GgufError('VALUE', `expected a GGUF value type id (0-12) for ${quoteName(key)}, got ${typeId}`, file);
     }
     metadata.set(key, readValue(c, item, count, key));
     metadataTypes.set(key, count === undefined ? item : `${item}[]`);
@@ -468,7 +463,7 @@ function parseHeader(buf: Uint8Array, fileSize: number, limit: number, file: str
   }
   const dataBytes = fileSize - dataOffset;
   const tensors = raw.map((r): GgufTensorInfo => {
-    const label = `tensor ${shown(r.name)}`;
+    const label = `tensor ${quoteName(r.name)}`;
     if (r.offset % BigInt(alignment) !== 0n) {
       throw new GgufError('OFFSETS', `expected the offset of ${label} to be a multiple of the alignment ${alignment}, got ${r.offset}`, file);
     }
@@ -506,7 +501,7 @@ function checkOverlaps(tensors: readonly GgufTensorInfo[], file: string | undefi
     if (a.offset + a.byteLength > b.offset) {
       throw new GgufError(
         'OFFSETS',
-        `expected tensors whose data do not overlap, got ${shown(a.name)} (bytes ${a.offset}-${a.offset + a.byteLength} of the data section) and ${shown(b.name)} (from byte ${b.offset})`,
+        `expected tensors whose data do not overlap, got ${quoteName(a.name)} (bytes ${a.offset}-${a.offset + a.byteLength} of the data section) and ${quoteName(b.name)} (from byte ${b.offset})`,
         file,
       );
     }

@@ -5,7 +5,7 @@
 // data reference (external.ts) before returning; no tensor value is read until asked for.
 import { describeValue } from '../../core/describe.js';
 import { elementCodec, type ElementCodec } from '../elements.js';
-import { OnnxError } from '../errors.js';
+import { OnnxError, quoteName } from '../errors.js';
 import { requireNodePath } from '../node-fs.js';
 import { TensorReaderBase, type TensorInfo } from '../reader.js';
 import { closeOnFailure, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
@@ -176,7 +176,7 @@ export class OnnxFile extends TensorReaderBase<OnnxTensorInfo> {
 
   protected override codecOf(t: OnnxTensorInfo): ElementCodec {
     if (t.storage === 'unread') {
-      throw new OnnxError('DTYPE', `expected a tensor of a type lowp/io reads, got '${t.name.slice(0, 80)}' of ONNX type ${t.dtype} (listed, not read)`, this.name);
+      throw new OnnxError('DTYPE', `expected a tensor of a type lowp/io reads, got ${quoteName(t.name)} of ONNX type ${t.dtype} (listed, not read)`, this.name);
     }
     return elementCodec(t.dtype);
   }
@@ -233,7 +233,7 @@ function listInitializers(main: OnnxGraph, subgraphs: boolean, file: string | un
   };
   // main graph initializers first, with their own names (a repeated name is an invalid model)
   for (const t of main.initializers) {
-    if (taken.has(t.name)) throw new OnnxError('MODEL', `expected unique initializer names, got '${t.name.slice(0, 80)}' twice`, file);
+    if (taken.has(t.name)) throw new OnnxError('MODEL', `expected unique initializer names, got ${quoteName(t.name)} twice`, file);
     taken.add(t.name);
     out.push({ tensor: t, name: t.name, graph: '' });
   }

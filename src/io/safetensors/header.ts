@@ -7,7 +7,7 @@
 // on purpose: duplicate keys and `__proto__`/`constructor`/`prototype` keys are errors.
 import { describeValue } from '../../core/describe.js';
 import { dtypeSize, isDType, type DType, DTYPES } from '../dtypes.js';
-import { SafetensorsError } from '../errors.js';
+import { quoteName, SafetensorsError } from '../errors.js';
 import { describeJson, parseJsonStrict, type JsonObject, type JsonValue } from '../json.js';
 import type { TensorInfo } from '../reader.js';
 
@@ -122,10 +122,6 @@ function nonNegInt(v: JsonValue): number | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
 }
 
-function quote(name: string): string {
-  return `'${name.length > 80 ? name.slice(0, 77) + '...' : name}'`;
-}
-
 /**
  * Parses and validates the JSON header (`json` = the N bytes after the length prefix) of a file of
  * `fileSize` bytes. Throws SafetensorsError.
@@ -160,7 +156,7 @@ export function parseHeaderJson(json: Uint8Array, fileSize: number, options?: Sa
     }
     for (const [k, v] of rawMeta) {
       if (typeof v !== 'string') {
-        throw new SafetensorsError('METADATA', `expected __metadata__ values to be strings, got ${describeJson(v)} for key ${quote(k)}`, file);
+        throw new SafetensorsError('METADATA', `expected __metadata__ values to be strings, got ${describeJson(v)} for key ${quoteName(k)}`, file);
       }
       metadata[k] = v;
     }
@@ -172,56 +168,56 @@ export function parseHeaderJson(json: Uint8Array, fileSize: number, options?: Sa
   for (const [name, info] of root) {
     if (name === '__metadata__') continue;
     if (!(info instanceof Map)) {
-      throw new SafetensorsError('TENSOR_INFO', `expected tensor ${quote(name)} to be an object {dtype, shape, data_offsets}, got ${describeJson(info)}`, file);
+      throw new SafetensorsError('TENSOR_INFO', `expected tensor ${quoteName(name)} to be an object {dtype, shape, data_offsets}, got ${describeJson(info)}`, file);
     }
     const dtype = info.get('dtype');
     const shape = info.get('shape');
     const offsets = info.get('data_offsets');
     if (dtype === undefined || shape === undefined || offsets === undefined) {
       const missing = ['dtype', 'shape', 'data_offsets'].filter((k) => !info.has(k));
-      throw new SafetensorsError('TENSOR_INFO', `expected tensor ${quote(name)} to have dtype, shape and data_offsets, got none for ${missing.join(', ')}`, file);
+      throw new SafetensorsError('TENSOR_INFO', `expected tensor ${quoteName(name)} to have dtype, shape and data_offsets, got none for ${missing.join(', ')}`, file);
     }
     if (typeof dtype !== 'string') {
-      throw new SafetensorsError('TENSOR_INFO', `expected the dtype of tensor ${quote(name)} to be a string, got ${describeJson(dtype)}`, file);
+      throw new SafetensorsError('TENSOR_INFO', `expected the dtype of tensor ${quoteName(name)} to be a string, got ${describeJson(dtype)}`, file);
     }
     if (!isDType(dtype)) {
-      throw new SafetensorsError('DTYPE', `expected the dtype of tensor ${quote(name)} to be one of ${DTYPES.join(', ')}, got ${quote(dtype)}`, file);
+      throw new SafetensorsError('DTYPE', `expected the dtype of tensor ${quoteName(name)} to be one of ${DTYPES.join(', ')}, got ${quoteName(dtype)}`, file);
     }
     if (!Array.isArray(shape)) {
-      throw new SafetensorsError('SHAPE', `expected the shape of tensor ${quote(name)} to be an array of non-negative integers, got ${describeJson(shape)}`, file);
+      throw new SafetensorsError('SHAPE', `expected the shape of tensor ${quoteName(name)} to be an array of non-negative integers, got ${describeJson(shape)}`, file);
     }
     const dims: number[] = [];
     let elements = 1;
     for (const d of shape) {
       const v = nonNegInt(d);
       if (v === undefined) {
-        throw new SafetensorsError('SHAPE', `expected the shape of tensor ${quote(name)} to hold non-negative safe integers, got ${describeJson(d)}`, file);
+        throw new SafetensorsError('SHAPE', `expected the shape of tensor ${quoteName(name)} to hold non-negative safe integers, got ${describeJson(d)}`, file);
       }
       dims.push(v);
       if (elements !== 0 && v > Number.MAX_SAFE_INTEGER / elements) {
-        throw new SafetensorsError('SHAPE', `expected the element count of tensor ${quote(name)} to be at most 2^53 - 1, got shape [${shape.map((x) => (typeof x === 'number' ? x : describeJson(x))).join(', ')}]`, file);
+        throw new SafetensorsError('SHAPE', `expected the element count of tensor ${quoteName(name)} to be at most 2^53 - 1, got shape [${shape.map((x) => (typeof x === 'number' ? x : describeJson(x))).join(', ')}]`, file);
       }
       elements *= v;
     }
     const size = dtypeSize(dtype);
     if (elements > Number.MAX_SAFE_INTEGER / size) {
-      throw new SafetensorsError('SHAPE', `expected the byte size of tensor ${quote(name)} to be at most 2^53 - 1, got ${elements} elements of ${size} bytes`, file);
+      throw new SafetensorsError('SHAPE', `expected the byte size of tensor ${quoteName(name)} to be at most 2^53 - 1, got ${elements} elements of ${size} bytes`, file);
     }
     if (!Array.isArray(offsets) || offsets.length !== 2) {
-      throw new SafetensorsError('OFFSETS', `expected data_offsets of tensor ${quote(name)} to be [begin, end], got ${describeJson(offsets)}`, file);
+      throw new SafetensorsError('OFFSETS', `expected data_offsets of tensor ${quoteName(name)} to be [begin, end], got ${describeJson(offsets)}`, file);
     }
     const begin = nonNegInt(offsets[0]);
     const end = nonNegInt(offsets[1]);
     if (begin === undefined || end === undefined) {
       const bad = begin === undefined ? offsets[0] : offsets[1];
-      throw new SafetensorsError('OFFSETS', `expected data_offsets of tensor ${quote(name)} to be non-negative safe integers, got ${describeJson(bad)}`, file);
+      throw new SafetensorsError('OFFSETS', `expected data_offsets of tensor ${quoteName(name)} to be non-negative safe integers, got ${describeJson(bad)}`, file);
     }
     if (end < begin) {
-      throw new SafetensorsError('OFFSETS', `expected data_offsets of tensor ${quote(name)} to have begin <= end, got [${begin}, ${end}]`, file);
+      throw new SafetensorsError('OFFSETS', `expected data_offsets of tensor ${quoteName(name)} to have begin <= end, got [${begin}, ${end}]`, file);
     }
     const byteLength = elements * size;
     if (end - begin !== byteLength) {
-      throw new SafetensorsError('SIZE_MISMATCH', `expected tensor ${quote(name)} (${dtype} [${dims.join(', ')}]) to span ${byteLength} bytes, got data_offsets [${begin}, ${end}] (${end - begin} bytes)`, file);
+      throw new SafetensorsError('SIZE_MISMATCH', `expected tensor ${quoteName(name)} (${dtype} [${dims.join(', ')}]) to span ${byteLength} bytes, got data_offsets [${begin}, ${end}] (${end - begin} bytes)`, file);
     }
     entries.push(Object.freeze({
       name,
@@ -241,10 +237,10 @@ export function parseHeaderJson(json: Uint8Array, fileSize: number, options?: Sa
     const [b, e] = t.dataOffsets;
     if (b !== at) {
       const what = b < at ? `an overlap with the previous tensor (which ends at ${at})` : `a gap of ${b - at} bytes after offset ${at}`;
-      throw new SafetensorsError('OFFSETS', `expected tensor ${quote(t.name)} to start at data offset ${at}, got ${b}: ${what}`, file);
+      throw new SafetensorsError('OFFSETS', `expected tensor ${quoteName(t.name)} to start at data offset ${at}, got ${b}: ${what}`, file);
     }
     if (e > dataSize) {
-      throw new SafetensorsError('TRUNCATED', `expected the data section to hold tensor ${quote(t.name)} up to byte ${e}, got only ${dataSize} data bytes (truncated file or offsets out of range)`, file);
+      throw new SafetensorsError('TRUNCATED', `expected the data section to hold tensor ${quoteName(t.name)} up to byte ${e}, got only ${dataSize} data bytes (truncated file or offsets out of range)`, file);
     }
     at = e;
   }

@@ -4,7 +4,7 @@
 // the strict JSON parser, bounded in size, and shard names that leave the folder ('..', absolute paths)
 // are rejected.
 import { describeValue } from '../../core/describe.js';
-import { SafetensorsError } from '../errors.js';
+import { quoteName, SafetensorsError } from '../errors.js';
 import { parseJsonStrict, type JsonValue } from '../json.js';
 import { requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
 import type { TensorReader } from '../reader.js';
@@ -39,7 +39,7 @@ function toJsonText(v: JsonValue): string {
 
 function checkShardName(file: string, indexName: string | undefined): void {
   if (file === '' || file.includes('\0') || /^([/\\]|[A-Za-z]:)/.test(file) || file.split(/[/\\]/).includes('..')) {
-    throw new SafetensorsError('INDEX', `expected shard file names relative to the index folder, got '${file.slice(0, 80)}'`, indexName);
+    throw new SafetensorsError('INDEX', `expected shard file names relative to the index folder, got ${quoteName(file)}`, indexName);
   }
 }
 
@@ -75,7 +75,7 @@ export function parseSafetensorsIndex(text: string | Uint8Array, options?: Safet
   }
   const weightMap = new Map<string, string>();
   for (const [name, file] of wm) {
-    if (typeof file !== 'string') throw new SafetensorsError('INDEX', `expected weight_map values to be shard file names, got a non-string for tensor '${name.slice(0, 80)}'`, o.name);
+    if (typeof file !== 'string') throw new SafetensorsError('INDEX', `expected weight_map values to be shard file names, got a non-string for tensor ${quoteName(name)}`, o.name);
     checkShardName(file, o.name);
     weightMap.set(name, file);
   }
@@ -154,7 +154,7 @@ export async function openSharded(
     }
     for (const [name, file] of idx.weightMap) {
       if (!shards.get(file)!.has(name)) {
-        throw new SafetensorsError('INDEX', `expected tensor '${name.slice(0, 80)}' in shard '${file}' as the weight_map says, got a shard without it`, o.name);
+        throw new SafetensorsError('INDEX', `expected tensor ${quoteName(name)} in shard '${file}' as the weight_map says, got a shard without it`, o.name);
       }
     }
     return new ShardedSafetensors(shards, tensors, idx.metadata);
@@ -264,7 +264,7 @@ export async function openSafetensorsDir(dir: string, options?: SafetensorsReadO
       for (const t of shard.tensors) {
         const prev = owner.get(t.name);
         if (prev !== undefined) {
-          throw new SafetensorsError('INDEX', `expected each tensor in one file of the folder, got '${t.name.slice(0, 80)}' in both ${prev} and ${file}`, options?.name ?? dir);
+          throw new SafetensorsError('INDEX', `expected each tensor in one file of the folder, got ${quoteName(t.name)} in both ${prev} and ${file}`, options?.name ?? dir);
         }
         owner.set(t.name, file);
         tensors.push(Object.freeze({ ...t, file }));

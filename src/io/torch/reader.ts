@@ -7,7 +7,7 @@
 // such as an optimizer's param_groups) stays available as inert values (`objects`, `value(path)`).
 import { describeValue } from '../../core/describe.js';
 import { swapBytes } from '../dtypes.js';
-import { TorchError } from '../errors.js';
+import { quoteName, TorchError } from '../errors.js';
 import { TensorReaderBase, type TensorInfo } from '../reader.js';
 import { closeOnFailure, readExact, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
 import { DEFAULT_TORCH_LIMITS, parseZipCheckpoint, type ParsedTorch, type StorageData, type TorchLimits } from './archive.js';
@@ -234,7 +234,7 @@ export class TorchFile extends TensorReaderBase<TorchTensorInfo> {
    */
   override info(name: string): TorchTensorInfo {
     const u = typeof name === 'string' && !this.has(name) ? this.unsupportedByName.get(name) : undefined;
-    if (u !== undefined) throw new TorchError('DTYPE', `expected a tensor lowp/io reads, got '${name.slice(0, 80)}', a ${u.what} (${u.reason})`, this.name);
+    if (u !== undefined) throw new TorchError('DTYPE', `expected a tensor lowp/io reads, got ${quoteName(name)}, a ${u.what} (${u.reason})`, this.name);
     return super.info(name);
   }
 

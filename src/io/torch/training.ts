@@ -7,7 +7,7 @@
 // safe readers and says which file was skipped and why.
 import { describeValue } from '../../core/describe.js';
 import type { TensorData } from '../dtypes.js';
-import { CheckpointError, LowpIoError, TorchError, type IoFormat } from '../errors.js';
+import { CheckpointError, LowpIoError, quoteName, TorchError, type IoFormat } from '../errors.js';
 import type { FloatArrayOf, FloatType } from '../float-convert.js';
 import { parseJsonStrict, type JsonValue } from '../json.js';
 import { requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
@@ -380,7 +380,7 @@ class PrefixedReader implements TensorReader {
 
   private orig(name: string): string {
     const o = this.original.get(name);
-    if (o === undefined) throw new TorchError('NOT_FOUND', `expected the name of a model tensor (${this.tensors.length} tensors), got '${String(name).slice(0, 80)}'`, this.file.name);
+    if (o === undefined) throw new TorchError('NOT_FOUND', `expected the name of a model tensor (${this.tensors.length} tensors), got ${typeof name === 'string' ? quoteName(name) : describeValue(name)}`, this.file.name);
     return o;
   }
 
