@@ -508,9 +508,9 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, containers: Pick
       case STRING: {
         const raw = ascii(line()).replace(/\s+$/, '');
         const q = raw[0];
-        if (raw.length < 2 || (q !== "'" && q !== '"') || raw[raw.length - 1] !== q) fail('PICKLE', 'expected a quoted string after STRING');
+        if (raw.length < 2 || (q !== "'" && q !== '"') || raw[raw.length - 1] !== q) fail('PICKLE', `expected a quoted string after STRING, got '${raw.slice(0, 40)}'`);
         const b = unescapePy2(raw.slice(1, -1));
-        if (b === undefined) fail('PICKLE', 'expected a valid escaped string after STRING');
+        if (b === undefined) fail('PICKLE', 'expected a valid escaped string after STRING, got an invalid escape');
         created();
         push(decodeUtf8(b!));
         break;
@@ -645,7 +645,7 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, containers: Pick
       case STACK_GLOBAL: {
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail('PICKLE', 'expected two strings (module, name) under STACK_GLOBAL');
+        if (typeof module !== 'string' || typeof name !== 'string') fail('PICKLE', `expected two strings (module, name) under STACK_GLOBAL, got ${kindOf(module)} and ${kindOf(name)}`);
         created();
         push(hooks.global(module as string, name as string));
         break;

@@ -147,7 +147,7 @@ export async function readZipDirectory(source: ByteSource, file: string | undefi
   }
   if (disk !== 0 || cdDisk !== 0 || entriesOnDisk !== count) bad('expected a single-disk zip archive, got a multi-disk one');
   if (count === 0) bad('expected a zip archive with entries, got an empty one');
-  if (cdOffset + cdSize > cdLimit) bad(`expected the central directory (offset ${cdOffset}, ${cdSize} bytes) before the end records at ${cdLimit}`);
+  if (cdOffset + cdSize > cdLimit) bad(`expected the central directory before the end records at ${cdLimit}, got offset ${cdOffset} and ${cdSize} bytes, which run past them`);
   if (cdSize > limits.maxDirectoryBytes) throw new TorchError('LIMIT', `expected a central directory of at most ${limits.maxDirectoryBytes} bytes, got ${cdSize}`, file);
   if (count * 46 > cdSize) bad(`expected ${count} central directory entries of at least 46 bytes each, got ${cdSize} bytes`);
   const cd = await readExact(source, cdOffset, cdSize, TorchError);
@@ -212,7 +212,7 @@ export async function readZipDirectory(source: ByteSource, file: string | undefi
     if (e.localHeaderOffset < prevEnd) bad(`expected entries not to overlap, got '${e.name}' at offset ${e.localHeaderOffset} inside '${prevName}'`);
     prevEnd = e.localHeaderOffset + 30 + e.rawName.length + e.compressedSize;
     prevName = e.name;
-    if (prevEnd > cdOffset) bad(`expected '${e.name}' (${e.compressedSize} bytes at offset ${e.localHeaderOffset}) before the central directory at ${cdOffset}`);
+    if (prevEnd > cdOffset) bad(`expected '${e.name}' before the central directory at ${cdOffset}, got ${e.compressedSize} bytes at offset ${e.localHeaderOffset} that run past it`);
   }
   return { entries, folder: topFolder(entries.keys(), file), zip64, dataLimit: cdOffset };
 }
