@@ -183,7 +183,7 @@ export class SafetensorsError extends LowpIoError {
  * - `SIZE_MISMATCH`: more bytes after the data than the shape needs (fewer is `TRUNCATED`).
  * - `IO`: the file could not be opened or read.
  * - `NO_FS`: a path was given where `node:fs` is not available.
- * - `NOT_FOUND`, `CLOSED`: from {@link NpyFile} ({@link openNpy}), a name other than its one tensor's,
+ * - `NOT_FOUND`, `CLOSED`: from the reader `openNpy` returns, a name other than its one tensor's,
  *   a read after `close()`.
  *
  * @example
