@@ -6,8 +6,7 @@
 // rebuilt field by field: every other field is copied byte for byte; ONNX forbids a subgraph to reuse
 // a name of its outer graph, so the branch's names can join the main graph as they are. Nested Ifs are
 // inlined in further rounds (at most MAX_ROUNDS).
-import type { OnnxGraph, OnnxModel, OnnxNode } from '../io/onnx/model.js';
-import { decodeModelBytes } from '../io/onnx/model.js';
+import { decodeModelBytes, ONNX_DATA_TYPES, type OnnxGraph, type OnnxModel, type OnnxNode } from '../io/onnx/model.js';
 import { ProtoReader, WIRE_LEN } from '../io/onnx/protobuf.js';
 import { ProtoWriter, writeNode } from '../io/onnx/writer.js';
 import { nodeLabel } from './graph.js';
@@ -130,6 +129,6 @@ export function inlineIfs(model: Uint8Array, m: OnnxModel, condition: (name: str
 /** The value of a bool initializer of one element held in raw_data, else undefined. */
 function boolInitializer(model: Uint8Array, g: OnnxGraph, name: string): boolean | undefined {
   const t = g.initializers.find((x) => x.name === name);
-  if (t === undefined || t.dataType !== 9 || t.raw === undefined || t.raw.length !== 1) return undefined;
+  if (t === undefined || t.dataType !== ONNX_DATA_TYPES.BOOL || t.raw === undefined || t.raw.length !== 1) return undefined;
   return model[t.raw.offset] !== 0;
 }

@@ -6,7 +6,7 @@
 // metadata), with `use_cache_branch` false for merged decoders. Symbolic dimensions are resolved from
 // the given inputs (batch and sequence length), else from the options (batch 1, 16 tokens).
 import type { NpyArray } from '../io/npy/npy.js';
-import type { OnnxGraph } from '../io/onnx/model.js';
+import { ONNX_DATA_TYPES as T, type OnnxGraph } from '../io/onnx/model.js';
 import { TraceError } from './errors.js';
 import type { OrtModuleLike, OrtTensorLike, OrtValueMetadata } from './runtime.js';
 
@@ -82,8 +82,9 @@ const INT_TYPES = new Set(['int64', 'int32', 'int16', 'int8', 'uint8', 'uint16',
 
 /** onnxruntime's names of ONNX element types. */
 const ORT_TYPES: Record<number, string> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
-  10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+  [T.FLOAT]: 'float32', [T.UINT8]: 'uint8', [T.INT8]: 'int8', [T.UINT16]: 'uint16', [T.INT16]: 'int16', [T.INT32]: 'int32',
+  [T.INT64]: 'int64', [T.STRING]: 'string', [T.BOOL]: 'bool', [T.FLOAT16]: 'float16', [T.DOUBLE]: 'float64',
+  [T.UINT32]: 'uint32', [T.UINT64]: 'uint64', [T.BFLOAT16]: 'bfloat16',
 };
 
 /**

@@ -11,10 +11,10 @@
 //   graph and the emulated graph side by side, over one copy of the weights. A node is copied byte for
 //   byte except its input, output and name fields; the bodies of If/Loop/Scan are copied as they are,
 //   so values they read from the outer graph come from the fp32 graph.
-import type { OnnxModel, OnnxNode } from '../io/onnx/model.js';
+import { ONNX_DATA_TYPES as T, type OnnxModel, type OnnxNode } from '../io/onnx/model.js';
 import { ProtoReader, WIRE_LEN } from '../io/onnx/protobuf.js';
 import { ProtoWriter, writeNode, writeTensor, writeValueInfo, type OnnxNodeInit } from '../io/onnx/writer.js';
-import { FLOAT, roundingConstants, roundingNodes, type EmulationPlan } from './emulate.js';
+import { roundingConstants, roundingNodes, type EmulationPlan } from './emulate.js';
 import type { GraphFacts } from './graph.js';
 
 const utf8 = new TextEncoder();
@@ -116,9 +116,9 @@ export function withEmulation(
       ];
     }
     const k = c as { names: Record<string, string> };
-    if (type === FLOAT) return roundingNodes(from, to, tmp, k.names);
+    if (type === T.FLOAT) return roundingNodes(from, to, tmp, k.names);
     return [
-      { opType: 'Cast', inputs: [from], outputs: [`${tmp}.f32`], attributes: [{ name: 'to', i: FLOAT }], name: `${tmp}.f32` },
+      { opType: 'Cast', inputs: [from], outputs: [`${tmp}.f32`], attributes: [{ name: 'to', i: T.FLOAT }], name: `${tmp}.f32` },
       ...roundingNodes(`${tmp}.f32`, `${tmp}.r`, tmp, k.names),
       { opType: 'Cast', inputs: [`${tmp}.r`], outputs: [to], attributes: [{ name: 'to', i: type }], name: to },
     ];

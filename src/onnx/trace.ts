@@ -11,7 +11,7 @@ import { describeValue } from '../core/describe.js';
 import type { CastOptions } from '../formats/options.js';
 import { getFormat } from '../formats/registry.js';
 import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
-import { decodeModelBytes, type OnnxModel } from '../io/onnx/model.js';
+import { decodeModelBytes, ONNX_DATA_TYPES as T, type OnnxModel } from '../io/onnx/model.js';
 import { OnnxError } from '../io/errors.js';
 import { requireNodePath } from '../io/node-fs.js';
 import { isBlob, readExact, toByteSource } from '../io/source.js';
@@ -346,7 +346,8 @@ export interface TraceOptions {
 /** Default {@link TraceOptions.maxActivationBytes}: 512 MiB. */
 export const DEFAULT_MAX_ACTIVATION_BYTES = 512 * 2 ** 20;
 
-const FLOAT_TYPES: Record<string, number> = { float32: 1, float16: 10, float64: 11 };
+/** The ONNX data type of each float type onnxruntime names. */
+const FLOAT_TYPES: Record<string, number> = { float32: T.FLOAT, float16: T.FLOAT16, float64: T.DOUBLE };
 const BYTES: Record<string, number> = { float32: 4, float16: 2, float64: 8 };
 
 /** The model's bytes, its name and the folder of its external data. */
