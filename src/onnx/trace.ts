@@ -577,7 +577,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
       let passBytes = 0;
       for (const v of stretch) {
         const t = result[v.output];
-        const s = summarizeValues(t, format, cast);
+        const { worstValue, ...s } = summarizeValues(t, format, cast);
         const size = s.elements * (BYTES[t.type] ?? 4);
         passBytes += size * factor;
         seenMax = Math.max(seenMax, size);
@@ -585,9 +585,8 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
         const literal = facts.literals.has(v.output);
         overflowOf.set(v.output, s.overflowed);
         const o: TraceOutput = {
-          index: v.index, node: v.node, op: v.op, output: v.output, dtype: s.dtype, shape: s.shape, elements: s.elements,
-          maxAbs: s.maxAbs, overflowed: s.overflowed, flushedToZero: s.flushedToZero, subnormal: s.subnormal, nan: s.nan, inf: s.inf,
-          literal, overflowKind: s.overflowed > 0 ? overflowKind(node.inputs, literal, facts, overflowOf) : null, worstValue: s.worst,
+          index: v.index, node: v.node, op: v.op, output: v.output, ...s,
+          literal, overflowKind: s.overflowed > 0 ? overflowKind(node.inputs, literal, facts, overflowOf) : null, worstValue,
         };
         if (twin !== undefined) {
           const e = compareEmulated(t, result[twin.get(v.output) as string]);
