@@ -5,6 +5,7 @@
 // `past_key_values.*` input with its past-sequence dimension 0, built from the session's input
 // metadata), with `use_cache_branch` false for merged decoders. Symbolic dimensions are resolved from
 // the given inputs (batch and sequence length), else from the options (batch 1, 16 tokens).
+import { createRng } from '../core/rng.js';
 import type { NpyArray } from '../io/npy/npy.js';
 import { ONNX_DATA_TYPES as T, type OnnxGraph } from '../io/onnx/model.js';
 import { TraceError } from './errors.js';
@@ -103,19 +104,6 @@ export function fileInputMetadata(g: OnnxGraph): OrtValueMetadata[] {
     });
 }
 
-/** A small seeded generator (xorshift32) for token ids. */
-function generator(seed: number): () => number {
-  let s = (seed ^ 0x9e3779b9) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
 function isRandom(x: TraceInput): x is RandomTokens {
   return typeof x === 'object' && x !== null && 'random' in x;
 }
@@ -202,7 +190,7 @@ export function buildFeeds(
   const feeds: Record<string, OrtTensorLike> = {};
   const info: TraceInputInfo[] = [];
   const symbols = new Map<string, number>();
-  const rand = generator(options.seed ?? 0);
+  const rand = createRng(options.seed ?? 0);
   let batch: number | undefined = options.batch;
   let seq: number | undefined = options.sequenceLength;
 
