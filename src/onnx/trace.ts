@@ -8,6 +8,7 @@
 // With `emulate`, the same session also computes a copy of the graph whose every float output is
 // rounded to the target (rewrite.ts), and each pass compares the two.
 import { describeValue } from '../core/describe.js';
+import { checkOptionsObject } from '../core/options.js';
 import type { CastOptions } from '../formats/options.js';
 import { getFormat } from '../formats/registry.js';
 import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
@@ -372,10 +373,14 @@ async function loadModel(model: unknown, options: TraceOptions): Promise<{ bytes
 }
 
 function checkOptions(o: TraceOptions): void {
-  if (typeof o !== 'object' || o === null) throw new TypeError(`expected options as an object, got ${describeValue(o)}`);
-  const m = o.maxActivationBytes;
-  if (m !== undefined && (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1)) {
-    throw new RangeError(`expected maxActivationBytes to be a positive integer, got ${describeValue(m)}`);
+  checkOptionsObject(o, 'traceActivations', "{ to: 'fp16', emulate: true }");
+  for (const k of ['maxActivationBytes', 'vocab', 'batch', 'sequenceLength'] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) throw new RangeError(`expected ${k} to be a positive integer, got ${describeValue(v)}`);
+  }
+  if (o.seed !== undefined) {
+    if (typeof o.seed !== 'number') throw new TypeError(`expected seed to be an integer, got ${describeValue(o.seed)}`);
+    if (!Number.isSafeInteger(o.seed)) throw new RangeError(`expected seed to be an integer, got ${describeValue(o.seed)}`);
   }
   if (o.onOutput !== undefined && typeof o.onOutput !== 'function') throw new TypeError(`expected onOutput to be a function, got ${describeValue(o.onOutput)}`);
 }

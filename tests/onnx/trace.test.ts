@@ -253,6 +253,12 @@ describe('inputs', () => {
     await expect(traceActivations(bytes, { x }, { to: 'fp8-e8m0fnu', emulate: true })).rejects.toMatchObject({ code: 'FORMAT' });
     await expect(traceActivations(bytes, { x }, { maxActivationBytes: 0 })).rejects.toBeInstanceOf(RangeError);
     await expect(traceActivations(42 as unknown as Uint8Array, { x }, {})).rejects.toBeInstanceOf(TypeError);
+    // what makes missing inputs: checked before anything runs, never turned into odd ids or shapes
+    for (const bad of [{ vocab: -3 }, { vocab: 2.5 }, { batch: 0 }, { sequenceLength: -1 }, { sequenceLength: NaN }, { seed: NaN }, { seed: 1.5 }]) {
+      await expect(traceActivations(bytes, { x }, bad), JSON.stringify(bad)).rejects.toBeInstanceOf(RangeError);
+    }
+    await expect(traceActivations(bytes, { x }, { seed: '1' as unknown as number })).rejects.toBeInstanceOf(TypeError);
+    await expect(traceActivations(bytes, { x }, [] as unknown as object)).rejects.toBeInstanceOf(TypeError);
   });
 });
 
