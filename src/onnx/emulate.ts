@@ -44,17 +44,24 @@ export function emulationPlan(format: FloatFormat, opset: number, overflow?: Ove
   if (!format.signed || !format.subnormals) {
     throw new TraceError('FORMAT', `expected a signed target format with subnormals to emulate (fp16, bf16, fp8-e4m3fn, fp8-e5m2, ...), got ${format.name}`);
   }
-  let policy: OverflowPolicy;
-  try {
-    policy = resolveCastOptions(format, overflow === undefined ? {} : { overflow }).overflow;
-  } catch (e) {
-    throw new TraceError('FORMAT', (e as Error).message);
-  }
+  const policy = overflowPolicy(format, overflow);
   const ieee = policy === 'inf';
   if (format.name === 'fp16' && ieee) return { format, method: 'cast', castType: T.FLOAT16, overflow: policy };
   if (format.name === 'bf16' && ieee && opset >= 13) return { format, method: 'cast', castType: T.BFLOAT16, overflow: policy };
   if (opset < 11) throw new TraceError('FORMAT', `expected a model of ONNX opset 11 or later to emulate ${format.name} (Round), got opset ${opset}`);
   return { format, method: 'arithmetic', castType: 0, overflow: policy };
+}
+
+/**
+ * The overflow policy of a trace's casts to `format`: `overflow`, else the format's default. Throws
+ * `FORMAT` for a policy the format cannot have ('inf' for a format without infinity...).
+ */
+export function overflowPolicy(format: FloatFormat, overflow: OverflowPolicy | undefined): OverflowPolicy {
+  try {
+    return resolveCastOptions(format, overflow === undefined ? {} : { overflow }).overflow;
+  } catch (e) {
+    throw new TraceError('FORMAT', (e as Error).message);
+  }
 }
 
 /** The scalar constants the arithmetic subgraph reads, as initializers named with `prefix`. */

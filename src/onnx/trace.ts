@@ -16,7 +16,7 @@ import { decodeModelBytes, ONNX_DATA_TYPES as T, type OnnxModel } from '../io/on
 import { OnnxError } from '../io/errors.js';
 import { requireNodePath } from '../io/node-fs.js';
 import { isBlob, readExact, toByteSource } from '../io/source.js';
-import { emulationPlan, type EmulationMethod } from './emulate.js';
+import { emulationPlan, overflowPolicy, type EmulationMethod } from './emulate.js';
 import { TraceError } from './errors.js';
 import { traceFindings, type Origin } from './findings.js';
 import { graphFacts, vocabularyOf, type GraphFacts, type TracedValue } from './graph.js';
@@ -460,6 +460,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   } catch (e) {
     throw new TraceError('FORMAT', (e as Error).message);
   }
+  const overflow = overflowPolicy(format, options.overflow);
   const { ort, name: runtimeName, version } = await loadRuntime(options.runtime);
   const { name, folder, ...loaded } = await loadModel(model, options);
   // the model's bytes are dropped once the sessions are made (the sessions hold their own copy)
@@ -479,7 +480,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   const facts = graphFacts(decoded.graph);
   const opset = opsetOf(decoded);
   const plan = options.emulate ? emulationPlan(format, opset, options.overflow) : undefined;
-  const cast: CastOptions = options.overflow !== undefined ? { overflow: options.overflow } : {};
+  const cast: CastOptions = { overflow };
   const tLoad = performance.now();
 
   // a session that exposes every node output: onnxruntime infers their types (and shapes)
@@ -659,7 +660,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
     findings: [],
     seconds: { load: (tLoad - t0) / 1000, session: tSession / 1000, run: tRun / 1000, analysis: tAnalysis / 1000, total: (performance.now() - t0) / 1000 },
   };
-  report.findings = traceFindings(report, consumersOf(facts, nodes.map((n) => n.opType)));
+  report.findings = traceFindings(report, consumersOf(facts, nodes.map((n) => n.opType)), overflow);
   return report;
 }
 

@@ -160,6 +160,12 @@ describe('planted overflows and flushes in small graphs', () => {
     expect(r.emulation?.breaksAt).toBeNull();
     expect(typeof r.outputs[2].emulatedSqnrDb).toBe('number');
     expect(r.findings.join(' ')).toMatch(/No activation overflows fp16 by itself/);
+    // the sentence follows the overflow policy asked for, with or without an emulated run
+    for (const emulate of [false, true]) {
+      const sat = await traceActivations(bytes, { x }, { to: 'fp16', overflow: 'saturate', emulate });
+      expect(sat.outputs.map((o) => o.overflowed)).toEqual(r.outputs.map((o) => o.overflowed));
+      expect(sat.findings.join(' '), `emulate: ${emulate}`).toMatch(/-1e9 becomes -65504 in fp16/);
+    }
   });
 
   it('the emulated SQNR of each output is what rounding its own fp32 values gives, where nothing upstream is rounded (a single node)', async () => {
