@@ -462,10 +462,8 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   }
   const overflow = overflowPolicy(format, options.overflow);
   const { ort, name: runtimeName, version } = await loadRuntime(options.runtime);
-  const { name, folder, ...loaded } = await loadModel(model, options);
-  // the model's bytes are dropped once the sessions are made (the sessions hold their own copy)
-  let bytes: Uint8Array | undefined = loaded.bytes;
-  const original = decodeModelBytes(bytes, { name });
+  const { name, folder, bytes: file } = await loadModel(model, options);
+  const original = decodeModelBytes(file, { name });
   if (!original.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none', name);
   // the feeds first (from the model's declared inputs): they decide which branch of an If runs
   const inputMeta = fileInputMetadata(original.graph);
@@ -474,8 +472,10 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
     const f = feeds[input];
     return f !== undefined && f.type === 'bool' && f.size >= 1 ? (f.data as Uint8Array)[0] !== 0 : undefined;
   };
-  const inlining = inlineIfs(bytes, original, fed);
-  bytes = inlining.bytes;
+  const inlining = inlineIfs(file, original, fed);
+  // the bytes every pass builds its model from (the file's, with the decided Ifs inlined): kept in
+  // memory until the trace ends, beside the copy each onnxruntime session holds
+  const bytes = inlining.bytes;
   const decoded = inlining.model;
   const facts = graphFacts(decoded.graph);
   const opset = opsetOf(decoded);
@@ -558,12 +558,11 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
           await probe.release();
           probe = undefined;
         }
-        const model = bytes as Uint8Array;
         if (plan !== undefined) {
-          const emu = withEmulation(model, decoded, facts, floatTypes, plan, names);
+          const emu = withEmulation(bytes, decoded, facts, floatTypes, plan, names);
           twin = emu.twin;
           session = await createSession(ort, emu.bytes, folder, options.sessionOptions);
-        } else session = await createSession(ort, withOutputs(model, names.filter((o) => !graphOutputs.has(o))), folder, options.sessionOptions);
+        } else session = await createSession(ort, withOutputs(bytes, names.filter((o) => !graphOutputs.has(o))), folder, options.sessionOptions);
         tSession += performance.now() - s0;
       }
       const fetches = [...names];
@@ -626,12 +625,10 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
       }
       largest = Math.max(largest, passBytes);
       tAnalysis += performance.now() - a0;
-      result = {};
       start = end;
     }
   } finally {
     if (probe !== undefined) await probe.release();
-    bytes = undefined;
   }
   const firstRef = (f: (o: TraceOutput) => boolean): TraceRef | null => {
     const o = outputs.find(f);
