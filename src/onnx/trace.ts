@@ -344,7 +344,14 @@ export interface TraceOptions {
   onOutput?: (o: TraceOutput) => void;
 }
 
-/** Default {@link TraceOptions.maxActivationBytes}: 512 MiB. */
+/**
+ * Default {@link TraceOptions.maxActivationBytes}: 512 MiB.
+ *
+ * @example
+ * ```ts
+ * await traceActivations('model.onnx', {}, { maxActivationBytes: DEFAULT_MAX_ACTIVATION_BYTES / 4 });
+ * ```
+ */
 export const DEFAULT_MAX_ACTIVATION_BYTES = 512 * 2 ** 20;
 
 /** The ONNX data type of each float type onnxruntime names. */
