@@ -187,7 +187,9 @@ export function buildFeeds(
   for (const name of Object.keys(given)) {
     if (!byName.has(name)) throw new TraceError('INPUT', `expected inputs of the model (${metadata.map((m) => m.name).join(', ')}), got '${name}'`);
   }
-  const feeds: Record<string, OrtTensorLike> = {};
+  // by name, without a prototype: an input may be called __proto__ or constructor
+  const feeds: Record<string, OrtTensorLike> = Object.create(null);
+  const givenOf = (name: string): TraceInput | undefined => (Object.hasOwn(given, name) ? given[name] : undefined);
   const info: TraceInputInfo[] = [];
   const symbols = new Map<string, number>();
   const rand = createRng(options.seed ?? 0);
@@ -213,7 +215,7 @@ export function buildFeeds(
 
   // the given inputs first: they fix the symbolic dimensions
   for (const m of metadata) {
-    const x = given[m.name];
+    const x = givenOf(m.name);
     if (x === undefined) continue;
     const want = m.type ?? 'float32';
     if (isRandom(x)) {
@@ -267,7 +269,7 @@ export function buildFeeds(
   };
 
   for (const m of metadata) {
-    if (given[m.name] !== undefined) continue;
+    if (givenOf(m.name) !== undefined) continue;
     const type = m.type ?? 'float32';
     const name = m.name.toLowerCase();
     const ms = m.shape ?? [];

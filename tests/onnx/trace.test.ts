@@ -253,6 +253,18 @@ describe('inputs', () => {
     await expect(traceActivations(float, {}, {})).rejects.toBeInstanceOf(TraceError);
   });
 
+  it("inputs named like Object.prototype's properties (__proto__, constructor) are fed when given, and missing when not", async () => {
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const bytes = encodeOnnxModel({ opset: 17, graph: { nodes: [{ name: 'r', opType: 'Relu', inputs: [name], outputs: ['y'] }], inputs: [{ name, elemType: 1, shape: [4] }], outputs: [{ name: 'y', elemType: 1, shape: [4] }] } });
+      const given: Record<string, typeof x> = Object.create(null);
+      given[name] = x;
+      const r = await traceActivations(bytes, given, { to: 'fp16' });
+      expect(r.inputs, name).toEqual([{ name, type: 'float32', shape: [4], source: 'given' }]);
+      expect(r.outputs[0].maxAbs, name).toBe(3);
+      await expect(traceActivations(bytes, {}, {}), name).rejects.toThrow(`expected a value for input '${name}'`);
+    }
+  });
+
   it('bad options and formats: TypeError/RangeError or a FORMAT TraceError', async () => {
     const bytes = chain([{ name: 'r', opType: 'Relu', inputs: ['x'], outputs: ['y'] }]);
     await expect(traceActivations(bytes, { x }, { to: 'fp99' })).rejects.toMatchObject({ code: 'FORMAT' });
