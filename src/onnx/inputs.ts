@@ -79,7 +79,13 @@ const LOWP_TO_ORT: Record<string, string> = {
   U8: 'uint8', U16: 'uint16', U32: 'uint32', U64: 'uint64', BOOL: 'bool',
 };
 
-const INT_TYPES = new Set(['int64', 'int32', 'int16', 'int8', 'uint8', 'uint16', 'uint32', 'uint64']);
+/** The values each integer type holds (64-bit ones as far as a number is exact). */
+const INT_RANGES: Record<string, readonly [number, number]> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535], int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295], int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], uint64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+const INT_TYPES = new Set(Object.keys(INT_RANGES));
 
 /** onnxruntime's names of ONNX element types. */
 const ORT_TYPES: Record<number, string> = {
@@ -149,9 +155,11 @@ function filled(type: string, n: number, f: (i: number) => number): unknown {
 function converted(name: string, data: ArrayLike<number | bigint>, from: string, to: string): unknown {
   const n = data.length;
   if (INT_TYPES.has(from) && INT_TYPES.has(to)) {
+    const [min, max] = INT_RANGES[to];
     return filled(to, n, (i) => {
       const v = Number(data[i]);
-      if (!Number.isSafeInteger(v)) throw new TraceError('INPUT', `expected integer values of input '${name}' to fit ${to}, got ${String(data[i])}`);
+      // a typed array would wrap a value outside the type's range (2^31 into int32 is -2^31)
+      if (!Number.isSafeInteger(v) || v < min || v > max) throw new TraceError('INPUT', `expected integer values of input '${name}' to fit ${to}, got ${String(data[i])}`);
       return v;
     });
   }

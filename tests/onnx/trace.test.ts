@@ -265,6 +265,27 @@ describe('inputs', () => {
     }
   });
 
+  it('integer ids converted to the integer type the model wants arrive unchanged, or are an INPUT error when they do not fit it', async () => {
+    const bytes = encodeOnnxModel({
+      opset: 17,
+      graph: {
+        nodes: [{ name: 'f', opType: 'Cast', inputs: ['ids'], outputs: ['y'], attributes: [{ name: 'to', i: 11 }] }],
+        inputs: [{ name: 'ids', elemType: 6, shape: [3] }],
+        outputs: [{ name: 'y', elemType: 11, shape: [3] }],
+      },
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(fc.bigInt({ min: -(2n ** 31n), max: 2n ** 31n - 1n }), fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n })), { minLength: 3, maxLength: 3 }), async (v) => {
+        const ids = { dtype: 'I64' as const, shape: [3], data: BigInt64Array.from(v) };
+        const fits = v.every((b) => b >= -(2n ** 31n) && b < 2n ** 31n);
+        const run = traceActivations(bytes, { ids }, { to: 'fp16' });
+        if (!fits) await expect(run).rejects.toMatchObject({ code: 'INPUT' });
+        else expect((await run).outputs[0].maxAbs).toBe(Math.max(...v.map((b) => Math.abs(Number(b)))));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('bad options and formats: TypeError/RangeError or a FORMAT TraceError', async () => {
     const bytes = chain([{ name: 'r', opType: 'Relu', inputs: ['x'], outputs: ['y'] }]);
     await expect(traceActivations(bytes, { x }, { to: 'fp99' })).rejects.toMatchObject({ code: 'FORMAT' });
