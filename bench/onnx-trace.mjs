@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { field, utf8 } from './_onnx-model.mjs';
 import { transformerModel } from './_onnx-transformer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,31 +41,21 @@ async function caseModel(name, lowp) {
   return { bytes: m.bytes, ids: m.ids, shape: [1, LARGE.seq] };
 }
 
-function varint(n) {
-  const out = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-
 /** The model with every node output added as a graph output (an appended `graph` field, merged by protobuf). */
 function exposeAll(bytes, lowp) {
   const m = lowp.decodeModelBytes(bytes);
   const have = new Set(m.graph.outputs.map((o) => o.name));
-  const body = [];
+  const outputs = [];
   for (const n of m.graph.nodes) {
     for (const o of n.outputs) {
       if (o === '' || have.has(o)) continue;
       have.add(o);
-      const name = [...new TextEncoder().encode(o)];
-      const vi = [0x0a, ...varint(name.length), ...name];
-      body.push(0x62, ...varint(vi.length), ...vi);
+      // GraphProto.output = 12 (a ValueInfoProto with its name = 1)
+      outputs.push(...field(0x62, field(0x0a, utf8(o))));
     }
   }
-  const tail = Uint8Array.from([0x3a, ...varint(body.length), ...body]);
+  // ModelProto.graph = 7
+  const tail = Uint8Array.from(field(0x3a, outputs));
   const out = new Uint8Array(bytes.length + tail.length);
   out.set(bytes);
   out.set(tail, bytes.length);
