@@ -52,9 +52,14 @@ export function nodeLabel(n: OnnxNode, index: number): string {
   return n.name !== '' ? n.name : `${n.opType}#${index}`;
 }
 
+/** Whether an operator set domain is ONNX's own ('' or 'ai.onnx'). */
+export function isOnnxDomain(domain: string): boolean {
+  return domain === '' || domain === 'ai.onnx';
+}
+
 /** The operator name a report gives a node. */
 export function opLabel(n: OnnxNode): string {
-  return n.domain === '' || n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`;
+  return isOnnxDomain(n.domain) ? n.opType : `${n.domain}.${n.opType}`;
 }
 
 /** `g` and every graph nested in its nodes' attributes (If/Loop/Scan bodies, at any depth). */

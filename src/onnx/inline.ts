@@ -8,7 +8,7 @@
 // inlined in further rounds (at most MAX_ROUNDS).
 import { decodeModelBytes, ONNX_DATA_TYPES, type OnnxGraph, type OnnxModel, type OnnxNode } from '../io/onnx/model.js';
 import { writeNode } from '../io/onnx/writer.js';
-import { nodeLabel } from './graph.js';
+import { isOnnxDomain, nodeLabel } from './graph.js';
 import { editFields } from './rewrite.js';
 
 /** Rounds of inlining (nested Ifs). */
@@ -56,7 +56,7 @@ function rebuildGraph(model: Uint8Array, range: { offset: number; length: number
 function inlineOnce(model: Uint8Array, m: OnnxModel, condition: (name: string) => boolean | undefined, done: InlinedIf[]): Uint8Array | undefined {
   const replace = new Map<number, { node: OnnxNode; branch: OnnxGraph; label: string }>();
   m.graph.nodes.forEach((n, i) => {
-    if (n.opType !== 'If' || (n.domain !== '' && n.domain !== 'ai.onnx') || n.inputs.length < 1) return;
+    if (n.opType !== 'If' || !isOnnxDomain(n.domain) || n.inputs.length < 1) return;
     const c = condition(n.inputs[0]);
     if (c === undefined) return;
     const name = c ? 'then_branch' : 'else_branch';

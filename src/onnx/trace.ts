@@ -19,7 +19,7 @@ import { isBlob, readExact, toByteSource } from '../io/source.js';
 import { emulationPlan, overflowPolicy, type EmulationMethod } from './emulate.js';
 import { TraceError } from './errors.js';
 import { traceFindings, type Origin } from './findings.js';
-import { graphFacts, vocabularyOf, type GraphFacts, type TracedValue } from './graph.js';
+import { graphFacts, isOnnxDomain, vocabularyOf, type GraphFacts, type TracedValue } from './graph.js';
 import { inlineIfs, type InlinedIf } from './inline.js';
 import { buildFeeds, fileInputMetadata, type TraceInput, type TraceInputInfo } from './inputs.js';
 import { withEmulation, withOutputs } from './rewrite.js';
@@ -393,7 +393,7 @@ function checkOptions(o: TraceOptions): void {
 }
 
 function opsetOf(m: OnnxModel): number {
-  const o = m.opsetImports.find((x) => x.domain === '' || x.domain === 'ai.onnx');
+  const o = m.opsetImports.find((x) => isOnnxDomain(x.domain));
   return o?.version ?? 0;
 }
 
