@@ -4,7 +4,8 @@
 // raw_data = 9, external_data = 13, data_location = 14), so benchmarks can stream gigabytes of values
 // between them without building the model in memory.
 
-function varint(n) {
+/** A protobuf varint's bytes. */
+export function varint(n) {
   const out = [];
   let v = BigInt(n);
   while (v >= 0x80n) {
@@ -15,8 +16,10 @@ function varint(n) {
   return out;
 }
 
-const utf8 = (s) => [...new TextEncoder().encode(s)];
-const field = (tag, bytes) => [...varint(tag), ...varint(bytes.length), ...bytes];
+/** A string's UTF-8 bytes. */
+export const utf8 = (s) => [...new TextEncoder().encode(s)];
+/** A length-delimited field's bytes: its key (`tag`), the length, the payload. */
+export const field = (tag, bytes) => [...varint(tag), ...varint(bytes.length), ...bytes];
 
 /** The TensorProto fields before the values: dims, data type FLOAT, name, then raw_data's key and length (or external_data entries). */
 function tensorHead(t, external) {

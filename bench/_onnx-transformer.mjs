@@ -1,31 +1,20 @@
-// Bench helper: a decoder-only transformer as an ONNX model (opset 17), built with lowp/io's
+// Bench helper: a decoder-only transformer as an ONNX model (opset 17), built with lowp's
 // encodeOnnxModel from dist/: token embedding + positions, `layers` blocks of LayerNorm → q/k/v →
 // heads → scores / sqrt(d_head) + a causal -1e9 mask → Softmax → context → output projection →
 // residual, LayerNorm → up → GELU (Erf) → down → residual, then a final LayerNorm and the LM head.
-// Weights are deterministic pseudo-random values (xorshift32); the node pattern is the one PyTorch's
+// Weights are deterministic pseudo-random values (lowp's createRng); the node pattern is the one PyTorch's
 // exporter writes, so a trace of it costs what a trace of an exported model of that size costs.
-
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296 - 0.5;
-  };
-}
 
 const f32 = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /**
  * The model bytes and its input ids.
- * @param {{ encodeOnnxModel: Function }} io - lowp/io (dist)
+ * @param {{ encodeOnnxModel: Function, createRng: Function }} lowp - lowp (dist/index.js)
  * @param {{ layers: number, d: number, heads: number, seq: number, vocab: number }} shape
  */
-export function transformerModel(io, { layers, d, heads, seq, vocab }) {
-  const r = rng(12345);
+export function transformerModel(lowp, { layers, d, heads, seq, vocab }) {
+  const rand = lowp.createRng(12345);
+  const r = () => rand() - 0.5;
   const nodes = [];
   const inits = [];
   const w = (name, dims, scale) => {
@@ -78,12 +67,12 @@ export function transformerModel(io, { layers, d, heads, seq, vocab }) {
     h = node('Add', [h, linear(g, `${b}/down`, 4 * d, d)], `${b}/Add_3`);
   }
   const logits = node('MatMul', [ln(h, '/norm'), w('head', [d, vocab], 2 / Math.sqrt(d))], '/head/MatMul');
-  const bytes = io.encodeOnnxModel({
+  const bytes = lowp.encodeOnnxModel({
     opset: 17,
     graph: { name: 'bench', nodes, initializers: inits, inputs: [{ name: 'input_ids', elemType: 7, shape: [1, seq] }], outputs: [{ name: logits, elemType: 1, shape: [1, seq, vocab] }] },
   });
   const ids = new BigInt64Array(seq);
-  const rr = rng(7);
-  for (let i = 0; i < seq; i++) ids[i] = BigInt(Math.floor((rr() + 0.5) * vocab));
+  const rr = lowp.createRng(7);
+  for (let i = 0; i < seq; i++) ids[i] = BigInt(Math.floor(rr() * vocab));
   return { bytes, ids, output: logits };
 }

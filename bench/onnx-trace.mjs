@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { field, utf8 } from './_onnx-model.mjs';
 import { transformerModel } from './_onnx-transformer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,47 +24,38 @@ const opt = (name, d) => (args.includes(name) ? args[args.indexOf(name) + 1] : d
 const LARGE = { layers: 8, d: 512, heads: 8, seq: 512, vocab: 8192 };
 
 async function lib() {
-  const io = await import(join(root, 'dist', 'io', 'index.js'));
+  // the root re-exports lowp/io (readNpy, encodeOnnxModel, decodeModelBytes) and lowp/formats (createRng)
+  const lowp = await import(join(root, 'dist', 'index.js'));
   const onnx = await import(join(root, 'dist', 'onnx', 'index.js'));
-  return { io, onnx };
+  return { lowp, onnx };
 }
 
 /** The model and its input ids for a case name. */
-async function caseModel(name, io) {
+async function caseModel(name, lowp) {
   if (name === 'vector') {
     const dir = join(root, 'tests', 'fixtures', 'onnx');
-    const npy = io.readNpy(readFileSync(join(dir, 'input_ids.npy')));
+    const npy = lowp.readNpy(readFileSync(join(dir, 'input_ids.npy')));
     return { bytes: new Uint8Array(readFileSync(join(dir, 'model.onnx'))), ids: npy.data, shape: npy.shape };
   }
-  const m = transformerModel(io, LARGE);
+  const m = transformerModel(lowp, LARGE);
   return { bytes: m.bytes, ids: m.ids, shape: [1, LARGE.seq] };
 }
 
-function varint(n) {
-  const out = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-
 /** The model with every node output added as a graph output (an appended `graph` field, merged by protobuf). */
-function exposeAll(bytes, io) {
-  const m = io.decodeModelBytes(bytes);
+function exposeAll(bytes, lowp) {
+  const m = lowp.decodeModelBytes(bytes);
   const have = new Set(m.graph.outputs.map((o) => o.name));
-  const body = [];
+  const outputs = [];
   for (const n of m.graph.nodes) {
     for (const o of n.outputs) {
       if (o === '' || have.has(o)) continue;
       have.add(o);
-      const name = [...new TextEncoder().encode(o)];
-      const vi = [0x0a, ...varint(name.length), ...name];
-      body.push(0x62, ...varint(vi.length), ...vi);
+      // GraphProto.output = 12 (a ValueInfoProto with its name = 1)
+      outputs.push(...field(0x62, field(0x0a, utf8(o))));
     }
   }
-  const tail = Uint8Array.from([0x3a, ...varint(body.length), ...body]);
+  // ModelProto.graph = 7
+  const tail = Uint8Array.from(field(0x3a, outputs));
   const out = new Uint8Array(bytes.length + tail.length);
   out.set(bytes);
   out.set(tail, bytes.length);
@@ -72,10 +64,10 @@ function exposeAll(bytes, io) {
 
 /** One measurement, in this (child) process. */
 async function child(spec) {
-  const { io, onnx } = await lib();
+  const { lowp, onnx } = await lib();
   // onnxruntime is imported before the clock starts in both modes (lowp's own import then hits the cache)
   const ort = await import('onnxruntime-node');
-  const model = await caseModel(spec.model, io);
+  const model = await caseModel(spec.model, lowp);
   const t0 = performance.now();
   let out;
   if (spec.mode === 'model') {
@@ -86,7 +78,7 @@ async function child(spec) {
     await s.release();
     out = { createMs: t1 - t0, runMs: t2 - t1 };
   } else if (spec.mode === 'plain') {
-    const s = await ort.InferenceSession.create(exposeAll(model.bytes, io), { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+    const s = await ort.InferenceSession.create(exposeAll(model.bytes, lowp), { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
     const t1 = performance.now();
     const fetches = s.outputMetadata.filter((m) => m.isTensor && ['float32', 'float16', 'float64'].includes(m.type)).map((m) => m.name);
     const feeds = { input_ids: new ort.Tensor('int64', model.ids, model.shape) };

@@ -50,6 +50,11 @@ const CLIENT = String.raw`
 })();
 `;
 
+/** What a traced run was fed, in one line: `input_ids int64 [1, 24]; attention_mask int64 [1, 24] (ones)`. */
+export function fmtTraceInputs(r: TraceReport): string {
+  return r.inputs.map((i) => `${i.name} ${i.type} ${fmtShape(i.shape)}${i.source === 'given' ? '' : ` (${i.source})`}`).join('; ');
+}
+
 /**
  * Renders a trace report as one self-contained HTML document.
  *
@@ -84,7 +89,6 @@ export function renderTraceHtml(r: TraceReport): string {
   const rows = o
     .map((x) => `<tr${cls(x)}><td class="num">${x.index}</td><td class="name">${escapeHtml(x.node)}</td><td>${escapeHtml(x.op)}</td><td class="name">${escapeHtml(x.output)}</td><td class="num">${escapeHtml(fmtShape(x.shape))}</td><td class="num">${escapeHtml(fmtNum(x.maxAbs))}</td><td class="num">${escapeHtml(fmtCount(x.overflowed))}</td><td>${escapeHtml(x.overflowKind ?? '')}</td><td class="num">${escapeHtml(fmtCount(x.flushedToZero))}</td><td class="num">${escapeHtml(fmtCount(x.subnormal))}</td>${emu ? `<td class="num">${escapeHtml(fmtSqnr(x.emulatedSqnrDb))}</td>` : ''}</tr>`)
     .join('\n');
-  const inputs = r.inputs.map((i) => `${i.name} ${i.type} ${fmtShape(i.shape)}${i.source === 'given' ? '' : ` (${i.source})`}`).join('; ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="lowp ${escapeHtml(packageVersion())}">
@@ -95,7 +99,7 @@ tr.hot td { background: #fdeaea; } tr.warm td { background: #fff4e0; } #tip { fo
 <body>
 <h1>lowp trace: ${escapeHtml(r.model.name)} → ${escapeHtml(r.to)}</h1>
 <div class="muted">${escapeHtml(fmtCount(o.length))} float outputs of ${escapeHtml(fmtCount(r.model.nodes))} nodes · ${escapeHtml(r.model.producer)} · opset ${r.model.opset} · ${escapeHtml(r.runtime.name)} ${escapeHtml(r.runtime.version ?? '')} with graph optimisations <b>off</b> (the graph as written: no fusion hides an output or changes a value) · ${r.passes.count} run${r.passes.count === 1 ? '' : 's'} · ${escapeHtml(fmtSeconds(r.seconds.total))} · lowp ${escapeHtml(packageVersion())}</div>
-<div class="muted">inputs: ${escapeHtml(inputs)}</div>
+<div class="muted">inputs: ${escapeHtml(fmtTraceInputs(r))}</div>
 <div class="verdict ${r.firstActivationOverflow !== null || r.emulation?.breaksAt ? 'v-over' : r.firstOverflow !== null || r.firstFlush !== null ? 'v-under' : 'v-safe'}"><ul class="reasons">${r.findings.map((f) => `<li>${escapeHtml(f)}</li>`).join('')}</ul></div>
 
 <h2>max |x| of each output, along the graph</h2>

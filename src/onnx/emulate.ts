@@ -8,17 +8,9 @@
 // result equals lowp/formats' round(x, format) for every float32 x (tests compare them).
 import { resolveCastOptions } from '../formats/options.js';
 import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
+import { ONNX_DATA_TYPES as T } from '../io/onnx/model.js';
 import type { OnnxNodeInit, OnnxTensorInit } from '../io/onnx/writer.js';
 import { TraceError } from './errors.js';
-
-/** ONNX data type numbers of the float types a trace handles. */
-export const FLOAT = 1;
-/** FLOAT16. */
-export const FLOAT16 = 10;
-/** DOUBLE. */
-export const DOUBLE = 11;
-/** BFLOAT16. */
-export const BFLOAT16 = 16;
 
 /**
  * How an emulated run rounds each value: `'cast'` (a Cast pair through the ONNX type) or
@@ -52,17 +44,24 @@ export function emulationPlan(format: FloatFormat, opset: number, overflow?: Ove
   if (!format.signed || !format.subnormals) {
     throw new TraceError('FORMAT', `expected a signed target format with subnormals to emulate (fp16, bf16, fp8-e4m3fn, fp8-e5m2, ...), got ${format.name}`);
   }
-  let policy: OverflowPolicy;
+  const policy = overflowPolicy(format, overflow);
+  const ieee = policy === 'inf';
+  if (format.name === 'fp16' && ieee) return { format, method: 'cast', castType: T.FLOAT16, overflow: policy };
+  if (format.name === 'bf16' && ieee && opset >= 13) return { format, method: 'cast', castType: T.BFLOAT16, overflow: policy };
+  if (opset < 11) throw new TraceError('FORMAT', `expected a model of ONNX opset 11 or later to emulate ${format.name} (Round), got opset ${opset}`);
+  return { format, method: 'arithmetic', castType: 0, overflow: policy };
+}
+
+/**
+ * The overflow policy of a trace's casts to `format`: `overflow`, else the format's default. Throws
+ * `FORMAT` for a policy the format cannot have ('inf' for a format without infinity...).
+ */
+export function overflowPolicy(format: FloatFormat, overflow: OverflowPolicy | undefined): OverflowPolicy {
   try {
-    policy = resolveCastOptions(format, overflow === undefined ? {} : { overflow }).overflow;
+    return resolveCastOptions(format, overflow === undefined ? {} : { overflow }).overflow;
   } catch (e) {
     throw new TraceError('FORMAT', (e as Error).message);
   }
-  const ieee = policy === 'inf';
-  if (format.name === 'fp16' && ieee) return { format, method: 'cast', castType: FLOAT16, overflow: policy };
-  if (format.name === 'bf16' && ieee && opset >= 13) return { format, method: 'cast', castType: BFLOAT16, overflow: policy };
-  if (opset < 11) throw new TraceError('FORMAT', `expected a model of ONNX opset 11 or later to emulate ${format.name} (Round), got opset ${opset}`);
-  return { format, method: 'arithmetic', castType: 0, overflow: policy };
 }
 
 /** The scalar constants the arithmetic subgraph reads, as initializers named with `prefix`. */
@@ -73,7 +72,6 @@ export function roundingConstants(plan: EmulationPlan, prefix: string): { names:
     emin: f.minNormalExponent,
     m: f.mantissaBits,
     two: 2,
-    one: 1,
     max: f.max,
     over: plan.overflow === 'inf' ? Infinity : plan.overflow === 'nan' ? NaN : f.max,
     nanIn: f.nan === 'none' ? 0 : NaN,
@@ -83,7 +81,7 @@ export function roundingConstants(plan: EmulationPlan, prefix: string): { names:
   const initializers: OnnxTensorInit[] = [];
   for (const [k, v] of Object.entries(values)) {
     names[k] = `${prefix}${k}`;
-    initializers.push({ name: names[k], dataType: FLOAT, dims: [], raw: new Uint8Array(new Float32Array([v]).buffer) });
+    initializers.push({ name: names[k], dataType: T.FLOAT, dims: [], raw: new Uint8Array(new Float32Array([v]).buffer) });
   }
   return { names, initializers };
 }
@@ -104,13 +102,13 @@ export function roundingNodes(x: string, out: string, tmp: string, c: Record<str
     // log2 may be off by one near powers of two: compare |x| with 2^e and 2^(e+1)
     n('Pow', [c.two, t('e1')], t('p')),
     n('Less', [t('a'), t('p')], t('lo')),
-    n('Cast', [t('lo')], t('lof'), [{ name: 'to', i: FLOAT }]),
+    n('Cast', [t('lo')], t('lof'), [{ name: 'to', i: T.FLOAT }]),
     n('Sub', [t('e1'), t('lof')], t('e2a')),
     n('Max', [t('e2a'), c.emin], t('e2')),
     n('Pow', [c.two, t('e2')], t('p2')),
     n('Mul', [t('p2'), c.two], t('p2x2')),
     n('GreaterOrEqual', [t('a'), t('p2x2')], t('hi')),
-    n('Cast', [t('hi')], t('hif'), [{ name: 'to', i: FLOAT }]),
+    n('Cast', [t('hi')], t('hif'), [{ name: 'to', i: T.FLOAT }]),
     n('Add', [t('e2'), t('hif')], t('e')),
     // the quantum of the binade, and the value rounded to a multiple of it (half to even)
     n('Sub', [t('e'), c.m], t('qe')),

@@ -11,7 +11,8 @@ import { oneLine } from '../io/errors.js';
  * - `RUNTIME`: onnxruntime refused the model or failed while running it (its message is included).
  * - `INPUT`: an input is missing, unknown to the model, or of the wrong type or shape; or a value
  *   needed to build one (a vocabulary size, a symbolic dimension) cannot be found.
- * - `FORMAT`: the target format cannot be traced or emulated (unknown, unsigned, or without subnormals).
+ * - `FORMAT`: the target format cannot be traced or emulated (unknown, unsigned, or without subnormals),
+ *   or cannot have the overflow policy asked for ('inf' in fp8-e4m3fn).
  * - `MODEL`: the graph cannot be traced (no float node output, a name the trace needs is taken).
  *
  * @example

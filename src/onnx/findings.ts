@@ -4,7 +4,7 @@
 // which is fatal), and, for an emulated run, where it first becomes non-finite and where the format
 // breaks the model. Plain text, numbers included, for the table and the JSON report alike.
 import { fmtCount } from '../diagnostics/text.js';
-import { getFormat } from '../formats/registry.js';
+import type { OverflowPolicy } from '../formats/spec.js';
 import type { SqnrDb } from './summarize.js';
 import type { TraceOutput, TraceReport } from './trace.js';
 
@@ -36,9 +36,8 @@ function some(list: TraceOutput[], n = 3): string {
   return list.length <= n ? names.join(', ') : `${names.join(', ')} and ${list.length - n} more`;
 }
 
-/** What an overflowing value becomes under the report's overflow policy. */
-function becomes(value: number | null, r: TraceReport): string {
-  const policy = r.emulation?.overflow ?? getFormat(r.to).defaultOverflow;
+/** What an overflowing value becomes under the trace's overflow policy. */
+function becomes(value: number | null, r: TraceReport, policy: OverflowPolicy): string {
   const neg = value !== null && value < 0;
   if (policy === 'nan') return 'NaN';
   if (policy === 'saturate') return `${neg ? '-' : ''}${fmtNum(r.format.max)}`;
@@ -56,8 +55,9 @@ export function fmtSqnr(s: SqnrDb | undefined): string {
  *
  * @param r - the report (outputs in graph order)
  * @param readers - the operators that read each value
+ * @param overflow - the overflow policy the counts (and the emulated casts) follow
  */
-export function traceFindings(r: TraceReport, readers: Origin): string[] {
+export function traceFindings(r: TraceReport, readers: Origin, overflow: OverflowPolicy): string[] {
   const out: string[] = [];
   const to = r.to;
   const skipped: string[] = [];
@@ -82,7 +82,7 @@ export function traceFindings(r: TraceReport, readers: Origin): string[] {
     if (literals.length > 0) {
       const l = literals[0];
       out.push(
-        `${literals.length === 1 ? 'It is a literal' : `${literals.length} overflowing outputs are literals (${some(literals)})`}, computed from constants alone: ${l.worstValue !== null ? `${fmtNum(l.worstValue)} becomes ${becomes(l.worstValue, r)} in ${to}` : `it becomes ${becomes(null, r)} in ${to}`}. ` +
+        `${literals.length === 1 ? 'It is a literal' : `${literals.length} overflowing outputs are literals (${some(literals)})`}, computed from constants alone: ${l.worstValue !== null ? `${fmtNum(l.worstValue)} becomes ${becomes(l.worstValue, r, overflow)} in ${to}` : `it becomes ${becomes(null, r, overflow)} in ${to}`}. ` +
           `A mask value like -1e9 turning into -inf is usually harmless where a softmax reads it (exp(-inf) = 0), unless a whole row is masked.`,
       );
     }
@@ -101,7 +101,7 @@ export function traceFindings(r: TraceReport, readers: Origin): string[] {
       const carried = over.filter((o) => o.overflowKind === 'propagated');
       out.push(
         `The first activation that overflows ${to} by itself is ${where(a)}: ${fmtCount(a.overflowed)} of ${fmtCount(a.elements)} values beyond ${fmtNum(r.format.max)}, largest |x| ${fmtNum(a.maxAbs)}. ` +
-          `This is fatal in ${to}: it becomes ${becomes(a.worstValue, r)}, and what reads it turns inf or NaN` +
+          `This is fatal in ${to}: it becomes ${becomes(a.worstValue, r, overflow)}, and what reads it turns inf or NaN` +
           (carried.length > 0 ? ` (${fmtCount(carried.length)} later outputs carry the overflow: ${some(carried)}).` : '.') +
           (own.length > 1 ? ` ${fmtCount(own.length - 1)} more activations overflow by themselves (${some(own.slice(1))}).` : ''),
       );

@@ -41,8 +41,6 @@ export interface GraphFacts {
   consumers: Map<string, number[]>;
   /** Every name used in the graph (inputs, outputs, initializers, node outputs), to pick fresh names. */
   names: Set<string>;
-  /** Graph input names. */
-  inputs: Set<string>;
   /** Initializer names (main graph). */
   initializers: Set<string>;
   /** Number of nodes inside subgraphs (not traced). */
@@ -54,27 +52,31 @@ export function nodeLabel(n: OnnxNode, index: number): string {
   return n.name !== '' ? n.name : `${n.opType}#${index}`;
 }
 
-/** The operator name a report gives a node. */
-export function opLabel(n: OnnxNode): string {
-  return n.domain === '' || n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`;
+/** Whether an operator set domain is ONNX's own ('' or 'ai.onnx'). */
+export function isOnnxDomain(domain: string): boolean {
+  return domain === '' || domain === 'ai.onnx';
 }
 
-function countSubgraphNodes(g: OnnxGraph): number {
-  let n = 0;
+/** The operator name a report gives a node. */
+export function opLabel(n: OnnxNode): string {
+  return isOnnxDomain(n.domain) ? n.opType : `${n.domain}.${n.opType}`;
+}
+
+/** `g` and every graph nested in its nodes' attributes (If/Loop/Scan bodies, at any depth). */
+function graphsIn(g: OnnxGraph): OnnxGraph[] {
+  const graphs: OnnxGraph[] = [];
   const stack: OnnxGraph[] = [g];
-  let first = true;
   while (stack.length > 0) {
     const cur = stack.pop() as OnnxGraph;
-    if (!first) n += cur.nodes.length;
-    first = false;
-    for (const node of cur.nodes) {
-      for (const a of node.attributes) {
+    graphs.push(cur);
+    for (const n of cur.nodes) {
+      for (const a of n.attributes) {
         if (a.g !== undefined) stack.push(a.g);
         for (const sg of a.graphs ?? []) stack.push(sg);
       }
     }
   }
-  return n;
+  return graphs;
 }
 
 /**
@@ -114,7 +116,8 @@ export function graphFacts(g: OnnxGraph): GraphFacts {
     }
     for (const x of n.inputs) if (x !== '') names.add(x);
   });
-  return { values, literals, consumers, names, inputs, initializers, subgraphNodes: countSubgraphNodes(g) };
+  const subgraphNodes = graphsIn(g).reduce((n, x) => n + x.nodes.length, 0) - g.nodes.length;
+  return { values, literals, consumers, names, initializers, subgraphNodes };
 }
 
 /**
@@ -129,16 +132,7 @@ export function graphFacts(g: OnnxGraph): GraphFacts {
  */
 export function vocabularyOf(g: OnnxGraph, input: string): number | undefined {
   // every graph, subgraphs included: a merged decoder embeds its tokens inside If branches
-  const graphs: OnnxGraph[] = [];
-  const stack: OnnxGraph[] = [g];
-  while (stack.length > 0) {
-    const cur = stack.pop() as OnnxGraph;
-    graphs.push(cur);
-    for (const n of cur.nodes) for (const a of n.attributes) {
-      if (a.g !== undefined) stack.push(a.g);
-      for (const sg of a.graphs ?? []) stack.push(sg);
-    }
-  }
+  const graphs = graphsIn(g);
   const dims = new Map(graphs.flatMap((x) => x.initializers.map((t): [string, number[]] => [t.name, t.dims])));
   const reach = new Set([input]);
   for (const cur of graphs) {
@@ -153,12 +147,4 @@ export function vocabularyOf(g: OnnxGraph, input: string): number | undefined {
     }
   }
   return undefined;
-}
-
-/** A name not used in the graph: `base`, else `base` with a counter. */
-export function freshName(names: Set<string>, base: string): string {
-  let n = base;
-  for (let k = 2; names.has(n); k++) n = `${base}~${k}`;
-  names.add(n);
-  return n;
 }

@@ -6,11 +6,10 @@
 // rebuilt field by field: every other field is copied byte for byte; ONNX forbids a subgraph to reuse
 // a name of its outer graph, so the branch's names can join the main graph as they are. Nested Ifs are
 // inlined in further rounds (at most MAX_ROUNDS).
-import type { OnnxGraph, OnnxModel, OnnxNode } from '../io/onnx/model.js';
-import { decodeModelBytes } from '../io/onnx/model.js';
-import { ProtoReader, WIRE_LEN } from '../io/onnx/protobuf.js';
-import { ProtoWriter, writeNode } from '../io/onnx/writer.js';
-import { nodeLabel } from './graph.js';
+import { decodeModelBytes, ONNX_DATA_TYPES, type OnnxGraph, type OnnxModel, type OnnxNode } from '../io/onnx/model.js';
+import { writeNode } from '../io/onnx/writer.js';
+import { isOnnxDomain, nodeLabel } from './graph.js';
+import { editFields } from './rewrite.js';
 
 /** Rounds of inlining (nested Ifs). */
 export const MAX_ROUNDS = 8;
@@ -39,38 +38,25 @@ function payload(model: Uint8Array, r: { offset: number; length: number }): Uint
 
 /** The bytes of a graph occurrence (payload `range`) with the If nodes in `replace` replaced by their branch. */
 function rebuildGraph(model: Uint8Array, range: { offset: number; length: number }, replace: Map<number, { node: OnnxNode; branch: OnnxGraph; label: string }>): Uint8Array {
-  const r = new ProtoReader(model, 0, undefined, false, range.offset, range.offset + range.length);
-  const w = new ProtoWriter();
-  while (!r.eof()) {
-    const start = r.pos;
-    const key = r.key();
-    if (key.wire === WIRE_LEN && key.field === 1) {
-      const { start: s } = r.lengthDelimited();
-      const hit = replace.get(s);
-      if (hit === undefined) {
-        w.raw(model.subarray(start, r.pos));
-        continue;
-      }
-      for (const n of hit.branch.nodes) w.bytes(1, payload(model, n.range));
-      hit.node.outputs.forEach((out, i) => {
-        const from = hit.branch.outputs[i]?.name;
-        if (out === '' || from === undefined) return;
-        w.message(1, (x) => writeNode(x, { opType: 'Identity', inputs: [from], outputs: [out], name: `${hit.label}::out${i}` }));
-      });
-      for (const t of hit.branch.initializers) w.bytes(5, payload(model, t.range));
-      continue;
-    }
-    r.skip(key);
-    w.raw(model.subarray(start, r.pos));
-  }
-  return w.finish();
+  return editFields(model, range.offset, range.offset + range.length, (field, { start }, w) => {
+    const hit = field === 1 ? replace.get(start) : undefined;
+    if (hit === undefined) return false;
+    for (const n of hit.branch.nodes) w.bytes(1, payload(model, n.range));
+    hit.node.outputs.forEach((out, i) => {
+      const from = hit.branch.outputs[i]?.name;
+      if (out === '' || from === undefined) return;
+      w.message(1, (x) => writeNode(x, { opType: 'Identity', inputs: [from], outputs: [out], name: `${hit.label}::out${i}` }));
+    });
+    for (const t of hit.branch.initializers) w.bytes(5, payload(model, t.range));
+    return true;
+  });
 }
 
 /** One round: the model with every decidable If of its main graph inlined, or undefined when there is none. */
 function inlineOnce(model: Uint8Array, m: OnnxModel, condition: (name: string) => boolean | undefined, done: InlinedIf[]): Uint8Array | undefined {
   const replace = new Map<number, { node: OnnxNode; branch: OnnxGraph; label: string }>();
   m.graph.nodes.forEach((n, i) => {
-    if (n.opType !== 'If' || (n.domain !== '' && n.domain !== 'ai.onnx') || n.inputs.length < 1) return;
+    if (n.opType !== 'If' || !isOnnxDomain(n.domain) || n.inputs.length < 1) return;
     const c = condition(n.inputs[0]);
     if (c === undefined) return;
     const name = c ? 'then_branch' : 'else_branch';
@@ -83,25 +69,12 @@ function inlineOnce(model: Uint8Array, m: OnnxModel, condition: (name: string) =
   if (replace.size === 0) return undefined;
   // the ModelProto, its graph occurrences rebuilt, every other field as stored
   const graphs = new Map(m.graph.ranges.map((g) => [g.offset, g]));
-  const r = new ProtoReader(model, 0, undefined, true);
-  const w = new ProtoWriter();
-  while (!r.eof()) {
-    const start = r.pos;
-    const key = r.key();
-    if (key.wire === WIRE_LEN && key.field === 7) {
-      const { start: s } = r.lengthDelimited();
-      const g = graphs.get(s);
-      if (g !== undefined) {
-        w.bytes(7, rebuildGraph(model, g, replace));
-        continue;
-      }
-      w.raw(model.subarray(start, r.pos));
-      continue;
-    }
-    r.skip(key);
-    w.raw(model.subarray(start, r.pos));
-  }
-  return w.finish();
+  return editFields(model, 0, model.length, (field, { start }, w) => {
+    const g = field === 7 ? graphs.get(start) : undefined;
+    if (g === undefined) return false;
+    w.bytes(7, rebuildGraph(model, g, replace));
+    return true;
+  });
 }
 
 /**
@@ -130,6 +103,6 @@ export function inlineIfs(model: Uint8Array, m: OnnxModel, condition: (name: str
 /** The value of a bool initializer of one element held in raw_data, else undefined. */
 function boolInitializer(model: Uint8Array, g: OnnxGraph, name: string): boolean | undefined {
   const t = g.initializers.find((x) => x.name === name);
-  if (t === undefined || t.dataType !== 9 || t.raw === undefined || t.raw.length !== 1) return undefined;
+  if (t === undefined || t.dataType !== ONNX_DATA_TYPES.BOOL || t.raw === undefined || t.raw.length !== 1) return undefined;
   return model[t.raw.offset] !== 0;
 }

@@ -5,8 +5,9 @@
 // `past_key_values.*` input with its past-sequence dimension 0, built from the session's input
 // metadata), with `use_cache_branch` false for merged decoders. Symbolic dimensions are resolved from
 // the given inputs (batch and sequence length), else from the options (batch 1, 16 tokens).
+import { createRng } from '../core/rng.js';
 import type { NpyArray } from '../io/npy/npy.js';
-import type { OnnxGraph } from '../io/onnx/model.js';
+import { ONNX_DATA_TYPES as T, type OnnxGraph } from '../io/onnx/model.js';
 import { TraceError } from './errors.js';
 import type { OrtModuleLike, OrtTensorLike, OrtValueMetadata } from './runtime.js';
 
@@ -78,12 +79,19 @@ const LOWP_TO_ORT: Record<string, string> = {
   U8: 'uint8', U16: 'uint16', U32: 'uint32', U64: 'uint64', BOOL: 'bool',
 };
 
-const INT_TYPES = new Set(['int64', 'int32', 'int16', 'int8', 'uint8', 'uint16', 'uint32', 'uint64']);
+/** The values each integer type holds (64-bit ones as far as a number is exact). */
+const INT_RANGES: Record<string, readonly [number, number]> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535], int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295], int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], uint64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+const INT_TYPES = new Set(Object.keys(INT_RANGES));
 
 /** onnxruntime's names of ONNX element types. */
 const ORT_TYPES: Record<number, string> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
-  10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+  [T.FLOAT]: 'float32', [T.UINT8]: 'uint8', [T.INT8]: 'int8', [T.UINT16]: 'uint16', [T.INT16]: 'int16', [T.INT32]: 'int32',
+  [T.INT64]: 'int64', [T.STRING]: 'string', [T.BOOL]: 'bool', [T.FLOAT16]: 'float16', [T.DOUBLE]: 'float64',
+  [T.UINT32]: 'uint32', [T.UINT64]: 'uint64', [T.BFLOAT16]: 'bfloat16',
 };
 
 /**
@@ -100,19 +108,6 @@ export function fileInputMetadata(g: OnnxGraph): OrtValueMetadata[] {
       if (t === undefined || t.kind !== 'tensor') return { name: v.name, isTensor: t === undefined };
       return { name: v.name, isTensor: true, type: ORT_TYPES[t.elemType] ?? `onnx:${t.elemType}`, shape: t.shape?.map((d, i) => (d === null ? `?${i}` : d)) };
     });
-}
-
-/** A small seeded generator (xorshift32) for token ids. */
-function generator(seed: number): () => number {
-  let s = (seed ^ 0x9e3779b9) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
 }
 
 function isRandom(x: TraceInput): x is RandomTokens {
@@ -160,9 +155,11 @@ function filled(type: string, n: number, f: (i: number) => number): unknown {
 function converted(name: string, data: ArrayLike<number | bigint>, from: string, to: string): unknown {
   const n = data.length;
   if (INT_TYPES.has(from) && INT_TYPES.has(to)) {
+    const [min, max] = INT_RANGES[to];
     return filled(to, n, (i) => {
       const v = Number(data[i]);
-      if (!Number.isSafeInteger(v)) throw new TraceError('INPUT', `expected integer values of input '${name}' to fit ${to}, got ${String(data[i])}`);
+      // a typed array would wrap a value outside the type's range (2^31 into int32 is -2^31)
+      if (!Number.isSafeInteger(v) || v < min || v > max) throw new TraceError('INPUT', `expected integer values of input '${name}' to fit ${to}, got ${String(data[i])}`);
       return v;
     });
   }
@@ -198,10 +195,12 @@ export function buildFeeds(
   for (const name of Object.keys(given)) {
     if (!byName.has(name)) throw new TraceError('INPUT', `expected inputs of the model (${metadata.map((m) => m.name).join(', ')}), got '${name}'`);
   }
-  const feeds: Record<string, OrtTensorLike> = {};
+  // by name, without a prototype: an input may be called __proto__ or constructor
+  const feeds: Record<string, OrtTensorLike> = Object.create(null);
+  const givenOf = (name: string): TraceInput | undefined => (Object.hasOwn(given, name) ? given[name] : undefined);
   const info: TraceInputInfo[] = [];
   const symbols = new Map<string, number>();
-  const rand = generator(options.seed ?? 0);
+  const rand = createRng(options.seed ?? 0);
   let batch: number | undefined = options.batch;
   let seq: number | undefined = options.sequenceLength;
 
@@ -224,7 +223,7 @@ export function buildFeeds(
 
   // the given inputs first: they fix the symbolic dimensions
   for (const m of metadata) {
-    const x = given[m.name];
+    const x = givenOf(m.name);
     if (x === undefined) continue;
     const want = m.type ?? 'float32';
     if (isRandom(x)) {
@@ -278,7 +277,7 @@ export function buildFeeds(
   };
 
   for (const m of metadata) {
-    if (given[m.name] !== undefined) continue;
+    if (givenOf(m.name) !== undefined) continue;
     const type = m.type ?? 'float32';
     const name = m.name.toLowerCase();
     const ms = m.shape ?? [];

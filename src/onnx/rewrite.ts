@@ -11,10 +11,12 @@
 //   graph and the emulated graph side by side, over one copy of the weights. A node is copied byte for
 //   byte except its input, output and name fields; the bodies of If/Loop/Scan are copied as they are,
 //   so values they read from the outer graph come from the fp32 graph.
-import type { OnnxModel, OnnxNode } from '../io/onnx/model.js';
+// - editFields: a message re-encoded with some length-delimited fields replaced and every other field
+//   copied byte for byte (the node copies here, the If inlining of inline.ts).
+import { ONNX_DATA_TYPES as T, type OnnxModel, type OnnxNode } from '../io/onnx/model.js';
 import { ProtoReader, WIRE_LEN } from '../io/onnx/protobuf.js';
 import { ProtoWriter, writeNode, writeTensor, writeValueInfo, type OnnxNodeInit } from '../io/onnx/writer.js';
-import { FLOAT, roundingConstants, roundingNodes, type EmulationPlan } from './emulate.js';
+import { roundingConstants, roundingNodes, type EmulationPlan } from './emulate.js';
 import type { GraphFacts } from './graph.js';
 
 const utf8 = new TextEncoder();
@@ -46,28 +48,39 @@ export function withOutputs(model: Uint8Array, outputs: readonly string[]): Uint
 }
 
 /**
+ * The message `model[start, end)` re-encoded field by field: a length-delimited field that `edit`
+ * replaces (it is given the field number, the payload's [start, end) in `model` and the writer, and
+ * returns true when it wrote something in the field's place) is replaced, every other field is copied
+ * byte for byte.
+ */
+export function editFields(model: Uint8Array, start: number, end: number, edit: (field: number, payload: { start: number; end: number }, w: ProtoWriter) => boolean): Uint8Array {
+  const r = new ProtoReader(model, 0, undefined, end === model.length, start, end);
+  const w = new ProtoWriter();
+  while (!r.eof()) {
+    const at = r.pos;
+    const key = r.key();
+    if (key.wire === WIRE_LEN) {
+      if (edit(key.field, r.lengthDelimited(), w)) continue;
+    } else r.skip(key);
+    w.raw(model.subarray(at, r.pos));
+  }
+  return w.finish();
+}
+
+/**
  * A copy of a node's bytes (its payload in `model`) with inputs, outputs and name replaced, every
  * other field (attributes, subgraphs, domain, doc) as stored.
  */
 export function copyNode(model: Uint8Array, node: OnnxNode, input: (v: string) => string, output: (v: string) => string, name: string): Uint8Array {
-  const r = new ProtoReader(model, 0, undefined, false, node.range.offset, node.range.offset + node.range.length);
-  const w = new ProtoWriter();
   let i = 0;
   let o = 0;
-  while (!r.eof()) {
-    const start = r.pos;
-    const key = r.key();
-    if (key.wire === WIRE_LEN && (key.field === 1 || key.field === 2 || key.field === 3)) {
-      r.lengthDelimited();
-      if (key.field === 1) w.bytes(1, utf8.encode(input(node.inputs[i++])));
-      else if (key.field === 2) w.bytes(2, utf8.encode(output(node.outputs[o++])));
-      else w.bytes(3, utf8.encode(name));
-      continue;
-    }
-    r.skip(key);
-    w.raw(model.subarray(start, r.pos));
-  }
-  return w.finish();
+  return editFields(model, node.range.offset, node.range.offset + node.range.length, (field, _, w) => {
+    if (field === 1) w.bytes(1, utf8.encode(input(node.inputs[i++])));
+    else if (field === 2) w.bytes(2, utf8.encode(output(node.outputs[o++])));
+    else if (field === 3) w.bytes(3, utf8.encode(name));
+    else return false;
+    return true;
+  });
 }
 
 /** The names of the emulated graph: each value's emulated (rounded) name, for the values traced. */
@@ -116,9 +129,9 @@ export function withEmulation(
       ];
     }
     const k = c as { names: Record<string, string> };
-    if (type === FLOAT) return roundingNodes(from, to, tmp, k.names);
+    if (type === T.FLOAT) return roundingNodes(from, to, tmp, k.names);
     return [
-      { opType: 'Cast', inputs: [from], outputs: [`${tmp}.f32`], attributes: [{ name: 'to', i: FLOAT }], name: `${tmp}.f32` },
+      { opType: 'Cast', inputs: [from], outputs: [`${tmp}.f32`], attributes: [{ name: 'to', i: T.FLOAT }], name: `${tmp}.f32` },
       ...roundingNodes(`${tmp}.f32`, `${tmp}.r`, tmp, k.names),
       { opType: 'Cast', inputs: [`${tmp}.r`], outputs: [to], attributes: [{ name: 'to', i: type }], name: to },
     ];

@@ -138,7 +138,14 @@ export interface OrtEnvLike {
   readonly versions?: Readonly<Record<string, string>>;
 }
 
-/** The loaded runtime and its name, for reports. */
+/**
+ * The loaded runtime and its name, for reports.
+ *
+ * @example
+ * ```ts
+ * const { ort, name, version } = await loadRuntime(); // name: 'onnxruntime-node', version: '1.30.0'
+ * ```
+ */
 export interface LoadedRuntime {
   /** The module. */
   ort: OrtModuleLike;

@@ -9,6 +9,7 @@ import { decodeArray } from '../formats/bulk.js';
 import type { CastOptions } from '../formats/options.js';
 import type { FloatFormat } from '../formats/spec.js';
 import type { OrtTensorLike } from './runtime.js';
+import type { TraceOutput } from './trace.js';
 
 /**
  * The SQNR of an emulated output against the fp32 run: dB, or `'non-finite'` (either run has inf/NaN
@@ -21,34 +22,13 @@ import type { OrtTensorLike } from './runtime.js';
  */
 export type SqnrDb = number | 'non-finite' | 'exact' | 'zero';
 
-/** The figures of one fp32 output. */
-export interface ValueSummary {
-  /** Element type as onnxruntime names it. */
-  dtype: string;
-  /** Dimensions. */
-  shape: number[];
-  /** Elements. */
-  elements: number;
-  /** Largest finite |x|. */
-  maxAbs: number;
-  /** Finite values beyond the target's range. */
-  overflowed: number;
-  /** Finite nonzero values that become 0. */
-  flushedToZero: number;
-  /** Finite nonzero values that become subnormal. */
-  subnormal: number;
-  /** NaN values in the fp32 run. */
-  nan: number;
-  /** ±inf values in the fp32 run. */
-  inf: number;
-  /** The value whose cast is worst (an overflowing one when any overflows), or null. */
-  worst: number | null;
-}
+/** The figures of one fp32 output: the fields of a {@link TraceOutput} that its values decide. */
+export type ValueSummary = Pick<TraceOutput, 'dtype' | 'shape' | 'elements' | 'maxAbs' | 'overflowed' | 'flushedToZero' | 'subnormal' | 'nan' | 'inf' | 'worstValue'>;
 
 const Float16Ctor = (globalThis as { Float16Array?: new (a: ArrayLike<number>) => ArrayLike<number> }).Float16Array;
 
 /** The values of a float tensor as an analysis input: float32/64 arrays as they are, float16 as codes. */
-export function valuesOf(t: OrtTensorLike): ValuesInput {
+function valuesOf(t: OrtTensorLike): ValuesInput {
   const d = t.data;
   if (d instanceof Float32Array || d instanceof Float64Array) return d;
   if (d instanceof Uint16Array) return { codes: d, format: 'fp16' };
@@ -75,7 +55,7 @@ export function summarizeValues(t: OrtTensorLike, format: FloatFormat, cast: Cas
   const shape = [...t.dims];
   const elements = shape.reduce((a, b) => a * b, 1);
   if (elements === 0) {
-    return { dtype: t.type, shape, elements, maxAbs: 0, overflowed: 0, flushedToZero: 0, subnormal: 0, nan: 0, inf: 0, worst: null };
+    return { dtype: t.type, shape, elements, maxAbs: 0, overflowed: 0, flushedToZero: 0, subnormal: 0, nan: 0, inf: 0, worstValue: null };
   }
   const a = analyzeCast(valuesOf(t), format, { ...cast, topK: 1 });
   const c = a.counts;
@@ -89,7 +69,7 @@ export function summarizeValues(t: OrtTensorLike, format: FloatFormat, cast: Cas
     subnormal: c.becameSubnormal,
     nan: c.nanInputs,
     inf: c.infInputs,
-    worst: a.worst.length > 0 ? a.worst[0].value : null,
+    worstValue: a.worst.length > 0 ? a.worst[0].value : null,
   };
 }
 

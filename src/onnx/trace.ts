@@ -8,17 +8,18 @@
 // With `emulate`, the same session also computes a copy of the graph whose every float output is
 // rounded to the target (rewrite.ts), and each pass compares the two.
 import { describeValue } from '../core/describe.js';
+import { checkOptionsObject } from '../core/options.js';
 import type { CastOptions } from '../formats/options.js';
 import { getFormat } from '../formats/registry.js';
 import type { FloatFormat, OverflowPolicy } from '../formats/spec.js';
-import { decodeModelBytes, type OnnxModel } from '../io/onnx/model.js';
+import { decodeModelBytes, ONNX_DATA_TYPES as T, type OnnxModel } from '../io/onnx/model.js';
 import { OnnxError } from '../io/errors.js';
 import { requireNodePath } from '../io/node-fs.js';
 import { isBlob, readExact, toByteSource } from '../io/source.js';
-import { emulationPlan, type EmulationMethod } from './emulate.js';
+import { emulationPlan, overflowPolicy, type EmulationMethod } from './emulate.js';
 import { TraceError } from './errors.js';
 import { traceFindings, type Origin } from './findings.js';
-import { graphFacts, vocabularyOf, type GraphFacts, type TracedValue } from './graph.js';
+import { graphFacts, isOnnxDomain, vocabularyOf, type GraphFacts, type TracedValue } from './graph.js';
 import { inlineIfs, type InlinedIf } from './inline.js';
 import { buildFeeds, fileInputMetadata, type TraceInput, type TraceInputInfo } from './inputs.js';
 import { withEmulation, withOutputs } from './rewrite.js';
@@ -343,10 +344,18 @@ export interface TraceOptions {
   onOutput?: (o: TraceOutput) => void;
 }
 
-/** Default {@link TraceOptions.maxActivationBytes}: 512 MiB. */
+/**
+ * Default {@link TraceOptions.maxActivationBytes}: 512 MiB.
+ *
+ * @example
+ * ```ts
+ * await traceActivations('model.onnx', {}, { maxActivationBytes: DEFAULT_MAX_ACTIVATION_BYTES / 4 });
+ * ```
+ */
 export const DEFAULT_MAX_ACTIVATION_BYTES = 512 * 2 ** 20;
 
-const FLOAT_TYPES: Record<string, number> = { float32: 1, float16: 10, float64: 11 };
+/** The ONNX data type of each float type onnxruntime names. */
+const FLOAT_TYPES: Record<string, number> = { float32: T.FLOAT, float16: T.FLOAT16, float64: T.DOUBLE };
 const BYTES: Record<string, number> = { float32: 4, float16: 2, float64: 8 };
 
 /** The model's bytes, its name and the folder of its external data. */
@@ -371,16 +380,20 @@ async function loadModel(model: unknown, options: TraceOptions): Promise<{ bytes
 }
 
 function checkOptions(o: TraceOptions): void {
-  if (typeof o !== 'object' || o === null) throw new TypeError(`expected options as an object, got ${describeValue(o)}`);
-  const m = o.maxActivationBytes;
-  if (m !== undefined && (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1)) {
-    throw new RangeError(`expected maxActivationBytes to be a positive integer, got ${describeValue(m)}`);
+  checkOptionsObject(o, 'traceActivations', "{ to: 'fp16', emulate: true }");
+  for (const k of ['maxActivationBytes', 'vocab', 'batch', 'sequenceLength'] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) throw new RangeError(`expected ${k} to be a positive integer, got ${describeValue(v)}`);
+  }
+  if (o.seed !== undefined) {
+    if (typeof o.seed !== 'number') throw new TypeError(`expected seed to be an integer, got ${describeValue(o.seed)}`);
+    if (!Number.isSafeInteger(o.seed)) throw new RangeError(`expected seed to be an integer, got ${describeValue(o.seed)}`);
   }
   if (o.onOutput !== undefined && typeof o.onOutput !== 'function') throw new TypeError(`expected onOutput to be a function, got ${describeValue(o.onOutput)}`);
 }
 
 function opsetOf(m: OnnxModel): number {
-  const o = m.opsetImports.find((x) => x.domain === '' || x.domain === 'ai.onnx');
+  const o = m.opsetImports.find((x) => isOnnxDomain(x.domain));
   return o?.version ?? 0;
 }
 
@@ -454,11 +467,10 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
   } catch (e) {
     throw new TraceError('FORMAT', (e as Error).message);
   }
+  const overflow = overflowPolicy(format, options.overflow);
   const { ort, name: runtimeName, version } = await loadRuntime(options.runtime);
-  const { name, folder, ...loaded } = await loadModel(model, options);
-  // the model's bytes are dropped once the sessions are made (the sessions hold their own copy)
-  let bytes: Uint8Array | undefined = loaded.bytes;
-  const original = decodeModelBytes(bytes, { name });
+  const { name, folder, bytes: file } = await loadModel(model, options);
+  const original = decodeModelBytes(file, { name });
   if (!original.hasGraph) throw new OnnxError('MODEL', 'expected a ModelProto with a graph, got none', name);
   // the feeds first (from the model's declared inputs): they decide which branch of an If runs
   const inputMeta = fileInputMetadata(original.graph);
@@ -467,13 +479,15 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
     const f = feeds[input];
     return f !== undefined && f.type === 'bool' && f.size >= 1 ? (f.data as Uint8Array)[0] !== 0 : undefined;
   };
-  const inlining = inlineIfs(bytes, original, fed);
-  bytes = inlining.bytes;
+  const inlining = inlineIfs(file, original, fed);
+  // the bytes every pass builds its model from (the file's, with the decided Ifs inlined): kept in
+  // memory until the trace ends, beside the copy each onnxruntime session holds
+  const bytes = inlining.bytes;
   const decoded = inlining.model;
   const facts = graphFacts(decoded.graph);
   const opset = opsetOf(decoded);
   const plan = options.emulate ? emulationPlan(format, opset, options.overflow) : undefined;
-  const cast: CastOptions = options.overflow !== undefined ? { overflow: options.overflow } : {};
+  const cast: CastOptions = { overflow };
   const tLoad = performance.now();
 
   // a session that exposes every node output: onnxruntime infers their types (and shapes)
@@ -551,12 +565,11 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
           await probe.release();
           probe = undefined;
         }
-        const model = bytes as Uint8Array;
         if (plan !== undefined) {
-          const emu = withEmulation(model, decoded, facts, floatTypes, plan, names);
+          const emu = withEmulation(bytes, decoded, facts, floatTypes, plan, names);
           twin = emu.twin;
           session = await createSession(ort, emu.bytes, folder, options.sessionOptions);
-        } else session = await createSession(ort, withOutputs(model, names.filter((o) => !graphOutputs.has(o))), folder, options.sessionOptions);
+        } else session = await createSession(ort, withOutputs(bytes, names.filter((o) => !graphOutputs.has(o))), folder, options.sessionOptions);
         tSession += performance.now() - s0;
       }
       const fetches = [...names];
@@ -576,7 +589,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
       let passBytes = 0;
       for (const v of stretch) {
         const t = result[v.output];
-        const s = summarizeValues(t, format, cast);
+        const { worstValue, ...s } = summarizeValues(t, format, cast);
         const size = s.elements * (BYTES[t.type] ?? 4);
         passBytes += size * factor;
         seenMax = Math.max(seenMax, size);
@@ -584,9 +597,8 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
         const literal = facts.literals.has(v.output);
         overflowOf.set(v.output, s.overflowed);
         const o: TraceOutput = {
-          index: v.index, node: v.node, op: v.op, output: v.output, dtype: s.dtype, shape: s.shape, elements: s.elements,
-          maxAbs: s.maxAbs, overflowed: s.overflowed, flushedToZero: s.flushedToZero, subnormal: s.subnormal, nan: s.nan, inf: s.inf,
-          literal, overflowKind: s.overflowed > 0 ? overflowKind(node.inputs, literal, facts, overflowOf) : null, worstValue: s.worst,
+          index: v.index, node: v.node, op: v.op, output: v.output, ...s,
+          literal, overflowKind: s.overflowed > 0 ? overflowKind(node.inputs, literal, facts, overflowOf) : null, worstValue,
         };
         if (twin !== undefined) {
           const e = compareEmulated(t, result[twin.get(v.output) as string]);
@@ -620,12 +632,10 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
       }
       largest = Math.max(largest, passBytes);
       tAnalysis += performance.now() - a0;
-      result = {};
       start = end;
     }
   } finally {
     if (probe !== undefined) await probe.release();
-    bytes = undefined;
   }
   const firstRef = (f: (o: TraceOutput) => boolean): TraceRef | null => {
     const o = outputs.find(f);
@@ -654,7 +664,7 @@ export async function traceActivations(model: string | Uint8Array | ArrayBuffer 
     findings: [],
     seconds: { load: (tLoad - t0) / 1000, session: tSession / 1000, run: tRun / 1000, analysis: tAnalysis / 1000, total: (performance.now() - t0) / 1000 },
   };
-  report.findings = traceFindings(report, consumersOf(facts, nodes.map((n) => n.opType)));
+  report.findings = traceFindings(report, consumersOf(facts, nodes.map((n) => n.opType)), overflow);
   return report;
 }
 

@@ -160,6 +160,12 @@ describe('planted overflows and flushes in small graphs', () => {
     expect(r.emulation?.breaksAt).toBeNull();
     expect(typeof r.outputs[2].emulatedSqnrDb).toBe('number');
     expect(r.findings.join(' ')).toMatch(/No activation overflows fp16 by itself/);
+    // the sentence follows the overflow policy asked for, with or without an emulated run
+    for (const emulate of [false, true]) {
+      const sat = await traceActivations(bytes, { x }, { to: 'fp16', overflow: 'saturate', emulate });
+      expect(sat.outputs.map((o) => o.overflowed)).toEqual(r.outputs.map((o) => o.overflowed));
+      expect(sat.findings.join(' '), `emulate: ${emulate}`).toMatch(/-1e9 becomes -65504 in fp16/);
+    }
   });
 
   it('the emulated SQNR of each output is what rounding its own fp32 values gives, where nothing upstream is rounded (a single node)', async () => {
@@ -247,12 +253,51 @@ describe('inputs', () => {
     await expect(traceActivations(float, {}, {})).rejects.toBeInstanceOf(TraceError);
   });
 
+  it("inputs named like Object.prototype's properties (__proto__, constructor) are fed when given, and missing when not", async () => {
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const bytes = encodeOnnxModel({ opset: 17, graph: { nodes: [{ name: 'r', opType: 'Relu', inputs: [name], outputs: ['y'] }], inputs: [{ name, elemType: 1, shape: [4] }], outputs: [{ name: 'y', elemType: 1, shape: [4] }] } });
+      const given: Record<string, typeof x> = Object.create(null);
+      given[name] = x;
+      const r = await traceActivations(bytes, given, { to: 'fp16' });
+      expect(r.inputs, name).toEqual([{ name, type: 'float32', shape: [4], source: 'given' }]);
+      expect(r.outputs[0].maxAbs, name).toBe(3);
+      await expect(traceActivations(bytes, {}, {}), name).rejects.toThrow(`expected a value for input '${name}'`);
+    }
+  });
+
+  it('integer ids converted to the integer type the model wants arrive unchanged, or are an INPUT error when they do not fit it', async () => {
+    const bytes = encodeOnnxModel({
+      opset: 17,
+      graph: {
+        nodes: [{ name: 'f', opType: 'Cast', inputs: ['ids'], outputs: ['y'], attributes: [{ name: 'to', i: 11 }] }],
+        inputs: [{ name: 'ids', elemType: 6, shape: [3] }],
+        outputs: [{ name: 'y', elemType: 11, shape: [3] }],
+      },
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(fc.bigInt({ min: -(2n ** 31n), max: 2n ** 31n - 1n }), fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n })), { minLength: 3, maxLength: 3 }), async (v) => {
+        const ids = { dtype: 'I64' as const, shape: [3], data: BigInt64Array.from(v) };
+        const fits = v.every((b) => b >= -(2n ** 31n) && b < 2n ** 31n);
+        const run = traceActivations(bytes, { ids }, { to: 'fp16' });
+        if (!fits) await expect(run).rejects.toMatchObject({ code: 'INPUT' });
+        else expect((await run).outputs[0].maxAbs).toBe(Math.max(...v.map((b) => Math.abs(Number(b)))));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('bad options and formats: TypeError/RangeError or a FORMAT TraceError', async () => {
     const bytes = chain([{ name: 'r', opType: 'Relu', inputs: ['x'], outputs: ['y'] }]);
     await expect(traceActivations(bytes, { x }, { to: 'fp99' })).rejects.toMatchObject({ code: 'FORMAT' });
     await expect(traceActivations(bytes, { x }, { to: 'fp8-e8m0fnu', emulate: true })).rejects.toMatchObject({ code: 'FORMAT' });
     await expect(traceActivations(bytes, { x }, { maxActivationBytes: 0 })).rejects.toBeInstanceOf(RangeError);
     await expect(traceActivations(42 as unknown as Uint8Array, { x }, {})).rejects.toBeInstanceOf(TypeError);
+    // what makes missing inputs: checked before anything runs, never turned into odd ids or shapes
+    for (const bad of [{ vocab: -3 }, { vocab: 2.5 }, { batch: 0 }, { sequenceLength: -1 }, { sequenceLength: NaN }, { seed: NaN }, { seed: 1.5 }]) {
+      await expect(traceActivations(bytes, { x }, bad), JSON.stringify(bad)).rejects.toBeInstanceOf(RangeError);
+    }
+    await expect(traceActivations(bytes, { x }, { seed: '1' as unknown as number })).rejects.toBeInstanceOf(TypeError);
+    await expect(traceActivations(bytes, { x }, [] as unknown as object)).rejects.toBeInstanceOf(TypeError);
   });
 });
 

@@ -4,6 +4,7 @@
 // JavaScript realm that has only what browsers have (no `process`, `require`, `Buffer`, `module`): so
 // any use of Node facilities (process.getBuiltinModule and the like) is guarded, not assumed.
 // Built from src/ (no dist/ needed); tests/package/pack.test.ts repeats the bundling on the packed tarball.
+// lowp/onnx bundles too, with onnxruntime (an optional peer) imported only when a trace runs.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
@@ -13,11 +14,12 @@ import { browserLikeContext, CORE_ENTRIES, staticNodeImports } from './helpers.j
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 
-async function bundle(entry: string, format: 'esm' | 'iife'): Promise<string> {
+async function bundle(entry: string, format: 'esm' | 'iife', external: string[] = []): Promise<string> {
   const esbuild = await import('esbuild');
   const r = await esbuild.build({
     entryPoints: [join(root, entry)],
     bundle: true,
+    external,
     write: false,
     format,
     globalName: format === 'iife' ? '__lowp' : undefined,
@@ -64,4 +66,17 @@ describe('the core bundles for browsers with no Node built-in', () => {
       }
     });
   }
+
+  it("lowp/onnx (src/onnx/index.ts): bundles for the browser without onnxruntime, which it imports only when a trace runs, and asks for onnxruntime-web there", async () => {
+    // onnxruntime left external, so that a static import of it would stay in the bundle as a statement
+    const ort = ['onnxruntime-web', 'onnxruntime-node', 'onnxruntime-common'];
+    const esm = await bundle('src/onnx/index.ts', 'esm', ort);
+    expect(staticNodeImports(esm)).toEqual([]);
+    expect(esm.split('\n').filter((l) => /^\s*(import|export)\b.*["']onnxruntime/.test(l))).toEqual([]);
+    const ctx = browserLikeContext();
+    vm.runInContext(await bundle('src/onnx/index.ts', 'iife', ort), ctx, { filename: 'lowp-onnx.browser.js' });
+    const err = (await vm.runInContext(`__lowp.traceActivations(new Uint8Array(8)).then(() => null, (e) => ({ name: e.name, code: e.code, message: e.message }))`, ctx)) as { name: string; code: string; message: string } | null;
+    expect(err).toMatchObject({ name: 'TraceError', code: 'RUNTIME_MISSING' });
+    expect(err?.message).toMatch(/npm install onnxruntime-web/);
+  });
 });

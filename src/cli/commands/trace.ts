@@ -12,8 +12,8 @@ import type { RandomTokens, TraceInput } from '../../onnx/inputs.js';
 import { traceActivations, type TraceOutput, type TraceReport } from '../../onnx/trace.js';
 import { CliError, EXIT_OK, println, type CliIO } from '../io.js';
 import { renderTable } from '../table.js';
-import { renderTraceHtml } from '../trace-html.js';
-import { fmtCount, fmtNum, fmtSeconds, fmtShape } from '../units.js';
+import { fmtTraceInputs, renderTraceHtml } from '../trace-html.js';
+import { fmtCount, fmtNum, fmtSeconds } from '../units.js';
 
 /** Options of {@link traceCommand} (the command-line flags). */
 export interface TraceCliOptions {
@@ -78,7 +78,7 @@ export function renderTraceText(r: TraceReport, top: number): string {
   const lines: string[] = [];
   const emu = r.emulation !== null;
   lines.push(`lowp trace ${r.model.name} → ${r.to}: ${fmtCount(r.outputs.length)} float outputs of ${fmtCount(r.model.nodes)} nodes, ${r.runtime.name} ${r.runtime.version ?? ''} (graph optimisations off: the graph as written), ${r.passes.count} run${r.passes.count === 1 ? '' : 's'}${emu ? ' with the emulated graph' : ''}, ${fmtSeconds(r.seconds.total)}`);
-  lines.push(`inputs: ${r.inputs.map((i) => `${i.name} ${i.type} ${fmtShape(i.shape)}${i.source === 'given' ? '' : ` (${i.source})`}`).join('; ')}`);
+  lines.push(`inputs: ${fmtTraceInputs(r)}`);
   lines.push('');
   const notable = r.outputs.filter(isNotable);
   const shown = top === 0 ? r.outputs : notable.slice(0, top);
