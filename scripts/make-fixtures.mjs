@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Builds tests/fixtures/*.safetensors: small subsets of ../shared/vectors (the oracle outputs of
-// PyTorch, ml_dtypes, numpy, bitsandbytes, cuBLAS and an exact rational rounding oracle), and copies
-// tests/fixtures/onnx/ (the ONNX vector model, unchanged), so the
-// conformance tests run on a fresh clone without ../shared. When ../shared/vectors exists the tests
-// read the full files instead (tests/helpers/vectors.ts).
+// PyTorch, ml_dtypes, numpy, bitsandbytes, cuBLAS, ggml's C and an exact rational rounding oracle),
+// and copies tests/fixtures/onnx/ (the ONNX vector model) and the GGUF oracle files of
+// tests/fixtures/ggml/ unchanged, so the conformance tests run on a fresh clone without ../shared.
+// When ../shared/vectors exists the tests read the full files instead (tests/helpers/vectors.ts).
+// (tests/fixtures/ggml/dequant-c.safetensors and glibc-log2f.json are not cut from ../shared: see
+// tests/fixtures/ggml/README.md.)
 //   usage: node scripts/make-fixtures.mjs [path/to/shared/vectors]
 // Each entry: which keys to keep (regex) and, for files whose 1-D arrays are aligned test cases, a
-// stride that keeps every k-th element of every kept key (the same elements in each key).
+// stride that keeps every k-th element of every kept key (the same elements in each key), or, for
+// files whose 2-D arrays are rows of test cases, the number of leading rows kept of every kept key.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,9 @@ const SPECS = {
   'llm-int8-bitsandbytes': { keep: /^(?!big_thr6\.)/ },
   'gemm-cublas': { keep: /^s1\./ },
   'gemm-fp8-h200': { keep: /^f1\./ },
+  // ggml's C quantizers and dequantizers (ggml-org/ggml d99724f2): rows 0-21 of every type, two of
+  // each of the 11 input kinds, which repeat with period 11
+  'ggml/ggml-quants': { keep: /\.(input_f32|blocks_u8|dequant_f32)$/, rows: 22 },
   'digits-transformer': {
     keep: /^(weight\.(enc\.layers\.0\.|emb|head)|grad\.(enc\.layers\.0\.|emb|head)|adam\.exp_avg_sq\.(\d)$|act\.(emb|enc\.layers\.0\.norm1|head))/,
   },
@@ -71,9 +77,13 @@ for (const [name, spec] of Object.entries(SPECS)) {
       bytes = sub;
       shape = [n];
     }
+    if (spec.rows && shape.length === 2 && shape[0] > spec.rows) {
+      bytes = bytes.subarray(0, (bytes.length / shape[0]) * spec.rows);
+      shape = [spec.rows, shape[1]];
+    }
     kept.push([key, { dtype: info.dtype, shape, bytes }]);
   }
-  const metadata = { ...(meta ?? {}), lowp_subset_of: `shared/vectors/${name}.safetensors`, lowp_subset: String(spec.keep) + (spec.stride ? ` stride ${spec.stride}` : '') };
+  const metadata = { ...(meta ?? {}), lowp_subset_of: `shared/vectors/${name}.safetensors`, lowp_subset: String(spec.keep) + (spec.stride ? ` stride ${spec.stride}` : '') + (spec.rows ? ` rows 0-${spec.rows - 1}` : '') };
   write(join(out, `${name}.safetensors`), kept, metadata);
   console.log(`${name}: kept ${kept.length} tensors`);
 }
@@ -85,3 +95,8 @@ for (const file of ['model.onnx', 'input_ids.npy', 'activations.json', 'external
   writeFileSync(join(out, 'onnx', file), readFileSync(join(src, 'onnx', file)));
 }
 console.log('onnx: copied 5 files');
+
+// GGUF (ggml's dequantizers, lowp/io's reader): the public GGUF written by gguf-py and its tensors
+// dequantized by ggml (11 KB and 47 KB), copied unchanged
+for (const file of ['model.gguf', 'gguf-expected.safetensors']) writeFileSync(join(out, 'ggml', file), readFileSync(join(src, 'ggml', file)));
+console.log('ggml: copied 2 files');

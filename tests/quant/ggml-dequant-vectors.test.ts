@@ -1,7 +1,7 @@
 // dequantizeGgml against ggml's C reference (ggml-org/ggml d99724f2, dequantize_row_<type>, gcc 12.2
 // -O2 -ffp-contract=off), bit for bit:
-//   - ../shared/vectors/ggml/ggml-quants.safetensors (Q4_0 ... TQ2_0: 132 rows of 11 kinds), or rows 0-10
-//     of it in tests/fixtures/ggml/ggml-quants-dequant.safetensors on a fresh clone;
+//   - ../shared/vectors/ggml/ggml-quants.safetensors (Q4_0 ... TQ2_0: 132 rows of 11 kinds), or rows 0-21
+//     of it in tests/fixtures/ggml/ggml-quants.safetensors on a fresh clone (scripts/make-fixtures.mjs);
 //   - ../shared/vectors/ggml/model.gguf and gguf-expected.safetensors (F32, F16, BF16, Q4_0, Q8_0, Q2_K,
 //     Q4_K, Q5_K, Q6_K, MXFP4 tensors of a real GGUF; copies in tests/fixtures/ggml), the tensors found by
 //     a minimal parse of the GGUF header below (lowp's GGUF reader is another piece of work);
@@ -10,31 +10,13 @@
 //     every i-quant grid (how it was made: tests/fixtures/ggml/README.md).
 // Each check runs through the WebAssembly kernels and through the TypeScript ports. Values must have
 // the C's bits; where C has a NaN, a NaN (payloads and NaN signs differ between C and JavaScript).
-// The files are read with lowp's own safetensors reader.
-import { existsSync, readFileSync } from 'node:fs';
+// The files are read by tests/helpers/vectors.ts, not by lowp's own readers.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openSafetensorsSync, type SafetensorsFile } from '../../src/io/index.js';
+import { describe, expect, it } from 'vitest';
 import { dequantizeGgml, ggmlTypeById, GGML_TYPES, type GgmlType } from '../../src/quant/index.js';
 import { setWasmEnabled } from '../../src/wasm/loader.js';
-import { FIXTURES, SHARED_VECTORS } from '../helpers/vectors.js';
-
-const FIX = join(FIXTURES, 'ggml');
-const SHARED = join(SHARED_VECTORS, 'ggml');
-const shared = (f: string) => existsSync(join(SHARED, f));
-
-/** The shared file when present, else the fixture (`fixture` names it when the names differ). */
-function oracle(f: string, fixture = f): { path: string; source: 'shared' | 'fixture' } {
-  return shared(f) ? { path: join(SHARED, f), source: 'shared' } : { path: join(FIX, fixture), source: 'fixture' };
-}
-
-const opened: SafetensorsFile[] = [];
-function open(path: string): SafetensorsFile {
-  const st = openSafetensorsSync(path);
-  opened.push(st);
-  return st;
-}
-afterAll(() => opened.forEach((st) => st.closeSync()));
+import { FIXTURES, loadVectors, SHARED_VECTORS, type VectorFile } from '../helpers/vectors.js';
 
 /** Index of the first value whose bits differ from the C's (NaN for NaN), or -1. */
 function firstMismatch(got: Float32Array, want: Float32Array): number {
@@ -47,11 +29,15 @@ function firstMismatch(got: Float32Array, want: Float32Array): number {
   return -1;
 }
 
-function bytesOf(st: SafetensorsFile, key: string): Uint8Array {
-  return st.tensorSync(key).data as Uint8Array;
+function bytesOf(v: VectorFile, key: string): Uint8Array {
+  return v.get(key).data as Uint8Array;
 }
-function floatsOf(st: SafetensorsFile, key: string): Float32Array {
-  return st.tensorSync(key).data as Float32Array;
+function floatsOf(v: VectorFile, key: string): Float32Array {
+  return v.get(key).data as Float32Array;
+}
+/** The `<TYPE>` of each `<TYPE>.blocks_u8` key. */
+function typesOf(v: VectorFile): string[] {
+  return v.keys.filter((k) => k.endsWith('.blocks_u8')).map((k) => k.slice(0, -'.blocks_u8'.length));
 }
 
 /** Both paths (WebAssembly where available, and the TypeScript ports) give the C's values. */
@@ -69,10 +55,9 @@ function expectC(blocks: Uint8Array, type: string, want: Float32Array, what: str
 }
 
 describe('ggml-quants vectors (dequantize_row_<type> of quantize_row_<type>_ref blocks)', () => {
-  const { path, source } = oracle('ggml-quants.safetensors', 'ggml-quants-dequant.safetensors');
-  const st = open(path);
-  const types = st.tensors.filter((t) => t.name.endsWith('.blocks_u8')).map((t) => t.name.slice(0, -'.blocks_u8'.length));
-  it(`holds (at least) the 13 types of the issue (${source} file)`, () => {
+  const st = loadVectors('ggml/ggml-quants');
+  const types = typesOf(st);
+  it(`holds (at least) the 13 types of the issue (${st.source} file)`, () => {
     expect(types).toEqual(expect.arrayContaining(['IQ4_NL', 'MXFP4', 'Q2_K', 'Q3_K', 'Q4_0', 'Q4_1', 'Q4_K', 'Q5_0', 'Q5_1', 'Q5_K', 'Q6_K', 'Q8_0', 'TQ2_0']));
   });
   for (const type of types) {
@@ -80,7 +65,7 @@ describe('ggml-quants vectors (dequantize_row_<type> of quantize_row_<type>_ref 
       const blocks = bytesOf(st, `${type}.blocks_u8`);
       const want = floatsOf(st, `${type}.dequant_f32`);
       const t = GGML_TYPES[type as GgmlType];
-      expect(st.info(`${type}.blocks_u8`).shape[0]).toBeGreaterThanOrEqual(11);
+      expect(st.get(`${type}.blocks_u8`).shape[0]).toBeGreaterThanOrEqual(11);
       expect(blocks.length).toBe((want.length / t.blockSize) * t.typeSize);
       expectC(blocks, type, want, type);
     });
@@ -88,8 +73,8 @@ describe('ggml-quants vectors (dequantize_row_<type> of quantize_row_<type>_ref 
 });
 
 describe('C-made edge cases and grid coverage (tests/fixtures/ggml/dequant-c.safetensors)', () => {
-  const st = open(join(FIX, 'dequant-c.safetensors'));
-  const types = st.tensors.filter((t) => t.name.endsWith('.blocks_u8')).map((t) => t.name.slice(0, -'.blocks_u8'.length));
+  const st = loadVectors('ggml/dequant-c');
+  const types = typesOf(st);
   it('covers every type with a C dequantizer', () => {
     expect(types.sort()).toEqual(
       ['BF16', 'F16', 'IQ1_M', 'IQ1_S', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ3_S', 'IQ3_XXS', 'IQ4_NL', 'IQ4_XS', 'MXFP4', 'NVFP4', 'Q1_0', 'Q2_0', 'Q2_K', 'Q3_K', 'Q4_0', 'Q4_1', 'Q4_K', 'Q5_0', 'Q5_1', 'Q5_K', 'Q6_K', 'Q8_0', 'Q8_K', 'TQ1_0', 'TQ2_0'].sort(),
@@ -103,7 +88,7 @@ describe('C-made edge cases and grid coverage (tests/fixtures/ggml/dequant-c.saf
   it("lowp's type table has the fixture's block shapes (ggml's C decoded those blocks with its own sizeof(block_<type>) and gave lowp's values)", () => {
     for (const type of types) {
       const t = GGML_TYPES[type as GgmlType];
-      expect([st.info(`${type}.blocks_u8`).shape[1], st.info(`${type}.dequant_f32`).shape[1]], type).toEqual([t.typeSize, t.blockSize]);
+      expect([st.get(`${type}.blocks_u8`).shape[1], st.get(`${type}.dequant_f32`).shape[1]], type).toEqual([t.typeSize, t.blockSize]);
     }
   });
   it('reaches the edge cases: infinities and NaNs appear in the C output of scaled types', () => {
@@ -171,13 +156,13 @@ function ggufTensors(buf: Uint8Array): Map<string, { type: number; offset: numbe
 }
 
 describe('GGUF tensors (model.gguf written by gguf-py, dequantized by ggml)', () => {
-  const g = oracle('model.gguf');
-  const e = oracle('gguf-expected.safetensors');
-  const file = new Uint8Array(readFileSync(g.path));
+  const st = loadVectors('ggml/gguf-expected');
+  // model.gguf from the same folder as its expected values
+  const gguf = join(st.source === 'shared' ? SHARED_VECTORS : FIXTURES, 'ggml', 'model.gguf');
+  const file = new Uint8Array(readFileSync(gguf));
   const tensors = ggufTensors(file);
-  const st = open(e.path);
-  it(`has the tensors of the expected file, of the ten types of the public GGUF (${g.source} files)`, () => {
-    expect([...tensors.keys()].sort()).toEqual(st.names().sort());
+  it(`has the tensors of the expected file, of the ten types of the public GGUF (${st.source} files)`, () => {
+    expect([...tensors.keys()].sort()).toEqual([...st.keys].sort());
     expect([...new Set([...tensors.values()].map((t) => ggmlTypeById(t.type)?.name))]).toEqual(
       expect.arrayContaining(['F32', 'F16', 'BF16', 'Q4_0', 'Q8_0', 'Q2_K', 'Q4_K', 'Q5_K', 'Q6_K', 'MXFP4']),
     );

@@ -293,6 +293,11 @@ describe('argument errors', () => {
     expect(() => dequantizeGgml(new Uint8Array(8), 'I64')).toThrow(/I64/);
     expect(() => dequantizeGgml(q80, { name: 'Q8_0', id: 8, blockSize: 16, typeSize: 34, quantized: true } as GgmlTypeInfo)).toThrow(TypeError);
     expect(() => dequantizeGgml(q80, {} as never)).toThrow(TypeError);
+    // names the table inherits from Object.prototype are not ggml types (their fields are all undefined)
+    for (const name of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      expect(() => dequantizeGgml(q80, { name } as never), name).toThrow(/expected a ggml type \(a name such as 'Q4_K'/);
+      expect(() => dequantizeGgmlInto(q80, 0, { name } as never, 32, new Float32Array(32)), name).toThrow(TypeError);
+    }
     expect(() => dequantizeGgml(q80, null as never)).toThrow(TypeError);
   });
   it('blocks that are not whole blocks (no length) are a RangeError', () => {

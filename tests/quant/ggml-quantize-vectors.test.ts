@@ -1,10 +1,10 @@
 // quantizeGgml against ggml's C reference quantizers (ggml-org/ggml d99724f2, quantize_row_<type>_ref,
 // gcc 12.2 -O2 -std=c11 -ffp-contract=off), bit for bit:
 //   - ../shared/vectors/ggml/ggml-quants.safetensors (Q4_0 ... TQ2_0: 132 rows of 256 values, 11 kinds),
-//     or rows 0-21 of it in tests/fixtures/ggml/ggml-quants-quantize.safetensors on a fresh clone
-//     (scripts/make-ggml-quant-fixtures.mjs), read with lowp's own safetensors reader;
+//     or rows 0-21 of it in tests/fixtures/ggml/ggml-quants.safetensors on a fresh clone
+//     (scripts/make-fixtures.mjs), read by tests/helpers/vectors.ts (not by lowp's own reader);
 //   - tests/fixtures/ggml/glibc-log2f.json: where glibc's floorf(log2f(x)), which gives MXFP4 its scale
-//     exponent, steps up just below a power of two (made with glibc 2.36 by the same script).
+//     exponent, steps up just below a power of two (made with glibc 2.36 by scripts/make-glibc-log2f.mjs).
 // Every row goes through the three paths: the WebAssembly kernels (quantizeGgml), the TypeScript
 // fallback (quantizeGgml with WebAssembly off) and the reference twins called directly. A larger file
 // (more rows, other row lengths, more types) is checked the same way: every type in it that lowp
@@ -13,24 +13,20 @@
 // array held, which for the first blocks of a row is uninitialised stack memory (random bytes in the
 // vectors). Those 16 bytes are not ggml's to compare; lowp writes index 8 there (a +0 block), and the
 // blocks after a written one take its indices over, as in the C.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openSafetensorsSync, type SafetensorsFile } from '../../src/io/index.js';
+import { describe, expect, it } from 'vitest';
 import { GGML_QUANT_TYPES, GGML_TYPES, quantizeGgml, type GgmlType } from '../../src/quant/index.js';
 import { floorLog2f, GROUP_MAX_EPS, mxfp4ScaleByte, REFERENCE_QUANTIZERS } from '../../src/quant/ggml/reference.js';
 import { setWasmEnabled } from '../../src/wasm/loader.js';
 import { wasmSimdAvailable } from '../../src/wasm/status.js';
-import { FIXTURES, SHARED_VECTORS } from '../helpers/vectors.js';
+import { FIXTURES, loadVectors } from '../helpers/vectors.js';
 
-const SHARED = join(SHARED_VECTORS, 'ggml', 'ggml-quants.safetensors');
-const FIXTURE = join(FIXTURES, 'ggml', 'ggml-quants-quantize.safetensors');
-const source = existsSync(SHARED) ? 'shared' : 'fixture';
-const st: SafetensorsFile = openSafetensorsSync(source === 'shared' ? SHARED : FIXTURE);
-afterAll(() => st.closeSync());
+const vectors = loadVectors('ggml/ggml-quants');
+const source = vectors.source;
 
 /** The types the file holds (`<TYPE>.blocks_u8`), and those of them quantizeGgml writes. */
-const HELD = st.tensors.filter((t) => t.name.endsWith('.blocks_u8')).map((t) => t.name.slice(0, -'.blocks_u8'.length)).sort();
+const HELD = vectors.keys.filter((k) => k.endsWith('.blocks_u8')).map((k) => k.slice(0, -'.blocks_u8'.length)).sort();
 const TYPES = HELD.filter((t) => (GGML_QUANT_TYPES as readonly string[]).includes(t));
 
 function hex(b: Uint8Array): string {
@@ -73,7 +69,7 @@ describe(`ggml-quants vectors: quantize_row_<type>_ref (${source} file)`, () => 
   it('holds at least the 13 types of the issue, in whole blocks per row', () => {
     for (const t of ['IQ4_NL', 'MXFP4', 'Q2_K', 'Q3_K', 'Q4_0', 'Q4_1', 'Q4_K', 'Q5_0', 'Q5_1', 'Q5_K', 'Q6_K', 'Q8_0', 'TQ2_0']) expect(TYPES).toContain(t);
     for (const t of TYPES) {
-      const [rows, row] = st.tensors.find((x) => x.name === `${t}.input_f32`)!.shape;
+      const [rows, row] = vectors.get(`${t}.input_f32`).shape;
       expect(rows).toBeGreaterThan(0);
       expect(row % GGML_TYPES[t as GgmlType].blockSize).toBe(0);
     }
@@ -85,8 +81,8 @@ describe(`ggml-quants vectors: quantize_row_<type>_ref (${source} file)`, () => 
 
   for (const type of TYPES) {
     it(`${type}: every row bit for bit, through the kernels, the TypeScript fallback and the reference twin`, () => {
-      const input = st.tensorSync(`${type}.input_f32`);
-      const blocks = st.tensorSync(`${type}.blocks_u8`);
+      const input = vectors.get(`${type}.input_f32`);
+      const blocks = vectors.get(`${type}.blocks_u8`);
       const x = input.data as Float32Array;
       const want = blocks.data as Uint8Array;
       const [rows, row] = input.shape;
@@ -115,7 +111,7 @@ describe(`ggml-quants vectors: quantize_row_<type>_ref (${source} file)`, () => 
   }
 
   it('IQ4_NL: the vectors do hold blocks whose indices ggml never wrote (so the exception above is needed)', () => {
-    const t = st.tensorSync('IQ4_NL.input_f32');
+    const t = vectors.get('IQ4_NL.input_f32');
     const x = t.data as Float32Array;
     const row = t.shape[1];
     let unwritten = 0;

@@ -19,7 +19,7 @@ import {
   emptyScanCounts, ggmlScaleLimits, scanGgmlBlocks, GGML_STORAGE_TYPES, HISTOGRAM_OFFSET, MULTIPLIER_BITS, SCALE_LAYOUTS,
   type BlockProblem, type BlockScanCounts, type GgmlScaleLimits, type GgmlStorageType,
 } from './scales.js';
-import { GGML_TYPES, type GgmlType } from './types.js';
+import { GGML_TYPES, resolveTypeIn } from './types.js';
 
 /**
  * Options of {@link createGgmlAnalyzer} and {@link analyzeGgml}.
@@ -205,14 +205,11 @@ function scanInputs(x: Float32Array, from: number, n: number, acc: Float64Array)
  * @internal
  */
 export function resolveStorageType(type: unknown, fn: string): GgmlStorageType {
-  if (typeof type !== 'string') throw new TypeError(`${fn}: type must be a ggml type name (${GGML_STORAGE_TYPES.join(', ')}; any case), got ${describeValue(type)}`);
-  let upper = type.toUpperCase();
-  if (upper === 'GGML-MXFP4') upper = 'MXFP4';
-  if ((GGML_STORAGE_TYPES as readonly string[]).includes(upper)) return upper as GgmlStorageType;
-  let why = 'unknown ggml type';
-  if (upper === 'Q8_1' || upper === 'Q8_K') why = `${upper} is an intermediate type of ggml's dot products, not stored in model files`;
-  else if (upper in GGML_TYPES) why = GGML_TYPES[upper as GgmlType].quantized ? `lowp has no quantizer for ${upper} yet` : `${upper} is a plain, unquantized type`;
-  throw new RangeError(`${fn}: ${why}; expected one of ${GGML_STORAGE_TYPES.join(', ')} (any case), got ${describeValue(type)}`);
+  return resolveTypeIn(typeof type === 'string' && type.toUpperCase() === 'GGML-MXFP4' ? 'MXFP4' : type, GGML_STORAGE_TYPES, fn, (t) =>
+    t.name === 'Q8_1' || t.name === 'Q8_K'
+      ? `${t.name} is an intermediate type of ggml's dot products, not stored in model files`
+      : t.quantized ? `lowp has no quantizer for ${t.name} yet` : `${t.name} is a plain, unquantized type`,
+  );
 }
 
 /**

@@ -7,10 +7,11 @@
 // the results are bit for bit the C's for every byte pattern, fp16 scales that are subnormal, infinite
 // or NaN included (NaN payloads aside: C and JavaScript both give NaN, not necessarily the same one).
 // These are also the fallback where WebAssembly is unavailable, and the twins that tests compare the
-// WebAssembly kernels (src/wasm/ggml-dequant.ts) with.
+// WebAssembly kernels (src/wasm/kernels-ggml.ts) with.
 //
 // Each function dequantizes `nb` whole blocks read from `src` at byte `off` into `out` at `o`.
-import { fp16ToF32Bits } from '../../formats/fast16.js';
+import { e8m0Half, f32FromBits, fp16At, i8, iq4xsScale, q3kScales, scaleMinK4, u16, u32 } from './fields.js';
+import { fp16Value } from './c-arith.js';
 import { gridBytes, KSIGNS_IQ2XS, KVALUES_IQ4NL, KVALUES_MXFP4 } from './tables.js';
 
 /** Dequantizes `nb` blocks of `src` from byte `off` into `out` from index `o`. */
@@ -18,56 +19,23 @@ export type BlockDecoder = (src: Uint8Array, off: number, nb: number, out: Float
 
 const f = Math.fround;
 
-// Scratch for reinterpreting bits (never observable between calls).
-const F32 = /* @__PURE__ */ new Float32Array(2);
-const U32 = /* @__PURE__ */ new Uint32Array(F32.buffer);
+// Scratch for reading a float64 (never observable between calls).
 const F64 = /* @__PURE__ */ new Float64Array(1);
 const U32_64 = /* @__PURE__ */ new Uint32Array(F64.buffer);
 const LITTLE = /* @__PURE__ */ new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** Little-endian uint16 at `i`. */
-function u16(s: Uint8Array, i: number): number {
-  return s[i] | (s[i + 1] << 8);
-}
-
-/** Little-endian uint32 at `i` (as a non-negative number). */
-function u32(s: Uint8Array, i: number): number {
-  return (s[i] | (s[i + 1] << 8) | (s[i + 2] << 16) | (s[i + 3] << 24)) >>> 0;
-}
-
-/** float32 with these bits. */
-function bitsToF32(bits: number): number {
-  U32[0] = bits;
-  return F32[0];
-}
-
-/** ggml's GGML_FP16_TO_FP32 (exact), through lowp/formats' fp16 decoder. */
-export function fp16(h: number): number {
-  return bitsToF32(fp16ToF32Bits(h));
-}
-
-/** The fp16 scale at byte `i` (little-endian). */
-function half(s: Uint8Array, i: number): number {
-  return fp16(u16(s, i));
-}
-
-/** Signed byte. */
-function i8(b: number): number {
-  return (b << 24) >> 24;
-}
-
 // ------------------------------------------------------------------ plain types
 
 export const refF32: BlockDecoder = (s, off, n, out, o) => {
-  for (let i = 0; i < n; i++) out[o + i] = bitsToF32(u32(s, off + 4 * i));
+  for (let i = 0; i < n; i++) out[o + i] = f32FromBits(u32(s, off + 4 * i));
 };
 
 export const refF16: BlockDecoder = (s, off, n, out, o) => {
-  for (let i = 0; i < n; i++) out[o + i] = half(s, off + 2 * i);
+  for (let i = 0; i < n; i++) out[o + i] = fp16At(s, off + 2 * i);
 };
 
 export const refBF16: BlockDecoder = (s, off, n, out, o) => {
-  for (let i = 0; i < n; i++) out[o + i] = bitsToF32(u16(s, off + 2 * i) << 16 >>> 0);
+  for (let i = 0; i < n; i++) out[o + i] = f32FromBits(u16(s, off + 2 * i) << 16 >>> 0);
 };
 
 export const refF64: BlockDecoder = (s, off, n, out, o) => {
@@ -96,7 +64,7 @@ export const refI32: BlockDecoder = (s, off, n, out, o) => {
 /** Q4_0: d (fp16), 16 bytes of nibbles; y = (q − 8)·d, low nibbles first. */
 export const refQ4_0: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 18, o += 32) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     for (let j = 0; j < 16; j++) {
       const q = s[off + 2 + j];
       out[o + j] = f(((q & 0x0f) - 8) * d);
@@ -108,8 +76,8 @@ export const refQ4_0: BlockDecoder = (s, off, nb, out, o) => {
 /** Q4_1: d, m (fp16), 16 bytes of nibbles; y = q·d + m. */
 export const refQ4_1: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 20, o += 32) {
-    const d = half(s, off);
-    const m = half(s, off + 2);
+    const d = fp16At(s, off);
+    const m = fp16At(s, off + 2);
     for (let j = 0; j < 16; j++) {
       const q = s[off + 4 + j];
       out[o + j] = f(f((q & 0x0f) * d) + m);
@@ -121,7 +89,7 @@ export const refQ4_1: BlockDecoder = (s, off, nb, out, o) => {
 /** Q5_0: d, 32 high bits (uint32), 16 bytes of nibbles; y = (q − 16)·d. */
 export const refQ5_0: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 22, o += 32) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     const qh = u32(s, off + 2);
     for (let j = 0; j < 16; j++) {
       const q = s[off + 6 + j];
@@ -136,8 +104,8 @@ export const refQ5_0: BlockDecoder = (s, off, nb, out, o) => {
 /** Q5_1: d, m, 32 high bits, 16 bytes of nibbles; y = q·d + m. */
 export const refQ5_1: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 24, o += 32) {
-    const d = half(s, off);
-    const m = half(s, off + 2);
+    const d = fp16At(s, off);
+    const m = fp16At(s, off + 2);
     const qh = u32(s, off + 4);
     for (let j = 0; j < 16; j++) {
       const q = s[off + 8 + j];
@@ -152,7 +120,7 @@ export const refQ5_1: BlockDecoder = (s, off, nb, out, o) => {
 /** Q8_0: d, 32 int8; y = q·d. */
 export const refQ8_0: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 34, o += 32) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     for (let j = 0; j < 32; j++) out[o + j] = f(i8(s[off + 2 + j]) * d);
   }
 };
@@ -160,18 +128,10 @@ export const refQ8_0: BlockDecoder = (s, off, nb, out, o) => {
 /** Q8_1: d, s = d·Σq (fp16, unused here), 32 int8; y = q·d (ggml has no dequantize_row_q8_1: Q8_0's rule). */
 export const refQ8_1: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 36, o += 32) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     for (let j = 0; j < 32; j++) out[o + j] = f(i8(s[off + 4 + j]) * d);
   }
 };
-
-/**
- * ggml's GGML_E8M0_TO_FP32_HALF: 2^(e − 128) as a float32, e = 0 and 1 giving the subnormals 2^-128 and
- * 2^-127, e = 255 giving 2^127 (not NaN: ggml does not treat 0xFF as OCP's NaN scale).
- */
-export function e8m0Half(e: number): number {
-  return bitsToF32(e < 2 ? 0x00200000 << e : (e - 1) << 23);
-}
 
 /** MXFP4: e (e8m0), 16 bytes of e2m1 nibbles; y = kvalues_mxfp4[q]·(2^(e−127)/2). */
 export const refMXFP4: BlockDecoder = (s, off, nb, out, o) => {
@@ -188,7 +148,7 @@ export const refMXFP4: BlockDecoder = (s, off, nb, out, o) => {
 /** IQ4_NL: d, 16 bytes of nibbles; y = d·kvalues_iq4nl[q]. */
 export const refIQ4_NL: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 18, o += 32) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     for (let j = 0; j < 16; j++) {
       const q = s[off + 2 + j];
       out[o + j] = f(d * KVALUES_IQ4NL[q & 0x0f]);
@@ -229,7 +189,7 @@ export const refNVFP4: BlockDecoder = (s, off, nb, out, o) => {
 /** Q1_0: d, 128 sign bits (bit j of byte j/8, low bit first); y = bit ? d : −d. */
 export const refQ1_0: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 18, o += 128) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     const negD = -d;
     for (let j = 0; j < 128; j++) out[o + j] = (s[off + 2 + (j >> 3)] >> (j & 7)) & 1 ? d : negD;
   }
@@ -238,7 +198,7 @@ export const refQ1_0: BlockDecoder = (s, off, nb, out, o) => {
 /** Q2_0: d, 64 2-bit codes (low bits first); y = (q − 1)·d. */
 export const refQ2_0: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 18, o += 64) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     for (let j = 0; j < 64; j++) out[o + j] = f((((s[off + 2 + (j >> 2)] >> ((j & 3) * 2)) & 3) - 1) * d);
   }
 };
@@ -248,8 +208,8 @@ export const refQ2_0: BlockDecoder = (s, off, nb, out, o) => {
 /** Q2_K: scales[16] (4-bit scale | 4-bit min), qs[64], d, dmin; y = dl·q − ml. */
 export const refQ2_K: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 84) {
-    const d = half(s, off + 80);
-    const min = half(s, off + 82);
+    const d = fp16At(s, off + 80);
+    const min = fp16At(s, off + 82);
     let q = off + 16;
     let is = 0;
     for (let n = 0; n < 256; n += 128) {
@@ -270,27 +230,11 @@ export const refQ2_K: BlockDecoder = (s, off, nb, out, o) => {
   }
 };
 
-/** The 16 6-bit scales of a Q3_K block (12 bytes at `i`), as ggml's kmask1/kmask2 shuffle leaves them. */
-export function q3kScales(s: Uint8Array, i: number, into: Int8Array): void {
-  const kmask1 = 0x03030303;
-  const kmask2 = 0x0f0f0f0f;
-  const a0 = u32(s, i);
-  const a1 = u32(s, i + 4);
-  const tmp = u32(s, i + 8);
-  const w = [
-    (a0 & kmask2) | (((tmp >>> 0) & kmask1) << 4),
-    (a1 & kmask2) | (((tmp >>> 2) & kmask1) << 4),
-    ((a0 >>> 4) & kmask2) | (((tmp >>> 4) & kmask1) << 4),
-    ((a1 >>> 4) & kmask2) | (((tmp >>> 6) & kmask1) << 4),
-  ];
-  for (let k = 0; k < 16; k++) into[k] = i8((w[k >> 2] >>> (8 * (k & 3))) & 0xff);
-}
-
 /** Q3_K: hmask[32], qs[64], scales[12], d; y = (d·(sc − 32))·(q − (high bit ? 0 : 4)). */
 export const refQ3_K: BlockDecoder = (s, off, nb, out, o) => {
   const scales = new Int8Array(16);
   for (let b = 0; b < nb; b++, off += 110) {
-    const dAll = half(s, off + 108);
+    const dAll = fp16At(s, off + 108);
     q3kScales(s, off + 96, scales);
     const hm = off;
     let q = off + 32;
@@ -311,17 +255,11 @@ export const refQ3_K: BlockDecoder = (s, off, nb, out, o) => {
   }
 };
 
-/** ggml's get_scale_min_k4: the 6-bit scale (element 0) and min (element 1) of sub-block j of the 12 bytes at `i`. */
-export function scaleMinK4(j: number, s: Uint8Array, i: number): [number, number] {
-  if (j < 4) return [s[i + j] & 63, s[i + j + 4] & 63];
-  return [(s[i + j + 4] & 0x0f) | ((s[i + j - 4] >> 6) << 4), (s[i + j + 4] >> 4) | ((s[i + j] >> 6) << 4)];
-}
-
 /** Q4_K: d, dmin, scales[12], qs[128]; y = (d·sc)·q − dmin·m per 32 values. */
 export const refQ4_K: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 144) {
-    const d = half(s, off);
-    const min = half(s, off + 2);
+    const d = fp16At(s, off);
+    const min = fp16At(s, off + 2);
     let q = off + 16;
     let is = 0;
     for (let j = 0; j < 256; j += 64) {
@@ -342,8 +280,8 @@ export const refQ4_K: BlockDecoder = (s, off, nb, out, o) => {
 /** Q5_K: d, dmin, scales[12], qh[32], qs[128]; as Q4_K with a fifth bit from qh. */
 export const refQ5_K: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 176) {
-    const d = half(s, off);
-    const min = half(s, off + 2);
+    const d = fp16At(s, off);
+    const min = fp16At(s, off + 2);
     const qh = off + 16;
     let ql = off + 48;
     let is = 0;
@@ -367,7 +305,7 @@ export const refQ5_K: BlockDecoder = (s, off, nb, out, o) => {
 /** Q6_K: ql[128], qh[64], scales[16] (int8), d; y = (d·sc)·(q − 32). */
 export const refQ6_K: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 210) {
-    const d = half(s, off + 208);
+    const d = fp16At(s, off + 208);
     let ql = off;
     let qh = off + 128;
     let sc = off + 192;
@@ -395,7 +333,7 @@ export const refQ6_K: BlockDecoder = (s, off, nb, out, o) => {
 /** Q8_K: d (float32), qs[256] (int8), bsums[16] (unused); y = d·q. */
 export const refQ8_K: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 292, o += 256) {
-    const d = bitsToF32(u32(s, off));
+    const d = f32FromBits(u32(s, off));
     for (let j = 0; j < 256; j++) out[o + j] = f(d * i8(s[off + 4 + j]));
   }
 };
@@ -412,7 +350,7 @@ const POW3 = [1, 3, 9, 27, 81, 243];
 /** TQ1_0: qs[48] (5 trits per byte), qh[4] (4 trits per byte), d; y = (t − 1)·d. */
 export const refTQ1_0: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 54) {
-    const d = half(s, off + 52);
+    const d = fp16At(s, off + 52);
     // qs: bytes 0..31 five times over 32, then bytes 32..47 five times over 16, then qh four times
     for (let n = 0; n < 5; n++) for (let m = 0; m < 32; m++) out[o++] = f((trit(s[off + m], POW3[n]) - 1) * d);
     for (let n = 0; n < 5; n++) for (let m = 0; m < 16; m++) out[o++] = f((trit(s[off + 32 + m], POW3[n]) - 1) * d);
@@ -423,7 +361,7 @@ export const refTQ1_0: BlockDecoder = (s, off, nb, out, o) => {
 /** TQ2_0: qs[64] (2-bit codes), d; y = (q − 1)·d. */
 export const refTQ2_0: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 66) {
-    const d = half(s, off + 64);
+    const d = fp16At(s, off + 64);
     for (let j = 0; j < 64; j += 32) {
       for (let l = 0; l < 4; l++) {
         for (let m = 0; m < 32; m++) out[o++] = f((((s[off + j + m] >> (l * 2)) & 3) - 1) * d);
@@ -437,11 +375,10 @@ export const refTQ2_0: BlockDecoder = (s, off, nb, out, o) => {
 /** IQ4_XS: d, scales_h (uint16), scales_l[4], qs[128]; y = (d·(ls − 32))·kvalues_iq4nl[q]. */
 export const refIQ4_XS: BlockDecoder = (s, off, nb, out, o) => {
   for (let b = 0; b < nb; b++, off += 136) {
-    const d = half(s, off);
-    const sh = u16(s, off + 2);
+    const d = fp16At(s, off);
     let qs = off + 8;
     for (let ib = 0; ib < 8; ib++) {
-      const ls = ((s[off + 4 + (ib >> 1)] >> (4 * (ib & 1))) & 0x0f) | (((sh >> (2 * ib)) & 3) << 4);
+      const ls = iq4xsScale(s, off, ib);
       const dl = f(d * (ls - 32));
       for (let j = 0; j < 16; j++) {
         out[o + j] = f(dl * KVALUES_IQ4NL[s[qs + j] & 0x0f]);
@@ -464,7 +401,7 @@ function sign(signs: number, j: number): number {
 export const refIQ2_XXS: BlockDecoder = (s, off, nb, out, o) => {
   const grid = gridBytes('iq2xxs_grid');
   for (let b = 0; b < nb; b++, off += 66) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     for (let ib = 0; ib < 8; ib++) {
       const a = off + 2 + 8 * ib;
       const aux1 = u32(s, a + 4);
@@ -483,7 +420,7 @@ export const refIQ2_XXS: BlockDecoder = (s, off, nb, out, o) => {
 export const refIQ2_XS: BlockDecoder = (s, off, nb, out, o) => {
   const grid = gridBytes('iq2xs_grid');
   for (let b = 0; b < nb; b++, off += 74) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     for (let ib = 0; ib < 8; ib++) {
       const sc = s[off + 66 + ib];
       const db0 = f(f(d * f(0.5 + (sc & 0x0f))) * 0.25);
@@ -504,7 +441,7 @@ export const refIQ2_XS: BlockDecoder = (s, off, nb, out, o) => {
 export const refIQ2_S: BlockDecoder = (s, off, nb, out, o) => {
   const grid = gridBytes('iq2s_grid');
   for (let b = 0; b < nb; b++, off += 82) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     let qs = off + 2;
     let signs = off + 2 + 32;
     for (let ib = 0; ib < 8; ib++) {
@@ -528,7 +465,7 @@ export const refIQ2_S: BlockDecoder = (s, off, nb, out, o) => {
 export const refIQ3_XXS: BlockDecoder = (s, off, nb, out, o) => {
   const grid = gridBytes('iq3xxs_grid');
   for (let b = 0; b < nb; b++, off += 98) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     let qs = off + 2;
     for (let ib = 0; ib < 8; ib++) {
       const aux = u32(s, off + 2 + 64 + 4 * ib);
@@ -552,7 +489,7 @@ export const refIQ3_XXS: BlockDecoder = (s, off, nb, out, o) => {
 export const refIQ3_S: BlockDecoder = (s, off, nb, out, o) => {
   const grid = gridBytes('iq3s_grid');
   for (let b = 0; b < nb; b++, off += 110) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     let qs = off + 2;
     let qh = off + 66;
     let signs = off + 74;
@@ -586,7 +523,7 @@ const IQ1_DELTA = 0.125;
 export const refIQ1_S: BlockDecoder = (s, off, nb, out, o) => {
   const grid = gridBytes('iq1s_grid');
   for (let b = 0; b < nb; b++, off += 50) {
-    const d = half(s, off);
+    const d = fp16At(s, off);
     let qs = off + 2;
     for (let ib = 0; ib < 8; ib++) {
       const qh = u16(s, off + 34 + 2 * ib);
@@ -607,7 +544,7 @@ export const refIQ1_M: BlockDecoder = (s, off, nb, out, o) => {
   const grid = gridBytes('iq1s_grid');
   for (let b = 0; b < nb; b++, off += 56) {
     const sc = [u16(s, off + 48), u16(s, off + 50), u16(s, off + 52), u16(s, off + 54)];
-    const d = fp16((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000));
+    const d = fp16Value((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000));
     let qs = off;
     let qh = off + 32;
     for (let ib = 0; ib < 8; ib++) {

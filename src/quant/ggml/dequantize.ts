@@ -111,7 +111,6 @@ export const WASM_MIN_VALUES = 128;
  */
 export type GgmlTypeLike = string | number | GgmlTypeInfo;
 
-/** The type info of a GgmlTypeLike, or a TypeError naming what came. */
 /**
  * The type info of a {@link GgmlTypeLike} argument of `fn`, or a TypeError saying what was expected.
  * @internal
@@ -124,9 +123,10 @@ export function resolveGgmlType(type: unknown, fn: string): GgmlTypeInfo {
       throw new TypeError(`${fn}: ${(e as Error).message}`);
     }
   }
-  if (type !== null && typeof type === 'object' && typeof (type as GgmlTypeInfo).name === 'string') {
-    const t = GGML_TYPES[(type as GgmlTypeInfo).name];
+  if (type !== null && typeof type === 'object') {
     const o = type as GgmlTypeInfo;
+    // an own entry of the table only: an inherited name ('toString', '__proto__') is no ggml type
+    const t = typeof o.name === 'string' && Object.prototype.hasOwnProperty.call(GGML_TYPES, o.name) ? GGML_TYPES[o.name] : undefined;
     if (t !== undefined && o.id === t.id && o.blockSize === t.blockSize && o.typeSize === t.typeSize) return t;
   }
   throw new TypeError(`${fn}: expected a ggml type (a name such as 'Q4_K', a GGUF type id, or an entry of GGML_TYPES), got ${describeValue(type)}`);

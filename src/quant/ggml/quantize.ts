@@ -5,7 +5,7 @@
 // WebAssembly SIMD is unavailable, its reference twin (reference.ts). docs/ggml.md has the rules.
 import { describeValue } from '../../core/describe.js';
 import { checkOptionsObject } from '../../core/options.js';
-import { GGML_TYPES, type GgmlType } from './types.js';
+import { GGML_TYPES, resolveTypeIn } from './types.js';
 import { REFERENCE_QUANTIZERS } from './reference.js';
 import { quantizeWasm, WASM_UNAVAILABLE } from './quantize-wasm.js';
 
@@ -67,19 +67,11 @@ const WASM_MIN_VALUES = 256;
  * @internal
  */
 export function resolveQuantType(type: unknown, fn: string): GgmlQuantType {
-  if (typeof type !== 'string') {
-    throw new TypeError(`${fn}: type must be a ggml type name (${GGML_QUANT_TYPES.join(', ')}; any case), got ${describeValue(type)}`);
-  }
-  const upper = type.toUpperCase();
-  if ((GGML_QUANT_TYPES as readonly string[]).includes(upper)) return upper as GgmlQuantType;
-  if (upper in GGML_TYPES) {
-    const t = GGML_TYPES[upper as GgmlType];
-    const why = t.quantized
-      ? 'lowp has no quantizer for it yet (the IQ1/IQ2/IQ3 grid types and NVFP4, Q1_0, Q2_0 are not implemented)'
-      : 'it is a plain, unquantized type';
-    throw new RangeError(`${fn}: cannot quantize to ${t.name}: ${why}; expected one of ${GGML_QUANT_TYPES.join(', ')}, got ${describeValue(type)}`);
-  }
-  throw new RangeError(`${fn}: unknown ggml type; expected one of ${GGML_QUANT_TYPES.join(', ')} (any case), got ${describeValue(type)}`);
+  return resolveTypeIn(type, GGML_QUANT_TYPES, fn, (t) =>
+    `cannot quantize to ${t.name}: ${
+      t.quantized ? 'lowp has no quantizer for it yet (the IQ1/IQ2/IQ3 grid types and NVFP4, Q1_0, Q2_0 are not implemented)' : 'it is a plain, unquantized type'
+    }`,
+  );
 }
 
 /**

@@ -6,8 +6,8 @@
 // outputs (shared/vectors/ggml/ggml-quants.safetensors).
 //
 // Every function quantizes one row: `k` float32 values from `x[xo]` into whole blocks at `y[yo]`.
-import { cvtI32, cvtI8, fp16Value, lroundfLow32, nearestInt, putFp16, roundfAway } from './c-arith.js';
-import { e8m0Half } from './dequantize-ref.js';
+import { cvtI32, cvtI8, lroundfLow32, nearestInt, putFp16, roundfAway } from './c-arith.js';
+import { e8m0Half, fp16At, scaleMinK4 } from './fields.js';
 import { KVALUES_IQ4NL, KVALUES_MXFP4 } from './tables.js';
 
 const f = Math.fround;
@@ -682,8 +682,8 @@ export function refQ2_K(x: Float32Array, xo: number, y: Uint8Array, yo: number, 
     } else {
       putFp16(y, o + 82, 0);
     }
-    const dAll = fp16Value(y[o + 80] | (y[o + 81] << 8));
-    const mAll = fp16Value(y[o + 82] | (y[o + 83] << 8));
+    const dAll = fp16At(y, o + 80);
+    const mAll = fp16At(y, o + 82);
     for (let j = 0; j < 16; j++) {
       const d = f(dAll * (y[o + j] & 0xf));
       if (d === 0) continue;
@@ -733,7 +733,7 @@ export function refQ3_K(x: Float32Array, xo: number, y: Uint8Array, yo: number, 
     } else {
       putFp16(y, o + 108, 0);
     }
-    const dAll = fp16Value(y[o + 108] | (y[o + 109] << 8));
+    const dAll = fp16At(y, o + 108);
     for (let j = 0; j < 16; j++) {
       let s = j < 8 ? y[sc + j] & 0xf : y[sc + j - 8] >> 4;
       s = (s | (((y[sc + 8 + (j % 4)] >> (2 * (j >> 2))) & 3) << 4)) - 32;
@@ -809,18 +809,10 @@ function refQ45K(x: Float32Array, xo: number, y: Uint8Array, yo: number, k: numb
     }
     putFp16(y, o, f(maxScale / 63));
     putFp16(y, o + 2, f(maxMin / 63));
-    const dAll = fp16Value(y[o] | (y[o + 1] << 8));
-    const mAll = fp16Value(y[o + 2] | (y[o + 3] << 8));
+    const dAll = fp16At(y, o);
+    const mAll = fp16At(y, o + 2);
     for (let j = 0; j < 8; j++) {
-      let s: number;
-      let m: number;
-      if (j < 4) {
-        s = y[sc + j] & 63;
-        m = y[sc + j + 4] & 63;
-      } else {
-        s = (y[sc + j + 4] & 0xf) | ((y[sc + j - 4] >> 6) << 4);
-        m = (y[sc + j + 4] >> 4) | ((y[sc + j] >> 6) << 4);
-      }
+      const [s, m] = scaleMinK4(j, y, sc);
       const d = f(dAll * s);
       if (d === 0) continue;
       const dm = f(mAll * m);
@@ -891,7 +883,7 @@ export function refQ6_K(x: Float32Array, xo: number, y: Uint8Array, yo: number, 
     const iscale = f(-128 / maxScale);
     putFp16(y, o + 208, f(1 / iscale));
     for (let ib = 0; ib < 16; ib++) y[o + 192 + ib] = Math.min(127, nearestInt(f(iscale * scales[ib])));
-    const dAll = fp16Value(y[o + 208] | (y[o + 209] << 8));
+    const dAll = fp16At(y, o + 208);
     for (let j = 0; j < 16; j++) {
       const d = f(dAll * ((y[o + 192 + j] << 24) >> 24));
       if (d === 0) continue;

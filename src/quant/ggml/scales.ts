@@ -9,7 +9,7 @@
 // block's largest magnitude alone.
 import { GGML_TYPES } from './types.js';
 import type { GgmlQuantType } from './quantize.js';
-import { fp16, q3kScales, scaleMinK4, e8m0Half } from './dequantize-ref.js';
+import { e8m0Half, f32FromBits, fp16At, i8, iq4xsScale, q3kScales, scaleMinK4, u16 } from './fields.js';
 import { REFERENCE_QUANTIZERS } from './reference.js';
 
 /**
@@ -60,7 +60,6 @@ export interface ScaleLayout {
   readonly description: string;
 }
 
-const i8 = (b: number): number => (b << 24) >> 24;
 const q3 = new Int8Array(16);
 
 const plain = (d: number, min: number, description: string): ScaleLayout => ({ scale: 'fp16', d, min, sub: null, description });
@@ -97,10 +96,7 @@ export const SCALE_LAYOUTS: Readonly<Record<GgmlStorageType, ScaleLayout>> = {
     scale: 'fp16', d: 0, min: -1, description: 'fp16 super-block scale d per 256 values, 6-bit signed scales per 32 values (non-linear 4-bit levels)',
     sub: {
       size: 32, count: 8,
-      multipliers: (s, off, into) => {
-        const sh = s[off + 2] | (s[off + 3] << 8);
-        for (let k = 0; k < 8; k++) into[k] = (((s[off + 4 + (k >> 1)] >> (4 * (k & 1))) & 0x0f) | (((sh >> (2 * k)) & 3) << 4)) - 32;
-      },
+      multipliers: (s, off, into) => { for (let k = 0; k < 8; k++) into[k] = iq4xsScale(s, off, k) - 32; },
     },
   },
   TQ1_0: plain(52, -1, 'one fp16 scale d = max|x| per 256 ternary values'),
@@ -108,15 +104,10 @@ export const SCALE_LAYOUTS: Readonly<Record<GgmlStorageType, ScaleLayout>> = {
   MXFP4: { scale: 'e8m0', d: 0, min: -1, sub: null, description: 'one E8M0 (power of two) scale per 32 e2m1 values' },
 };
 
-/** The fp16 code at byte `i`. */
-function code16(s: Uint8Array, i: number): number {
-  return s[i] | (s[i + 1] << 8);
-}
-
 /** log2 of a scale as an integer exponent (floor), exact from the code bits; null for 0, inf, NaN. */
 function scaleExponent(layout: ScaleLayout, s: Uint8Array, off: number): number | null {
   if (layout.scale === 'e8m0') return s[off + layout.d] - 128; // ggml's half scale 2^(e − 128)
-  const c = code16(s, off + layout.d) & 0x7fff;
+  const c = u16(s, off + layout.d) & 0x7fff;
   const e = c >> 10;
   if (c === 0 || e === 31) return null;
   if (e > 0) return e - 15;
@@ -125,7 +116,7 @@ function scaleExponent(layout: ScaleLayout, s: Uint8Array, off: number): number 
 
 /** The decoded primary scale of a block (for examples in reports). */
 export function blockScale(layout: ScaleLayout, s: Uint8Array, off: number): number {
-  return layout.scale === 'e8m0' ? e8m0Half(s[off + layout.d]) : fp16(code16(s, off + layout.d));
+  return layout.scale === 'e8m0' ? e8m0Half(s[off + layout.d]) : fp16At(s, off + layout.d);
 }
 
 /**
@@ -245,7 +236,7 @@ export function scanGgmlBlocks(
     if (hist !== undefined) {
       const ex = scaleExponent(layout, blocks, off);
       if (ex !== null) hist[ex + HISTOGRAM_OFFSET]++;
-      else if (layout.scale === 'fp16' && (code16(blocks, off + layout.d) & 0x7c00) === 0x7c00) hist[319]++;
+      else if (layout.scale === 'fp16' && (u16(blocks, off + layout.d) & 0x7c00) === 0x7c00) hist[319]++;
       else hist[318]++;
     }
     if (layout.scale === 'e8m0') {
@@ -264,8 +255,8 @@ export function scanGgmlBlocks(
       }
       continue;
     }
-    const dc = code16(blocks, off + layout.d) & 0x7fff;
-    const mc = layout.min >= 0 ? code16(blocks, off + layout.min) & 0x7fff : 0;
+    const dc = u16(blocks, off + layout.d) & 0x7fff;
+    const mc = layout.min >= 0 ? u16(blocks, off + layout.min) & 0x7fff : 0;
     if ((dc & 0x7c00) === 0x7c00 || (mc & 0x7c00) === 0x7c00) {
       // (with finite d and minimum every output is finite: |code · d| ≤ 127 · 65504, and the K-quants'
       // d · scale · code and dmin · min stay far below float32's range)
@@ -344,18 +335,15 @@ const LIMIT_BASIS: Partial<Record<GgmlStorageType, GgmlScaleLimits['basis']>> = 
   Q4_1: 'max-min', Q5_1: 'max-min',
 };
 
-const F32 = new Float32Array(1);
-const U32 = new Uint32Array(F32.buffer);
-const fromBits = (b: number): number => { U32[0] = b; return F32[0]; };
 const MAX_BITS = 0x7f7fffff; // float32's largest finite
 
 /** Smallest positive float32 bit pattern in [1, MAX_BITS] where `p` holds (p monotone: false then true), or -1. */
 function firstTrue(p: (v: number) => boolean): number {
-  if (!p(fromBits(MAX_BITS))) return -1;
+  if (!p(f32FromBits(MAX_BITS))) return -1;
   let lo = 0, hi = MAX_BITS; // p(lo) false (0 is not probed), p(hi) true
   while (hi - lo > 1) {
     const mid = lo + Math.floor((hi - lo) / 2);
-    if (p(fromBits(mid))) hi = mid;
+    if (p(f32FromBits(mid))) hi = mid;
     else lo = mid;
   }
   return hi;
@@ -388,13 +376,13 @@ export function ggmlScaleLimits(type: GgmlStorageType): GgmlScaleLimits | null {
     q(x, 0, y, 0, bs);
     return y;
   };
-  const prev = (bits: number): number | null => (bits <= 1 ? null : fromBits(bits - 1));
+  const prev = (bits: number): number | null => (bits <= 1 ? null : f32FromBits(bits - 1));
   if (layout.scale === 'e8m0') {
     // the value survives when its code is nonzero (the scale byte did not wrap)
     const kept = firstTrue((v) => (probe(v)[1] & 0x0f) !== 0);
     return { basis, zeroAtOrBelow: kept < 0 ? null : prev(kept), subnormalBelow: null, coarseBelow: null, overflowAtOrAbove: null };
   }
-  const codeOf = (v: number): number => code16(probe(v), layout.d) & 0x7fff;
+  const codeOf = (v: number): number => u16(probe(v), layout.d) & 0x7fff;
   const nonzero = firstTrue((v) => codeOf(v) !== 0);
   const normal = firstTrue((v) => codeOf(v) >= 0x0400);
   const coarse = firstTrue((v) => codeOf(v) >= 1 << (MULTIPLIER_BITS[type] - 1));
@@ -402,8 +390,8 @@ export function ggmlScaleLimits(type: GgmlStorageType): GgmlScaleLimits | null {
   return {
     basis,
     zeroAtOrBelow: nonzero < 0 ? null : prev(nonzero),
-    subnormalBelow: normal < 0 ? null : fromBits(normal),
-    coarseBelow: coarse < 0 ? null : fromBits(coarse),
-    overflowAtOrAbove: inf < 0 ? null : fromBits(inf),
+    subnormalBelow: normal < 0 ? null : f32FromBits(normal),
+    coarseBelow: coarse < 0 ? null : f32FromBits(coarse),
+    overflowAtOrAbove: inf < 0 ? null : f32FromBits(inf),
   };
 }

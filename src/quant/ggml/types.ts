@@ -146,3 +146,19 @@ export function ggmlByteLength(type: string | number, elements: number): number 
   }
   return (elements / t.blockSize) * t.typeSize;
 }
+
+/**
+ * The name of a type of `allowed` that `type` spells in any case, or an error listing them: a
+ * TypeError for a non-string, a RangeError for an unknown name and for a known type that is not
+ * allowed, with `refusal(type)`'s reason. (quantizeGgml's and analyzeGgml's type arguments.)
+ *
+ * @internal
+ */
+export function resolveTypeIn<T extends GgmlType>(type: unknown, allowed: readonly T[], fn: string, refusal: (t: GgmlTypeInfo) => string): T {
+  const list = allowed.join(', ');
+  if (typeof type !== 'string') throw new TypeError(`${fn}: type must be a ggml type name (${list}; any case), got ${describeValue(type)}`);
+  const upper = type.toUpperCase();
+  if ((allowed as readonly string[]).includes(upper)) return upper as T;
+  const known = BY_UPPER.get(upper);
+  throw new RangeError(`${fn}: ${known === undefined ? 'unknown ggml type' : refusal(known)}; expected one of ${list} (any case), got ${describeValue(type)}`);
+}
