@@ -1,24 +1,22 @@
-// Parallel `lowp check`: the tensors of a checkpoint are analysed by a pool of worker threads, one whole
-// tensor per task (largest first, each worker takes the next tensor when it is done), each worker
-// streaming its tensor chunk by chunk like the single-threaded path; the results are the same objects
-// in the same order, whatever the number of threads. The worker code is the CLI entry itself
-// (src/cli/main.ts, built to dist/cli/main.js), started with `workerData.lowpWorker` set. A worker either
-// casts (lowp/diagnostics' cast analyzer) or, for `--to q4_k` and the other ggml types, quantizes each
-// tensor with lowp/quant's ggml analyzer.
-import { Worker } from 'node:worker_threads';
+// Parallel `lowp check`: the tensors of a checkpoint are analysed on the CLI's pool of worker threads
+// (worker-pool.ts), one whole tensor per task (largest first, each worker takes the next tensor when it
+// is done), each worker streaming its tensor chunk by chunk like the single-threaded path; the results
+// are the same objects in the same order, whatever the number of threads. The worker code is the CLI
+// entry itself (src/cli/main.ts, built to dist/cli/main.js), started with `workerData.lowpWorker` set. A
+// worker either casts (lowp/diagnostics' cast analyzer) or, for `--to q4_k` and the other ggml types,
+// quantizes each tensor with lowp/quant's ggml analyzer.
 import type { CastAnalysis } from '../diagnostics/analyzeCast.js';
-import { LowpIoError } from '../io/errors.js';
 import { elementCodec } from '../io/elements.js';
 import { openSafetensors } from '../io/safetensors/reader.js';
 import type { TensorInfo, TensorReader } from '../io/reader.js';
 import { openCheckpoint } from '../io/open.js';
-import { cleanWorkerOptions } from '../core/workers.js';
 import { createCliCastAnalyzer } from './analysis.js';
 import { createGgmlAnalyzer, type GgmlAnalysis } from '../quant/ggml/analyze.js';
 import { ggmlRowProblem } from '../quant/ggml/rows.js';
 import type { GgmlStorageType } from '../quant/ggml/scales.js';
 import { GGML_TYPES } from '../quant/ggml/types.js';
 import { CliError } from './io.js';
+import { runInWorkers, serveWorker, type PoolPort } from './worker-pool.js';
 
 /** What every worker needs to open the input and analyse tensors. */
 export interface CheckWorkerJob {
@@ -35,8 +33,8 @@ export interface CheckWorkerJob {
 /** What one tensor's analysis gives: a cast analysis, or a ggml result. */
 export type TensorResult = CastAnalysis | GgmlTensorResult;
 
-type ToWorker = { name: string } | { done: true };
-type FromWorker = { name: string; result: TensorResult } | { name: string; error: string; code?: string } | { ready: true } | { fatal: string };
+/** The message that hands a worker a tensor. */
+type ToWorker = { name: string };
 
 /**
  * Streams one tensor through a cast analyzer (the single-threaded path, also what each worker runs).
@@ -139,35 +137,20 @@ async function openJobInput(job: CheckWorkerJob): Promise<TensorReader> {
  * @param job - the job from `workerData`
  * @param port - the worker's `parentPort`
  */
-export async function checkWorkerMain(job: CheckWorkerJob, port: { postMessage(m: FromWorker): void; on(e: 'message', f: (m: ToWorker) => void): void; close(): void }): Promise<void> {
-  let reader: TensorReader;
-  try {
-    reader = await openJobInput(job);
-  } catch (e) {
-    port.postMessage({ fatal: (e as Error).message });
-    port.close();
-    return;
-  }
-  const infos = new Map(reader.tensors.map((t) => [t.name, t]));
-  let queue = Promise.resolve();
-  port.on('message', (m: ToWorker) => {
-    queue = queue.then(async () => {
-      if ('done' in m) {
-        await reader.close();
-        port.close();
-        return;
-      }
+export async function checkWorkerMain(job: CheckWorkerJob, port: PoolPort<ToWorker, string, TensorResult>): Promise<void> {
+  await serveWorker(port, {
+    open: async () => {
+      const reader = await openJobInput(job);
+      return { reader, infos: new Map(reader.tensors.map((t) => [t.name, t])) };
+    },
+    key: (m) => m.name,
+    run: async ({ reader, infos }, m): Promise<TensorResult> => {
       const t = infos.get(m.name);
-      try {
-        if (t === undefined) throw new CliError(`worker: no tensor '${m.name}'`);
-        const result = job.ggml !== undefined ? await analyzeTensorGgml(reader, t, job.ggml, job.chunk) : await analyzeTensor(reader, t, job.to, job.chunk);
-        port.postMessage({ name: m.name, result });
-      } catch (e) {
-        port.postMessage({ name: m.name, error: (e as Error).message, code: e instanceof LowpIoError ? e.code : undefined });
-      }
-    });
+      if (t === undefined) throw new CliError(`worker: no tensor '${m.name}'`);
+      return job.ggml !== undefined ? analyzeTensorGgml(reader, t, job.ggml, job.chunk) : analyzeTensor(reader, t, job.to, job.chunk);
+    },
+    close: ({ reader }) => reader.close(),
   });
-  port.postMessage({ ready: true });
 }
 
 /** What {@link analyzeInWorkers} does when a worker thread fails (fails to start, throws, or stops). */
@@ -180,7 +163,7 @@ export interface WorkerFallback<T extends TensorResult = CastAnalysis> {
 
 /**
  * Analyses `tensors` on `threads` worker threads started from `entry` (the CLI's main module), largest
- * tensor first. Resolves with one analysis per tensor, in the order of `tensors`.
+ * tensor first, with {@link runInWorkers}. Resolves with one analysis per tensor, in the order of `tensors`.
  *
  * Workers start with an empty execArgv and without NODE_OPTIONS, so the flags the CLI was started with
  * (--require/--import hooks, --input-type, --experimental-*) do not reach them. A worker that fails to
@@ -205,73 +188,12 @@ export async function analyzeInWorkers<T extends TensorResult = CastAnalysis>(
   onTensorDone: (t: TensorInfo) => void,
   fallback?: WorkerFallback<T>,
 ): Promise<T[]> {
-  const order = [...tensors].sort((a, b) => b.byteLength - a.byteLength);
-  const byName = new Map(tensors.map((t) => [t.name, t]));
-  const results = new Map<string, T>();
-  const workers: Worker[] = [];
-  let lost: string | null = null;
-  try {
-    lost = await new Promise<string | null>((resolve, reject) => {
-      let next = 0;
-      let settled = false;
-      const finish = (why: string | null): void => {
-        if (!settled) (settled = true), resolve(why);
-      };
-      const fail = (e: Error): void => {
-        if (!settled) (settled = true), reject(e);
-      };
-      const retired = new Set<Worker>();
-      const give = (w: Worker): void => {
-        if (settled) return;
-        if (next < order.length) w.postMessage({ name: order[next++].name } satisfies ToWorker);
-        else {
-          retired.add(w);
-          w.postMessage({ done: true } satisfies ToWorker);
-        }
-      };
-      const n = Math.max(1, Math.min(threads, order.length));
-      for (let i = 0; i < n && !settled; i++) {
-        const id = i + 1;
-        let w: Worker;
-        try {
-          w = new Worker(entry, { ...cleanWorkerOptions(), workerData: { lowpWorker: 'check', job } });
-        } catch (e) {
-          finish(`worker thread ${id} could not start: ${oneLineError(e)}`);
-          break;
-        }
-        workers.push(w);
-        w.on('message', (m: FromWorker) => {
-          if ('ready' in m) return give(w);
-          if ('fatal' in m) return finish(`worker thread ${id} could not open the input: ${m.fatal}`);
-          if ('error' in m) return fail(new CliError(m.error));
-          results.set(m.name, m.result as T);
-          onTensorDone(byName.get(m.name)!);
-          if (results.size === order.length) finish(null);
-          else give(w);
-        });
-        w.on('error', (e) => finish(`worker thread ${id} failed: ${oneLineError(e)}`));
-        w.on('exit', (code) => {
-          if (!retired.has(w)) finish(`worker thread ${id} stopped (exit code ${code}) before the check was done`);
-        });
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-  if (lost !== null) {
-    if (!fallback) throw new CliError(lost);
-    const left = tensors.filter((t) => !results.has(t.name));
-    fallback.warn(`${lost}; the remaining ${left.length} tensor${left.length === 1 ? '' : 's'} ${left.length === 1 ? 'was' : 'were'} analysed on the main thread`);
-    for (const t of left) {
-      results.set(t.name, await fallback.analyze(t));
-      onTensorDone(t);
-    }
-  }
-  return tensors.map((t) => results.get(t.name)!);
-}
-
-function oneLineError(e: unknown): string {
-  const err = e as { code?: string; message?: string } | null;
-  const text = err && typeof err === 'object' && typeof err.message === 'string' ? err.message : String(e);
-  return (err?.code ? `${err.code}: ` : '') + text.split('\n')[0];
+  return runInWorkers<TensorInfo, string, T>(entry, { lowpWorker: 'check', job }, tensors, threads, {
+    size: (t) => t.byteLength,
+    key: (t) => t.name,
+    message: (t) => ({ name: t.name }) satisfies ToWorker,
+    onDone: onTensorDone,
+    words: { thread: 'worker thread', input: 'the input', work: 'the check', item: 'tensor' },
+    fallback: fallback && { warn: (message) => fallback.warn(message), run: (t) => fallback.analyze(t) },
+  });
 }
