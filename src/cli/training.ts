@@ -27,7 +27,7 @@ import { renderTable } from './table.js';
 import { mapOptimizerParams, isSortedByName, parseParamNames, type Ambiguity, type ParamCandidate } from './training-map.js';
 import { describeSchedule, fitSchedule, scheduleFactor, type FittedSchedule, type ScheduleKind } from './training-schedule.js';
 import { streamWork, trainingInWorkers, trainingThreads, type TrainingWork } from './training-workers.js';
-import { fmtBytes, fmtCount, fmtNum, fmtSeconds, fmtShape } from './units.js';
+import { fmtBytes, fmtCount, fmtNum, fmtSeconds, fmtShape, someNames } from './units.js';
 
 /** Schema of the `training` block of `lowp check --json` (docs/cli.md). */
 export const TRAINING_SCHEMA = 'lowp.training/1';
@@ -515,12 +515,8 @@ function coverageNotes(r: TrainingReadiness, m: TrainingMappingInfo, optimizer: 
   const mo = r.momentsOnly.reduce((a, t) => a + t.elements, 0);
   if (m.paired === m.indices) out.push(`every parameter with optimizer state (${fmtCount(m.indices)}, ${fmtCount(analysed)} weights) is paired with its weights and analysed.`);
   else out.push(`${fmtCount(m.paired)} of ${fmtCount(m.indices)} parameters with optimizer state (${fmtCount(analysed)} of ${fmtCount(analysed + mo)} weights) are paired with certainty and analysed; the other ${fmtCount(m.indices - m.paired)} only through their moments: ${m.ambiguous.length > 0 ? m.ambiguous[0].reason : 'their weights are not in the checkpoint'}.`);
-  if (m.withoutState.length > 0) out.push(`${fmtCount(m.withoutState.length)} tensor${m.withoutState.length === 1 ? '' : 's'} of the weights ${m.withoutState.length === 1 ? 'has' : 'have'} no optimizer state (frozen, or not a parameter), not analysed: ${someNames(m.withoutState)}.`);
+  if (m.withoutState.length > 0) out.push(`${fmtCount(m.withoutState.length)} tensor${m.withoutState.length === 1 ? '' : 's'} of the weights ${m.withoutState.length === 1 ? 'has' : 'have'} no optimizer state (frozen, or not a parameter), not analysed: ${someNames(m.withoutState, 4)}.`);
   return out;
-}
-
-function someNames(names: readonly string[], n = 4): string {
-  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} +${names.length - n} more`;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -90,3 +90,36 @@ export function fmtSeconds(s: number): string {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** Up to `n` names, then '+k more': `a, b, c +2 more`. */
+export function someNames(names: readonly string[], n = 3): string {
+  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} +${names.length - n} more`;
+}
+
+/** What {@link fmtCheckHead} says: the input, the target, what was read and how long it took. */
+export interface CheckHead {
+  /** The input's label. */
+  label: string;
+  /** The target's name (a format, or a ggml type). */
+  target: string;
+  /** Tensors checked. */
+  tensors: number;
+  /** What was read, after the tensor count: e.g. '1,024 values (4.0 KiB)'. */
+  read: string;
+  /** Seconds taken. */
+  seconds: number;
+  /** The target described (shown in parentheses). */
+  about: string;
+  /** The non-float tensors left out. */
+  skipped: readonly { name: string; dtype: string }[];
+}
+
+/**
+ * The first lines of a `lowp check` text report, cast or ggml: the title (input → target: tensors, what
+ * was read, time), the target described in parentheses, and the non-float tensors skipped, if any.
+ */
+export function fmtCheckHead(h: CheckHead): string[] {
+  const lines = [`lowp check ${h.label} → ${h.target}: ${fmtCount(h.tensors)} tensor${h.tensors === 1 ? '' : 's'}, ${h.read} in ${fmtSeconds(h.seconds)}`, `(${h.about})`];
+  if (h.skipped.length > 0) lines.push(`skipped ${h.skipped.length} non-float tensor${h.skipped.length > 1 ? 's' : ''}: ${someNames(h.skipped.map((x) => `${x.name} (${x.dtype})`))}`);
+  return lines;
+}

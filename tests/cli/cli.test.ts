@@ -10,7 +10,7 @@ import { openSafetensorsSync } from '../../src/io/safetensors/reader.js';
 import { compare } from '../../src/quant/metrics.js';
 import { quantRoundTrip } from '../../src/quant/methods.js';
 import { sampleSafetensors, sampleTensors } from '../../src/cli/sample/transformer.js';
-import { fmtCountShare, fmtNum, fmtPercent } from '../../src/cli/units.js';
+import { fmtCheckHead, fmtCountShare, fmtNum, fmtPercent, someNames } from '../../src/cli/units.js';
 import { renderTable } from '../../src/cli/table.js';
 import { ROOT, runCli, spawnCli } from './helpers.js';
 
@@ -193,6 +193,23 @@ describe('text helpers', () => {
     expect(fmtNum(65536)).toBe('65536');
     expect(fmtNum(1e-8)).toBe('1e-8');
     expect(fmtNum(-Infinity)).toBe('-inf');
+  });
+
+  it('someNames lists a few names, then how many more', () => {
+    expect(someNames(['a', 'b', 'c'])).toBe('a, b, c');
+    expect(someNames(['a', 'b', 'c', 'd', 'e'])).toBe('a, b, c +2 more');
+    expect(someNames(['a', 'b', 'c', 'd', 'e'], 4)).toBe('a, b, c, d +1 more');
+  });
+
+  it('fmtCheckHead: the title, the target in parentheses, the skipped tensors only when there are some', () => {
+    const head = { label: 'model.safetensors', target: 'fp16', tensors: 1, read: '1,024 values (2.0 KiB)', seconds: 0.0123, about: 'IEEE half', skipped: [] };
+    expect(fmtCheckHead(head)).toEqual(['lowp check model.safetensors → fp16: 1 tensor, 1,024 values (2.0 KiB) in 12 ms', '(IEEE half)']);
+    const skipped = [{ name: 'ids', dtype: 'I64' }, { name: 'mask', dtype: 'BOOL' }];
+    expect(fmtCheckHead({ ...head, tensors: 1200, skipped })).toEqual([
+      'lowp check model.safetensors → fp16: 1,200 tensors, 1,024 values (2.0 KiB) in 12 ms',
+      '(IEEE half)',
+      'skipped 2 non-float tensors: ids (I64), mask (BOOL)',
+    ]);
   });
 
   it('renderTable aligns numbers right and text left', () => {

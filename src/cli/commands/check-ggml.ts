@@ -17,7 +17,7 @@ import { GGML_TYPES } from '../../quant/ggml/types.js';
 import { verdictRank, VERDICT_ORDER } from '../analysis.js';
 import type { GgmlTensorResult } from '../parallel.js';
 import { renderTable } from '../table.js';
-import { fmtBytes, fmtCount, fmtCountShare, fmtDb, fmtNum, fmtRelError, fmtSeconds, fmtShape } from '../units.js';
+import { fmtBytes, fmtCheckHead, fmtCount, fmtCountShare, fmtDb, fmtNum, fmtRelError, fmtShape, someNames } from '../units.js';
 
 /** What `lowp check --to <ggml type>` says of the type. */
 export interface GgmlTargetInfo {
@@ -155,11 +155,6 @@ export function summarizeGgml(checks: readonly GgmlTensorCheck[], bytes: number,
   };
 }
 
-/** Up to `n` names, then '+k more'. */
-function someNames(names: string[], n = 3): string {
-  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} +${names.length - n} more`;
-}
-
 /** The overall verdict (the worst analysed tensor's) and its reasons. */
 export function ggmlOverallVerdict(checks: readonly GgmlTensorCheck[], s: GgmlCheckSummary, t: GgmlTargetInfo): { verdict: CastVerdict; reasons: string[] } {
   const analysed = checks.filter((c) => c.result.analysis !== null).sort(ggmlWorstFirst);
@@ -243,12 +238,8 @@ export function describeGgmlTarget(t: GgmlTargetInfo): string {
 export function renderGgmlCheckText(r: GgmlCheckReport, top: number): string {
   const s = r.summary;
   const t = r.target;
-  const lines: string[] = [];
-  lines.push(`lowp check ${r.input.label} → ${t.type}: ${fmtCount(s.tensors)} tensor${s.tensors === 1 ? '' : 's'}, ${fmtCount(s.counts.total)} values quantized (${fmtBytes(s.bytes)} read) in ${fmtSeconds(s.seconds)}`);
-  lines.push(`(${describeGgmlTarget(t)})`);
-  if (r.input.skipped.length > 0) {
-    lines.push(`skipped ${r.input.skipped.length} non-float tensor${r.input.skipped.length > 1 ? 's' : ''}: ${someNames(r.input.skipped.map((x) => `${x.name} (${x.dtype})`))}`);
-  }
+  const read = `${fmtCount(s.counts.total)} values quantized (${fmtBytes(s.bytes)} read)`;
+  const lines = fmtCheckHead({ label: r.input.label, target: t.type, tensors: s.tensors, read, seconds: s.seconds, about: describeGgmlTarget(t), skipped: r.input.skipped });
   lines.push('');
   const sorted = r.tensors.filter((c) => c.result.analysis !== null).sort(ggmlWorstFirst);
   const shown = top > 0 ? sorted.slice(0, top) : sorted;

@@ -34,7 +34,7 @@ import {
 } from './check-ggml.js';
 import { packageVersion } from '../version.js';
 import { renderTable } from '../table.js';
-import { fmtBits, fmtBytes, fmtCount, fmtCountShare, fmtNum, fmtPercent, fmtRelError, fmtSeconds, fmtShape } from '../units.js';
+import { fmtBits, fmtBytes, fmtCheckHead, fmtCount, fmtCountShare, fmtNum, fmtPercent, fmtRelError, fmtShape, someNames } from '../units.js';
 
 /** Kinds accepted by `--fail-on`. */
 export const FAIL_ON_KINDS = ['overflow', 'underflow', 'lossy', 'constants', 'unsupported', 'any'] as const;
@@ -234,11 +234,6 @@ function summarize(checks: TensorCheck[], bytes: number, seconds: number): Check
     ...totals.counts,
     byVerdict: totals.verdicts,
   };
-}
-
-/** Up to `n` names, then '+k more'. */
-function someNames(names: string[], n = 3): string {
-  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} +${names.length - n} more`;
 }
 
 /** The overall verdict (the worst tensor's) and the reasons, as sentences with numbers. */
@@ -470,16 +465,10 @@ function describeTarget(t: FormatInfo): string {
  * ```
  */
 export function renderCheckText(report: CheckReport, top: number): string {
-  const lines: string[] = [];
   const s = report.summary;
   const t = report.target;
-  lines.push(
-    `lowp check ${report.input.label} → ${t.name}: ${fmtCount(s.tensors)} tensor${s.tensors === 1 ? '' : 's'}, ${fmtCount(s.total)} values (${fmtBytes(s.bytes)}) in ${fmtSeconds(s.seconds)}`,
-  );
-  lines.push(`(${describeTarget(t)})`);
-  if (report.input.skipped.length > 0) {
-    lines.push(`skipped ${report.input.skipped.length} non-float tensor${report.input.skipped.length > 1 ? 's' : ''}: ${someNames(report.input.skipped.map((x) => `${x.name} (${x.dtype})`))}`);
-  }
+  const read = `${fmtCount(s.total)} values (${fmtBytes(s.bytes)})`;
+  const lines = fmtCheckHead({ label: report.input.label, target: t.name, tensors: s.tensors, read, seconds: s.seconds, about: describeTarget(t), skipped: report.input.skipped });
   lines.push('');
   const sorted = [...report.tensors].sort(worstFirst);
   const shown = top > 0 ? sorted.slice(0, top) : sorted;
