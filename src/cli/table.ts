@@ -11,6 +11,9 @@ export interface Column {
   maxWidth?: number;
 }
 
+/** The columns that open a check report's table of tensors: name (shortened), dtype, shape, verdict. */
+export const CHECK_TENSOR_COLUMNS: readonly Column[] = [{ header: 'tensor', maxWidth: 48 }, { header: 'dtype' }, { header: 'shape', maxWidth: 18 }, { header: 'verdict' }];
+
 /** Display width of a string (every code point counts 1; lowp prints no wide characters). */
 function width(s: string): number {
   let n = 0;

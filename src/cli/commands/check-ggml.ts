@@ -16,7 +16,7 @@ import { MULTIPLIER_BITS, SCALE_LAYOUTS, ggmlScaleLimits, type GgmlScaleLimits, 
 import { GGML_TYPES } from '../../quant/ggml/types.js';
 import { verdictRank, VERDICT_ORDER } from '../analysis.js';
 import type { GgmlTensorResult } from '../parallel.js';
-import { renderTable } from '../table.js';
+import { CHECK_TENSOR_COLUMNS, renderTable } from '../table.js';
 import { fmtBytes, fmtCheckHead, fmtCount, fmtCountShare, fmtDb, fmtNum, fmtRelError, fmtShape, someNames } from '../units.js';
 
 /** What `lowp check --to <ggml type>` says of the type. */
@@ -248,10 +248,7 @@ export function renderGgmlCheckText(r: GgmlCheckReport, top: number): string {
     lines.push(
       renderTable(
         [
-          { header: 'tensor', maxWidth: 48 },
-          { header: 'dtype' },
-          { header: 'shape', maxWidth: 18 },
-          { header: 'verdict' },
+          ...CHECK_TENSOR_COLUMNS,
           { header: 'SQNR', align: 'right' },
           { header: 'rel L2', align: 'right' },
           { header: 'max err', align: 'right' },

@@ -33,7 +33,7 @@ import {
   ggmlCheckReportJson, ggmlOverallVerdict, ggmlTargetInfo, renderGgmlCheckText, summarizeGgml, type GgmlCheckReport, type GgmlTensorCheck,
 } from './check-ggml.js';
 import { packageVersion } from '../version.js';
-import { renderTable } from '../table.js';
+import { CHECK_TENSOR_COLUMNS, renderTable } from '../table.js';
 import { fmtBits, fmtBytes, fmtCheckHead, fmtCount, fmtCountShare, fmtNum, fmtPercent, fmtRelError, fmtShape, someNames } from '../units.js';
 
 /** Kinds accepted by `--fail-on`. */
@@ -475,10 +475,7 @@ export function renderCheckText(report: CheckReport, top: number): string {
   lines.push(
     renderTable(
       [
-        { header: 'tensor', maxWidth: 48 },
-        { header: 'dtype' },
-        { header: 'shape', maxWidth: 18 },
-        { header: 'verdict' },
+        ...CHECK_TENSOR_COLUMNS,
         { header: 'flushed to 0', align: 'right' },
         { header: 'subnormal', align: 'right' },
         { header: 'overflow', align: 'right' },
