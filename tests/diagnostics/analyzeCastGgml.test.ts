@@ -200,6 +200,36 @@ describe('CastAnalyzer.addGgml: Q8_0 and Q4_K blocks analysed by the fused kerne
       }), { numRuns: 120 });
   });
 
+  it('Q8_0 blocks read without dequantizing (q8Range): fp16 scales drawn per block (zero, ±0, subnormal, inf, NaN, tiny, huge), codes drawn per byte (−128, 0, ±1, ±127 or any): the same analysis and kernel totals as the dequantized values, bit for bit', () => {
+    // a group of 8 blocks takes q8Range when every scale is finite, nonzero and 128·|d| below the
+    // overflow threshold; mixing special scales in some groups sends those to the general kernel
+    const scaleArb = fc.oneof(
+      fc.constantFrom(0, 0x8000, 0x0001, 0x8001, 0x03ff, 0x0400, 0x7c00, 0xfc00, 0x7e00, 0x7c01, 0x5fff, 0x6000, 0x4300, 0x1c00),
+      fc.integer({ min: 0x0400, max: 0x3bff }).chain((h) => fc.constantFrom(h, h | 0x8000)),
+      fc.integer({ min: 0, max: 0xffff }),
+    );
+    const codeArb = fc.oneof(fc.constantFrom(0x80, 0, 1, 0xff, 0x7f, 0x81), fc.integer({ min: 0, max: 255 }));
+    const blockArb = fc.tuple(scaleArb, fc.array(codeArb, { minLength: 32, maxLength: 32 }));
+    fc.assert(fc.property(fc.array(blockArb, { minLength: 1, maxLength: 40 }), configArb, fc.integer({ min: 0, max: 12 }),
+      (blocks, { to, overflow }, topK) => {
+        const b = new Uint8Array(blocks.length * 34);
+        blocks.forEach(([h, codes], j) => { b[j * 34] = h & 255; b[j * 34 + 1] = h >> 8; b.set(codes, j * 34 + 2); });
+        const opts = { topK, overflow };
+        expect(stream([b], 'Q8_0', to, opts, true), `${to} ${overflow}`).toEqual(stream([b], 'Q8_0', to, opts, false));
+        const f = getFormat(to);
+        const ov = f.name === 'bf16' ? 0x7f7f8000 : new Uint32Array(new Float32Array([f.max * (1 + 2 ** -(f.mantissaBits + 1))]).buffer)[0];
+        const run = (ggml: boolean) => {
+          const hist = new Float64Array(HIST_SIZE);
+          const groups: number[][] = [];
+          const totals = ggml
+            ? analyzeGgmlWasm(b, 'Q8_0', f.mantissaBits, f.minNormalExponent, ov, hist, HIST_OFFSET, () => 0, (s, e) => { groups.push([s, e]); })
+            : analyzeF32Wasm(dequantizeGgml(b, 'Q8_0'), f.mantissaBits, f.minNormalExponent, ov, hist, HIST_OFFSET, () => 0, (s, e) => { groups.push([s, e]); });
+          return { totals, hist, groups };
+        };
+        expect(run(true)).toEqual(run(false));
+      }), { numRuns: 300 });
+  });
+
   it('against the TypeScript twin (WebAssembly off): equal up to the summation order of the error sums; counts as the per-element reference', () => {
     fc.assert(fc.property(fc.constantFrom<Fused>('Q8_0', 'Q4_K'), fc.integer({ min: 2, max: 30 }), kindsArb, fc.constantFrom(...CODE_KINDS), configArb, fc.integer(),
       (type, nb, kinds, codes, { to, overflow }, seed) => {
