@@ -319,7 +319,8 @@ function checkBool(v: unknown, name: string, fn: string, dflt: boolean): boolean
 
 function checkInt(v: unknown, name: string, fn: string, min: number, dflt: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${describeValue(v)}`);
+  if (typeof v !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${describeValue(v)}`);
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${v}`);
   return v;
 }
 
@@ -365,7 +366,7 @@ export function resolveAdamOptions(options: unknown, fn: string): ResolvedAdamOp
   const nodes = checkInt(e?.nodes, 'estimate.nodes', fn, 1, 16);
   if (nodes > 4096) throw new RangeError(`${fn}: estimate.nodes must be at most 4096, got ${nodes}`);
   const sample = checkInt(e?.sample, 'estimate.sample', fn, 1, Number.MAX_SAFE_INTEGER);
-  const seed = e?.seed ?? 0;
+  const seed = e?.seed === undefined ? 0 : e.seed;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`${fn}: estimate.seed must be a finite number, got ${describeValue(seed)}`);
   const shrinkMean = checkBool(e?.shrinkMean, 'estimate.shrinkMean', fn, true);
   return { lr, beta1, beta2, eps, weightDecay, decoupled, precision: o.precision, implementation: o.implementation, maximize, amsgrad, nodes, sample, seed, shrinkMean, probabilities };
