@@ -532,24 +532,37 @@ function resolveOptions(options: unknown, fn: string): Resolved {
   checkOptionsObject(options, fn, "{ precision: 'bf16', lr: 1e-5, betas: [0.9, 0.999], eps: 1e-8, step: 100 }");
   const o = options as TrainingReadinessOptions;
   if (o.precision !== 'bf16' && o.precision !== 'fp16') throw new RangeError(`${fn}: precision must be 'bf16' or 'fp16', got ${describeValue(o.precision)}`);
-  const optimizer = o.optimizer ?? 'adamw';
+  const optimizer = o.optimizer === undefined ? 'adamw' : o.optimizer;
   if (optimizer !== 'adam' && optimizer !== 'adamw') throw new RangeError(`${fn}: optimizer must be 'adam' or 'adamw', got ${describeValue(optimizer)}`);
-  if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new TypeError(`${fn}: betas must be [beta1, beta2], got ${describeValue(o.betas)}`);
-  const num = (v: unknown, name: string, dflt?: number): number => {
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${fn}: ${name} must be a finite number, got ${describeValue(v)}`);
-    return v;
-  };
-  const int = (v: unknown, name: string, dflt: number, min: number): number => {
+  const step = o.step;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new RangeError(`${fn}: step must be an integer >= 0 (the steps the optimizer has taken), got ${describeValue(step)}`);
+  const int = (v: unknown, name: string, dflt: number, max: number): number => {
     if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${describeValue(v)}`);
+    if (typeof v !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${describeValue(v)}`);
+    if (!Number.isInteger(v) || v < 1 || v > max) throw new RangeError(`${fn}: ${name} must be an integer in [1, ${max}], got ${v}`);
     return v;
   };
+  const sample = int(o.sample, 'sample', 16384, Number.MAX_SAFE_INTEGER);
+  const nodes = int(o.nodes, 'nodes', 16, 4096);
+  const seed = o.seed === undefined ? 0 : o.seed;
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`${fn}: seed must be a finite number, got ${describeValue(seed)}`);
+  // the hyper-parameters, checked up front as simulateAdamStep checks them: a moments-only tensor never
+  // reaches the step, and an analyzer with no tensor yet must not hold options the step would refuse
+  const a = resolveAdamOptions({
+    lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay === undefined ? 0 : o.weightDecay, precision: o.precision, implementation: 'foreach',
+    estimate: { nodes, sample, seed },
+  }, fn);
   return {
-    precision: o.precision, optimizer, lr: num(o.lr, 'lr'), beta1: num(o.betas[0], 'betas[0]'), beta2: num(o.betas[1], 'betas[1]'),
-    eps: num(o.eps, 'eps'), step: int(o.step ?? NaN, 'step', 0, 0), weightDecay: num(o.weightDecay, 'weightDecay', 0),
-    sample: int(o.sample, 'sample', 16384, 1), nodes: int(o.nodes, 'nodes', 16, 1), seed: num(o.seed, 'seed', 0),
+    precision: o.precision, optimizer, lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, step, weightDecay: a.weightDecay, sample, nodes, seed,
   };
+}
+
+/** Throws unless a tensor's shape is absent or an array of non-negative integers. */
+function checkShape(shape: unknown, fn: string): void {
+  if (shape === undefined) return;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new TypeError(`${fn}: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
+  }
 }
 
 /** Everything one tensor contributes: its report and the summaries the totals need. */
@@ -595,6 +608,7 @@ function checkStreamable(o: Resolved, lr: number, wd: number, index: number): vo
 function checkInput(input: TrainingTensorInput, fn: string): void {
   if (input === null || typeof input !== 'object') throw new TypeError(`${fn}: a tensor must be { name, weight, expAvg, expAvgSq, grad?, weightDecay? }, got ${describeValue(input)}`);
   if (typeof input.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(input.name)}`);
+  checkShape(input.shape, fn);
 }
 
 /**
@@ -840,6 +854,7 @@ function checkInfo(info: TrainingTensorInfo, fn: string): void {
   if (info === null || typeof info !== 'object') throw new TypeError(`${fn}: begin expects { name, elements, shape?, weightDecay?, lr? }, got ${describeValue(info)}`);
   if (typeof info.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(info.name)}`);
   if (!Number.isSafeInteger(info.elements) || info.elements < 0) throw new RangeError(`${fn}: elements must be a non-negative integer, got ${describeValue(info.elements)}`);
+  checkShape(info.shape, fn);
 }
 
 /**
@@ -1025,7 +1040,9 @@ export function trainingReadiness(
 /**
  * The lr of Hugging Face's schedulers at a step (`get_linear_schedule_with_warmup`,
  * `get_cosine_schedule_with_warmup` with half a cycle, constant with warmup): linear warmup from 0 to
- * `peakLr` over `warmupSteps`, then linear or cosine decay to 0 at `maxSteps`.
+ * `peakLr` over `warmupSteps`, then linear or cosine decay to 0 at `maxSteps`. Past `maxSteps` the
+ * formulas go on as Hugging Face's do (linear stays at 0, cosine rises again). The returned function
+ * throws a TypeError/RangeError for a step that is not a finite number >= 0.
  *
  * @example
  * ```ts
@@ -1043,6 +1060,8 @@ export function hfLrSchedule(s: HfScheduleSpec): (step: number) => number {
   }
   const { kind, peakLr, warmupSteps: w, maxSteps: T } = s;
   return (step: number) => {
+    if (typeof step !== 'number') throw new TypeError(`${fn}: step must be a number, got ${describeValue(step)}`);
+    if (!(step >= 0) || step === Infinity) throw new RangeError(`${fn}: step must be a finite number >= 0, got ${step}`);
     if (step < w) return (peakLr * step) / Math.max(1, w);
     if (kind === 'constant') return peakLr;
     const progress = (step - w) / Math.max(1, T - w);
