@@ -879,6 +879,20 @@ export function createTrainingAnalyzer(options: TrainingReadinessOptions): Train
     slots.push(null);
     return slots.length - 1;
   };
+  // a streamed tensor takes the next position once its info is valid; its part fills the slot at end
+  const streamAt = (info: TrainingTensorInfo, momentsOnly: boolean): TrainingTensorStream<TrainingPart['report']> => {
+    const index = slots.length;
+    const stream = partStream(o, info, index, momentsOnly, fn);
+    open(momentsOnly ? 'beginMomentsOnly' : 'begin');
+    return {
+      push: (w, m, v) => stream.push(w, m, v),
+      end: () => {
+        const part = stream.end();
+        slots[index] = part;
+        return part.report;
+      },
+    };
+  };
   return {
     add(input) {
       const index = open('add');
@@ -891,41 +905,15 @@ export function createTrainingAnalyzer(options: TrainingReadinessOptions): Train
         throw e;
       }
     },
-    begin(info) {
-      const index = slots.length;
-      const stream = partStream(o, info, index, false, fn);
-      open('begin');
-      return {
-        push: (w, m, v) => stream.push(w, m, v),
-        end: () => {
-          const part = stream.end();
-          slots[index] = part;
-          return part.report as TrainingTensorReport;
-        },
-      };
-    },
-    beginMomentsOnly(info) {
-      const index = slots.length;
-      const stream = partStream(o, info, index, true, fn);
-      open('beginMomentsOnly');
-      return {
-        push: (w, m, v) => stream.push(null, m, v),
-        end: () => {
-          const part = stream.end();
-          slots[index] = part;
-          return part.report as TrainingMomentsReport;
-        },
-      };
-    },
+    begin: (info) => streamAt(info, false) as TrainingTensorStream<TrainingTensorReport>,
+    beginMomentsOnly: (info) => streamAt(info, true) as TrainingTensorStream<TrainingMomentsReport>,
     finish(fo) {
       checkOptionsObject(fo, `${fn}: finish`, '{ schedule: { lrs }, levels: [0.5, 0.9] }');
       if (slots.length === 0) throw new RangeError(`${fn}: no tensors were added; expected at least one`);
       const pending = slots.findIndex((x) => x === null);
       if (pending >= 0) throw new RangeError(`${fn}: tensor #${pending} was begun but not ended; end every stream before finish`);
       finished = true;
-      const levels = fo?.levels ?? [0.5, 0.9, 0.99];
-      for (const l of levels) if (typeof l !== 'number' || !(l > 0 && l <= 1)) throw new RangeError(`${fn}: levels must be fractions in (0, 1], got ${describeValue(l)}`);
-      return finishParts(o, slots as TrainingPart[], levels, fo?.schedule, fn);
+      return finishParts(o, slots as TrainingPart[], fo?.levels ?? [0.5, 0.9, 0.99], fo?.schedule, fn);
     },
   };
 }
@@ -1001,6 +989,7 @@ function partStream(o: Resolved, info: TrainingTensorInfo, index: number, moment
 
 /** The totals of the parts, in position order. */
 function finishParts(o: Resolved, parts: readonly TrainingPart[], levels: readonly number[], schedule: LrSchedule | undefined, fn: string): TrainingReadiness {
+  if (!Array.isArray(levels)) throw new TypeError(`${fn}: levels must be an array of fractions in (0, 1], got ${describeValue(levels)}`);
   for (const l of levels) if (typeof l !== 'number' || !(l > 0 && l <= 1)) throw new RangeError(`${fn}: levels must be fractions in (0, 1], got ${describeValue(l)}`);
   const hist = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
   for (const p of parts) {

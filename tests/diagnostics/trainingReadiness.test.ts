@@ -207,6 +207,7 @@ describe('arguments', () => {
     expect(() => trainingReadiness(5 as never, ok)).toThrow(TypeError);
     expect(() => createTrainingAnalyzer(ok).finish()).toThrow(RangeError);
     expect(() => trainingReadiness([t], { ...ok, levels: [2] })).toThrow(RangeError);
+    expect(() => trainingReadiness([t], { ...ok, levels: 0.5 as never })).toThrow(/levels must be an array of fractions in \(0, 1\], got the number 0.5/);
     expect(() => hfLrSchedule({ kind: 'step' as never, peakLr: 1, warmupSteps: 0, maxSteps: 1 })).toThrow(RangeError);
   });
   it('an analyzer refuses hyper-parameters the step would refuse at once, so a moments-only analysis cannot turn them into NaN', () => {
