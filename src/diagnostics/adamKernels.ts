@@ -59,20 +59,18 @@ function roundFp16(x: number): number {
 export function rnd(kind: number, x: number): number {
   return kind === 0 ? roundBf16(x) : kind === 1 ? roundFp16(x) : Math.fround(x);
 }
-const BF16: PrecisionOps = {
-  name: 'bf16', p: 8, minNormal: 2 ** -126,
-  round: roundBf16,
-  cast: (x) => { U32[0] = bf16ToF32Bits(f32BitsToBf16(roundToOddF32Bits(x))); return F32[0]; },
-  bits: (x) => { F32[0] = x; return f32BitsToBf16(U32[0]); },
-  value: (b) => { U32[0] = bf16ToF32Bits(b); return F32[0]; },
-};
-const FP16: PrecisionOps = {
-  name: 'fp16', p: 11, minNormal: 2 ** -14,
-  round: roundFp16,
-  cast: (x) => { U32[0] = fp16ToF32Bits(f32BitsToFp16(roundToOddF32Bits(x))); return F32[0]; },
-  bits: (x) => { F32[0] = x; return f32BitsToFp16(U32[0]); },
-  value: (b) => { U32[0] = fp16ToF32Bits(b); return F32[0]; },
-};
+/** The ops of a 16-bit precision: its rounding, and its codec on float32 bit patterns. */
+function ops16(name: 'bf16' | 'fp16', p: number, minNormal: number, round: (x: number) => number, encode: (f32Bits: number) => number, decode: (code: number) => number): PrecisionOps {
+  return {
+    name, p, minNormal, round,
+    // float64 → float32 by round-to-odd, then to the 16-bit code: one correct rounding of the float64 value
+    cast: (x) => { U32[0] = decode(encode(roundToOddF32Bits(x))); return F32[0]; },
+    bits: (x) => { F32[0] = x; return encode(U32[0]); },
+    value: (b) => { U32[0] = decode(b); return F32[0]; },
+  };
+}
+const BF16 = ops16('bf16', 8, 2 ** -126, roundBf16, f32BitsToBf16, bf16ToF32Bits);
+const FP16 = ops16('fp16', 11, 2 ** -14, roundFp16, f32BitsToFp16, fp16ToF32Bits);
 const FP32P: PrecisionOps = {
   name: 'fp32', p: 24, minNormal: 2 ** -126,
   round: Math.fround,
