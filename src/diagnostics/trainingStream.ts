@@ -108,7 +108,6 @@ export interface StreamResult {
   /** What the cast of the state did (as the reference's castSource counts it; weightRounded is not counted: 0). */
   cast: AdamStateCast;
   sqrtV: SqrtVFigures;
-  /** Lr thresholds, per implementation: (thresholds, n, weight) per chunk and node, in the reference's order. */
 }
 
 /** Indices drawn as the reference draws them, with their positions sorted by index for gathering in order. */
