@@ -11,7 +11,7 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   finishTrainingParts, type OptimizerKind, type TrainingMomentsReport, type TrainingPart, type TrainingReadiness, type TrainingReadinessOptions, type TrainingTensorReport,
 } from '../diagnostics/trainingReadiness.js';
-import { fmtPercent as fmtShare, fmtValue } from '../diagnostics/text.js';
+import { fmtPercent as pct, fmtValue } from '../diagnostics/text.js';
 import { LowpIoError } from '../io/errors.js';
 import { JsonFloat } from '../io/json.js';
 import { detectFormat } from '../io/open.js';
@@ -525,8 +525,6 @@ function someNames(names: readonly string[], n = 4): string {
 
 // ---------------------------------------------------------------------------------------------------
 // text
-
-const pct = (x: number): string => fmtShare(x);
 
 /** Worst first: weights that become inf/NaN, then the share left unchanged. */
 export function trainingWorstFirst(a: TrainingTensorReport, b: TrainingTensorReport): number {
