@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulateAdamStep } from '../../src/diagnostics/adamStep.js';
 import {
-  analyzeTrainingTensor, createTrainingAnalyzer, hfLrSchedule, trainingReadiness, type TrainingReadinessOptions, type TrainingTensorInput,
+  analyzeTrainingTensor, analyzeTrainingTensorReference, createTrainingAnalyzer, hfLrSchedule, trainingReadiness, type TrainingReadinessOptions, type TrainingTensorInput,
 } from '../../src/diagnostics/trainingReadiness.js';
 import { createRng } from '../../src/core/rng.js';
 import { decode } from '../../src/formats/scalar.js';
@@ -119,7 +119,10 @@ describe('trainingReadiness on the trainer checkpoints', () => {
     const inputs = tensorsOf('finetune', false).slice(0, 4);
     const reps = inputs.map((t) => a.add(t));
     const r = a.finish();
+    // finish returns the very reports add returned: each must equal the reference path's analysis of
+    // its tensor at its position (the position seeds the estimate's sample)
     expect(r.tensors).toEqual(reps);
+    reps.forEach((rep, k) => expect(rep).toEqual(analyzeTrainingTensorReference(inputs[k], opts, k)));
     let u = 0;
     for (const t of reps) u += t.implementations.foreach.unchanged;
     expect(r.implementations.foreach.unchanged).toBeCloseTo(u, 9);
