@@ -864,8 +864,9 @@ function checkInfo(info: TrainingTensorInfo, fn: string): void {
  * @example
  * ```ts
  * const a = createTrainingAnalyzer({ precision: 'fp16', lr: 1.1e-5, betas: [0.9, 0.999], eps: 1e-8, step: 150, weightDecay: 0.01 });
- * a.add({ name: 'w', weight, expAvg, expAvgSq });
- * a.finish().reasons;
+ * const n = 1000;
+ * a.add({ name: 'w', weight: new Float32Array(n).fill(0.02), expAvg: new Float32Array(n).fill(1e-6), expAvgSq: new Float32Array(n).fill(1e-12) });
+ * a.finish().reasons[1]; // "pure fp16: 1,000 weights become inf/NaN on the next step (...): exp_avg_sq flushes to 0 in fp16 ..."
  * ```
  */
 export function createTrainingAnalyzer(options: TrainingReadinessOptions): TrainingAnalyzer {
@@ -1010,8 +1011,12 @@ function finishParts(o: Resolved, parts: readonly TrainingPart[], levels: readon
  * @param options - as {@link analyzeTrainingTensor}, plus `schedule` and `levels` as {@link TrainingAnalyzer.finish}.
  * @example
  * ```ts
- * const r = trainingReadiness([{ name: 'w', weight, expAvg, expAvgSq, weightDecay: 0.1 }], { precision: 'bf16', lr: 1.76e-3, betas: [0.9, 0.95], eps: 1e-8, step: 200 });
- * r.reasons[0]; // "pure bf16 would leave 42.6% of the weights unchanged ..."
+ * const n = 1000;
+ * const weight = Float32Array.from({ length: n }, (_, i) => 0.02 * Math.sin(i + 1));
+ * const expAvg = Float32Array.from({ length: n }, (_, i) => 1e-4 * Math.cos(3 * i));
+ * const expAvgSq = new Float32Array(n).fill(1e-8);
+ * const r = trainingReadiness([{ name: 'w', weight, expAvg, expAvgSq, weightDecay: 0.1 }], { precision: 'bf16', lr: 1.1e-5, betas: [0.9, 0.999], eps: 1e-8, step: 200 });
+ * r.reasons[0]; // "pure bf16 would leave 94.6% of the weights unchanged on the next step at lr 1.1e-5 (...): keep fp32 master weights ..."
  * ```
  */
 export function trainingReadiness(
