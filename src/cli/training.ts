@@ -9,7 +9,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
-  finishTrainingParts, type OptimizerKind, type TrainingMomentsReport, type TrainingPart, type TrainingReadiness, type TrainingReadinessOptions, type TrainingTensorReport,
+  createTrainingAnalyzer, finishTrainingParts, type OptimizerKind, type TrainingMomentsReport, type TrainingPart, type TrainingReadiness, type TrainingReadinessOptions, type TrainingTensorReport,
 } from '../diagnostics/trainingReadiness.js';
 import { fmtPercent as pct, fmtValue } from '../diagnostics/text.js';
 import { LowpIoError } from '../io/errors.js';
@@ -445,6 +445,14 @@ async function analyse(inp: TrainingInputs, precision: 'bf16' | 'fp16', opts: Tr
   if (work.length === 0) return { status: 'skipped', reason: 'no parameter has both exp_avg and exp_avg_sq in float dtypes', checkpoint: inp.info };
   const sampleElements = opts.sampleElements ?? 16384;
   const analysis: TrainingReadinessOptions = { precision, optimizer, lr: lr0, betas: [betas[0], betas[1]], eps, step, weightDecay: 0, sample: sampleElements };
+  // hyper-parameters Adam refuses (torch checks the same bounds when the optimizer is built): the section
+  // says so and the cast report goes on, instead of the whole check failing on the first tensor
+  try {
+    for (const g of groups) if (sameHyper(g)) createTrainingAnalyzer({ ...analysis, lr: groupLr(g) as number, weightDecay: g.weightDecay ?? 0 });
+  } catch (e) {
+    if (!(e instanceof RangeError || e instanceof TypeError)) throw e;
+    return { status: 'skipped', reason: `the saved hyper-parameters are outside Adam's domain: ${e.message.replace(/^createTrainingAnalyzer: /, '')}`, checkpoint: inp.info };
+  }
   const chunk = opts.chunk ?? 1 << 20;
   const bytes = work.reduce((acc, w) => acc + w.bytes, 0);
   const threads = inp.path === null ? 1 : trainingThreads(opts.threads, work.length, bytes, io.workerEntry);

@@ -95,13 +95,13 @@ const adamState = (p: P, tensor: (data: Float32Array, shape: number[]) => T): Ma
   new Map<PyW, PyW>([['step', tensor(new Float32Array([HYPER.step]), [])], ['exp_avg', tensor(p.m, p.shape)], ['exp_avg_sq', tensor(p.v, p.shape)]]);
 
 /** optimizer.pt as torch 2.x's AdamW saves it: per index step, exp_avg, exp_avg_sq; HF's two groups. */
-function optimizerPt(order: P[], opts: { decoupled?: boolean | null; paramNames?: boolean } = {}): Uint8Array {
+function optimizerPt(order: P[], opts: { decoupled?: boolean | null; paramNames?: boolean; betas?: [number, number] } = {}): Uint8Array {
   const { storages, tensor } = float32Storages();
   const state = new Map<PyW, PyW>(order.map((p, i) => [i, adamState(p, tensor)]));
   const nd = order.filter((p) => p.decay).length;
   const group = (wd: number, params: number[]): Map<PyW, PyW> => {
     const g = new Map<PyW, PyW>([
-      ['weight_decay', new F(wd)], ['lr', HYPER.lr], ['betas', new Tuple(HYPER.betas)], ['eps', HYPER.eps], ['amsgrad', false], ['maximize', false], ['foreach', null], ['fused', null],
+      ['weight_decay', new F(wd)], ['lr', HYPER.lr], ['betas', new Tuple(opts.betas ?? HYPER.betas)], ['eps', HYPER.eps], ['amsgrad', false], ['maximize', false], ['foreach', null], ['fused', null],
     ]);
     if (opts.decoupled !== null) g.set('decoupled_weight_decay', opts.decoupled ?? true);
     g.set('initial_lr', HYPER.initialLr);
@@ -123,7 +123,7 @@ function trainerState(maxSteps: number): string {
 }
 
 /** An HF Trainer folder; the weights as model.safetensors in the model's order, sorted, or as pytorch_model.bin. */
-function hfFolder(name: string, ps: P[], weights: 'ordered' | 'sorted' | 'bin', opts: { decoupled?: boolean | null; paramNames?: boolean } = {}): string {
+function hfFolder(name: string, ps: P[], weights: 'ordered' | 'sorted' | 'bin', opts: { decoupled?: boolean | null; paramNames?: boolean; betas?: [number, number] } = {}): string {
   const dir = join(tmp, name);
   mkdirSync(dir, { recursive: true });
   const ts = ps.map((p) => ({ name: p.name, shape: p.shape, data: p.w }));
@@ -283,6 +283,14 @@ describe('an HF Trainer folder written by the test writer', () => {
     // --schedule none / a kind
     expect((await checkJson([ordered, '--to', 'bf16', '--schedule', 'none'])).training.schedule).toBeNull();
     expect((await checkJson([ordered, '--to', 'bf16', '--schedule', 'cosine'])).training.scheduleFit).toMatchObject({ kind: 'cosine', source: 'given' });
+  });
+
+  it('saved hyper-parameters Adam refuses (β2 = 1): the training section is skipped with the reason, the cast report stands', async () => {
+    const dir = hfFolder('beta2-one', ps, 'ordered', { betas: [0.9, 1] });
+    const { training: t, check } = await checkJson([dir, '--to', 'bf16']);
+    expect(t.status).toBe('skipped');
+    expect(t.reason).toMatch(/outside Adam's domain: betas\[1\] must be in \[0, 1\), got 1/);
+    expect(check.verdict).toMatch(/^(safe|lossy|underflow-risk|overflow-risk)$/);
   });
 
   it('--to fp8 and --no-training; usage errors are one line, exit 2', async () => {
