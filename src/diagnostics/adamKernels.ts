@@ -124,8 +124,7 @@ export interface StepConstants {
   beta2: number; // float32(β2)
   c2: number; // float32(1 − β2)
   bc2sqrt: number; // float32(√(1 − β2^t))
-  eps: number; // float32(eps)
-  epsP: number; // eps rounded to the precision ('foreach' adds it in the precision)
+  eps: number; // eps as the denominator receives it: float32(eps) rounded to the precision for 'foreach', float32(eps) for 'fused'
   negStep: number; // float32(−lr / (1 − β1^t))
   bc1: number; // 1 − β1^t (float64, for the lr thresholds)
   maximize: boolean;
@@ -142,8 +141,6 @@ export interface ElementOut {
   decayNoop: boolean; vDecayAbsorbed: boolean;
   /** Update per unit lr (the weight moves by −lr·a), for the lr thresholds. */
   a: number;
-  /** Decay alone moves the weight at lr above this (Infinity when never). */
-  lrDecay: number;
 }
 
 const f = Math.fround;
@@ -163,7 +160,6 @@ export function foreachElement(k: StepConstants, p0: number, m0: number, v0: num
   let g = k.maximize ? -g0 : g0;
   let p = p0;
   o.decayNoop = false;
-  o.lrDecay = Infinity;
   if (k.hasWd) {
     if (k.decoupled) {
       p = rnd(K, f(p0 * k.decay)); // param.mul_(1 - lr * weight_decay)
@@ -194,7 +190,6 @@ export function foreachElement(k: StepConstants, p0: number, m0: number, v0: num
   o.y = k.hasWd && k.decoupled ? f(f(p0 * k.decay) + upd) : y;
   // per unit lr: the update −lr·m/(bc1·d); the decay threshold is separate (it rounds on its own)
   o.a = m / (k.bc1 * d);
-  if (k.hasWd && k.decoupled && p0 !== 0 && Number.isFinite(p0)) o.lrDecay = halfGap(k.ops, p0, p0 > 0 ? -1 : 1) / (Math.abs(p0) * k.wd);
 }
 
 /**
@@ -208,7 +203,6 @@ export function fusedElement(k: StepConstants, p0: number, m0: number, v0: numbe
   let g = k.maximize ? -g0 : g0;
   let p = p0;
   o.decayNoop = false;
-  o.lrDecay = Infinity;
   if (k.hasWd) {
     if (k.decoupled) {
       p = f(p0 * k.decay);
