@@ -496,9 +496,6 @@ class ThresholdHistogram {
     }
     this.w[j] += weight;
   }
-  merge(o: ThresholdHistogram): void {
-    this.mergeState(o);
-  }
   /** Adds bin weights and a total (a histogram's state, e.g. from another thread). */
   mergeState(o: { w: Float64Array; total: number }): void {
     if (o.w.length !== NBINS) throw new RangeError(`a threshold histogram has ${NBINS} bins, got ${o.w.length}`);
