@@ -155,8 +155,6 @@ interface TrainingInputs {
   close(): Promise<void>;
 }
 
-const checkpointName = (p: string | undefined): string | null => (p === undefined ? null : p);
-
 /** Whether a file's content is a torch.save file (a zip archive or a legacy pickle), as openCheckpoint sniffs it. */
 function isTorchFile(path: string): boolean {
   const head = new Uint8Array(64);
@@ -187,8 +185,8 @@ async function openInputs(path: string | undefined, sample: boolean, cwd: string
   if (files.kind === 'torch-file' && files.weights !== undefined && !isTorchFile(files.weights)) return null;
   if (files.kind === 'weights') return null;
   const info: TrainingCheckpointInfo = {
-    kind: files.kind === 'hf-trainer' ? 'hf-trainer' : 'torch-file', weights: checkpointName(files.weights), optimizer: checkpointName(files.optimizer),
-    scheduler: checkpointName(files.scheduler), trainerState: checkpointName(files.trainerState), skipped: [...files.skipped],
+    kind: files.kind === 'hf-trainer' ? 'hf-trainer' : 'torch-file', weights: files.weights ?? null, optimizer: files.optimizer ?? null,
+    scheduler: files.scheduler ?? null, trainerState: files.trainerState ?? null, skipped: [...files.skipped],
   };
   if (files.kind === 'hf-trainer' && files.optimizer === undefined) {
     return { status: 'skipped', reason: 'the folder has no optimizer.pt: no optimizer state to analyse', checkpoint: info };
