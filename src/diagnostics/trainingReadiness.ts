@@ -554,6 +554,16 @@ function resolveOptions(options: unknown, fn: string): Resolved {
   };
 }
 
+/** Throws unless a tensor's own lr and weight decay are absent or finite numbers >= 0 (named after the tensor). */
+function checkTensorHyper(t: { name: string; lr?: unknown; weightDecay?: unknown }, fn: string): void {
+  for (const key of ['lr', 'weightDecay'] as const) {
+    const v = t[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number') throw new TypeError(`${fn}: ${t.name}: ${key} must be a number, got ${describeValue(v)}`);
+    if (!(v >= 0) || v === Infinity) throw new RangeError(`${fn}: ${t.name}: ${key} must be a finite number >= 0, got ${v}`);
+  }
+}
+
 /** Throws unless a tensor's shape is absent or an array of non-negative integers. */
 function checkShape(shape: unknown, fn: string): void {
   if (shape === undefined) return;
@@ -606,6 +616,7 @@ function checkInput(input: TrainingTensorInput, fn: string): void {
   if (input === null || typeof input !== 'object') throw new TypeError(`${fn}: a tensor must be { name, weight, expAvg, expAvgSq, grad?, weightDecay? }, got ${describeValue(input)}`);
   if (typeof input.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(input.name)}`);
   checkShape(input.shape, fn);
+  checkTensorHyper(input, fn);
 }
 
 /**
@@ -852,6 +863,7 @@ function checkInfo(info: TrainingTensorInfo, fn: string): void {
   if (typeof info.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(info.name)}`);
   if (!Number.isSafeInteger(info.elements) || info.elements < 0) throw new RangeError(`${fn}: elements must be a non-negative integer, got ${describeValue(info.elements)}`);
   checkShape(info.shape, fn);
+  checkTensorHyper(info, fn);
 }
 
 /**

@@ -228,6 +228,10 @@ describe('arguments', () => {
     expect(() => analyzeTrainingTensor({ ...t, shape: 5 as never }, ok)).toThrow(/shape must be an array of non-negative integers, got the number 5/);
     expect(() => createTrainingAnalyzer(ok).begin({ name: 'x', elements: 1, shape: [1.5] })).toThrow(TypeError);
     expect(() => analyzeTrainingTensor(t, { ...ok, step: undefined as never })).toThrow(/step must be an integer >= 0 .*got undefined/);
+    // a tensor's own lr and weight decay: the message names the function and the tensor
+    expect(() => analyzeTrainingTensor({ ...t, lr: NaN }, ok)).toThrow(/^analyzeTrainingTensor: w: lr must be a finite number >= 0, got NaN/);
+    expect(() => createTrainingAnalyzer(ok).begin({ name: 'x', elements: 1, weightDecay: -1 })).toThrow(/^createTrainingAnalyzer: x: weightDecay must be a finite number >= 0, got -1/);
+    expect(() => createTrainingAnalyzer(ok).add({ ...t, weightDecay: '0.1' as never })).toThrow(TypeError);
   });
   it('hfLrSchedule\'s function refuses a step that is not a finite number >= 0 instead of returning NaN or a negative lr', () => {
     const lin = hfLrSchedule({ kind: 'linear', peakLr: 1, warmupSteps: 10, maxSteps: 110 });
