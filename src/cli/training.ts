@@ -9,9 +9,9 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
-  finishTrainingParts, type OptimizerKind, type TrainingMomentsReport, type TrainingPart, type TrainingReadiness, type TrainingReadinessOptions, type TrainingTensorReport,
+  createTrainingAnalyzer, finishTrainingParts, type OptimizerKind, type TrainingMomentsReport, type TrainingPart, type TrainingReadiness, type TrainingReadinessOptions, type TrainingTensorReport,
 } from '../diagnostics/trainingReadiness.js';
-import { fmtPercent as fmtShare, fmtValue } from '../diagnostics/text.js';
+import { fmtPercent as pct, fmtValue } from '../diagnostics/text.js';
 import { LowpIoError } from '../io/errors.js';
 import { JsonFloat } from '../io/json.js';
 import { detectFormat } from '../io/open.js';
@@ -155,8 +155,6 @@ interface TrainingInputs {
   close(): Promise<void>;
 }
 
-const checkpointName = (p: string | undefined): string | null => (p === undefined ? null : p);
-
 /** Whether a file's content is a torch.save file (a zip archive or a legacy pickle), as openCheckpoint sniffs it. */
 function isTorchFile(path: string): boolean {
   const head = new Uint8Array(64);
@@ -187,8 +185,8 @@ async function openInputs(path: string | undefined, sample: boolean, cwd: string
   if (files.kind === 'torch-file' && files.weights !== undefined && !isTorchFile(files.weights)) return null;
   if (files.kind === 'weights') return null;
   const info: TrainingCheckpointInfo = {
-    kind: files.kind === 'hf-trainer' ? 'hf-trainer' : 'torch-file', weights: checkpointName(files.weights), optimizer: checkpointName(files.optimizer),
-    scheduler: checkpointName(files.scheduler), trainerState: checkpointName(files.trainerState), skipped: [...files.skipped],
+    kind: files.kind === 'hf-trainer' ? 'hf-trainer' : 'torch-file', weights: files.weights ?? null, optimizer: files.optimizer ?? null,
+    scheduler: files.scheduler ?? null, trainerState: files.trainerState ?? null, skipped: [...files.skipped],
   };
   if (files.kind === 'hf-trainer' && files.optimizer === undefined) {
     return { status: 'skipped', reason: 'the folder has no optimizer.pt: no optimizer state to analyse', checkpoint: info };
@@ -445,6 +443,14 @@ async function analyse(inp: TrainingInputs, precision: 'bf16' | 'fp16', opts: Tr
   if (work.length === 0) return { status: 'skipped', reason: 'no parameter has both exp_avg and exp_avg_sq in float dtypes', checkpoint: inp.info };
   const sampleElements = opts.sampleElements ?? 16384;
   const analysis: TrainingReadinessOptions = { precision, optimizer, lr: lr0, betas: [betas[0], betas[1]], eps, step, weightDecay: 0, sample: sampleElements };
+  // hyper-parameters Adam refuses (torch checks the same bounds when the optimizer is built): the section
+  // says so and the cast report goes on, instead of the whole check failing on the first tensor
+  try {
+    for (const g of groups) if (sameHyper(g)) createTrainingAnalyzer({ ...analysis, lr: groupLr(g) as number, weightDecay: g.weightDecay ?? 0 });
+  } catch (e) {
+    if (!(e instanceof RangeError || e instanceof TypeError)) throw e;
+    return { status: 'skipped', reason: `the saved hyper-parameters are outside Adam's domain: ${e.message.replace(/^createTrainingAnalyzer: /, '')}`, checkpoint: inp.info };
+  }
   const chunk = opts.chunk ?? 1 << 20;
   const bytes = work.reduce((acc, w) => acc + w.bytes, 0);
   const threads = inp.path === null ? 1 : trainingThreads(opts.threads, work.length, bytes, io.workerEntry);
@@ -521,8 +527,6 @@ function coverageNotes(r: TrainingReadiness, m: TrainingMappingInfo, optimizer: 
 
 // ---------------------------------------------------------------------------------------------------
 // text
-
-const pct = (x: number): string => fmtShare(x);
 
 /** Worst first: weights that become inf/NaN, then the share left unchanged. */
 export function trainingWorstFirst(a: TrainingTensorReport, b: TrainingTensorReport): number {

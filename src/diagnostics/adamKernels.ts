@@ -59,20 +59,18 @@ function roundFp16(x: number): number {
 export function rnd(kind: number, x: number): number {
   return kind === 0 ? roundBf16(x) : kind === 1 ? roundFp16(x) : Math.fround(x);
 }
-const BF16: PrecisionOps = {
-  name: 'bf16', p: 8, minNormal: 2 ** -126,
-  round: roundBf16,
-  cast: (x) => { U32[0] = bf16ToF32Bits(f32BitsToBf16(roundToOddF32Bits(x))); return F32[0]; },
-  bits: (x) => { F32[0] = x; return f32BitsToBf16(U32[0]); },
-  value: (b) => { U32[0] = bf16ToF32Bits(b); return F32[0]; },
-};
-const FP16: PrecisionOps = {
-  name: 'fp16', p: 11, minNormal: 2 ** -14,
-  round: roundFp16,
-  cast: (x) => { U32[0] = fp16ToF32Bits(f32BitsToFp16(roundToOddF32Bits(x))); return F32[0]; },
-  bits: (x) => { F32[0] = x; return f32BitsToFp16(U32[0]); },
-  value: (b) => { U32[0] = fp16ToF32Bits(b); return F32[0]; },
-};
+/** The ops of a 16-bit precision: its rounding, and its codec on float32 bit patterns. */
+function ops16(name: 'bf16' | 'fp16', p: number, minNormal: number, round: (x: number) => number, encode: (f32Bits: number) => number, decode: (code: number) => number): PrecisionOps {
+  return {
+    name, p, minNormal, round,
+    // float64 → float32 by round-to-odd, then to the 16-bit code: one correct rounding of the float64 value
+    cast: (x) => { U32[0] = decode(encode(roundToOddF32Bits(x))); return F32[0]; },
+    bits: (x) => { F32[0] = x; return encode(U32[0]); },
+    value: (b) => { U32[0] = decode(b); return F32[0]; },
+  };
+}
+const BF16 = ops16('bf16', 8, 2 ** -126, roundBf16, f32BitsToBf16, bf16ToF32Bits);
+const FP16 = ops16('fp16', 11, 2 ** -14, roundFp16, f32BitsToFp16, fp16ToF32Bits);
 const FP32P: PrecisionOps = {
   name: 'fp32', p: 24, minNormal: 2 ** -126,
   round: Math.fround,
@@ -126,8 +124,7 @@ export interface StepConstants {
   beta2: number; // float32(β2)
   c2: number; // float32(1 − β2)
   bc2sqrt: number; // float32(√(1 − β2^t))
-  eps: number; // float32(eps)
-  epsP: number; // eps rounded to the precision ('foreach' adds it in the precision)
+  eps: number; // eps as the denominator receives it: float32(eps) rounded to the precision for 'foreach', float32(eps) for 'fused'
   negStep: number; // float32(−lr / (1 − β1^t))
   bc1: number; // 1 − β1^t (float64, for the lr thresholds)
   maximize: boolean;
@@ -144,8 +141,6 @@ export interface ElementOut {
   decayNoop: boolean; vDecayAbsorbed: boolean;
   /** Update per unit lr (the weight moves by −lr·a), for the lr thresholds. */
   a: number;
-  /** Decay alone moves the weight at lr above this (Infinity when never). */
-  lrDecay: number;
 }
 
 const f = Math.fround;
@@ -165,7 +160,6 @@ export function foreachElement(k: StepConstants, p0: number, m0: number, v0: num
   let g = k.maximize ? -g0 : g0;
   let p = p0;
   o.decayNoop = false;
-  o.lrDecay = Infinity;
   if (k.hasWd) {
     if (k.decoupled) {
       p = rnd(K, f(p0 * k.decay)); // param.mul_(1 - lr * weight_decay)
@@ -196,7 +190,6 @@ export function foreachElement(k: StepConstants, p0: number, m0: number, v0: num
   o.y = k.hasWd && k.decoupled ? f(f(p0 * k.decay) + upd) : y;
   // per unit lr: the update −lr·m/(bc1·d); the decay threshold is separate (it rounds on its own)
   o.a = m / (k.bc1 * d);
-  if (k.hasWd && k.decoupled && p0 !== 0 && Number.isFinite(p0)) o.lrDecay = halfGap(k.ops, p0, p0 > 0 ? -1 : 1) / (Math.abs(p0) * k.wd);
 }
 
 /**
@@ -210,7 +203,6 @@ export function fusedElement(k: StepConstants, p0: number, m0: number, v0: numbe
   let g = k.maximize ? -g0 : g0;
   let p = p0;
   o.decayNoop = false;
-  o.lrDecay = Infinity;
   if (k.hasWd) {
     if (k.decoupled) {
       p = f(p0 * k.decay);

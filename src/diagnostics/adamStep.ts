@@ -319,7 +319,8 @@ function checkBool(v: unknown, name: string, fn: string, dflt: boolean): boolean
 
 function checkInt(v: unknown, name: string, fn: string, min: number, dflt: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${describeValue(v)}`);
+  if (typeof v !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${describeValue(v)}`);
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${v}`);
   return v;
 }
 
@@ -365,7 +366,7 @@ export function resolveAdamOptions(options: unknown, fn: string): ResolvedAdamOp
   const nodes = checkInt(e?.nodes, 'estimate.nodes', fn, 1, 16);
   if (nodes > 4096) throw new RangeError(`${fn}: estimate.nodes must be at most 4096, got ${nodes}`);
   const sample = checkInt(e?.sample, 'estimate.sample', fn, 1, Number.MAX_SAFE_INTEGER);
-  const seed = e?.seed ?? 0;
+  const seed = e?.seed === undefined ? 0 : e.seed;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`${fn}: estimate.seed must be a finite number, got ${describeValue(seed)}`);
   const shrinkMean = checkBool(e?.shrinkMean, 'estimate.shrinkMean', fn, true);
   return { lr, beta1, beta2, eps, weightDecay, decoupled, precision: o.precision, implementation: o.implementation, maximize, amsgrad, nodes, sample, seed, shrinkMean, probabilities };
@@ -388,7 +389,7 @@ export function stepConstants(o: ResolvedAdamOptions, step: number): { k: StepCo
   const k: StepConstants = {
     ops, kind: o.precision === 'bf16' ? 0 : o.precision === 'fp16' ? 1 : 2, hasWd, decoupled: o.decoupled, wdF: f(o.weightDecay), wd: o.weightDecay, decay,
     lerpSmall: Math.abs(w) < 0.5, w, wc: f(w - 1), beta2, c2: f(1 - o.beta2), bc2sqrt: f(Math.sqrt(bc2)),
-    eps: o.implementation === 'foreach' ? epsP : eps, epsP, negStep: f(-stepSize), bc1, maximize: o.maximize, amsgrad: o.amsgrad,
+    eps: o.implementation === 'foreach' ? epsP : eps, negStep: f(-stepSize), bc1, maximize: o.maximize, amsgrad: o.amsgrad,
   };
   const scalars: AdamStepScalars = {
     step: t, biasCorrection1: bc1, biasCorrection2: bc2, stepSize, decayFactor: decay,
@@ -462,8 +463,8 @@ function zeroCounts(n: number): AdamStepCounts {
  *
  * @internal
  */
-export function tallyChunk(c: AdamStepCounts, ops: PrecisionOps, k: StepConstants, foreach: boolean, n: number, p0: Float32Array, b: BulkBuffers, w: number, thr: Float64Array | null, res: Uint8Array | null): void {
-  const minN = ops.minNormal, eps = k.eps, kind = k.kind;
+export function tallyChunk(c: AdamStepCounts, k: StepConstants, foreach: boolean, n: number, p0: Float32Array, b: BulkBuffers, w: number, thr: Float64Array | null, res: Uint8Array | null): void {
+  const minN = k.ops.minNormal, eps = k.eps, kind = k.kind;
   const { P, M, V, D, Q, Y, A, flags } = b;
   const decayThr = foreach && k.hasWd && k.decoupled;
   const sr = b.SR;
@@ -579,7 +580,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
       const e = Math.min(n, s + CHUNK);
       kernel(k, e - s, pa.subarray(s, e), ma.subarray(s, e), va.subarray(s, e), vm ? vm.subarray(s, e) : null, ga.subarray(s, e), b);
       keep(s, e);
-      tallyChunk(counts, ops, k, !fused, e - s, pa.subarray(s, e), b, 1, thr, null);
+      tallyChunk(counts, k, !fused, e - s, pa.subarray(s, e), b, 1, thr, null);
       if (hook && thr) hook(thr, e - s, 1);
     }
   } else {
@@ -656,7 +657,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
       const pc = pC.subarray(0, len), mc = mC.subarray(0, len), vc = vC.subarray(0, len), vmc = vmC ? vmC.subarray(0, len) : null;
       for (let q = 0; q < K; q++) {
         kernel(k, len, pc, mc, vc, vmc, grads(len, mRawC, vRawC, pc, nodes[q]), b);
-        tallyChunk(counts, ops, k, !fused, len, pc, b, wEach, thr, res);
+        tallyChunk(counts, k, !fused, len, pc, b, wEach, thr, res);
         if (hook && thr) hook(thr, len, wEach);
         for (let j = 0; j < len; j++) { uC[j] += res[j] & 1; nfC[j] += res[j] >> 1; }
       }

@@ -496,9 +496,6 @@ class ThresholdHistogram {
     }
     this.w[j] += weight;
   }
-  merge(o: ThresholdHistogram): void {
-    this.mergeState(o);
-  }
   /** Adds bin weights and a total (a histogram's state, e.g. from another thread). */
   mergeState(o: { w: Float64Array; total: number }): void {
     if (o.w.length !== NBINS) throw new RangeError(`a threshold histogram has ${NBINS} bins, got ${o.w.length}`);
@@ -532,24 +529,47 @@ function resolveOptions(options: unknown, fn: string): Resolved {
   checkOptionsObject(options, fn, "{ precision: 'bf16', lr: 1e-5, betas: [0.9, 0.999], eps: 1e-8, step: 100 }");
   const o = options as TrainingReadinessOptions;
   if (o.precision !== 'bf16' && o.precision !== 'fp16') throw new RangeError(`${fn}: precision must be 'bf16' or 'fp16', got ${describeValue(o.precision)}`);
-  const optimizer = o.optimizer ?? 'adamw';
+  const optimizer = o.optimizer === undefined ? 'adamw' : o.optimizer;
   if (optimizer !== 'adam' && optimizer !== 'adamw') throw new RangeError(`${fn}: optimizer must be 'adam' or 'adamw', got ${describeValue(optimizer)}`);
-  if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new TypeError(`${fn}: betas must be [beta1, beta2], got ${describeValue(o.betas)}`);
-  const num = (v: unknown, name: string, dflt?: number): number => {
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${fn}: ${name} must be a finite number, got ${describeValue(v)}`);
-    return v;
-  };
-  const int = (v: unknown, name: string, dflt: number, min: number): number => {
+  const step = o.step;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new RangeError(`${fn}: step must be an integer >= 0 (the steps the optimizer has taken), got ${describeValue(step)}`);
+  const int = (v: unknown, name: string, dflt: number, max: number): number => {
     if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${describeValue(v)}`);
+    if (typeof v !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${describeValue(v)}`);
+    if (!Number.isInteger(v) || v < 1 || v > max) throw new RangeError(`${fn}: ${name} must be an integer in [1, ${max}], got ${v}`);
     return v;
   };
+  const sample = int(o.sample, 'sample', 16384, Number.MAX_SAFE_INTEGER);
+  const nodes = int(o.nodes, 'nodes', 16, 4096);
+  const seed = o.seed === undefined ? 0 : o.seed;
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`${fn}: seed must be a finite number, got ${describeValue(seed)}`);
+  // the hyper-parameters, checked up front as simulateAdamStep checks them: a moments-only tensor never
+  // reaches the step, and an analyzer with no tensor yet must not hold options the step would refuse
+  const a = resolveAdamOptions({
+    lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay === undefined ? 0 : o.weightDecay, precision: o.precision, implementation: 'foreach',
+    estimate: { nodes, sample, seed },
+  }, fn);
   return {
-    precision: o.precision, optimizer, lr: num(o.lr, 'lr'), beta1: num(o.betas[0], 'betas[0]'), beta2: num(o.betas[1], 'betas[1]'),
-    eps: num(o.eps, 'eps'), step: int(o.step ?? NaN, 'step', 0, 0), weightDecay: num(o.weightDecay, 'weightDecay', 0),
-    sample: int(o.sample, 'sample', 16384, 1), nodes: int(o.nodes, 'nodes', 16, 1), seed: num(o.seed, 'seed', 0),
+    precision: o.precision, optimizer, lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, step, weightDecay: a.weightDecay, sample, nodes, seed,
   };
+}
+
+/** Throws unless a tensor's own lr and weight decay are absent or finite numbers >= 0 (named after the tensor). */
+function checkTensorHyper(t: { name: string; lr?: unknown; weightDecay?: unknown }, fn: string): void {
+  for (const key of ['lr', 'weightDecay'] as const) {
+    const v = t[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number') throw new TypeError(`${fn}: ${t.name}: ${key} must be a number, got ${describeValue(v)}`);
+    if (!(v >= 0) || v === Infinity) throw new RangeError(`${fn}: ${t.name}: ${key} must be a finite number >= 0, got ${v}`);
+  }
+}
+
+/** Throws unless a tensor's shape is absent or an array of non-negative integers. */
+function checkShape(shape: unknown, fn: string): void {
+  if (shape === undefined) return;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new TypeError(`${fn}: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
+  }
 }
 
 /** Everything one tensor contributes: its report and the summaries the totals need. */
@@ -595,6 +615,8 @@ function checkStreamable(o: Resolved, lr: number, wd: number, index: number): vo
 function checkInput(input: TrainingTensorInput, fn: string): void {
   if (input === null || typeof input !== 'object') throw new TypeError(`${fn}: a tensor must be { name, weight, expAvg, expAvgSq, grad?, weightDecay? }, got ${describeValue(input)}`);
   if (typeof input.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(input.name)}`);
+  checkShape(input.shape, fn);
+  checkTensorHyper(input, fn);
 }
 
 /**
@@ -840,6 +862,8 @@ function checkInfo(info: TrainingTensorInfo, fn: string): void {
   if (info === null || typeof info !== 'object') throw new TypeError(`${fn}: begin expects { name, elements, shape?, weightDecay?, lr? }, got ${describeValue(info)}`);
   if (typeof info.name !== 'string') throw new TypeError(`${fn}: tensor name must be a string, got ${describeValue(info.name)}`);
   if (!Number.isSafeInteger(info.elements) || info.elements < 0) throw new RangeError(`${fn}: elements must be a non-negative integer, got ${describeValue(info.elements)}`);
+  checkShape(info.shape, fn);
+  checkTensorHyper(info, fn);
 }
 
 /**
@@ -849,8 +873,9 @@ function checkInfo(info: TrainingTensorInfo, fn: string): void {
  * @example
  * ```ts
  * const a = createTrainingAnalyzer({ precision: 'fp16', lr: 1.1e-5, betas: [0.9, 0.999], eps: 1e-8, step: 150, weightDecay: 0.01 });
- * a.add({ name: 'w', weight, expAvg, expAvgSq });
- * a.finish().reasons;
+ * const n = 1000;
+ * a.add({ name: 'w', weight: new Float32Array(n).fill(0.02), expAvg: new Float32Array(n).fill(1e-6), expAvgSq: new Float32Array(n).fill(1e-12) });
+ * a.finish().reasons[1]; // "pure fp16: 1,000 weights become inf/NaN on the next step (...): exp_avg_sq flushes to 0 in fp16 ..."
  * ```
  */
 export function createTrainingAnalyzer(options: TrainingReadinessOptions): TrainingAnalyzer {
@@ -864,6 +889,20 @@ export function createTrainingAnalyzer(options: TrainingReadinessOptions): Train
     slots.push(null);
     return slots.length - 1;
   };
+  // a streamed tensor takes the next position once its info is valid; its part fills the slot at end
+  const streamAt = (info: TrainingTensorInfo, momentsOnly: boolean): TrainingTensorStream<TrainingPart['report']> => {
+    const index = slots.length;
+    const stream = partStream(o, info, index, momentsOnly, fn);
+    open(momentsOnly ? 'beginMomentsOnly' : 'begin');
+    return {
+      push: (w, m, v) => stream.push(w, m, v),
+      end: () => {
+        const part = stream.end();
+        slots[index] = part;
+        return part.report;
+      },
+    };
+  };
   return {
     add(input) {
       const index = open('add');
@@ -876,41 +915,15 @@ export function createTrainingAnalyzer(options: TrainingReadinessOptions): Train
         throw e;
       }
     },
-    begin(info) {
-      const index = slots.length;
-      const stream = partStream(o, info, index, false, fn);
-      open('begin');
-      return {
-        push: (w, m, v) => stream.push(w, m, v),
-        end: () => {
-          const part = stream.end();
-          slots[index] = part;
-          return part.report as TrainingTensorReport;
-        },
-      };
-    },
-    beginMomentsOnly(info) {
-      const index = slots.length;
-      const stream = partStream(o, info, index, true, fn);
-      open('beginMomentsOnly');
-      return {
-        push: (w, m, v) => stream.push(null, m, v),
-        end: () => {
-          const part = stream.end();
-          slots[index] = part;
-          return part.report as TrainingMomentsReport;
-        },
-      };
-    },
+    begin: (info) => streamAt(info, false) as TrainingTensorStream<TrainingTensorReport>,
+    beginMomentsOnly: (info) => streamAt(info, true) as TrainingTensorStream<TrainingMomentsReport>,
     finish(fo) {
       checkOptionsObject(fo, `${fn}: finish`, '{ schedule: { lrs }, levels: [0.5, 0.9] }');
       if (slots.length === 0) throw new RangeError(`${fn}: no tensors were added; expected at least one`);
       const pending = slots.findIndex((x) => x === null);
       if (pending >= 0) throw new RangeError(`${fn}: tensor #${pending} was begun but not ended; end every stream before finish`);
       finished = true;
-      const levels = fo?.levels ?? [0.5, 0.9, 0.99];
-      for (const l of levels) if (typeof l !== 'number' || !(l > 0 && l <= 1)) throw new RangeError(`${fn}: levels must be fractions in (0, 1], got ${describeValue(l)}`);
-      return finishParts(o, slots as TrainingPart[], levels, fo?.schedule, fn);
+      return finishParts(o, slots as TrainingPart[], fo?.levels ?? [0.5, 0.9, 0.99], fo?.schedule, fn);
     },
   };
 }
@@ -986,6 +999,7 @@ function partStream(o: Resolved, info: TrainingTensorInfo, index: number, moment
 
 /** The totals of the parts, in position order. */
 function finishParts(o: Resolved, parts: readonly TrainingPart[], levels: readonly number[], schedule: LrSchedule | undefined, fn: string): TrainingReadiness {
+  if (!Array.isArray(levels)) throw new TypeError(`${fn}: levels must be an array of fractions in (0, 1], got ${describeValue(levels)}`);
   for (const l of levels) if (typeof l !== 'number' || !(l > 0 && l <= 1)) throw new RangeError(`${fn}: levels must be fractions in (0, 1], got ${describeValue(l)}`);
   const hist = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
   for (const p of parts) {
@@ -1006,8 +1020,12 @@ function finishParts(o: Resolved, parts: readonly TrainingPart[], levels: readon
  * @param options - as {@link analyzeTrainingTensor}, plus `schedule` and `levels` as {@link TrainingAnalyzer.finish}.
  * @example
  * ```ts
- * const r = trainingReadiness([{ name: 'w', weight, expAvg, expAvgSq, weightDecay: 0.1 }], { precision: 'bf16', lr: 1.76e-3, betas: [0.9, 0.95], eps: 1e-8, step: 200 });
- * r.reasons[0]; // "pure bf16 would leave 42.6% of the weights unchanged ..."
+ * const n = 1000;
+ * const weight = Float32Array.from({ length: n }, (_, i) => 0.02 * Math.sin(i + 1));
+ * const expAvg = Float32Array.from({ length: n }, (_, i) => 1e-4 * Math.cos(3 * i));
+ * const expAvgSq = new Float32Array(n).fill(1e-8);
+ * const r = trainingReadiness([{ name: 'w', weight, expAvg, expAvgSq, weightDecay: 0.1 }], { precision: 'bf16', lr: 1.1e-5, betas: [0.9, 0.999], eps: 1e-8, step: 200 });
+ * r.reasons[0]; // "pure bf16 would leave 94.6% of the weights unchanged on the next step at lr 1.1e-5 (...): keep fp32 master weights ..."
  * ```
  */
 export function trainingReadiness(
@@ -1025,7 +1043,9 @@ export function trainingReadiness(
 /**
  * The lr of Hugging Face's schedulers at a step (`get_linear_schedule_with_warmup`,
  * `get_cosine_schedule_with_warmup` with half a cycle, constant with warmup): linear warmup from 0 to
- * `peakLr` over `warmupSteps`, then linear or cosine decay to 0 at `maxSteps`.
+ * `peakLr` over `warmupSteps`, then linear or cosine decay to 0 at `maxSteps`. Past `maxSteps` the
+ * formulas go on as Hugging Face's do (linear stays at 0, cosine rises again). The returned function
+ * throws a TypeError/RangeError for a step that is not a finite number >= 0.
  *
  * @example
  * ```ts
@@ -1043,6 +1063,8 @@ export function hfLrSchedule(s: HfScheduleSpec): (step: number) => number {
   }
   const { kind, peakLr, warmupSteps: w, maxSteps: T } = s;
   return (step: number) => {
+    if (typeof step !== 'number') throw new TypeError(`${fn}: step must be a number, got ${describeValue(step)}`);
+    if (!(step >= 0) || step === Infinity) throw new RangeError(`${fn}: step must be a finite number >= 0, got ${step}`);
     if (step < w) return (peakLr * step) / Math.max(1, w);
     if (kind === 'constant') return peakLr;
     const progress = (step - w) / Math.max(1, T - w);

@@ -108,7 +108,6 @@ export interface StreamResult {
   /** What the cast of the state did (as the reference's castSource counts it; weightRounded is not counted: 0). */
   cast: AdamStateCast;
   sqrtV: SqrtVFigures;
-  /** Lr thresholds, per implementation: (thresholds, n, weight) per chunk and node, in the reference's order. */
 }
 
 /** Indices drawn as the reference draws them, with their positions sorted by index for gathering in order. */
@@ -284,7 +283,6 @@ export class TensorStream {
     const ro = { foreach: resolveAdamOptions(opts('foreach'), fn), fused: resolveAdamOptions(opts('fused'), fn) };
     const sc = { foreach: stepConstants(ro.foreach, o.step), fused: stepConstants(ro.fused, o.step) };
     const kind = o.precision === 'bf16' ? 0 : 1;
-    const ops = precisionOps(o.precision);
     const shrink = meanShrink(this.sumMeanSq, this.sumVar, emaNoiseRatio(o.beta1, o.step));
     const nodes = normalNodes(o.nodes);
     const K = nodes.length;
@@ -326,7 +324,7 @@ export class TensorStream {
         for (const impl of ['foreach', 'fused'] as const) {
           const k = impl === 'foreach' ? kf : ku;
           (impl === 'foreach' ? foreachBulk : fusedBulk)(k, len, pc, mc, vc, null, g, b);
-          tallyChunk(counts[impl], ops, k, impl === 'foreach', len, pc, b, wEach, thr, res);
+          tallyChunk(counts[impl], k, impl === 'foreach', len, pc, b, wEach, thr, res);
           if (thr && this.onThresholds) this.onThresholds(impl, thr, len, wEach);
           const u = uC[impl];
           for (let j = 0; j < len; j++) u[j] += res[j] & 1;

@@ -79,21 +79,29 @@ function safetensorsInOrder(ts: Array<{ name: string; shape: number[]; data: Flo
 
 const HYPER = { lr: 3.5e-4, initialLr: 5e-4, betas: [0.9, 0.95] as [number, number], eps: 1e-8, wd: 0.1, step: 120 };
 
-/** optimizer.pt as torch 2.x's AdamW saves it: per index step, exp_avg, exp_avg_sq; HF's two groups. */
-function optimizerPt(order: P[], opts: { decoupled?: boolean | null; paramNames?: boolean } = {}): Uint8Array {
+/** The storages of a torch.save file and a maker of float32 tensors, each in a storage of its own. */
+function float32Storages(): { storages: Map<string, StorageSpec>; tensor: (data: Float32Array, shape: number[]) => T } {
   const storages = new Map<string, StorageSpec>();
-  const state = new Map<PyW, PyW>();
-  let key = 0;
   const tensor = (data: Float32Array, shape: number[]): T => {
-    const s = String(key++);
-    storages.set(s, { dtype: 'float32', bytes: f32(data) });
-    return new T({ storage: s, dtype: 'float32', shape });
+    const key = String(storages.size);
+    storages.set(key, { dtype: 'float32', bytes: f32(data) });
+    return new T({ storage: key, dtype: 'float32', shape });
   };
-  order.forEach((p, i) => state.set(i, new Map<PyW, PyW>([['step', tensor(new Float32Array([HYPER.step]), [])], ['exp_avg', tensor(p.m, p.shape)], ['exp_avg_sq', tensor(p.v, p.shape)]])));
+  return { storages, tensor };
+}
+
+/** One parameter's AdamW state as torch 2.x saves it: step (a 0-d float32 tensor), exp_avg, exp_avg_sq. */
+const adamState = (p: P, tensor: (data: Float32Array, shape: number[]) => T): Map<PyW, PyW> =>
+  new Map<PyW, PyW>([['step', tensor(new Float32Array([HYPER.step]), [])], ['exp_avg', tensor(p.m, p.shape)], ['exp_avg_sq', tensor(p.v, p.shape)]]);
+
+/** optimizer.pt as torch 2.x's AdamW saves it: per index step, exp_avg, exp_avg_sq; HF's two groups. */
+function optimizerPt(order: P[], opts: { decoupled?: boolean | null; paramNames?: boolean; betas?: [number, number] } = {}): Uint8Array {
+  const { storages, tensor } = float32Storages();
+  const state = new Map<PyW, PyW>(order.map((p, i) => [i, adamState(p, tensor)]));
   const nd = order.filter((p) => p.decay).length;
   const group = (wd: number, params: number[]): Map<PyW, PyW> => {
     const g = new Map<PyW, PyW>([
-      ['weight_decay', new F(wd)], ['lr', HYPER.lr], ['betas', new Tuple(HYPER.betas)], ['eps', HYPER.eps], ['amsgrad', false], ['maximize', false], ['foreach', null], ['fused', null],
+      ['weight_decay', new F(wd)], ['lr', HYPER.lr], ['betas', new Tuple(opts.betas ?? HYPER.betas)], ['eps', HYPER.eps], ['amsgrad', false], ['maximize', false], ['foreach', null], ['fused', null],
     ]);
     if (opts.decoupled !== null) g.set('decoupled_weight_decay', opts.decoupled ?? true);
     g.set('initial_lr', HYPER.initialLr);
@@ -115,7 +123,7 @@ function trainerState(maxSteps: number): string {
 }
 
 /** An HF Trainer folder; the weights as model.safetensors in the model's order, sorted, or as pytorch_model.bin. */
-function hfFolder(name: string, ps: P[], weights: 'ordered' | 'sorted' | 'bin', opts: { decoupled?: boolean | null; paramNames?: boolean } = {}): string {
+function hfFolder(name: string, ps: P[], weights: 'ordered' | 'sorted' | 'bin', opts: { decoupled?: boolean | null; paramNames?: boolean; betas?: [number, number] } = {}): string {
   const dir = join(tmp, name);
   mkdirSync(dir, { recursive: true });
   const ts = ps.map((p) => ({ name: p.name, shape: p.shape, data: p.w }));
@@ -277,6 +285,14 @@ describe('an HF Trainer folder written by the test writer', () => {
     expect((await checkJson([ordered, '--to', 'bf16', '--schedule', 'cosine'])).training.scheduleFit).toMatchObject({ kind: 'cosine', source: 'given' });
   });
 
+  it('saved hyper-parameters Adam refuses (β2 = 1): the training section is skipped with the reason, the cast report stands', async () => {
+    const dir = hfFolder('beta2-one', ps, 'ordered', { betas: [0.9, 1] });
+    const { training: t, check } = await checkJson([dir, '--to', 'bf16']);
+    expect(t.status).toBe('skipped');
+    expect(t.reason).toMatch(/outside Adam's domain: betas\[1\] must be in \[0, 1\), got 1/);
+    expect(check.verdict).toMatch(/^(safe|lossy|underflow-risk|overflow-risk)$/);
+  });
+
   it('--to fp8 and --no-training; usage errors are one line, exit 2', async () => {
     const fp8 = (await checkJson([ordered, '--to', 'fp8-e4m3fn'])).training;
     expect(fp8).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/bf16 or fp16/) });
@@ -321,15 +337,9 @@ describe('worker threads (the built CLI)', () => {
 describe('a Lightning .ckpt', () => {
   it('state_dict and optimizer_states[0] (one group of model.parameters()) in one file: every parameter paired in the state dict order', async () => {
     const ps = model(7);
-    const storages = new Map<string, StorageSpec>();
-    let key = 0;
-    const tensor = (data: Float32Array, shape: number[]): T => {
-      const s = String(key++);
-      storages.set(s, { dtype: 'float32', bytes: f32(data) });
-      return new T({ storage: s, dtype: 'float32', shape });
-    };
+    const { storages, tensor } = float32Storages();
     const sd = new Map<PyW, PyW>(ps.map((p) => [`model.${p.name}`, tensor(p.w, p.shape)]));
-    const state = new Map<PyW, PyW>(ps.map((p, i) => [i, new Map<PyW, PyW>([['step', tensor(new Float32Array([HYPER.step]), [])], ['exp_avg', tensor(p.m, p.shape)], ['exp_avg_sq', tensor(p.v, p.shape)]])]));
+    const state = new Map<PyW, PyW>(ps.map((p, i) => [i, adamState(p, tensor)]));
     const group = new Map<PyW, PyW>([['lr', HYPER.lr], ['betas', new Tuple(HYPER.betas)], ['eps', HYPER.eps], ['weight_decay', new F(0.01)], ['amsgrad', false], ['params', ps.map((_, i) => i)]]);
     const file = join(tmp, 'epoch=3-step=120.ckpt');
     writeFileSync(file, torchSave(new Map<PyW, PyW>([

@@ -35,7 +35,7 @@ describe('bulk kernels equal the per-element reference', () => {
         const p = col(0), m = col(1), v = col(2, true), vm = col(3, true), g = col(4);
         const b = bulkBuffers(64);
         (impl === 'foreach' ? foreachBulk : fusedBulk)(k, n, p, m, v, h.amsgrad ? vm : null, g, b);
-        const out: ElementOut = { p: 0, m: 0, v: 0, vmax: 0, y: 0, d: 0, q: 0, decayNoop: false, vDecayAbsorbed: false, a: 0, lrDecay: Infinity };
+        const out: ElementOut = { p: 0, m: 0, v: 0, vmax: 0, y: 0, d: 0, q: 0, decayNoop: false, vDecayAbsorbed: false, a: 0 };
         for (let i = 0; i < n; i++) {
           (impl === 'foreach' ? foreachElement : fusedElement)(k, p[i], m[i], v[i], vm[i], g[i], out);
           const got = [b.P[i], b.M[i], b.V[i], b.D[i], b.Q[i], b.Y[i], b.A[i], (b.flags[i] & 1) === 1, (b.flags[i] & 2) === 2];

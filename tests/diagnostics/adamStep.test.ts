@@ -322,4 +322,38 @@ describe('simulateAdamStep arguments', () => {
     expect(() => simulateAdamStep(null as never, ok)).toThrow(TypeError);
     expect(() => simulateAdamStep({ weight: w, expAvg: m, expAvgSq: v, step: 1 }, undefined as never)).toThrow(TypeError);
   });
+  it('property: a bad value of any option or of the state is a TypeError/RangeError naming it and what came; inputs untouched', () => {
+    const bads: Record<string, unknown[]> = {
+      lr: [-1e-3, NaN, Infinity, '1e-3', null],
+      betas: [[0.9], [0.9, 1], [-0.1, 0.9], [0.9, NaN], 0.9, null],
+      eps: [-1e-8, NaN, Infinity, 'x'],
+      weightDecay: [-0.1, NaN, Infinity, null],
+      decoupled: [1, 'yes', null],
+      precision: ['fp8', 'float32', null],
+      implementation: ['cuda', 0, null],
+      maximize: [1, 'no'],
+      amsgrad: [0, 'x'],
+      probabilities: [1],
+      estimate: [5, null, [], { nodes: 0 }, { nodes: 5000 }, { nodes: 'x' }, { sample: 0 }, { seed: NaN }, { seed: null }, { shrinkMean: 1 }],
+      step: [-1, 1.5, NaN, '1', undefined],
+      expAvg: [new Float32Array(3), 'x', null, undefined],
+      grad: [new Float32Array(1), 'x', null],
+    };
+    const keys = Object.keys(bads);
+    fc.assert(fc.property(fc.constantFrom(...keys), fc.nat(), (key, pick) => {
+      const bad = bads[key][pick % bads[key].length];
+      const st = { weight: w.slice(), expAvg: m.slice(), expAvgSq: v.slice(), step: 1 } as Record<string, unknown>;
+      const o = { ...ok } as Record<string, unknown>;
+      if (key in st || key === 'grad') st[key] = bad; else o[key] = bad;
+      const copies = [st.weight, st.expAvg, st.expAvgSq].map((a) => (ArrayBuffer.isView(a) ? (a as Float32Array).slice() : a));
+      let err: unknown;
+      try { simulateAdamStep(st as never, o as never); } catch (e) { err = e; }
+      expect(err instanceof TypeError || err instanceof RangeError, `${key} = ${String(bad)}: ${String(err)}`).toBe(true);
+      const msg = (err as Error).message;
+      expect(msg.startsWith('simulateAdamStep: '), msg).toBe(true);
+      expect(msg, msg).toContain(key === 'betas' && Array.isArray(bad) && bad.length === 2 ? 'betas[' : key);
+      expect(msg, msg).toMatch(/got |expected/);
+      [st.weight, st.expAvg, st.expAvgSq].forEach((a, i) => expect(a).toEqual(copies[i]));
+    }), { numRuns: 200 });
+  });
 });

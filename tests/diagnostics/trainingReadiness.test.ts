@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulateAdamStep } from '../../src/diagnostics/adamStep.js';
 import {
-  analyzeTrainingTensor, createTrainingAnalyzer, hfLrSchedule, trainingReadiness, type TrainingReadinessOptions, type TrainingTensorInput,
+  analyzeTrainingTensor, analyzeTrainingTensorReference, createTrainingAnalyzer, hfLrSchedule, trainingReadiness, type TrainingReadinessOptions, type TrainingTensorInput,
 } from '../../src/diagnostics/trainingReadiness.js';
 import { createRng } from '../../src/core/rng.js';
 import { decode } from '../../src/formats/scalar.js';
@@ -119,7 +119,10 @@ describe('trainingReadiness on the trainer checkpoints', () => {
     const inputs = tensorsOf('finetune', false).slice(0, 4);
     const reps = inputs.map((t) => a.add(t));
     const r = a.finish();
+    // finish returns the very reports add returned: each must equal the reference path's analysis of
+    // its tensor at its position (the position seeds the estimate's sample)
     expect(r.tensors).toEqual(reps);
+    reps.forEach((rep, k) => expect(rep).toEqual(analyzeTrainingTensorReference(inputs[k], opts, k)));
     let u = 0;
     for (const t of reps) u += t.implementations.foreach.unchanged;
     expect(r.implementations.foreach.unchanged).toBeCloseTo(u, 9);
@@ -207,7 +210,69 @@ describe('arguments', () => {
     expect(() => trainingReadiness(5 as never, ok)).toThrow(TypeError);
     expect(() => createTrainingAnalyzer(ok).finish()).toThrow(RangeError);
     expect(() => trainingReadiness([t], { ...ok, levels: [2] })).toThrow(RangeError);
+    expect(() => trainingReadiness([t], { ...ok, levels: 0.5 as never })).toThrow(/levels must be an array of fractions in \(0, 1\], got the number 0.5/);
     expect(() => hfLrSchedule({ kind: 'step' as never, peakLr: 1, warmupSteps: 0, maxSteps: 1 })).toThrow(RangeError);
+  });
+  it('an analyzer refuses hyper-parameters the step would refuse at once, so a moments-only analysis cannot turn them into NaN', () => {
+    // betas[1] > 1 made 1 − β2^t negative and every √v̂ NaN, reported as "fits fp16 without loss scaling"
+    for (const bad of [{ betas: [0.9, 1.5] }, { betas: [1, 0.999] }, { lr: -1 }, { eps: -1e-8 }, { weightDecay: -0.1 }, { lr: Infinity }] as const) {
+      expect(() => createTrainingAnalyzer({ ...ok, ...bad } as TrainingReadinessOptions), JSON.stringify(bad)).toThrow(/^createTrainingAnalyzer: .* got /);
+    }
+    const a = createTrainingAnalyzer(ok);
+    const s = a.beginMomentsOnly({ name: 'x', elements: 2 });
+    s.push(null, new Float32Array([1e-3, 2e-3]), new Float32Array([1e-6, 4e-6]));
+    const g = s.end().gradients;
+    for (const x of [g.median, g.max, g.minNonzero, g.fp16LossScale]) expect(Number.isFinite(x)).toBe(true);
+  });
+  it('a shape that is not an array of integers, and a missing step, are named in the message', () => {
+    expect(() => analyzeTrainingTensor({ ...t, shape: 5 as never }, ok)).toThrow(/shape must be an array of non-negative integers, got the number 5/);
+    expect(() => createTrainingAnalyzer(ok).begin({ name: 'x', elements: 1, shape: [1.5] })).toThrow(TypeError);
+    expect(() => analyzeTrainingTensor(t, { ...ok, step: undefined as never })).toThrow(/step must be an integer >= 0 .*got undefined/);
+    // a tensor's own lr and weight decay: the message names the function and the tensor
+    expect(() => analyzeTrainingTensor({ ...t, lr: NaN }, ok)).toThrow(/^analyzeTrainingTensor: w: lr must be a finite number >= 0, got NaN/);
+    expect(() => createTrainingAnalyzer(ok).begin({ name: 'x', elements: 1, weightDecay: -1 })).toThrow(/^createTrainingAnalyzer: x: weightDecay must be a finite number >= 0, got -1/);
+    expect(() => createTrainingAnalyzer(ok).add({ ...t, weightDecay: '0.1' as never })).toThrow(TypeError);
+  });
+  it('hfLrSchedule\'s function refuses a step that is not a finite number >= 0 instead of returning NaN or a negative lr', () => {
+    const lin = hfLrSchedule({ kind: 'linear', peakLr: 1, warmupSteps: 10, maxSteps: 110 });
+    expect(() => lin(-1)).toThrow(RangeError);
+    expect(() => lin(NaN)).toThrow(RangeError);
+    expect(() => lin(Infinity)).toThrow(RangeError);
+    expect(() => lin('5' as never)).toThrow(TypeError);
+  });
+  it('property: every public function refuses a bad option value with a TypeError/RangeError that names it and says what came', () => {
+    const bads: Record<string, unknown[]> = {
+      precision: ['fp32', 'bf8', 16, null],
+      optimizer: ['sgd', 1, null],
+      lr: [-1e-3, NaN, Infinity, '1e-3', null],
+      betas: [[0.9], [0.9, 1], [1, 0.9], [-0.1, 0.9], [0.9, NaN], 0.9, 'ab', null],
+      eps: [-1e-8, NaN, Infinity, '1e-8'],
+      step: [-1, 1.5, NaN, undefined, '10'],
+      weightDecay: [-0.1, NaN, Infinity, 'x'],
+      sample: [0, -1, 1.5, NaN, 'x'],
+      nodes: [0, 4097, 2.5, 'x'],
+      seed: [NaN, Infinity, 'x'],
+    };
+    const keys = Object.keys(bads);
+    const inputs = { name: 'w', weight: new Float32Array([0.5, -0.25]), expAvg: new Float32Array([1e-4, 0]), expAvgSq: new Float32Array([1e-8, 0]) };
+    const before = [inputs.weight.slice(), inputs.expAvg.slice(), inputs.expAvgSq.slice()];
+    const calls: Array<[string, (o: TrainingReadinessOptions) => unknown]> = [
+      ['analyzeTrainingTensor', (o) => analyzeTrainingTensor(inputs, o)],
+      ['createTrainingAnalyzer', (o) => createTrainingAnalyzer(o)],
+      ['createTrainingAnalyzer', (o) => trainingReadiness([inputs], o)],
+    ];
+    fc.assert(fc.property(fc.constantFrom(...keys), fc.nat(), fc.constantFrom(...calls), (key, pick, [fn, call]) => {
+      const bad = bads[key][pick % bads[key].length];
+      const o = { ...ok, [key]: bad } as TrainingReadinessOptions;
+      let err: unknown;
+      try { call(o); } catch (e) { err = e; }
+      expect(err instanceof TypeError || err instanceof RangeError, `${key} = ${String(bad)}: ${String(err)}`).toBe(true);
+      const msg = (err as Error).message;
+      expect(msg.startsWith(`${fn}: `), msg).toBe(true);
+      expect(msg, msg).toContain(key === 'betas' && Array.isArray(bad) && bad.length === 2 ? 'betas[' : key);
+      expect(msg, msg).toMatch(/got /);
+      [inputs.weight, inputs.expAvg, inputs.expAvgSq].forEach((a, i) => expect(a).toEqual(before[i]));
+    }), { numRuns: 200 });
   });
   it('hfLrSchedule follows Hugging Face\'s formulas', () => {
     const lin = hfLrSchedule({ kind: 'linear', peakLr: 1, warmupSteps: 10, maxSteps: 110 });

@@ -75,8 +75,11 @@ describe('streamed training analysis = its reference twin', () => {
         const name = `t${k}`;
         const r = ref.add({ name, weight: Float64Array.from(t.weight), expAvg: Float64Array.from(t.expAvg), expAvgSq: Float64Array.from(t.expAvgSq), weightDecay: t.weightDecay });
         const s = fast.begin({ name, elements: t.weight.length, weightDecay: t.weightDecay });
+        const bits = () => [t.weight, t.expAvg, t.expAvgSq].map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length).slice());
+        const before = bits();
         for (const [a, b] of chunkings(t.weight.length, cuts)) s.push(t.weight.subarray(a, b), t.expAvg.subarray(a, b), t.expAvgSq.subarray(a, b));
         expect(s.end()).toEqual(r);
+        expect(bits()).toEqual(before); // the pushed chunks untouched (bits, NaN included)
       });
       const levels = [0.5, 0.9];
       expect(fast.finish({ levels, schedule: { lrs: [o.lr, o.lr / 2, o.lr / 8] } })).toEqual(ref.finish({ levels, schedule: { lrs: [o.lr, o.lr / 2, o.lr / 8] } }));

@@ -10,7 +10,8 @@
 // training section reads exactly as it reads optimizer.pt's tensors.
 import { createRng } from '../../core/rng.js';
 import { writeSafetensors, type TensorInput } from '../../io/safetensors/writer.js';
-import { DEFAULT_SAMPLE_CONFIG, sampleParams, sampleTensors, type SampleConfig } from './transformer.js';
+import { hfLrSchedule } from '../../diagnostics/trainingReadiness.js';
+import { DEFAULT_SAMPLE_CONFIG, hash, sampleParams, sampleTensors, type SampleConfig } from './transformer.js';
 
 /** The sample's training run: what optimizer.pt and trainer_state.json would say. */
 export interface SampleTraining {
@@ -26,22 +27,6 @@ export interface SampleTraining {
   maxSteps: number;
   /** The lr logged every 100 steps (step, lr), as trainer_state.json's log_history. */
   logged: [number, number][];
-}
-
-/** The schedule of the sample's run: cosine after a linear warmup from 0 (HF's get_cosine_schedule_with_warmup). */
-function lrAt(step: number, peak: number, warmup: number, maxSteps: number): number {
-  if (step < warmup) return (peak * step) / warmup;
-  const progress = (step - warmup) / (maxSteps - warmup);
-  return peak * Math.max(0, 0.5 * (1 + Math.cos(Math.PI * progress)));
-}
-
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
 }
 
 /**
@@ -63,7 +48,9 @@ export function sampleTraining(config: Partial<SampleConfig> = {}, ownExpAvgSq?:
   })();
   const params = sampleParams(c).map((p) => ({ name: p.name, shape: p.shape }));
   const peak = 3e-4, warmup = 200, maxSteps = 10_000, step = 2000;
-  const lr = lrAt(step, peak, warmup, maxSteps);
+  // the run's schedule: HF's get_cosine_schedule_with_warmup
+  const lrAt = hfLrSchedule({ kind: 'cosine', peakLr: peak, warmupSteps: warmup, maxSteps });
+  const lr = lrAt(step);
   const isNorm = (name: string) => /norm\.weight$/.test(name);
   const decay = params.filter((p) => !isNorm(p.name));
   const noDecay = params.filter((p) => isNorm(p.name));
@@ -99,7 +86,7 @@ export function sampleTraining(config: Partial<SampleConfig> = {}, ownExpAvgSq?:
     index: first === 0 ? 0 : 1, params: ps.map((_, k) => first + k), lr, betas: [0.9, 0.95] as [number, number], eps: 1e-8, weightDecay, initialLr: peak,
   });
   const logged: [number, number][] = [];
-  for (let s = 100; s <= step; s += 100) logged.push([s, lrAt(s, peak, warmup, maxSteps)]);
+  for (let s = 100; s <= step; s += 100) logged.push([s, lrAt(s)]);
   return {
     stateBytes: writeSafetensors(state, { lowp_sample: 'the built-in sample\'s AdamW state after 2,000 steps' }),
     params,

@@ -59,8 +59,8 @@ export interface SampleTensor {
   role: string;
 }
 
-/** FNV-1a hash of a string, to seed one generator per tensor. */
-function hash(s: string): number {
+/** FNV-1a hash of a string, to seed one generator per tensor (also the sample's optimizer state's). @internal */
+export function hash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
