@@ -1,5 +1,5 @@
 // Parallel `lowp check`: the tensors of a checkpoint are analysed on the CLI's pool of worker threads
-// (worker-pool.ts), one whole tensor per task (largest first, each worker takes the next tensor when it
+// (worker-pool.ts), one whole tensor per task (most values first, each worker takes the next tensor when it
 // is done), each worker streaming its tensor chunk by chunk like the single-threaded path; the results
 // are the same objects in the same order, whatever the number of threads. The worker code is the CLI
 // entry itself (src/cli/main.ts, built to dist/cli/main.js), started with `workerData.lowpWorker` set. A
@@ -162,8 +162,8 @@ export interface WorkerFallback<T extends TensorResult = CastAnalysis> {
 }
 
 /**
- * Analyses `tensors` on `threads` worker threads started from `entry` (the CLI's main module), largest
- * tensor first, with {@link runInWorkers}. Resolves with one analysis per tensor, in the order of `tensors`.
+ * Analyses `tensors` on `threads` worker threads started from `entry` (the CLI's main module), the
+ * tensor with the most values first, with {@link runInWorkers}. Resolves with one analysis per tensor, in the order of `tensors`.
  *
  * Workers start with an empty execArgv and without NODE_OPTIONS, so the flags the CLI was started with
  * (--require/--import hooks, --input-type, --experimental-*) do not reach them. A worker that fails to
@@ -189,7 +189,7 @@ export async function analyzeInWorkers<T extends TensorResult = CastAnalysis>(
   fallback?: WorkerFallback<T>,
 ): Promise<T[]> {
   return runInWorkers<TensorInfo, string, T>(entry, { lowpWorker: 'check', job }, tensors, threads, {
-    size: (t) => t.byteLength,
+    size: (t) => t.elements, // the analysis costs per value: a Q4_K tensor holds 1.9× the values of a Q8_0 one of its size
     key: (t) => t.name,
     message: (t) => ({ name: t.name }) satisfies ToWorker,
     onDone: onTensorDone,
