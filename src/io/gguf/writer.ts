@@ -9,6 +9,7 @@ import { describeValue } from '../../core/describe.js';
 import { ggmlTypeInfo, type GgmlType, type GgmlTypeInfo } from '../../quant/ggml/types.js';
 import { dtypeArrayType, typedArrayToBytes, type DType, type TensorData } from '../dtypes.js';
 import { GgufError } from '../errors.js';
+import { shapeElements } from '../shape.js';
 import { requireNodeFs, systemMessage } from '../node-fs.js';
 import { GGUF_DEFAULT_ALIGNMENT } from './header.js';
 import {
@@ -243,16 +244,8 @@ function planTensor(t: GgufTensorInput, i: number): PlannedTensor {
   } catch (e) {
     throw new TypeError(`tensor '${name}': ${(e as Error).message}`);
   }
-  if (!Array.isArray(shape)) throw new TypeError(`expected the shape of tensor '${name}' as an array, got ${describeValue(shape)}`);
+  const elements = shapeElements(name, shape);
   if (shape.length > 4) throw new RangeError(`expected at most 4 dimensions for tensor '${name}', got shape [${shape.join(', ')}]`);
-  let elements = 1;
-  for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw new RangeError(`expected the shape of tensor '${name}' to hold non-negative integers, got ${describeValue(d)}`);
-    }
-    if (elements !== 0 && d > Number.MAX_SAFE_INTEGER / elements) throw new RangeError(`expected the element count of tensor '${name}' to be at most 2^53 - 1, got shape [${shape.join(', ')}]`);
-    elements *= d;
-  }
   const row = shape.length === 0 ? 1 : shape[shape.length - 1];
   if (row % info.blockSize !== 0) {
     throw new RangeError(`expected rows of whole ${info.name} blocks for tensor '${name}' (a last dimension that is a multiple of ${info.blockSize}), got shape [${shape.join(', ')}]`);

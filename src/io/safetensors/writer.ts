@@ -7,6 +7,7 @@
 import { describeValue } from '../../core/describe.js';
 import { dtypeArrayType, dtypeSize, isDType, typedArrayToBytes, DTYPES, type DType, type TensorData } from '../dtypes.js';
 import { SafetensorsError } from '../errors.js';
+import { shapeElements } from '../shape.js';
 import { UNSAFE_KEYS } from '../json.js';
 import { requireNodeFs, systemMessage } from '../node-fs.js';
 
@@ -118,15 +119,7 @@ function planTensor(name: string, t: TensorInput): PlannedTensor {
   if (typeof t !== 'object' || t === null) throw new TypeError(`expected tensor '${name}' to be {dtype, shape, data}, got ${describeValue(t)}`);
   const { dtype, shape, data } = t;
   if (!isDType(dtype)) throw new TypeError(`expected the dtype of tensor '${name}' to be one of ${DTYPES.join(', ')}, got ${describeValue(dtype)}`);
-  if (!Array.isArray(shape)) throw new TypeError(`expected the shape of tensor '${name}' to be an array, got ${describeValue(shape)}`);
-  let elements = 1;
-  for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw new RangeError(`expected the shape of tensor '${name}' to hold non-negative integers, got ${describeValue(d)}`);
-    }
-    if (elements !== 0 && d > Number.MAX_SAFE_INTEGER / elements) throw new RangeError(`expected the element count of tensor '${name}' to be at most 2^53 - 1, got shape [${shape.join(', ')}]`);
-    elements *= d;
-  }
+  const elements = shapeElements(name, shape);
   const size = dtypeSize(dtype);
   const Natural = dtypeArrayType(dtype);
   let bytes: Uint8Array;
