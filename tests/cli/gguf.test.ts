@@ -13,7 +13,7 @@ import { openGguf, writeGguf } from '../../src/io/index.js';
 import { dequantizeGgml } from '../../src/quant/index.js';
 import { FIXTURES } from '../helpers/vectors.js';
 import { brokenCases } from '../fixtures/gguf/make-broken.mjs';
-import { ROOT, runCli, spawnCli } from './helpers.js';
+import { expectOneLineError, ROOT, runCli, spawnCli } from './helpers.js';
 
 const MODEL = join(FIXTURES, 'gguf', 'model.gguf');
 const tmp = mkdtempSync(join(tmpdir(), 'lowp-gguf-cli-'));
@@ -31,16 +31,6 @@ function oracleMaxAbs(): Map<string, number> {
     out.set(k, x.reduce((m, y) => Math.max(m, Math.abs(y)), 0));
   }
   return out;
-}
-
-function expectOneLineError(r: { code: number; stderr: string; stdout: string }, name: string): void {
-  expect(r.code, `${name}: ${r.stderr}`).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, name).toHaveLength(1);
-  expect(lines[0]).toMatch(/^lowp: /);
-  expect(lines[0]).toContain(name);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
 describe('lowp check model.gguf', () => {
@@ -153,7 +143,7 @@ describe('lowp check on broken GGUF files: exit 2, one line', () => {
       writeFileSync(path, c.bytes);
       for (const cmd of [['check', path, '--to', 'fp16'], ['quant-error', path, '--methods', 'int8-row']]) {
         const r = await runCli(cmd);
-        expectOneLineError(r, c.name);
+        expectOneLineError(r, c.name, c.name);
       }
     }
   });
@@ -164,7 +154,7 @@ describe('lowp check on broken GGUF files: exit 2, one line', () => {
       writeFileSync(path, c.bytes);
       const r = await spawnCli(['check', path, '--to', 'bf16'], { timeoutMs: 20_000 });
       expect(r.signal, c.name).toBeNull();
-      expectOneLineError(r, c.name);
+      expectOneLineError(r, c.name, c.name);
     }
   });
 });

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { run } from '../../src/cli/run.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,4 +47,20 @@ export function spawnCli(args: string[], opts: { env?: Record<string, string>; t
       resolve({ code: code ?? -1, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * Asserts the CLI's answer to a file it refuses: exit status 2, nothing on stdout, one line on stderr
+ * that starts with `lowp: ` and carries no stack trace; with `mentions`, the line also contains that
+ * text. Returns the line. `label` names the case in failure messages.
+ */
+export function expectOneLineError(r: { code: number; stderr: string; stdout: string }, label: string, mentions?: string): string {
+  expect(r.code, `${label}: ${r.stderr}`).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines, label).toHaveLength(1);
+  expect(lines[0]).toMatch(/^lowp: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  if (mentions !== undefined) expect(lines[0]).toContain(mentions);
+  return lines[0];
 }

@@ -13,20 +13,10 @@ import { writeSafetensors } from '../../src/io/index.js';
 import { ELEMENT_SIZE, Ordered, T, torchSave, type PyW, type StorageSpec } from '../helpers/torch-writer.js';
 import { rawTensors, TORCH_VECTORS, TRAINER_RUNS } from '../helpers/torch-vectors.js';
 import { FIXTURES } from '../helpers/vectors.js';
-import { runCli, spawnCli } from './helpers.js';
+import { expectOneLineError, runCli, spawnCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lowp-cli-torch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function expectOneLineError(r: { code: number; stderr: string; stdout: string }, file: string): string {
-  expect(r.code, `${file}: ${r.stderr}`).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, file).toHaveLength(1);
-  expect(lines[0]).toMatch(/^lowp: /);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  return lines[0];
-}
 
 /** A torch.save state dict holding exactly the tensors of a safetensors file (same names, dtypes, bits). */
 function torchCopyOf(safetensorsPath: string): Uint8Array {
