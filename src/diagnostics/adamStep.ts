@@ -670,7 +670,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
     let se = 0;
     if (!all && evaluated > 1) {
       const mean = sumU / evaluated;
-      se = Math.sqrt(Math.max(sumU2 / evaluated - mean * mean, 0) / (evaluated - 1)) * Math.sqrt(1 - evaluated / Math.max(n, evaluated));
+      se = Math.sqrt(Math.max(sumU2 / evaluated - mean * mean, 0) / (evaluated - 1)); // drawn with replacement: no finite-population correction
     }
     result.estimate = { model: 'normal', nodes: K, evaluated, meanShrink: shrink, unchangedFractionStdError: se };
     if (probU && probN) { result.unchangedProbability = probU; result.nonFiniteProbability = probN; }

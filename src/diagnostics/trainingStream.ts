@@ -344,7 +344,7 @@ export class TensorStream {
       let se = 0;
       if (!all && evaluated > 1) {
         const mean = sumU / evaluated;
-        se = Math.sqrt(Math.max(sumU2 / evaluated - mean * mean, 0) / (evaluated - 1)) * Math.sqrt(1 - evaluated / Math.max(n, evaluated));
+        se = Math.sqrt(Math.max(sumU2 / evaluated - mean * mean, 0) / (evaluated - 1)); // drawn with replacement: no finite-population correction
       }
       return {
         mode: 'estimate', counts: counts[impl], cast, scalars: sc[impl].scalars,

@@ -299,6 +299,22 @@ describe('simulateAdamStep properties', () => {
     expect(se).toBeGreaterThan(0);
     expect(Math.abs(some.counts.unchanged - all.counts.unchanged) / 20000).toBeLessThanOrEqual(5 * se);
   });
+
+  it('the standard error is that of a sample drawn with replacement: about 95% of seeds land within 2 of them, even when the sample is 90% of the elements', () => {
+    // a finite-population correction (for a sample without replacement) would shrink it to 0.32 of that
+    // at 90%, and only about half the seeds would land within 2 of them
+    const n = 4000;
+    const { w, m, v } = arrays(n, 11);
+    const opts: AdamStepOptions = { lr: 3e-4, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1, precision: 'bf16', implementation: 'foreach' };
+    const all = simulateAdamStep({ weight: w, expAvg: m, expAvgSq: v, step: 100 }, opts).counts.unchanged / n;
+    let within = 0;
+    const seeds = 60;
+    for (let seed = 1; seed <= seeds; seed++) {
+      const some = simulateAdamStep({ weight: w, expAvg: m, expAvgSq: v, step: 100 }, { ...opts, estimate: { sample: 3600, seed } });
+      if (Math.abs(some.counts.unchanged / n - all) <= 2 * some.estimate!.unchangedFractionStdError) within++;
+    }
+    expect(within / seeds).toBeGreaterThanOrEqual(0.8);
+  });
 });
 
 describe('simulateAdamStep arguments', () => {
