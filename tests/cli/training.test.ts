@@ -321,7 +321,7 @@ describe('worker threads (the built CLI)', () => {
     const dir = hfFolder('threads', model(3), 'ordered');
     const runBin = (threads: string) => {
       const r = spawnSync(process.execPath, [bin, 'check', dir, '--to', 'fp16', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
-      expect(r.status, r.stderr).toBe(0);
+      expect(r.status, `signal ${r.signal}, ${r.error?.message ?? 'no spawn error'}; stderr: ${r.stderr}; stdout: ${r.stdout.slice(0, 200)}`).toBe(0);
       const t = JSON.parse(r.stdout).training;
       delete t.seconds;
       return t;
