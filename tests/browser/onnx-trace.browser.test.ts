@@ -5,19 +5,12 @@
 // activations.json's (onnxruntime 1.30): every fp16 count, the first overflow and the emulated SQNR;
 // max |x| within 1e-6 relative (onnxruntime-web's kernels sum in another order than onnxruntime-node's).
 // Skipped (with a message) only when /usr/bin/chromium is absent and CI is not set.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpyFile } from '../../src/io/index.js';
 import { browserTestsEnabled, openBrowserPage, type BrowserPage } from '../helpers/browser-page.js';
+import { expectVectorModelFp16 } from '../helpers/onnx-web-oracle.js';
 import { FIXTURES } from '../helpers/vectors.js';
-
-interface Counts { overflowed: number; flushedToZero: number; subnormal: number }
-const oracle = JSON.parse(readFileSync(join(FIXTURES, 'onnx', 'activations.json'), 'utf8')) as {
-  outputs: { output: string; maxAbs: number; fp16: Counts }[];
-  firstOverflow: Record<string, string>;
-  emulatedFp16SqnrDb: Record<string, number | string>;
-};
 
 describe.skipIf(!browserTestsEnabled('tests/browser'))('lowp/onnx traces with onnxruntime-web in headless Chromium', () => {
   let page0: BrowserPage;
@@ -50,23 +43,14 @@ describe.skipIf(!browserTestsEnabled('tests/browser'))('lowp/onnx traces with on
         return {
           runtime: report.runtime.name,
           firstOverflow: report.firstOverflow?.output ?? null,
-          outputs: report.outputs.map((o) => ({ output: o.output, maxAbs: o.maxAbs, overflowed: o.overflowed, flushedToZero: o.flushedToZero, subnormal: o.subnormal, sqnr: o.emulatedSqnrDb })),
+          outputs: report.outputs.map((o) => ({ output: o.output, maxAbs: o.maxAbs, overflowed: o.overflowed, flushedToZero: o.flushedToZero, subnormal: o.subnormal, emulatedSqnrDb: o.emulatedSqnrDb })),
         };
       },
       { ids: Array.from(ids.data as BigInt64Array, Number), shape: ids.shape },
     );
     expect(errors).toEqual([]);
     expect(r.runtime).toBe('onnxruntime-web');
-    expect(r.outputs.map((o) => o.output)).toEqual(oracle.outputs.map((o) => o.output));
-    r.outputs.forEach((o, i) => {
-      const want = oracle.outputs[i];
-      expect({ overflowed: o.overflowed, flushedToZero: o.flushedToZero, subnormal: o.subnormal }, o.output).toEqual(want.fp16);
-      expect(Math.abs(o.maxAbs - want.maxAbs), o.output).toBeLessThanOrEqual(1e-6 * want.maxAbs);
-      const sqnr = oracle.emulatedFp16SqnrDb[o.output];
-      if (typeof sqnr === 'number') expect(Math.abs((o.sqnr as number) - sqnr), o.output).toBeLessThanOrEqual(0.5);
-      else expect(o.sqnr, o.output).toBe(sqnr);
-    });
-    expect(r.firstOverflow).toBe(oracle.firstOverflow.fp16 ?? null);
+    expectVectorModelFp16(r.outputs, r.firstOverflow);
     await page.close();
   }, 120_000);
 });
