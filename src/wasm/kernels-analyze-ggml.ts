@@ -40,7 +40,7 @@
 // 4 lane copies (measured: the nibbles cost half as much).
 // `buf` is the kernels' scratch (ANALYZE_GGML_SCRATCH bytes): 256 f32 values, 512 f32 (|x| and err of
 // the group), 264 u16 bins, the state.
-import { analyzeLoop, analyzeStateFinish, analyzeStateInit, ANALYZE_STATE, S_EXACT, S_FLUSH, S_MAXA, S_MERR, S_MINA, S_MREL, S_MULP, S_SABS, S_SE, S_SREL, S_SUBLT, S_SX, S_ZERO } from './kernels-analyze';
+import { analyzeLoop, analyzeStateFinish, analyzeStateInit, histLanes, ANALYZE_STATE, S_EXACT, S_FLUSH, S_MAXA, S_MERR, S_MINA, S_MREL, S_MULP, S_SABS, S_SE, S_SREL, S_SUBLT, S_SX, S_ZERO } from './kernels-analyze';
 import { dequantQ4_K, dequantQ8_0 } from './kernels-ggml';
 import { f16ToF32s } from './half-scalar';
 
@@ -131,17 +131,7 @@ function rangeStats(vals: usize, n: i32, st: usize, terms: usize, hist: usize, h
     if (low != 0 && low < <u32>(w << 23)) {
       // values below the window: one increment each
       for (let k = 0; k < 32; k += 4) {
-        const E = i32x4.shr_u(v128.load(terms + (<usize>(b + k) << 2)), 23);
-        const e01 = i64x2.extract_lane(E, 0);
-        const e23 = i64x2.extract_lane(E, 1);
-        const h0 = hist + (<usize>(<u32>e01) << 2);
-        const h1 = hist + 1152 + (<usize>(<u32>(e01 >>> 32)) << 2);
-        const h2 = hist + 2304 + (<usize>(<u32>e23) << 2);
-        const h3 = hist + 3456 + (<usize>(<u32>(e23 >>> 32)) << 2);
-        store<u32>(h0, load<u32>(h0) + 1);
-        store<u32>(h1, load<u32>(h1) + 1);
-        store<u32>(h2, load<u32>(h2) + 1);
-        store<u32>(h3, load<u32>(h3) + 1);
+        histLanes(hist, i32x4.shr_u(v128.load(terms + (<usize>(b + k) << 2)), 23));
       }
       continue;
     }

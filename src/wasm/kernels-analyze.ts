@@ -140,18 +140,7 @@ export function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u3
     let minG = INF;
     for (let i = start; i < end; i += 4) {
       const a = v128.and(v128.load(src + (<usize>i << 2)), ABS);
-      const E = i32x4.shr_u(a, 23);
-      // histogram by exponent field, one copy per lane (no store-to-load chain between lanes)
-      const e01 = i64x2.extract_lane(E, 0);
-      const e23 = i64x2.extract_lane(E, 1);
-      const h0 = hist + (<usize>(<u32>e01) << 2);
-      const h1 = hist + 1152 + (<usize>(<u32>(e01 >>> 32)) << 2);
-      const h2 = hist + 2304 + (<usize>(<u32>e23) << 2);
-      const h3 = hist + 3456 + (<usize>(<u32>(e23 >>> 32)) << 2);
-      store<u32>(h0, load<u32>(h0) + 1);
-      store<u32>(h1, load<u32>(h1) + 1);
-      store<u32>(h2, load<u32>(h2) + 1);
-      store<u32>(h3, load<u32>(h3) + 1);
+      histLanes(hist, i32x4.shr_u(a, 23));
       let r: v128;
       if (narrow) {
         // (a + C) − C with C = 2^(e + 23 − m) (the target's quantum is ulp(C)), at least 2^(emin − m + 23)
@@ -283,6 +272,23 @@ export function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u3
   v128.store(st + S_MERR, mErr); v128.store(st + S_MULP, mUlp); v128.store(st + S_MREL, mRel);
   store<i32>(st + S_MODES, slowMode ? 1 : 0);
   store<i32>(st + S_MODES, lowMode ? 1 : 0, 4);
+}
+
+/**
+ * Adds 1 to the bins of the 4 exponent fields E (one per lane) in `hist`, one copy per lane (1152 bytes
+ * apart: no store-to-load chain between lanes). Shared with the fused ggml kernels (kernels-analyze-ggml.ts).
+ */
+export function histLanes(hist: usize, E: v128): void {
+  const e01 = i64x2.extract_lane(E, 0);
+  const e23 = i64x2.extract_lane(E, 1);
+  const h0 = hist + (<usize>(<u32>e01) << 2);
+  const h1 = hist + 1152 + (<usize>(<u32>(e01 >>> 32)) << 2);
+  const h2 = hist + 2304 + (<usize>(<u32>e23) << 2);
+  const h3 = hist + 3456 + (<usize>(<u32>(e23 >>> 32)) << 2);
+  store<u32>(h0, load<u32>(h0) + 1);
+  store<u32>(h1, load<u32>(h1) + 1);
+  store<u32>(h2, load<u32>(h2) + 1);
+  store<u32>(h3, load<u32>(h3) + 1);
 }
 
 /**
