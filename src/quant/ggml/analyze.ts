@@ -16,7 +16,7 @@ import { dequantizeGgml } from './dequantize.js';
 import { quantizeGgml } from './quantize.js';
 import { ggmlRowProblem } from './rows.js';
 import {
-  emptyScanCounts, ggmlScaleLimits, scanGgmlBlocks, GGML_STORAGE_TYPES, HISTOGRAM_OFFSET, MULTIPLIER_BITS, SCALE_LAYOUTS,
+  emptyScanCounts, ggmlScaleLimits, scanGgmlBlocks, GGML_STORAGE_TYPES, HISTOGRAM_LENGTH, HISTOGRAM_NON_FINITE, HISTOGRAM_OFFSET, HISTOGRAM_ZERO, MULTIPLIER_BITS, SCALE_LAYOUTS,
   type BlockProblem, type BlockScanCounts, type GgmlScaleLimits, type GgmlStorageType,
 } from './scales.js';
 import { GGML_TYPES, resolveTypeIn } from './types.js';
@@ -245,7 +245,7 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
   if (!Number.isSafeInteger(keep) || keep < 0) throw new RangeError(`${FN}: examples must be a non-negative integer, got ${describeValue(keep)}`);
   const counts: GgmlCounts = { ...emptyScanCounts(), total: 0, zeros: 0, nonzeroFinite: 0, nonFiniteInputs: 0, nonFiniteBlocks: 0 };
   const err = createErrorAccumulator();
-  const histogram = new Float64Array(320);
+  const histogram = new Float64Array(HISTOGRAM_LENGTH);
   const examples: GgmlBlockExample[] = [];
   const perKind = new Map<BlockProblem, number>();
   const inputs = Float64Array.of(0, 0, 0, Infinity); // zeros, nonzero finite, max |x|, min nonzero |x|
@@ -308,14 +308,14 @@ export function createGgmlAnalyzer(type: string, options?: GgmlAnalyzerOptions):
       const maxAbs = inputs[2], minAbsNonzero = inputs[3];
       const error = err.result();
       const bins: { exponent: number; count: number }[] = [];
-      for (let i = 0; i < 318; i++) if (histogram[i] > 0) bins.push({ exponent: i - HISTOGRAM_OFFSET, count: histogram[i] });
+      for (let i = 0; i < HISTOGRAM_ZERO; i++) if (histogram[i] > 0) bins.push({ exponent: i - HISTOGRAM_OFFSET, count: histogram[i] });
       const analysis: GgmlAnalysis = {
         type: t, blockSize: bs, typeSize: ts, bitsPerValue: (ts * 8) / bs, rowLength,
         bytes: (counts.total / bs) * ts,
         counts,
         range: { maxAbs, minAbsNonzero: minAbsNonzero === Infinity ? 0 : minAbsNonzero },
         error,
-        scales: { bins, zero: histogram[318], nonFinite: histogram[319] },
+        scales: { bins, zero: histogram[HISTOGRAM_ZERO], nonFinite: histogram[HISTOGRAM_NON_FINITE] },
         examples,
         limits: ggmlScaleLimits(t),
         scaleDescription: SCALE_LAYOUTS[t].description,

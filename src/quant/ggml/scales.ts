@@ -161,12 +161,18 @@ export type BlockProblem = 'inf-scale' | 'lost' | 'zeroed-sub-block' | 'coarse-s
 
 /** Offset of exponent 0 in a {@link ScanSinks} histogram (E8M0 exponents reach -128, fp16's -24). */
 export const HISTOGRAM_OFFSET = 160;
+/** Slot of a {@link ScanSinks} histogram counting the blocks whose d is 0 (above every exponent's: E8M0's 127 is at 287). */
+export const HISTOGRAM_ZERO = 318;
+/** Slot of a {@link ScanSinks} histogram counting the blocks whose d is inf or NaN. */
+export const HISTOGRAM_NON_FINITE = 319;
+/** Length of a {@link ScanSinks} histogram. */
+export const HISTOGRAM_LENGTH = 320;
 
 /** Extra outputs of a scan: the scale histogram and a callback for problem blocks. */
 export interface ScanSinks {
   /**
-   * Counts of blocks by floor(log2 |d|), at index exponent + HISTOGRAM_OFFSET (length 320); then the
-   * blocks whose d is 0 at index 318 and inf or NaN at 319.
+   * Counts of blocks by floor(log2 |d|), at index exponent + HISTOGRAM_OFFSET (length HISTOGRAM_LENGTH);
+   * then the blocks whose d is 0 at HISTOGRAM_ZERO and inf or NaN at HISTOGRAM_NON_FINITE.
    */
   histogram?: Float64Array;
   /** Called for each problem block with the block index within the scan and the block's max |x|. */
@@ -236,8 +242,8 @@ export function scanGgmlBlocks(
     if (hist !== undefined) {
       const ex = scaleExponent(layout, blocks, off);
       if (ex !== null) hist[ex + HISTOGRAM_OFFSET]++;
-      else if (layout.scale === 'fp16' && (u16(blocks, off + layout.d) & 0x7c00) === 0x7c00) hist[319]++;
-      else hist[318]++;
+      else if (layout.scale === 'fp16' && (u16(blocks, off + layout.d) & 0x7c00) === 0x7c00) hist[HISTOGRAM_NON_FINITE]++;
+      else hist[HISTOGRAM_ZERO]++;
     }
     if (layout.scale === 'e8m0') {
       // the byte is a power of two for every value; a block is lost only when the byte wrapped (every
