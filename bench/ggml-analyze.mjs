@@ -13,7 +13,7 @@
 //        LOWP_BENCH_SRC=1 npx tsx bench/ggml-analyze.mjs ...        (against src/)
 const src = !!process.env.LOWP_BENCH_SRC;
 const q = src ? await import('../src/quant/index.ts') : await import('../dist/quant/index.js');
-const { analyzeGgml, quantizeGgml, dequantizeGgml, GGML_STORAGE_TYPES, GGML_TYPES } = q;
+const { analyzeGgml, compare, quantizeGgml, dequantizeGgml, GGML_STORAGE_TYPES, GGML_TYPES } = q;
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -46,6 +46,11 @@ const rows = [];
 for (const type of types) {
   const a = analyzeGgml(x, type, { rowLength });
   if (a.counts.blocks !== n / GGML_TYPES[type].blockSize || a.counts.lostBlocks !== 0) throw new Error(`${type}: unexpected analysis ${JSON.stringify(a.counts)}`);
+  // the SQNR of a prefix of whole rows against compare() of its round trip
+  const p = x.subarray(0, 16 * rowLength);
+  const pa = analyzeGgml(p, type, { rowLength }).error.sqnrDb;
+  const pc = compare(p, dequantizeGgml(quantizeGgml(p, type, { rowLength }), type)).sqnrDb;
+  if (!(Math.abs(pa - pc) <= Math.abs(pc) * 1e-12)) throw new Error(`${type}: analyzeGgml's SQNR ${pa} dB, compare's ${pc} dB`);
   const roundTrip = fastest(() => dequantizeGgml(quantizeGgml(x, type, { rowLength }), type));
   const analyze = fastest(() => analyzeGgml(x, type, { rowLength }));
   rows.push({ type, roundTripMps: n / roundTrip / 1e6, analyzeMps: n / analyze / 1e6, ratio: analyze / roundTrip, sqnrDb: a.error.sqnrDb });
