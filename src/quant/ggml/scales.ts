@@ -115,7 +115,7 @@ function scaleExponent(layout: ScaleLayout, s: Uint8Array, off: number): number 
 }
 
 /** The decoded primary scale of a block (for examples in reports). */
-export function blockScale(layout: ScaleLayout, s: Uint8Array, off: number): number {
+function blockScale(layout: ScaleLayout, s: Uint8Array, off: number): number {
   return layout.scale === 'e8m0' ? e8m0Half(s[off + layout.d]) : fp16At(s, off + layout.d);
 }
 
