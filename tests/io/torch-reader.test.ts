@@ -218,6 +218,21 @@ describe('structural errors are refused with their code', () => {
   };
   const pkl = pickle(one, { storages: s0 });
 
+  it('options: each limit must be a positive integer (RangeError naming it), and a given one applies', async () => {
+    const file = torchSave(one, s0);
+    for (const key of ['maxPickleBytes', 'maxDepth', 'maxTensors', 'maxObjects', 'maxMemo', 'maxExpansion']) {
+      for (const bad of [0, -1, 1.5, '4', null, Number.NaN]) {
+        const e = await openTorch(file, { [key]: bad }).catch((x) => x);
+        expect(e).toBeInstanceOf(RangeError);
+        expect(e.message).toContain(key);
+      }
+    }
+    expect((await refusal(file, { maxPickleBytes: 1 })).code).toBe('LIMIT');
+    const ok = await openTorch(file, { maxPickleBytes: 1 << 20, maxDepth: 10, maxTensors: 1, maxObjects: 1000, maxMemo: 1000, maxExpansion: 1 });
+    expect(ok.names()).toEqual(['w']);
+    await ok.close();
+  });
+
   it('crc32 is zip\'s CRC-32: the standard check value, and zlib\'s crc32 on random bytes', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     // node:zlib's crc32 (Node >= 20.15) is an independent implementation; older Nodes keep the check value only
