@@ -41,13 +41,17 @@ params.push({ name: 'model.norm.weight', shape: [d], kind: 'norm' });
 params.push({ name: 'lm_head.weight', shape: [vocab, d], kind: 'matrix' });
 const count = (p: Param): number => p.shape.reduce((a, b) => a * b, 1);
 
-let s = 2463534242;
-const next = (): number => {
-  s ^= s << 13;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  return (s >>> 0) / 4294967296;
-};
+/** A xorshift32 stream from `seed`: uniform values in [0, 1). */
+function xorshift32(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+const next = xorshift32(2463534242);
 const block = new Float32Array(1 << 20);
 /**
  * Values of one tensor in 4 MiB chunks: 'w' weights, 'm' exp_avg, 'v' exp_avg_sq. The moments of an
@@ -57,13 +61,7 @@ const block = new Float32Array(1 << 20);
  */
 function* values(p: Param, what: 'w' | 'm' | 'v'): Iterable<Uint8Array> {
   const n = count(p);
-  let seed = (2463534242 ^ p.name.length * 2654435761 ^ p.shape[0] * 40503) >>> 0 || 1;
-  const scale = (): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 4294967296;
-  };
+  const scale = xorshift32((2463534242 ^ p.name.length * 2654435761 ^ p.shape[0] * 40503) >>> 0 || 1);
   for (let done = 0; done < n; ) {
     const k = Math.min(block.length, n - done);
     for (let i = 0; i < k; i++) {

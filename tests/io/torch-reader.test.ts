@@ -7,9 +7,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCheckpoint, openTorch, PyObject, TorchError, TorchFile, TorchTensorRef, type PyValue } from '../../src/io/index.js';
+import { crc32 } from '../../src/io/torch/zip.js';
 import { LOWP_DTYPE } from '../helpers/torch-vectors.js';
 import { Call, ELEMENT_SIZE, F, NewObj, Ordered, pickle, T, torchSave, Tuple, writeZip, type PyW, type SaveOptions, type StorageSpec, type TensorSpec } from '../helpers/torch-writer.js';
 
@@ -215,6 +217,29 @@ describe('structural errors are refused with their code', () => {
     return Uint8Array.from(parts.flatMap((p) => [...p]));
   };
   const pkl = pickle(one, { storages: s0 });
+
+  it('options: each limit must be a positive integer (RangeError naming it), and a given one applies', async () => {
+    const file = torchSave(one, s0);
+    for (const key of ['maxPickleBytes', 'maxDepth', 'maxTensors', 'maxObjects', 'maxMemo', 'maxExpansion']) {
+      for (const bad of [0, -1, 1.5, '4', null, Number.NaN]) {
+        const e = await openTorch(file, { [key]: bad }).catch((x) => x);
+        expect(e).toBeInstanceOf(RangeError);
+        expect(e.message).toContain(key);
+      }
+    }
+    expect((await refusal(file, { maxPickleBytes: 1 })).code).toBe('LIMIT');
+    const ok = await openTorch(file, { maxPickleBytes: 1 << 20, maxDepth: 10, maxTensors: 1, maxObjects: 1000, maxMemo: 1000, maxExpansion: 1 });
+    expect(ok.names()).toEqual(['w']);
+    await ok.close();
+  });
+
+  it('crc32 is zip\'s CRC-32: the standard check value, and zlib\'s crc32 on random bytes', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    // node:zlib's crc32 (Node >= 20.15) is an independent implementation; older Nodes keep the check value only
+    const zcrc = (zlib as { crc32?: (b: Uint8Array) => number }).crc32;
+    if (zcrc === undefined) return;
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (b) => crc32(b) === zcrc(b)));
+  });
 
   it('zip: no end record, a cut file, entries outside the folder, two folders, duplicates, encryption, a bad CRC', async () => {
     const good = torchSave(one, s0);

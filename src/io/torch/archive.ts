@@ -7,7 +7,7 @@
 // Reference: torch/serialization.py (`_save`, `_load`), caffe2/serialize/inline_container.cc.
 import { TorchError } from '../errors.js';
 import type { ByteSource } from '../source.js';
-import { unpickle, type PickleLimits } from './pickle.js';
+import { DEFAULT_PICKLE_LIMITS, unpickle, type PickleLimits } from './pickle.js';
 import { rebuildContext, torchHooks } from './rebuild.js';
 import type { PyValue, TorchStorageRef } from './values.js';
 import { entryDataOffset, readEntry, readZipDirectory } from './zip.js';
@@ -48,9 +48,7 @@ export const DEFAULT_TORCH_LIMITS: Readonly<TorchLimits> = Object.freeze({
   maxDepth: 1000,
   maxTensors: 1_000_000,
   maxExpansion: 16,
-  maxMemo: 10_000_000,
-  maxObjects: 10_000_000,
-  maxIntBytes: 4096,
+  ...DEFAULT_PICKLE_LIMITS,
 });
 
 /** Where a storage's bytes are in the file. */

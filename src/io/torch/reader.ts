@@ -117,26 +117,22 @@ export interface TorchStorageInfo {
   readonly location: string;
 }
 
+/** The limits a caller may set, in the order they are checked. */
+const LIMIT_OPTIONS = ['maxPickleBytes', 'maxDepth', 'maxTensors', 'maxObjects', 'maxMemo', 'maxExpansion'] as const;
+
 function checkOptions(options: unknown): TorchLimits & { name?: string } {
   if (options === undefined || options === null) return { ...DEFAULT_TORCH_LIMITS };
   if (typeof options !== 'object') throw new TypeError(`expected options as an object, got ${describeValue(options)}`);
   const o = options as TorchReadOptions;
-  const limit = (v: unknown, name: string, def: number): number => {
-    if (v === undefined) return def;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new RangeError(`expected ${name} to be a positive integer, got ${describeValue(v)}`);
-    return v;
-  };
   if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`expected name to be a string, got ${describeValue(o.name)}`);
-  return {
-    ...DEFAULT_TORCH_LIMITS,
-    name: o.name,
-    maxPickleBytes: limit(o.maxPickleBytes, 'maxPickleBytes', DEFAULT_TORCH_LIMITS.maxPickleBytes),
-    maxDepth: limit(o.maxDepth, 'maxDepth', DEFAULT_TORCH_LIMITS.maxDepth),
-    maxTensors: limit(o.maxTensors, 'maxTensors', DEFAULT_TORCH_LIMITS.maxTensors),
-    maxObjects: limit(o.maxObjects, 'maxObjects', DEFAULT_TORCH_LIMITS.maxObjects),
-    maxMemo: limit(o.maxMemo, 'maxMemo', DEFAULT_TORCH_LIMITS.maxMemo),
-    maxExpansion: limit(o.maxExpansion, 'maxExpansion', DEFAULT_TORCH_LIMITS.maxExpansion),
-  };
+  const checked: TorchLimits & { name?: string } = { ...DEFAULT_TORCH_LIMITS, name: o.name };
+  for (const key of LIMIT_OPTIONS) {
+    const v: unknown = o[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new RangeError(`expected ${key} to be a positive integer, got ${describeValue(v)}`);
+    checked[key] = v;
+  }
+  return checked;
 }
 
 /**

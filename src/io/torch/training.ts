@@ -355,7 +355,8 @@ class PrefixedReader implements TensorReader {
   readonly format: IoFormat = 'torch';
   readonly metadata: Readonly<Record<string, string>>;
   readonly tensors: readonly TensorInfo[];
-  private readonly original = new Map<string, string>();
+  /** Each name without the prefix: the file's name for it, and its info under the short name. */
+  private readonly byName = new Map<string, { original: string; info: TensorInfo }>();
 
   constructor(
     private readonly file: TorchFile,
@@ -366,7 +367,6 @@ class PrefixedReader implements TensorReader {
     for (const t of file.tensors) {
       if (!t.name.startsWith(prefix) || t.name.length === prefix.length) continue;
       const name = t.name.slice(prefix.length);
-      this.original.set(name, t.name);
       const info: TensorInfo & { sameAs?: string } = { ...t, name };
       const tied = (t as { sameAs?: string }).sameAs;
       if (tied !== undefined) {
@@ -374,12 +374,13 @@ class PrefixedReader implements TensorReader {
         else delete info.sameAs;
       }
       tensors.push(Object.freeze(info));
+      this.byName.set(name, { original: t.name, info });
     }
     this.tensors = Object.freeze(tensors);
   }
 
-  private orig(name: string): string {
-    const o = this.original.get(name);
+  private entry(name: string): { original: string; info: TensorInfo } {
+    const o = this.byName.get(name);
     if (o === undefined) throw new TorchError('NOT_FOUND', `expected the name of a model tensor (${this.tensors.length} tensors), got ${typeof name === 'string' ? quoteName(name) : describeValue(name)}`, this.file.name);
     return o;
   }
@@ -389,12 +390,15 @@ class PrefixedReader implements TensorReader {
   }
 
   has(name: string): boolean {
-    return this.original.has(name);
+    return this.byName.has(name);
   }
 
   info(name: string): TensorInfo {
-    const o = this.orig(name);
-    return this.tensors.find((t) => t.name === name) ?? this.file.info(o);
+    return this.entry(name).info;
+  }
+
+  private orig(name: string): string {
+    return this.entry(name).original;
   }
 
   async tensor(name: string): Promise<Tensor> {

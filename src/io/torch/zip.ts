@@ -266,7 +266,8 @@ export async function readEntry(source: ByteSource, entry: ZipEntry, limit: numb
   const start = await entryDataOffset(source, entry, limit, file);
   const raw = await readExact(source, start, entry.compressedSize, TorchError);
   const bytes = entry.method === 0 ? raw : await inflate(raw, entry, file);
-  if (crc32(bytes) !== entry.crc32) throw new TorchError('ZIP', `expected '${entry.name}' to match its CRC-32 ${entry.crc32.toString(16)}, got ${crc32(bytes).toString(16)} (a damaged file)`, file);
+  const crc = crc32(bytes);
+  if (crc !== entry.crc32) throw new TorchError('ZIP', `expected '${entry.name}' to match its CRC-32 ${entry.crc32.toString(16)}, got ${crc.toString(16)} (a damaged file)`, file);
   return bytes;
 }
 
