@@ -9,15 +9,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { F, T, torchSaveTo, Tuple, type PyW, type StorageSpec } from '../tests/helpers/torch-writer.js';
-
-/** The first bytes of a safetensors file: the 8-byte header length, then the JSON header padded to 8. */
-function safetensorsHeader(json: string): Uint8Array {
-  const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
-  const head = new Uint8Array(8 + padded.length);
-  new DataView(head.buffer).setBigUint64(0, BigInt(padded.length), true);
-  head.set(new TextEncoder().encode(padded), 8);
-  return head;
-}
+import { safetensorsHeader } from './_safetensors-header.mjs';
 
 const [out, mibArg] = process.argv.slice(2);
 if (!out) throw new Error('usage: _training-folder.ts OUT_DIR [MiB of weights, default 1024]');
