@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/index.js';
 import { FIXTURES, SHARED_VECTORS } from '../helpers/vectors.js';
-import { runCli } from './helpers.js';
+import { expectOneLineError, runCli } from './helpers.js';
 
 const ONNX_DIR = existsSync(join(SHARED_VECTORS, 'onnx', 'model.onnx')) ? join(SHARED_VECTORS, 'onnx') : join(FIXTURES, 'onnx');
 const oracle = JSON.parse(readFileSync(join(ONNX_DIR, 'activations.json'), 'utf8')) as {
@@ -20,13 +20,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const model = join(ONNX_DIR, 'model.onnx');
 const ids = `input_ids=${join(ONNX_DIR, 'input_ids.npy')}`;
 
-function oneLine(r: { code: number; stdout: string; stderr: string }): string {
-  expect(r.code).toBe(2);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^lowp: /);
-  return lines[0];
-}
 
 describe('lowp trace', () => {
   it('--json reproduces activations.json: fp16 counts, the first overflow, the emulated SQNR within 0.5 dB', async () => {
@@ -70,7 +63,7 @@ describe('lowp trace', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).inputs).toEqual([{ name: 'input_ids', type: 'int64', shape: [1, 24], source: 'random' }]);
     // the exported model fixes its input's shape: another one is refused, saying which
-    expect(oneLine(await runCli(['trace', model, '--input', 'input_ids=random:1x8']))).toMatch(/dimension 1 of input 'input_ids' to be 24, got 8/);
+    expect(expectOneLineError(await runCli(['trace', model, '--input', 'input_ids=random:1x8']), 'wrong input shape')).toMatch(/dimension 1 of input 'input_ids' to be 24, got 8/);
     const npy = join(tmp, 'ids32.npy');
     writeFileSync(npy, writeNpy({ dtype: 'I32', shape: [1, 24], data: Int32Array.from({ length: 24 }, (_, i) => i) }));
     const q = await runCli(['trace', model, '--input', `input_ids=${npy}`, '--json']);
@@ -79,13 +72,13 @@ describe('lowp trace', () => {
   });
 
   it('bad usage: exit 2 and one line', async () => {
-    expect(oneLine(await runCli(['trace', join(tmp, 'none.onnx')]))).toMatch(/none\.onnx/);
-    expect(oneLine(await runCli(['trace', model, '--input', 'input_ids']))).toMatch(/--input expects name=file\.npy/);
-    expect(oneLine(await runCli(['trace', model, '--input', 'nope=random:1x2']))).toMatch(/inputs of the model \(input_ids\), got 'nope'/);
-    expect(oneLine(await runCli(['trace', model, '--input', `input_ids=${join(tmp, 'missing.npy')}`]))).toMatch(/missing\.npy/);
-    expect(oneLine(await runCli(['trace', model, '--to', 'fp99']))).toMatch(/fp99/);
+    expect(expectOneLineError(await runCli(['trace', join(tmp, 'none.onnx')]), 'missing model')).toMatch(/none\.onnx/);
+    expect(expectOneLineError(await runCli(['trace', model, '--input', 'input_ids']), '--input without a file')).toMatch(/--input expects name=file\.npy/);
+    expect(expectOneLineError(await runCli(['trace', model, '--input', 'nope=random:1x2']), 'unknown input')).toMatch(/inputs of the model \(input_ids\), got 'nope'/);
+    expect(expectOneLineError(await runCli(['trace', model, '--input', `input_ids=${join(tmp, 'missing.npy')}`]), 'missing .npy')).toMatch(/missing\.npy/);
+    expect(expectOneLineError(await runCli(['trace', model, '--to', 'fp99']), 'unknown format')).toMatch(/fp99/);
     const cut = join(tmp, 'cut.onnx');
     writeFileSync(cut, readFileSync(model).subarray(0, 1000));
-    expect(oneLine(await runCli(['trace', cut]))).toMatch(/cut\.onnx/);
+    expect(expectOneLineError(await runCli(['trace', cut]), 'cut model')).toMatch(/cut\.onnx/);
   });
 });
