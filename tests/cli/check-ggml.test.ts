@@ -14,9 +14,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeSafetensorsFile } from '../../src/io/safetensors/writer.js';
 import { GGML_TYPES, quantizeGgml } from '../../src/quant/index.js';
 import { ggmlScaleLimits } from '../../src/quant/ggml/scales.js';
+import { rawTensors } from '../helpers/torch-vectors.js';
 import { FIXTURES, SHARED_VECTORS, vectorsPath } from '../helpers/vectors.js';
 import { analyzeGgml } from '../../src/quant/ggml/analyze.js';
-import { ROOT, runCli } from './helpers.js';
+import { CLI_BIN, ROOT, runBuiltJson, runCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowp-check-ggml-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -277,15 +278,8 @@ describe('lowp check model.gguf --to <ggml type>: the dequantized tensors of a G
   const oracle = (file: string): string => (existsSync(join(SHARED_VECTORS, 'ggml', file)) ? join(SHARED_VECTORS, 'ggml', file) : join(FIXTURES, 'gguf', file));
   /** gguf-py's dequantized float32 tensors, parsed here. */
   function expected(): Map<string, Float32Array> {
-    const buf = readFileSync(oracle('gguf-expected.safetensors'));
-    const n = Number(buf.readBigUInt64LE(0));
-    const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
     const out = new Map<string, Float32Array>();
-    for (const [k, v] of Object.entries(header)) {
-      if (k === '__metadata__') continue;
-      const [b, e] = v.data_offsets;
-      out.set(k, new Float32Array(new Uint8Array(buf.subarray(8 + n + b, 8 + n + e)).buffer));
-    }
+    for (const [k, { bytes }] of rawTensors(oracle('gguf-expected.safetensors'))) out.set(k, new Float32Array(bytes.buffer));
     return out;
   }
 
@@ -317,18 +311,11 @@ describe('lowp check model.gguf --to <ggml type>: the dequantized tensors of a G
 });
 
 describe('parallel ggml check (worker threads, built CLI)', () => {
-  const bin = process.env.LOWP_CLI_BIN ?? join(ROOT, 'dist', 'cli', 'main.js');
-  const haveBin = existsSync(bin);
-  if (!haveBin) console.warn(`tests/cli: ${bin} not built; the worker-thread test is skipped`);
-  it.skipIf(!haveBin)('--threads 2 gives exactly the analyses of --threads 1', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const runBin = (threads: string) => {
-      const r = spawnSync(process.execPath, [bin, 'check', FILE, '--to', 'q4_k', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
-      expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout);
-    };
-    const one = runBin('1');
-    const two = runBin('2');
+  const haveBin = existsSync(CLI_BIN);
+  if (!haveBin) console.warn(`tests/cli: ${CLI_BIN} not built; the worker-thread test is skipped`);
+  it.skipIf(!haveBin)('--threads 2 gives exactly the analyses of --threads 1', () => {
+    const one = runBuiltJson(['check', FILE, '--to', 'q4_k'], 1);
+    const two = runBuiltJson(['check', FILE, '--to', 'q4_k'], 2);
     expect(two.check.options.threads).toBe(2);
     expect(two.tensors).toEqual(one.tensors);
     expect(two.summary).toEqual(one.summary);

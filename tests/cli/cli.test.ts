@@ -12,7 +12,7 @@ import { quantRoundTrip } from '../../src/quant/methods.js';
 import { sampleSafetensors, sampleTensors } from '../../src/cli/sample/transformer.js';
 import { fmtCheckHead, fmtCountShare, fmtNum, fmtPercent, someNames } from '../../src/cli/units.js';
 import { renderTable } from '../../src/cli/table.js';
-import { ROOT, runCli, spawnCli } from './helpers.js';
+import { CLI_BIN, ROOT, runBuiltJson, runCli, spawnCli } from './helpers.js';
 
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -222,18 +222,11 @@ describe('text helpers', () => {
 describe('parallel check (worker threads, built CLI)', () => {
   // workers start from the built entry (dist/cli/main.js, made by `npm run build`, which `npm test` runs
   // first); LOWP_CLI_BIN may name another build. Without one the test says so and is skipped.
-  const bin = process.env.LOWP_CLI_BIN ?? join(ROOT, 'dist', 'cli', 'main.js');
-  const haveBin = existsSync(bin);
-  if (!haveBin) console.warn(`tests/cli: ${bin} not built; the worker-thread test is skipped`);
-  it.skipIf(!haveBin)('--threads 2 gives exactly the analyses of --threads 1', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const runBin = (threads: string) => {
-      const r = spawnSync(process.execPath, [bin, 'check', '--sample', '--to', 'fp16', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
-      expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout);
-    };
-    const one = runBin('1');
-    const two = runBin('2');
+  const haveBin = existsSync(CLI_BIN);
+  if (!haveBin) console.warn(`tests/cli: ${CLI_BIN} not built; the worker-thread test is skipped`);
+  it.skipIf(!haveBin)('--threads 2 gives exactly the analyses of --threads 1', () => {
+    const one = runBuiltJson(['check', '--sample', '--to', 'fp16'], 1);
+    const two = runBuiltJson(['check', '--sample', '--to', 'fp16'], 2);
     expect(one.check.options.threads).toBe(1);
     expect(two.check.options.threads).toBe(2);
     expect(two.tensors).toEqual(one.tensors);

@@ -3,7 +3,7 @@
 // that match the oracle's dequantized values (gguf-expected.safetensors, read here independently);
 // every broken file of tests/fixtures/gguf/make-broken.mjs exits with status 2 and one line naming the
 // file, in-process and through the real process; worker threads give the single-thread analyses.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,9 +11,10 @@ import { createCastAnalyzer } from '../../src/diagnostics/analyzeCast.js';
 import { toJsonSafe } from '../../src/diagnostics/report.js';
 import { openGguf, writeGguf } from '../../src/io/index.js';
 import { dequantizeGgml } from '../../src/quant/index.js';
+import { rawTensors } from '../helpers/torch-vectors.js';
 import { FIXTURES } from '../helpers/vectors.js';
 import { brokenCases } from '../fixtures/gguf/make-broken.mjs';
-import { expectOneLineError, ROOT, runCli, spawnCli } from './helpers.js';
+import { CLI_BIN, expectOneLineError, runBuiltJson, runCli, spawnCli } from './helpers.js';
 
 const MODEL = join(FIXTURES, 'gguf', 'model.gguf');
 const tmp = mkdtempSync(join(tmpdir(), 'lowp-gguf-cli-'));
@@ -21,14 +22,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** max |x| of each tensor of gguf-expected.safetensors (ggml's dequantized values), read without lowp. */
 function oracleMaxAbs(): Map<string, number> {
-  const buf = readFileSync(join(FIXTURES, 'gguf', 'gguf-expected.safetensors'));
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { data_offsets: [number, number] }>;
   const out = new Map<string, number>();
-  for (const [k, v] of Object.entries(header)) {
-    if (k === '__metadata__') continue;
-    const x = new Float32Array(new Uint8Array(buf.subarray(8 + n + v.data_offsets[0], 8 + n + v.data_offsets[1])).buffer);
-    out.set(k, x.reduce((m, y) => Math.max(m, Math.abs(y)), 0));
+  for (const [k, { bytes }] of rawTensors(join(FIXTURES, 'gguf', 'gguf-expected.safetensors'))) {
+    out.set(k, new Float32Array(bytes.buffer).reduce((m, y) => Math.max(m, Math.abs(y)), 0));
   }
   return out;
 }
@@ -58,16 +54,9 @@ describe('lowp check model.gguf', () => {
     expect(r.stdout).toContain('blk.q4_k.weight');
   });
 
-  const bin = process.env.LOWP_CLI_BIN ?? join(ROOT, 'dist', 'cli', 'main.js');
-  it.skipIf(!existsSync(bin))('--threads 2 (worker threads opening the GGUF file) gives the analyses of --threads 1', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const runBin = (threads: string) => {
-      const r = spawnSync(process.execPath, [bin, 'check', MODEL, '--to', 'fp16', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
-      expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout);
-    };
-    const one = runBin('1');
-    const two = runBin('2');
+  it.skipIf(!existsSync(CLI_BIN))('--threads 2 (worker threads opening the GGUF file) gives the analyses of --threads 1', () => {
+    const one = runBuiltJson(['check', MODEL, '--to', 'fp16'], 1);
+    const two = runBuiltJson(['check', MODEL, '--to', 'fp16'], 2);
     expect(two.check.options.threads).toBe(2);
     expect(two.tensors).toEqual(one.tensors);
   });
@@ -124,13 +113,11 @@ describe('lowp check on Q8_0 and Q4_K tensors (streamed as raw blocks into the f
       }
     }
     await f.close();
-    const bin = process.env.LOWP_CLI_BIN ?? join(ROOT, 'dist', 'cli', 'main.js');
-    if (existsSync(bin)) {
-      const { spawnSync } = await import('node:child_process');
-      const runBin = (threads: string) => JSON.parse(spawnSync(process.execPath, [bin, 'check', path, '--to', 'fp16', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 }).stdout);
-      expect(runBin('2').tensors).toEqual(runBin('1').tensors);
+    if (existsSync(CLI_BIN)) {
+      const runBin = (threads: number) => runBuiltJson(['check', path, '--to', 'fp16'], threads);
+      expect(runBin(2).tensors).toEqual(runBin(1).tensors);
       const one = await runCli(['check', path, '--to', 'fp16', '--json']);
-      expect(runBin('1').tensors).toEqual(JSON.parse(one.stdout).tensors);
+      expect(runBin(1).tensors).toEqual(JSON.parse(one.stdout).tensors);
     }
   });
 });

@@ -1,6 +1,6 @@
 // Runs the lowp command line in-process (run() from src/cli/run.ts) with collected stdout/stderr, or as a
 // child process through tsx (the real bin path: argv, streams, exit status).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -63,4 +63,14 @@ export function expectOneLineError(r: { code: number; stderr: string; stdout: st
   expect(r.stderr).not.toMatch(/\n\s+at /);
   if (mentions !== undefined) expect(lines[0]).toContain(mentions);
   return lines[0];
+}
+
+/** The built command line (`npm run build`'s dist/cli/main.js, or LOWP_CLI_BIN): worker threads start from it. */
+export const CLI_BIN = process.env.LOWP_CLI_BIN ?? join(ROOT, 'dist', 'cli', 'main.js');
+
+/** Runs the built `lowp <args> --json --threads <threads>` as a child process; asserts exit status 0 and returns the parsed report. */
+export function runBuiltJson(args: string[], threads: number): any {
+  const r = spawnSync(process.execPath, [CLI_BIN, ...args, '--json', '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
+  expect(r.status, `signal ${r.signal}, ${r.error?.message ?? 'no spawn error'}; stderr: ${r.stderr}`).toBe(0);
+  return JSON.parse(r.stdout);
 }

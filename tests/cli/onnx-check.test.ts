@@ -7,20 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeCast } from '../../src/diagnostics/index.js';
 import { encodeOnnxModel, openOnnx } from '../../src/io/index.js';
 import { FIXTURES, SHARED_VECTORS } from '../helpers/vectors.js';
-import { runCli } from './helpers.js';
+import { expectOneLineError, runCli } from './helpers.js';
 
 const ONNX_DIR = existsSync(join(SHARED_VECTORS, 'onnx', 'model.onnx')) ? join(SHARED_VECTORS, 'onnx') : join(FIXTURES, 'onnx');
 const tmp = mkdtempSync(join(tmpdir(), 'lowp-onnx-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function oneLine(r: { code: number; stdout: string; stderr: string }): string {
-  expect(r.code).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^lowp: /);
-  return lines[0];
-}
 
 describe('lowp check on ONNX models', () => {
   it('the embedded and the external-data vector model give the same report, equal to analyzeCast per initializer', async () => {
@@ -65,12 +57,12 @@ describe('lowp check on ONNX models', () => {
     const cut = join(tmp, 'cut.onnx');
     const full = encodeOnnxModel({ graph: { nodes: [], initializers: [{ name: 'w', dataType: 1, dims: [4], raw: new Uint8Array(16) }] } });
     writeFileSync(cut, full.subarray(0, full.length - 5));
-    expect(oneLine(await runCli(['check', cut, '--to', 'fp16']))).toMatch(/cut\.onnx.*end of the file/);
+    expect(expectOneLineError(await runCli(['check', cut, '--to', 'fp16']), 'cut model')).toMatch(/cut\.onnx.*end of the file/);
     const hostile = join(tmp, 'hostile.onnx');
     writeFileSync(hostile, encodeOnnxModel({ graph: { nodes: [], initializers: [{ name: 'w', dataType: 1, dims: [1], externalData: { location: '../../etc/passwd' } }] } }));
-    expect(oneLine(await runCli(['check', hostile, '--to', 'fp16']))).toMatch(/relative path inside the model's folder/);
+    expect(expectOneLineError(await runCli(['check', hostile, '--to', 'fp16']), 'external data outside the folder')).toMatch(/relative path inside the model's folder/);
     const missing = join(tmp, 'missing.onnx');
     writeFileSync(missing, encodeOnnxModel({ graph: { nodes: [], initializers: [{ name: 'w', dataType: 1, dims: [1], externalData: { location: 'nope.data' } }] } }));
-    expect(oneLine(await runCli(['check', missing, '--to', 'fp16']))).toMatch(/nope\.data/);
+    expect(expectOneLineError(await runCli(['check', missing, '--to', 'fp16']), 'missing external data')).toMatch(/nope\.data/);
   });
 });

@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/index.js';
+import { expectVectorModelFp16 } from '../helpers/onnx-web-oracle.js';
 import { FIXTURES, SHARED_VECTORS } from '../helpers/vectors.js';
-import { runCli } from './helpers.js';
+import { expectOneLineError, runCli } from './helpers.js';
 
 const ONNX_DIR = existsSync(join(SHARED_VECTORS, 'onnx', 'model.onnx')) ? join(SHARED_VECTORS, 'onnx') : join(FIXTURES, 'onnx');
 const oracle = JSON.parse(readFileSync(join(ONNX_DIR, 'activations.json'), 'utf8')) as {
-  outputs: { output: string; fp16: { overflowed: number; flushedToZero: number; subnormal: number } }[];
+  outputs: { output: string }[];
   emulatedFp16SqnrDb: Record<string, number | string>;
 };
 const tmp = mkdtempSync(join(tmpdir(), 'lowp-trace-cli-'));
@@ -20,28 +21,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const model = join(ONNX_DIR, 'model.onnx');
 const ids = `input_ids=${join(ONNX_DIR, 'input_ids.npy')}`;
 
-function oneLine(r: { code: number; stdout: string; stderr: string }): string {
-  expect(r.code).toBe(2);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^lowp: /);
-  return lines[0];
-}
 
 describe('lowp trace', () => {
-  it('--json reproduces activations.json: fp16 counts, the first overflow, the emulated SQNR within 0.5 dB', async () => {
+  it('--json reproduces activations.json: fp16 counts, max |x|, the first overflow, the emulated SQNR within 0.5 dB', async () => {
     const r = await runCli(['trace', model, '--input', ids, '--to', 'fp16', '--emulate', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.schema).toBe('lowp.trace/1');
-    expect(report.outputs.map((o: { output: string }) => o.output)).toEqual(oracle.outputs.map((o) => o.output));
-    report.outputs.forEach((o: { overflowed: number; flushedToZero: number; subnormal: number; emulatedSqnrDb: number | string; output: string }, i: number) => {
-      expect({ overflowed: o.overflowed, flushedToZero: o.flushedToZero, subnormal: o.subnormal }).toEqual(oracle.outputs[i].fp16);
-      const want = oracle.emulatedFp16SqnrDb[o.output];
-      if (typeof want === 'number') expect(Math.abs((o.emulatedSqnrDb as number) - want)).toBeLessThanOrEqual(0.5);
-      else expect(o.emulatedSqnrDb).toBe(want);
-    });
+    expectVectorModelFp16(report.outputs, report.firstOverflow?.output ?? null);
     expect(report.firstOverflow).toEqual({ node: '/Constant_1', output: '/Constant_1_output_0' });
     expect(report.firstActivationOverflow.output).toBe('/blocks.0/down/Add_output_0');
   });
@@ -70,7 +58,7 @@ describe('lowp trace', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).inputs).toEqual([{ name: 'input_ids', type: 'int64', shape: [1, 24], source: 'random' }]);
     // the exported model fixes its input's shape: another one is refused, saying which
-    expect(oneLine(await runCli(['trace', model, '--input', 'input_ids=random:1x8']))).toMatch(/dimension 1 of input 'input_ids' to be 24, got 8/);
+    expect(expectOneLineError(await runCli(['trace', model, '--input', 'input_ids=random:1x8']), 'wrong input shape')).toMatch(/dimension 1 of input 'input_ids' to be 24, got 8/);
     const npy = join(tmp, 'ids32.npy');
     writeFileSync(npy, writeNpy({ dtype: 'I32', shape: [1, 24], data: Int32Array.from({ length: 24 }, (_, i) => i) }));
     const q = await runCli(['trace', model, '--input', `input_ids=${npy}`, '--json']);
@@ -79,13 +67,13 @@ describe('lowp trace', () => {
   });
 
   it('bad usage: exit 2 and one line', async () => {
-    expect(oneLine(await runCli(['trace', join(tmp, 'none.onnx')]))).toMatch(/none\.onnx/);
-    expect(oneLine(await runCli(['trace', model, '--input', 'input_ids']))).toMatch(/--input expects name=file\.npy/);
-    expect(oneLine(await runCli(['trace', model, '--input', 'nope=random:1x2']))).toMatch(/inputs of the model \(input_ids\), got 'nope'/);
-    expect(oneLine(await runCli(['trace', model, '--input', `input_ids=${join(tmp, 'missing.npy')}`]))).toMatch(/missing\.npy/);
-    expect(oneLine(await runCli(['trace', model, '--to', 'fp99']))).toMatch(/fp99/);
+    expect(expectOneLineError(await runCli(['trace', join(tmp, 'none.onnx')]), 'missing model')).toMatch(/none\.onnx/);
+    expect(expectOneLineError(await runCli(['trace', model, '--input', 'input_ids']), '--input without a file')).toMatch(/--input expects name=file\.npy/);
+    expect(expectOneLineError(await runCli(['trace', model, '--input', 'nope=random:1x2']), 'unknown input')).toMatch(/inputs of the model \(input_ids\), got 'nope'/);
+    expect(expectOneLineError(await runCli(['trace', model, '--input', `input_ids=${join(tmp, 'missing.npy')}`]), 'missing .npy')).toMatch(/missing\.npy/);
+    expect(expectOneLineError(await runCli(['trace', model, '--to', 'fp99']), 'unknown format')).toMatch(/fp99/);
     const cut = join(tmp, 'cut.onnx');
     writeFileSync(cut, readFileSync(model).subarray(0, 1000));
-    expect(oneLine(await runCli(['trace', cut]))).toMatch(/cut\.onnx/);
+    expect(expectOneLineError(await runCli(['trace', cut]), 'cut model')).toMatch(/cut\.onnx/);
   });
 });

@@ -6,7 +6,6 @@
 // Layouts: model.safetensors in the model's order and sorted by name (safetensors' writer), a
 // pytorch_model.bin copy (tied weight), a Lightning .ckpt, frozen parameters, --param-names, --lr,
 // --optimizer, --schedule, the built-in sample, and the errors.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { F, Ordered, T, torchSave, Tuple, type PyW, type StorageSpec } from '../
 import { rawTensors, TRAINER_RUNS } from '../helpers/torch-vectors.js';
 import { loadAdamTruth } from '../helpers/adam-truth.js';
 import { FIXTURES } from '../helpers/vectors.js';
-import { ROOT, runCli } from './helpers.js';
+import { CLI_BIN, runBuiltJson, runCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lowp-cli-training-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -316,18 +315,15 @@ describe('an HF Trainer folder written by the test writer', () => {
 });
 
 describe('worker threads (the built CLI)', () => {
-  const bin = join(ROOT, 'dist', 'cli', 'main.js');
-  it.skipIf(!existsSync(bin))('--threads 2 gives exactly the training block of --threads 1', async () => {
+  it.skipIf(!existsSync(CLI_BIN))('--threads 2 gives exactly the training block of --threads 1', () => {
     const dir = hfFolder('threads', model(3), 'ordered');
-    const runBin = (threads: string) => {
-      const r = spawnSync(process.execPath, [bin, 'check', dir, '--to', 'fp16', '--json', '--threads', threads], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
-      expect(r.status, `signal ${r.signal}, ${r.error?.message ?? 'no spawn error'}; stderr: ${r.stderr}; stdout: ${r.stdout.slice(0, 200)}`).toBe(0);
-      const t = JSON.parse(r.stdout).training;
+    const runBin = (threads: number) => {
+      const t = runBuiltJson(['check', dir, '--to', 'fp16'], threads).training;
       delete t.seconds;
       return t;
     };
-    const one = runBin('1');
-    const two = runBin('2');
+    const one = runBin(1);
+    const two = runBin(2);
     expect(one.threads).toBe(1);
     expect(two.threads).toBe(2);
     expect({ ...two, threads: 1 }).toEqual(one);
