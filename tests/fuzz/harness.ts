@@ -32,7 +32,7 @@
 // runaway reads. A target module must therefore not import vitest. Failing inputs are saved to
 // $TMPDIR/lowp-fuzz/ and the message says how to add one to tests/fixtures/corpus/<name>/ (expected.json).
 import fc from 'fast-check';
-import type { IoErrorClass, LowpIoError } from '../../src/io/errors.js';
+import { LowpIoError, type IoErrorClass } from '../../src/io/errors.js';
 import { codecBytes, elementCodec, isTensorDType } from '../../src/io/elements.js';
 import type { ByteSource } from '../../src/io/source.js';
 import type { TensorInfo, TensorReader } from '../../src/io/reader.js';
@@ -209,6 +209,14 @@ export class FuzzCheckError extends Error {
     super(message);
     this.name = 'FuzzCheckError';
   }
+}
+
+/**
+ * How a call ended, to compare entry points that must agree: `<name> <code>` for a lowp error, the
+ * name and message of anything else.
+ */
+export function outcomeOf(e: unknown): string {
+  return e instanceof LowpIoError ? `${e.name} ${e.code}` : `${(e as Error)?.name}: ${(e as Error)?.message}`;
 }
 
 /** The bytes of a typed array, as a fresh copy. */
