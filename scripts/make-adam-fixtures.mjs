@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSafetensors, writeSafetensors } from './safetensors-lite.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(process.argv[2] ?? join(root, '..', 'shared', 'vectors'), 'torch-checkpoints', 'trainer');
@@ -20,10 +21,7 @@ const WHOLE = ['blocks.0.ln1.weight', 'blocks.0.ln1.bias', 'blocks.0.attn.in_pro
 const SLICED = ['embed.weight', 'blocks.1.attn.in_proj_weight'];
 const SLICE = 768;
 
-const buf = readFileSync(join(src, 'truth.safetensors'));
-const n = Number(buf.readBigUInt64LE(0));
-const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
-const data = buf.subarray(8 + n);
+const { header, data } = readSafetensors(join(src, 'truth.safetensors'));
 const truth = JSON.parse(readFileSync(join(src, 'truth.json'), 'utf8'));
 
 const tensors = [];
@@ -44,15 +42,7 @@ for (const run of Object.keys(truth)) {
     tensors.push([key, { dtype: info.dtype, shape: [count], bytes: data.subarray(b, b + count * width) }]);
   }
 }
-const h = {};
-let offset = 0;
-for (const [name, t] of tensors) { h[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.length] }; offset += t.bytes.length; }
-h.__metadata__ = { origin: 'subset of shared/vectors/torch-checkpoints/trainer/truth.safetensors (scripts/make-adam-fixtures.mjs)' };
-let hj = JSON.stringify(h);
-while ((8 + Buffer.byteLength(hj)) % 8 !== 0) hj += ' ';
-const len = Buffer.alloc(8);
-len.writeBigUInt64LE(BigInt(Buffer.byteLength(hj)));
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'truth.safetensors'), Buffer.concat([len, Buffer.from(hj, 'utf8'), ...tensors.map(([, t]) => t.bytes)]));
+writeSafetensors(join(out, 'truth.safetensors'), tensors, { origin: 'subset of shared/vectors/torch-checkpoints/trainer/truth.safetensors (scripts/make-adam-fixtures.mjs)' });
 writeFileSync(join(out, 'truth.json'), JSON.stringify(json, null, 1) + '\n');
-console.log(`wrote ${tensors.length} tensors, ${offset} bytes of data`);
+console.log(`wrote ${tensors.length} tensors, ${tensors.reduce((s, [, t]) => s + t.bytes.length, 0)} bytes of data`);

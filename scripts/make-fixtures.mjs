@@ -13,6 +13,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSafetensors as read, writeSafetensors as write } from './safetensors-lite.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = process.argv[2] ?? join(root, '..', 'shared', 'vectors');
@@ -34,30 +35,7 @@ const SPECS = {
   },
 };
 
-function read(path) {
-  const buf = readFileSync(path);
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
-  return { header, data: buf.subarray(8 + n) };
-}
-
 const ELEM = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, U64: 8, I32: 4, U32: 4, I16: 2, U16: 2, I8: 1, U8: 1, BOOL: 1 };
-
-function write(path, tensors, metadata) {
-  const header = {};
-  if (metadata) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const [name, t] of tensors) {
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.length] };
-    offset += t.bytes.length;
-  }
-  let json = JSON.stringify(header);
-  while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += ' ';
-  const h = Buffer.from(json, 'utf8');
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(h.length));
-  writeFileSync(path, Buffer.concat([len, h, ...tensors.map(([, t]) => t.bytes)]));
-}
 
 mkdirSync(out, { recursive: true });
 for (const [name, spec] of Object.entries(SPECS)) {

@@ -47,7 +47,7 @@ describe('fmaF32', () => {
     fc.assert(fc.property(f32, f32, f32, (a, b, c) => {
       const want = refFma(a, b, c);
       const got = fmaF32(a, b, c);
-      if (Number.isNaN(want)) expect(got).toBeNaN(); else expect(got).toBe(want === 0 ? got : want);
+      expect(got).toBe(want); // Object.is: the sign of a zero result counts too
     }), { numRuns: 3000 });
   });
 
@@ -62,6 +62,18 @@ describe('fmaF32', () => {
       expect(refFma(a, b, c)).toBe(c);
       expect(Math.fround(a * b + c)).not.toBe(c); // the trap is real
     }), { numRuns: 500 });
+  });
+
+  it('gives zeros the IEEE 754 sign (round to nearest): −0 only for −0 + −0 or a negative result too small for float32, +0 for an exact cancellation', () => {
+    const zero = fc.constantFrom(0, -0);
+    fc.assert(fc.property(fc.oneof(zero, f32), fc.oneof(zero, f32), zero, (a, b, c) => {
+      expect(fmaF32(a, b, c)).toBe(refFma(a, b, c));
+      expect(fmaF32(a, 1, -a)).toBe(0); // an exact cancellation is +0
+    }), { numRuns: 1000 });
+    expect(fmaF32(-0, 1, -0)).toBe(-0);
+    expect(fmaF32(0, -1, 0)).toBe(0);
+    expect(fmaF32(-1e-30, 1e-30, 0)).toBe(-0);
+    expect(fmaF32(3, 2, -6)).toBe(0);
   });
 
   it('follows IEEE 754 for infinities and NaN', () => {

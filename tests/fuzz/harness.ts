@@ -32,7 +32,7 @@
 // runaway reads. A target module must therefore not import vitest. Failing inputs are saved to
 // $TMPDIR/lowp-fuzz/ and the message says how to add one to tests/fixtures/corpus/<name>/ (expected.json).
 import fc from 'fast-check';
-import type { IoErrorClass, LowpIoError } from '../../src/io/errors.js';
+import { LowpIoError, type IoErrorClass } from '../../src/io/errors.js';
 import { codecBytes, elementCodec, isTensorDType } from '../../src/io/elements.js';
 import type { ByteSource } from '../../src/io/source.js';
 import type { TensorInfo, TensorReader } from '../../src/io/reader.js';
@@ -209,6 +209,14 @@ export class FuzzCheckError extends Error {
     super(message);
     this.name = 'FuzzCheckError';
   }
+}
+
+/**
+ * How a call ended, to compare entry points that must agree: `<name> <code>` for a lowp error, the
+ * name and message of anything else.
+ */
+export function outcomeOf(e: unknown): string {
+  return e instanceof LowpIoError ? `${e.name} ${e.code}` : `${(e as Error)?.name}: ${(e as Error)?.message}`;
 }
 
 /** The bytes of a typed array, as a fresh copy. */
@@ -434,7 +442,8 @@ function writeWord(b: Uint8Array, at: number, width: number, value: bigint, bigE
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
+/** Concatenates byte arrays. */
+export function cat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -476,19 +485,19 @@ export function applyMutation(input: Uint8Array, m: Mutation, boundaries: readon
     }
     case 'insert': {
       const at = m.at % (n + 1);
-      return concat(input.subarray(0, at), Uint8Array.from(m.bytes), input.subarray(at));
+      return cat(input.subarray(0, at), Uint8Array.from(m.bytes), input.subarray(at));
     }
     case 'delete': {
       if (n === 0) return input;
       const at = m.at % n;
-      return concat(input.subarray(0, at), input.subarray(Math.min(n, at + m.length)));
+      return cat(input.subarray(0, at), input.subarray(Math.min(n, at + m.length)));
     }
     case 'copy': {
       if (n === 0) return input;
       const from = m.from % n;
       const chunk = input.slice(from, Math.min(n, from + m.length));
       const to = m.to % (n + 1);
-      if (!m.overwrite) return concat(input.subarray(0, to), chunk, input.subarray(to));
+      if (!m.overwrite) return cat(input.subarray(0, to), chunk, input.subarray(to));
       const b = input.slice();
       b.set(chunk.subarray(0, Math.max(0, n - to)), Math.min(to, n));
       return b;
@@ -545,9 +554,9 @@ export function applyRecordOp(bytes: Uint8Array, lists: readonly RecordList[], o
     if (k > 0) parts.push(sep);
     parts.push(x);
   });
-  const region = concat(...parts);
+  const region = cat(...parts);
   // deleting the only record of a list with a separator leaves an empty region, as it should
-  const out = concat(bytes.subarray(0, start), region, bytes.subarray(oldEnd));
+  const out = cat(bytes.subarray(0, start), region, bytes.subarray(oldEnd));
   const change: RecordChange = { start, oldEnd, newEnd: start + region.length, oldCount: n, newCount: next.length };
   return list.reframe ? list.reframe(out, change) : out;
 }
@@ -570,9 +579,6 @@ export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** Little-endian bytes of typed-array values (host order is little-endian on every platform we run). */
 export const le = (a: ArrayBufferView): Uint8Array => bytesOfView(a);
-
-/** Concatenates byte arrays. */
-export const cat = concat;
 
 /**
  * Ranges of the members ("key": value) of the JSON object that starts at `objStart` in `text`, in

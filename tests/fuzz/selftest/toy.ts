@@ -1,7 +1,10 @@
 // A toy format and readers with one planted bug each, to show that the fuzz harness catches every kind
 // of failure it claims to (tests/fuzz/harness.test.ts): a correct reader passes; a reader that lets a
 // RangeError out, allocates from a declared size, loops forever, misreads, pollutes Object.prototype,
-// re-reads without progress or throws an undocumented code fails, with the right reason.
+// re-reads without progress, modifies its input, crashes its worker, throws an undocumented code, or
+// throws a message that is not one line or does not say what was expected fails, with the right reason;
+// a reader that gives a documented but wrong code for a corpus file fails the corpus replay
+// (selftest/corpus/).
 //
 // TOY1 file: "TOY1", u32 count, then per tensor: u8 name length, name (ASCII), u32 n, n float32 values.
 import fc from 'fast-check';
@@ -15,7 +18,7 @@ class ToyError extends LowpIoError {
   }
 }
 
-type Bug = 'none' | 'rangeerror' | 'alloc' | 'allocbuffer' | 'hang' | 'asynchang' | 'misread' | 'pollute' | 'rereads' | 'code';
+type Bug = 'none' | 'rangeerror' | 'alloc' | 'allocbuffer' | 'hang' | 'asynchang' | 'crash' | 'misread' | 'pollute' | 'rereads' | 'mutate' | 'code' | 'multiline' | 'vague' | 'wrongcode';
 
 function u32(n: number): Uint8Array {
   return le(new Uint32Array([n]));
@@ -46,9 +49,10 @@ const SEEDS = [
 async function parse(bytes: Uint8Array, ctx: FuzzContext, bug: Bug): Promise<ReadTensor[]> {
   const src = ctx.source(bytes, 'toy', ToyError as never);
   const need = (at: number, n: number): void => {
-    if (bug !== 'rangeerror' && at + n > bytes.length) throw new ToyError('TRUNCATED', `expected ${n} bytes at ${at}, got a file of ${bytes.length}`);
+    if (bug !== 'rangeerror' && at + n > bytes.length) throw new ToyError(bug === 'wrongcode' ? 'TRAILING' : 'TRUNCATED', `expected ${n} bytes at ${at}, got a file of ${bytes.length}`);
   };
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bug === 'mutate' && bytes.length > 0) bytes[bytes.length - 1] ^= 1; // scribbles on its input
   need(0, 8);
   if (String.fromCharCode(...bytes.subarray(0, 4)) !== 'TOY1') throw new ToyError(bug === 'code' ? 'WHATEVER' : 'MAGIC', 'expected TOY1, got something else');
   const count = dv.getUint32(4, true);
@@ -69,6 +73,12 @@ async function parse(bytes: Uint8Array, ctx: FuzzContext, bug: Bug): Promise<Rea
     if (bug === 'rereads') for (let i = 0; i < n; i++) src.readSync!(at - 4, 4);
     if (bug === 'hang' && n === 0) for (;;) at += 0; // a loop without progress
     if (bug === 'asynchang' && n === 0) await new Promise(() => undefined); // an await that never settles
+    if (bug === 'crash' && n === 0) {
+      // an exception thrown outside the case's promise chain kills the worker mid-case
+      await new Promise(() => setTimeout(() => {
+        throw new Error('toy reader crashed');
+      }, 0));
+    }
     if (bug === 'allocbuffer') Buffer.allocUnsafeSlow(n * 4); // as lowp's allocForRead does, before the check
     if (bug === 'alloc') {
       const data = new Float32Array(n); // allocated from the declared size, before any check
@@ -86,7 +96,14 @@ async function parse(bytes: Uint8Array, ctx: FuzzContext, bug: Bug): Promise<Rea
     out.push({ name, dtype: 'F32', shape: [n], elements: n, byteLength: n * 4, bytes: data, offset: at });
     at += n * 4;
   }
-  if (at !== bytes.length) throw new ToyError('TRAILING', `expected the file to end at ${at}, got ${bytes.length} bytes`);
+  if (at !== bytes.length) {
+    if (bug === 'multiline') {
+      // LowpIoError's constructor makes messages one line, so the second line is added afterwards
+      throw Object.assign(new ToyError('TRAILING', ''), { message: `expected the file to end at ${at},\ngot ${bytes.length} bytes` });
+    }
+    if (bug === 'vague') throw new ToyError('TRAILING', `trailing bytes after ${at}`);
+    throw new ToyError('TRAILING', `expected the file to end at ${at}, got ${bytes.length} bytes`);
+  }
   return out;
 }
 
@@ -96,6 +113,7 @@ function make(bug: Bug): FuzzTarget {
     errors: ToyError,
     codes: ['TRUNCATED', 'MAGIC', 'TOO_LARGE', 'DUPLICATE', 'TRAILING'],
     seeds: SEEDS,
+    corpus: ['tests/fuzz/selftest/corpus'],
     read: async (bytes, ctx) => parse(bytes, ctx, bug),
     records: (bytes) => {
       const items: Array<{ start: number; end: number }> = [];
@@ -137,3 +155,8 @@ export const misread = make('misread');
 export const pollute = make('pollute');
 export const rereads = make('rereads');
 export const code = make('code');
+export const crash = make('crash');
+export const mutate = make('mutate');
+export const multiline = make('multiline');
+export const vague = make('vague');
+export const wrongcode = make('wrongcode');

@@ -9,9 +9,8 @@
 // types and lengths, dimensions, type ids, offsets and the alignment.
 import fc from 'fast-check';
 import { GgufError, openGguf, parseGguf } from '../../../src/io/index.js';
-import { LowpIoError } from '../../../src/io/errors.js';
 import { readGgufFrom } from '../../../src/io/gguf/header.js';
-import { cat, FuzzCheckError, le, readAll, utf8, type ExpectedTensor, type FuzzSeed, type FuzzTarget, type ReadTensor, type RecordList, type ReferenceResult } from '../harness.js';
+import { cat, FuzzCheckError, le, outcomeOf, readAll, utf8, type ExpectedTensor, type FuzzSeed, type FuzzTarget, type ReadTensor, type RecordList, type ReferenceResult } from '../harness.js';
 
 // ------------------------------------------------------------------------------------------------
 // the layout, written plainly
@@ -239,10 +238,6 @@ export function referenceGguf(bytes: Uint8Array): ReferenceResult {
 // ------------------------------------------------------------------------------------------------
 // reading through both entry points
 
-function code(e: unknown): string {
-  return e instanceof LowpIoError ? `${e.name} ${e.code}` : `${(e as Error)?.name}: ${(e as Error)?.message}`;
-}
-
 async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): Promise<readonly ReadTensor[]> {
   let parsedError: unknown;
   let parsed: ReturnType<typeof parseGguf> | undefined;
@@ -255,24 +250,24 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   try {
     tensors = await readAll(await openGguf(ctx.source(bytes, 'fuzz.gguf')));
   } catch (e) {
-    if (code(e) !== (parsed ? 'success' : code(parsedError))) throw new FuzzCheckError(`entry points disagree: openGguf gave ${code(e)}, parseGguf ${parsed ? 'success' : code(parsedError)}`);
+    if (outcomeOf(e) !== (parsed ? 'success' : outcomeOf(parsedError))) throw new FuzzCheckError(`entry points disagree: openGguf gave ${outcomeOf(e)}, parseGguf ${parsed ? 'success' : outcomeOf(parsedError)}`);
     let small: unknown;
     try {
       await readGgufFrom(ctx.source(bytes, 'fuzz.gguf'), {}, 1 + (bytes.length % 29));
     } catch (e2) {
       small = e2;
     }
-    if (small === undefined || code(small) !== code(e)) throw new FuzzCheckError(`openGguf gave ${code(e)}, readGgufFrom in small pieces ${small === undefined ? 'success' : code(small)}`);
+    if (small === undefined || outcomeOf(small) !== outcomeOf(e)) throw new FuzzCheckError(`openGguf gave ${outcomeOf(e)}, readGgufFrom in small pieces ${small === undefined ? 'success' : outcomeOf(small)}`);
     throw e;
   }
-  if (!parsed) throw new FuzzCheckError(`entry points disagree: openGguf read the file, parseGguf gave ${code(parsedError)}`);
+  if (!parsed) throw new FuzzCheckError(`entry points disagree: openGguf read the file, parseGguf gave ${outcomeOf(parsedError)}`);
   // the header read in small pieces (the path of files whose header passes the first read) must agree
   const firstRead = 1 + (bytes.length % 29);
   let pieces: Awaited<ReturnType<typeof readGgufFrom>>;
   try {
     pieces = await readGgufFrom(ctx.source(bytes, 'fuzz.gguf'), {}, firstRead);
   } catch (e) {
-    throw new FuzzCheckError(`readGgufFrom with a first read of ${firstRead} bytes gave ${code(e)}, parseGguf read the file`);
+    throw new FuzzCheckError(`readGgufFrom with a first read of ${firstRead} bytes gave ${outcomeOf(e)}, parseGguf read the file`);
   }
   if (pieces.dataOffset !== parsed.dataOffset || pieces.tensors.length !== parsed.tensors.length || pieces.metadata.size !== parsed.metadata.size) {
     throw new FuzzCheckError(`readGgufFrom with a first read of ${firstRead} bytes read another header than parseGguf`);

@@ -9,10 +9,10 @@
 // header field (a type id, a count, a dimension, an offset, the version, general.alignment) to a value
 // that field's rules care about.
 import fc from 'fast-check';
-import { bytesSource, GgufError, LowpIoError, openGguf, parseGguf, writeGguf } from '../../../src/io/index.js';
+import { bytesSource, GgufError, openGguf, parseGguf, writeGguf } from '../../../src/io/index.js';
 import { readGgufFrom } from '../../../src/io/gguf/header.js';
 import { GGML_TYPES } from '../../../src/quant/ggml/types.js';
-import { FuzzCheckError, readAll, utf8, type ExpectedTensor, type FuzzSeed, type FuzzTarget, type ReadTensor, type RecordList, type ReferenceResult } from '../harness.js';
+import { FuzzCheckError, outcomeOf, readAll, utf8, type ExpectedTensor, type FuzzSeed, type FuzzTarget, type ReadTensor, type RecordList, type ReferenceResult } from '../harness.js';
 import { validGguf } from '../../fixtures/gguf/make-broken.mjs';
 
 // ---------------------------------------------------------------------------------------------------
@@ -253,10 +253,6 @@ export const SEEDS: FuzzSeed[] = [
 // ---------------------------------------------------------------------------------------------------
 // Reading through every entry point
 
-function describe(e: unknown): string {
-  return e instanceof LowpIoError ? `${e.name} ${e.code}` : `${(e as Error)?.name}: ${(e as Error)?.message}`;
-}
-
 async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): Promise<readonly ReadTensor[]> {
   let main: ReadTensor[] | undefined;
   let mainError: unknown;
@@ -265,14 +261,14 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   } catch (e) {
     mainError = e;
   }
-  const mainOutcome = main ? 'success' : describe(mainError);
+  const mainOutcome = main ? 'success' : outcomeOf(mainError);
   let parsed: ReturnType<typeof parseGguf> | undefined;
   try {
     parsed = parseGguf(bytes);
     if (mainOutcome !== 'success') throw new FuzzCheckError(`entry points disagree: openGguf gave ${mainOutcome}, parseGguf accepted the file`);
   } catch (e) {
     if (e instanceof FuzzCheckError) throw e;
-    if (describe(e) !== mainOutcome) throw new FuzzCheckError(`entry points disagree: openGguf gave ${mainOutcome}, parseGguf ${describe(e)}`);
+    if (outcomeOf(e) !== mainOutcome) throw new FuzzCheckError(`entry points disagree: openGguf gave ${mainOutcome}, parseGguf ${outcomeOf(e)}`);
   }
   // the header read in small first pieces (3, 17, 64 bytes): the reads that grow the buffer
   const first = 3 + (bytes.length % 61);
@@ -284,7 +280,7 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
     }
   } catch (e) {
     if (e instanceof FuzzCheckError) throw e;
-    if (describe(e) !== mainOutcome) throw new FuzzCheckError(`entry points disagree: openGguf gave ${mainOutcome}, readGguf (first read ${first} bytes) ${describe(e)}`);
+    if (outcomeOf(e) !== mainOutcome) throw new FuzzCheckError(`entry points disagree: openGguf gave ${mainOutcome}, readGguf (first read ${first} bytes) ${outcomeOf(e)}`);
   }
   if (main === undefined) throw mainError;
   return main;

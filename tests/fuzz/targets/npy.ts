@@ -7,8 +7,7 @@
 // the version and the padding, with a correct header length.
 import fc from 'fast-check';
 import { NpyError, openNpy, parseNpyHeader, readNpy } from '../../../src/io/index.js';
-import { LowpIoError } from '../../../src/io/errors.js';
-import { bytesOfView, cat, FuzzCheckError, le, readAll, utf8, type FuzzSeed, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
+import { bytesOfView, cat, FuzzCheckError, le, outcomeOf, readAll, utf8, type FuzzSeed, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
 
 const MAGIC = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59);
 
@@ -91,10 +90,6 @@ export function referenceNpy(bytes: Uint8Array): ReferenceResult {
 // ------------------------------------------------------------------------------------------------
 // reading through every entry point
 
-function describe(e: unknown): string {
-  return e instanceof LowpIoError ? `${e.name} ${e.code}` : `${(e as Error)?.name}: ${(e as Error)?.message}`;
-}
-
 async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): Promise<readonly ReadTensor[]> {
   let main: ReadTensor[] | undefined;
   let mainError: unknown;
@@ -116,9 +111,9 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
   } catch (e) {
     headerError = e;
   }
-  const mainCode = main ? 'success' : describe(mainError);
-  if (mainCode !== (whole ? 'success' : describe(wholeError))) throw new FuzzCheckError(`entry points disagree: openNpy gave ${mainCode}, readNpy gave ${whole ? 'success' : describe(wholeError)}`);
-  if (mainCode !== (headerError === undefined ? 'success' : describe(headerError))) throw new FuzzCheckError(`entry points disagree: openNpy gave ${mainCode}, parseNpyHeader gave ${headerError === undefined ? 'success' : describe(headerError)}`);
+  const mainCode = main ? 'success' : outcomeOf(mainError);
+  if (mainCode !== (whole ? 'success' : outcomeOf(wholeError))) throw new FuzzCheckError(`entry points disagree: openNpy gave ${mainCode}, readNpy gave ${whole ? 'success' : outcomeOf(wholeError)}`);
+  if (mainCode !== (headerError === undefined ? 'success' : outcomeOf(headerError))) throw new FuzzCheckError(`entry points disagree: openNpy gave ${mainCode}, parseNpyHeader gave ${headerError === undefined ? 'success' : outcomeOf(headerError)}`);
   if (main === undefined) throw mainError;
   const t = main[0];
   const w = bytesOfView(whole!.data);

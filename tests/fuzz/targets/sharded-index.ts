@@ -7,8 +7,7 @@
 // names (paths that leave the folder, unknown shards), tensor names and metadata.
 import fc from 'fast-check';
 import { openShardedSafetensors, parseSafetensorsIndex, SafetensorsError } from '../../../src/io/index.js';
-import { LowpIoError } from '../../../src/io/errors.js';
-import { FuzzCheckError, jsonMembers, le, readAll, utf8, type ExpectedTensor, type FuzzSeed, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
+import { FuzzCheckError, jsonMembers, le, outcomeOf, readAll, utf8, type ExpectedTensor, type FuzzSeed, type FuzzTarget, type ReadTensor, type ReferenceResult } from '../harness.js';
 import { buildSafetensors, referenceSafetensors } from './safetensors.js';
 
 const S1 = 'model-00001-of-00002.safetensors';
@@ -80,10 +79,6 @@ export const SEEDS: FuzzSeed[] = [
 // ------------------------------------------------------------------------------------------------
 // reading
 
-function code(e: unknown): string {
-  return e instanceof LowpIoError ? `${e.name} ${e.code}` : `${(e as Error)?.name}: ${(e as Error)?.message}`;
-}
-
 async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): Promise<readonly ReadTensor[]> {
   let parseError: unknown;
   try {
@@ -100,10 +95,10 @@ async function read(bytes: Uint8Array, ctx: Parameters<FuzzTarget['read']>[1]): 
     // offsets are in the shards, not in the index: no offset checks
     tensors = await readAll(ckpt, { offsetOf: () => undefined });
   } catch (e) {
-    if (parseError !== undefined && code(e) !== code(parseError)) throw new FuzzCheckError(`parseSafetensorsIndex gave ${code(parseError)}, openShardedSafetensors ${code(e)}`);
+    if (parseError !== undefined && outcomeOf(e) !== outcomeOf(parseError)) throw new FuzzCheckError(`parseSafetensorsIndex gave ${outcomeOf(parseError)}, openShardedSafetensors ${outcomeOf(e)}`);
     throw e;
   }
-  if (parseError !== undefined) throw new FuzzCheckError(`parseSafetensorsIndex gave ${code(parseError)}, openShardedSafetensors accepted the index`);
+  if (parseError !== undefined) throw new FuzzCheckError(`parseSafetensorsIndex gave ${outcomeOf(parseError)}, openShardedSafetensors accepted the index`);
   return tensors;
 }
 
