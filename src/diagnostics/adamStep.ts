@@ -530,6 +530,11 @@ export interface StepHooks {
   countsOnly?: boolean;
 }
 
+/** Throws unless an estimated step (no gradient) has moments to estimate from: state.step >= 1. @internal */
+export function checkEstimateStep(step: number, fn: string): void {
+  if (step < 1) throw new RangeError(`${fn}: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${step}`);
+}
+
 /** The engine behind simulateAdamStep (with internal hooks). @internal */
 export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hooks?: StepHooks): AdamStepResult {
   const fn = 'simulateAdamStep';
@@ -541,7 +546,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new RangeError(`${fn}: state.step must be a non-negative integer (the steps taken so far), got ${describeValue(step)}`);
   const ops = precisionOps(o.precision);
   const estimate = state.grad === undefined;
-  if (estimate && step < 1) throw new RangeError(`${fn}: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${step}`);
+  if (estimate) checkEstimateStep(step, fn);
   const srcW = resolveValues(state.weight, fn, 'weight');
   const n = srcW.length;
   const source = (input: unknown, name: string): ValueSource => {

@@ -9,7 +9,7 @@ import { describeValue } from '../core/describe.js';
 import { checkOptionsObject } from '../core/options.js';
 import { powInt } from '../core/powInt.js';
 import { createRng } from '../core/rng.js';
-import { resolveAdamOptions, runAdamStep, type AdamImplementation, type AdamStepOptions, type AdamStepResult } from './adamStep.js';
+import { checkEstimateStep, resolveAdamOptions, runAdamStep, type AdamImplementation, type AdamStepOptions, type AdamStepResult } from './adamStep.js';
 import { resolveValues, readValue, type ValuesInput } from './input.js';
 import { recommendLossScale } from './lossScale.js';
 import { fmtCount, fmtLog2, fmtPercent, fmtPrecise, fmtValue } from './text.js';
@@ -605,7 +605,7 @@ function streamOptions(o: Resolved, lr: number, wd: number, index: number): Stre
 /** Checks what runAdamStep would check before a streamed estimate, with its messages. */
 function checkStreamable(o: Resolved, lr: number, wd: number, index: number): void {
   resolveAdamOptions(stepOptions(o, lr, wd, index, 'foreach'), 'simulateAdamStep');
-  if (o.step < 1) throw new RangeError(`simulateAdamStep: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${o.step}`);
+  checkEstimateStep(o.step, 'simulateAdamStep');
 }
 
 function checkInput(input: TrainingTensorInput, fn: string): void {

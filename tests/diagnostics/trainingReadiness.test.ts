@@ -219,6 +219,15 @@ describe('arguments', () => {
     expect(() => trainingReadiness([t], { ...ok, levels: 0.5 as never })).toThrow(/levels must be an array of fractions in \(0, 1\], got the number 0.5/);
     expect(() => hfLrSchedule({ kind: 'step' as never, peakLr: 1, warmupSteps: 0, maxSteps: 1 })).toThrow(RangeError);
   });
+  it('step 0 without a gradient is refused with simulateAdamStep\'s message, on the streamed and the reference path', () => {
+    const f32 = { name: 'w', weight: Float32Array.of(1), expAvg: Float32Array.of(0), expAvgSq: Float32Array.of(0) };
+    const msg = /^simulateAdamStep: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got 0$/;
+    for (const input of [t, f32]) {
+      expect(() => analyzeTrainingTensor(input, { ...ok, step: 0 })).toThrow(msg);
+      expect(() => analyzeTrainingTensorReference(input, { ...ok, step: 0 })).toThrow(msg);
+    }
+    expect(() => createTrainingAnalyzer({ ...ok, step: 0 }).begin({ name: 'w', elements: 1 })).toThrow(msg);
+  });
   it('an analyzer refuses hyper-parameters the step would refuse at once, so a moments-only analysis cannot turn them into NaN', () => {
     // betas[1] > 1 made 1 − β2^t negative and every √v̂ NaN, reported as "fits fp16 without loss scaling"
     for (const bad of [{ betas: [0.9, 1.5] }, { betas: [1, 0.999] }, { lr: -1 }, { eps: -1e-8 }, { weightDecay: -0.1 }, { lr: Infinity }] as const) {
