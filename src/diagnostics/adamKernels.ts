@@ -390,12 +390,17 @@ export function bulkBuffers(size: number): BulkBuffers {
   };
 }
 
-/** The gradient as the kernels use it first: negated for maximize (both kernels), nothing else. */
-function startGrad(k: StepConstants, n: number, g0: Float32Array, b: BulkBuffers): Float32Array {
-  if (!k.maximize && !(k.hasWd && !k.decoupled)) return g0;
+/**
+ * The gradient as both kernels use it first: negated for maximize, plus Adam's L2 term wd·p (a float32
+ * FMA, not yet rounded to the precision) when the decay is not decoupled; in b.G unless it is g0 itself.
+ */
+function startGrad(k: StepConstants, n: number, p0: Float32Array, g0: Float32Array, b: BulkBuffers): Float32Array {
+  const l2 = k.hasWd && !k.decoupled;
+  if (!k.maximize && !l2) return g0;
   const G = b.G;
-  if (k.maximize) for (let i = 0; i < n; i++) G[i] = -g0[i];
-  else for (let i = 0; i < n; i++) G[i] = g0[i];
+  if (!l2) for (let i = 0; i < n; i++) G[i] = -g0[i];
+  else if (k.maximize) for (let i = 0; i < n; i++) G[i] = fmaF32(p0[i], k.wdF, -g0[i]); // grad.add(param, alpha=wd)
+  else for (let i = 0; i < n; i++) G[i] = fmaF32(p0[i], k.wdF, g0[i]);
   return G;
 }
 
@@ -408,11 +413,8 @@ function startGrad(k: StepConstants, n: number, g0: Float32Array, b: BulkBuffers
 export function foreachBulk(k: StepConstants, n: number, p0: Float32Array, m0: Float32Array, v0: Float32Array, vm0: Float32Array | null, g0: Float32Array, b: BulkBuffers): void {
   const K = k.kind;
   const { P, M, V, VM, D, Q, Y, A, T, PD, VB, flags } = b;
-  const G = startGrad(k, n, g0, b);
-  if (k.hasWd && !k.decoupled) {
-    for (let i = 0; i < n; i++) G[i] = fmaF32(p0[i], k.wdF, G[i]); // grad.add(param, alpha=wd)
-    roundBitsInPlace(K, b.GU, n);
-  }
+  const G = startGrad(k, n, p0, g0, b);
+  if (k.hasWd && !k.decoupled) roundBitsInPlace(K, b.GU, n); // grad.add(param, alpha=wd) rounds
   if (k.hasWd && k.decoupled) {
     for (let i = 0; i < n; i++) P[i] = PD[i] = p0[i] * k.decay; // param.mul_(1 - lr*wd)
     roundBitsInPlace(K, b.PU, n);
@@ -459,8 +461,7 @@ export function foreachBulk(k: StepConstants, n: number, p0: Float32Array, m0: F
 export function fusedBulk(k: StepConstants, n: number, p0: Float32Array, m0: Float32Array, v0: Float32Array, vm0: Float32Array | null, g0: Float32Array, b: BulkBuffers): void {
   const K = k.kind;
   const { P, M, V, VM, D, Q, Y, A, T, PD, VB, flags } = b;
-  const G = startGrad(k, n, g0, b);
-  if (k.hasWd && !k.decoupled) for (let i = 0; i < n; i++) G[i] = fmaF32(p0[i], k.wdF, G[i]); // grad += param * wd
+  const G = startGrad(k, n, p0, g0, b); // grad += param * wd, contracted (not rounded)
   if (k.hasWd && k.decoupled) {
     for (let i = 0; i < n; i++) T[i] = PD[i] = p0[i] * k.decay;
     roundBitsInPlace(K, b.TU, n);

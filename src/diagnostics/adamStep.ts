@@ -450,11 +450,24 @@ function castSource(src: ValueSource, ops: PrecisionOps, kind: number, fn: strin
 // ---------------------------------------------------------------------------------------------------
 // the step
 
-function zeroCounts(n: number): AdamStepCounts {
+/** Counts of n elements, all zero. @internal */
+export function zeroCounts(n: number): AdamStepCounts {
   return {
     elements: n, unchanged: 0, nonFinite: 0, movedStochastic: 0, decayNoop: 0, expAvgSqDecayAbsorbed: 0,
     expAvgZero: 0, expAvgSubnormal: 0, expAvgSqZero: 0, expAvgSqSubnormal: 0, zeroDenominator: 0, epsAbsorbed: 0, epsDominant: 0,
   };
+}
+
+/**
+ * Standard error of the mean of `evaluated` values drawn with replacement (no finite-population
+ * correction), from their sum and sum of squares; 0 for fewer than two.
+ *
+ * @internal
+ */
+export function sampleStdError(sum: number, sumSq: number, evaluated: number): number {
+  if (evaluated < 2) return 0;
+  const mean = sum / evaluated;
+  return Math.sqrt(Math.max(sumSq / evaluated - mean * mean, 0) / (evaluated - 1));
 }
 
 /**
@@ -517,6 +530,11 @@ export interface StepHooks {
   countsOnly?: boolean;
 }
 
+/** Throws unless an estimated step (no gradient) has moments to estimate from: state.step >= 1. @internal */
+export function checkEstimateStep(step: number, fn: string): void {
+  if (step < 1) throw new RangeError(`${fn}: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${step}`);
+}
+
 /** The engine behind simulateAdamStep (with internal hooks). @internal */
 export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hooks?: StepHooks): AdamStepResult {
   const fn = 'simulateAdamStep';
@@ -528,7 +546,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new RangeError(`${fn}: state.step must be a non-negative integer (the steps taken so far), got ${describeValue(step)}`);
   const ops = precisionOps(o.precision);
   const estimate = state.grad === undefined;
-  if (estimate && step < 1) throw new RangeError(`${fn}: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${step}`);
+  if (estimate) checkEstimateStep(step, fn);
   const srcW = resolveValues(state.weight, fn, 'weight');
   const n = srcW.length;
   const source = (input: unknown, name: string): ValueSource => {
@@ -667,11 +685,7 @@ export function runAdamStep(state: AdamStepState, options: AdamStepOptions, hook
         if (probU && probN) { probU[s + j] = pu; probN[s + j] = nfC[j] / K; }
       }
     }
-    let se = 0;
-    if (!all && evaluated > 1) {
-      const mean = sumU / evaluated;
-      se = Math.sqrt(Math.max(sumU2 / evaluated - mean * mean, 0) / (evaluated - 1)); // drawn with replacement: no finite-population correction
-    }
+    const se = all ? 0 : sampleStdError(sumU, sumU2, evaluated);
     result.estimate = { model: 'normal', nodes: K, evaluated, meanShrink: shrink, unchangedFractionStdError: se };
     if (probU && probN) { result.unchangedProbability = probU; result.nonFiniteProbability = probN; }
   }

@@ -30,7 +30,7 @@ export function resolveGgmlBlocks(blocks: unknown, type: unknown, fn: string): G
   if (blocks.length % info.typeSize !== 0) {
     throw new RangeError(`${fn}: expected whole ${info.name} blocks (a multiple of ${info.typeSize} bytes), got ${blocks.length} bytes`);
   }
-  const fused = info.name === 'Q8_0' || info.name === 'Q4_K' ? info.name : null;
+  const fused = Object.hasOwn(ANALYZE_GGML_TYPES, info.name) ? (info.name as keyof typeof ANALYZE_GGML_TYPES) : null;
   return { info, count: (blocks.length / info.typeSize) * info.blockSize, fused };
 }
 

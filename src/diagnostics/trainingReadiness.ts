@@ -9,7 +9,7 @@ import { describeValue } from '../core/describe.js';
 import { checkOptionsObject } from '../core/options.js';
 import { powInt } from '../core/powInt.js';
 import { createRng } from '../core/rng.js';
-import { resolveAdamOptions, runAdamStep, type AdamImplementation, type AdamStepOptions, type AdamStepResult } from './adamStep.js';
+import { checkEstimateStep, resolveAdamOptions, runAdamStep, type AdamImplementation, type AdamStepOptions, type AdamStepResult } from './adamStep.js';
 import { resolveValues, readValue, type ValuesInput } from './input.js';
 import { recommendLossScale } from './lossScale.js';
 import { fmtCount, fmtLog2, fmtPercent, fmtPrecise, fmtValue } from './text.js';
@@ -572,12 +572,8 @@ function checkShape(shape: unknown, fn: string): void {
   }
 }
 
-/** Everything one tensor contributes: its report and the summaries the totals need. */
-interface TensorPart {
-  report: TrainingTensorReport;
-  hist: Record<AdamImplementation, ThresholdHistogram>;
-  sqrtV: Float32Array; // sampled √v̂ plus the extremes
-}
+/** The part of a tensor whose step was analysed. */
+type FullPart = TrainingPart & { kind: 'full'; report: TrainingTensorReport };
 
 function figures(r: StepSummary, stdError: number): TrainingImplementationFigures {
   const c = r.counts;
@@ -609,7 +605,7 @@ function streamOptions(o: Resolved, lr: number, wd: number, index: number): Stre
 /** Checks what runAdamStep would check before a streamed estimate, with its messages. */
 function checkStreamable(o: Resolved, lr: number, wd: number, index: number): void {
   resolveAdamOptions(stepOptions(o, lr, wd, index, 'foreach'), 'simulateAdamStep');
-  if (o.step < 1) throw new RangeError(`simulateAdamStep: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got ${o.step}`);
+  checkEstimateStep(o.step, 'simulateAdamStep');
 }
 
 function checkInput(input: TrainingTensorInput, fn: string): void {
@@ -624,23 +620,21 @@ function checkInput(input: TrainingTensorInput, fn: string): void {
  * cheap pass over every element, the estimate on its bounded sample), else (or with `reference`) the
  * reference path, runAdamStep per implementation over the whole tensor. Both give the same report.
  */
-function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: number, reference = false): TensorPart {
+function analyzeOne(input: TrainingTensorInput, o: Resolved, fn: string, index: number, reference = false): FullPart {
   checkInput(input, fn);
   const wd = input.weightDecay ?? o.weightDecay;
   const lr = input.lr ?? o.lr;
-  const hist = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
   const { weight, expAvg, expAvgSq } = input;
   if (!reference && input.grad === undefined && weight instanceof Float32Array && expAvg instanceof Float32Array && expAvgSq instanceof Float32Array) {
-    checkStreamable(o, lr, wd, index);
     const n = weight.length;
+    const stream = partStream(o, { name: input.name, elements: n, shape: input.shape, lr, weightDecay: wd }, index, false, fn);
     for (const [x, name] of [[expAvg, 'expAvg'], [expAvgSq, 'expAvgSq']] as const) {
       if (x.length !== n) throw new RangeError(`simulateAdamStep: ${name} has ${x.length} elements, weight has ${n}; expected the same length`);
     }
-    const stream = new TensorStream(n, streamOptions(o, lr, wd, index), false, (impl, t, len, w) => { const h = hist[impl]; for (let i = 0; i < len; i++) h.add(t[i], w); }, fn);
     stream.push(weight, expAvg, expAvgSq);
-    const r = stream.end();
-    return buildPart({ name: input.name, shape: input.shape, lr, wd }, o, r.results as Record<AdamImplementation, StepSummary>, r.sqrtV, hist);
+    return stream.end() as FullPart;
   }
+  const hist = { foreach: new ThresholdHistogram(), fused: new ThresholdHistogram() };
   const results = {} as Record<AdamImplementation, AdamStepResult>;
   for (const impl of impls) {
     const h = hist[impl];
@@ -690,7 +684,7 @@ function gradientFigures(sq: SqrtVFigures): { figures: TrainingGradientFigures; 
 function buildPart(
   meta: { name: string; shape?: readonly number[]; lr: number; wd: number }, o: Resolved, results: Record<AdamImplementation, StepSummary>, sq: SqrtVFigures,
   hist: Record<AdamImplementation, ThresholdHistogram>,
-): TensorPart {
+): FullPart {
   const fe = results.foreach;
   const n = fe.counts.elements;
   const { lr, wd } = meta;
@@ -716,7 +710,7 @@ function buildPart(
   };
   if (meta.shape !== undefined) report.shape = meta.shape.slice();
   report.reasons = tensorReasons(report, o);
-  return { report, hist, sqrtV };
+  return { kind: 'full', report, hist: { foreach: hist.foreach.state(), fused: hist.fused.state() }, sqrtV };
 }
 
 function tensorReasons(t: TrainingTensorReport, o: Resolved): string[] {
@@ -908,7 +902,7 @@ export function createTrainingAnalyzer(options: TrainingReadinessOptions): Train
       const index = open('add');
       try {
         const part = analyzeOne(input, o, fn, index);
-        slots[index] = { kind: 'full', report: part.report, hist: { foreach: part.hist.foreach.state(), fused: part.hist.fused.state() }, sqrtV: part.sqrtV };
+        slots[index] = part;
         return part.report;
       } catch (e) {
         slots.pop();
@@ -981,10 +975,7 @@ function partStream(o: Resolved, info: TrainingTensorInfo, index: number, moment
     push: (w, m, v) => stream.push(momentsOnly ? null : w, m, v),
     end: () => {
       const r = stream.end();
-      if (!momentsOnly) {
-        const part = buildPart({ name: info.name, shape: info.shape, lr, wd }, o, r.results as Record<AdamImplementation, StepSummary>, r.sqrtV, h);
-        return { kind: 'full', report: part.report, hist: { foreach: h.foreach.state(), fused: h.fused.state() }, sqrtV: part.sqrtV };
-      }
+      if (!momentsOnly) return buildPart({ name: info.name, shape: info.shape, lr, wd }, o, r.results as Record<AdamImplementation, StepSummary>, r.sqrtV, h);
       const { figures: gradients, sqrtV } = gradientFigures(r.sqrtV);
       const moments = {
         expAvgFlushed: r.cast.expAvgFlushed, expAvgSubnormal: r.cast.expAvgSubnormal, expAvgSqFlushed: r.cast.expAvgSqFlushed, expAvgSqSubnormal: r.cast.expAvgSqSubnormal,

@@ -14,8 +14,10 @@ import { createRng } from '../core/rng.js';
 import { bulkBuffers, foreachBulk, fusedBulk, precisionOps, roundBitsInPlace } from './adamKernels.js';
 import {
   resolveAdamOptions,
+  sampleStdError,
   stepConstants,
   tallyChunk,
+  zeroCounts,
   type AdamImplementation,
   type AdamStateCast,
   type AdamStepCounts,
@@ -341,11 +343,7 @@ export class TensorStream {
     const all = o.sample >= n;
     const summary = (impl: AdamImplementation): StepSummary => {
       const [sumU, sumU2] = sums[impl];
-      let se = 0;
-      if (!all && evaluated > 1) {
-        const mean = sumU / evaluated;
-        se = Math.sqrt(Math.max(sumU2 / evaluated - mean * mean, 0) / (evaluated - 1)); // drawn with replacement: no finite-population correction
-      }
+      const se = all ? 0 : sampleStdError(sumU, sumU2, evaluated);
       return {
         mode: 'estimate', counts: counts[impl], cast, scalars: sc[impl].scalars,
         estimate: { model: 'normal', nodes: K, evaluated, meanShrink: shrink, unchangedFractionStdError: se },
@@ -353,11 +351,4 @@ export class TensorStream {
     };
     return { foreach: summary('foreach'), fused: summary('fused') };
   }
-}
-
-function zeroCounts(n: number): AdamStepCounts {
-  return {
-    elements: n, unchanged: 0, nonFinite: 0, movedStochastic: 0, decayNoop: 0, expAvgSqDecayAbsorbed: 0,
-    expAvgZero: 0, expAvgSubnormal: 0, expAvgSqZero: 0, expAvgSqSubnormal: 0, zeroDenominator: 0, epsAbsorbed: 0, epsDominant: 0,
-  };
 }

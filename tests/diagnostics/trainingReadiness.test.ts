@@ -6,12 +6,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulateAdamStep } from '../../src/diagnostics/adamStep.js';
 import {
-  analyzeTrainingTensor, analyzeTrainingTensorReference, createTrainingAnalyzer, hfLrSchedule, trainingReadiness, type TrainingReadinessOptions, type TrainingTensorInput,
+  analyzeTrainingTensor, analyzeTrainingTensorReference, createTrainingAnalyzer, hfLrSchedule, trainingReadiness,
+  type TrainingImplementationFigures, type TrainingReadiness, type TrainingReadinessOptions, type TrainingTensorInput,
 } from '../../src/diagnostics/trainingReadiness.js';
 import { createRng } from '../../src/core/rng.js';
-import { decode } from '../../src/formats/scalar.js';
-import { round } from '../../src/formats/scalar.js';
-import { loadAdamTruth } from '../helpers/adam-truth.js';
+import { decode, round } from '../../src/formats/scalar.js';
+import { loadAdamTruth, type TruthCounts } from '../helpers/adam-truth.js';
 
 const T = loadAdamTruth();
 
@@ -30,6 +30,18 @@ const optsOf = (run: string, precision: 'bf16' | 'fp16'): TrainingReadinessOptio
   const h = T.json[run];
   return { precision, lr: h.lr, betas: h.betas, eps: h.eps, step: h.step };
 };
+type Run = 'finetune' | 'pretrain';
+/**
+ * The report's figures for `impl` beside torch's counts, for every tensor torch recorded (at least one,
+ * so that a renamed tensor cannot leave a comparison with nothing to compare).
+ */
+function againstTorch(r: TrainingReadiness, run: Run, prec: 'bf16' | 'fp16', impl: 'foreach' | 'fused') {
+  const cases = T.json[run].cases[`${prec}/${impl}`].tensors;
+  const pairs: { name: string; got: TrainingImplementationFigures; torch: TruthCounts }[] = [];
+  for (const t of r.tensors) if (cases[t.name]) pairs.push({ name: t.name, got: t.implementations[impl], torch: cases[t.name] });
+  expect(pairs.length, `${run} ${prec} ${impl}: tensors with torch's counts`).toBeGreaterThan(0);
+  return pairs;
+}
 
 describe('trainingReadiness on the trainer checkpoints', () => {
   it('with the real gradient: the totals are torch\'s counts, and the reasons say what the issue says', () => {
@@ -37,11 +49,8 @@ describe('trainingReadiness on the trainer checkpoints', () => {
       const r = trainingReadiness(tensorsOf(run, true), optsOf(run, prec));
       expect(r.mode).toBe('exact');
       for (const impl of ['foreach', 'fused'] as const) {
-        const cases = T.json[run].cases[`${prec}/${impl}`].tensors;
-        for (const t of r.tensors) {
-          const c = cases[t.name];
-          if (!c) continue;
-          expect([t.implementations[impl].unchanged, t.implementations[impl].nonFinite], `${run} ${prec} ${impl} ${t.name}`).toEqual([c.unchanged, c.nonfinite]);
+        for (const { name, got, torch } of againstTorch(r, run, prec, impl)) {
+          expect([got.unchanged, got.nonFinite], `${run} ${prec} ${impl} ${name}`).toEqual([torch.unchanged, torch.nonfinite]);
         }
       }
       expect(JSON.parse(JSON.stringify(r))).toEqual(r); // plain JSON: no typed arrays, no Infinity/NaN
@@ -66,12 +75,9 @@ describe('trainingReadiness on the trainer checkpoints', () => {
       const r = trainingReadiness(tensorsOf(run, false), optsOf(run, prec));
       expect(r.mode).toBe('estimate');
       for (const impl of ['foreach', 'fused'] as const) {
-        const cases = T.json[run].cases[`${prec}/${impl}`].tensors;
         let n = 0, est = 0, tru = 0, estN = 0, truN = 0;
-        for (const t of r.tensors) {
-          const c = cases[t.name];
-          if (!c) continue;
-          n += c.elements; est += t.implementations[impl].unchanged; tru += c.unchanged; estN += t.implementations[impl].nonFinite; truN += c.nonfinite;
+        for (const { got, torch } of againstTorch(r, run, prec, impl)) {
+          n += torch.elements; est += got.unchanged; tru += torch.unchanged; estN += got.nonFinite; truN += torch.nonfinite;
         }
         const bound = impl === 'foreach' ? 3 : 5;
         expect(Math.abs(100 * (est - tru) / n), `${run} ${prec} ${impl}`).toBeLessThanOrEqual(bound);
@@ -212,6 +218,15 @@ describe('arguments', () => {
     expect(() => trainingReadiness([t], { ...ok, levels: [2] })).toThrow(RangeError);
     expect(() => trainingReadiness([t], { ...ok, levels: 0.5 as never })).toThrow(/levels must be an array of fractions in \(0, 1\], got the number 0.5/);
     expect(() => hfLrSchedule({ kind: 'step' as never, peakLr: 1, warmupSteps: 0, maxSteps: 1 })).toThrow(RangeError);
+  });
+  it('step 0 without a gradient is refused with simulateAdamStep\'s message, on the streamed and the reference path', () => {
+    const f32 = { name: 'w', weight: Float32Array.of(1), expAvg: Float32Array.of(0), expAvgSq: Float32Array.of(0) };
+    const msg = /^simulateAdamStep: without a gradient the step is estimated from the saved moments, which needs state.step >= 1, got 0$/;
+    for (const input of [t, f32]) {
+      expect(() => analyzeTrainingTensor(input, { ...ok, step: 0 })).toThrow(msg);
+      expect(() => analyzeTrainingTensorReference(input, { ...ok, step: 0 })).toThrow(msg);
+    }
+    expect(() => createTrainingAnalyzer({ ...ok, step: 0 }).begin({ name: 'w', elements: 1 })).toThrow(msg);
   });
   it('an analyzer refuses hyper-parameters the step would refuse at once, so a moments-only analysis cannot turn them into NaN', () => {
     // betas[1] > 1 made 1 − β2^t negative and every √v̂ NaN, reported as "fits fp16 without loss scaling"
