@@ -9,6 +9,7 @@
 // norm.ppf.
 import { describeValue } from '../core/describe.js';
 import { checkOptionsObject } from '../core/options.js';
+import { fmaF32 } from '../core/fma32.js';
 
 const f32 = Math.fround;
 const SQRT1_2 = Math.SQRT1_2;
@@ -169,22 +170,6 @@ export function normalQuantile(p: number): number {
     return t < 0 ? -centralQuantile(-t) : centralQuantile(t);
   }
   return p < 0.5 ? -upperQuantile(p) : upperQuantile(1 - p);
-}
-
-/** fround(a·b + c) computed as one fused multiply-add would (a, b, c float32). */
-function fmaF32(a: number, b: number, c: number): number {
-  const p = a * b; // exact: two 24-bit significands
-  const s = p + c;
-  // TwoSum: the rounding error of s, so s + err = p + c exactly
-  const bb = s - p;
-  const err = (p - (s - bb)) + (c - bb);
-  const r = f32(s);
-  if (err === 0 || r !== r) return r;
-  // s differs from p + c by less than half a float64 ulp, so only a float32 tie at s itself can be
-  // decided wrongly: then round toward err's side
-  const o = 2 * s - r; // the other float32 neighbour when s is a midpoint
-  if (o !== r && f32(o) === o && s - Math.min(r, o) === Math.max(r, o) - s) return err > 0 ? Math.max(r, o) : Math.min(r, o);
-  return r;
 }
 
 /**
