@@ -2,6 +2,8 @@
 // `process.getBuiltinModule` (Node >= 20.16) returns it where it exists; elsewhere callers get a clear
 // error telling them to pass bytes or a Blob instead of a path.
 
+import type { IoErrorClass } from './errors.js';
+
 /** The subset of `node:fs` that lowp/io uses. */
 export interface NodeFs {
   openSync(path: string, flags: string): number;
@@ -71,4 +73,35 @@ export function systemMessage(e: unknown): string {
     return typeof code === 'string' && !msg.startsWith(code) ? `${code}: ${msg}` : msg;
   }
   return String(e);
+}
+
+/** A folder's entry names, sorted, with `isFile(name)` (a regular file, not a folder or a broken link) and `node:path`. */
+export interface FolderListing {
+  names: string[];
+  isFile(name: string): boolean;
+  path: NodePath;
+}
+
+/**
+ * Lists a folder for the readers that open one: `NO_FS` (reported against `dir`) where node:fs or
+ * node:path is missing, `IO` (reported against `label`) where the folder cannot be listed, both of
+ * class `errors`.
+ */
+export function listFolder(dir: string, errors: IoErrorClass, label: string = dir): FolderListing {
+  const fs = requireNodeFs((m) => new errors('NO_FS', m, dir));
+  const path = requireNodePath((m) => new errors('NO_FS', m, dir));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).sort();
+  } catch (e) {
+    throw new errors('IO', `cannot list: ${systemMessage(e)}`, label);
+  }
+  const isFile = (n: string): boolean => {
+    try {
+      return fs.statSync(path.join(dir, n)).isFile();
+    } catch {
+      return false;
+    }
+  };
+  return { names, isFile, path };
 }

@@ -6,7 +6,7 @@
 import { describeValue } from '../core/describe.js';
 import { CheckpointError, type LowpIoError } from './errors.js';
 import { openGgufFrom } from './gguf/reader.js';
-import { requireNodeFs, requireNodePath, systemMessage } from './node-fs.js';
+import { listFolder, requireNodeFs, systemMessage } from './node-fs.js';
 import { openNpyFrom } from './npy/reader.js';
 import { openTorchFrom } from './torch/reader.js';
 import type { ExternalDataOption } from './onnx/external.js';
@@ -150,10 +150,8 @@ async function openSource(source: ByteSource, owned: boolean, options: Checkpoin
       return openOnnxFrom(source, owned, { name, externalData: options?.externalData });
     default: {
       if (owned) await source.close?.();
-      const what =
-        kind === 'json' ? 'an index JSON, which lists shard files: open it by its path (Node) or use openShardedSafetensors' :
-        kind === 'unknown' ? describeFirst(prefix) :
-        `a ${kind} file, which this version of lowp/io does not read yet`;
+      // every other format has its reader above (checked by the compiler)
+      const what = (kind satisfies 'json' | 'unknown') === 'json' ? 'an index JSON, which lists shard files: open it by its path (Node) or use openShardedSafetensors' : describeFirst(prefix);
       throw new CheckpointError('UNKNOWN_FORMAT', `expected a safetensors, PyTorch, GGUF, ONNX or .npy file, got ${what}`, name);
     }
   }
@@ -191,21 +189,7 @@ function pickFolderEntry(names: readonly string[], isFile: (n: string) => boolea
 }
 
 async function openFolder(dir: string, options: CheckpointOptions | undefined): Promise<TensorReader> {
-  const fs = requireNodeFs((m) => new CheckpointError('NO_FS', m, dir));
-  const p = requireNodePath((m) => new CheckpointError('NO_FS', m, dir));
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).sort();
-  } catch (e) {
-    throw new CheckpointError('IO', `cannot list: ${systemMessage(e)}`, options?.name ?? dir);
-  }
-  const isFile = (n: string): boolean => {
-    try {
-      return fs.statSync(p.join(dir, n)).isFile();
-    } catch {
-      return false;
-    }
-  };
+  const { names, isFile, path: p } = listFolder(dir, CheckpointError, options?.name ?? dir);
   const label = (file: string): string => p.join(options?.name ?? dir, file);
   const pick = pickFolderEntry(names, isFile);
   if (pick.kind === 'safetensors') return openSafetensorsDir(dir, options);

@@ -446,7 +446,7 @@ export abstract class TensorReaderBase<I extends TensorInfo = TensorInfo> implem
     // with reuse: two byte buffers and two float buffers, alternating (one being read, one with the caller)
     const pool = reuse ? [0, 1].map(() => new ChunkBuffers(codec, per, as)) : undefined;
     let turn = 0;
-    const read = async (start: number): Promise<{ chunk: TensorChunk<TensorData | Float32Array | Float64Array>; count: number }> => {
+    const read = async (start: number): Promise<TensorChunk<TensorData | Float32Array | Float64Array>> => {
       this.ensureOpen();
       const count = Math.min(elements, t.elements - start);
       const byteStart = (start / codec.granule) * codec.unitBytes;
@@ -454,19 +454,19 @@ export abstract class TensorReaderBase<I extends TensorInfo = TensorInfo> implem
       if (pool === undefined) {
         const bytes = allocForRead(n);
         await this.readRaw(t, byteStart, bytes);
-        return { chunk: { start, data: raw ? bytes : decodeRaw(codec, bytes, count, as) }, count };
+        return { start, data: raw ? bytes : decodeRaw(codec, bytes, count, as) };
       }
       const b = pool[turn];
       turn ^= 1;
       await this.readRaw(t, byteStart, b.bytes.subarray(0, n));
-      return { chunk: { start, data: raw ? b.bytes.subarray(0, n) : b.view(count) }, count };
+      return { start, data: raw ? b.bytes.subarray(0, n) : b.view(count) };
     };
-    let next: Promise<{ chunk: TensorChunk<TensorData | Float32Array | Float64Array>; count: number }> | undefined = read(0);
+    let next: Promise<TensorChunk<TensorData | Float32Array | Float64Array>> | undefined = read(0);
     try {
       while (next !== undefined) {
-        const got: { chunk: TensorChunk<TensorData | Float32Array | Float64Array>; count: number } = await next;
-        const following: number = got.chunk.start + got.count;
-        const cur = got.chunk;
+        const cur: TensorChunk<TensorData | Float32Array | Float64Array> = await next;
+        // every chunk but the last holds `elements` elements
+        const following: number = cur.start + elements;
         next = following < t.elements ? read(following) : undefined;
         yield cur;
       }

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSafetensors, SafetensorsError, writeSafetensors, DTYPES, dtypeSize, type SafetensorsHeader } from '../../src/io/index.js';
+import { expectPrototypeClean, expectRefusal } from './refusals.js';
 
 function header(json: string, data: Uint8Array, lengthOverride?: bigint): Uint8Array {
   const h = new TextEncoder().encode(json);
@@ -22,13 +23,9 @@ function outcome(bytes: Uint8Array): SafetensorsHeader | SafetensorsError {
     checkValid(h, bytes.length);
     return h;
   } catch (e) {
-    if (!(e instanceof SafetensorsError)) throw e;
-    if (/[\r\n]/.test(e.message)) throw new Error(`multi-line message: ${e.message}`);
-    return e;
+    return expectRefusal(e, SafetensorsError);
   } finally {
-    if (Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted') || ({} as Record<string, unknown>).dtype !== undefined) {
-      throw new Error('Object.prototype was polluted');
-    }
+    expectPrototypeClean('dtype');
   }
 }
 

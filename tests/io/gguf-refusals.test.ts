@@ -21,6 +21,7 @@ import {
 } from '../../src/io/index.js';
 import { readGgufFrom } from '../../src/io/gguf/header.js';
 import { dequantizeGgml } from '../../src/quant/index.js';
+import { expectPrototypeClean, expectRefusal } from './refusals.js';
 import { brokenCases, validGguf } from '../fixtures/gguf/make-broken.mjs';
 import { twinGguf, TwinRefused, type TwinHeader } from '../fuzz/targets/gguf.js';
 
@@ -91,13 +92,9 @@ function outcome(bytes: Uint8Array): GgufHeader | GgufError {
   try {
     return parseGguf(bytes);
   } catch (e) {
-    if (!(e instanceof GgufError)) throw e;
-    if (/[\r\n]/.test(e.message)) throw new Error(`multi-line message: ${e.message}`);
-    return e;
+    return expectRefusal(e, GgufError);
   } finally {
-    if (Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted') || ({} as Record<string, unknown>).x !== undefined) {
-      throw new Error('Object.prototype was polluted');
-    }
+    expectPrototypeClean('x');
   }
 }
 

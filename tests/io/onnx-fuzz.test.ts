@@ -6,14 +6,14 @@
 // exception, never a hang, never Object.prototype polluted); the model walked in memory and the model
 // walked on disk field by field agree (same error code, or the same tensors); and whatever is accepted
 // is read exactly as the slow twin decoder (onnx-twin.ts) reads it: no misread.
-import { readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel, LowpIoError, OnnxError, openCheckpoint, openOnnx, type OnnxFile } from '../../src/io/index.js';
 import { FIXTURES, SHARED_VECTORS } from '../helpers/vectors.js';
 import { twinInitializers } from './onnx-twin.js';
+import { expectPrototypeClean, expectRefusal } from './refusals.js';
 
 const small = encodeOnnxModel({
   metadata: { author: 'lowp' },
@@ -49,10 +49,9 @@ async function outcome(bytes: Uint8Array, smallMessage?: number): Promise<Outcom
   try {
     r = await openOnnx(bytes, { smallMessage });
   } catch (e) {
-    checkError(e);
-    return { error: (e as OnnxError).code };
+    return { error: expectRefusal(e, OnnxError).code };
   } finally {
-    checkPrototype();
+    expectPrototypeClean();
   }
   const tensors = [];
   for (const t of r.tensors) {
@@ -61,22 +60,12 @@ async function outcome(bytes: Uint8Array, smallMessage?: number): Promise<Outcom
       const d = (await r.tensor(t.name)).data;
       b = new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
     } catch (e) {
-      checkError(e);
-      b = (e as OnnxError).code;
+      b = expectRefusal(e, OnnxError).code;
     }
     tensors.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], bytes: b });
   }
   await r.close();
   return { tensors };
-}
-
-function checkError(e: unknown): void {
-  if (!(e instanceof OnnxError)) throw e;
-  if (/[\r\n]/.test(e.message)) throw new Error(`multi-line message: ${e.message}`);
-}
-
-function checkPrototype(): void {
-  if (Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted') || Object.keys(Object.prototype).length > 0) throw new Error('Object.prototype was polluted');
 }
 
 /** Accepted tensors are read as the twin reads them. */

@@ -44,7 +44,7 @@ export function twinFields(b: Uint8Array): TwinField[] {
   return out;
 }
 
-const dec = new TextDecoder('utf-8', { fatal: true });
+const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function packedVarints(f: TwinField): bigint[] {
   if (f.wire === 0) return [f.value as bigint];

@@ -258,6 +258,15 @@ describe('every data type lowp knows, in raw_data and in its typed field', () =>
     expect((await r.readFloat('e')).length).toBe(0);
     await r.close();
   });
+
+  it('names are read byte for byte: a leading U+FEFF is kept, not stripped as a byte order mark', async () => {
+    const bytes = model({ initializers: [{ name: '\uFEFFw', dataType: 1, dims: [1], floatData: [1] }, { name: 'w', dataType: 1, dims: [1], floatData: [2] }] });
+    const r = await openOnnx(bytes);
+    expect(r.tensors.map((t) => t.name)).toEqual(['\uFEFFw', 'w']);
+    expect(Array.from(await r.readFloat('\uFEFFw'))).toEqual([1]);
+    expect(twinInitializers(bytes).map((t) => t.name)).toEqual(['\uFEFFw', 'w']);
+    await r.close();
+  });
 });
 
 // ---- subgraphs

@@ -152,6 +152,12 @@ describe('sharded checkpoints through an index', () => {
     await expect(openCheckpoint(d3)).rejects.toMatchObject({ code: 'INDEX' });
     await expect(openCheckpoint(fresh())).rejects.toMatchObject({ code: 'INDEX', message: expect.stringContaining('none') });
     await expect(openCheckpoint(join(root, 'nope'))).rejects.toMatchObject({ code: 'IO' });
+    // a folder that cannot be listed is IO, named by the caller's label
+    await expect(openSafetensorsDir(join(d3, 'a.safetensors.index.json'), { name: 'ckpt' })).rejects.toMatchObject({
+      name: 'SafetensorsError',
+      code: 'IO',
+      message: expect.stringMatching(/^ckpt: cannot list: ENOTDIR/),
+    });
     // a corrupt shard reports the shard's own error, naming the shard
     const d4 = fresh();
     const idx4 = writeSharded(d4, { 'a.safetensors': { x: t([1]) } });

@@ -346,7 +346,7 @@ export interface OnnxModel {
   graphKeys: number[];
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // ignoreBOM: a leading U+FEFF is part of a name
 
 function text(ev: FieldEvent, what: string, ctx: WalkContext): string {
   try {

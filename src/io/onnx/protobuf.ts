@@ -21,9 +21,6 @@ export const WIRE_END_GROUP = 4;
 /** Wire type 5: 4 little-endian bytes (fixed32, sfixed32, float). */
 export const WIRE_FIXED32 = 5;
 
-/** The largest field number protobuf allows (2^29 - 1). */
-export const MAX_FIELD_NUMBER = 536870911;
-
 /** Deepest nesting of groups that {@link ProtoReader.skip} follows (messages are bounded by their readers). */
 export const MAX_GROUP_DEPTH = 32;
 

@@ -367,8 +367,3 @@ export class TypedFieldReader {
     return new OnnxError('MODEL', `expected ${TYPED_NAMES[this.data.field]} values of ${this.dtype} tensor '${this.label}'${span}, got ${v}`, this.source.name);
   }
 }
-
-/** Whether an element type name is one lowp/io reads (for tensors listed from ONNX files). */
-export function isReadableOnnxType(dtype: string): dtype is TensorDType {
-  return isTensorDType(dtype);
-}

@@ -10,7 +10,6 @@ import { OnnxError } from '../errors.js';
 import {
   ProtoCursor,
   ProtoReader,
-  WIRE_FIXED32,
   WIRE_FIXED64,
   WIRE_LEN,
   WIRE_VARINT,
@@ -219,9 +218,4 @@ export async function walkAsync<S, T>(c: ProtoCursor, spec: MessageSpec<S, T>, c
     spec.field(state, ev, ctx);
   }
   return spec.end(state, { offset: start, length: c.pos - start }, ctx);
-}
-
-/** Whether a wire type is one a `scalar`/`payload` field may have unpacked. */
-export function isScalarWire(wire: number): boolean {
-  return wire === WIRE_VARINT || wire === WIRE_FIXED32 || wire === WIRE_FIXED64;
 }

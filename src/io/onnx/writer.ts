@@ -85,15 +85,6 @@ export class ProtoWriter {
     return this;
   }
 
-  /** A fixed32 field holding an unsigned 32-bit integer. */
-  fixed32(field: number, value: number): this {
-    this.key(field, WIRE_FIXED32);
-    this.ensure(4);
-    new DataView(this.buf.buffer).setUint32(this.len, value >>> 0, true);
-    this.len += 4;
-    return this;
-  }
-
   /** A fixed64 field holding the bits of a float64. */
   double(field: number, value: number): this {
     this.key(field, WIRE_FIXED64);

@@ -6,7 +6,7 @@
 import { describeValue } from '../../core/describe.js';
 import { quoteName, SafetensorsError } from '../errors.js';
 import { parseJsonStrict, type JsonValue } from '../json.js';
-import { requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
+import { listFolder, requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
 import type { TensorReader } from '../reader.js';
 import { ShardedCheckpoint, type ShardedTensorInfo } from '../sharded.js';
 import { checkReadOptions, type SafetensorsReadOptions } from './header.js';
@@ -228,21 +228,7 @@ export async function openIndexFile(path: string, options: SafetensorsReadOption
  */
 export async function openSafetensorsDir(dir: string, options?: SafetensorsReadOptions): Promise<TensorReader> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`expected a folder path, got ${describeValue(dir)}`);
-  const fs = requireNodeFs((m) => new SafetensorsError('NO_FS', m, dir));
-  const p = requireNodePath((m) => new SafetensorsError('NO_FS', m, dir));
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).sort();
-  } catch (e) {
-    throw new SafetensorsError('IO', `cannot list: ${systemMessage(e)}`, options?.name ?? dir);
-  }
-  const isFile = (n: string): boolean => {
-    try {
-      return fs.statSync(p.join(dir, n)).isFile();
-    } catch {
-      return false;
-    }
-  };
+  const { names, isFile, path: p } = listFolder(dir, SafetensorsError, options?.name ?? dir);
   const indexes = names.filter((n) => n.endsWith('.safetensors.index.json') && isFile(n));
   if (indexes.length > 1) {
     throw new SafetensorsError('INDEX', `expected at most one *.safetensors.index.json in the folder, got ${indexes.length}: ${indexes.join(', ')} (open one of them)`, options?.name ?? dir);
