@@ -5,16 +5,13 @@
 // it) the seed is fixed unless FUZZ_SEED says otherwise, so that a landing is judged on the code, not on
 // the luck of a draw; local runs draw a fresh seed each time and `npm run fuzz` explores at length.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ciSeed } from '../helpers/ci-seed.js';
 import { fuzzOptionsFromEnv, launchFuzz, PROPERTIES, type LaunchOptions, type LaunchReport } from './launch.mjs';
-
-/** The seed of the CI-sized run under CI (any fixed value: the point is that it does not change). */
-const CI_SEED = 20261207;
 
 /** Declares the fuzz tests of one target (tests/fuzz/targets/<name>.ts). */
 export function fuzzSuite(name: string, options: LaunchOptions = {}): void {
   const env = fuzzOptionsFromEnv(process.env);
-  const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== '0' && process.env.CI !== 'false';
-  const merged: LaunchOptions = { target: name, ...(ci ? { seed: CI_SEED } : {}), ...options, ...env };
+  const merged: LaunchOptions = { target: name, ...ciSeed, ...options, ...env };
   const minutes = merged.timeLimitMs !== undefined ? merged.timeLimitMs * PROPERTIES.length : 0;
   const timeout = 120_000 * Math.max(1, merged.scale ?? 1) + minutes;
   describe(`fuzz: ${name}`, () => {

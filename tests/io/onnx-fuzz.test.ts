@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel, LowpIoError, OnnxError, openCheckpoint, openOnnx, type OnnxFile } from '../../src/io/index.js';
 import { FIXTURES, SHARED_VECTORS } from '../helpers/vectors.js';
+import { ciSeed } from '../helpers/ci-seed.js';
 import { twinInitializers } from './onnx-twin.js';
 import { expectPrototypeClean, expectRefusal } from './refusals.js';
 
@@ -117,7 +118,7 @@ describe('fuzzing the ONNX reader', () => {
         expect(walked).toEqual(whole);
         agreesWithTwin(b, whole);
       }),
-      { numRuns: 600 },
+      { numRuns: 600, ...ciSeed },
     );
   });
 
@@ -128,7 +129,7 @@ describe('fuzzing the ONNX reader', () => {
         const o = await outcome(b, 4096);
         agreesWithTwin(b, o);
       }),
-      { numRuns: 60 },
+      { numRuns: 60, ...ciSeed },
     );
   });
 
@@ -143,7 +144,7 @@ describe('fuzzing the ONNX reader', () => {
           if (!(e instanceof LowpIoError)) throw e;
         }
       }),
-      { numRuns: 800 },
+      { numRuns: 800, ...ciSeed },
     );
   });
 });
