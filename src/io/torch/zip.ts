@@ -271,11 +271,15 @@ export async function readEntry(source: ByteSource, entry: ZipEntry, limit: numb
   return bytes;
 }
 
-/** Inflates raw deflate data to exactly `entry.size` bytes (never more is kept). */
+/**
+ * Inflates raw deflate data to exactly `entry.size` bytes (never more is kept). The output is allocated
+ * as it arrives, not from the declared size: a few bytes of damaged deflate data must not make the
+ * reader allocate the megabytes their entry declares.
+ */
 async function inflate(raw: Uint8Array, entry: ZipEntry, file: string | undefined): Promise<Uint8Array> {
   const DS = (globalThis as { DecompressionStream?: new (format: string) => TransformStream<Uint8Array, Uint8Array> }).DecompressionStream;
   if (DS === undefined) throw new TorchError('COMPRESSED', `expected '${entry.name}' stored, got it deflated and no DecompressionStream in this runtime to inflate it`, file);
-  const out = new Uint8Array(entry.size);
+  const parts: Uint8Array[] = [];
   let got = 0;
   try {
     const stream = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DS('deflate-raw'));
@@ -287,7 +291,7 @@ async function inflate(raw: Uint8Array, entry: ZipEntry, file: string | undefine
         await reader.cancel();
         throw new TorchError('ZIP', `expected '${entry.name}' to inflate to ${entry.size} bytes, got more`, file);
       }
-      out.set(value, got);
+      parts.push(value);
       got += value.length;
     }
   } catch (e) {
@@ -295,5 +299,12 @@ async function inflate(raw: Uint8Array, entry: ZipEntry, file: string | undefine
     throw new TorchError('ZIP', `expected valid deflate data in '${entry.name}', got data that does not inflate (${e instanceof Error ? e.message : String(e)})`, file);
   }
   if (got !== entry.size) throw new TorchError('ZIP', `expected '${entry.name}' to inflate to ${entry.size} bytes, got ${got}`, file);
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(got);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
