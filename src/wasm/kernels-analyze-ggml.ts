@@ -131,7 +131,8 @@ function rangeStats(vals: usize, n: i32, st: usize, terms: usize, hist: usize, h
     if (low != 0 && low < <u32>(w << 23)) {
       // values below the window: one increment each
       for (let k = 0; k < 32; k += 4) {
-        histLanes(hist, i32x4.shr_u(v128.load(terms + (<usize>(b + k) << 2)), 23));
+        const E = i32x4.shr_u(v128.load(terms + (<usize>(b + k) << 2)), 23);
+        histLanes(hist, i64x2.extract_lane(E, 0), i64x2.extract_lane(E, 1));
       }
       continue;
     }

@@ -140,7 +140,8 @@ export function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u3
     let minG = INF;
     for (let i = start; i < end; i += 4) {
       const a = v128.and(v128.load(src + (<usize>i << 2)), ABS);
-      histLanes(hist, i32x4.shr_u(a, 23));
+      const E = i32x4.shr_u(a, 23);
+      histLanes(hist, i64x2.extract_lane(E, 0), i64x2.extract_lane(E, 1));
       let r: v128;
       if (narrow) {
         // (a + C) − C with C = 2^(e + 23 − m) (the target's quantum is ulp(C)), at least 2^(emin − m + 23)
@@ -275,12 +276,11 @@ export function analyzeLoop<T>(src: usize, n: i32, m: i32, emin: i32, ovBits: u3
 }
 
 /**
- * Adds 1 to the bins of the 4 exponent fields E (one per lane) in `hist`, one copy per lane (1152 bytes
+ * Adds 1 to the bins of the 4 exponent fields of a vector E (lanes 0–1 in e01, 2–3 in e23; i64 halves,
+ * not the v128, so that the export takes no SIMD value) in `hist`, one copy per lane (1152 bytes
  * apart: no store-to-load chain between lanes). Shared with the fused ggml kernels (kernels-analyze-ggml.ts).
  */
-export function histLanes(hist: usize, E: v128): void {
-  const e01 = i64x2.extract_lane(E, 0);
-  const e23 = i64x2.extract_lane(E, 1);
+export function histLanes(hist: usize, e01: i64, e23: i64): void {
   const h0 = hist + (<usize>(<u32>e01) << 2);
   const h1 = hist + 1152 + (<usize>(<u32>(e01 >>> 32)) << 2);
   const h2 = hist + 2304 + (<usize>(<u32>e23) << 2);
