@@ -6,14 +6,22 @@
 // 0x7FC0|sign). Decoding is exact and keeps NaN payloads bit for bit (fp16: payload shifted into the
 // float32 mantissa, not quieted; bf16: the 16-bit shift), exactly as lowp/formats' decodeArray does
 // (PyTorch's fp16 decode additionally sets the quiet bit; NaN payloads are a policy, not a value).
-// Data is streamed in cache-sized chunks through the staging area of the private-memory kernels
+// Data is streamed in chunks of 1 MiB of results through the staging area of the private-memory kernels
 // (getStagingKernels: copies into a shared memory would run at half the speed).
 import { describeValue } from '../core/describe.js';
 import { decodeBf16Bulk, decodeFp16Bulk, encodeBf16Bulk, encodeFp16Bulk } from '../formats/fast16.js';
-import { CONVERT_BASE, CONVERT_BYTES, getStagingKernels } from './loader.js';
+import { CONVERT_BASE, align64, getStagingKernels } from './loader.js';
 
-/** Values per chunk streamed through WebAssembly memory (fits in L2 with both buffers). */
-const CHUNK = 32768;
+/**
+ * Values per chunk streamed through WebAssembly memory: chunks whose results take 1 MiB (262,144 values
+ * decoded to float32, 524,288 encoded to 16-bit codes; up to 3 MiB of staging with the inputs). Copying
+ * the results out is most of the time of a large conversion, and a copy of 1 MiB runs about twice as
+ * fast as the copies of 128 KiB that the chunks of 32,768 values made (Node 26.10 and 20.20, AMD EPYC:
+ * 4,600 against 2,300 M float32 values/s out of memory; from 786 KiB on down the copies stay slow), which
+ * took fp16 → float32 from 1.5 to 2.2 G values/s on Gaussian data (`node bench/convert.mjs`).
+ */
+const DECODE_CHUNK = 262144;
+const ENCODE_CHUNK = 524288;
 /**
  * Below this length the TypeScript fast paths run: the calls and copies cost more than the SIMD saves
  * (measured, Node 20: at 64 values the TypeScript loops take 0.5–0.8× the WebAssembly path's time, at
@@ -43,21 +51,22 @@ type Op = 'f32ToF16' | 'f16ToF32' | 'f32ToBf16' | 'bf16ToF32';
 function runChunks(op: Op, src: Float32Array | Uint16Array, out: Float32Array | Uint16Array): boolean {
   const n = src.length;
   if (n < SMALL) return false;
-  const k = getStagingKernels();
   const toHalf = src instanceof Float32Array;
-  const inBytes = CHUNK * (toHalf ? 4 : 2);
-  if (!k || inBytes + CHUNK * 4 > CONVERT_BYTES) return false;
+  const chunk = Math.min(n, toHalf ? ENCODE_CHUNK : DECODE_CHUNK);
+  const inBytes = align64(chunk * (toHalf ? 4 : 2));
+  const k = getStagingKernels(inBytes + chunk * (toHalf ? 2 : 4));
+  if (!k) return false;
   const buf = k.memory.buffer;
   const inOff = CONVERT_BASE;
   const outOff = CONVERT_BASE + inBytes;
   const fn = k.exports[op];
-  const vin = toHalf ? new Float32Array(buf, inOff, CHUNK) : new Uint16Array(buf, inOff, CHUNK);
-  const vout = toHalf ? new Uint16Array(buf, outOff, CHUNK) : new Float32Array(buf, outOff, CHUNK);
-  for (let i = 0; i < n; i += CHUNK) {
-    const m = Math.min(CHUNK, n - i);
+  const vin = toHalf ? new Float32Array(buf, inOff, chunk) : new Uint16Array(buf, inOff, chunk);
+  const vout = toHalf ? new Uint16Array(buf, outOff, chunk) : new Float32Array(buf, outOff, chunk);
+  for (let i = 0; i < n; i += chunk) {
+    const m = Math.min(chunk, n - i);
     vin.set(src.subarray(i, i + m));
     fn(inOff, outOff, m);
-    out.set(m === CHUNK ? vout : vout.subarray(0, m), i);
+    out.set(m === chunk ? vout : vout.subarray(0, m), i);
   }
   return true;
 }

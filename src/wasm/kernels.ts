@@ -516,12 +516,12 @@ const KT = memory.data<i32>([
   0x7c00,                                  //  5 fp16 infinity
   ((127 - 15) + (23 - 10) + 1) << 23,      //  6 0.5: adding it rounds |x| < 2^-14 to fp16's quantum 2^-24
   113 << 23,                               //  7 2^-14, the smallest fp16 normal
-  0x0fffe000,                              //  8 a code's magnitude bits, shifted left by 13
+  0x0fffe000,                              //  8 (unused)
   0x7fff,                                  //  9
-  0x8000,                                  // 10
-  (127 - 15) << 23,                        // 11 fp16 → float32 exponent rebias
-  0x0f800000,                              // 12 fp16 exponent field, shifted left by 13
-  0x8fffffff,                              // 13 clears bits 28-30 (sign copies left by a sign-extended shift)
+  0x8000,                                  // 10 (unused)
+  (127 - 15) << 23,                        // 11 (unused)
+  0x0f800000,                              // 12 (unused)
+  0x8fffffff,                              // 13 (unused)
   1 << 23,                                 // 14 (unused)
   0x80000000,                              // 15 sign bit
   0x7fc00000,                              // 16 float32 canonical quiet NaN
@@ -533,6 +533,12 @@ const KT = memory.data<i32>([
   0,                                       // 22
   0x04000400,                              // 23 i16x8: one fp16 exponent step
   0x08000800,                              // 24 i16x8: two fp16 exponent steps
+  0x7bff7bff,                              // 25 i16x8: the largest fp16 magnitude below exponent 31
+  0x8fff8fff,                              // 26 i16x8: clears bits 12-14 (sign copies of an arithmetic h >> 3)
+  0x38003800,                              // 27 i16x8: fp16 → float32 exponent rebias in a high half (112 << 7)
+  0x00800080,                              // 28 i16x8: one float32 exponent step in a high half
+  0x38803880,                              // 29 i16x8: the high half of 2^-14 (113 << 7)
+  0x7f807f80,                              // 30 i16x8: float32 exponent 255 in a high half
 ]);
 
 /** Splat of constant `j` of KT. */
@@ -595,55 +601,61 @@ export function f32ToF16(src: usize, dst: usize, n: i32): void {
   for (; i < n; i++) store<u16>(dst + (<usize>i << 1), f32ToF16s(load<u32>(src + (<usize>i << 2))));
 }
 
-/**
- * Four fp16 codes of any class (sign-extended to i32 lanes `x`) → float32 bits. y = x << 13 holds the
- * sign in bit 31 and the magnitude in bits 13-27 (m). Normal: m + rebias; exponent 31: that with
- * float32's exponent 255 ORed in (inf, NaN with its payload kept, not quieted, as lowp/formats); zero
- * and subnormal: (m + 2^-14's bits) − 2^-14 in float32, exact (no subnormal operand); then the sign.
- */
-function f16ToF32Any(x: v128, kM: v128, kE: v128, kRebias: v128, kInf: v128, kMin: v128, kSignBit: v128, kZero: v128): v128 {
-  const y = i32x4.shl(x, 13);
-  const m = v128.and(y, kM);
-  const e = v128.and(y, kE);
-  const o = v128.or(i32x4.add(m, kRebias), v128.and(i32x4.eq(e, kE), kInf));
-  const sub = f32x4.sub(i32x4.add(m, kMin), kMin);
-  return v128.or(v128.bitselect(sub, o, i32x4.eq(e, kZero)), v128.and(y, kSignBit));
+/** i16 lanes 0-3 of `lo` and `hi` as the low and high halves of four i32 lanes (punpcklwd). */
+function lowHalves(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i16>(lo, hi, 0, 8, 1, 9, 2, 10, 3, 11);
 }
 
-/** Four normal fp16 codes (sign-extended to i32 lanes): x << 13 with bits 28-30 cleared, plus the rebias. */
-function f16ToF32Normal(x: v128, kKeep: v128, kRebias: v128): v128 {
-  return i32x4.add(v128.and(i32x4.shl(x, 13), kKeep), kRebias);
+/** i16 lanes 4-7 of `lo` and `hi` as the low and high halves of four i32 lanes (punpckhwd). */
+function highHalves(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i16>(lo, hi, 4, 12, 5, 13, 6, 14, 7, 15);
 }
 
 /** One fp16 code → float32 bits (half-scalar.ts), exported for kernels-ggml.ts (ggml's fp16 block scales). */
 export { f16ToF32s } from './half-scalar';
 
 /**
- * fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32), 16 per step: codes whose
- * exponent field is 0 (zero, subnormal) or 31 (inf, NaN) send their 16 values through the full path.
- * The test adds one exponent step to the i16 exponent fields: 0 and 31 are the only ones that land
- * below two steps as signed i16 (0x0400 and 0x8000).
+ * fp16 codes → float32 (exact), n values from `src` (u16) to `dst` (f32), 16 per step, built as the
+ * high and low 16-bit halves of the float32 bits in i16 lanes (eight codes per operation), then
+ * interleaved. The low half is the code's three low mantissa bits (h << 13); the high half of a normal
+ * code is its sign, exponent and seven high mantissa bits (h >> 3, arithmetic, bits 12-14 cleared) plus
+ * the exponent rebias 112 << 7. When a code of the 16 has the exponent field 0 (zero, subnormal) or 31
+ * (inf, NaN) — the test adds one exponent step to the i16 exponent fields: 0 and 31 are the only ones
+ * that land below two steps as signed i16 (0x0400 and 0x8000) — the 16 take the full path: magnitudes
+ * first; an exponent field 0 gets 113 instead of 112, so that the bits read 2^-14 + f·2^-24 and
+ * subtracting 2^-14 (zero in the other lanes) leaves f·2^-24, exact (no subnormal operand, nothing rounds; every other lane subtracts +0: unchanged, no NaN
+ * operand because exponent 31 still reads as 143 here); then the sign and, for exponent 31, float32's
+ * exponent 255 are ORed into the high halves (inf, NaN with its payload kept, not quieted, as
+ * lowp/formats).
  */
 export function f16ToF32(src: usize, dst: usize, n: i32): void {
-  const kExp = kt(21), kStep = kt(23), kTwo = kt(24), kKeep = kt(13), kRebias = kt(11);
-  const kM = kt(8), kE = kt(12), kInf = kt(3), kMin = kt(7), kSignBit = kt(15), kZero = kt(22);
+  const kExp = kt(21), kStep = kt(23), kTwo = kt(24), kKeep = kt(26), kRebias = kt(27), kZero = kt(22);
+  const kMag = kt(20), kBig = kt(25), kOne = kt(28), kMin = kt(29), kSign = kt(19), kInf = kt(30);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const s = src + (<usize>i << 1);
     const h0 = v128.load(s), h1 = v128.load(s, 16);
-    const x0 = i32x4.extend_low_i16x8_s(h0), x1 = i32x4.extend_high_i16x8_s(h0);
-    const x2 = i32x4.extend_low_i16x8_s(h1), x3 = i32x4.extend_high_i16x8_s(h1);
     const d = dst + (<usize>i << 2);
+    const lo0 = i16x8.shl(h0, 13), lo1 = i16x8.shl(h1, 13);
     if (v128.any_true(v128.or(i16x8.lt_s(i16x8.add(v128.and(h0, kExp), kStep), kTwo), i16x8.lt_s(i16x8.add(v128.and(h1, kExp), kStep), kTwo)))) {
-      v128.store(d, f16ToF32Any(x0, kM, kE, kRebias, kInf, kMin, kSignBit, kZero));
-      v128.store(d, f16ToF32Any(x1, kM, kE, kRebias, kInf, kMin, kSignBit, kZero), 16);
-      v128.store(d, f16ToF32Any(x2, kM, kE, kRebias, kInf, kMin, kSignBit, kZero), 32);
-      v128.store(d, f16ToF32Any(x3, kM, kE, kRebias, kInf, kMin, kSignBit, kZero), 48);
+      const a0 = v128.and(h0, kMag), a1 = v128.and(h1, kMag);
+      const z0 = i16x8.lt_s(a0, kStep), z1 = i16x8.lt_s(a1, kStep);
+      const b0 = i16x8.gt_s(a0, kBig), b1 = i16x8.gt_s(a1, kBig);
+      const m0 = i16x8.add(i16x8.add(i16x8.shr_u(a0, 3), kRebias), v128.and(z0, kOne));
+      const m1 = i16x8.add(i16x8.add(i16x8.shr_u(a1, 3), kRebias), v128.and(z1, kOne));
+      const c0 = v128.and(z0, kMin), c1 = v128.and(z1, kMin);
+      const e0 = v128.or(v128.and(h0, kSign), v128.and(b0, kInf)), e1 = v128.or(v128.and(h1, kSign), v128.and(b1, kInf));
+      v128.store(d, v128.or(f32x4.sub(lowHalves(lo0, m0), lowHalves(kZero, c0)), lowHalves(kZero, e0)));
+      v128.store(d, v128.or(f32x4.sub(highHalves(lo0, m0), highHalves(kZero, c0)), highHalves(kZero, e0)), 16);
+      v128.store(d, v128.or(f32x4.sub(lowHalves(lo1, m1), lowHalves(kZero, c1)), lowHalves(kZero, e1)), 32);
+      v128.store(d, v128.or(f32x4.sub(highHalves(lo1, m1), highHalves(kZero, c1)), highHalves(kZero, e1)), 48);
     } else {
-      v128.store(d, f16ToF32Normal(x0, kKeep, kRebias));
-      v128.store(d, f16ToF32Normal(x1, kKeep, kRebias), 16);
-      v128.store(d, f16ToF32Normal(x2, kKeep, kRebias), 32);
-      v128.store(d, f16ToF32Normal(x3, kKeep, kRebias), 48);
+      const m0 = i16x8.add(v128.and(i16x8.shr_s(h0, 3), kKeep), kRebias);
+      const m1 = i16x8.add(v128.and(i16x8.shr_s(h1, 3), kKeep), kRebias);
+      v128.store(d, lowHalves(lo0, m0));
+      v128.store(d, highHalves(lo0, m0), 16);
+      v128.store(d, lowHalves(lo1, m1), 32);
+      v128.store(d, highHalves(lo1, m1), 48);
     }
   }
   for (; i < n; i++) store<u32>(dst + (<usize>i << 2), f16ToF32s(<u32>load<u16>(src + (<usize>i << 1))));

@@ -89,10 +89,19 @@ export interface Kernels {
 export const GGML_TABLES_BASE = 16384;
 /** First byte of the bulk-conversion staging area (below it: the module's constant tables at 1024 and the ggml tables at GGML_TABLES_BASE; the rest of the first 64 KiB is left alone). */
 export const CONVERT_BASE = 65536;
-/** Bytes reserved for bulk-conversion staging (src/wasm/convert.ts), so conversions never clobber a product's operands. */
+/**
+ * Bytes of the staging area that the chunked streams use (cast analysis, ggml quantizers and
+ * dequantizers), so that they never clobber a product's operands; {@link getStagingKernels} makes sure
+ * that they exist.
+ */
 export const CONVERT_BYTES = 262144;
+/**
+ * Bytes reserved from {@link CONVERT_BASE} for the bulk conversions (src/wasm/convert.ts), which copy
+ * their results out in chunks of 1 MiB (see there); they ask {@link getStagingKernels} for what they use.
+ */
+export const BULK_BYTES = 3 * 1048576;
 /** First byte of the matrix-product arena. */
-export const BASE = CONVERT_BASE + CONVERT_BYTES;
+export const BASE = CONVERT_BASE + BULK_BYTES;
 const PAGE = 65536;
 /** Largest wasm32 memory: 65536 pages = 4 GiB (offsets are u32). */
 const MAX_BYTES = 65536 * PAGE;
@@ -189,17 +198,17 @@ let staging: Kernels | null | undefined;
 
 /**
  * The kernels for streaming work that copies caller data in and out in chunks (bulk conversions, cast
- * analysis), with their staging area (CONVERT_BASE, CONVERT_BYTES) in place: where the thread's kernels
- * ({@link getKernels}) use a shared memory, a second instance of the private-memory build on a private
- * memory of 320 KiB, because V8 copies into and out of a SharedArrayBuffer with a relaxed-atomic loop
+ * analysis), with `bytes` of staging area from CONVERT_BASE in place (CONVERT_BYTES unless said; at
+ * most BULK_BYTES): where the thread's kernels ({@link getKernels}) use a shared memory, a second
+ * instance of the private-memory build on a private memory (320 KiB at first, grown on demand), because V8 copies into and out of a SharedArrayBuffer with a relaxed-atomic loop
  * about half as fast as a memcpy (measured 3,700 against 7,500 M float32 values/s in 128 KiB chunks,
  * Node 20), which alone cost these streams a third of their speed. Null where WebAssembly SIMD is
  * unavailable (or disabled).
  */
-export function getStagingKernels(): Kernels | null {
+export function getStagingKernels(bytes: number = CONVERT_BYTES): Kernels | null {
   const k = getKernels();
-  if (k === null) return null;
-  if (!k.shared) return k.ensure(CONVERT_BASE + CONVERT_BYTES) ? k : null;
+  if (k === null || bytes > BULK_BYTES) return null;
+  if (!k.shared) return k.ensure(CONVERT_BASE + bytes) ? k : null;
   if (staging === undefined) {
     staging = null;
     try {
@@ -209,7 +218,8 @@ export function getStagingKernels(): Kernels | null {
       staging = null;
     }
   }
-  return staging ?? (k.ensure(CONVERT_BASE + CONVERT_BYTES) ? k : null);
+  const use = staging ?? k;
+  return use.ensure(CONVERT_BASE + bytes) ? use : null;
 }
 
 /** Forgets this thread's kernels (and so their memory, once unreferenced); the next use recompiles. */

@@ -122,6 +122,55 @@ for (const wasm of [true, false]) {
         }
       }
     });
+
+    it('arrays of several staging chunks (1 MiB of results each), at odd offsets with a ragged tail, equal the TypeScript twins and the codec', () => {
+      // 2 full encode chunks (524,288 values) + a tail; 4 full decode chunks (262,144) + the same tail
+      const n = 2 * 524288 + 4099;
+      let state = 0x2545f491;
+      const next = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
+      const backing = new Uint32Array(n + 1);
+      const bits = backing.subarray(1); // starts 4 bytes into its buffer
+      const specials = [0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00001, 0xff812345, 1, 0x387fffff, 0x477ff000, 0x477fefff];
+      for (let i = 0; i < n; i++) {
+        const r = next();
+        // mostly values in fp16's normal range (runs that take the kernels' fast paths), some anything
+        bits[i] = r % 17 === 0 ? specials[next() % specials.length] : r % 5 === 0 ? next() : ((112 + (r % 31)) << 23) | (next() & 0x807fffff);
+      }
+      const src = new Float32Array(bits.buffer, bits.byteOffset, n);
+      const codeBacking = new Uint16Array(n + 1);
+      const codes = codeBacking.subarray(1); // starts 2 bytes into its buffer
+      for (let i = 0; i < n; i++) codes[i] = next() >>> 16;
+      const bitsBefore = bits.slice(), codesBefore = codes.slice();
+      /** Index of the first difference (vitest's toEqual takes seconds per million elements), -1 if none. */
+      const firstDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+        if (a.length !== b.length) return -2;
+        for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+        return -1;
+      };
+      const twin = <T>(fn: () => T): T => {
+        const prev = setWasmEnabled(false);
+        try {
+          return fn();
+        } finally {
+          setWasmEnabled(prev);
+        }
+      };
+      for (const [fmt, enc, dec] of [['fp16', f32ToFp16, fp16ToF32], ['bf16', f32ToBf16, bf16ToF32]] as const) {
+        const got = run(() => enc(src));
+        expect(firstDiff(got, twin(() => enc(src)))).toBe(-1);
+        for (let i = 0; i < n; i += 997) expect(got[i]).toBe(expectedCode(bits[i], fmt));
+        const back = new Uint32Array(run(() => dec(codes)).buffer);
+        expect(firstDiff(back, new Uint32Array(twin(() => dec(codes)).buffer))).toBe(-1);
+        for (let i = 0; i < n; i += 997) {
+          const want = decode(codes[i], fmt);
+          const f = new Float32Array(back.buffer, i * 4, 1)[0];
+          if (Number.isNaN(want)) expect(Number.isNaN(f)).toBe(true);
+          else expect(Object.is(f, want)).toBe(true);
+        }
+      }
+      expect(firstDiff(bits, bitsBefore)).toBe(-1); // inputs untouched
+      expect(firstDiff(codes, codesBefore)).toBe(-1);
+    });
   });
 }
 
