@@ -1,10 +1,10 @@
 // Driver of the WebAssembly SIMD ggml dequantizers (src/wasm/kernels-ggml.ts; F16 and BF16 use the bulk
 // conversion kernels of src/wasm/kernels.ts): copies runs of whole blocks into the staging area of the
-// private-memory kernels (getStagingKernels) in chunks of CHUNK_VALUES values, runs the type's kernel and
+// private-memory kernels (getStagingKernels) in chunks of up to CHUNK_VALUES values, runs the type's kernel and
 // copies the floats out. The lookup tables the kernels read (codebooks, i-quant grids and their sign
 // patterns) are written once per kernel memory at GGML_TABLES_BASE. The kernels compute what the
 // TypeScript ports of dequantize-ref.ts compute, bit for bit; tests compare the two on random blocks.
-import { CONVERT_BASE, CONVERT_BYTES, GGML_TABLES_BASE, getStagingKernels, type KernelExports, type Kernels } from '../../wasm/loader.js';
+import { BULK_BYTES, CONVERT_BASE, GGML_TABLES_BASE, align64, getStagingKernels, type KernelExports, type Kernels } from '../../wasm/loader.js';
 import { gridBytes, KSIGNS_IQ2XS, KVALUES_IQ4NL, KVALUES_MXFP4 } from './tables.js';
 
 /** The kernels the ggml dequantizers run (names of {@link KernelExports}). */
@@ -44,13 +44,15 @@ const TABLE_ARGS: Partial<Record<GgmlKernelName, readonly number[]>> = {
   dequantIQ1_M: [IQ1S],
 };
 
-/** Values per kernel call: 64 KiB of floats, in cache with their blocks. */
-const CHUNK_VALUES = 16384;
-/** Staging: blocks at IN_OFF (at most 2 bytes per value: F16/BF16), floats at OUT_OFF. */
+/**
+ * Values per kernel call, at most: 1 MiB of floats, copied out at once (copies of 1 MiB run about twice
+ * as fast as smaller ones: see DECODE_CHUNK in src/wasm/convert.ts).
+ */
+const CHUNK_VALUES = 262144;
+/** Staging: blocks at IN_OFF (at most 2 bytes per value: F16/BF16), floats after them. */
 const IN_OFF = CONVERT_BASE;
-const OUT_OFF = CONVERT_BASE + 2 * CHUNK_VALUES;
 
-if (OUT_OFF + 4 * CHUNK_VALUES > CONVERT_BASE + CONVERT_BYTES || GGML_TABLES_BASE + TABLES_END > CONVERT_BASE) {
+if (2 * CHUNK_VALUES + 4 * CHUNK_VALUES > BULK_BYTES || GGML_TABLES_BASE + TABLES_END > CONVERT_BASE) {
   throw new Error('lowp: ggml dequantizer staging does not fit the kernels memory layout');
 }
 
@@ -102,7 +104,9 @@ export function dequantGgmlWasm(
   out: Float32Array,
   o: number,
 ): boolean {
-  const k = getStagingKernels();
+  const per = Math.max(1, Math.floor(Math.min(CHUNK_VALUES, nb * blockSize) / blockSize));
+  const outOff = IN_OFF + align64(per * typeSize);
+  const k = getStagingKernels(outOff - IN_OFF + 4 * per * blockSize);
   if (k === null) return false;
   if (!ready.has(k.memory)) {
     new Uint8Array(k.memory.buffer).set(tableImage(), GGML_TABLES_BASE);
@@ -112,13 +116,12 @@ export function dequantGgmlWasm(
   const fn = k.exports[kernel] as (src: number, dst: number, nb: number, a?: number, b?: number, c?: number) => void;
   const args = (TABLE_ARGS[kernel] ?? []).map((a) => GGML_TABLES_BASE + a);
   const [a0, a1, a2] = args;
-  const per = Math.max(1, CHUNK_VALUES / blockSize);
-  const outBase = OUT_OFF >> 2;
+  const outBase = outOff >> 2;
   for (let b = 0; b < nb; b += per) {
     const m = Math.min(per, nb - b);
     const s = off + b * typeSize;
     u8.set(src.subarray(s, s + m * typeSize), IN_OFF);
-    fn(IN_OFF, OUT_OFF, m, a0, a1, a2);
+    fn(IN_OFF, outOff, m, a0, a1, a2);
     out.set(f32.subarray(outBase, outBase + m * blockSize), o + b * blockSize);
   }
   return true;
