@@ -29,16 +29,19 @@ function edgeBits(): Uint32Array {
   return Uint32Array.from(out);
 }
 
+/** Runs `fn` with the WebAssembly kernels on or off, then restores the previous setting. */
+function withWasm<T>(on: boolean, fn: () => T): T {
+  const prev = setWasmEnabled(on);
+  try {
+    return fn();
+  } finally {
+    setWasmEnabled(prev);
+  }
+}
+
 for (const wasm of [true, false]) {
   describe(`bulk conversions (${wasm ? 'WebAssembly SIMD' : 'TypeScript fallback'})`, () => {
-    const run = <T>(fn: () => T): T => {
-      const prev = setWasmEnabled(wasm);
-      try {
-        return fn();
-      } finally {
-        setWasmEnabled(prev);
-      }
-    };
+    const run = <T>(fn: () => T): T => withWasm(wasm, fn);
 
     it('fp16ToF32 and bf16ToF32 decode all 65,536 codes exactly like the generic codec and PyTorch', () => {
       const codes = Uint16Array.from({ length: 65536 }, (_, i) => i);
@@ -147,14 +150,7 @@ for (const wasm of [true, false]) {
         for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
         return -1;
       };
-      const twin = <T>(fn: () => T): T => {
-        const prev = setWasmEnabled(false);
-        try {
-          return fn();
-        } finally {
-          setWasmEnabled(prev);
-        }
-      };
+      const twin = <T>(fn: () => T): T => withWasm(false, fn);
       for (const [fmt, enc, dec] of [['fp16', f32ToFp16, fp16ToF32], ['bf16', f32ToBf16, bf16ToF32]] as const) {
         const got = run(() => enc(src));
         expect(firstDiff(got, twin(() => enc(src)))).toBe(-1);
