@@ -10,7 +10,7 @@ import type { TensorData } from '../dtypes.js';
 import { CheckpointError, LowpIoError, quoteName, TorchError, type IoFormat } from '../errors.js';
 import type { FloatArrayOf, FloatType } from '../float-convert.js';
 import { parseJsonStrict, type JsonValue } from '../json.js';
-import { requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
+import { listFolder, requireNodeFs, systemMessage } from '../node-fs.js';
 import { openCheckpoint } from '../open.js';
 import type { ChunkOptions, RawChunkOptions, ReadFloatOptions, Tensor, TensorChunk, TensorInfo, TensorReader } from '../reader.js';
 import { isOptimizerStateDict, readOptimizerState, type OptimizerState } from './optimizer.js';
@@ -70,10 +70,9 @@ const SKIP_REASONS: Array<[RegExp, string]> = [
 ];
 const WEIGHT_FILES = /^(model(-\d+-of-\d+)?\.safetensors|model\.safetensors\.index\.json|pytorch_model(-\d+-of-\d+)?\.bin|pytorch_model\.bin\.index\.json|adapter_model\.(safetensors|bin))$/;
 
+/** node:fs, or CheckpointError NO_FS reported against `label`. */
 function nodeFs(label: string) {
-  const fs = requireNodeFs((m) => new CheckpointError('NO_FS', m, label));
-  const p = requireNodePath((m) => new CheckpointError('NO_FS', m, label));
-  return { fs, p };
+  return requireNodeFs((m) => new CheckpointError('NO_FS', m, label));
 }
 
 /**
@@ -93,7 +92,7 @@ function nodeFs(label: string) {
  */
 export function findTrainingCheckpoint(path: string): TrainingCheckpointFiles {
   if (typeof path !== 'string' || path === '') throw new TypeError(`expected a checkpoint folder or file path, got ${describeValue(path)}`);
-  const { fs, p } = nodeFs(path);
+  const fs = nodeFs(path);
   let isDir: boolean;
   try {
     isDir = fs.statSync(path).isDirectory();
@@ -102,19 +101,8 @@ export function findTrainingCheckpoint(path: string): TrainingCheckpointFiles {
   }
   const none = { optimizer: undefined, scheduler: undefined, scaler: undefined, trainerState: undefined, skipped: [] };
   if (!isDir) return Object.freeze({ path, kind: 'torch-file' as const, weights: path, ...none });
-  let names: string[];
-  try {
-    names = fs.readdirSync(path).sort();
-  } catch (e) {
-    throw new CheckpointError('IO', `cannot list: ${systemMessage(e)}`, path);
-  }
-  const files = names.filter((n) => {
-    try {
-      return fs.statSync(p.join(path, n)).isFile();
-    } catch {
-      return false;
-    }
-  });
+  const { names, isFile, path: p } = listFolder(path, CheckpointError);
+  const files = names.filter(isFile);
   const at = (n: string | undefined): string | undefined => (n === undefined ? undefined : p.join(path, n));
   const pick = (...candidates: string[]): string | undefined => candidates.find((c) => files.includes(c));
   const optimizer = pick('optimizer.pt', 'optimizer.bin');
@@ -294,7 +282,7 @@ function checkpoint(
 }
 
 function readTrainerState(file: string, skipped: SkippedFile[]): TrainerState | undefined {
-  const { fs } = nodeFs(file);
+  const fs = nodeFs(file);
   try {
     if (fs.statSync(file).size > 64 << 20) throw new Error('larger than 64 MiB');
     const json = parseJsonStrict(new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(file)), { file, maxDepth: 64 });
