@@ -200,26 +200,30 @@ let staging: Kernels | null | undefined;
  * The kernels for streaming work that copies caller data in and out in chunks (bulk conversions, cast
  * analysis), with `bytes` of staging area from CONVERT_BASE in place (CONVERT_BYTES unless said; at
  * most BULK_BYTES): where the thread's kernels ({@link getKernels}) use a shared memory, a second
- * instance of the private-memory build on a private memory (320 KiB at first, grown on demand), because V8 copies into and out of a SharedArrayBuffer with a relaxed-atomic loop
- * about half as fast as a memcpy (measured 3,700 against 7,500 M float32 values/s in 128 KiB chunks,
- * Node 20), which alone cost these streams a third of their speed. Null where WebAssembly SIMD is
- * unavailable (or disabled).
+ * instance of the private-memory build on a private memory (320 KiB at first, grown on demand),
+ * because V8 copies into and out of a SharedArrayBuffer with a relaxed-atomic loop about half as fast
+ * as a memcpy (measured 3,700 against 7,500 M float32 values/s in 128 KiB chunks, Node 20), which alone
+ * cost these streams a third of their speed. Null where WebAssembly SIMD is unavailable (or disabled).
  */
 export function getStagingKernels(bytes: number = CONVERT_BYTES): Kernels | null {
   const k = getKernels();
   if (k === null || bytes > BULK_BYTES) return null;
-  if (!k.shared) return k.ensure(CONVERT_BASE + bytes) ? k : null;
+  const use = k.shared ? (privateStaging() ?? k) : k;
+  return use.ensure(CONVERT_BASE + bytes) ? use : null;
+}
+
+/** The private-memory instance for a thread whose kernels share their memory (made once; null if it cannot be). */
+function privateStaging(): Kernels | null {
   if (staging === undefined) {
     staging = null;
     try {
       const memory = new WebAssembly.Memory({ initial: Math.ceil((CONVERT_BASE + CONVERT_BYTES) / PAGE) });
       staging = instantiate(new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64)), memory, false);
     } catch {
-      staging = null;
+      // stays null: the shared kernels stage instead
     }
   }
-  const use = staging ?? k;
-  return use.ensure(CONVERT_BASE + bytes) ? use : null;
+  return staging;
 }
 
 /** Forgets this thread's kernels (and so their memory, once unreferenced); the next use recompiles. */
