@@ -210,9 +210,18 @@ function plainGroup(buf: usize, n: i32, m: i32, emin: i32, hist: usize, key: usi
   const minBits = rangeStats(buf + B_VALUES, n, st, buf + B_TERMS, hist, buf + B_HIST16);
   const zeros = i32x4.sub(v128.load(st + S_ZERO), z0);
   // a value below 2^emin: subnormal or flushed in a target narrower than float32
-  if (emin != -126 && minBits < <u32>((emin + 127) << 23)) castStats<u16>(buf + B_TERMS, n, m, emin, st, zeros);
-  else castStats<u8>(buf + B_TERMS, n, m, emin, st, zeros);
-  const g = sumsPass(buf + B_TERMS, n, st);
+  castAndSums(buf + B_TERMS, n, m, emin, st, zeros, emin != -126 && minBits < <u32>((emin + 127) << 23), key);
+}
+
+/**
+ * The rest of a plain group once its |x| are at `terms` (and its zeros counted, `zeros`): castStats
+ * (the wide-counter build where `low`, a value may lie below 2^emin), then sumsPass; the group's largest
+ * relative error goes to the state and to the worst-list key.
+ */
+function castAndSums(terms: usize, n: i32, m: i32, emin: i32, st: usize, zeros: v128, low: bool, key: usize): void {
+  if (low) castStats<u16>(terms, n, m, emin, st, zeros);
+  else castStats<u8>(terms, n, m, emin, st, zeros);
+  const g = sumsPass(terms, n, st);
   v128.store(st + S_MREL, f64x2.pmax(v128.load(st + S_MREL), f64x2.splat(g)));
   store<f64>(key, g);
 }
@@ -321,11 +330,7 @@ function plainQ8(blk: usize, nb: i32, buf: usize, m: i32, emin: i32, key: usize,
   const n = nb << 5;
   const zeros = q8Range(blk, nb, buf + B_VALUES, st, buf + B_HIST16);
   v128.store(st + S_ZERO, i32x4.add(v128.load(st + S_ZERO), zeros));
-  if (lowAny) castStats<u16>(buf + B_VALUES, n, m, emin, st, zeros);
-  else castStats<u8>(buf + B_VALUES, n, m, emin, st, zeros);
-  const g = sumsPass(buf + B_VALUES, n, st); // |x| at B_VALUES, err at B_TERMS
-  v128.store(st + S_MREL, f64x2.pmax(v128.load(st + S_MREL), f64x2.splat(g)));
-  store<f64>(key, g);
+  castAndSums(buf + B_VALUES, n, m, emin, st, zeros, lowAny, key); // |x| at B_VALUES, err at B_TERMS
 }
 
 /** Adds the u16 bins of rangeStats to copy 0 of the u32 histogram. */
