@@ -13,7 +13,6 @@ const ONNX_DIR = existsSync(join(SHARED_VECTORS, 'onnx', 'model.onnx')) ? join(S
 const tmp = mkdtempSync(join(tmpdir(), 'lowp-onnx-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-
 describe('lowp check on ONNX models', () => {
   it('the embedded and the external-data vector model give the same report, equal to analyzeCast per initializer', async () => {
     const reports = [];

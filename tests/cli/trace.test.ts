@@ -21,7 +21,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const model = join(ONNX_DIR, 'model.onnx');
 const ids = `input_ids=${join(ONNX_DIR, 'input_ids.npy')}`;
 
-
 describe('lowp trace', () => {
   it('--json reproduces activations.json: fp16 counts, max |x|, the first overflow, the emulated SQNR within 0.5 dB', async () => {
     const r = await runCli(['trace', model, '--input', ids, '--to', 'fp16', '--emulate', '--json']);
