@@ -4,6 +4,7 @@
 // one text form of every value that `TensorReader.metadata` holds (integers in decimal, floats as the
 // shortest decimal that reads back to the same float32 or float64, arrays as JSON).
 import { describeValue } from '../../core/describe.js';
+import { isWellFormedUtf16 } from '../unicode.js';
 
 /**
  * A GGUF metadata value type other than an array, as gguf-py's `GGUFValueType` names it.
@@ -250,19 +251,6 @@ export function checkGgufValue(type: GgufValueType, value: unknown, what: string
     const p = scalarProblem(item, value[i]);
     if (p !== undefined) throw new TypeError(`${what}: expected element ${i} of ${type} as ${p}, got ${describeValue(value[i])}`);
   }
-}
-
-/** Whether a JavaScript string has no lone surrogates (so that it encodes to UTF-8 without replacement). */
-export function isWellFormedUtf16(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdfff) continue;
-    if (c >= 0xdc00) return false;
-    const d = s.charCodeAt(i + 1);
-    if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
-    i++;
-  }
-  return true;
 }
 
 /** The shortest decimal that reads back (through Math.fround) to the float32 `v`. */

@@ -19,12 +19,12 @@ import {
   checkGgufValue,
   inferGgufType,
   isGgufValueType,
-  isWellFormedUtf16,
   splitType,
   type GgufScalarType,
   type GgufValueInput,
   type GgufValueType,
 } from './values.js';
+import { isWellFormedUtf16 } from '../unicode.js';
 
 /**
  * One tensor to write. `shape` is row-major (outermost first; written reversed as GGUF's `ne`), its

@@ -8,6 +8,7 @@ import { describeValue } from '../../core/describe.js';
 import { dtypeArrayType, dtypeSize, isDType, typedArrayToBytes, DTYPES, type DType, type TensorData } from '../dtypes.js';
 import { SafetensorsError } from '../errors.js';
 import { shapeElements } from '../shape.js';
+import { isWellFormedUtf16 } from '../unicode.js';
 import { UNSAFE_KEYS } from '../json.js';
 import { requireNodeFs, systemMessage } from '../node-fs.js';
 
@@ -91,12 +92,10 @@ interface Plan {
   size: number;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function checkKey(key: string, what: string): void {
   if (typeof key !== 'string') throw new TypeError(`expected ${what} to be a string, got ${describeValue(key)}`);
   if (UNSAFE_KEYS.has(key)) throw new RangeError(`expected ${what} other than '${key}' (readers reject it), got '${key}'`);
-  if (LONE_SURROGATE.test(key)) throw new RangeError(`expected ${what} to be well-formed Unicode, got a string with a lone surrogate`);
+  if (!isWellFormedUtf16(key)) throw new RangeError(`expected ${what} to be well-formed Unicode, got a string with a lone surrogate`);
 }
 
 function entriesOf(tensors: TensorsInput): [string, TensorInput][] {
@@ -172,7 +171,7 @@ function plan(tensors: TensorsInput, metadata?: Readonly<Record<string, string>>
       checkKey(k, 'a metadata key');
       const v = metadata[k];
       if (typeof v !== 'string') throw new TypeError(`expected metadata values to be strings, got ${describeValue(v)} for key '${k}'`);
-      if (LONE_SURROGATE.test(v)) throw new RangeError(`expected metadata value of '${k}' to be well-formed Unicode, got a lone surrogate`);
+      if (!isWellFormedUtf16(v)) throw new RangeError(`expected metadata value of '${k}' to be well-formed Unicode, got a lone surrogate`);
       parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
     }
     json += `"__metadata__":{${parts.join(',')}}`;
