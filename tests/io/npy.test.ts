@@ -189,6 +189,7 @@ describe('corrupt and unsupported .npy', () => {
     ['huge shape', withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999, 99999999999)}"), 'SHAPE'],
     ['shape past 2^64', withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,)}"), 'SHAPE'],
     ['deep nesting', withHeader(`{'descr': ${'('.repeat(5000)}${')'.repeat(5000)}, 'fortran_order': False, 'shape': ()}`, new Uint8Array(0), 2), 'HEADER'],
+    ['BOM before a v3 header (numpy refuses it too)', withHeader("\uFEFF{'descr': '<f4', 'fortran_order': False, 'shape': ()}", new Uint8Array(4), 3), 'HEADER'],
     ['bad utf8 in v3', (() => { const b = withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': ()}", new Uint8Array(4), 3); b[20] = 0xff; return b; })(), 'HEADER'],
   ];
   for (const [label, bytes, code] of cases) {

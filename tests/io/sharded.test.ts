@@ -131,6 +131,10 @@ describe('sharded checkpoints through an index', () => {
     bad('{"weight_map":{"__proto__":"x"}}', 'UNSAFE_KEY');
     bad('{"weight_map":', 'BAD_JSON');
     bad('{"metadata":[1],"weight_map":{}}', 'INDEX');
+    // a leading BOM is refused, as Python's json refuses it (transformers reads the index with json.load)
+    bad('\uFEFF{"weight_map":{}}', 'BAD_JSON');
+    expect(() => parseSafetensorsIndex(new TextEncoder().encode('\uFEFF{"weight_map":{}}'))).toThrow(expect.objectContaining({ code: 'BAD_JSON' }));
+    expect(parseSafetensorsIndex(new TextEncoder().encode('{"weight_map":{}}')).weightMap.size).toBe(0);
   });
 
   it('inconsistent checkpoints: missing shard, tensor not in its shard, duplicate tensors, several indexes', async () => {

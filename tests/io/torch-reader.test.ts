@@ -249,6 +249,12 @@ describe('structural errors are refused with their code', () => {
     expect((await refusal(zipOf([{ name: 'data.pkl', bytes: pkl }]))).code).toBe('ZIP');
     expect((await refusal(zipOf([{ name: 'a/data.pkl', bytes: pkl }, { name: 'a/../x', bytes: pkl }]))).code).toBe('ZIP');
     expect((await refusal(zipOf([{ name: 'a/data.pkl', bytes: pkl }, { name: 'a/data.pkl', bytes: pkl }]))).message).toMatch(/twice/);
+    // names are read as written: a leading U+FEFF is part of the name (a decoder dropping it put both in 'a/')
+    const storage0 = s0.get('0')!.bytes as Uint8Array;
+    expect((await refusal(zipOf([{ name: '\uFEFFa/data.pkl', bytes: pkl }, { name: 'a/data/0', bytes: storage0 }]))).message).toMatch(/inside the archive's folder/);
+    const bomFolder = await openTorch(zipOf([{ name: '\uFEFFa/data.pkl', bytes: pkl }, { name: '\uFEFFa/data/0', bytes: storage0 }]));
+    expect(bomFolder.names()).toEqual(['w']);
+    await bomFolder.close();
     const enc = good.slice();
     // set the encryption flag of the first central directory entry
     const cd = findSig(enc, 0x02014b50);

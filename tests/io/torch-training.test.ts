@@ -105,6 +105,15 @@ describe('an HF Trainer folder (written by the test writer, real side files)', (
     await ckpt.close();
   });
 
+  it('a trainer_state.json that starts with a BOM is skipped with why, as Python\'s json refuses it', async () => {
+    const dir = hfFolder('bom-state');
+    writeFileSync(join(dir, 'trainer_state.json'), '\uFEFF{"global_step": 1}');
+    const ckpt = await openTrainingCheckpoint(dir);
+    expect(ckpt.trainerState).toBeUndefined();
+    expect(ckpt.skipped.map((s) => s.file)).toContain(join(dir, 'trainer_state.json'));
+    await ckpt.close();
+  });
+
   it('an optimizer.pt with a dangerous global is a refusal, not a skip', async () => {
     const evil = hfFolder('evil-optimizer');
     copyFileSync(join(FIXTURES, 'torch', 'evil', 'os_system.pt'), join(evil, 'optimizer.pt'));

@@ -179,7 +179,7 @@ export function parseNpyHeader(prefix: Uint8Array, fileSize: number, options?: N
   let text: string;
   if (major === 3) {
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
     } catch {
       throw new NpyError('HEADER', 'expected a UTF-8 header (format 3.0), got invalid UTF-8', file);
     }

@@ -62,7 +62,7 @@ export function parseSafetensorsIndex(text: string | Uint8Array, options?: Safet
   if (typeof text === 'string') s = text;
   else if (text instanceof Uint8Array) {
     try {
-      s = new TextDecoder('utf-8', { fatal: true }).decode(text);
+      s = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(text);
     } catch {
       throw new SafetensorsError('INDEX', 'expected a UTF-8 JSON index, got bytes that are not valid UTF-8', o.name);
     }

@@ -156,7 +156,7 @@ const READONLY_BUFFER = 0x98;
 
 const HIGHEST_PROTOCOL = 5;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The containers the machine builds. Lists and tuples are both JavaScript arrays (a tuple is recorded in

@@ -285,7 +285,7 @@ function readTrainerState(file: string, skipped: SkippedFile[]): TrainerState | 
   const fs = nodeFs(file);
   try {
     if (fs.statSync(file).size > 64 << 20) throw new Error('larger than 64 MiB');
-    const json = parseJsonStrict(new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(file)), { file, maxDepth: 64 });
+    const json = parseJsonStrict(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(fs.readFileSync(file)), { file, maxDepth: 64 });
     const get = (k: string): JsonValue | undefined => (json instanceof Map ? json.get(k) : undefined);
     const n = (v: JsonValue | undefined): number | undefined => (typeof v === 'number' ? v : v !== null && typeof v === 'object' && 'value' in v ? (v as { value: number }).value : undefined);
     const history = get('log_history');
