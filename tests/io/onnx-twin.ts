@@ -1,5 +1,6 @@
 // A slow, obviously-correct twin of lowp/io's ONNX reader for tests: the whole file in memory, every
-// varint as a bigint, every message decoded into a generic tree by plain recursion, then the
+// varint as a bigint, every message decoded into a generic tree by plain recursion (groups skipped,
+// scalar fields also taken as packed runs, the last value kept, as protobuf does), then the
 // initializers (main graph and subgraphs, named by the documented rule) turned into the little-endian
 // bytes of their lowp element type in the simplest possible way. Shares no code with src/io/onnx.
 
@@ -26,12 +27,39 @@ export function twinFields(b: Uint8Array): TwinField[] {
     i += n;
     return s;
   };
-  while (i < b.length) {
+  const readKey = (): [number, number] => {
     const key = varint();
     if (key >= 1n << 32n) throw new Error('key too big');
     const field = Number(key >> 3n);
-    const wire = Number(key & 7n);
     if (field === 0) throw new Error('field 0');
+    return [field, Number(key & 7n)];
+  };
+  // a group (wire types 3 and 4, deprecated): skipped with everything in it, as an unknown field is
+  const skipGroup = (field: number, depth: number): void => {
+    if (depth > 100) throw new Error('groups too deep');
+    for (;;) {
+      const [f, w] = readKey();
+      if (w === 4) {
+        if (f !== field) throw new Error('end group of another field');
+        return;
+      }
+      if (w === 0) varint();
+      else if (w === 1) take(8);
+      else if (w === 2) {
+        const n = varint();
+        if (n > BigInt(b.length - i)) throw new Error('length past the end');
+        take(Number(n));
+      } else if (w === 5) take(4);
+      else if (w === 3) skipGroup(f, depth + 1);
+      else throw new Error(`wire type ${w}`);
+    }
+  };
+  while (i < b.length) {
+    const [field, wire] = readKey();
+    if (wire === 3) {
+      skipGroup(field, 1);
+      continue;
+    }
     if (wire === 0) out.push({ field, wire, value: varint() });
     else if (wire === 1) out.push({ field, wire, value: take(8) });
     else if (wire === 2) {
@@ -88,10 +116,11 @@ export function twinTensor(fields: TwinField[]): TwinTensor {
   let external = false;
   for (const f of fields) {
     if (f.field === 1) for (const v of packedVarints(f)) dims.push(Number(v));
-    else if (f.field === 2) dataType = Number(BigInt.asIntN(32, f.value as bigint));
+    // a scalar field may also come as a packed run (wire type 2): each value in turn, the last one stays
+    else if (f.field === 2) for (const v of packedVarints(f)) dataType = Number(BigInt.asIntN(32, v));
     else if (f.field === 8) name = dec.decode(f.value as Uint8Array);
     else if (f.field === 9) raw = f.value as Uint8Array;
-    else if (f.field === 14) external = (f.value as bigint) === 1n;
+    else if (f.field === 14) for (const v of packedVarints(f)) external = BigInt.asIntN(32, v) === 1n;
     else if ([4, 5, 7, 10, 11].includes(f.field)) typed.set(f.field, [...(typed.get(f.field) ?? []), f]);
   }
   const elements = dims.reduce((a, d) => a * d, 1);

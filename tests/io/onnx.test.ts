@@ -431,6 +431,54 @@ describe('broken files: one OnnxError with a stable code and a one-line message'
     await r.close();
   });
 
+  it('a packed run of varints cut in the middle of a varint is found where the walk meets it, in memory and field by field alike (before a later error)', async () => {
+    // the metadata comes after the graph: cutting the file's last byte breaks it, a later error than the run's
+    const ok = encodeOnnxModel({ metadata: { author: 'lowp' }, graph: { nodes: [], initializers: [{ name: 'a-name-long-enough-to-walk-the-tensor-key-by-key', dataType: 5, dims: [2], int32Data: [1, 200] }] } });
+    let at = -1;
+    for (let i = 0; i + 3 <= ok.length; i++) if (ok[i] === 0x01 && ok[i + 1] === 0xc8 && ok[i + 2] === 0x01) at = i + 2;
+    expect(at).toBeGreaterThan(0);
+    const cut = ok.slice(0, -1);
+    cut[at] = 0x81; // the run's last byte now says that a varint goes on
+    for (const smallMessage of [undefined, 16]) {
+      await expect(openOnnx(cut, { smallMessage }), String(smallMessage)).rejects.toMatchObject({ code: 'PROTOBUF', message: expect.stringMatching(/packed varints/) });
+      await expect(openOnnx(ok.slice(0, -1), { smallMessage }), String(smallMessage)).rejects.toMatchObject({ code: 'TRUNCATED' });
+      const r = await openOnnx(ok, { smallMessage });
+      expect([...(await r.tensor(r.tensors[0].name)).data]).toEqual([1, 200]);
+      await r.close();
+    }
+  });
+
+  it('groups (wire types 3 and 4) in unknown fields: skipped alike in memory and field by field, even 100 KB long; an end that closes another group, an end without a start and 33 nested groups are PROTOBUF', async () => {
+    const varint = (n: number): number[] => { const out = []; for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80); out.push(n); return out; };
+    const start = (f: number): number[] => varint(f * 8 + 3);
+    const end = (f: number): number[] => varint(f * 8 + 4);
+    const payload = new Array(100_000).fill(7);
+    const withTail = (tail: number[]): Uint8Array => Uint8Array.from([...good, ...tail]);
+    const accepted = [
+      [...start(99), 0x0a, ...varint(payload.length), ...payload, ...start(5), 0x08, 0x01, ...end(5), 0x15, 1, 2, 3, 4, ...end(99)],
+      [...start(99), ...end(99)],
+    ];
+    for (const tail of accepted) {
+      for (const smallMessage of [undefined, 16]) {
+        const r = await openOnnx(withTail(tail), { smallMessage });
+        expect(r.tensors.map((t) => t.name), `${tail.length} ${smallMessage}`).toEqual(['w']);
+        expect([...(await r.tensor('w')).data]).toEqual([1, 2]);
+        await r.close();
+      }
+    }
+    const refused = [
+      [...start(99), 0x08, 0x01, ...end(98)],
+      [...start(99), ...start(5), ...end(99), ...end(5)],
+      end(98),
+      [...Array.from({ length: 33 }, () => start(7)).flat(), ...Array.from({ length: 33 }, () => end(7)).flat()],
+    ];
+    for (const tail of refused) {
+      for (const smallMessage of [undefined, 16]) {
+        await expect(openOnnx(withTail(tail), { smallMessage }), `${tail.slice(0, 6)} ${smallMessage}`).rejects.toMatchObject({ code: 'PROTOBUF' });
+      }
+    }
+  });
+
   it('nesting deeper than maxDepth is refused (PROTOBUF), never a stack overflow', async () => {
     let g: OnnxGraphInit = { nodes: [] };
     for (let i = 0; i < 40; i++) g = { nodes: [{ opType: 'If', inputs: [], outputs: [], attributes: [{ name: 'then_branch', g }] }] };

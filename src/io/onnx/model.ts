@@ -11,6 +11,7 @@ import { describeValue } from '../../core/describe.js';
 import { OnnxError } from '../errors.js';
 import {
   countVarints,
+  cutVarints,
   int64Number,
   ProtoCursor,
   ProtoReader,
@@ -540,6 +541,7 @@ function addTyped(t: OnnxTensorProto, ev: FieldEvent, ctx: WalkContext): void {
       if (length % size !== 0) throw new OnnxError('PROTOBUF', `expected a packed field ${ev.field} of TensorProto at offset ${offset} to hold whole ${size}-byte values, got ${length} bytes`, ctx.name);
       count = length / size;
     } else if (ev.bytes !== undefined) count = countVarints(ev.bytes, 0, ev.bytes.length, offset, ctx.name);
+    else if (ev.last >= 0x80) throw cutVarints(offset + length, ctx.name); // counted when read (tensors.ts)
     if (length > 0) segs.push({ offset, length, packed: true, count });
     return;
   }

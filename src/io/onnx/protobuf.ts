@@ -227,27 +227,36 @@ export class ProtoReader {
 
   /** Skips the value of a field of wire type `wire` (groups up to their end, at most {@link MAX_GROUP_DEPTH} deep). */
   skip(key: FieldKey): void {
-    let depth = 0;
+    const open: number[] = [];
     let k = key;
-    // groups are skipped with an explicit depth count, never by recursion
+    // groups are skipped with an explicit stack of their field numbers, never by recursion
     for (;;) {
       switch (k.wire) {
         case WIRE_VARINT: this.varint(); break;
         case WIRE_FIXED64: this.fixed64(); break;
         case WIRE_LEN: this.lengthDelimited(); break;
         case WIRE_FIXED32: this.fixed32(); break;
-        case WIRE_START_GROUP:
-          if (++depth > MAX_GROUP_DEPTH) throw new OnnxError('PROTOBUF', `expected groups nested at most ${MAX_GROUP_DEPTH} deep at offset ${k.at}, got deeper`, this.name);
-          break;
-        case WIRE_END_GROUP:
-          if (depth === 0) throw new OnnxError('PROTOBUF', `expected a field at offset ${k.at}, got an end-group key without its start`, this.name);
-          depth--;
-          break;
+        default: groupKey(open, k, this.name);
       }
-      if (depth === 0) return;
+      if (open.length === 0) return;
       k = this.key();
     }
   }
+}
+
+/**
+ * Follows a start-group or end-group key on the stack of open groups' field numbers: at most
+ * {@link MAX_GROUP_DEPTH} open, and an end-group key must close the innermost one (as protobuf requires).
+ */
+export function groupKey(open: number[], k: FieldKey, name: string | undefined): void {
+  if (k.wire === WIRE_START_GROUP) {
+    if (open.length >= MAX_GROUP_DEPTH) throw new OnnxError('PROTOBUF', `expected groups nested at most ${MAX_GROUP_DEPTH} deep at offset ${k.at}, got deeper`, name);
+    open.push(k.field);
+    return;
+  }
+  if (open.length === 0) throw new OnnxError('PROTOBUF', `expected a field at offset ${k.at}, got an end-group key without its start`, name);
+  const top = open.pop() as number;
+  if (top !== k.field) throw new OnnxError('PROTOBUF', `expected the end of group ${top} at offset ${k.at}, got the end of group ${k.field}`, name);
 }
 
 /**
@@ -257,10 +266,13 @@ export class ProtoReader {
 export function countVarints(bytes: Uint8Array, start: number, end: number, base: number, name: string | undefined): number {
   let n = 0;
   for (let i = start; i < end; i++) if ((bytes[i] & 0x80) === 0) n++;
-  if (end > start && (bytes[end - 1] & 0x80) !== 0) {
-    throw new OnnxError('PROTOBUF', `expected packed varints to end at offset ${base + end}, got a varint cut by the end of the field`, name);
-  }
+  if (end > start && (bytes[end - 1] & 0x80) !== 0) throw cutVarints(base + end, name);
   return n;
+}
+
+/** The `PROTOBUF` error of a packed run of varints whose last byte has its continuation bit (`end`: absolute end of the run). */
+export function cutVarints(end: number, name: string | undefined): OnnxError {
+  return new OnnxError('PROTOBUF', `expected packed varints to end at offset ${end}, got a varint cut by the end of the field`, name);
 }
 
 /** Bytes an {@link ProtoCursor} reads ahead when it needs more. */
@@ -311,6 +323,12 @@ export class ProtoCursor {
     return new ProtoReader(this.window, this.windowAt, this.source.name, this.end === this.source.size, local, localEnd);
   }
 
+  /** The byte at absolute offset `at` (inside the message), from the window when it holds it. */
+  async byteAt(at: number): Promise<number> {
+    if (at >= this.windowAt && at < this.windowAt + this.window.length) return this.window[at - this.windowAt];
+    return (await readExact(this.source, at, 1, OnnxError))[0];
+  }
+
   /** A {@link ProtoReader} over exactly the next `length` bytes (which must lie inside the message). */
   async span(length: number): Promise<ProtoReader> {
     const r = await this.reader(length);
@@ -348,8 +366,20 @@ export class ProtoCursor {
       this.pos += length;
       return;
     }
-    // a value of the other wire types is at most 10 bytes; groups may be longer: read a window
-    const r = await this.reader(key.wire === WIRE_START_GROUP ? CURSOR_WINDOW : 10);
+    if (key.wire === WIRE_START_GROUP) {
+      // a group may be as long as its message: key by key, payloads skipped by their length (as skip does in memory)
+      const open: number[] = [];
+      groupKey(open, key, this.source.name);
+      while (open.length > 0) {
+        const { key: k, length } = await this.keyAndLength();
+        if (k.wire === WIRE_LEN) this.pos += length;
+        else if (k.wire === WIRE_START_GROUP || k.wire === WIRE_END_GROUP) groupKey(open, k, this.source.name);
+        else await this.skipValue(k, 0);
+      }
+      return;
+    }
+    // a value of the other wire types is at most 10 bytes
+    const r = await this.reader(10);
     r.skip(key);
     this.advance(r);
   }

@@ -11,7 +11,7 @@ import { codecBytes, elementCodec, isTensorDType, type TensorDType } from '../el
 import { OnnxError } from '../errors.js';
 import { readExact, type ByteSource } from '../source.js';
 import { ONNX_DATA_TYPES as T, type OnnxTensorProto, type OnnxTypedData } from './model.js';
-import { ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './protobuf.js';
+import { cutVarints, ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './protobuf.js';
 
 /** How one ONNX data type is stored by lowp/io. */
 interface TypeEntry {
@@ -197,9 +197,7 @@ export async function countTypedUnits(source: ByteSource, data: OnnxTypedData): 
       for (let i = 0; i < n; i++) if ((b[i] & 0x80) === 0) count++;
       last = b[n - 1];
     }
-    if ((last & 0x80) !== 0) {
-      throw new OnnxError('PROTOBUF', `expected packed varints to end at offset ${seg.offset + seg.length}, got a varint cut by the end of the field`, source.name);
-    }
+    if ((last & 0x80) !== 0) throw cutVarints(seg.offset + seg.length, source.name);
     seg.count = count;
   }
 }

@@ -58,6 +58,12 @@ export interface FieldEvent {
   bytes: Uint8Array | undefined;
   /** The decoded nested message of a `message` field. */
   message: unknown;
+  /**
+   * The last byte of a length-delimited `payload` field whose values are varints (its kind's `wire` is
+   * `WIRE_VARINT`), −1 for any other field: both walkers read it, so that a packed run cut in the middle
+   * of a varint is refused at the same point of the walk whether its bytes were read or skipped.
+   */
+  last: number;
 }
 
 /** What a walk shares: the file's name for messages, the limits, and the count of decoded messages. */
@@ -105,7 +111,7 @@ function enter(spec: MessageSpec<unknown, unknown>, depth: number, at: number, c
 }
 
 function event(key: FieldKey, start: number, end: number): FieldEvent {
-  return { field: key.field, wire: key.wire, keyAt: key.at, range: { offset: start, length: end - start }, lo: 0, hi: 0, bytes: undefined, message: undefined };
+  return { field: key.field, wire: key.wire, keyAt: key.at, range: { offset: start, length: end - start }, lo: 0, hi: 0, bytes: undefined, message: undefined, last: -1 };
 }
 
 /** Reads the value of a varint/fixed field into the event. */
@@ -152,6 +158,7 @@ export function walkSync<S, T>(r: ProtoReader, spec: MessageSpec<S, T>, ctx: Wal
       } else {
         if (kind.kind === 'bytes' && e - s > MAX_BYTES_FIELD) throw tooLong(spec as MessageSpec<unknown, unknown>, key, e - s, ctx);
         ev.bytes = r.bytes.subarray(s, e);
+        if (kind.kind === 'payload' && kind.wire === WIRE_VARINT && e > s) ev.last = r.bytes[e - 1];
       }
       spec.field(state, ev, ctx);
       continue;
@@ -204,6 +211,8 @@ export async function walkAsync<S, T>(c: ProtoCursor, spec: MessageSpec<S, T>, c
         if (length > MAX_BYTES_FIELD) throw tooLong(spec as MessageSpec<unknown, unknown>, key, length, ctx);
         const r = await c.span(length);
         ev.bytes = r.bytes.subarray(r.pos, r.end);
+      } else if (kind.wire === WIRE_VARINT && length > 0) {
+        ev.last = await c.byteAt(e - 1);
       }
       c.pos = e;
       spec.field(state, ev, ctx);
