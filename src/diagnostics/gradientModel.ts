@@ -11,33 +11,9 @@
 //
 // The expectation over g is taken with K equal-probability strata of the standard normal, each
 // represented by its conditional mean, then rescaled to unit variance: the nodes have mean 0 and
-// variance 1 exactly, are symmetric, need no random numbers, and weigh 1/K each.
-
-/** Φ(x), the standard normal distribution function (Marsaglia's series; |error| < 1e-15 for |x| ≤ 9). */
-function normalCdf(x: number): number {
-  if (x < -9) return 0;
-  if (x > 9) return 1;
-  const x2 = x * x;
-  let t = x, s = x;
-  for (let i = 3; i < 500; i += 2) {
-    t = (t * x2) / i;
-    const next = s + t;
-    if (next === s) break;
-    s = next;
-  }
-  return 0.5 + s * Math.exp(-0.5 * x2 - 0.9189385332046727); // log(√(2π))
-}
-
-/** Φ⁻¹(p) for p in (0, 1), by bisection on normalCdf (to the float64 resolution of the interval). */
-function normalQuantile(p: number): number {
-  let lo = -9, hi = 9;
-  for (let i = 0; i < 100; i++) {
-    const mid = 0.5 * (lo + hi);
-    if (mid === lo || mid === hi) break;
-    if (normalCdf(mid) < p) lo = mid; else hi = mid;
-  }
-  return 0.5 * (lo + hi);
-}
+// variance 1 exactly, are symmetric, need no random numbers, and weigh 1/K each. The strata's bounds are
+// lowp/quant's normal quantiles (accurate to ~1e-14 relative).
+import { normalQuantile } from '../quant/codebooks.js';
 
 const normalPdf = (x: number): number => (Number.isFinite(x) ? Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI) : 0);
 
