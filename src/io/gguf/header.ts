@@ -11,6 +11,7 @@ import { describeValue } from '../../core/describe.js';
 import { GGML_TYPES, ggmlTypeById, type GgmlType } from '../../quant/ggml/types.js';
 import { LITTLE_ENDIAN_HOST, swapBytes } from '../dtypes.js';
 import { GgufError, quoteName } from '../errors.js';
+import { strictUtf8 } from '../unicode.js';
 import type { TensorInfo } from '../reader.js';
 import { readExact, readExactInto, toByteSource, type ByteSource, type SourceInput } from '../source.js';
 import {
@@ -128,7 +129,6 @@ class NeedMore {
   constructor(readonly end: number) {}
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** UTF-8 bytes as a string, or undefined when they are not valid UTF-8. */
 function decodeUtf8(b: Uint8Array): string | undefined {
@@ -138,7 +138,7 @@ function decodeUtf8(b: Uint8Array): string | undefined {
     if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
   }
   try {
-    return utf8.decode(b);
+    return strictUtf8.decode(b);
   } catch {
     return undefined;
   }
@@ -249,7 +249,7 @@ class Cursor {
     if (p > stop) return undefined;
     let text: string;
     try {
-      text = utf8.decode(buf.subarray(start, p));
+      text = strictUtf8.decode(buf.subarray(start, p));
     } catch {
       return undefined;
     }

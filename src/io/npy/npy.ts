@@ -7,6 +7,7 @@
 import { describeValue } from '../../core/describe.js';
 import { bytesToTypedArray, dtypeArrayType, dtypeSize, LITTLE_ENDIAN_HOST, typedArrayToBytes, type DType, type DTypeArrayMap } from '../dtypes.js';
 import { NpyError } from '../errors.js';
+import { strictUtf8 } from '../unicode.js';
 import { requireNodeFs, systemMessage } from '../node-fs.js';
 import { parsePythonLiteral, PyTuple } from './python-literal.js';
 
@@ -179,7 +180,7 @@ export function parseNpyHeader(prefix: Uint8Array, fileSize: number, options?: N
   let text: string;
   if (major === 3) {
     try {
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
+      text = strictUtf8.decode(raw);
     } catch {
       throw new NpyError('HEADER', 'expected a UTF-8 header (format 3.0), got invalid UTF-8', file);
     }

@@ -9,6 +9,7 @@
 // the last one wins.
 import { describeValue } from '../../core/describe.js';
 import { OnnxError } from '../errors.js';
+import { strictUtf8 } from '../unicode.js';
 import {
   countVarints,
   cutVarints,
@@ -347,11 +348,10 @@ export interface OnnxModel {
   graphKeys: number[];
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // ignoreBOM: a leading U+FEFF is part of a name
 
 function text(ev: FieldEvent, what: string, ctx: WalkContext): string {
   try {
-    return utf8.decode(ev.bytes);
+    return strictUtf8.decode(ev.bytes);
   } catch {
     throw new OnnxError('MODEL', `expected ${what} as UTF-8 text at offset ${ev.range.offset}, got invalid UTF-8`, ctx.name);
   }

@@ -8,6 +8,7 @@
 import { describeValue } from '../../core/describe.js';
 import { dtypeSize, isDType, type DType, DTYPES } from '../dtypes.js';
 import { quoteName, SafetensorsError } from '../errors.js';
+import { strictUtf8 } from '../unicode.js';
 import { describeJson, parseJsonStrict, type JsonObject, type JsonValue } from '../json.js';
 import type { TensorInfo } from '../reader.js';
 
@@ -116,7 +117,6 @@ export function readHeaderLength(prefix: Uint8Array, fileSize: number, options?:
   return len;
 }
 
-const utf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function nonNegInt(v: JsonValue): number | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
@@ -136,7 +136,7 @@ export function parseHeaderJson(json: Uint8Array, fileSize: number, options?: Sa
   }
   let text: string;
   try {
-    text = utf8.decode(json);
+    text = strictUtf8.decode(json);
   } catch {
     throw new SafetensorsError('BAD_JSON', 'expected a UTF-8 JSON header, got bytes that are not valid UTF-8', file);
   }

@@ -5,6 +5,7 @@
 // are rejected.
 import { describeValue } from '../../core/describe.js';
 import { quoteName, SafetensorsError } from '../errors.js';
+import { strictUtf8 } from '../unicode.js';
 import { parseJsonStrict, type JsonValue } from '../json.js';
 import { listFolder, requireNodeFs, requireNodePath, systemMessage } from '../node-fs.js';
 import type { TensorReader } from '../reader.js';
@@ -62,7 +63,7 @@ export function parseSafetensorsIndex(text: string | Uint8Array, options?: Safet
   if (typeof text === 'string') s = text;
   else if (text instanceof Uint8Array) {
     try {
-      s = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(text);
+      s = strictUtf8.decode(text);
     } catch {
       throw new SafetensorsError('INDEX', 'expected a UTF-8 JSON index, got bytes that are not valid UTF-8', o.name);
     }

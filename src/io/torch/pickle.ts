@@ -7,6 +7,7 @@
 // every length against the bytes that remain, and refuses stack or memo misuse with a named error.
 // Reference: CPython Lib/pickle.py (`_Unpickler`) and Lib/pickletools.py (opcode table); read, not copied.
 import { TorchError, type TorchErrorCode } from '../errors.js';
+import { strictUtf8 } from '../unicode.js';
 
 /**
  * What the unpickler asks its caller wherever a pickle names or would run Python code. Each method
@@ -156,7 +157,6 @@ const READONLY_BUFFER = 0x98;
 
 const HIGHEST_PROTOCOL = 5;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The containers the machine builds. Lists and tuples are both JavaScript arrays (a tuple is recorded in
@@ -322,7 +322,7 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, containers: Pick
   const ascii = (b: Uint8Array): string => String.fromCharCode(...(b.length > 4096 ? fail('LIMIT', `expected a text argument of at most 4096 bytes, got ${b.length}`) : b));
   const decodeUtf8 = (b: Uint8Array): string => {
     try {
-      return utf8.decode(b);
+      return strictUtf8.decode(b);
     } catch {
       return fail('PICKLE', 'expected a UTF-8 string, got invalid UTF-8');
     }

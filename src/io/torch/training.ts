@@ -11,6 +11,7 @@ import { CheckpointError, LowpIoError, quoteName, TorchError, type IoFormat } fr
 import type { FloatArrayOf, FloatType } from '../float-convert.js';
 import { parseJsonStrict, type JsonValue } from '../json.js';
 import { listFolder, requireNodeFs, systemMessage } from '../node-fs.js';
+import { strictUtf8 } from '../unicode.js';
 import { openCheckpoint } from '../open.js';
 import type { ChunkOptions, RawChunkOptions, ReadFloatOptions, Tensor, TensorChunk, TensorInfo, TensorReader } from '../reader.js';
 import { isOptimizerStateDict, readOptimizerState, type OptimizerState } from './optimizer.js';
@@ -285,7 +286,7 @@ function readTrainerState(file: string, skipped: SkippedFile[]): TrainerState | 
   const fs = nodeFs(file);
   try {
     if (fs.statSync(file).size > 64 << 20) throw new Error('larger than 64 MiB');
-    const json = parseJsonStrict(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(fs.readFileSync(file)), { file, maxDepth: 64 });
+    const json = parseJsonStrict(strictUtf8.decode(fs.readFileSync(file)), { file, maxDepth: 64 });
     const get = (k: string): JsonValue | undefined => (json instanceof Map ? json.get(k) : undefined);
     const n = (v: JsonValue | undefined): number | undefined => (typeof v === 'number' ? v : v !== null && typeof v === 'object' && 'value' in v ? (v as { value: number }).value : undefined);
     const history = get('log_history');

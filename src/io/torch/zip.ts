@@ -7,6 +7,7 @@
 // anything else is refused, never misread. The archive must keep every entry under one top folder.
 // Reference: PKWARE APPNOTE.TXT 6.3 (sections 4.3.7-4.3.16, 4.5.3); caffe2/serialize/inline_container.cc.
 import { TorchError } from '../errors.js';
+import { strictUtf8 } from '../unicode.js';
 import { readExact, type ByteSource } from '../source.js';
 
 /** One entry of the central directory. */
@@ -79,11 +80,9 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 function entryName(b: Uint8Array): string {
   try {
-    return utf8.decode(b);
+    return strictUtf8.decode(b);
   } catch {
     // not UTF-8: the legacy zip code page, close enough to windows-1252 for a name in a message
     return new TextDecoder('windows-1252').decode(b);
