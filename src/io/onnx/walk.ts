@@ -60,8 +60,9 @@ export interface FieldEvent {
   message: unknown;
   /**
    * The last byte of a length-delimited `payload` field whose values are varints (its kind's `wire` is
-   * `WIRE_VARINT`), −1 for any other field: both walkers read it, so that a packed run cut in the middle
-   * of a varint is refused at the same point of the walk whether its bytes were read or skipped.
+   * `WIRE_VARINT`) that the walk skipped (`bytes` undefined), −1 otherwise: read so that a packed run cut
+   * in the middle of a varint is refused at the same point of the walk whether its bytes were read (in
+   * memory: `bytes`) or skipped (field by field).
    */
   last: number;
 }
@@ -158,7 +159,6 @@ export function walkSync<S, T>(r: ProtoReader, spec: MessageSpec<S, T>, ctx: Wal
       } else {
         if (kind.kind === 'bytes' && e - s > MAX_BYTES_FIELD) throw tooLong(spec as MessageSpec<unknown, unknown>, key, e - s, ctx);
         ev.bytes = r.bytes.subarray(s, e);
-        if (kind.kind === 'payload' && kind.wire === WIRE_VARINT && e > s) ev.last = r.bytes[e - 1];
       }
       spec.field(state, ev, ctx);
       continue;
